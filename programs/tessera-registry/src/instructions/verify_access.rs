@@ -1,0 +1,55 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+use crate::{
+    constants::*,
+    errors::RegistryError,
+    state::{AccessPass, AccessStatus, Asset},
+};
+
+/// Read-only; for other programs to call by CPI. Succeeds only when the holder's pass is valid
+/// now (not revoked, not expired) and the holder holds at least one access token; returns the
+/// pass's expiry and the holder's balance.
+#[derive(Accounts)]
+pub struct VerifyAccess<'info> {
+    /// The asset (PDA with stored bump).
+    #[account(
+        seeds = [ASSET_SEED, asset.publisher.as_ref(), asset.content_hash.as_ref()],
+        bump = asset.bump,
+    )]
+    pub asset: Box<Account<'info, Asset>>,
+    /// The holder's pass: PDA of this asset and its stored holder, stored bump.
+    #[account(
+        seeds = [PASS_SEED, asset.key().as_ref(), pass.holder.as_ref()],
+        bump = pass.bump,
+    )]
+    pub pass: Box<Account<'info, AccessPass>>,
+    /// An access-token account of the holder: mint = the asset's access mint, owner = the
+    /// pass's holder.
+    #[account(
+        token::mint = asset.access_mint,
+        constraint = holder_access_account.owner == pass.holder @ RegistryError::NoAccessToken,
+    )]
+    pub holder_access_account: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+impl VerifyAccess<'_> {
+    fn validate(&self) -> Result<()> {
+        // asset, pass: PDAs with stored bumps. holder_access_account: mint + owner.
+        self.pass.check_valid_at(Clock::get()?.unix_timestamp)?;
+        require!(
+            self.holder_access_account.amount > 0,
+            RegistryError::NoAccessToken
+        );
+        Ok(())
+    }
+
+    #[access_control(ctx.accounts.validate())]
+    pub fn verify_access(ctx: Context<Self>) -> Result<AccessStatus> {
+        Ok(AccessStatus {
+            expires_at: ctx.accounts.pass.expires_at,
+            perpetual: ctx.accounts.pass.perpetual,
+            balance: ctx.accounts.holder_access_account.amount,
+        })
+    }
+}

@@ -1,0 +1,110 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::{ASSET_SEED, MAX_PARENTS, MAX_URI_LEN};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum AssetKind {
+    Dataset,
+    Model,
+}
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub enum AssetState {
+    /// On sale.
+    Listed,
+    /// Temporarily off sale; can be relisted.
+    Delisted,
+    /// Permanently off sale.
+    Retired,
+}
+
+/// License terms: flag bits (`LICENSE_*` constants) and the SHA-256 of the license text or URI.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct License {
+    pub flags: u8,
+    pub terms_hash: [u8; 32],
+}
+
+/// A parent (an asset a model was trained on) and its share of each sale of the model.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
+pub struct ParentLink {
+    pub asset: Pubkey,
+    /// The parent's split, copied at publication: sales pay it directly.
+    pub split: Pubkey,
+    /// Share of each sale (after the protocol fee), in bps.
+    pub bps: u16,
+}
+
+/// A dataset or model listed for sale, at `[ASSET_SEED, publisher, content_hash]`.
+/// Fixed-size fields come first so that clients can filter on them with `memcmp`
+/// (publisher at offset 8, kind at 40, state at 41, content hash at 42, payment mint at 106).
+#[account]
+#[derive(InitSpace, Debug)]
+pub struct Asset {
+    pub publisher: Pubkey,
+    pub kind: AssetKind,
+    pub state: AssetState,
+    /// SHA-256 of the artifact; never changes (a new version is a new asset).
+    pub content_hash: [u8; 32],
+    /// The access-token mint (decimals 0, mint authority: this asset).
+    pub access_mint: Pubkey,
+    pub payment_mint: Pubkey,
+    /// The royalties split paid by every sale.
+    pub split: Pubkey,
+    /// Unit price in base units of `payment_mint`.
+    pub price: u64,
+    /// Most access tokens that may ever be sold; 0 = unlimited.
+    pub max_supply: u64,
+    /// Access tokens sold so far.
+    pub sold: u64,
+    /// Number of sales so far (the last sale's sequence number).
+    pub sales: u64,
+    /// Seconds of access per token; 0 = perpetual.
+    pub access_duration: u64,
+    pub license: License,
+    pub published_at: i64,
+    pub bump: u8,
+    pub access_mint_bump: u8,
+    /// The asset this one supersedes.
+    pub previous_version: Option<Pubkey>,
+    /// The asset that supersedes this one.
+    pub successor: Option<Pubkey>,
+    #[max_len(MAX_PARENTS)]
+    pub parents: Vec<ParentLink>,
+    #[max_len(MAX_URI_LEN)]
+    pub uri: String,
+}
+
+impl Asset {
+    /// Account size with room for `parents` parents (the parent list never changes) and a URI
+    /// of the maximum length (the URI may be updated).
+    pub fn space(parents: usize) -> usize {
+        8 + Self::INIT_SPACE - (MAX_PARENTS - parents.min(MAX_PARENTS)) * ParentLink::INIT_SPACE
+    }
+
+    pub fn is_listed(&self) -> bool {
+        self.state == AssetState::Listed
+    }
+
+    /// Units still for sale (`u64::MAX` when unlimited).
+    pub fn remaining_supply(&self) -> u64 {
+        if self.max_supply == 0 {
+            u64::MAX
+        } else {
+            self.max_supply.saturating_sub(self.sold)
+        }
+    }
+
+    pub fn parent_bps(&self) -> Vec<u16> {
+        self.parents.iter().map(|p| p.bps).collect()
+    }
+
+    pub fn signer_seeds(&self) -> [&[u8]; 4] {
+        [
+            ASSET_SEED,
+            self.publisher.as_ref(),
+            self.content_hash.as_ref(),
+            std::slice::from_ref(&self.bump),
+        ]
+    }
+}

@@ -1,0 +1,3 @@
+pub mod split;
+
+pub use split::*;
