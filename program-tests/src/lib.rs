@@ -1,1 +1,329 @@
+//! Test harness: runs the Tessera programs, compiled for the host, inside Agave's runtime
+//! (`solana-program-test`), next to the real SBF builds of SPL Token, Token-2022 and the
+//! Associated Token Account program. Used by the integration tests and the demo.
 
+// solana-program-test 3.x marks its whole API "Agave unstable"; we pin it exactly (TOOLCHAIN.md).
+#![allow(deprecated)]
+
+use std::collections::HashSet;
+
+use anchor_lang::{
+    prelude::{AccountInfo, Clock, Pubkey},
+    solana_program::{entrypoint::ProgramResult, instruction::Instruction},
+    AccountDeserialize, AnchorDeserialize, Discriminator,
+};
+use anchor_spl::{
+    associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent,
+    token_2022::spl_token_2022, token_interface::TokenAccount,
+};
+use solana_account::Account;
+use solana_keypair::Keypair;
+use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+pub use solana_transaction_error::TransactionError;
+use tessera_client::{pda, REGISTRY_ID, ROYALTIES_ID};
+
+pub use solana_instruction_error::InstructionError;
+pub use solana_keypair::Keypair as TestKeypair;
+pub use solana_signer::Signer as TestSigner;
+
+pub mod world;
+
+/// Anchor's generated `entry` ties all its arguments to one lifetime, which the runtime's
+/// processor type does not. The account slice lives for the whole call, so re-borrowing it with
+/// the slice's own lifetime is sound.
+fn registry_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: see above; only the lifetime parameter changes.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_registry::entry(program_id, accounts, data)
+}
+
+fn royalties_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `registry_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_royalties::entry(program_id, accounts, data)
+}
+
+/// A ProgramData account (upgradeable loader state) naming `authority` as upgrade authority,
+/// as the loader writes it when a program is deployed.
+pub fn program_data_account(authority: &Pubkey) -> Account {
+    let mut data = Vec::with_capacity(45);
+    data.extend_from_slice(&3u32.to_le_bytes()); // UpgradeableLoaderState::ProgramData
+    data.extend_from_slice(&0u64.to_le_bytes()); // slot
+    data.push(1); // Some(
+    data.extend_from_slice(authority.as_ref()); // authority)
+    Account {
+        lamports: 1_000_000_000,
+        data,
+        owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+/// A `ProgramTest` with both Tessera programs registered as host builtins at their ids and
+/// the registry's ProgramData naming `upgrade_authority`.
+pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
+    let mut pt = ProgramTest::default();
+    pt.prefer_bpf(false);
+    pt.add_program("tessera_registry", REGISTRY_ID, processor!(registry_entry));
+    pt.add_program("tessera_royalties", ROYALTIES_ID, processor!(royalties_entry));
+    pt.add_account(
+        pda::program_data(&REGISTRY_ID),
+        program_data_account(upgrade_authority),
+    );
+    pt
+}
+
+/// What a successful transaction left behind.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub signature: Signature,
+    /// `(program, data)` of every inner instruction, in execution order.
+    pub inner: Vec<(Pubkey, Vec<u8>)>,
+    pub compute_units: u64,
+}
+
+impl Outcome {
+    /// Every event `E` emitted (with `emit_cpi!`) by the transaction.
+    pub fn events<E: Discriminator + AnchorDeserialize>(&self) -> Vec<E> {
+        self.inner
+            .iter()
+            .filter(|(p, _)| *p == REGISTRY_ID || *p == ROYALTIES_ID)
+            .filter_map(|(_, d)| tessera_client::events::decode::<E>(d))
+            .collect()
+    }
+
+    /// The single event `E`; panics if there is not exactly one.
+    #[track_caller]
+    pub fn event<E: Discriminator + AnchorDeserialize>(&self) -> E {
+        let mut all = self.events::<E>();
+        assert_eq!(all.len(), 1, "expected exactly one such event");
+        all.remove(0)
+    }
+}
+
+pub type TxResult = Result<Outcome, TransactionError>;
+
+/// The runtime plus a fee payer that never runs dry.
+pub struct Harness {
+    pub ctx: ProgramTestContext,
+    sent: HashSet<Signature>,
+}
+
+impl Harness {
+    pub async fn start(pt: ProgramTest) -> Self {
+        Self {
+            ctx: pt.start_with_context().await,
+            sent: HashSet::new(),
+        }
+    }
+
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Sends `ixs` in one transaction paid by the harness payer and signed by `signers`.
+    /// The transaction is first simulated to collect its inner instructions (events), then
+    /// executed; the result is the execution's.
+    pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let mut tx = self.sign(ixs, signers);
+        if self.sent.contains(&tx.signatures[0]) {
+            // Same message twice in one blockhash would be a duplicate: take a new blockhash.
+            self.ctx.last_blockhash = self
+                .ctx
+                .get_new_latest_blockhash()
+                .await
+                .expect("new blockhash");
+            tx = self.sign(ixs, signers);
+        }
+        let signature = tx.signatures[0];
+        self.sent.insert(signature);
+
+        let sim = self
+            .ctx
+            .banks_client
+            .simulate_transaction(tx.clone())
+            .await
+            .expect("simulate");
+        let keys = tx.message.account_keys.clone();
+        let inner = sim
+            .simulation_details
+            .and_then(|d| d.inner_instructions)
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                (
+                    keys[usize::from(i.instruction.program_id_index)],
+                    i.instruction.data,
+                )
+            })
+            .collect();
+
+        let res = self
+            .ctx
+            .banks_client
+            .process_transaction_with_metadata(tx)
+            .await
+            .expect("banks client");
+        res.result?;
+        Ok(Outcome {
+            signature,
+            inner,
+            compute_units: res.metadata.map_or(0, |m| m.compute_units_consumed),
+        })
+    }
+
+    fn sign(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
+        all.extend(signers.iter().copied());
+        Transaction::new_signed_with_payer(
+            ixs,
+            Some(&self.ctx.payer.pubkey()),
+            &all,
+            self.ctx.last_blockhash,
+        )
+    }
+
+    /// Sets the Clock sysvar's `unix_timestamp`.
+    pub async fn set_time(&mut self, unix_timestamp: i64) {
+        let mut clock: Clock = self
+            .ctx
+            .banks_client
+            .get_sysvar()
+            .await
+            .expect("clock");
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.ctx
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("get_account")
+    }
+
+    /// Decodes an Anchor account (discriminator checked); `None` if it does not exist.
+    pub async fn fetch<T: AccountDeserialize>(&mut self, address: &Pubkey) -> Option<T> {
+        let acc = self.account(address).await?;
+        Some(T::try_deserialize(&mut acc.data.as_slice()).expect("decode account"))
+    }
+
+    pub async fn lamports(&mut self, address: &Pubkey) -> u64 {
+        self.account(address).await.map_or(0, |a| a.lamports)
+    }
+
+    /// A token account's balance (0 if it does not exist).
+    pub async fn balance(&mut self, token_account: &Pubkey) -> u64 {
+        match self.account(token_account).await {
+            Some(a) => TokenAccount::try_deserialize(&mut a.data.as_slice())
+                .expect("token account")
+                .amount,
+            None => 0,
+        }
+    }
+
+    /// A new keypair holding `lamports`.
+    pub async fn funded_keypair(&mut self, lamports: u64) -> Keypair {
+        let kp = Keypair::new();
+        let ix = solana_system_interface::instruction::transfer(
+            &self.payer(),
+            &kp.pubkey(),
+            lamports,
+        );
+        self.send(&[ix], &[]).await.expect("fund");
+        kp
+    }
+
+    /// A new mint of `decimals` under `token_program`, mint authority: the harness payer.
+    pub async fn create_mint(&mut self, decimals: u8, token_program: &Pubkey) -> Pubkey {
+        let mint = Keypair::new();
+        let len = 82; // spl_token::state::Mint::LEN, no extensions
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let create = solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &mint.pubkey(),
+            rent.minimum_balance(len),
+            len as u64,
+            token_program,
+        );
+        let init = spl_token_2022::instruction::initialize_mint2(
+            token_program,
+            &mint.pubkey(),
+            &self.payer(),
+            None,
+            decimals,
+        )
+        .expect("initialize_mint2");
+        self.send(&[create, init], &[&mint]).await.expect("create mint");
+        mint.pubkey()
+    }
+
+    /// The associated token account of `owner` for `mint`, created if missing.
+    pub async fn ata(&mut self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+        let ix =
+            create_associated_token_account_idempotent(&self.payer(), owner, mint, token_program);
+        self.send(&[ix], &[]).await.expect("create ATA");
+        pda::ata(owner, mint, token_program)
+    }
+
+    /// Mints `amount` base units of `mint` (whose authority is the payer) to `to`.
+    pub async fn mint_to(&mut self, mint: &Pubkey, to: &Pubkey, token_program: &Pubkey, amount: u64) {
+        let ix = spl_token_2022::instruction::mint_to(
+            token_program,
+            mint,
+            to,
+            &self.payer(),
+            &[],
+            amount,
+        )
+        .expect("mint_to");
+        self.send(&[ix], &[]).await.expect("mint_to");
+    }
+}
+
+/// The custom error number an Anchor error (program-defined or built-in) is reported with.
+pub fn code_of(e: impl Into<anchor_lang::error::Error>) -> u32 {
+    match e.into() {
+        anchor_lang::error::Error::AnchorError(a) => a.error_code_number,
+        anchor_lang::error::Error::ProgramError(p) => panic!("not an Anchor error code: {p:?}"),
+    }
+}
+
+/// Asserts that a transaction failed with the given Anchor error.
+#[track_caller]
+pub fn assert_err(res: TxResult, expected: impl Into<anchor_lang::error::Error>) {
+    let expected: anchor_lang::error::Error = expected.into();
+    let (code, name) = match &expected {
+        anchor_lang::error::Error::AnchorError(a) => (a.error_code_number, a.error_name.clone()),
+        anchor_lang::error::Error::ProgramError(p) => panic!("not an Anchor error: {p:?}"),
+    };
+    match res {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(c))) if c == code => {}
+        other => panic!("expected {name} ({code}), got {other:?}"),
+    }
+}
+
+/// Asserts that a transaction failed with the given instruction error (e.g. a runtime error).
+#[track_caller]
+pub fn assert_ix_err(res: TxResult, expected: InstructionError) {
+    match res {
+        Err(TransactionError::InstructionError(_, e)) if e == expected => {}
+        other => panic!("expected {expected:?}, got {other:?}"),
+    }
+}
+
+/// Replaces every occurrence of `old` in an instruction's accounts by `new`.
+pub fn substitute(ix: &mut Instruction, old: &Pubkey, new: &Pubkey) {
+    let mut found = false;
+    for meta in ix.accounts.iter_mut().filter(|m| m.pubkey == *old) {
+        meta.pubkey = *new;
+        found = true;
+    }
+    assert!(found, "{old} is not an account of this instruction");
+}

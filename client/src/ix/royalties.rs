@@ -1,0 +1,136 @@
+//! Builders for `tessera-royalties` instructions.
+
+use anchor_lang::{
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
+    ToAccountMetas,
+};
+use tessera_royalties::{
+    accounts as acc, instruction as data,
+    instructions::{CreateSplitArgs, UpdateSplitArgs},
+};
+
+use crate::{pda, ASSOCIATED_TOKEN_PROGRAM_ID, ROYALTIES_ID};
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: ROYALTIES_ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+fn event_authority() -> Pubkey {
+    pda::event_authority(&ROYALTIES_ID)
+}
+
+/// `create_split` for a subject that signs (outside the registry: any keypair).
+pub fn create_split(
+    payer: &Pubkey,
+    subject: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    args: CreateSplitArgs,
+) -> Instruction {
+    let split = pda::split(subject);
+    build(
+        acc::CreateSplit {
+            payer: *payer,
+            subject: *subject,
+            split,
+            mint: *mint,
+            vault: pda::vault(&split),
+            token_program: *token_program,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::CreateSplit { args },
+    )
+}
+
+/// `deposit` from a token account of the depositor.
+pub fn deposit(
+    depositor: &Pubkey,
+    source: &Pubkey,
+    split: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    build(
+        acc::Deposit {
+            depositor: *depositor,
+            source: *source,
+            split: *split,
+            vault: pda::vault(split),
+            mint: *mint,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::Deposit { amount },
+    )
+}
+
+/// `claim` by the recipient into `destination` (a token account it owns).
+pub fn claim(
+    recipient: &Pubkey,
+    split: &Pubkey,
+    mint: &Pubkey,
+    destination: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        acc::Claim {
+            recipient: *recipient,
+            split: *split,
+            vault: pda::vault(split),
+            mint: *mint,
+            destination: *destination,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::Claim {},
+    )
+}
+
+/// `claim_for`: `payer` pays `recipient` into the recipient's associated token account.
+pub fn claim_for(
+    payer: &Pubkey,
+    recipient: &Pubkey,
+    split: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        acc::ClaimFor {
+            payer: *payer,
+            recipient: *recipient,
+            split: *split,
+            vault: pda::vault(split),
+            mint: *mint,
+            destination: pda::ata(recipient, mint, token_program),
+            token_program: *token_program,
+            associated_token_program: ASSOCIATED_TOKEN_PROGRAM_ID,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::ClaimFor {},
+    )
+}
+
+/// `update_split`, signed by the split's authority.
+pub fn update_split(authority: &Pubkey, split: &Pubkey, args: UpdateSplitArgs) -> Instruction {
+    build(
+        acc::UpdateSplit {
+            authority: *authority,
+            split: *split,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::UpdateSplit { args },
+    )
+}

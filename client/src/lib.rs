@@ -1,0 +1,24 @@
+//! Tessera client library: the one place that knows the programs' addresses (PDAs), how to
+//! build their instructions and how to decode their accounts and events. The account lists and
+//! instruction data come from the programs' own Anchor-generated `accounts` and `instruction`
+//! modules, never from hand-written discriminators.
+
+pub mod events;
+pub mod ix;
+pub mod pda;
+
+pub use tessera_registry as registry;
+pub use tessera_royalties as royalties;
+
+pub use anchor_lang::prelude::Pubkey;
+pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+
+/// Program ids.
+pub const REGISTRY_ID: Pubkey = tessera_registry::ID;
+pub const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
+/// Classic SPL Token program id.
+pub const TOKEN_PROGRAM_ID: Pubkey = anchor_spl::token::ID;
+/// Token-2022 program id.
+pub const TOKEN_2022_PROGRAM_ID: Pubkey = anchor_spl::token_2022::ID;
+/// Associated Token Account program id.
+pub const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey = anchor_spl::associated_token::ID;

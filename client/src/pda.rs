@@ -1,0 +1,60 @@
+//! Program-derived addresses of every Tessera account.
+
+use anchor_lang::prelude::Pubkey;
+use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, PASS_SEED};
+use tessera_royalties::constants::{SPLIT_SEED, VAULT_SEED};
+
+use crate::{REGISTRY_ID, ROYALTIES_ID};
+
+/// The registry's config.
+pub fn config() -> Pubkey {
+    Pubkey::find_program_address(&[CONFIG_SEED], &REGISTRY_ID).0
+}
+
+/// The asset a publisher lists for an artifact with this content hash.
+pub fn asset(publisher: &Pubkey, content_hash: &[u8; 32]) -> Pubkey {
+    Pubkey::find_program_address(&[ASSET_SEED, publisher.as_ref(), content_hash], &REGISTRY_ID).0
+}
+
+/// An asset's access-token mint.
+pub fn access_mint(asset: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[ACCESS_MINT_SEED, asset.as_ref()], &REGISTRY_ID).0
+}
+
+/// A holder's access pass for an asset.
+pub fn pass(asset: &Pubkey, holder: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[PASS_SEED, asset.as_ref(), holder.as_ref()], &REGISTRY_ID).0
+}
+
+/// The split of a subject (for an asset: the asset's own address).
+pub fn split(subject: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[SPLIT_SEED, subject.as_ref()], &ROYALTIES_ID).0
+}
+
+/// A split's vault token account.
+pub fn vault(split: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[VAULT_SEED, split.as_ref()], &ROYALTIES_ID).0
+}
+
+/// The `emit_cpi!` event authority of a program.
+pub fn event_authority(program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[b"__event_authority"], program).0
+}
+
+/// The ProgramData account of an upgradeable program.
+pub fn program_data(program: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[program.as_ref()],
+        &anchor_lang::solana_program::bpf_loader_upgradeable::ID,
+    )
+    .0
+}
+
+/// The associated token account of `owner` for `mint` under `token_program`.
+pub fn ata(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(
+        owner,
+        mint,
+        token_program,
+    )
+}
