@@ -84,6 +84,8 @@ pub struct Outcome {
     /// `(program, data)` of every inner instruction, in execution order.
     pub inner: Vec<(Pubkey, Vec<u8>)>,
     pub compute_units: u64,
+    /// The transaction's return data (program, bytes), if any.
+    pub return_data: Option<(Pubkey, Vec<u8>)>,
 }
 
 impl Outcome {
@@ -149,8 +151,12 @@ impl Harness {
             .await
             .expect("simulate");
         let keys = tx.message.account_keys.clone();
-        let inner = sim
-            .simulation_details
+        let details = sim.simulation_details;
+        let return_data = details
+            .as_ref()
+            .and_then(|d| d.return_data.clone())
+            .map(|r| (r.program_id, r.data));
+        let inner = details
             .and_then(|d| d.inner_instructions)
             .unwrap_or_default()
             .into_iter()
@@ -170,10 +176,17 @@ impl Harness {
             .await
             .expect("banks client");
         res.result?;
+        let (compute_units, meta_return) = res
+            .metadata
+            .map(|m| (m.compute_units_consumed, m.return_data))
+            .unwrap_or_default();
         Ok(Outcome {
             signature,
             inner,
-            compute_units: res.metadata.map_or(0, |m| m.compute_units_consumed),
+            compute_units,
+            return_data: meta_return
+                .map(|r| (r.program_id, r.data))
+                .or(return_data),
         })
     }
 
@@ -327,3 +340,10 @@ pub fn substitute(ix: &mut Instruction, old: &Pubkey, new: &Pubkey) {
     }
     assert!(found, "{old} is not an account of this instruction");
 }
+
+/// How this runtime refuses `init` of an account that already exists. Anchor 1.2 creates a
+/// funded address with the system program's `CreateAccountAllowPrefund`, which the Agave 3.1
+/// system program does not know: it answers `InvalidInstructionData` (a runtime with that
+/// instruction answers `SystemError::AccountAlreadyInUse`, `Custom(0)`). Either way nothing is
+/// written; tests also check the existing state is untouched.
+pub const INIT_REFUSED: InstructionError = InstructionError::InvalidInstructionData;

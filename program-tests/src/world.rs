@@ -104,6 +104,24 @@ impl World {
         w
     }
 
+    /// A publisher and a listed dataset whose split pays the publisher 100%.
+    pub async fn listed(&mut self, seed: u8, price: u64, access_duration: u64) -> (Keypair, Pubkey) {
+        let publisher = self.keypair().await;
+        let args = publish_args(seed, price, access_duration, &[(publisher.pubkey(), 10_000)]);
+        let asset = self.publish(&publisher, args).await.expect("publish");
+        (publisher, asset)
+    }
+
+    /// Sends `update_config` signed by the admin.
+    pub async fn update_config(
+        &mut self,
+        args: tessera_client::registry::instructions::UpdateConfigArgs,
+    ) -> TxResult {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::registry::update_config(&admin.pubkey(), args);
+        self.h.send(&[ix], &[&admin]).await
+    }
+
     pub async fn keypair(&mut self) -> Keypair {
         self.h.funded_keypair(SOL).await
     }

@@ -1,0 +1,9 @@
+mod asset_state;
+mod buy_access;
+mod initialize_config;
+mod publish_asset;
+mod redeem_access;
+mod revoke_pass;
+mod update_asset;
+mod update_config;
+mod verify_access;
