@@ -1,0 +1,50 @@
+mod claim;
+mod claim_for;
+mod create_split;
+mod deposit;
+mod update_split;
+
+use anchor_lang::prelude::Pubkey;
+use tessera_client::{ix, pda, royalties::instructions::CreateSplitArgs, TOKEN_PROGRAM_ID};
+use tessera_program_tests::{world::*, TestKeypair, TestSigner, TxResult};
+
+/// A standalone split (its subject a plain keypair) over the world's USDC mint.
+pub async fn standalone_split(
+    w: &mut World,
+    authority: &Pubkey,
+    shares: &[(Pubkey, u16)],
+) -> (TxResult, Pubkey) {
+    let subject = TestKeypair::new();
+    let payer = w.h.payer();
+    let ix = ix::royalties::create_split(
+        &payer,
+        &subject.pubkey(),
+        &w.usdc,
+        &TOKEN_PROGRAM_ID,
+        CreateSplitArgs { authority: *authority, recipients: recipients(shares) },
+    );
+    (w.h.send(&[ix], &[&subject]).await, pda::split(&subject.pubkey()))
+}
+
+/// Deposits `amount` into `split` from a fresh funded depositor.
+pub async fn deposit(w: &mut World, split: &Pubkey, amount: u64) -> TxResult {
+    let (depositor, usdc) = w.buyer(amount).await;
+    let ix = ix::royalties::deposit(&depositor.pubkey(), &usdc, split, &w.usdc, &TOKEN_PROGRAM_ID, amount);
+    w.h.send(&[ix], &[&depositor]).await
+}
+
+/// The recipient claims from `split` into its USDC account; returns the result and the amount
+/// the account received.
+pub async fn claim(w: &mut World, recipient: &TestKeypair, split: &Pubkey) -> (TxResult, u64) {
+    let usdc = w.usdc;
+    let dest = w.h.ata(&recipient.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
+    let before = w.h.balance(&dest).await;
+    let ix = ix::royalties::claim(&recipient.pubkey(), split, &usdc, &dest, &TOKEN_PROGRAM_ID);
+    let res = w.h.send(&[ix], &[recipient]).await;
+    let after = w.h.balance(&dest).await;
+    (res, after - before)
+}
+
+pub async fn vault(w: &mut World, split: &Pubkey) -> u64 {
+    w.h.balance(&pda::vault(split)).await
+}
