@@ -164,3 +164,88 @@ async fn case7_model_with_two_parents_pays_everyone_in_one_transaction() {
     res.unwrap();
     assert_eq!(w.h.balance(&dest).await, p1);
 }
+
+/// A seeded random sequence of sales (with parents), claims, `claim_for`s and split updates:
+/// after every step Σ paid in = treasury + Σ claimed + Σ vault balances, no recipient is owed
+/// more than its vault holds, and a refused transaction moves nothing.
+#[tokio::test]
+async fn money_is_conserved_over_a_random_sequence() {
+    use tessera_client::royalties::instructions::UpdateSplitArgs;
+
+    let mut rng: u64 = 0x5EED_7E55_E4A0_0001;
+    let mut next = move |n: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % n
+    };
+    let mut w = World::new(175).await;
+    let people: Vec<_> = {
+        let mut v = vec![];
+        for _ in 0..5 {
+            v.push(w.keypair().await);
+        }
+        v
+    };
+    let d = w.publish(&people[0], publish_args(1, 1_234_567, 60, &[(people[0].pubkey(), 5_000), (people[1].pubkey(), 5_000)])).await.unwrap();
+    let m = w
+        .publish_model(&people[2], 2, 999_999, &[(d, 3_333)], &[(people[2].pubkey(), 9_000), (people[3].pubkey(), 1_000)])
+        .await
+        .unwrap();
+    let assets = [d, m];
+    let publishers = [0usize, 2];
+    let (buyer, usdc) = w.buyer(1_000_000 * USDC).await;
+    let start = w.h.balance(&usdc).await;
+    let mut claimed: u64 = 0;
+
+    for step in 0..150 {
+        let before = (w.h.balance(&usdc).await, w.h.balance(&w.treasury_usdc.clone()).await, w.vault_balance(&d).await, w.vault_balance(&m).await);
+        let which = next(2) as usize;
+        let asset = assets[which];
+        let res = match next(4) {
+            0 | 1 => {
+                let q = 1 + next(3);
+                // Sometimes the guard is too low: a refusal.
+                let guard = if next(5) == 0 { 1 } else { u64::MAX };
+                w.buy(&buyer, &usdc, &asset, q, guard).await
+            }
+            2 => {
+                let who = &people[next(5) as usize];
+                let (res, dest) = w.claim(who, &asset).await;
+                let _ = dest;
+                res.map(|o| {
+                    claimed += o.event::<Claimed>().amount;
+                    o
+                })
+            }
+            _ => {
+                let p = &people[publishers[which]];
+                let a = next(5) as usize;
+                let b = (a + 1 + next(4) as usize) % 5;
+                let share = 1 + next(9_999) as u16;
+                let ix = ix::royalties::update_split(
+                    &p.pubkey(),
+                    &pda::split(&asset),
+                    UpdateSplitArgs {
+                        recipients: recipients(&[(people[a].pubkey(), share), (people[b].pubkey(), 10_000 - share)]),
+                        new_authority: None,
+                    },
+                );
+                w.h.send(&[ix], &[p]).await
+            }
+        };
+        let after = (w.h.balance(&usdc).await, w.h.balance(&w.treasury_usdc.clone()).await, w.vault_balance(&d).await, w.vault_balance(&m).await);
+        if res.is_err() {
+            assert_eq!(before, after, "step {step}: a refused transaction moved funds");
+        }
+        let paid_in = start - after.0;
+        assert_eq!(paid_in, after.1 + claimed + after.2 + after.3, "step {step}: conservation");
+        for a in assets {
+            let split = w.split(&a).await;
+            let vault = w.vault_balance(&a).await;
+            let owed: u64 = split.entries.iter().map(|e| split.owed(&e.address).unwrap()).sum();
+            assert!(owed <= vault, "step {step}: owed {owed} > vault {vault}");
+        }
+    }
+    assert!(claimed > 0);
+}
