@@ -62,6 +62,8 @@ pub fn publish_args(
         price,
         max_supply: 0,
         access_duration,
+        inference_royalty_bps: 0,
+        inference_gated: false,
         parents: vec![],
         recipients: recipients(split),
     }

@@ -22,6 +22,9 @@ pub const MAX_PARENTS: usize = 8;
 /// Highest sum of the parents' shares of a sale.
 pub const MAX_PARENTS_TOTAL_BPS: u16 = 5_000;
 
+/// Highest share of an inference fee a model's publisher may claim for the model's split.
+pub const MAX_INFERENCE_ROYALTY_BPS: u16 = 5_000;
+
 /// License flag: commercial use allowed.
 pub const LICENSE_COMMERCIAL_USE: u8 = 1 << 0;
 /// License flag: fine-tuning / derivative models allowed.

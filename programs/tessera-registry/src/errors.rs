@@ -78,6 +78,8 @@ pub enum RegistryError {
     NoAccessToken,
     #[msg("The pass is already revoked")]
     PassAlreadyRevoked,
+    #[msg("The inference royalty cannot exceed 5,000 bps")]
+    InferenceRoyaltyAboveCap,
     #[msg("Arithmetic overflow")]
     MathOverflow,
 }

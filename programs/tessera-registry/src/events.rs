@@ -35,6 +35,8 @@ pub struct AssetPublished {
     pub price: u64,
     pub max_supply: u64,
     pub access_duration: u64,
+    pub inference_royalty_bps: u16,
+    pub inference_gated: bool,
     pub parents: Vec<ParentLink>,
     pub previous_version: Option<Pubkey>,
 }
@@ -46,6 +48,8 @@ pub struct AssetUpdated {
     pub price: u64,
     pub access_duration: u64,
     pub max_supply: u64,
+    pub inference_royalty_bps: u16,
+    pub inference_gated: bool,
 }
 
 #[event]

@@ -133,6 +133,9 @@ async fn refuses_bad_metadata() {
     let a = publish_args(1, 0, 0, &me);
     assert_err(unit(w.publish(&p, a).await), RegistryError::ZeroPrice);
     let mut a = publish_args(1, USDC, 0, &me);
+    a.inference_royalty_bps = 5_001;
+    assert_err(unit(w.publish(&p, a).await), RegistryError::InferenceRoyaltyAboveCap);
+    let mut a = publish_args(1, USDC, 0, &me);
     a.uri = "u".repeat(200);
     w.publish(&p, a).await.expect("200 bytes is the limit");
 }

@@ -13,10 +13,13 @@ async fn publisher_updates_uri_price_duration_and_supply() {
         price: Some(3 * USDC),
         access_duration: Some(120),
         max_supply: Some(10),
+        inference_royalty_bps: Some(1_500),
+        inference_gated: Some(true),
     };
     let out = w.h.send(&[ix::registry::update_asset(&p.pubkey(), &asset, args)], &[&p]).await.unwrap();
     let a = w.asset(&asset).await;
     assert_eq!((a.uri.as_str(), a.price, a.access_duration, a.max_supply), ("ipfs://new", 3 * USDC, 120, 10));
+    assert_eq!((a.inference_royalty_bps, a.inference_gated), (1_500, true));
     assert_eq!(a.content_hash, hash(1), "the content hash never changes");
     let ev: AssetUpdated = out.event();
     assert_eq!((ev.price, ev.max_supply), (3 * USDC, 10));
@@ -51,6 +54,7 @@ async fn refuses_bad_values_and_retired_assets() {
     let send = |args| ix::registry::update_asset(&p.pubkey(), &asset, args);
     assert_err(w.h.send(&[send(UpdateAssetArgs { uri: Some("x".repeat(201)), ..Default::default() })], &[&p]).await, RegistryError::UriTooLong);
     assert_err(w.h.send(&[send(UpdateAssetArgs { price: Some(0), ..Default::default() })], &[&p]).await, RegistryError::ZeroPrice);
+    assert_err(w.h.send(&[send(UpdateAssetArgs { inference_royalty_bps: Some(5_001), ..Default::default() })], &[&p]).await, RegistryError::InferenceRoyaltyAboveCap);
     w.h.send(&[ix::registry::retire_asset(&p.pubkey(), &asset)], &[&p]).await.unwrap();
     assert_err(w.h.send(&[send(UpdateAssetArgs { price: Some(5), ..Default::default() })], &[&p]).await, RegistryError::AssetRetired);
 }

@@ -35,6 +35,10 @@ pub struct PublishAssetArgs {
     pub max_supply: u64,
     /// Seconds of access per token; 0 = perpetual.
     pub access_duration: u64,
+    /// Share of each paid inference that goes to this asset's split (≤ 5,000 bps).
+    pub inference_royalty_bps: u16,
+    /// Inference jobs for this asset require a valid pass.
+    pub inference_gated: bool,
     /// Models only: ≤ 8 distinct parents, Σ bps ≤ 5,000. Their asset accounts follow as
     /// remaining accounts, in the same order.
     pub parents: Vec<ParentInput>,
@@ -122,6 +126,11 @@ impl<'info> PublishAsset<'info> {
             RegistryError::InvalidLicenseFlags
         );
         require!(args.price > 0, RegistryError::ZeroPrice);
+        require_gte!(
+            MAX_INFERENCE_ROYALTY_BPS,
+            args.inference_royalty_bps,
+            RegistryError::InferenceRoyaltyAboveCap
+        );
 
         // Parents.
         if args.kind == AssetKind::Dataset {
@@ -204,6 +213,8 @@ impl<'info> PublishAsset<'info> {
         asset.sales = 0;
         asset.access_duration = args.access_duration;
         asset.license = args.license;
+        asset.inference_royalty_bps = args.inference_royalty_bps;
+        asset.inference_gated = args.inference_gated;
         asset.published_at = now;
         asset.bump = ctx.bumps.asset;
         asset.access_mint_bump = ctx.bumps.access_mint;
@@ -254,6 +265,8 @@ impl<'info> PublishAsset<'info> {
             price: asset.price,
             max_supply: asset.max_supply,
             access_duration: asset.access_duration,
+            inference_royalty_bps: asset.inference_royalty_bps,
+            inference_gated: asset.inference_gated,
             parents: asset.parents.clone(),
             previous_version: asset.previous_version,
         });

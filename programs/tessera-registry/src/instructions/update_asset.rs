@@ -16,9 +16,12 @@ pub struct UpdateAssetArgs {
     pub access_duration: Option<u64>,
     /// 0 = unlimited; otherwise never below what was sold.
     pub max_supply: Option<u64>,
+    /// ≤ 5,000 bps. Jobs already opened keep the share they were opened with.
+    pub inference_royalty_bps: Option<u16>,
+    pub inference_gated: Option<bool>,
 }
 
-/// The publisher changes an asset's URI, price, access duration or max supply.
+/// The publisher changes an asset's URI, price, access duration, max supply or inference terms.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateAsset<'info> {
@@ -54,6 +57,13 @@ impl UpdateAsset<'_> {
                 RegistryError::MaxSupplyBelowSold
             );
         }
+        if let Some(bps) = args.inference_royalty_bps {
+            require_gte!(
+                MAX_INFERENCE_ROYALTY_BPS,
+                bps,
+                RegistryError::InferenceRoyaltyAboveCap
+            );
+        }
         Ok(())
     }
 
@@ -72,12 +82,20 @@ impl UpdateAsset<'_> {
         if let Some(max_supply) = args.max_supply {
             asset.max_supply = max_supply;
         }
+        if let Some(bps) = args.inference_royalty_bps {
+            asset.inference_royalty_bps = bps;
+        }
+        if let Some(gated) = args.inference_gated {
+            asset.inference_gated = gated;
+        }
         emit_cpi!(AssetUpdated {
             asset: asset.key(),
             uri: asset.uri.clone(),
             price: asset.price,
             access_duration: asset.access_duration,
             max_supply: asset.max_supply,
+            inference_royalty_bps: asset.inference_royalty_bps,
+            inference_gated: asset.inference_gated,
         });
         Ok(())
     }

@@ -62,6 +62,11 @@ pub struct Asset {
     /// Seconds of access per token; 0 = perpetual.
     pub access_duration: u64,
     pub license: License,
+    /// Share of each paid inference of this model (escrow program) that goes to its split, in bps.
+    pub inference_royalty_bps: u16,
+    /// Opening an inference job for this model requires a valid pass (checked with
+    /// `verify_access` by the escrow program).
+    pub inference_gated: bool,
     pub published_at: i64,
     pub bump: u8,
     pub access_mint_bump: u8,
