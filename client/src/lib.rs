@@ -7,6 +7,7 @@ pub mod events;
 pub mod ix;
 pub mod pda;
 
+pub use tessera_escrow as escrow;
 pub use tessera_registry as registry;
 pub use tessera_royalties as royalties;
 
@@ -16,6 +17,7 @@ pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 /// Program ids.
 pub const REGISTRY_ID: Pubkey = tessera_registry::ID;
 pub const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
+pub const ESCROW_ID: Pubkey = tessera_escrow::ID;
 /// Classic SPL Token program id.
 pub const TOKEN_PROGRAM_ID: Pubkey = anchor_spl::token::ID;
 /// Token-2022 program id.

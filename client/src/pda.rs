@@ -4,7 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, PASS_SEED};
 use tessera_royalties::constants::{SPLIT_SEED, VAULT_SEED};
 
-use crate::{REGISTRY_ID, ROYALTIES_ID};
+use crate::{ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
 /// The registry's config.
 pub fn config() -> Pubkey {
@@ -34,6 +34,47 @@ pub fn split(subject: &Pubkey) -> Pubkey {
 /// A split's vault token account.
 pub fn vault(split: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[VAULT_SEED, split.as_ref()], &ROYALTIES_ID).0
+}
+
+/// The escrow program's config.
+pub fn escrow_config() -> Pubkey {
+    Pubkey::find_program_address(&[tessera_escrow::constants::CONFIG_SEED], &ESCROW_ID).0
+}
+
+/// The escrow `Provider` account of a provider authority.
+pub fn provider(authority: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_escrow::constants::PROVIDER_SEED, authority.as_ref()],
+        &ESCROW_ID,
+    )
+    .0
+}
+
+/// A provider's bond vault.
+pub fn bond_vault(provider: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_escrow::constants::BOND_VAULT_SEED, provider.as_ref()],
+        &ESCROW_ID,
+    )
+    .0
+}
+
+/// A consumer's job `job_id`.
+pub fn job(consumer: &Pubkey, job_id: u64) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_escrow::constants::JOB_SEED, consumer.as_ref(), &job_id.to_le_bytes()],
+        &ESCROW_ID,
+    )
+    .0
+}
+
+/// A job's escrow vault.
+pub fn job_vault(job: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_escrow::constants::JOB_VAULT_SEED, job.as_ref()],
+        &ESCROW_ID,
+    )
+    .0
 }
 
 /// The `emit_cpi!` event authority of a program.

@@ -23,7 +23,7 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 pub use solana_transaction_error::TransactionError;
-use tessera_client::{pda, REGISTRY_ID, ROYALTIES_ID};
+use tessera_client::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
 pub use solana_instruction_error::InstructionError;
 pub use solana_keypair::Keypair as TestKeypair;
@@ -38,6 +38,12 @@ fn registry_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) ->
     // SAFETY: see above; only the lifetime parameter changes.
     let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
     tessera_registry::entry(program_id, accounts, data)
+}
+
+fn escrow_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `registry_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_escrow::entry(program_id, accounts, data)
 }
 
 fn royalties_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
@@ -63,17 +69,20 @@ pub fn program_data_account(authority: &Pubkey) -> Account {
     }
 }
 
-/// A `ProgramTest` with both Tessera programs registered as host builtins at their ids and
-/// the registry's ProgramData naming `upgrade_authority`.
+/// A `ProgramTest` with the Tessera programs registered as host builtins at their ids and the
+/// registry's and escrow's ProgramData naming `upgrade_authority`.
 pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
     let mut pt = ProgramTest::default();
     pt.prefer_bpf(false);
     pt.add_program("tessera_registry", REGISTRY_ID, processor!(registry_entry));
     pt.add_program("tessera_royalties", ROYALTIES_ID, processor!(royalties_entry));
-    pt.add_account(
-        pda::program_data(&REGISTRY_ID),
-        program_data_account(upgrade_authority),
-    );
+    pt.add_program("tessera_escrow", ESCROW_ID, processor!(escrow_entry));
+    for program in [REGISTRY_ID, ESCROW_ID] {
+        pt.add_account(
+            pda::program_data(&program),
+            program_data_account(upgrade_authority),
+        );
+    }
     pt
 }
 
@@ -93,7 +102,7 @@ impl Outcome {
     pub fn events<E: Discriminator + AnchorDeserialize>(&self) -> Vec<E> {
         self.inner
             .iter()
-            .filter(|(p, _)| *p == REGISTRY_ID || *p == ROYALTIES_ID)
+            .filter(|(p, _)| [REGISTRY_ID, ROYALTIES_ID, ESCROW_ID].contains(p))
             .filter_map(|(_, d)| tessera_client::events::decode::<E>(d))
             .collect()
     }

@@ -6,7 +6,15 @@ use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
-    ix::{self, registry::BuyAccounts},
+    escrow::{
+        instructions::{OpenJobArgs, RegisterProviderArgs},
+        state::{EscrowSettings, Job, Provider},
+    },
+    ix::{
+        self,
+        escrow::{OpenJobAccounts, SettleAccounts},
+        registry::BuyAccounts,
+    },
     pda,
     registry::{
         instructions::{BuyAccessArgs, InitializeConfigArgs, ParentInput, PublishAssetArgs},
@@ -26,6 +34,8 @@ pub struct World {
     pub h: Harness,
     pub admin: Keypair,
     pub treasury: Keypair,
+    /// The escrow's dispute arbiter (after [`World::init_escrow`]).
+    pub arbiter: Keypair,
     pub usdc: Pubkey,
     pub treasury_usdc: Pubkey,
 }
@@ -84,6 +94,7 @@ impl World {
             h,
             admin,
             treasury,
+            arbiter: Keypair::new(),
             usdc,
             treasury_usdc,
         }
@@ -242,5 +253,107 @@ impl World {
             &TOKEN_PROGRAM_ID,
         );
         (self.h.send(&[ix], &[recipient]).await, dest)
+    }
+}
+
+/// Default job windows: accept 60 s, delivery 600 s, challenge 3,600 s.
+pub const WINDOWS: (u32, u32, u32) = (60, 600, 3_600);
+
+impl World {
+    /// Initialises the escrow config (treasury: the registry's; arbiter: `self.arbiter`).
+    pub async fn init_escrow(&mut self, fee_bps: u16, slash_bps: u16, min_bond: u64, unbonding_delay: u32) {
+        let admin = self.admin.insecure_clone();
+        let ix = ix::escrow::initialize_config(&admin.pubkey(), self.escrow_settings(fee_bps, slash_bps, min_bond, unbonding_delay));
+        self.h.send(&[ix], &[&admin]).await.expect("escrow initialize_config");
+    }
+
+    pub fn escrow_settings(&self, fee_bps: u16, slash_bps: u16, min_bond: u64, unbonding_delay: u32) -> EscrowSettings {
+        EscrowSettings {
+            admin: self.admin.pubkey(),
+            treasury: self.treasury.pubkey(),
+            arbiter: self.arbiter.pubkey(),
+            fee_bps,
+            slash_bps,
+            min_bond,
+            unbonding_delay,
+        }
+    }
+
+    /// A provider serving `models`, bonded with `bond`; returns its authority and USDC account.
+    pub async fn provider(&mut self, models: &[Pubkey], bond: u64) -> (Keypair, Pubkey) {
+        let (authority, usdc) = self.buyer(bond).await;
+        let ix = ix::escrow::register_provider(
+            &authority.pubkey(),
+            &self.usdc,
+            &TOKEN_PROGRAM_ID,
+            RegisterProviderArgs { endpoint: "https://infer.example/v1".into(), models: models.to_vec() },
+        );
+        self.h.send(&[ix], &[&authority]).await.expect("register_provider");
+        if bond > 0 {
+            let ix = ix::escrow::bond(&authority.pubkey(), &usdc, &self.usdc, &TOKEN_PROGRAM_ID, bond);
+            self.h.send(&[ix], &[&authority]).await.expect("bond");
+        }
+        (authority, usdc)
+    }
+
+    pub fn open_job_args(job_id: u64, fee: u64, provider: Option<Pubkey>, windows: (u32, u32, u32)) -> OpenJobArgs {
+        OpenJobArgs {
+            job_id,
+            fee,
+            input_commitment: [0x11; 32],
+            provider,
+            accept_window: windows.0,
+            delivery_window: windows.1,
+            challenge_window: windows.2,
+        }
+    }
+
+    pub fn open_job_ix(&self, consumer: &Pubkey, consumer_usdc: &Pubkey, model: &Pubkey, gated: bool, args: OpenJobArgs) -> tessera_client::Instruction {
+        ix::escrow::open_job(
+            &OpenJobAccounts {
+                consumer: *consumer,
+                model: *model,
+                mint: self.usdc,
+                consumer_token_account: *consumer_usdc,
+                token_program: TOKEN_PROGRAM_ID,
+                gated,
+            },
+            args,
+        )
+    }
+
+    /// Opens a job; returns its address.
+    pub async fn open_job(&mut self, consumer: &Keypair, consumer_usdc: &Pubkey, model: &Pubkey, args: OpenJobArgs) -> Result<Pubkey, crate::TransactionError> {
+        let job = pda::job(&consumer.pubkey(), args.job_id);
+        let gated = self.asset(model).await.inference_gated;
+        let ix = self.open_job_ix(&consumer.pubkey(), consumer_usdc, model, gated, args);
+        self.h.send(&[ix], &[consumer]).await?;
+        Ok(job)
+    }
+
+    pub async fn job(&mut self, job: &Pubkey) -> Job {
+        self.h.fetch(job).await.expect("job exists")
+    }
+
+    pub async fn provider_account(&mut self, authority: &Pubkey) -> Provider {
+        self.h.fetch(&pda::provider(authority)).await.expect("provider exists")
+    }
+
+    /// The payees of a settlement of a job accepted by `provider_authority`.
+    pub fn settle_accounts(&self, provider_authority: &Pubkey) -> SettleAccounts {
+        SettleAccounts {
+            provider_token_account: pda::ata(provider_authority, &self.usdc, &TOKEN_PROGRAM_ID),
+            treasury_token_account: self.treasury_usdc,
+            token_program: TOKEN_PROGRAM_ID,
+        }
+    }
+
+    /// Sends `accept_job` then `submit_result` (a non-zero commitment) for the provider.
+    pub async fn accept(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
+        self.h.send(&[ix::escrow::accept_job(&provider.pubkey(), job)], &[provider]).await
+    }
+
+    pub async fn deliver(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
+        self.h.send(&[ix::escrow::submit_result(&provider.pubkey(), job, [0x22; 32])], &[provider]).await
     }
 }

@@ -1,4 +1,5 @@
 //! Instruction builders for every instruction of the Tessera programs.
 
+pub mod escrow;
 pub mod registry;
 pub mod royalties;

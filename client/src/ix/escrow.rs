@@ -1,0 +1,339 @@
+//! Builders for `tessera-escrow` instructions.
+
+use anchor_lang::{
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
+    ToAccountMetas,
+};
+use tessera_escrow::{
+    accounts as acc, instruction as data,
+    instructions::{OpenJobArgs, RegisterProviderArgs},
+    state::{EscrowSettings, Job},
+};
+
+use crate::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID};
+
+fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: ESCROW_ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+fn event_authority() -> Pubkey {
+    pda::event_authority(&ESCROW_ID)
+}
+
+/// `initialize_config`, signed by the escrow program's upgrade authority.
+pub fn initialize_config(upgrade_authority: &Pubkey, args: EscrowSettings) -> Instruction {
+    build(
+        acc::InitializeConfig {
+            upgrade_authority: *upgrade_authority,
+            config: pda::escrow_config(),
+            program_data: pda::program_data(&ESCROW_ID),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::InitializeConfig { args },
+    )
+}
+
+/// `update_config`, signed by the admin.
+pub fn update_config(admin: &Pubkey, args: EscrowSettings) -> Instruction {
+    build(
+        acc::UpdateConfig {
+            admin: *admin,
+            config: pda::escrow_config(),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::UpdateConfig { args },
+    )
+}
+
+/// `register_provider`: the authority registers with a bond vault in `mint`.
+pub fn register_provider(
+    authority: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    args: RegisterProviderArgs,
+) -> Instruction {
+    let provider = pda::provider(authority);
+    build(
+        acc::RegisterProvider {
+            authority: *authority,
+            provider,
+            mint: *mint,
+            bond_vault: pda::bond_vault(&provider),
+            token_program: *token_program,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::RegisterProvider { args },
+    )
+}
+
+/// `update_provider`.
+pub fn update_provider(authority: &Pubkey, args: RegisterProviderArgs) -> Instruction {
+    build(
+        acc::UpdateProvider {
+            authority: *authority,
+            provider: pda::provider(authority),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::UpdateProvider { args },
+    )
+}
+
+/// `bond`: adds `amount` from `source` (a token account of the authority).
+pub fn bond(
+    authority: &Pubkey,
+    source: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+    amount: u64,
+) -> Instruction {
+    let provider = pda::provider(authority);
+    build(
+        acc::Bond {
+            authority: *authority,
+            provider,
+            bond_vault: pda::bond_vault(&provider),
+            source: *source,
+            mint: *mint,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::Bond { amount },
+    )
+}
+
+/// `request_unbond`.
+pub fn request_unbond(authority: &Pubkey, amount: u64) -> Instruction {
+    build(
+        acc::RequestUnbond {
+            authority: *authority,
+            config: pda::escrow_config(),
+            provider: pda::provider(authority),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::RequestUnbond { amount },
+    )
+}
+
+/// `withdraw_bond` into `destination` (a token account of the authority).
+pub fn withdraw_bond(
+    authority: &Pubkey,
+    destination: &Pubkey,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    let provider = pda::provider(authority);
+    build(
+        acc::WithdrawBond {
+            authority: *authority,
+            config: pda::escrow_config(),
+            provider,
+            bond_vault: pda::bond_vault(&provider),
+            destination: *destination,
+            mint: *mint,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::WithdrawBond {},
+    )
+}
+
+/// Where an opening consumer pays from, and its access proof for gated models.
+pub struct OpenJobAccounts {
+    pub consumer: Pubkey,
+    pub model: Pubkey,
+    pub mint: Pubkey,
+    pub consumer_token_account: Pubkey,
+    pub token_program: Pubkey,
+    /// For access-gated models: pass the consumer's pass and access-token account.
+    pub gated: bool,
+}
+
+/// `open_job`.
+pub fn open_job(a: &OpenJobAccounts, args: OpenJobArgs) -> Instruction {
+    let job = pda::job(&a.consumer, args.job_id);
+    let (pass, consumer_access_account) = if a.gated {
+        let access_mint = pda::access_mint(&a.model);
+        (
+            Some(pda::pass(&a.model, &a.consumer)),
+            Some(pda::ata(&a.consumer, &access_mint, &TOKEN_PROGRAM_ID)),
+        )
+    } else {
+        (None, None)
+    };
+    build(
+        acc::OpenJob {
+            config: pda::escrow_config(),
+            consumer: a.consumer,
+            model: a.model,
+            job,
+            job_vault: pda::job_vault(&job),
+            mint: a.mint,
+            consumer_token_account: a.consumer_token_account,
+            pass,
+            consumer_access_account,
+            registry_program: REGISTRY_ID,
+            token_program: a.token_program,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::OpenJob { args },
+    )
+}
+
+/// `accept_job`, signed by the provider's authority.
+pub fn accept_job(authority: &Pubkey, job: &Pubkey) -> Instruction {
+    build(
+        acc::AcceptJob {
+            authority: *authority,
+            config: pda::escrow_config(),
+            provider: pda::provider(authority),
+            job: *job,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::AcceptJob {},
+    )
+}
+
+/// `submit_result`, signed by the provider's authority.
+pub fn submit_result(authority: &Pubkey, job: &Pubkey, result_commitment: [u8; 32]) -> Instruction {
+    build(
+        acc::SubmitResult {
+            authority: *authority,
+            provider: pda::provider(authority),
+            job: *job,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::SubmitResult { result_commitment },
+    )
+}
+
+/// `dispute_job`, signed by the consumer.
+pub fn dispute_job(consumer: &Pubkey, job: &Pubkey) -> Instruction {
+    build(
+        acc::DisputeJob {
+            consumer: *consumer,
+            job: *job,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::DisputeJob {},
+    )
+}
+
+/// The payees of a settlement: the provider's authority's and the treasury's token accounts.
+pub struct SettleAccounts {
+    pub provider_token_account: Pubkey,
+    pub treasury_token_account: Pubkey,
+    pub token_program: Pubkey,
+}
+
+fn settlement(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> acc::Settlement {
+    acc::Settlement {
+        config: pda::escrow_config(),
+        job: *job_key,
+        job_vault: job.vault,
+        consumer: job.consumer,
+        provider: job.provider,
+        provider_token_account: s.provider_token_account,
+        treasury_token_account: s.treasury_token_account,
+        model_split: job.model_split,
+        model_split_vault: pda::vault(&job.model_split),
+        mint: job.mint,
+        token_program: s.token_program,
+        royalties_program: ROYALTIES_ID,
+        royalties_event_authority: pda::event_authority(&ROYALTIES_ID),
+    }
+}
+
+/// `confirm_job`, signed by the consumer.
+pub fn confirm_job(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instruction {
+    build(
+        acc::ConfirmJob {
+            consumer_signer: job.consumer,
+            settlement: settlement(job_key, job, s),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::ConfirmJob {},
+    )
+}
+
+/// `release_job`, signed by anyone (`caller`).
+pub fn release_job(caller: &Pubkey, job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instruction {
+    build(
+        acc::ReleaseJob {
+            caller: *caller,
+            settlement: settlement(job_key, job, s),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::ReleaseJob {},
+    )
+}
+
+/// `resolve_dispute`, signed by the arbiter.
+pub fn resolve_dispute(
+    arbiter: &Pubkey,
+    job_key: &Pubkey,
+    job: &Job,
+    s: &SettleAccounts,
+    consumer_token_account: &Pubkey,
+    provider_share_bps: u16,
+) -> Instruction {
+    build(
+        acc::ResolveDispute {
+            arbiter: *arbiter,
+            settlement: settlement(job_key, job, s),
+            consumer_token_account: *consumer_token_account,
+            bond_vault: pda::bond_vault(&job.provider),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::ResolveDispute { provider_share_bps },
+    )
+}
+
+/// `refund_job`, signed by anyone (`caller`); passes the provider accounts when the job was
+/// accepted.
+pub fn refund_job(
+    caller: &Pubkey,
+    job_key: &Pubkey,
+    job: &Job,
+    consumer_token_account: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    let accepted = job.provider != Pubkey::default();
+    build(
+        acc::RefundJob {
+            caller: *caller,
+            config: pda::escrow_config(),
+            job: *job_key,
+            job_vault: job.vault,
+            consumer: job.consumer,
+            consumer_token_account: *consumer_token_account,
+            provider: accepted.then_some(job.provider),
+            bond_vault: accepted.then(|| pda::bond_vault(&job.provider)),
+            mint: job.mint,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::RefundJob {},
+    )
+}

@@ -1,0 +1,24 @@
+//! Seeds and limits of the escrow program.
+
+/// Seed of the escrow's [`crate::state::EscrowConfig`]: `[CONFIG_SEED]`.
+pub const CONFIG_SEED: &[u8] = b"config";
+/// Seed of a [`crate::state::Provider`]: `[PROVIDER_SEED, authority]`.
+pub const PROVIDER_SEED: &[u8] = b"provider";
+/// Seed of a provider's bond vault token account: `[BOND_VAULT_SEED, provider]`.
+pub const BOND_VAULT_SEED: &[u8] = b"bond";
+/// Seed of a [`crate::state::Job`]: `[JOB_SEED, consumer, job_id]`.
+pub const JOB_SEED: &[u8] = b"job";
+/// Seed of a job's escrow vault token account: `[JOB_VAULT_SEED, job]`.
+pub const JOB_VAULT_SEED: &[u8] = b"job_vault";
+
+pub const BPS_DENOMINATOR: u16 = 10_000;
+/// Highest protocol fee on inference fees: 10%.
+pub const MAX_PROTOCOL_FEE_BPS: u16 = 1_000;
+/// Longest endpoint URI, in bytes.
+pub const MAX_ENDPOINT_LEN: usize = 200;
+/// Most models a provider lists as served.
+pub const MAX_MODELS: usize = 16;
+/// Longest accept, delivery or challenge window: 30 days.
+pub const MAX_WINDOW_SECS: u32 = 30 * 24 * 3_600;
+/// Longest unbonding delay the admin may set: 90 days.
+pub const MAX_UNBONDING_DELAY_SECS: u32 = 90 * 24 * 3_600;

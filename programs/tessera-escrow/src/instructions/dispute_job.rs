@@ -1,0 +1,47 @@
+use anchor_lang::prelude::*;
+
+use crate::{
+    constants::*,
+    errors::EscrowError,
+    events::JobDisputed,
+    state::{Job, JobState},
+};
+
+/// The consumer disputes a delivery within the challenge window; the arbiter decides.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct DisputeJob<'info> {
+    /// The job's consumer.
+    pub consumer: Signer<'info>,
+    /// The job (PDA with stored bump); `has_one = consumer`.
+    #[account(
+        mut,
+        seeds = [JOB_SEED, job.consumer.as_ref(), &job.job_id.to_le_bytes()],
+        bump = job.bump,
+        has_one = consumer @ EscrowError::NotConsumer,
+    )]
+    pub job: Box<Account<'info, Job>>,
+}
+
+impl DisputeJob<'_> {
+    fn validate(&self) -> Result<()> {
+        // consumer: signer + has_one. job: PDA with stored bump.
+        require!(self.job.state == JobState::Delivered, EscrowError::InvalidJobState);
+        require!(
+            Clock::get()?.unix_timestamp < self.job.challenge_deadline,
+            EscrowError::ChallengeWindowClosed
+        );
+        Ok(())
+    }
+
+    #[access_control(ctx.accounts.validate())]
+    pub fn dispute_job(ctx: Context<Self>) -> Result<()> {
+        let job = &mut ctx.accounts.job;
+        job.state = JobState::Disputed;
+        emit_cpi!(JobDisputed {
+            job: job.key(),
+            consumer: job.consumer,
+        });
+        Ok(())
+    }
+}

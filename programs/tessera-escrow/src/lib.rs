@@ -1,0 +1,104 @@
+//! Tessera escrow: paid model inference. A consumer opens a job for a registry model and its
+//! fee waits in a per-job vault; a bonded provider accepts and delivers a result commitment;
+//! the fee is released (protocol fee, the model's royalty share into its split, the provider),
+//! refunded when a deadline is missed (slashing a provider that accepted), or divided by an
+//! arbiter after a dispute.
+#![allow(unexpected_cfgs)]
+
+use anchor_lang::prelude::*;
+
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod math;
+pub mod settlement;
+pub mod state;
+
+use instructions::*;
+use state::EscrowSettings;
+
+declare_id!("FzR89KuMAAUtmNNnenStDxWDc8kGbjCNtid8V1yGNKzU");
+
+#[program]
+pub mod tessera_escrow {
+    use super::*;
+
+    /// Creates the escrow config (upgrade authority only).
+    pub fn initialize_config(ctx: Context<InitializeConfig>, args: EscrowSettings) -> Result<()> {
+        InitializeConfig::initialize_config(ctx, args)
+    }
+
+    /// Admin: replaces the settings (treasury, arbiter, fee, slash share, min bond, delay).
+    pub fn update_config(ctx: Context<UpdateConfig>, args: EscrowSettings) -> Result<()> {
+        UpdateConfig::update_config(ctx, args)
+    }
+
+    /// A provider registers its endpoint and models, with an empty bond vault.
+    pub fn register_provider(
+        ctx: Context<RegisterProvider>,
+        args: RegisterProviderArgs,
+    ) -> Result<()> {
+        RegisterProvider::register_provider(ctx, args)
+    }
+
+    /// A provider changes its endpoint or models.
+    pub fn update_provider(ctx: Context<UpdateProvider>, args: RegisterProviderArgs) -> Result<()> {
+        UpdateProvider::update_provider(ctx, args)
+    }
+
+    /// A provider adds to its bond.
+    pub fn bond(ctx: Context<Bond>, amount: u64) -> Result<()> {
+        Bond::bond(ctx, amount)
+    }
+
+    /// A provider asks to withdraw part of its bond after the unbonding delay.
+    pub fn request_unbond(ctx: Context<RequestUnbond>, amount: u64) -> Result<()> {
+        RequestUnbond::request_unbond(ctx, amount)
+    }
+
+    /// A provider withdraws the requested bond (delay elapsed, no open jobs).
+    pub fn withdraw_bond(ctx: Context<WithdrawBond>) -> Result<()> {
+        WithdrawBond::withdraw_bond(ctx)
+    }
+
+    /// A consumer opens and funds an inference job.
+    pub fn open_job(ctx: Context<OpenJob>, args: OpenJobArgs) -> Result<()> {
+        OpenJob::open_job(ctx, args)
+    }
+
+    /// A provider serving the model accepts the job.
+    pub fn accept_job(ctx: Context<AcceptJob>) -> Result<()> {
+        AcceptJob::accept_job(ctx)
+    }
+
+    /// The accepted provider submits its result commitment.
+    pub fn submit_result(ctx: Context<SubmitResult>, result_commitment: [u8; 32]) -> Result<()> {
+        SubmitResult::submit_result(ctx, result_commitment)
+    }
+
+    /// The consumer confirms the delivery; the fee is released at once.
+    pub fn confirm_job(ctx: Context<ConfirmJob>) -> Result<()> {
+        ConfirmJob::confirm_job(ctx)
+    }
+
+    /// Anyone releases a delivered job after its challenge window.
+    pub fn release_job(ctx: Context<ReleaseJob>) -> Result<()> {
+        ReleaseJob::release_job(ctx)
+    }
+
+    /// Anyone refunds a job whose accept or delivery deadline passed.
+    pub fn refund_job(ctx: Context<RefundJob>) -> Result<()> {
+        RefundJob::refund_job(ctx)
+    }
+
+    /// The consumer disputes a delivery within the challenge window.
+    pub fn dispute_job(ctx: Context<DisputeJob>) -> Result<()> {
+        DisputeJob::dispute_job(ctx)
+    }
+
+    /// The arbiter divides a disputed fee between provider and consumer.
+    pub fn resolve_dispute(ctx: Context<ResolveDispute>, provider_share_bps: u16) -> Result<()> {
+        ResolveDispute::resolve_dispute(ctx, provider_share_bps)
+    }
+}

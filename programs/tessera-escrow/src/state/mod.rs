@@ -1,0 +1,7 @@
+pub mod config;
+pub mod job;
+pub mod provider;
+
+pub use config::*;
+pub use job::*;
+pub use provider::*;
