@@ -5,7 +5,8 @@
 
 use tessera_client::{
     ix, pda,
-    registry::{events::AccessBought, state::AssetKind},
+    escrow::events::JobSettled,
+    registry::{events::AccessBought, instructions::ParentInput, state::AssetKind},
     royalties::events::Claimed,
     Pubkey, TOKEN_PROGRAM_ID,
 };
@@ -24,6 +25,7 @@ fn short(k: &Pubkey) -> String {
 async fn main() {
     println!("Tessera end-to-end demo (host-compiled programs in Agave's runtime, real SPL Token)\n");
     let mut w = World::new(250).await;
+    w.init_escrow(100, 2_000, USDC, 86_400).await;
     println!("registry config: protocol fee 250 bps, treasury {}, payment mint {} (6 decimals)", short(&w.treasury.pubkey()), short(&w.usdc));
 
     // Contributors.
@@ -41,11 +43,13 @@ async fn main() {
     let d = w.asset(&dataset).await;
     println!("\npublished dataset {} by alice: price {}, access 30 days, access mint {}, split alice 70% / bob 30%", short(&dataset), usdc(d.price), short(&d.access_mint));
 
-    // 2. A model trained on it: 10 USDC per inference credit; the dataset gets 20% of each sale.
-    let model = w
-        .publish_model(&carol, 2, 10_000_000, &[(dataset, 2_000)], &[(carol.pubkey(), 8_000), (dave.pubkey(), 2_000)])
-        .await
-        .expect("publish model");
+    // 2. A model trained on it: 10 USDC per access credit; the dataset gets 20% of each sale;
+    //    10% of every paid inference goes to the model's split.
+    let mut args = publish_args(2, 10_000_000, 0, &[(carol.pubkey(), 8_000), (dave.pubkey(), 2_000)]);
+    args.kind = AssetKind::Model;
+    args.parents = vec![ParentInput { asset: dataset, bps: 2_000 }];
+    args.inference_royalty_bps = 1_000;
+    let model = w.publish(&carol, args).await.expect("publish model");
     let m = w.asset(&model).await;
     assert_eq!(m.kind, AssetKind::Model);
     println!("published model {} by carol: price {} per credit, parent: the dataset at 20%, split carol 80% / dave 20%", short(&model), usdc(m.price));
@@ -77,7 +81,24 @@ async fn main() {
     w.h.send(&[ix::registry::redeem_access(&frank.pubkey(), &model, 1)], &[&frank]).await.expect("redeem");
     println!("frank redeems 1 model credit (burnt; the data server sees the AccessRedeemed event)");
 
-    // 5. Royalties: everyone claims what it is owed.
+    // 5. A paid inference: grace runs a GPU provider (bonded 10 USDC); erin pays 2 USDC for a job.
+    let (grace, grace_usdc) = w.provider(&[model], 10 * USDC).await;
+    let job = w.open_job(&erin, &erin_usdc, &model, World::open_job_args(1, 2 * USDC, None, WINDOWS)).await.expect("open job");
+    paid_in += 2 * USDC;
+    w.accept(&grace, &job).await.expect("accept");
+    w.deliver(&grace, &job).await.expect("deliver");
+    let j = w.job(&job).await;
+    let s = w.settle_accounts(&grace.pubkey());
+    let out = w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&erin]).await.expect("confirm");
+    let ev: JobSettled = out.event();
+    println!(
+        "\nerin pays 2 USDC for an inference; grace (provider) accepts, delivers, erin confirms → fee {} to the treasury, {} to the model's split, {} to grace",
+        usdc(ev.to_treasury), usdc(ev.to_model_split), usdc(ev.to_provider)
+    );
+    let provider_received = ev.to_provider;
+    assert_eq!(w.h.balance(&grace_usdc).await, provider_received, "grace's bond came from this account; it now holds her fee");
+
+    // 6. Royalties: everyone claims what it is owed.
     println!("\nclaims:");
     let mut claimed = 0;
     for (who, asset) in [(&alice, dataset), (&bob, dataset), (&carol, model), (&dave, model)] {
@@ -86,11 +107,15 @@ async fn main() {
         claimed += ev.amount;
         println!("  {:<6} received {:>16}  (from the {} split; now holds {})", name(&who.pubkey()), usdc(ev.amount), if asset == dataset { "dataset" } else { "model" }, usdc(w.h.balance(&dest).await));
     }
+    println!("  {:<6} received {:>16}  (inference fee)", "grace", usdc(provider_received));
     let treasury = w.h.balance(&w.treasury_usdc.clone()).await;
     let dust = w.vault_balance(&dataset).await + w.vault_balance(&model).await;
     println!("  treasury received {}", usdc(treasury));
-    println!("\npaid in {} = treasury {} + claimed {} + left in vaults (rounding dust) {}", usdc(paid_in), usdc(treasury), usdc(claimed), usdc(dust));
-    assert_eq!(paid_in, treasury + claimed + dust, "money is conserved");
+    println!(
+        "\npaid in {} = treasury {} + royalties claimed {} + provider {} + left in vaults (rounding dust) {}",
+        usdc(paid_in), usdc(treasury), usdc(claimed), usdc(provider_received), usdc(dust)
+    );
+    assert_eq!(paid_in, treasury + claimed + provider_received + dust, "money is conserved");
     let _ = (pda::config(), TOKEN_PROGRAM_ID, TestKeypair::new());
     println!("OK: every base unit accounted for.");
 }
