@@ -3,9 +3,17 @@
 //! instruction data come from the programs' own Anchor-generated `accounts` and `instruction`
 //! modules, never from hand-written discriminators.
 
+pub mod amount;
+pub mod error;
 pub mod events;
+pub mod flows;
 pub mod ix;
+pub mod parse;
 pub mod pda;
+pub mod rpc;
+
+pub use error::{Result, TesseraError};
+pub use rpc::Tessera;
 
 pub use tessera_escrow as escrow;
 pub use tessera_registry as registry;

@@ -15,7 +15,8 @@ pub enum JobState {
 }
 
 /// A paid inference request, at `[JOB_SEED, consumer, job_id]`. Its fee waits in a vault token
-/// account owned by this PDA. Closed (rent back to the consumer) when settled.
+/// account owned by this PDA. Closed (rent back to the consumer) when settled. Fixed-size
+/// fields come first so that clients can filter on consumer, model, provider and state.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Job {
@@ -25,8 +26,6 @@ pub struct Job {
     pub model: Pubkey,
     pub mint: Pubkey,
     pub vault: Pubkey,
-    /// The provider chosen at opening, if any (otherwise any provider serving the model).
-    pub requested_provider: Option<Pubkey>,
     /// The provider account (escrow PDA) that accepted; default until accepted.
     pub provider: Pubkey,
     pub state: JobState,
@@ -45,6 +44,16 @@ pub struct Job {
     pub challenge_deadline: i64,
     pub bump: u8,
     pub vault_bump: u8,
+    /// The provider chosen at opening, if any (otherwise any provider serving the model).
+    pub requested_provider: Option<Pubkey>,
+}
+
+impl Job {
+    /// Byte offsets (discriminator included) for `getProgramAccounts` memcmp filters.
+    pub const CONSUMER_OFFSET: usize = 8;
+    pub const MODEL_OFFSET: usize = 48;
+    pub const PROVIDER_OFFSET: usize = 144;
+    pub const STATE_OFFSET: usize = 176;
 }
 
 impl Job {
@@ -55,5 +64,44 @@ impl Job {
             id.as_ref(),
             std::slice::from_ref(&self.bump),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_offsets_match_the_layout() {
+        let job = Job {
+            consumer: Pubkey::new_from_array([1; 32]),
+            job_id: 0,
+            model: Pubkey::new_from_array([2; 32]),
+            mint: Pubkey::default(),
+            vault: Pubkey::default(),
+            provider: Pubkey::new_from_array([3; 32]),
+            state: JobState::Disputed,
+            fee: 0,
+            fee_bps: 0,
+            royalty_bps: 0,
+            model_split: Pubkey::default(),
+            input_commitment: [0; 32],
+            result_commitment: [0; 32],
+            funded_at: 0,
+            accept_deadline: 0,
+            delivery_window: 0,
+            delivery_deadline: 0,
+            challenge_window: 0,
+            challenge_deadline: 0,
+            bump: 0,
+            vault_bump: 0,
+            requested_provider: None,
+        };
+        let mut data = Vec::new();
+        job.try_serialize(&mut data).unwrap();
+        assert_eq!(data[Job::CONSUMER_OFFSET..][..32], [1; 32]);
+        assert_eq!(data[Job::MODEL_OFFSET..][..32], [2; 32]);
+        assert_eq!(data[Job::PROVIDER_OFFSET..][..32], [3; 32]);
+        assert_eq!(data[Job::STATE_OFFSET], JobState::Disputed as u8);
     }
 }

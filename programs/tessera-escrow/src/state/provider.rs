@@ -33,6 +33,9 @@ pub struct Provider {
 }
 
 impl Provider {
+    /// Byte offset of `authority` (discriminator included), for memcmp filters.
+    pub const AUTHORITY_OFFSET: usize = 8;
+
     pub fn serves(&self, model: &Pubkey) -> bool {
         self.models.contains(model)
     }

@@ -81,6 +81,12 @@ pub struct Asset {
 }
 
 impl Asset {
+    /// Byte offsets (discriminator included) for `getProgramAccounts` memcmp filters.
+    pub const PUBLISHER_OFFSET: usize = 8;
+    pub const KIND_OFFSET: usize = 40;
+    pub const STATE_OFFSET: usize = 41;
+    pub const PAYMENT_MINT_OFFSET: usize = 106;
+
     /// Account size with room for `parents` parents (the parent list never changes) and a URI
     /// of the maximum length (the URI may be updated).
     pub fn space(parents: usize) -> usize {
@@ -111,5 +117,44 @@ impl Asset {
             self.content_hash.as_ref(),
             std::slice::from_ref(&self.bump),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_offsets_match_the_layout() {
+        let asset = Asset {
+            publisher: Pubkey::new_from_array([1; 32]),
+            kind: AssetKind::Model,
+            state: AssetState::Delisted,
+            content_hash: [9; 32],
+            access_mint: Pubkey::default(),
+            payment_mint: Pubkey::new_from_array([2; 32]),
+            split: Pubkey::default(),
+            price: 0,
+            max_supply: 0,
+            sold: 0,
+            sales: 0,
+            access_duration: 0,
+            license: License { flags: 0, terms_hash: [0; 32] },
+            inference_royalty_bps: 0,
+            inference_gated: false,
+            published_at: 0,
+            bump: 0,
+            access_mint_bump: 0,
+            previous_version: None,
+            successor: None,
+            parents: vec![],
+            uri: String::new(),
+        };
+        let mut data = Vec::new();
+        asset.try_serialize(&mut data).unwrap();
+        assert_eq!(data[Asset::PUBLISHER_OFFSET..][..32], [1; 32]);
+        assert_eq!(data[Asset::KIND_OFFSET], AssetKind::Model as u8);
+        assert_eq!(data[Asset::STATE_OFFSET], AssetState::Delisted as u8);
+        assert_eq!(data[Asset::PAYMENT_MINT_OFFSET..][..32], [2; 32]);
     }
 }

@@ -1,0 +1,255 @@
+//! High-level flows: one call per user action, building the instructions (and any missing
+//! associated token account) and sending them with the wallet.
+
+use std::path::Path;
+
+use anchor_lang::prelude::Pubkey;
+use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use solana_signature::Signature;
+use tessera_escrow::{
+    instructions::{OpenJobArgs, RegisterProviderArgs},
+    state::{EscrowSettings, JobState},
+};
+use tessera_registry::instructions::{
+    BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs, UpdateAssetArgs, UpdateConfigArgs,
+};
+use tessera_royalties::instructions::UpdateSplitArgs;
+
+use crate::{
+    error::{Result, TesseraError},
+    ix::{self, escrow::SettleAccounts, registry::BuyAccounts},
+    parse, pda, Instruction, Tessera,
+};
+
+impl Tessera {
+    /// Instructions creating `owner`'s associated token account for `mint` if it is missing.
+    fn ensure_ata(&self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Result<(Pubkey, Vec<Instruction>)> {
+        let ata = pda::ata(owner, mint, token_program);
+        let exists = self
+            .rpc
+            .get_account_with_commitment(&ata, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value
+            .is_some();
+        let ixs = if exists {
+            vec![]
+        } else {
+            vec![create_associated_token_account_idempotent(&self.wallet(), owner, mint, token_program)]
+        };
+        Ok((ata, ixs))
+    }
+
+    pub fn initialize_config(&self, args: InitializeConfigArgs) -> Result<Signature> {
+        self.send(&[ix::registry::initialize_config(&self.wallet(), args)], &[])
+    }
+
+    pub fn update_config(&self, args: UpdateConfigArgs) -> Result<Signature> {
+        self.send(&[ix::registry::update_config(&self.wallet(), args)], &[])
+    }
+
+    pub fn initialize_escrow(&self, args: EscrowSettings) -> Result<Signature> {
+        self.send(&[ix::escrow::initialize_config(&self.wallet(), args)], &[])
+    }
+
+    /// Publishes an asset priced in `payment_mint`; returns its address.
+    pub fn publish(
+        &self,
+        payment_mint: &Pubkey,
+        previous_version: Option<Pubkey>,
+        args: PublishAssetArgs,
+    ) -> Result<(Pubkey, Signature)> {
+        let (_, token_program) = self.mint_info(payment_mint)?;
+        let asset = pda::asset(&self.wallet(), &args.content_hash);
+        let ix = ix::registry::publish_asset(&self.wallet(), payment_mint, &token_program, previous_version, args);
+        Ok((asset, self.send(&[ix], &[])?))
+    }
+
+    /// Hashes `file` (SHA-256, streamed) into `args.content_hash`, then publishes.
+    pub fn publish_file(
+        &self,
+        file: &Path,
+        payment_mint: &Pubkey,
+        previous_version: Option<Pubkey>,
+        mut args: PublishAssetArgs,
+    ) -> Result<(Pubkey, Signature)> {
+        args.content_hash = parse::hash_file(file)?;
+        self.publish(payment_mint, previous_version, args)
+    }
+
+    pub fn update_asset(&self, asset: &Pubkey, args: UpdateAssetArgs) -> Result<Signature> {
+        self.send(&[ix::registry::update_asset(&self.wallet(), asset, args)], &[])
+    }
+
+    pub fn delist(&self, asset: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::registry::delist_asset(&self.wallet(), asset)], &[])
+    }
+
+    pub fn relist(&self, asset: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::registry::relist_asset(&self.wallet(), asset)], &[])
+    }
+
+    pub fn retire(&self, asset: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::registry::retire_asset(&self.wallet(), asset)], &[])
+    }
+
+    /// Buys `quantity` access tokens, refusing (on chain) a unit price above `max_unit_price`.
+    /// Pays from the wallet's associated token account of the payment mint.
+    pub fn buy(&self, asset_key: &Pubkey, quantity: u64, max_unit_price: u64) -> Result<Signature> {
+        let asset = self.asset(asset_key)?;
+        let config = self.config()?;
+        let (_, token_program) = self.mint_info(&asset.payment_mint)?;
+        let (treasury_ata, mut ixs) = self.ensure_ata(&config.treasury, &asset.payment_mint, &token_program)?;
+        ixs.push(ix::registry::buy_access(
+            &BuyAccounts {
+                buyer: self.wallet(),
+                buyer_payment_account: pda::ata(&self.wallet(), &asset.payment_mint, &token_program),
+                treasury_token_account: treasury_ata,
+                payment_token_program: token_program,
+            },
+            asset_key,
+            &asset,
+            BuyAccessArgs { quantity, max_unit_price },
+        ));
+        self.send(&ixs, &[])
+    }
+
+    pub fn redeem(&self, asset: &Pubkey, quantity: u64) -> Result<Signature> {
+        self.send(&[ix::registry::redeem_access(&self.wallet(), asset, quantity)], &[])
+    }
+
+    pub fn revoke(&self, asset: &Pubkey, holder: &Pubkey, reason: u16) -> Result<Signature> {
+        self.send(&[ix::registry::revoke_pass(&self.wallet(), asset, holder, reason)], &[])
+    }
+
+    /// Claims from one split into the wallet's associated token account (created if missing).
+    pub fn claim(&self, split_key: &Pubkey) -> Result<(u64, Signature)> {
+        let split = self.split(split_key)?;
+        let owed = split.owed(&self.wallet()).map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        let (_, token_program) = self.mint_info(&split.mint)?;
+        let (dest, mut ixs) = self.ensure_ata(&self.wallet(), &split.mint, &token_program)?;
+        ixs.push(ix::royalties::claim(&self.wallet(), split_key, &split.mint, &dest, &token_program));
+        Ok((owed, self.send(&ixs, &[])?))
+    }
+
+    /// Claims everything owed to the wallet across every split it belongs to.
+    pub fn claim_all(&self) -> Result<Vec<(Pubkey, u64, Signature)>> {
+        let mut out = vec![];
+        for owed in self.owed_to(&self.wallet())? {
+            let split = parse::pubkey("split", &owed.split)?;
+            let (amount, sig) = self.claim(&split)?;
+            out.push((split, amount, sig));
+        }
+        Ok(out)
+    }
+
+    pub fn update_split(&self, split: &Pubkey, args: UpdateSplitArgs) -> Result<Signature> {
+        self.send(&[ix::royalties::update_split(&self.wallet(), split, args)], &[])
+    }
+
+    pub fn register_provider(&self, mint: &Pubkey, args: RegisterProviderArgs) -> Result<Signature> {
+        let (_, token_program) = self.mint_info(mint)?;
+        self.send(&[ix::escrow::register_provider(&self.wallet(), mint, &token_program, args)], &[])
+    }
+
+    /// Adds `amount` to the wallet's provider bond, from its associated token account.
+    pub fn bond(&self, amount: u64) -> Result<Signature> {
+        let p = self.provider(&self.wallet())?;
+        let (_, token_program) = self.mint_info(&p.mint)?;
+        let source = pda::ata(&self.wallet(), &p.mint, &token_program);
+        self.send(&[ix::escrow::bond(&self.wallet(), &source, &p.mint, &token_program, amount)], &[])
+    }
+
+    pub fn request_unbond(&self, amount: u64) -> Result<Signature> {
+        self.send(&[ix::escrow::request_unbond(&self.wallet(), amount)], &[])
+    }
+
+    pub fn withdraw_bond(&self) -> Result<Signature> {
+        let p = self.provider(&self.wallet())?;
+        let (_, token_program) = self.mint_info(&p.mint)?;
+        let (dest, mut ixs) = self.ensure_ata(&self.wallet(), &p.mint, &token_program)?;
+        ixs.push(ix::escrow::withdraw_bond(&self.wallet(), &dest, &p.mint, &token_program));
+        self.send(&ixs, &[])
+    }
+
+    /// Opens a job for `model`, paying from the wallet's associated token account; passes the
+    /// wallet's pass when the model is access-gated. Returns the job's address.
+    pub fn open_job(&self, model: &Pubkey, args: OpenJobArgs) -> Result<(Pubkey, Signature)> {
+        let asset = self.asset(model)?;
+        let (_, token_program) = self.mint_info(&asset.payment_mint)?;
+        let job = pda::job(&self.wallet(), args.job_id);
+        let ix = ix::escrow::open_job(
+            &ix::escrow::OpenJobAccounts {
+                consumer: self.wallet(),
+                model: *model,
+                mint: asset.payment_mint,
+                consumer_token_account: pda::ata(&self.wallet(), &asset.payment_mint, &token_program),
+                token_program,
+                gated: asset.inference_gated,
+            },
+            args,
+        );
+        Ok((job, self.send(&[ix], &[])?))
+    }
+
+    pub fn accept_job(&self, job: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::escrow::accept_job(&self.wallet(), job)], &[])
+    }
+
+    pub fn submit_result(&self, job: &Pubkey, result_commitment: [u8; 32]) -> Result<Signature> {
+        self.send(&[ix::escrow::submit_result(&self.wallet(), job, result_commitment)], &[])
+    }
+
+    pub fn dispute_job(&self, job: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::escrow::dispute_job(&self.wallet(), job)], &[])
+    }
+
+    /// The settlement payees of a job (creating the provider's and treasury's associated
+    /// token accounts if missing).
+    fn settlement(&self, job_key: &Pubkey) -> Result<(tessera_escrow::state::Job, SettleAccounts, Vec<Instruction>)> {
+        let job = self.job(job_key)?;
+        if job.state == JobState::Open {
+            return Err(TesseraError::Invalid(format!("job {job_key} has not been accepted yet")));
+        }
+        let provider: tessera_escrow::state::Provider = self.fetch("provider", &job.provider)?;
+        let config = self.escrow_config()?;
+        let (_, token_program) = self.mint_info(&job.mint)?;
+        let (provider_ata, mut ixs) = self.ensure_ata(&provider.authority, &job.mint, &token_program)?;
+        let (treasury_ata, more) = self.ensure_ata(&config.treasury, &job.mint, &token_program)?;
+        ixs.extend(more);
+        Ok((
+            job,
+            SettleAccounts {
+                provider_token_account: provider_ata,
+                treasury_token_account: treasury_ata,
+                token_program,
+            },
+            ixs,
+        ))
+    }
+
+    pub fn confirm_job(&self, job_key: &Pubkey) -> Result<Signature> {
+        let (job, s, mut ixs) = self.settlement(job_key)?;
+        ixs.push(ix::escrow::confirm_job(job_key, &job, &s));
+        self.send(&ixs, &[])
+    }
+
+    pub fn release_job(&self, job_key: &Pubkey) -> Result<Signature> {
+        let (job, s, mut ixs) = self.settlement(job_key)?;
+        ixs.push(ix::escrow::release_job(&self.wallet(), job_key, &job, &s));
+        self.send(&ixs, &[])
+    }
+
+    pub fn resolve_dispute(&self, job_key: &Pubkey, provider_share_bps: u16) -> Result<Signature> {
+        let (job, s, mut ixs) = self.settlement(job_key)?;
+        let consumer_ata = pda::ata(&job.consumer, &job.mint, &s.token_program);
+        ixs.push(ix::escrow::resolve_dispute(&self.wallet(), job_key, &job, &s, &consumer_ata, provider_share_bps));
+        self.send(&ixs, &[])
+    }
+
+    pub fn refund_job(&self, job_key: &Pubkey) -> Result<Signature> {
+        let job = self.job(job_key)?;
+        let (_, token_program) = self.mint_info(&job.mint)?;
+        let consumer_ata = pda::ata(&job.consumer, &job.mint, &token_program);
+        self.send(&[ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program)], &[])
+    }
+}

@@ -1,0 +1,306 @@
+//! `Tessera`: the programs over JSON-RPC (`solana-client`): typed fetchers, server-side
+//! filtered listings, off-chain access checks and the high-level flows. The wallet given at
+//! construction pays the fees and signs as the acting party (publisher, buyer, recipient,
+//! provider, consumer, admin or arbiter), as in the Solana CLI.
+
+use anchor_lang::{prelude::Pubkey, AccountDeserialize, Discriminator};
+use anchor_spl::token_interface::{Mint, TokenAccount};
+use serde::Serialize;
+use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_client::rpc_client::RpcClient;
+use solana_commitment_config::CommitmentConfig;
+use solana_keypair::Keypair;
+use solana_rpc_client_api::{
+    config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
+    filter::{Memcmp, RpcFilterType},
+};
+use solana_signature::Signature;
+use solana_signer::Signer;
+use solana_transaction::Transaction;
+use tessera_escrow::state::{EscrowConfig, Job, JobState, Provider};
+use tessera_registry::state::{AccessPass, Asset, AssetKind, Config};
+use tessera_royalties::state::Split;
+
+use crate::{
+    error::{from_client_error, Result, TesseraError},
+    pda, Instruction, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID,
+};
+
+/// Filters for [`Tessera::list_assets`], applied by the RPC node (memcmp).
+#[derive(Debug, Default, Clone)]
+pub struct AssetFilter {
+    pub kind: Option<AssetKind>,
+    pub publisher: Option<Pubkey>,
+    pub payment_mint: Option<Pubkey>,
+}
+
+/// Filters for [`Tessera::list_jobs`], applied by the RPC node (memcmp).
+#[derive(Debug, Default, Clone)]
+pub struct JobFilter {
+    pub consumer: Option<Pubkey>,
+    /// The provider's escrow account (see [`pda::provider`]).
+    pub provider: Option<Pubkey>,
+    pub model: Option<Pubkey>,
+    pub state: Option<JobState>,
+}
+
+/// What one split owes one recipient.
+#[derive(Debug, Clone, Serialize)]
+pub struct Owed {
+    pub split: String,
+    pub subject: String,
+    pub mint: String,
+    pub amount: u64,
+}
+
+/// The off-chain twin of `verify_access`: the same rules, read over RPC.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessReport {
+    pub asset: String,
+    pub holder: String,
+    pub valid: bool,
+    /// Why access is refused: the registry's error name (`PassExpired`, `PassRevoked`,
+    /// `NoAccessToken`) or `NoPass`.
+    pub reason: Option<String>,
+    pub expires_at: Option<i64>,
+    pub perpetual: bool,
+    pub balance: u64,
+    pub now: i64,
+}
+
+pub struct Tessera {
+    pub rpc: RpcClient,
+    pub payer: Keypair,
+}
+
+fn memcmp(offset: usize, bytes: &[u8]) -> RpcFilterType {
+    RpcFilterType::Memcmp(Memcmp::new_base58_encoded(offset, bytes))
+}
+
+impl Tessera {
+    pub fn new(url: &str, payer: Keypair, commitment: CommitmentConfig) -> Self {
+        Self {
+            rpc: RpcClient::new_with_commitment(url.to_string(), commitment),
+            payer,
+        }
+    }
+
+    pub fn wallet(&self) -> Pubkey {
+        self.payer.pubkey()
+    }
+
+    /// Signs with the wallet (fee payer) and `extra`, sends, and waits for confirmation.
+    /// A program refusal comes back as [`TesseraError::Program`] with its Anchor name.
+    pub fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature> {
+        let programs: Vec<Pubkey> = ixs.iter().map(|i| i.program_id).collect();
+        let blockhash = self
+            .rpc
+            .get_latest_blockhash()
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let mut signers: Vec<&Keypair> = vec![&self.payer];
+        signers.extend(extra.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &signers, blockhash);
+        self.rpc
+            .send_and_confirm_transaction(&tx)
+            .map_err(|e| from_client_error(e, &programs))
+    }
+
+    /// An Anchor account, or `None` if it does not exist.
+    pub fn fetch_opt<T: AccountDeserialize>(&self, address: &Pubkey) -> Result<Option<T>> {
+        let acc = self
+            .rpc
+            .get_account_with_commitment(address, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value;
+        match acc {
+            None => Ok(None),
+            Some(a) => T::try_deserialize(&mut a.data.as_slice())
+                .map(Some)
+                .map_err(|e| TesseraError::Invalid(format!("account {address} is not the expected type: {e}"))),
+        }
+    }
+
+    pub fn fetch<T: AccountDeserialize>(&self, what: &'static str, address: &Pubkey) -> Result<T> {
+        self.fetch_opt(address)?
+            .ok_or(TesseraError::NotFound { what, address: *address })
+    }
+
+    pub fn config(&self) -> Result<Config> {
+        self.fetch("registry config", &pda::config())
+    }
+
+    pub fn escrow_config(&self) -> Result<EscrowConfig> {
+        self.fetch("escrow config", &pda::escrow_config())
+    }
+
+    pub fn asset(&self, address: &Pubkey) -> Result<Asset> {
+        self.fetch("asset", address)
+    }
+
+    pub fn split(&self, address: &Pubkey) -> Result<Split> {
+        self.fetch("split", address)
+    }
+
+    pub fn job(&self, address: &Pubkey) -> Result<Job> {
+        self.fetch("job", address)
+    }
+
+    pub fn provider(&self, authority: &Pubkey) -> Result<Provider> {
+        self.fetch("provider", &pda::provider(authority))
+    }
+
+    /// A mint's decimals and owning token program.
+    pub fn mint_info(&self, mint: &Pubkey) -> Result<(u8, Pubkey)> {
+        let acc = self
+            .rpc
+            .get_account_with_commitment(mint, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value
+            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+        let m = Mint::try_deserialize(&mut acc.data.as_slice())
+            .map_err(|_| TesseraError::Invalid(format!("account {mint} is not an SPL mint")))?;
+        Ok((m.decimals, acc.owner))
+    }
+
+    /// A token account's balance (0 if it does not exist).
+    pub fn token_balance(&self, account: &Pubkey) -> Result<u64> {
+        let acc = self
+            .rpc
+            .get_account_with_commitment(account, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value;
+        Ok(acc
+            .and_then(|a| TokenAccount::try_deserialize(&mut a.data.as_slice()).ok())
+            .map_or(0, |t| t.amount))
+    }
+
+    /// The cluster's current unix time (the Clock sysvar's `unix_timestamp`).
+    pub fn now(&self) -> Result<i64> {
+        let clock = self
+            .rpc
+            .get_account(&<anchor_lang::prelude::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64,
+        // unix_timestamp i64.
+        let bytes: [u8; 8] = clock
+            .data
+            .get(32..40)
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| TesseraError::Rpc("malformed Clock sysvar".into()))?;
+        Ok(i64::from_le_bytes(bytes))
+    }
+
+    fn program_accounts<T: AccountDeserialize + Discriminator>(
+        &self,
+        program: &Pubkey,
+        mut filters: Vec<RpcFilterType>,
+    ) -> Result<Vec<(Pubkey, T)>> {
+        filters.insert(0, memcmp(0, T::DISCRIMINATOR));
+        let config = RpcProgramAccountsConfig {
+            filters: Some(filters),
+            account_config: RpcAccountInfoConfig {
+                encoding: Some(UiAccountEncoding::Base64),
+                commitment: Some(self.rpc.commitment()),
+                ..RpcAccountInfoConfig::default()
+            },
+            with_context: None,
+            sort_results: Some(true),
+        };
+        let accounts = self
+            .rpc
+            .get_program_ui_accounts_with_config(program, config)
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        Ok(accounts
+            .into_iter()
+            .filter_map(|(k, a)| {
+                let data = a.data.decode()?;
+                T::try_deserialize(&mut data.as_slice()).ok().map(|t| (k, t))
+            })
+            .collect())
+    }
+
+    /// Assets, filtered by the RPC node on kind, publisher and payment mint.
+    pub fn list_assets(&self, f: &AssetFilter) -> Result<Vec<(Pubkey, Asset)>> {
+        let mut filters = vec![];
+        if let Some(p) = f.publisher {
+            filters.push(memcmp(Asset::PUBLISHER_OFFSET, p.as_ref()));
+        }
+        if let Some(k) = f.kind {
+            filters.push(memcmp(Asset::KIND_OFFSET, &[k as u8]));
+        }
+        if let Some(m) = f.payment_mint {
+            filters.push(memcmp(Asset::PAYMENT_MINT_OFFSET, m.as_ref()));
+        }
+        self.program_accounts(&REGISTRY_ID, filters)
+    }
+
+    /// Jobs, filtered by the RPC node on consumer, provider, model and state.
+    pub fn list_jobs(&self, f: &JobFilter) -> Result<Vec<(Pubkey, Job)>> {
+        let mut filters = vec![];
+        if let Some(c) = f.consumer {
+            filters.push(memcmp(Job::CONSUMER_OFFSET, c.as_ref()));
+        }
+        if let Some(m) = f.model {
+            filters.push(memcmp(Job::MODEL_OFFSET, m.as_ref()));
+        }
+        if let Some(p) = f.provider {
+            filters.push(memcmp(Job::PROVIDER_OFFSET, p.as_ref()));
+        }
+        if let Some(s) = f.state {
+            filters.push(memcmp(Job::STATE_OFFSET, &[s as u8]));
+        }
+        self.program_accounts(&ESCROW_ID, filters)
+    }
+
+    /// Every split that owes `recipient` something. Recipients sit in a variable-length list,
+    /// which memcmp cannot reach: splits are fetched by discriminator and filtered here.
+    pub fn owed_to(&self, recipient: &Pubkey) -> Result<Vec<Owed>> {
+        let splits: Vec<(Pubkey, Split)> = self.program_accounts(&ROYALTIES_ID, vec![])?;
+        let mut out = vec![];
+        for (key, s) in splits {
+            let amount = s.owed(recipient).map_err(|e| TesseraError::Invalid(e.to_string()))?;
+            if amount > 0 {
+                out.push(Owed {
+                    split: key.to_string(),
+                    subject: s.subject.to_string(),
+                    mint: s.mint.to_string(),
+                    amount,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The registry's `verify_access` rules, evaluated off-chain at the cluster's current time.
+    pub fn access(&self, asset: &Pubkey, holder: &Pubkey) -> Result<AccessReport> {
+        let a = self.asset(asset)?;
+        let now = self.now()?;
+        let pass: Option<AccessPass> = self.fetch_opt(&pda::pass(asset, holder))?;
+        let balance = self.token_balance(&pda::ata(holder, &a.access_mint, &crate::TOKEN_PROGRAM_ID))?;
+        let (reason, expires_at, perpetual) = match &pass {
+            None => (Some("NoPass".to_string()), None, false),
+            Some(p) => {
+                let reason = if p.revoked {
+                    Some("PassRevoked")
+                } else if !p.perpetual && now >= p.expires_at {
+                    Some("PassExpired")
+                } else if balance == 0 {
+                    Some("NoAccessToken")
+                } else {
+                    None
+                };
+                (reason.map(str::to_string), (!p.perpetual).then_some(p.expires_at), p.perpetual)
+            }
+        };
+        Ok(AccessReport {
+            asset: asset.to_string(),
+            holder: holder.to_string(),
+            valid: reason.is_none(),
+            reason,
+            expires_at,
+            perpetual,
+            balance,
+            now,
+        })
+    }
+}
