@@ -14,7 +14,7 @@ use solana_rpc_client_api::{
     config::{RpcAccountInfoConfig, RpcProgramAccountsConfig},
     filter::{Memcmp, RpcFilterType},
 };
-use solana_signature::Signature;
+pub use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use tessera_escrow::state::{EscrowConfig, Job, JobState, Provider};

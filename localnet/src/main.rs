@@ -1,1 +1,546 @@
-fn main(){}
+//! `tessera-localnet`: Agave's own TestValidator (solana-test-validator 3.1.12) serving the
+//! three Tessera programs, compiled for the host, over standard JSON-RPC and websocket.
+//!
+//! How the programs are registered (all public API; see /work/shared/TOOLCHAIN.md, "Local
+//! validator"):
+//! * `solana_program_test::ProgramTest::default().start_with_context()` is started once and kept
+//!   alive: it installs program-test's syscall stubs (CPI, PDA signing, sysvars) process-wide.
+//! * The genesis holds a placeholder account at each program id (native loader, executable),
+//!   the registry's and escrow's ProgramData naming the upgrade authority, and the funded
+//!   upgrade authority itself.
+//! * Once the validator runs, every bank gets `add_builtin(id, name, entry)` with the entry from
+//!   program-test's `processor!` over the same re-borrowing wrappers as program-tests. Child
+//!   banks inherit it; a guard thread re-checks every bank (idempotent) in case a bank was
+//!   created from a parent in the instant before the registration.
+
+// The Agave 3.1 crates mark their API "unstable" with deprecation notes; we pin them exactly.
+#![allow(deprecated)]
+
+use std::{
+    fs::File,
+    io::Write,
+    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
+    os::fd::{AsRawFd, FromRawFd},
+    path::{Path, PathBuf},
+    process::ExitCode,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, RwLock,
+    },
+    thread,
+    time::{Duration, Instant},
+};
+
+use anchor_lang::solana_program::{entrypoint::ProgramResult, pubkey::Pubkey};
+use anchor_lang::prelude::AccountInfo;
+use clap::Parser;
+use solana_account::{Account, AccountSharedData, ReadableAccount};
+use solana_faucet::faucet::{run_faucet, Faucet, FAUCET_PORT};
+use solana_keypair::{read_keypair_file, write_keypair_file, Keypair};
+use solana_native_token::LAMPORTS_PER_SOL;
+use solana_program_runtime::{
+    invoke_context::BuiltinFunctionWithContext, loaded_programs::ProgramCacheEntry,
+};
+use solana_program_test::{processor, ProgramTest};
+use solana_rpc::rpc::JsonRpcConfig;
+use solana_rpc_client::rpc_client::RpcClient;
+use solana_runtime::bank_forks::BankForks;
+use solana_sdk_ids::{bpf_loader_upgradeable, native_loader, system_program};
+use solana_signer::Signer;
+use solana_streamer::socket::SocketAddrSpace;
+use solana_test_validator::TestValidatorGenesis;
+
+/// Lamports given to the upgrade authority at genesis, so it can pay fees.
+const AUTHORITY_LAMPORTS: u64 = 1_000 * LAMPORTS_PER_SOL;
+/// How long `getHealth` may take to answer "ok" after the validator started.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long dropping the validator may take before the process exits anyway.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tessera-localnet",
+    version,
+    about = "Local Solana validator (Agave TestValidator 3.1.12) with the Tessera programs \
+             registered natively at their ids"
+)]
+struct Args {
+    /// Ledger directory (created if missing, kept on exit).
+    #[arg(long, value_name = "DIR", default_value = "test-ledger")]
+    ledger: PathBuf,
+
+    /// Delete the ledger directory before starting (fresh genesis).
+    #[arg(long)]
+    reset: bool,
+
+    /// JSON-RPC port; the websocket (pubsub) port is this + 1.
+    #[arg(long, value_name = "PORT", default_value_t = 8899)]
+    rpc_port: u16,
+
+    /// Faucet port (serves `requestAirdrop`).
+    #[arg(long, value_name = "PORT", default_value_t = FAUCET_PORT)]
+    faucet_port: u16,
+
+    /// Keypair named as upgrade authority in the registry's and escrow's ProgramData, funded
+    /// with 1,000 SOL at genesis [default: ~/.config/solana/id.json, created if missing].
+    #[arg(long, value_name = "KEYPAIR_PATH")]
+    upgrade_authority: Option<PathBuf>,
+
+    /// No banner and no logs; only the "ready" line (and fatal errors) are printed.
+    #[arg(long)]
+    quiet: bool,
+
+    /// Let the programs' `msg!` output (printed to stdout on the host) through to stdout.
+    /// By default stdout is reserved for the banner and the "ready" line.
+    #[arg(long)]
+    program_logs: bool,
+}
+
+// Anchor's generated `entry` ties all its arguments to one lifetime, which the runtime's
+// processor type does not. The account slice lives for the whole call, so re-borrowing it with
+// the slice's own lifetime is sound (same wrappers as program-tests/src/lib.rs).
+fn registry_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: only the lifetime parameter changes.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_registry::entry(program_id, accounts, data)
+}
+
+fn royalties_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `registry_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_royalties::entry(program_id, accounts, data)
+}
+
+fn escrow_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
+    // SAFETY: as in `registry_entry`.
+    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
+    tessera_escrow::entry(program_id, accounts, data)
+}
+
+struct Program {
+    name: &'static str,
+    id: Pubkey,
+    entry: BuiltinFunctionWithContext,
+    /// Whether the program checks its upgrade authority through its ProgramData account.
+    has_program_data: bool,
+}
+
+fn programs() -> Vec<Program> {
+    let registry: Option<BuiltinFunctionWithContext> = processor!(registry_entry);
+    let royalties: Option<BuiltinFunctionWithContext> = processor!(royalties_entry);
+    let escrow: Option<BuiltinFunctionWithContext> = processor!(escrow_entry);
+    vec![
+        Program {
+            name: "tessera_registry",
+            id: tessera_registry::ID,
+            entry: registry.expect("processor"),
+            has_program_data: true,
+        },
+        Program {
+            name: "tessera_royalties",
+            id: tessera_royalties::ID,
+            entry: royalties.expect("processor"),
+            has_program_data: false,
+        },
+        Program {
+            name: "tessera_escrow",
+            id: tessera_escrow::ID,
+            entry: escrow.expect("processor"),
+            has_program_data: true,
+        },
+    ]
+}
+
+fn program_data_address(program_id: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[program_id.as_ref()], &bpf_loader_upgradeable::ID).0
+}
+
+/// A ProgramData account (upgradeable loader state) naming `authority` as upgrade authority,
+/// as the loader writes it when a program is deployed (same layout as program-tests).
+fn program_data_account(authority: &Pubkey) -> AccountSharedData {
+    let mut data = Vec::with_capacity(45);
+    data.extend_from_slice(&3u32.to_le_bytes()); // UpgradeableLoaderState::ProgramData
+    data.extend_from_slice(&0u64.to_le_bytes()); // slot
+    data.push(1); // Some(
+    data.extend_from_slice(authority.as_ref()); // authority)
+    AccountSharedData::from(Account {
+        lamports: LAMPORTS_PER_SOL,
+        data,
+        owner: bpf_loader_upgradeable::ID,
+        executable: false,
+        rent_epoch: 0,
+    })
+}
+
+/// The upgrade authority recorded in a ProgramData account, if any.
+fn program_data_authority(data: &[u8]) -> Option<Pubkey> {
+    if data.len() >= 45 && data[..4] == 3u32.to_le_bytes() && data[12] == 1 {
+        Pubkey::try_from(&data[13..45]).ok()
+    } else {
+        None
+    }
+}
+
+/// Where the banner, the "ready" line and messages go: the process's original stdout, which
+/// stays available after fd 1 is pointed at /dev/null (the programs' `msg!` prints there).
+struct Out {
+    stdout: Mutex<File>,
+    quiet: bool,
+}
+
+impl Out {
+    /// Duplicates fd 1; unless `program_logs`, then points fd 1 at /dev/null.
+    fn new(quiet: bool, program_logs: bool) -> std::io::Result<Self> {
+        // SAFETY: plain fd duplication; the new fd is owned by the returned File.
+        let saved = unsafe { libc::dup(libc::STDOUT_FILENO) };
+        if saved < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let stdout = unsafe { File::from_raw_fd(saved) };
+        if !program_logs {
+            let null = File::options().write(true).open("/dev/null")?;
+            // SAFETY: replaces fd 1; nothing has been written through Rust's stdout yet.
+            if unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) } < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        Ok(Self {
+            stdout: Mutex::new(stdout),
+            quiet,
+        })
+    }
+
+    /// Always printed (the "ready" line).
+    fn line(&self, s: &str) {
+        let mut f = self.stdout.lock().unwrap();
+        let _ = writeln!(f, "{s}");
+        let _ = f.flush();
+    }
+
+    /// Banner and progress lines: not printed with --quiet.
+    fn info(&self, s: &str) {
+        if !self.quiet {
+            self.line(s);
+        }
+    }
+}
+
+fn default_keypair_path() -> PathBuf {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    home.join(".config").join("solana").join("id.json")
+}
+
+/// Reads the upgrade authority; the default path is created with a new keypair if missing.
+fn load_upgrade_authority(arg: Option<&Path>, out: &Out) -> Result<Keypair, String> {
+    match arg {
+        Some(path) => read_keypair_file(path)
+            .map_err(|e| format!("cannot read upgrade authority keypair {}: {e}", path.display())),
+        None => {
+            let path = default_keypair_path();
+            if !path.exists() {
+                let kp = Keypair::new();
+                write_keypair_file(&kp, &path)
+                    .map_err(|e| format!("cannot write new keypair {}: {e}", path.display()))?;
+                out.info(&format!(
+                    "created a new keypair at {} ({})",
+                    path.display(),
+                    kp.pubkey()
+                ));
+                return Ok(kp);
+            }
+            read_keypair_file(&path)
+                .map_err(|e| format!("cannot read keypair {}: {e}", path.display()))
+        }
+    }
+}
+
+/// The faucet's keypair lives in the ledger (like agave's solana-test-validator): it is the
+/// genesis mint, so it must survive restarts of the same ledger.
+fn load_faucet_keypair(ledger: &Path) -> Result<Keypair, String> {
+    let path = ledger.join("faucet-keypair.json");
+    if path.exists() {
+        return read_keypair_file(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+    }
+    if TestValidatorGenesis::ledger_exists(ledger) {
+        return Err(format!(
+            "{} holds a ledger without faucet-keypair.json (not created by tessera-localnet?); \
+             use --reset or another --ledger",
+            ledger.display()
+        ));
+    }
+    let kp = Keypair::new();
+    write_keypair_file(&kp, &path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(kp)
+}
+
+fn check_port_free(port: u16, what: &str) -> Result<(), String> {
+    for ip in [IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V4(Ipv4Addr::LOCALHOST)] {
+        TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
+            format!("{what} port {port} is not available ({e}); is another validator running?")
+        })?;
+    }
+    Ok(())
+}
+
+/// Registers the programs in every bank that does not have them yet; returns how many banks
+/// were changed. Idempotent.
+fn register_builtins(bank_forks: &RwLock<BankForks>, programs: &[Program]) -> usize {
+    // Write lock: no bank is inserted while we go through them.
+    let forks = bank_forks.write().unwrap();
+    let mut changed = 0;
+    for bank in forks.banks().values() {
+        let ids = bank.get_transaction_processor().builtin_program_ids.read().unwrap().clone();
+        let mut touched = false;
+        for p in programs.iter().filter(|p| !ids.contains(&p.id)) {
+            bank.add_builtin(
+                p.id,
+                p.name,
+                ProgramCacheEntry::new_builtin(0, p.name.len(), p.entry),
+            );
+            touched = true;
+        }
+        changed += usize::from(touched);
+    }
+    changed
+}
+
+/// True if some bank lacks one of the programs (read lock only).
+fn any_bank_missing(bank_forks: &RwLock<BankForks>, programs: &[Program]) -> bool {
+    let forks = bank_forks.read().unwrap();
+    forks.banks().values().any(|bank| {
+        let ids = bank.get_transaction_processor().builtin_program_ids.read().unwrap();
+        programs.iter().any(|p| !ids.contains(&p.id))
+    })
+}
+
+fn wait_healthy(rpc_url: &str) -> Result<Duration, String> {
+    let start = Instant::now();
+    let client = RpcClient::new_with_timeout(rpc_url.to_string(), Duration::from_secs(2));
+    loop {
+        match client.get_health() {
+            Ok(()) => return Ok(start.elapsed()),
+            Err(e) if start.elapsed() > HEALTH_TIMEOUT => {
+                return Err(format!("getHealth not ok after {HEALTH_TIMEOUT:?}: {e}"))
+            }
+            Err(_) => thread::sleep(Duration::from_millis(100)),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let out = match Out::new(args.quiet, args.program_logs) {
+        Ok(out) => Arc::new(out),
+        Err(e) => {
+            eprintln!("tessera-localnet: cannot set up stdout: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match run(args, out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tessera-localnet: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
+    let started = Instant::now();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .thread_name("localnet-rt")
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+
+    // Signals are caught from the start, so that SIGINT/SIGTERM during start-up also end in a
+    // clean shutdown (once the validator is up) rather than a half-written ledger.
+    let stop = Arc::new(tokio::sync::Notify::new());
+    let stopping = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let stopping = stopping.clone();
+        let _guard = runtime.enter();
+        let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .map_err(|e| format!("SIGTERM handler: {e}"))?;
+        let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+            .map_err(|e| format!("SIGINT handler: {e}"))?;
+        runtime.spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = sigterm.recv() => {}
+                    _ = sigint.recv() => {}
+                }
+                if stopping.swap(true, Ordering::SeqCst) {
+                    // Second signal: do not wait for a clean shutdown any longer.
+                    eprintln!("tessera-localnet: second signal, exiting now");
+                    std::process::exit(130);
+                }
+                stop.notify_one();
+            }
+        });
+    }
+
+    if args.reset && args.ledger.exists() {
+        std::fs::remove_dir_all(&args.ledger)
+            .map_err(|e| format!("cannot remove {}: {e}", args.ledger.display()))?;
+    }
+    std::fs::create_dir_all(&args.ledger)
+        .map_err(|e| format!("cannot create {}: {e}", args.ledger.display()))?;
+    let ledger = args
+        .ledger
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", args.ledger.display()))?;
+    let ledger_existed = TestValidatorGenesis::ledger_exists(&ledger);
+
+    let authority = load_upgrade_authority(args.upgrade_authority.as_deref(), &out)?;
+    let faucet_keypair = load_faucet_keypair(&ledger)?;
+    let faucet_pubkey = faucet_keypair.pubkey();
+
+    let rpc_port = args.rpc_port;
+    let ws_port = rpc_port
+        .checked_add(1)
+        .ok_or_else(|| "--rpc-port must be below 65535".to_string())?;
+    check_port_free(rpc_port, "RPC")?;
+    check_port_free(ws_port, "websocket")?;
+
+    // 1. program-test's syscall stubs, installed process-wide by starting a context once.
+    //    `ProgramTest::default()` also configures the logger; ours is set up right after.
+    let ctx = runtime.block_on(ProgramTest::default().start_with_context());
+    std::mem::forget(ctx);
+    if args.quiet {
+        agave_logger::setup_with("off");
+    } else {
+        agave_logger::setup_with_default("solana=warn,agave=warn");
+    }
+
+    // 2. The faucet (before the validator, like agave's own binary), funded by the mint.
+    let faucet_addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), args.faucet_port);
+    {
+        let faucet = Arc::new(Mutex::new(Faucet::new(faucet_keypair, None, None, None)));
+        let (sender, receiver) = crossbeam_channel::bounded(1);
+        runtime.spawn(run_faucet(faucet, faucet_addr, Some(sender)));
+        receiver
+            .recv_timeout(Duration::from_secs(10))
+            .map_err(|e| format!("faucet did not start: {e}"))??;
+    }
+
+    // 3. Genesis: placeholders at the program ids, ProgramData, funded upgrade authority.
+    let programs = programs();
+    let mut genesis = TestValidatorGenesis::default();
+    genesis
+        .ledger_path(&ledger)
+        .rpc_config(JsonRpcConfig {
+            enable_rpc_transaction_history: true,
+            enable_extended_tx_metadata_storage: true,
+            ..JsonRpcConfig::default_for_test()
+        })
+        // After rpc_config, which would otherwise reset it.
+        .faucet_addr(Some(faucet_addr))
+        .rpc_port(rpc_port);
+    for p in &programs {
+        genesis.add_account(
+            p.id,
+            AccountSharedData::from(Account {
+                lamports: 1,
+                data: p.name.as_bytes().to_vec(),
+                owner: native_loader::ID,
+                executable: true,
+                rent_epoch: 0,
+            }),
+        );
+        if p.has_program_data {
+            genesis.add_account(
+                program_data_address(&p.id),
+                program_data_account(&authority.pubkey()),
+            );
+        }
+    }
+    genesis.add_account(
+        authority.pubkey(),
+        AccountSharedData::new(AUTHORITY_LAMPORTS, 0, &system_program::ID),
+    );
+
+    out.info(&format!(
+        "tessera-localnet: starting Agave TestValidator 3.1.12 ({} ledger {})",
+        if ledger_existed { "existing" } else { "new" },
+        ledger.display()
+    ));
+    let test_validator = genesis
+        .start_with_mint_address(faucet_pubkey, SocketAddrSpace::Unspecified)
+        .map_err(|e| format!("validator failed to start: {e}"))?;
+
+    // 4. The programs, as builtins in every bank; a guard keeps it so for banks created from a
+    //    parent during the registration (cheap: a read lock every 200 ms).
+    let bank_forks = test_validator.bank_forks();
+    let programs = Arc::new(programs);
+    register_builtins(&bank_forks, &programs);
+    {
+        let bank_forks = bank_forks.clone();
+        let programs = programs.clone();
+        thread::Builder::new()
+            .name("tesseraBuiltins".into())
+            .spawn(move || loop {
+                thread::sleep(Duration::from_millis(200));
+                if any_bank_missing(&bank_forks, &programs) {
+                    let n = register_builtins(&bank_forks, &programs);
+                    log::warn!("tessera-localnet: registered the programs in {n} late bank(s)");
+                }
+            })
+            .map_err(|e| format!("thread: {e}"))?;
+    }
+
+    // An existing ledger keeps the authority it was created with.
+    if ledger_existed {
+        let bank = bank_forks.read().unwrap().working_bank();
+        for p in programs.iter().filter(|p| p.has_program_data) {
+            let recorded = bank
+                .get_account(&program_data_address(&p.id))
+                .and_then(|a| program_data_authority(a.data()));
+            if recorded != Some(authority.pubkey()) {
+                eprintln!(
+                    "tessera-localnet: warning: the ledger's {} ProgramData names upgrade \
+                     authority {}, not {} (genesis is fixed; use --reset to change it)",
+                    p.name,
+                    recorded.map_or("none".to_string(), |k| k.to_string()),
+                    authority.pubkey()
+                );
+            }
+        }
+    }
+
+    let rpc_url = format!("http://127.0.0.1:{rpc_port}");
+    let ws_url = format!("ws://127.0.0.1:{ws_port}");
+    let healthy_after = wait_healthy(&rpc_url)?;
+    out.info(&format!("  ledger            {}", ledger.display()));
+    for p in programs.iter() {
+        out.info(&format!("  {:<17} {}", p.name, p.id));
+    }
+    out.info(&format!("  upgrade authority {}", authority.pubkey()));
+    out.info(&format!("  faucet            {faucet_addr} ({faucet_pubkey})"));
+    out.info(&format!(
+        "  started in        {:.1}s (getHealth ok {:.0} ms after the validator)",
+        started.elapsed().as_secs_f64(),
+        healthy_after.as_secs_f64() * 1e3
+    ));
+    out.line(&format!("tessera-localnet ready: rpc {rpc_url} ws {ws_url}"));
+
+    // 5. Serve until SIGINT/SIGTERM, then drop the validator (closes it, keeps the ledger).
+    runtime.block_on(stop.notified());
+    stopping.store(true, Ordering::SeqCst);
+    out.info("tessera-localnet: shutting down");
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    thread::spawn(move || {
+        drop(test_validator);
+        let _ = done_tx.send(());
+    });
+    if done_rx.recv_timeout(SHUTDOWN_TIMEOUT).is_err() {
+        eprintln!("tessera-localnet: validator did not close within {SHUTDOWN_TIMEOUT:?}; exiting");
+        std::process::exit(1);
+    }
+    out.info("tessera-localnet: stopped");
+    // The program-test context and the faucet live on the runtime; no need to wind them down.
+    std::process::exit(0);
+}

@@ -1,0 +1,34 @@
+//! `tessera access check ASSET [--holder]`.
+
+use clap::Subcommand;
+use tessera_client::{Result, Tessera};
+
+use super::key;
+use crate::output::{fields, Report};
+
+#[derive(Subcommand)]
+pub enum AccessCmd {
+    /// Check a holder's access with `verify_access`'s rules (exit code 0 either way; see "valid")
+    Check {
+        asset: String,
+        /// [default: the wallet]
+        #[arg(long)]
+        holder: Option<String>,
+    },
+}
+
+pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
+    let AccessCmd::Check { asset, holder } = cmd;
+    let asset = key("asset", &asset)?;
+    let holder = holder.as_deref().map(|h| key("holder", h)).transpose()?.unwrap_or(t.wallet());
+    let r = t.access(&asset, &holder)?;
+    let json = serde_json::to_value(&r).expect("serializable");
+    let human = fields(&[
+        ("asset", r.asset.clone()),
+        ("holder", r.holder.clone()),
+        ("access", if r.valid { "valid".into() } else { format!("refused ({})", r.reason.clone().unwrap_or_default()) }),
+        ("expires", if r.perpetual { "never".into() } else { r.expires_at.map_or("-".into(), |e| format!("{e} (now {})", r.now)) }),
+        ("access tokens", r.balance.to_string()),
+    ]);
+    Ok(Report::new(json, human))
+}

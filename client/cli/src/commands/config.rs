@@ -1,0 +1,157 @@
+//! `tessera config init | init-escrow | update | show`.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+use tessera_client::{
+    amount, escrow::state::EscrowSettings, parse, registry::instructions::{InitializeConfigArgs, UpdateConfigArgs}, Result, Tessera, TesseraError,
+};
+
+use super::{key, sent};
+use crate::output::{fields, with_spinner, Format, Report};
+
+#[derive(Subcommand)]
+pub enum ConfigCmd {
+    /// Initialise the registry config (the program's upgrade authority only)
+    Init(InitArgs),
+    /// Initialise the escrow config (the program's upgrade authority only)
+    InitEscrow(InitEscrowArgs),
+    /// Change the registry config (admin only)
+    Update(UpdateArgs),
+    /// Show both configs
+    Show,
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Owner of the accounts receiving the protocol fee
+    #[arg(long)]
+    treasury: String,
+    /// Protocol fee in basis points (≤ 1000)
+    #[arg(long, default_value_t = 0)]
+    fee_bps: u16,
+    /// Allowed payment mints, comma-separated (≤ 8)
+    #[arg(long, value_delimiter = ',')]
+    mint: Vec<String>,
+    /// Admin [default: the wallet]
+    #[arg(long)]
+    admin: Option<String>,
+}
+
+#[derive(Args)]
+pub struct InitEscrowArgs {
+    #[arg(long)]
+    treasury: String,
+    /// Resolves disputes
+    #[arg(long)]
+    arbiter: String,
+    /// Protocol fee on inference fees, in bps (≤ 1000)
+    #[arg(long, default_value_t = 0)]
+    fee_bps: u16,
+    /// Share of a provider's bond slashed on a missed deadline or a lost dispute, in bps
+    #[arg(long, default_value_t = 0)]
+    slash_bps: u16,
+    /// Minimum bond to accept a job, in UI units of --bond-mint
+    #[arg(long, default_value = "0")]
+    min_bond: String,
+    /// Mint the minimum bond is expressed in
+    #[arg(long)]
+    bond_mint: Option<String>,
+    /// Unbonding delay (e.g. 86400, 24h, 7d)
+    #[arg(long, default_value = "1d")]
+    unbonding_delay: String,
+    #[arg(long)]
+    admin: Option<String>,
+}
+
+#[derive(Args)]
+pub struct UpdateArgs {
+    #[arg(long)]
+    new_admin: Option<String>,
+    #[arg(long)]
+    treasury: Option<String>,
+    #[arg(long)]
+    fee_bps: Option<u16>,
+    /// Replaces the allowed payment mints (comma-separated)
+    #[arg(long, value_delimiter = ',')]
+    mints: Option<Vec<String>>,
+    /// Pause (true) or unpause (false) publications and sales
+    #[arg(long)]
+    paused: Option<bool>,
+}
+
+pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
+    match cmd {
+        ConfigCmd::Init(a) => {
+            let args = InitializeConfigArgs {
+                admin: a.admin.as_deref().map(|s| key("admin", s)).transpose()?.unwrap_or(t.wallet()),
+                treasury: key("treasury", &a.treasury)?,
+                fee_bps: a.fee_bps,
+                payment_mints: a.mint.iter().map(|m| key("mint", m)).collect::<Result<_>>()?,
+            };
+            let sig = with_spinner(format, "initialising the registry config", || t.initialize_config(args))?;
+            Ok(sent("config init", sig, json!({ "config": tessera_client::pda::config().to_string() })))
+        }
+        ConfigCmd::InitEscrow(a) => {
+            let min_bond = match &a.bond_mint {
+                Some(m) => amount::parse_ui_amount(&a.min_bond, t.mint_info(&key("bond mint", m)?)?.0)?,
+                None if a.min_bond.trim() == "0" => 0,
+                None => return Err(TesseraError::Invalid("--min-bond needs --bond-mint to know the mint's decimals".into())),
+            };
+            let delay = parse::duration(&a.unbonding_delay)?;
+            let args = EscrowSettings {
+                admin: a.admin.as_deref().map(|s| key("admin", s)).transpose()?.unwrap_or(t.wallet()),
+                treasury: key("treasury", &a.treasury)?,
+                arbiter: key("arbiter", &a.arbiter)?,
+                fee_bps: a.fee_bps,
+                slash_bps: a.slash_bps,
+                min_bond,
+                unbonding_delay: u32::try_from(delay).map_err(|_| TesseraError::Invalid(format!("invalid unbonding delay `{}`: at most 90 days", a.unbonding_delay)))?,
+            };
+            let sig = with_spinner(format, "initialising the escrow config", || t.initialize_escrow(args))?;
+            Ok(sent("config init-escrow", sig, json!({ "config": tessera_client::pda::escrow_config().to_string() })))
+        }
+        ConfigCmd::Update(a) => {
+            let args = UpdateConfigArgs {
+                new_admin: a.new_admin.as_deref().map(|s| key("admin", s)).transpose()?,
+                treasury: a.treasury.as_deref().map(|s| key("treasury", s)).transpose()?,
+                fee_bps: a.fee_bps,
+                payment_mints: a.mints.map(|v| v.iter().map(|m| key("mint", m)).collect::<Result<Vec<_>>>()).transpose()?,
+                paused: a.paused,
+            };
+            let sig = with_spinner(format, "updating the registry config", || t.update_config(args))?;
+            Ok(sent("config update", sig, json!({})))
+        }
+        ConfigCmd::Show => {
+            let c = t.config()?;
+            let e = t.escrow_config().ok();
+            let mints: Vec<String> = c.payment_mints.iter().map(|m| m.to_string()).collect();
+            let json = json!({
+                "registry": {
+                    "admin": c.admin.to_string(), "treasury": c.treasury.to_string(), "feeBps": c.fee_bps,
+                    "paused": c.paused, "paymentMints": mints,
+                },
+                "escrow": e.as_ref().map(|e| json!({
+                    "admin": e.admin.to_string(), "treasury": e.treasury.to_string(), "arbiter": e.arbiter.to_string(),
+                    "feeBps": e.fee_bps, "slashBps": e.slash_bps, "minBond": e.min_bond, "unbondingDelay": e.unbonding_delay,
+                })),
+            });
+            let mut rows = vec![
+                ("registry admin", c.admin.to_string()),
+                ("treasury", c.treasury.to_string()),
+                ("protocol fee", format!("{} bps", c.fee_bps)),
+                ("paused", c.paused.to_string()),
+                ("payment mints", mints.join(", ")),
+            ];
+            if let Some(e) = e {
+                rows.extend([
+                    ("escrow arbiter", e.arbiter.to_string()),
+                    ("inference fee", format!("{} bps", e.fee_bps)),
+                    ("slash share", format!("{} bps", e.slash_bps)),
+                    ("min bond (base units)", e.min_bond.to_string()),
+                    ("unbonding delay", format!("{} s", e.unbonding_delay)),
+                ]);
+            }
+            Ok(Report::new(json, fields(&rows)))
+        }
+    }
+}

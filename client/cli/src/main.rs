@@ -1,0 +1,138 @@
+//! `tessera`: the Tessera programs from a terminal.
+//!
+//! Connection and wallet follow the Solana CLI: `--url` (`localhost`, `devnet`, `testnet`,
+//! `mainnet-beta` or a URL) and `--keypair`, else `~/.config/solana/cli/config.yml`.
+//! Output is a human table by default and one JSON object with `--output json` (see
+//! `client/cli/README.md` for the JSON shapes). Errors are one line on stderr, exit code 1.
+
+mod commands;
+mod context;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use output::Format;
+
+#[derive(Parser)]
+#[command(name = "tessera", version, about = "Datasets and AI models as tokens on Solana: publish, buy access, run paid inference jobs, claim royalties")]
+struct Cli {
+    /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
+    #[arg(short = 'C', long, global = true, value_name = "PATH")]
+    config: Option<String>,
+    /// RPC URL or moniker: localhost, devnet, testnet, mainnet-beta
+    #[arg(short = 'u', long, global = true, value_name = "URL_OR_MONIKER")]
+    url: Option<String>,
+    /// Signer keypair file (fee payer and acting wallet)
+    #[arg(short = 'k', long, global = true, value_name = "KEYPAIR")]
+    keypair: Option<String>,
+    /// processed, confirmed or finalized
+    #[arg(long, global = true, value_name = "LEVEL")]
+    commitment: Option<String>,
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    output: Format,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Program configs (admin)
+    #[command(subcommand)]
+    Config(commands::config::ConfigCmd),
+    /// Publish a dataset or a model
+    #[command(subcommand)]
+    Publish(commands::publish::PublishCmd),
+    /// List and show assets
+    #[command(subcommand)]
+    Assets(commands::assets::AssetsCmd),
+    /// Change an asset's URI, price, duration, supply or inference terms (publisher)
+    Update(commands::assets::UpdateArgs),
+    /// Take an asset off sale (publisher)
+    Delist { asset: String },
+    /// Put a delisted asset back on sale (publisher)
+    Relist { asset: String },
+    /// End an asset's sales for good (publisher)
+    Retire { asset: String },
+    /// Buy access tokens with a price guard
+    Buy(commands::buy::BuyArgs),
+    /// Burn access tokens to consume access
+    Redeem(commands::buy::RedeemArgs),
+    /// Revoke a holder's pass (publisher)
+    Revoke(commands::buy::RevokeArgs),
+    /// Check access
+    #[command(subcommand)]
+    Access(commands::access::AccessCmd),
+    /// Royalties owed and claims
+    #[command(subcommand)]
+    Royalties(commands::royalties::RoyaltiesCmd),
+    /// Inference providers
+    #[command(subcommand)]
+    Provider(commands::provider::ProviderCmd),
+    /// Paid inference jobs
+    #[command(subcommand)]
+    Jobs(commands::jobs::JobsCmd),
+    /// Play the whole story on a local validator of its own and print who received what
+    Demo(commands::demo::DemoArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.output;
+    let result = (|| {
+        if let Command::Demo(args) = &cli.command {
+            return commands::demo::run(args, format);
+        }
+        let s = context::settings(
+            cli.config.as_deref(),
+            cli.url.as_deref(),
+            cli.keypair.as_deref(),
+            cli.commitment.as_deref(),
+        )?;
+        // Read-only commands that never act as the wallet work without a keypair file.
+        let read_only = matches!(
+            cli.command,
+            Command::Assets(_)
+                | Command::Config(commands::config::ConfigCmd::Show)
+                | Command::Jobs(commands::jobs::JobsCmd::List { .. } | commands::jobs::JobsCmd::Show { .. })
+        );
+        let t = if read_only { s.read_only_client() } else { s.client()? };
+        match cli.command {
+            Command::Config(c) => commands::config::run(&t, c, format),
+            Command::Publish(c) => commands::publish::run(&t, c, format),
+            Command::Assets(c) => commands::assets::run(&t, c),
+            Command::Update(a) => commands::assets::update(&t, a, format),
+            Command::Delist { asset } => commands::assets::set_state(&t, "delist", &asset, format),
+            Command::Relist { asset } => commands::assets::set_state(&t, "relist", &asset, format),
+            Command::Retire { asset } => commands::assets::set_state(&t, "retire", &asset, format),
+            Command::Buy(a) => commands::buy::buy(&t, a, format),
+            Command::Redeem(a) => commands::buy::redeem(&t, a, format),
+            Command::Revoke(a) => commands::buy::revoke(&t, a, format),
+            Command::Access(c) => commands::access::run(&t, c),
+            Command::Royalties(c) => commands::royalties::run(&t, c, format),
+            Command::Provider(c) => commands::provider::run(&t, c, format),
+            Command::Jobs(c) => commands::jobs::run(&t, c, format),
+            Command::Demo(_) => unreachable!("handled above"),
+        }
+    })();
+    match result {
+        Ok(report) => {
+            report.print(format);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if format == Format::Json {
+                let json = match &e {
+                    tessera_client::TesseraError::Program { program, code, name, message } => serde_json::json!({
+                        "error": { "kind": "program", "program": program, "code": code, "name": name, "message": message }
+                    }),
+                    other => serde_json::json!({ "error": { "kind": "client", "message": other.to_string() } }),
+                };
+                println!("{json}");
+            }
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
