@@ -253,3 +253,64 @@ impl Tessera {
         self.send(&[ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program)], &[])
     }
 }
+
+/// Set-up helpers for local clusters (demo, tests): SOL airdrops and a test mint whose mint
+/// authority is the wallet.
+impl Tessera {
+    /// Requests an airdrop and waits until it is confirmed.
+    pub fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<()> {
+        let sig = self
+            .rpc
+            .request_airdrop(to, lamports)
+            .map_err(|e| TesseraError::Rpc(format!("airdrop: {e}")))?;
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(30) {
+            if self.rpc.confirm_transaction(&sig).unwrap_or(false) {
+                return Ok(());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        Err(TesseraError::Rpc(format!("airdrop {sig} not confirmed after 30 s")))
+    }
+
+    /// Creates an SPL Token mint (the wallet is its mint authority); returns its address.
+    pub fn create_mint(&self, decimals: u8) -> Result<Pubkey> {
+        use anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2;
+        use solana_signer::Signer;
+        let mint = solana_keypair::Keypair::new();
+        let space = 82; // SPL Token Mint::LEN
+        let rent = self
+            .rpc
+            .get_minimum_balance_for_rent_exemption(space)
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let create = solana_system_interface::instruction::create_account(
+            &self.wallet(),
+            &mint.pubkey(),
+            rent,
+            space as u64,
+            &crate::TOKEN_PROGRAM_ID,
+        );
+        let init = initialize_mint2(&crate::TOKEN_PROGRAM_ID, &mint.pubkey(), &self.wallet(), None, decimals)
+            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        self.send(&[create, init], &[&mint])?;
+        Ok(mint.pubkey())
+    }
+
+    /// Mints `amount` of a mint whose authority is the wallet to `owner`'s associated account.
+    pub fn mint_to(&self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey> {
+        use anchor_spl::token_2022::spl_token_2022::instruction::mint_to;
+        let (ata, mut ixs) = self.ensure_ata(owner, mint, &crate::TOKEN_PROGRAM_ID)?;
+        ixs.push(
+            mint_to(&crate::TOKEN_PROGRAM_ID, mint, &ata, &self.wallet(), &[], amount)
+                .map_err(|e| TesseraError::Invalid(e.to_string()))?,
+        );
+        self.send(&ixs, &[])?;
+        Ok(ata)
+    }
+
+    /// Sends SOL from the wallet.
+    pub fn transfer_sol(&self, to: &Pubkey, lamports: u64) -> Result<()> {
+        let ix = solana_system_interface::instruction::transfer(&self.wallet(), to, lamports);
+        self.send(&[ix], &[]).map(|_| ())
+    }
+}

@@ -1,0 +1,135 @@
+//! Starts `tessera-localnet` (the local validator serving the Tessera programs, built from
+//! `localnet/`) as a child process on free ports and stops it when dropped. Used by
+//! `tessera demo` and the CLI's integration tests.
+
+use std::{
+    io::{BufRead, BufReader},
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use crate::error::{Result, TesseraError};
+
+/// A running local validator.
+pub struct Localnet {
+    child: Child,
+    pub url: String,
+    _ledger: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Where `tessera-localnet` is: `$TESSERA_LOCALNET`, else on `PATH`, else where
+/// `scripts/localnet.sh build` puts it.
+pub fn binary() -> Result<PathBuf> {
+    if let Ok(p) = std::env::var("TESSERA_LOCALNET") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let p = dir.join("tessera-localnet");
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let p = Path::new(&home).join(".cache/tessera/localnet-target/debug/tessera-localnet");
+    if p.is_file() {
+        return Ok(p);
+    }
+    Err(TesseraError::Invalid(
+        "tessera-localnet not found: build it with `bash scripts/localnet.sh build` or set TESSERA_LOCALNET".into(),
+    ))
+}
+
+/// A free TCP port `p` on 127.0.0.1 such that `p + 1` is free too (RPC and websocket).
+fn free_port_pair() -> Result<u16> {
+    for _ in 0..50 {
+        let l = TcpListener::bind("127.0.0.1:0").map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let p = l.local_addr().map_err(|e| TesseraError::Rpc(e.to_string()))?.port();
+        if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+            return Ok(p);
+        }
+    }
+    Err(TesseraError::Rpc("no free port pair on 127.0.0.1".into()))
+}
+
+fn free_port() -> Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| TesseraError::Rpc(e.to_string()))?;
+    Ok(l.local_addr().map_err(|e| TesseraError::Rpc(e.to_string()))?.port())
+}
+
+impl Localnet {
+    /// Starts a validator with a fresh ledger whose Tessera programs name the keypair at
+    /// `upgrade_authority` as upgrade authority (funded at genesis); waits until it is ready
+    /// (at most `timeout`).
+    pub fn start(upgrade_authority: &Path, timeout: Duration) -> Result<Self> {
+        let bin = binary()?;
+        let ledger = std::env::temp_dir().join(format!("tessera-localnet-{}-{}", std::process::id(), free_port()?));
+        let rpc_port = free_port_pair()?;
+        let faucet_port = free_port()?;
+        let mut child = Command::new(&bin)
+            .arg("--ledger")
+            .arg(&ledger)
+            .arg("--reset")
+            .arg("--quiet")
+            .args(["--rpc-port", &rpc_port.to_string()])
+            .args(["--faucet-port", &faucet_port.to_string()])
+            .arg("--upgrade-authority")
+            .arg(upgrade_authority)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| TesseraError::Rpc(format!("cannot start {}: {e}", bin.display())))?;
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(std::result::Result::ok) {
+                if line.contains("ready") {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let started = Instant::now();
+        let net = Localnet { child, url: format!("http://127.0.0.1:{rpc_port}"), _ledger: TempDir(ledger) };
+        let mut net = net;
+        loop {
+            if rx.recv_timeout(Duration::from_millis(200)).is_ok() {
+                return Ok(net);
+            }
+            if let Ok(Some(status)) = net.child.try_wait() {
+                return Err(TesseraError::Rpc(format!("tessera-localnet exited before it was ready ({status})")));
+            }
+            if started.elapsed() > timeout {
+                return Err(TesseraError::Rpc(format!("tessera-localnet not ready after {} s", timeout.as_secs())));
+            }
+        }
+    }
+}
+
+impl Drop for Localnet {
+    fn drop(&mut self) {
+        // SIGTERM first (clean shutdown), then make sure.
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
