@@ -123,11 +123,20 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             if format == Format::Json {
+                use tessera_client::TesseraError as E;
                 let json = match &e {
-                    tessera_client::TesseraError::Program { program, code, name, message } => serde_json::json!({
+                    E::Program { program, code, name, message } => serde_json::json!({
                         "error": { "kind": "program", "program": program, "code": code, "name": name, "message": message }
                     }),
-                    other => serde_json::json!({ "error": { "kind": "client", "message": other.to_string() } }),
+                    other => {
+                        let kind = match other {
+                            E::Transaction(_) => "transaction",
+                            E::Rpc(_) => "rpc",
+                            E::NotFound { .. } => "not-found",
+                            _ => "invalid",
+                        };
+                        serde_json::json!({ "error": { "kind": kind, "message": other.to_string() } })
+                    }
                 };
                 println!("{json}");
             }

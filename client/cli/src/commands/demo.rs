@@ -1,12 +1,223 @@
-//! `tessera demo`: placeholder replaced below.
-use clap::Args;
-use tessera_client::{Result, TesseraError};
+//! `tessera demo`: the whole story on a local validator of its own (`tessera-localnet`), through
+//! the same client library as every other command, then who paid and who received what.
 
-use crate::output::{Format, Report};
+use std::time::Duration;
+
+use clap::Args;
+use serde_json::json;
+use solana_keypair::{write_keypair_file, Keypair};
+use solana_signer::Signer;
+use tessera_client::{
+    amount::format_ui_amount,
+    escrow::{instructions::{OpenJobArgs, RegisterProviderArgs}, state::EscrowSettings},
+    localnet::Localnet,
+    parse, pda,
+    registry::{
+        instructions::{InitializeConfigArgs, ParentInput, PublishAssetArgs},
+        state::{AssetKind, License},
+    },
+    royalties::state::RecipientInput,
+    Pubkey, Result, Tessera, TesseraError, TOKEN_PROGRAM_ID,
+};
+
+use crate::output::{table, Format, Report};
 
 #[derive(Args)]
-pub struct DemoArgs {}
+pub struct DemoArgs {
+    /// Seconds to wait for the local validator to be ready
+    #[arg(long, default_value_t = 60)]
+    startup_timeout: u64,
+}
 
-pub fn run(_: &DemoArgs, _: Format) -> Result<Report> {
-    Err(TesseraError::Invalid("demo: not built yet".into()))
+const USDC: u64 = 1_000_000;
+const SOL: u64 = 1_000_000_000;
+
+struct Step<'a> {
+    log: &'a mut Vec<String>,
+    human: bool,
+}
+
+impl Step<'_> {
+    fn say(&mut self, s: String) {
+        if self.human {
+            eprintln!("{s}");
+        }
+        self.log.push(s);
+    }
+}
+
+pub fn run(args: &DemoArgs, format: Format) -> Result<Report> {
+    let dir = std::env::temp_dir().join(format!("tessera-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| TesseraError::Invalid(e.to_string()))?;
+    let admin = Keypair::new();
+    let admin_path = dir.join("admin.json");
+    write_keypair_file(&admin, &admin_path).map_err(|e| TesseraError::Invalid(e.to_string()))?;
+    let mut log = vec![];
+    let mut step = Step { log: &mut log, human: format == Format::Human };
+    step.say("starting a local validator (tessera-localnet) with the Tessera programs…".into());
+    let net = Localnet::start(&admin_path, Duration::from_secs(args.startup_timeout))?;
+    step.say(format!("validator ready at {}", net.url));
+    let result = story(&net.url, admin, &mut step);
+    drop(net);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn client(url: &str, kp: &Keypair) -> Tessera {
+    Tessera::new(url, kp.insecure_clone(), solana_commitment_config::CommitmentConfig::confirmed())
+}
+
+fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
+    let boss = client(url, &admin);
+    let names = ["treasury", "alice", "bob", "carol", "dave", "frank", "grace", "heidi"];
+    let wallets: Vec<Keypair> = names.iter().map(|_| Keypair::new()).collect();
+    let who = |i: usize| wallets[i].pubkey();
+    let (treasury, alice, bob, carol, dave, frank, grace, heidi) = (0, 1, 2, 3, 4, 5, 6, 7);
+    for w in &wallets[1..] {
+        boss.transfer_sol(&w.pubkey(), 2 * SOL)?;
+    }
+    let usdc = boss.create_mint(6)?;
+    step.say(format!("created a USDC-like mint {usdc} (6 decimals) and funded 7 wallets"));
+
+    boss.initialize_config(InitializeConfigArgs {
+        admin: admin.pubkey(),
+        treasury: who(treasury),
+        fee_bps: 250,
+        payment_mints: vec![usdc],
+    })?;
+    boss.initialize_escrow(EscrowSettings {
+        admin: admin.pubkey(),
+        treasury: who(treasury),
+        arbiter: admin.pubkey(),
+        fee_bps: 100,
+        slash_bps: 2_000,
+        min_bond: USDC,
+        unbonding_delay: 86_400,
+    })?;
+    step.say("registry config: protocol fee 250 bps; escrow config: inference fee 100 bps".into());
+    for (i, amount) in [(frank, 50 * USDC), (grace, 10 * USDC), (heidi, 10 * USDC)] {
+        boss.mint_to(&usdc, &who(i), amount)?;
+    }
+
+    // A dataset by a 70/20/10 team.
+    let a = client(url, &wallets[alice]);
+    let recipients = |v: &[(usize, u16)]| v.iter().map(|&(i, bps)| RecipientInput { address: who(i), bps }).collect::<Vec<_>>();
+    let (dataset, _) = a.publish(&usdc, None, PublishAssetArgs {
+        kind: AssetKind::Dataset,
+        content_hash: parse::hash_str("speech-corpus-v1.tar"),
+        uri: "ar://tessera-demo/speech-corpus-v1.json".into(),
+        license: License { flags: 3, terms_hash: parse::hash_str("https://example.org/license") },
+        price: 1_500_000,
+        max_supply: 0,
+        access_duration: 30 * 86_400,
+        inference_royalty_bps: 0,
+        inference_gated: false,
+        parents: vec![],
+        recipients: recipients(&[(alice, 7_000), (bob, 2_000), (carol, 1_000)]),
+    })?;
+    step.say(format!("alice published dataset {dataset}: 1.5 USDC / 30 days, split alice 70% / bob 20% / carol 10%"));
+
+    // A model trained on it: the dataset gets 20% of each sale; 10% of each inference fee.
+    let d = client(url, &wallets[dave]);
+    let (model, _) = d.publish(&usdc, None, PublishAssetArgs {
+        kind: AssetKind::Model,
+        content_hash: parse::hash_str("whisper-tessera-ft.safetensors"),
+        uri: "ar://tessera-demo/whisper-ft.json".into(),
+        license: License { flags: 1, terms_hash: parse::hash_str("https://example.org/model-license") },
+        price: 10 * USDC,
+        max_supply: 0,
+        access_duration: 0,
+        inference_royalty_bps: 1_000,
+        inference_gated: false,
+        parents: vec![ParentInput { asset: dataset, bps: 2_000 }],
+        recipients: recipients(&[(dave, 10_000)]),
+    })?;
+    step.say(format!("dave published model {model}: 10 USDC per access token, parent: the dataset at 20%, 10% inference royalty"));
+
+    // A buyer buys model access.
+    let f = client(url, &wallets[frank]);
+    f.buy(&model, 2, 10 * USDC)?;
+    let access = f.access(&model, &who(frank))?;
+    step.say(format!("frank bought 2 access tokens of the model (20 USDC); access valid: {}", access.valid));
+
+    // A paid inference.
+    let h = client(url, &wallets[heidi]);
+    h.register_provider(&usdc, RegisterProviderArgs { endpoint: "https://heidi-gpu.example/v1".into(), models: vec![model] })?;
+    h.bond(10 * USDC)?;
+    let g = client(url, &wallets[grace]);
+    let (job, _) = g.open_job(&model, OpenJobArgs {
+        job_id: 1,
+        fee: 2 * USDC,
+        input_commitment: parse::hash_str("transcribe: meeting-2026-11-25.wav"),
+        provider: None,
+        accept_window: 600,
+        delivery_window: 3_600,
+        challenge_window: 3_600,
+    })?;
+    h.accept_job(&job)?;
+    h.submit_result(&job, parse::hash_str("transcript: …"))?;
+    g.confirm_job(&job)?;
+    step.say(format!("grace paid 2 USDC for an inference (job {job}); heidi accepted and delivered; grace confirmed"));
+
+    // Everyone claims.
+    let mut claimed = std::collections::BTreeMap::new();
+    for i in [alice, bob, carol, dave] {
+        let c = client(url, &wallets[i]);
+        let total: u64 = c.claim_all()?.iter().map(|(_, amount, _)| amount).sum();
+        claimed.insert(i, total);
+    }
+
+    // Who paid, who received (balances read back from the chain).
+    let bal = |i: usize| boss.token_balance(&pda::ata(&who(i), &usdc, &TOKEN_PROGRAM_ID));
+    let paid = [(frank, 50 * USDC - bal(frank)?), (grace, 10 * USDC - bal(grace)?)];
+    let heidi_fee = bal(heidi)?; // her 10 USDC are in the bond vault; this is her fee
+    let received = [
+        (treasury, bal(treasury)?, "protocol fees (sale + inference)"),
+        (alice, bal(alice)?, "royalties: dataset split (parent share of the model sale)"),
+        (bob, bal(bob)?, "royalties: dataset split"),
+        (carol, bal(carol)?, "royalties: dataset split"),
+        (dave, bal(dave)?, "royalties: model split (sale + inference royalty)"),
+        (heidi, heidi_fee, "inference fee (provider)"),
+    ];
+    let dust = boss.token_balance(&pda::vault(&pda::split(&dataset)))? + boss.token_balance(&pda::vault(&pda::split(&model)))?;
+    let total_paid: u64 = paid.iter().map(|p| p.1).sum();
+    let total_received: u64 = received.iter().map(|r| r.1).sum();
+    if total_paid != total_received + dust {
+        return Err(TesseraError::Invalid(format!(
+            "the books do not balance: paid {total_paid}, received {total_received}, dust {dust}"
+        )));
+    }
+    for (i, r, _) in &received[1..5] {
+        if claimed.get(i) != Some(r) {
+            return Err(TesseraError::Invalid(format!("{} claimed {:?} but holds {r}", names[*i], claimed.get(i))));
+        }
+    }
+
+    let ui = |v: u64| format_ui_amount(v, 6);
+    let mut rows: Vec<Vec<String>> = paid.iter().map(|(i, v)| vec![names[*i].into(), format!("-{}", ui(*v)), "paid".into()]).collect();
+    rows.extend(received.iter().map(|(i, v, why)| vec![names[*i].into(), format!("+{}", ui(*v)), why.to_string()]));
+    rows.push(vec!["vaults".into(), format!("+{}", ui(dust)), "rounding dust left in royalty vaults".into()]);
+    let human = format!(
+        "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance",
+        step.log.join("\n"),
+        table(&["WHO", "USDC", "FOR"], &rows),
+        ui(total_paid),
+        ui(total_received),
+        ui(dust)
+    );
+    let party = |i: usize| json!({ "name": names[i], "address": who(i).to_string() });
+    let json = json!({
+        "mint": usdc.to_string(),
+        "dataset": dataset.to_string(),
+        "model": model.to_string(),
+        "job": job.to_string(),
+        "paid": paid.iter().map(|(i, v)| json!({ "who": party(*i), "amount": v })).collect::<Vec<_>>(),
+        "received": received.iter().map(|(i, v, why)| json!({ "who": party(*i), "amount": v, "for": why })).collect::<Vec<_>>(),
+        "dust": dust,
+        "totalPaid": total_paid,
+        "totalReceived": total_received,
+        "balanced": true,
+    });
+    let _: Pubkey = usdc;
+    Ok(Report::new(json, human))
 }
