@@ -10,13 +10,14 @@
 //!   upgrade authority itself.
 //! * Once the validator runs, every bank gets `add_builtin(id, name, entry)` with the entry from
 //!   program-test's `processor!` over the same re-borrowing wrappers as program-tests. Child
-//!   banks inherit it; a guard thread re-checks every bank (idempotent) in case a bank was
-//!   created from a parent in the instant before the registration.
+//!   banks inherit it; for the first seconds a guard thread also registers it (idempotent) in
+//!   every new bank, in case one was created from its parent just before the registration.
 
 // The Agave 3.1 crates mark their API "unstable" with deprecation notes; we pin them exactly.
 #![allow(deprecated)]
 
 use std::{
+    collections::HashSet,
     fs::File,
     io::Write,
     net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
@@ -56,6 +57,8 @@ const AUTHORITY_LAMPORTS: u64 = 1_000 * LAMPORTS_PER_SOL;
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long dropping the validator may take before the process exits anyway.
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long new banks get the programs registered explicitly after start-up.
+const BUILTIN_GUARD: Duration = Duration::from_secs(10);
 
 #[derive(Parser, Debug)]
 #[command(
@@ -283,35 +286,33 @@ fn check_port_free(port: u16, what: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Registers the programs in every bank that does not have them yet; returns how many banks
-/// were changed. Idempotent.
-fn register_builtins(bank_forks: &RwLock<BankForks>, programs: &[Program]) -> usize {
+/// Registers the programs in every bank of `bank_forks` whose slot is not in `done` yet (then
+/// adds it there); returns how many banks it registered them in. `Bank::add_builtin` is
+/// idempotent (a builtin replacing the same builtin is a plain reload of the cache entry).
+fn register_builtins(
+    bank_forks: &RwLock<BankForks>,
+    programs: &[Program],
+    done: &mut HashSet<u64>,
+) -> usize {
     // Write lock: no bank is inserted while we go through them.
     let forks = bank_forks.write().unwrap();
-    let mut changed = 0;
-    for bank in forks.banks().values() {
-        let ids = bank.get_transaction_processor().builtin_program_ids.read().unwrap().clone();
-        let mut touched = false;
-        for p in programs.iter().filter(|p| !ids.contains(&p.id)) {
+    let mut count = 0;
+    for (slot, bank) in forks.banks() {
+        if !done.insert(*slot) {
+            continue;
+        }
+        for p in programs {
             bank.add_builtin(
                 p.id,
                 p.name,
                 ProgramCacheEntry::new_builtin(0, p.name.len(), p.entry),
             );
-            touched = true;
         }
-        changed += usize::from(touched);
+        count += 1;
     }
-    changed
-}
-
-/// True if some bank lacks one of the programs (read lock only).
-fn any_bank_missing(bank_forks: &RwLock<BankForks>, programs: &[Program]) -> bool {
-    let forks = bank_forks.read().unwrap();
-    forks.banks().values().any(|bank| {
-        let ids = bank.get_transaction_processor().builtin_program_ids.read().unwrap();
-        programs.iter().any(|p| !ids.contains(&p.id))
-    })
+    // Forget slots that left the fork graph.
+    done.retain(|slot| forks.banks().contains_key(slot));
+    count
 }
 
 fn wait_healthy(rpc_url: &str) -> Result<Duration, String> {
@@ -472,21 +473,25 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         .start_with_mint_address(faucet_pubkey, SocketAddrSpace::Unspecified)
         .map_err(|e| format!("validator failed to start: {e}"))?;
 
-    // 4. The programs, as builtins in every bank; a guard keeps it so for banks created from a
-    //    parent during the registration (cheap: a read lock every 200 ms).
+    // 4. The programs, as builtins in every bank. Child banks inherit them from their parent;
+    //    for a few seconds a guard also registers them in every bank that appears, in case one
+    //    was created from its parent in the instant before the registration (Agave 3.1 has no
+    //    public way to ask a bank which builtins it has).
     let bank_forks = test_validator.bank_forks();
     let programs = Arc::new(programs);
-    register_builtins(&bank_forks, &programs);
+    let mut done = HashSet::new();
+    let n = register_builtins(&bank_forks, &programs, &mut done);
+    log::info!("tessera-localnet: programs registered in {n} bank(s)");
     {
         let bank_forks = bank_forks.clone();
         let programs = programs.clone();
         thread::Builder::new()
             .name("tesseraBuiltins".into())
-            .spawn(move || loop {
-                thread::sleep(Duration::from_millis(200));
-                if any_bank_missing(&bank_forks, &programs) {
-                    let n = register_builtins(&bank_forks, &programs);
-                    log::warn!("tessera-localnet: registered the programs in {n} late bank(s)");
+            .spawn(move || {
+                let until = Instant::now() + BUILTIN_GUARD;
+                while Instant::now() < until {
+                    thread::sleep(Duration::from_millis(100));
+                    register_builtins(&bank_forks, &programs, &mut done);
                 }
             })
             .map_err(|e| format!("thread: {e}"))?;

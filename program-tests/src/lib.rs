@@ -21,7 +21,9 @@ use solana_keypair::Keypair;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
+use solana_transaction::{versioned::VersionedTransaction, Transaction};
+pub use solana_message::AddressLookupTableAccount as LookupTable;
 pub use solana_transaction_error::TransactionError;
 use tessera_client::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
@@ -118,6 +120,40 @@ impl Outcome {
 
 pub type TxResult = Result<Outcome, TransactionError>;
 
+/// The shape of a transaction.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TxStats {
+    /// Bytes on the wire (signatures and message), against the 1,232-byte packet limit.
+    pub size: usize,
+    pub accounts: usize,
+    pub instructions: usize,
+    /// Rent-exempt lamports of the accounts the transaction created.
+    pub rent_created: u64,
+}
+
+/// The largest serialized transaction a packet carries.
+pub const PACKET_DATA_SIZE: usize = 1_232;
+
+impl TxStats {
+    /// Measures a legacy or v0 transaction. `accounts` counts every account it references,
+    /// those loaded from lookup tables included.
+    pub fn of(tx: &VersionedTransaction) -> Self {
+        let sigs = tx.signatures.len();
+        // compact-u16 length prefix of the signature list, the signatures, the message.
+        let prefix = if sigs < 0x80 { 1 } else { 2 };
+        let loaded: usize = tx
+            .message
+            .address_table_lookups()
+            .map_or(0, |l| l.iter().map(|t| t.writable_indexes.len() + t.readonly_indexes.len()).sum());
+        TxStats {
+            size: prefix + 64 * sigs + tx.message.serialize().len(),
+            accounts: tx.message.static_account_keys().len() + loaded,
+            instructions: tx.message.instructions().len(),
+            rent_created: 0,
+        }
+    }
+}
+
 /// The runtime plus a fee payer that never runs dry.
 pub struct Harness {
     pub ctx: ProgramTestContext,
@@ -140,9 +176,15 @@ impl Harness {
     /// The transaction is first simulated to collect its inner instructions (events), then
     /// executed; the result is the execution's.
     pub async fn send(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> TxResult {
+        let tx = self.sign_unique(ixs, signers).await;
+        self.process(tx.into()).await
+    }
+
+    /// Signs with the latest blockhash, taking a new one if this exact transaction was
+    /// already sent (the same message twice in one blockhash would be a duplicate).
+    pub async fn sign_unique(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let mut tx = self.sign(ixs, signers);
         if self.sent.contains(&tx.signatures[0]) {
-            // Same message twice in one blockhash would be a duplicate: take a new blockhash.
             self.ctx.last_blockhash = self
                 .ctx
                 .get_new_latest_blockhash()
@@ -150,16 +192,22 @@ impl Harness {
                 .expect("new blockhash");
             tx = self.sign(ixs, signers);
         }
-        let signature = tx.signatures[0];
-        self.sent.insert(signature);
+        self.sent.insert(tx.signatures[0]);
+        tx
+    }
 
+    /// Simulates (for the inner instructions) then executes a signed transaction, legacy or v0.
+    /// Inner instructions whose program comes from a lookup table are reported with the
+    /// default key.
+    pub async fn process(&mut self, tx: VersionedTransaction) -> TxResult {
+        let signature = tx.signatures[0];
         let sim = self
             .ctx
             .banks_client
             .simulate_transaction(tx.clone())
             .await
             .expect("simulate");
-        let keys = tx.message.account_keys.clone();
+        let keys = tx.message.static_account_keys().to_vec();
         let details = sim.simulation_details;
         let return_data = details
             .as_ref()
@@ -172,7 +220,9 @@ impl Harness {
             .flatten()
             .map(|i| {
                 (
-                    keys[usize::from(i.instruction.program_id_index)],
+                    keys.get(usize::from(i.instruction.program_id_index))
+                        .copied()
+                        .unwrap_or_default(),
                     i.instruction.data,
                 )
             })
@@ -199,7 +249,86 @@ impl Harness {
         })
     }
 
-    fn sign(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
+    /// A v0 transaction paid by the harness payer, resolving accounts through `tables`.
+    pub fn sign_v0(
+        &self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        tables: &[AddressLookupTableAccount],
+    ) -> VersionedTransaction {
+        let msg = v0::Message::try_compile(&self.payer(), ixs, tables, self.ctx.last_blockhash)
+            .expect("compile v0 message");
+        let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
+        all.extend(signers.iter().copied());
+        VersionedTransaction::try_new(VersionedMessage::V0(msg), &all).expect("sign v0")
+    }
+
+    /// An address lookup table holding `addresses`, usable from the next slot.
+    ///
+    /// The table account is written into the bank directly, in the layout the lookup-table
+    /// program writes: on this runtime the program's `CreateLookupTable` fails with
+    /// `InvalidInstructionData` (its system-program CPI is refused, as Anchor's prefunded
+    /// `init` is — see `INIT_REFUSED`). Transactions then resolve addresses through it with the
+    /// runtime's own v0 message loading.
+    pub async fn lookup_table(&mut self, addresses: &[Pubkey]) -> AddressLookupTableAccount {
+        use solana_address_lookup_table_interface::state::{AddressLookupTable, LookupTableMeta};
+        let slot = self.ctx.banks_client.get_root_slot().await.expect("slot");
+        let mut meta = LookupTableMeta::new(self.payer());
+        meta.last_extended_slot = slot;
+        let data = AddressLookupTable { meta, addresses: std::borrow::Cow::Borrowed(addresses) }
+            .serialize_for_tests()
+            .expect("serialize lookup table");
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let key = Pubkey::new_unique();
+        let account = Account {
+            lamports: rent.minimum_balance(data.len()),
+            data,
+            owner: solana_address_lookup_table_interface::program::ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.ctx.set_account(&key, &account.into());
+        self.ctx.warp_to_slot(slot + 2).expect("warp");
+        self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+        AddressLookupTableAccount { key, addresses: addresses.to_vec() }
+    }
+
+    /// Like [`Harness::send`], and also measures the transaction: its wire size, accounts,
+    /// instructions, and the rent-exempt lamports of the accounts it created.
+    pub async fn send_measured(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(Outcome, TxStats), TransactionError> {
+        let tx = self.sign_unique(ixs, signers).await;
+        self.process_measured(tx.into()).await
+    }
+
+    /// [`Harness::process`] with the measurements of [`Harness::send_measured`].
+    pub async fn process_measured(
+        &mut self,
+        tx: VersionedTransaction,
+    ) -> Result<(Outcome, TxStats), TransactionError> {
+        let stats = TxStats::of(&tx);
+        let keys = tx.message.static_account_keys().to_vec();
+        let mut existed = Vec::with_capacity(keys.len());
+        for k in &keys {
+            existed.push(self.account(k).await.is_some());
+        }
+        let out = self.process(tx).await?;
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let mut created = 0u64;
+        for (k, before) in keys.iter().zip(existed) {
+            if !before {
+                if let Some(a) = self.account(k).await {
+                    created += rent.minimum_balance(a.data.len());
+                }
+            }
+        }
+        Ok((out, TxStats { rent_created: created, ..stats }))
+    }
+
+    pub fn sign(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
         all.extend(signers.iter().copied());
         Transaction::new_signed_with_payer(

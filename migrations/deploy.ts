@@ -1,0 +1,236 @@
+// Tessera post-deployment migration, as `anchor migrate` runs it (the function exported with
+// `module.exports` receives the provider configured from Anchor.toml). It initialises the
+// registry's config and the escrow's config. Both `initialize_config` instructions accept only the
+// program's upgrade authority, so the provider wallet must be that authority (`anchor deploy` /
+// `anchor test` make the provider wallet the upgrade authority; tessera-localnet takes it with
+// `--upgrade-authority`).
+//
+// Idempotent: a config account that already exists is left as it is (and reported), so the
+// migration can be run again after every deployment.
+//
+// Parameters (environment variables; every key is a base58 address):
+//   TESSERA_ADMIN                    admin of both configs            (default: the provider wallet)
+//   TESSERA_TREASURY                 receives the registry's protocol fees
+//                                                                     (default: the provider wallet)
+//   TESSERA_FEE_BPS                  registry protocol fee, ≤ 1,000   (default: 250 = 2.5%)
+//   TESSERA_PAYMENT_MINTS            comma-separated payment-mint allow-list, ≤ 8
+//                                                                     (default: empty; add mints later
+//                                                                      with update_config)
+//   TESSERA_ESCROW_TREASURY          receives the escrow's protocol fees (default: TESSERA_TREASURY)
+//   TESSERA_ESCROW_ARBITER           resolves disputed jobs            (default: the admin)
+//   TESSERA_ESCROW_FEE_BPS           escrow protocol fee, ≤ 1,000      (default: 100 = 1%)
+//   TESSERA_ESCROW_SLASH_BPS         share of a provider's bond slashed, ≤ 10,000
+//                                                                     (default: 1,000 = 10%)
+//   TESSERA_ESCROW_MIN_BOND          bond (base units) a provider needs to accept jobs
+//                                                                     (default: 1000000)
+//   TESSERA_ESCROW_UNBONDING_DELAY   seconds between unbond request and withdrawal, ≤ 90 days
+//                                                                     (default: 604800 = 7 days)
+//
+// The tests use the same code: `initializeTessera(provider, settings)` below.
+
+import { AnchorProvider, BN, Program } from "@anchor-lang/core";
+import { PublicKey, TransactionSignature } from "@solana/web3.js";
+
+import registryIdlJson from "../idl/tessera_registry.json";
+import escrowIdlJson from "../idl/tessera_escrow.json";
+import type { TesseraRegistry } from "../idl/tessera_registry";
+import type { TesseraEscrow } from "../idl/tessera_escrow";
+
+export const registryIdl = registryIdlJson as unknown as TesseraRegistry;
+export const escrowIdl = escrowIdlJson as unknown as TesseraEscrow;
+
+/** The registry's settings (`InitializeConfigArgs`). */
+export interface RegistrySettings {
+  admin: PublicKey;
+  treasury: PublicKey;
+  feeBps: number;
+  paymentMints: PublicKey[];
+}
+
+/** The escrow's settings (`EscrowSettings`). */
+export interface EscrowSettings {
+  admin: PublicKey;
+  treasury: PublicKey;
+  arbiter: PublicKey;
+  feeBps: number;
+  slashBps: number;
+  minBond: BN;
+  unbondingDelay: number;
+}
+
+export interface TesseraSettings {
+  registry: RegistrySettings;
+  escrow: EscrowSettings;
+}
+
+export interface ConfigResult {
+  /** The config account's address. */
+  config: PublicKey;
+  /** False when the config already existed (nothing was sent). */
+  created: boolean;
+  /** The initialize_config transaction, when one was sent. */
+  signature?: TransactionSignature;
+}
+
+export interface InitializeResult {
+  registry: ConfigResult;
+  escrow: ConfigResult;
+}
+
+/** The global config PDA (`["config"]`) of a program. */
+export function configAddress(programId: PublicKey): PublicKey {
+  return PublicKey.findProgramAddressSync([Buffer.from("config")], programId)[0];
+}
+
+export function registryProgram(provider: AnchorProvider): Program<TesseraRegistry> {
+  return new Program<TesseraRegistry>(registryIdl, provider);
+}
+
+export function escrowProgram(provider: AnchorProvider): Program<TesseraEscrow> {
+  return new Program<TesseraEscrow>(escrowIdl, provider);
+}
+
+function envKey(name: string, fallback: PublicKey): PublicKey {
+  const v = process.env[name]?.trim();
+  if (!v) return fallback;
+  try {
+    return new PublicKey(v);
+  } catch {
+    throw new Error(`${name}=${v} is not a base58 public key`);
+  }
+}
+
+function envInt(name: string, fallback: number, max: number): number {
+  const v = process.env[name]?.trim();
+  if (!v) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) > max) {
+    throw new Error(`${name}=${v}: expected an integer between 0 and ${max}`);
+  }
+  return Number(v);
+}
+
+/** The settings the environment asks for (see the top of this file), with the defaults. */
+export function settingsFromEnv(provider: AnchorProvider): TesseraSettings {
+  const wallet = provider.wallet.publicKey;
+  const admin = envKey("TESSERA_ADMIN", wallet);
+  const treasury = envKey("TESSERA_TREASURY", wallet);
+  const mints = (process.env.TESSERA_PAYMENT_MINTS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => {
+      try {
+        return new PublicKey(s);
+      } catch {
+        throw new Error(`TESSERA_PAYMENT_MINTS: ${s} is not a base58 public key`);
+      }
+    });
+  const minBond = process.env.TESSERA_ESCROW_MIN_BOND?.trim() || "1000000";
+  if (!/^\d+$/.test(minBond)) {
+    throw new Error(`TESSERA_ESCROW_MIN_BOND=${minBond}: expected a non-negative integer`);
+  }
+  return {
+    registry: {
+      admin,
+      treasury,
+      feeBps: envInt("TESSERA_FEE_BPS", 250, 1_000),
+      paymentMints: mints,
+    },
+    escrow: {
+      admin,
+      treasury: envKey("TESSERA_ESCROW_TREASURY", treasury),
+      arbiter: envKey("TESSERA_ESCROW_ARBITER", admin),
+      feeBps: envInt("TESSERA_ESCROW_FEE_BPS", 100, 1_000),
+      slashBps: envInt("TESSERA_ESCROW_SLASH_BPS", 1_000, 10_000),
+      minBond: new BN(minBond),
+      unbondingDelay: envInt("TESSERA_ESCROW_UNBONDING_DELAY", 604_800, 90 * 24 * 3_600),
+    },
+  };
+}
+
+async function exists(provider: AnchorProvider, address: PublicKey): Promise<boolean> {
+  return (await provider.connection.getAccountInfo(address, "confirmed")) !== null;
+}
+
+/**
+ * Initialises the registry config and the escrow config with `settings` (default: from the
+ * environment), skipping each one that already exists. The provider wallet signs as the
+ * programs' upgrade authority and pays the rents.
+ */
+export async function initializeTessera(
+  provider: AnchorProvider,
+  settings: TesseraSettings = settingsFromEnv(provider),
+  log: (line: string) => void = () => {},
+): Promise<InitializeResult> {
+  const registry = registryProgram(provider);
+  const escrow = escrowProgram(provider);
+  const authority = provider.wallet.publicKey;
+
+  const registryConfig = configAddress(registry.programId);
+  let registryResult: ConfigResult = { config: registryConfig, created: false };
+  if (await exists(provider, registryConfig)) {
+    log(`registry config ${registryConfig.toBase58()} exists: left as it is`);
+  } else {
+    const s = settings.registry;
+    const signature = await registry.methods
+      .initializeConfig({
+        admin: s.admin,
+        treasury: s.treasury,
+        feeBps: s.feeBps,
+        paymentMints: s.paymentMints,
+      })
+      .accountsPartial({ upgradeAuthority: authority, config: registryConfig })
+      .rpc();
+    registryResult = { config: registryConfig, created: true, signature };
+    log(
+      `registry config ${registryConfig.toBase58()} initialised: admin ${s.admin.toBase58()}, ` +
+        `treasury ${s.treasury.toBase58()}, fee ${s.feeBps} bps, ` +
+        `${s.paymentMints.length} payment mint(s) (tx ${signature})`,
+    );
+  }
+
+  const escrowConfig = configAddress(escrow.programId);
+  let escrowResult: ConfigResult = { config: escrowConfig, created: false };
+  if (await exists(provider, escrowConfig)) {
+    log(`escrow config ${escrowConfig.toBase58()} exists: left as it is`);
+  } else {
+    const s = settings.escrow;
+    const signature = await escrow.methods
+      .initializeConfig({
+        admin: s.admin,
+        treasury: s.treasury,
+        arbiter: s.arbiter,
+        feeBps: s.feeBps,
+        slashBps: s.slashBps,
+        minBond: s.minBond,
+        unbondingDelay: s.unbondingDelay,
+      })
+      .accountsPartial({ upgradeAuthority: authority, config: escrowConfig })
+      .rpc();
+    escrowResult = { config: escrowConfig, created: true, signature };
+    log(
+      `escrow config ${escrowConfig.toBase58()} initialised: arbiter ${s.arbiter.toBase58()}, ` +
+        `fee ${s.feeBps} bps, slash ${s.slashBps} bps, min bond ${s.minBond.toString()}, ` +
+        `unbonding delay ${s.unbondingDelay} s (tx ${signature})`,
+    );
+  }
+  return { registry: registryResult, escrow: escrowResult };
+}
+
+/** What `anchor migrate` calls. */
+export default async function deploy(provider: AnchorProvider): Promise<InitializeResult> {
+  return initializeTessera(provider, settingsFromEnv(provider), (line) => console.log(line));
+}
+
+// `anchor migrate` requires this file and calls the exported function; the named exports stay
+// reachable as its properties (that is what `import { initializeTessera } from ...` reads).
+module.exports = Object.assign(deploy, {
+  default: deploy,
+  initializeTessera,
+  settingsFromEnv,
+  configAddress,
+  registryProgram,
+  escrowProgram,
+  registryIdl,
+  escrowIdl,
+});

@@ -1,0 +1,566 @@
+// Shared test harness: the provider (from ANCHOR_PROVIDER_URL / ANCHOR_WALLET as `anchor test`
+// sets them), the three programs from the committed IDLs, the suite's world (configs initialised
+// with migrations/deploy.ts, a USDC-like mint), and helpers for errors, events, the clock, tokens.
+// Only standard JSON-RPC is used: the same tests run under `anchor test` on a stock validator.
+
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { createHash } from "crypto";
+
+import {
+  AnchorError,
+  AnchorProvider,
+  BN,
+  LangErrorCode,
+  Program,
+  ProgramError,
+  Wallet,
+  utils,
+} from "@anchor-lang/core";
+import {
+  Commitment,
+  Connection,
+  Keypair,
+  LAMPORTS_PER_SOL,
+  PublicKey,
+  SYSVAR_CLOCK_PUBKEY,
+  SystemProgram,
+  Transaction,
+  TransactionSignature,
+} from "@solana/web3.js";
+import {
+  TOKEN_PROGRAM_ID,
+  createAssociatedTokenAccountIdempotent,
+  createMint,
+  getAccount,
+  getAssociatedTokenAddressSync,
+  mintTo,
+} from "@solana/spl-token";
+import { expect } from "chai";
+
+import registryIdlJson from "../idl/tessera_registry.json";
+import royaltiesIdlJson from "../idl/tessera_royalties.json";
+import escrowIdlJson from "../idl/tessera_escrow.json";
+import type { TesseraRegistry } from "../idl/tessera_registry";
+import type { TesseraRoyalties } from "../idl/tessera_royalties";
+import type { TesseraEscrow } from "../idl/tessera_escrow";
+import { configAddress, initializeTessera, InitializeResult, TesseraSettings } from "../migrations/deploy";
+
+export { BN };
+export type Registry = Program<TesseraRegistry>;
+export type Royalties = Program<TesseraRoyalties>;
+export type Escrow = Program<TesseraEscrow>;
+
+/** One unit of the 6-decimal test mint. */
+export const USDC = 1_000_000;
+export const COMMITMENT: Commitment = "confirmed";
+
+// ---------------------------------------------------------------------------------------------
+// Provider and programs
+
+function expandHome(p: string): string {
+  return p.startsWith("~/") ? path.join(os.homedir(), p.slice(2)) : p;
+}
+
+/** `AnchorProvider.env()` with defaults: http://127.0.0.1:8899 and ~/.config/solana/id.json. */
+export function providerFromEnv(): AnchorProvider {
+  const url = process.env.ANCHOR_PROVIDER_URL || "http://127.0.0.1:8899";
+  const walletPath = expandHome(process.env.ANCHOR_WALLET || "~/.config/solana/id.json");
+  if (!fs.existsSync(walletPath)) {
+    throw new Error(`wallet keypair ${walletPath} not found (set ANCHOR_WALLET)`);
+  }
+  const secret = Uint8Array.from(JSON.parse(fs.readFileSync(walletPath, "utf8")) as number[]);
+  const wallet = new Wallet(Keypair.fromSecretKey(secret));
+  const connection = new Connection(url, { commitment: COMMITMENT });
+  return new AnchorProvider(connection, wallet, {
+    commitment: COMMITMENT,
+    preflightCommitment: COMMITMENT,
+  });
+}
+
+export const provider = providerFromEnv();
+export const connection = provider.connection;
+/** The provider wallet: upgrade authority of the programs, admin of the configs, payer. */
+export const payer: Keypair = (provider.wallet as Wallet).payer;
+
+export const registry: Registry = new Program<TesseraRegistry>(
+  registryIdlJson as unknown as TesseraRegistry,
+  provider,
+);
+export const royalties: Royalties = new Program<TesseraRoyalties>(
+  royaltiesIdlJson as unknown as TesseraRoyalties,
+  provider,
+);
+export const escrow: Escrow = new Program<TesseraEscrow>(
+  escrowIdlJson as unknown as TesseraEscrow,
+  provider,
+);
+
+// ---------------------------------------------------------------------------------------------
+// PDAs
+
+const pda = (seeds: (Buffer | Uint8Array)[], programId: PublicKey) =>
+  PublicKey.findProgramAddressSync(seeds, programId)[0];
+
+export const registryConfig = configAddress(registry.programId);
+export const escrowConfig = configAddress(escrow.programId);
+export const royaltiesEventAuthority = pda([Buffer.from("__event_authority")], royalties.programId);
+
+export const assetAddress = (publisher: PublicKey, contentHash: number[]) =>
+  pda([Buffer.from("asset"), publisher.toBuffer(), Buffer.from(contentHash)], registry.programId);
+export const accessMintAddress = (asset: PublicKey) =>
+  pda([Buffer.from("access_mint"), asset.toBuffer()], registry.programId);
+export const passAddress = (asset: PublicKey, holder: PublicKey) =>
+  pda([Buffer.from("pass"), asset.toBuffer(), holder.toBuffer()], registry.programId);
+export const splitAddress = (subject: PublicKey) =>
+  pda([Buffer.from("split"), subject.toBuffer()], royalties.programId);
+export const vaultAddress = (split: PublicKey) =>
+  pda([Buffer.from("vault"), split.toBuffer()], royalties.programId);
+export const providerAddress = (authority: PublicKey) =>
+  pda([Buffer.from("provider"), authority.toBuffer()], escrow.programId);
+export const bondVaultAddress = (provider: PublicKey) =>
+  pda([Buffer.from("bond"), provider.toBuffer()], escrow.programId);
+export const jobAddress = (consumer: PublicKey, jobId: BN) =>
+  pda([Buffer.from("job"), consumer.toBuffer(), jobId.toArrayLike(Buffer, "le", 8)], escrow.programId);
+export const jobVaultAddress = (job: PublicKey) =>
+  pda([Buffer.from("job_vault"), job.toBuffer()], escrow.programId);
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+type RawIdl = { errors?: { code: number; name: string }[] };
+const idlErrors: Record<string, RawIdl> = {
+  registry: registryIdlJson as RawIdl,
+  royalties: royaltiesIdlJson as RawIdl,
+  escrow: escrowIdlJson as RawIdl,
+};
+
+/** The numeric program error code carried by whatever the client threw, if any. */
+export function errorCodeOf(err: unknown): number | null {
+  if (err instanceof AnchorError) return err.error.errorCode.number;
+  if (err instanceof ProgramError) return err.code;
+  const e = err as { logs?: string[]; transactionLogs?: string[]; transactionMessage?: string };
+  const text = [
+    String(err),
+    e?.transactionMessage ?? "",
+    ...(e?.logs ?? []),
+    ...(e?.transactionLogs ?? []),
+  ].join("\n");
+  const hex = text.match(/custom program error: (0x[0-9a-fA-F]+)/);
+  if (hex) return parseInt(hex[1], 16);
+  const json = text.match(/"Custom"\s*:\s*(\d+)/);
+  if (json) return parseInt(json[1], 10);
+  return null;
+}
+
+/** Every name a code has in the three IDLs and in Anchor's own errors (for messages). */
+export function errorNamesOf(code: number): string[] {
+  const names: string[] = [];
+  for (const [program, idl] of Object.entries(idlErrors)) {
+    for (const e of idl.errors ?? []) if (e.code === code) names.push(`${program}:${e.name}`);
+  }
+  for (const [name, c] of Object.entries(LangErrorCode)) if (c === code) names.push(`anchor:${name}`);
+  return names;
+}
+
+/**
+ * Awaits `promise` and asserts it failed with the Anchor error `name`: an error of `program`'s
+ * IDL (codes ≥ 6000; the same code means different errors in different programs) or of Anchor
+ * itself (`LangErrorCode`, codes < 6000). Works with AnchorError (logs available), ProgramError
+ * (what `.rpc()` throws after a failed preflight on this host, where program logs are absent)
+ * and a raw SendTransactionError.
+ */
+export async function expectAnchorError(
+  promise: Promise<unknown>,
+  name: string,
+  program: "registry" | "royalties" | "escrow",
+): Promise<void> {
+  let err: unknown = undefined;
+  let failed = false;
+  try {
+    await promise;
+  } catch (e) {
+    failed = true;
+    err = e;
+  }
+  if (!failed) expect.fail(`expected ${program} error ${name}, but the transaction succeeded`);
+  const fromIdl = idlErrors[program].errors?.find((e) => e.name === name)?.code;
+  const fromLang = (LangErrorCode as Record<string, number>)[name];
+  const expected = fromIdl ?? fromLang;
+  if (expected === undefined) throw new Error(`no error named ${name} in ${program} nor Anchor`);
+  const code = errorCodeOf(err);
+  if (code !== expected) {
+    const got = code === null ? "no program error code" : `${code} (${errorNamesOf(code).join(", ")})`;
+    expect.fail(`expected ${program} error ${name} (${expected}), got ${got}: ${String(err)}`);
+  }
+  if (err instanceof AnchorError) {
+    expect(err.error.errorCode.code).to.equal(name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events (emit_cpi!: a self-CPI whose data is Anchor's event tag, then the event)
+
+// Anchor's EVENT_IX_TAG, 0x1d9acb512ea545e4 (the first 8 bytes of sha256("anchor:event") read
+// big-endian), as it leads the instruction data: little-endian (EVENT_IX_TAG_LE).
+const EVENT_IX_TAG = Buffer.from(
+  createHash("sha256").update("anchor:event").digest().subarray(0, 8),
+).reverse();
+
+export interface DecodedEvent {
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  data: any;
+}
+
+/** The confirmed transaction (retried briefly: `confirmed` is what it was sent with). */
+export async function confirmedTransaction(signature: TransactionSignature) {
+  for (let i = 0; i < 50; i++) {
+    const tx = await connection.getTransaction(signature, {
+      commitment: "confirmed",
+      maxSupportedTransactionVersion: 0,
+    });
+    if (tx) return tx;
+    await sleep(200);
+  }
+  throw new Error(`transaction ${signature} not found at confirmed commitment`);
+}
+
+/** The events `program` emitted (emit_cpi!) in a confirmed transaction, in order. */
+export async function eventsOf(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  program: Program<any>,
+  signature: TransactionSignature,
+): Promise<DecodedEvent[]> {
+  const tx = await confirmedTransaction(signature);
+  expect(tx.meta?.err ?? null, `transaction ${signature} failed`).to.equal(null);
+  const keys = tx.transaction.message.getAccountKeys({
+    accountKeysFromLookups: tx.meta?.loadedAddresses,
+  });
+  const events: DecodedEvent[] = [];
+  for (const inner of tx.meta?.innerInstructions ?? []) {
+    for (const ix of inner.instructions) {
+      if (!keys.get(ix.programIdIndex)?.equals(program.programId)) continue;
+      const data = Buffer.from(utils.bytes.bs58.decode(ix.data));
+      if (data.length < 16 || !data.subarray(0, 8).equals(EVENT_IX_TAG)) continue;
+      const event = program.coder.events.decode(data.subarray(8).toString("base64"));
+      if (event) events.push(event as DecodedEvent);
+    }
+  }
+  return events;
+}
+
+/** The single event named `name` that `program` emitted in the transaction. */
+export async function eventOf(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  program: Program<any>,
+  signature: TransactionSignature,
+  name: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<any> {
+  const events = await eventsOf(program, signature);
+  const found = events.filter((e) => e.name === name);
+  expect(
+    found.length,
+    `${name} events in ${signature} (found: ${events.map((e) => e.name).join(", ") || "none"})`,
+  ).to.equal(1);
+  return found[0].data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clock, SOL, tokens
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The cluster's `Clock::unix_timestamp` (read from the clock sysvar). */
+export async function clockNow(): Promise<number> {
+  const info = await connection.getAccountInfo(SYSVAR_CLOCK_PUBKEY, "processed");
+  if (!info) throw new Error("clock sysvar not found");
+  // slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64, unix_timestamp i64
+  return Number(info.data.readBigInt64LE(32));
+}
+
+/** Waits until the on-chain clock is past `unixTimestamp` (deadlines are checked against it). */
+export async function waitForClock(unixTimestamp: number, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while ((await clockNow()) < unixTimestamp) {
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`the cluster clock did not reach ${unixTimestamp} within ${timeoutMs} ms`);
+    }
+    await sleep(250);
+  }
+  // One more slot, so that the bank that runs the next transaction is at least this late.
+  await sleep(500);
+}
+
+/** Sends SOL from the provider wallet to each key (in one transaction). */
+export async function fund(keys: PublicKey[], sol = 2): Promise<void> {
+  const tx = new Transaction();
+  for (const k of keys) {
+    tx.add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: k, lamports: sol * LAMPORTS_PER_SOL }));
+  }
+  await provider.sendAndConfirm(tx, []);
+}
+
+/** New keypairs, each funded with `sol` SOL. */
+export async function newFundedKeypairs(n: number, sol = 2): Promise<Keypair[]> {
+  const kps = Array.from({ length: n }, () => Keypair.generate());
+  await fund(kps.map((k) => k.publicKey), sol);
+  return kps;
+}
+
+export async function tokenBalance(account: PublicKey): Promise<bigint> {
+  return (await getAccount(connection, account, COMMITMENT)).amount;
+}
+
+export async function accountExists(address: PublicKey): Promise<boolean> {
+  return (await connection.getAccountInfo(address, COMMITMENT)) !== null;
+}
+
+/** The owner's associated token account of `mint`, created if missing (off-curve owners too). */
+export async function ata(mint: PublicKey, owner: PublicKey): Promise<PublicKey> {
+  return createAssociatedTokenAccountIdempotent(
+    connection,
+    payer,
+    mint,
+    owner,
+    { commitment: COMMITMENT },
+    TOKEN_PROGRAM_ID,
+    undefined,
+    true,
+  );
+}
+
+export const ataAddress = (mint: PublicKey, owner: PublicKey) =>
+  getAssociatedTokenAddressSync(mint, owner, true);
+
+/** A SHA-256-sized, non-zero content hash unique to this run. */
+export function contentHash(label: string): number[] {
+  return Array.from(createHash("sha256").update(`${label}:${Date.now()}:${Math.random()}`).digest());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world: configs initialised with migrations/deploy.ts, a USDC-like mint on the allow-list
+
+export interface World {
+  usdc: PublicKey;
+  /** Mint authority of `usdc`. */
+  usdcAuthority: Keypair;
+  treasury: Keypair;
+  treasuryUsdc: PublicKey;
+  arbiter: Keypair;
+  settings: TesseraSettings;
+  init: InitializeResult;
+  /** Whether the registry / escrow config existed before this run (not a fresh ledger). */
+  preexisting: { registry: boolean; escrow: boolean };
+}
+
+export const REGISTRY_FEE_BPS = 250;
+export const ESCROW_FEE_BPS = 100;
+export const ESCROW_SLASH_BPS = 2_000;
+export const ESCROW_MIN_BOND = 1 * USDC;
+export const ESCROW_UNBONDING_DELAY = 3_600;
+
+let worldPromise: Promise<World> | null = null;
+
+/** The suite's world, set up once per mocha run (every test file may call it first). */
+export function world(): Promise<World> {
+  if (!worldPromise) worldPromise = setUpWorld();
+  return worldPromise;
+}
+
+async function setUpWorld(): Promise<World> {
+  const usdcAuthority = Keypair.generate();
+  const treasury = Keypair.generate();
+  const arbiter = Keypair.generate();
+  await fund([usdcAuthority.publicKey, arbiter.publicKey], 2);
+  const usdc = await createMint(connection, payer, usdcAuthority.publicKey, null, 6, undefined, {
+    commitment: COMMITMENT,
+  });
+  const treasuryUsdc = await ata(usdc, treasury.publicKey);
+  const preexisting = {
+    registry: await accountExists(registryConfig),
+    escrow: await accountExists(escrowConfig),
+  };
+
+  const admin = payer.publicKey;
+  const settings: TesseraSettings = {
+    registry: { admin, treasury: treasury.publicKey, feeBps: REGISTRY_FEE_BPS, paymentMints: [usdc] },
+    escrow: {
+      admin,
+      treasury: treasury.publicKey,
+      arbiter: arbiter.publicKey,
+      feeBps: ESCROW_FEE_BPS,
+      slashBps: ESCROW_SLASH_BPS,
+      minBond: new BN(ESCROW_MIN_BOND),
+      unbondingDelay: ESCROW_UNBONDING_DELAY,
+    },
+  };
+  // The migration itself (what `anchor migrate` runs), with this suite's settings.
+  const init = await initializeTessera(provider, settings);
+
+  // On a ledger where the configs already existed, bring them to this run's settings (the
+  // provider wallet must be their admin).
+  if (!init.registry.created) {
+    await registry.methods
+      .updateConfig({
+        newAdmin: null,
+        treasury: treasury.publicKey,
+        feeBps: REGISTRY_FEE_BPS,
+        paymentMints: [usdc],
+        paused: false,
+      })
+      .accountsPartial({ admin, config: registryConfig })
+      .rpc();
+  }
+  if (!init.escrow.created) {
+    await escrow.methods
+      .updateConfig(settings.escrow)
+      .accountsPartial({ admin, config: escrowConfig })
+      .rpc();
+  }
+  return { usdc, usdcAuthority, treasury, treasuryUsdc, arbiter, settings, init, preexisting };
+}
+
+/** Mints `amount` test USDC to the owner's associated token account (created if missing). */
+export async function mintUsdc(w: World, owner: PublicKey, amount: number | bigint): Promise<PublicKey> {
+  const account = await ata(w.usdc, owner);
+  await mintTo(connection, payer, w.usdc, account, w.usdcAuthority, BigInt(amount), [], {
+    commitment: COMMITMENT,
+  });
+  return account;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registry short-hands
+
+export interface PublishOptions {
+  kind?: "dataset" | "model";
+  price?: number;
+  maxSupply?: number;
+  accessDuration?: number;
+  inferenceRoyaltyBps?: number;
+  inferenceGated?: boolean;
+  parents?: { asset: PublicKey; bps: number }[];
+  recipients: { address: PublicKey; bps: number }[];
+  uri?: string;
+  licenseFlags?: number;
+}
+
+export interface Published {
+  asset: PublicKey;
+  contentHash: number[];
+  accessMint: PublicKey;
+  split: PublicKey;
+  splitVault: PublicKey;
+  signature: TransactionSignature;
+}
+
+export function publishArgs(o: PublishOptions, hash: number[]) {
+  return {
+    kind: o.kind === "model" ? { model: {} } : { dataset: {} },
+    contentHash: hash,
+    uri: o.uri ?? `ar://tessera-ts-test/${Buffer.from(hash.slice(0, 6)).toString("hex")}`,
+    license: { flags: o.licenseFlags ?? 1, termsHash: Array(32).fill(7) },
+    price: new BN(o.price ?? USDC),
+    maxSupply: new BN(o.maxSupply ?? 0),
+    accessDuration: new BN(o.accessDuration ?? 0),
+    inferenceRoyaltyBps: o.inferenceRoyaltyBps ?? 0,
+    inferenceGated: o.inferenceGated ?? false,
+    parents: (o.parents ?? []).map((p) => ({ asset: p.asset, bps: p.bps })),
+    recipients: o.recipients,
+  };
+}
+
+/** The accounts publish_asset takes (parents go as remaining accounts). */
+export function publishAccounts(w: World, publisher: PublicKey, hash: number[]) {
+  const asset = assetAddress(publisher, hash);
+  const split = splitAddress(asset);
+  return {
+    config: registryConfig,
+    publisher,
+    asset,
+    accessMint: accessMintAddress(asset),
+    paymentMint: w.usdc,
+    split,
+    splitVault: vaultAddress(split),
+    previousVersion: null,
+    royaltiesProgram: royalties.programId,
+    royaltiesEventAuthority,
+    paymentTokenProgram: TOKEN_PROGRAM_ID,
+    accessTokenProgram: TOKEN_PROGRAM_ID,
+  };
+}
+
+export async function publish(w: World, publisher: Keypair, o: PublishOptions): Promise<Published> {
+  const hash = contentHash(`publish:${publisher.publicKey.toBase58()}`);
+  const accounts = publishAccounts(w, publisher.publicKey, hash);
+  const signature = await registry.methods
+    .publishAsset(publishArgs(o, hash))
+    .accountsPartial(accounts)
+    .remainingAccounts(
+      (o.parents ?? []).map((p) => ({ pubkey: p.asset, isSigner: false, isWritable: false })),
+    )
+    .signers([publisher])
+    .rpc();
+  return {
+    asset: accounts.asset,
+    contentHash: hash,
+    accessMint: accounts.accessMint,
+    split: accounts.split,
+    splitVault: accounts.splitVault,
+    signature,
+  };
+}
+
+/** The buy_access call for `buyer` (its USDC account must exist); parents from the asset. */
+export async function buyAccessCall(
+  w: World,
+  buyer: Keypair,
+  assetKey: PublicKey,
+  quantity: number,
+  maxUnitPrice: number | BN,
+) {
+  const asset = await registry.account.asset.fetch(assetKey);
+  const remaining = asset.parents.flatMap((p) => [
+    { pubkey: p.split, isSigner: false, isWritable: true },
+    { pubkey: vaultAddress(p.split), isSigner: false, isWritable: true },
+  ]);
+  return registry.methods
+    .buyAccess({ quantity: new BN(quantity), maxUnitPrice: new BN(maxUnitPrice.toString()) })
+    .accountsPartial({
+      config: registryConfig,
+      asset: assetKey,
+      accessMint: asset.accessMint,
+      pass: passAddress(assetKey, buyer.publicKey),
+      buyer: buyer.publicKey,
+      buyerPaymentAccount: ataAddress(asset.paymentMint, buyer.publicKey),
+      buyerAccessAccount: ataAddress(asset.accessMint, buyer.publicKey),
+      paymentMint: asset.paymentMint,
+      treasuryTokenAccount: w.treasuryUsdc,
+      split: asset.split,
+      splitVault: vaultAddress(asset.split),
+      royaltiesProgram: royalties.programId,
+      royaltiesEventAuthority,
+      paymentTokenProgram: TOKEN_PROGRAM_ID,
+      accessTokenProgram: TOKEN_PROGRAM_ID,
+    })
+    .remainingAccounts(remaining)
+    .signers([buyer]);
+}
+
+/** The verify_access instruction sent as a transaction (fee payer: the provider wallet). */
+export function verifyAccessCall(assetKey: PublicKey, holder: PublicKey, accessMint: PublicKey) {
+  return registry.methods.verifyAccess().accountsPartial({
+    asset: assetKey,
+    pass: passAddress(assetKey, holder),
+    holderAccessAccount: ataAddress(accessMint, holder),
+  });
+}
+
+/** `floor(amount × bps / 10,000)` in bigint. */
+export const bpsOf = (amount: bigint, bps: number) => (amount * BigInt(bps)) / 10_000n;
+
+/** A BN (or bigint / number) as a bigint, for exact comparisons. */
+export const big = (v: BN | bigint | number) => (BN.isBN(v) ? BigInt(v.toString()) : BigInt(v));
