@@ -53,7 +53,13 @@ install_packages() {
 build() {
   install_packages
   "$LOCALNET_SRC/patch-crates.sh"
-  (cd "$LOCALNET_SRC" && cargo build --locked --bin tessera-localnet)
+  # --bins --examples in one invocation: one feature resolution for the binary and the smoke
+  # example (built alone, the binary would get a second copy of much of the graph).
+  if ! (cd "$LOCALNET_SRC" && cargo build --locked --bins --examples); then
+    say "build failed. If cargo said the lock file needs updating: the programs' or the client's"
+    say "dependencies changed; refresh it with: (cd localnet && cargo update -w) and commit it."
+    exit 1
+  fi
   [ -x "$BIN" ] || die "build produced no $BIN"
 }
 
@@ -116,8 +122,8 @@ stop() {
   kill -TERM "$pid" 2>/dev/null || true
   local waited=0
   while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge 400 ]; then # 40 s
-      say "pid $pid did not stop after SIGTERM; sending SIGKILL"
+    if [ "$waited" -ge 600 ]; then # 60 s (the binary itself gives up after 45 s)
+      say "pid $pid did not stop within 60 s of SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       break
     fi

@@ -60,9 +60,15 @@ CARGO_TARGET_DIR="$LOCALNET_TARGET" LOCALNET_DIR="$state" LOCALNET_TIMEOUT="${LO
   env ANCHOR_WALLET="$wallet" CARGO_TARGET_DIR="$MAIN_TARGET" npm test 2>&1 | tee "$log" || status=$?
 # (localnet.sh exports ANCHOR_PROVIDER_URL=http://127.0.0.1:$LOCALNET_RPC_PORT to the command.)
 
+# mocha's closing lines: "N passing (…)", "N pending", "N failing".
 passed="$(grep -oE '^ *[0-9]+ passing' "$log" | grep -oE '[0-9]+' | tail -n1 || true)"
 failed="$(grep -oE '^ *[0-9]+ failing' "$log" | grep -oE '[0-9]+' | tail -n1 || true)"
 pending="$(grep -oE '^ *[0-9]+ pending' "$log" | grep -oE '[0-9]+' | tail -n1 || true)"
+if [ -z "$passed" ] && [ -z "$failed" ]; then
+  say "error: the TypeScript suite did not run (exit status $status); see above"
+  [ "$status" -ne 0 ] || status=1
+  exit "$status"
+fi
 passed="${passed:-0}" failed="${failed:-0}" pending="${pending:-0}"
 echo
 echo "typescript: ${passed} passed, ${failed} failed, ${pending} skipped"

@@ -170,7 +170,9 @@ describe("tessera-royalties", () => {
 
     it("refuses a zero deposit and a vault that is not the split's", async () => {
       await expectAnchorError(deposit(0), "ZeroDeposit", "royalties");
-      await expectAnchorError(deposit(1, depositorUsdc), "VaultMismatch", "royalties");
+      // Any token account but the split's vault (not the source: Anchor refuses the same
+      // mutable account twice before the program's own check).
+      await expectAnchorError(deposit(1, await ata(w.usdc, stranger.publicKey)), "VaultMismatch", "royalties");
     });
 
     it("a recipient claims floor(pool × bps / 10,000); Claimed; a second claim has NothingToClaim", async () => {

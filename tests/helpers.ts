@@ -214,9 +214,12 @@ export interface DecodedEvent {
   data: any;
 }
 
-/** The confirmed transaction (retried briefly: `confirmed` is what it was sent with). */
+/**
+ * The confirmed transaction. `.rpc()` returned once it was confirmed, but the RPC node's
+ * transaction-status store may lag behind (seconds on a loaded machine): retried up to 60 s.
+ */
 export async function confirmedTransaction(signature: TransactionSignature) {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 300; i++) {
     const tx = await connection.getTransaction(signature, {
       commitment: "confirmed",
       maxSupportedTransactionVersion: 0,

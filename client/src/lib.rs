@@ -11,6 +11,7 @@ pub mod ix;
 pub mod localnet;
 pub mod parse;
 pub mod pda;
+pub mod proof;
 pub mod rpc;
 
 pub use error::{Result, TesseraError};

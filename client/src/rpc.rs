@@ -46,6 +46,7 @@ pub struct JobFilter {
 
 /// What one split owes one recipient.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Owed {
     pub split: String,
     pub subject: String,
@@ -55,6 +56,7 @@ pub struct Owed {
 
 /// The off-chain twin of `verify_access`: the same rules, read over RPC.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccessReport {
     pub asset: String,
     pub holder: String,
@@ -274,9 +276,36 @@ impl Tessera {
     /// The registry's `verify_access` rules, evaluated off-chain at the cluster's current time.
     pub fn access(&self, asset: &Pubkey, holder: &Pubkey) -> Result<AccessReport> {
         let a = self.asset(asset)?;
-        let now = self.now()?;
-        let pass: Option<AccessPass> = self.fetch_opt(&pda::pass(asset, holder))?;
-        let balance = self.token_balance(&pda::ata(holder, &a.access_mint, &crate::TOKEN_PROGRAM_ID))?;
+        self.access_for(asset, &a, holder)
+    }
+
+    /// [`Tessera::access`] for an asset already fetched: one RPC call (the Clock sysvar, the
+    /// pass and the holder's access-token account in one `getMultipleAccounts`).
+    pub fn access_for(&self, asset: &Pubkey, a: &Asset, holder: &Pubkey) -> Result<AccessReport> {
+        let clock_id = <anchor_lang::prelude::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id();
+        let keys = [clock_id, pda::pass(asset, holder), pda::ata(holder, &a.access_mint, &crate::TOKEN_PROGRAM_ID)];
+        let accs = self
+            .rpc
+            .get_multiple_accounts_with_commitment(&keys, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value;
+        let now = accs[0]
+            .as_ref()
+            .and_then(|c| c.data.get(32..40))
+            .and_then(|b| b.try_into().ok())
+            .map(i64::from_le_bytes)
+            .ok_or_else(|| TesseraError::Rpc("malformed Clock sysvar".into()))?;
+        let pass: Option<AccessPass> = match &accs[1] {
+            None => None,
+            Some(acc) => Some(
+                AccessPass::try_deserialize(&mut acc.data.as_slice())
+                    .map_err(|e| TesseraError::Invalid(format!("pass account: {e}")))?,
+            ),
+        };
+        let balance = accs[2]
+            .as_ref()
+            .and_then(|acc| TokenAccount::try_deserialize(&mut acc.data.as_slice()).ok())
+            .map_or(0, |t| t.amount);
         let (reason, expires_at, perpetual) = match &pass {
             None => (Some("NoPass".to_string()), None, false),
             Some(p) => {
@@ -302,5 +331,47 @@ impl Tessera {
             balance,
             now,
         })
+    }
+}
+
+impl Tessera {
+    /// Whether `signature` is a confirmed, successful transaction in which `holder` redeemed
+    /// (burned) at least one access token of `asset` with the registry's `redeem_access`.
+    pub fn redeemed_in(&self, signature: &Signature, asset: &Pubkey, holder: &Pubkey) -> Result<bool> {
+        use anchor_lang::Discriminator;
+        use solana_rpc_client_api::config::RpcTransactionConfig;
+        use solana_transaction_status_client_types::UiTransactionEncoding;
+        let tx = match self.rpc.get_transaction_with_config(
+            signature,
+            RpcTransactionConfig {
+                encoding: Some(UiTransactionEncoding::Base64),
+                commitment: Some(CommitmentConfig::confirmed()),
+                max_supported_transaction_version: Some(0),
+            },
+        ) {
+            Ok(tx) => tx,
+            Err(_) => return Ok(false),
+        };
+        let succeeded = tx.transaction.meta.as_ref().is_some_and(|m| m.err.is_none());
+        let Some(decoded) = tx.transaction.transaction.decode() else {
+            return Ok(false);
+        };
+        let keys = decoded.message.static_account_keys();
+        let redeemed = decoded.message.instructions().iter().any(|ix| {
+            let program = keys.get(usize::from(ix.program_id_index));
+            let account = |i: usize| ix.accounts.get(i).and_then(|&k| keys.get(usize::from(k)));
+            let quantity = ix
+                .data
+                .get(8..16)
+                .and_then(|b| b.try_into().ok())
+                .map(u64::from_le_bytes)
+                .unwrap_or(0);
+            program == Some(&REGISTRY_ID)
+                && ix.data.starts_with(tessera_registry::instruction::RedeemAccess::DISCRIMINATOR)
+                && account(0) == Some(holder)
+                && account(1) == Some(asset)
+                && quantity >= 1
+        });
+        Ok(succeeded && redeemed)
     }
 }

@@ -80,9 +80,19 @@ fn landed(client: &RpcClient, sig: &Signature) -> Check<(Option<TransactionError
         commitment: Some(CommitmentConfig::confirmed()),
         max_supported_transaction_version: Some(0),
     };
-    let tx = client
-        .get_transaction_with_config(sig, cfg)
-        .map_err(|e| format!("getTransaction {sig}: {e}"))?;
+    // The transaction status is written to the ledger shortly after the signature status
+    // reports it confirmed: poll (as any client of a real validator would).
+    let mut tries = 0;
+    let tx = loop {
+        match client.get_transaction_with_config(sig, cfg) {
+            Ok(tx) => break tx,
+            Err(e) if tries >= 100 => return Err(format!("getTransaction {sig}: {e}")),
+            Err(_) => {
+                tries += 1;
+                thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
     let meta = tx.transaction.meta.ok_or("getTransaction: no meta")?;
     let keys: Vec<Pubkey> = tx
         .transaction

@@ -20,7 +20,7 @@ use std::{
     collections::HashSet,
     fs::File,
     io::Write,
-    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
+    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket},
     os::fd::{AsRawFd, FromRawFd},
     path::{Path, PathBuf},
     process::ExitCode,
@@ -56,7 +56,14 @@ const AUTHORITY_LAMPORTS: u64 = 1_000 * LAMPORTS_PER_SOL;
 /// How long `getHealth` may take to answer "ok" after the validator started.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long dropping the validator may take before the process exits anyway.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(45);
+/// Width of the automatically chosen port block (Agave needs at least 25).
+const PORT_RANGE_WIDTH: u16 = 32;
+const MIN_PORT_RANGE: u16 = 25;
+/// Log filter unless RUST_LOG is set: errors only, minus two that every start prints and that
+/// mean nothing for a local validator (the container's open-file limit; metrics datapoints).
+const DEFAULT_LOG_FILTER: &str =
+    "solana=error,agave=error,solana_core::resource_limits=off,solana_metrics=off";
 /// How long new banks get the programs registered explicitly after start-up.
 const BUILTIN_GUARD: Duration = Duration::from_secs(10);
 
@@ -88,6 +95,13 @@ struct Args {
     /// with 1,000 SOL at genesis [default: ~/.config/solana/id.json, created if missing].
     #[arg(long, value_name = "KEYPAIR_PATH")]
     upgrade_authority: Option<PathBuf>,
+
+    /// Ports for gossip, TPU, TVU, repair, ... (UDP and TCP on 127.0.0.1), e.g. `12000-12032`
+    /// (at least 25 ports). Default: the first free block of 32 ports found from a place
+    /// derived from the RPC port, so that several validators (on different RPC ports) can run
+    /// side by side.
+    #[arg(long, value_name = "START-END", value_parser = parse_port_range)]
+    dynamic_port_range: Option<(u16, u16)>,
 
     /// No banner and no logs; only the "ready" line (and fatal errors) are printed.
     #[arg(long)]
@@ -277,6 +291,49 @@ fn load_faucet_keypair(ledger: &Path) -> Result<Keypair, String> {
     Ok(kp)
 }
 
+fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s.split_once('-').ok_or("expected START-END")?;
+    let a: u16 = a.trim().parse().map_err(|e| format!("{a}: {e}"))?;
+    let b: u16 = b.trim().parse().map_err(|e| format!("{b}: {e}"))?;
+    if b < a.saturating_add(MIN_PORT_RANGE) {
+        return Err(format!("the range must hold at least {MIN_PORT_RANGE} ports"));
+    }
+    Ok((a, b))
+}
+
+/// Whether `port` is free for both UDP and TCP on 127.0.0.1 and 0.0.0.0.
+fn port_free(port: u16) -> bool {
+    [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::UNSPECIFIED)]
+        .into_iter()
+        .all(|ip| {
+            let addr = SocketAddr::new(ip, port);
+            UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok()
+        })
+}
+
+/// A block of `PORT_RANGE_WIDTH` free ports for the validator's node sockets, outside
+/// `avoid`. Agave's debug-build default is always 2000-2024, so a second validator on the
+/// machine would fail to bind its gossip port; instead we search from a start derived from the
+/// RPC port (distinct RPC ports give distinct searches) in 10000-59999.
+fn find_port_range(rpc_port: u16, avoid: &[u16]) -> Result<(u16, u16), String> {
+    const LOW: u32 = 10_000;
+    const HIGH: u32 = 60_000;
+    let width = u32::from(PORT_RANGE_WIDTH);
+    let blocks = (HIGH - LOW) / width;
+    let first = (u32::from(rpc_port).wrapping_mul(7919) + std::process::id()) % blocks;
+    for i in 0..blocks {
+        let start = LOW + ((first + i) % blocks) * width;
+        let range = start..start + width;
+        if avoid.iter().any(|p| range.contains(&u32::from(*p))) {
+            continue;
+        }
+        if range.clone().all(|p| port_free(p as u16)) {
+            return Ok((start as u16, (start + width) as u16));
+        }
+    }
+    Err("no free block of ports for the validator's sockets; pass --dynamic-port-range".into())
+}
+
 fn check_port_free(port: u16, what: &str) -> Result<(), String> {
     for ip in [IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V4(Ipv4Addr::LOCALHOST)] {
         TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
@@ -406,6 +463,10 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         .ok_or_else(|| "--rpc-port must be below 65535".to_string())?;
     check_port_free(rpc_port, "RPC")?;
     check_port_free(ws_port, "websocket")?;
+    let port_range = match args.dynamic_port_range {
+        Some(range) => range,
+        None => find_port_range(rpc_port, &[rpc_port, ws_port, args.faucet_port])?,
+    };
 
     // 1. program-test's syscall stubs, installed process-wide by starting a context once.
     //    `ProgramTest::default()` also configures the logger; ours is set up right after.
@@ -414,7 +475,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     if args.quiet {
         agave_logger::setup_with("off");
     } else {
-        agave_logger::setup_with_default("solana=warn,agave=warn");
+        agave_logger::setup_with_default(DEFAULT_LOG_FILTER);
     }
 
     // 2. The faucet (before the validator, like agave's own binary), funded by the mint.
@@ -440,7 +501,10 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         })
         // After rpc_config, which would otherwise reset it.
         .faucet_addr(Some(faucet_addr))
-        .rpc_port(rpc_port);
+        .rpc_port(rpc_port)
+        // The gossip port is the range's first unless set: set both.
+        .port_range(port_range)
+        .gossip_port(port_range.0);
     for p in &programs {
         genesis.add_account(
             p.id,
@@ -497,8 +561,18 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
             .map_err(|e| format!("thread: {e}"))?;
     }
 
-    // An existing ledger keeps the authority it was created with.
     if ledger_existed {
+        // Agave 3.1 has no public hook to register builtins before the validator replays its
+        // ledger, so the replay ran without the Tessera programs: their transactions failed
+        // there and what they wrote is missing now. Say so loudly.
+        eprintln!(
+            "tessera-localnet: warning: reusing the ledger {}: its slots were replayed before \
+             the Tessera programs could be registered, so state written by Tessera \
+             transactions in the previous run is missing (other accounts are there). Use --reset \
+             for a consistent state.",
+            ledger.display()
+        );
+        // An existing ledger also keeps the upgrade authority it was created with.
         let bank = bank_forks.read().unwrap().working_bank();
         for p in programs.iter().filter(|p| p.has_program_data) {
             let recorded = bank
@@ -525,6 +599,10 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     }
     out.info(&format!("  upgrade authority {}", authority.pubkey()));
     out.info(&format!("  faucet            {faucet_addr} ({faucet_pubkey})"));
+    out.info(&format!(
+        "  node ports        {}-{} (gossip {})",
+        port_range.0, port_range.1, port_range.0
+    ));
     out.info(&format!(
         "  started in        {:.1}s (getHealth ok {:.0} ms after the validator)",
         started.elapsed().as_secs_f64(),

@@ -8,6 +8,7 @@
 mod commands;
 mod context;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -75,6 +76,8 @@ enum Command {
     Jobs(commands::jobs::JobsCmd),
     /// Play the whole story on a local validator of its own and print who received what
     Demo(commands::demo::DemoArgs),
+    /// The access gate: serve a dataset file or a model endpoint to wallets that prove access
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +93,10 @@ fn main() -> ExitCode {
             cli.keypair.as_deref(),
             cli.commitment.as_deref(),
         )?;
+        if let Command::Serve(args) = cli.command {
+            serve::run(&s, args)?;
+            return Ok(output::Report::new(serde_json::json!({ "action": "serve", "stopped": true }), "stopped"));
+        }
         // Read-only commands that never act as the wallet work without a keypair file.
         let read_only = matches!(
             cli.command,
@@ -113,7 +120,7 @@ fn main() -> ExitCode {
             Command::Royalties(c) => commands::royalties::run(&t, c, format),
             Command::Provider(c) => commands::provider::run(&t, c, format),
             Command::Jobs(c) => commands::jobs::run(&t, c, format),
-            Command::Demo(_) => unreachable!("handled above"),
+            Command::Demo(_) | Command::Serve(_) => unreachable!("handled above"),
         }
     })();
     match result {

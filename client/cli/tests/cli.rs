@@ -169,7 +169,8 @@ fn every_command_against_a_local_validator() {
     assert_eq!(claim["claims"][0]["amount"], (3_900_000u64 + 1_950_000) * 7 / 10);
     assert_eq!(env.ok(&path[alice], &["royalties", "claim"])["claims"].as_array().unwrap().len(), 0, "nothing left to claim");
     let split_addr = pda::split(&dataset.parse().unwrap()).to_string();
-    env.refused(&path[bob], &["royalties", "claim", "--split", &pda::split(&model.parse().unwrap()).to_string()], "NothingToClaim");
+    env.refused(&path[bob], &["royalties", "claim", "--split", &pda::split(&model.parse().unwrap()).to_string()], "NotARecipient");
+    env.refused(&path[alice], &["royalties", "claim", "--split", &pda::split(&dataset.parse().unwrap()).to_string()], "NothingToClaim");
     env.invalid(&path[alice], &["royalties", "update-split", &split_addr, "--recipients", &format!("{}:10001", pk(alice))], "share 10001");
     env.ok(&path[alice], &["royalties", "update-split", &split_addr, "--recipients", &format!("{}:5000,{}:5000", pk(alice), pk(bob))]);
 

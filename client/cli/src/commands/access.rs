@@ -15,10 +15,32 @@ pub enum AccessCmd {
         #[arg(long)]
         holder: Option<String>,
     },
+    /// Sign an access gate challenge with the wallet (prints the proof headers)
+    Sign {
+        asset: String,
+        /// The server's domain (from the challenge)
+        #[arg(long)]
+        domain: String,
+        #[arg(long)]
+        nonce: String,
+        /// The challenge's expiry (unix seconds)
+        #[arg(long)]
+        expires: i64,
+    },
 }
 
 pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
-    let AccessCmd::Check { asset, holder } = cmd;
+    let (asset, holder) = match cmd {
+        AccessCmd::Check { asset, holder } => (asset, holder),
+        AccessCmd::Sign { asset, domain, nonce, expires } => {
+            let asset = key("asset", &asset)?;
+            let sig = tessera_client::proof::sign(&t.payer, &domain, &asset, &nonce, expires).to_string();
+            let holder = t.wallet().to_string();
+            let json = serde_json::json!({ "holder": holder, "nonce": nonce, "signature": sig });
+            let human = format!("X-Tessera-Holder: {holder}\nX-Tessera-Nonce: {nonce}\nX-Tessera-Signature: {sig}");
+            return Ok(Report::new(json, human));
+        }
+    };
     let asset = key("asset", &asset)?;
     let holder = holder.as_deref().map(|h| key("holder", h)).transpose()?.unwrap_or(t.wallet());
     let r = t.access(&asset, &holder)?;

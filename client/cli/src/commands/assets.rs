@@ -35,7 +35,7 @@ pub struct UpdateArgs {
     #[arg(long)]
     uri: Option<String>,
     /// Unit price in UI units
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     price: Option<String>,
     /// seconds, 90m, 24h, 30d or perpetual
     #[arg(long)]

@@ -14,7 +14,7 @@ pub struct BuyArgs {
     #[arg(long, default_value_t = 1)]
     quantity: u64,
     /// Price guard: the highest unit price accepted, in UI units [default: the current price]
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     max_price: Option<String>,
 }
 

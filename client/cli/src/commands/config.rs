@@ -51,7 +51,7 @@ pub struct InitEscrowArgs {
     #[arg(long, default_value_t = 0)]
     slash_bps: u16,
     /// Minimum bond to accept a job, in UI units of --bond-mint
-    #[arg(long, default_value = "0")]
+    #[arg(allow_hyphen_values = true, long, default_value = "0")]
     min_bond: String,
     /// Mint the minimum bond is expressed in
     #[arg(long)]

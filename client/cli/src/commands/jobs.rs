@@ -64,7 +64,7 @@ pub enum JobsCmd {
 pub struct OpenArgs {
     model: String,
     /// The fee, in UI units of the model's payment mint
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     fee: String,
     /// A number of your choice identifying the job [default: the current time in ms]
     #[arg(long)]

@@ -21,9 +21,15 @@ pub enum ProviderCmd {
         models: Vec<String>,
     },
     /// Add to the bond (UI units)
-    Bond { amount: String },
+    Bond {
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
     /// Ask to withdraw part of the bond after the unbonding delay (UI units)
-    Unbond { amount: String },
+    Unbond {
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
     /// Withdraw the requested bond (delay elapsed, no open jobs)
     Withdraw,
     /// Show a provider [default: the wallet's]

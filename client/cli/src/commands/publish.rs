@@ -33,7 +33,7 @@ pub struct PublishArgs {
     #[arg(long)]
     uri: String,
     /// Unit price in UI units of --mint (e.g. 1.5)
-    #[arg(long)]
+    #[arg(allow_hyphen_values = true, long)]
     price: String,
     /// Payment mint (must be allowed by the registry)
     #[arg(long)]

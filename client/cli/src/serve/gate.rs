@@ -1,0 +1,263 @@
+//! Request handling: challenges, proof checks, on-chain access checks, delivery.
+
+use std::{
+    collections::HashMap,
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::{SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    body::{Body, Bytes},
+    extract::{Path, Request, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use rand::RngCore;
+use serde_json::json;
+use solana_signature::Signature;
+use tessera_client::{
+    proof,
+    registry::state::Asset,
+    Pubkey, Tessera,
+};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use super::{store::RedeemStore, Content};
+
+/// Most outstanding nonces kept (expired ones are purged first).
+const MAX_NONCES: usize = 100_000;
+
+struct Nonce {
+    expires: i64,
+    used: bool,
+}
+
+pub struct Gate {
+    domain: String,
+    asset: Pubkey,
+    account: Asset,
+    chain: Arc<Tessera>,
+    content: Content,
+    consumable: bool,
+    store: RedeemStore,
+    nonces: Mutex<HashMap<String, Nonce>>,
+    /// Seconds a nonce lives (≤ 300).
+    nonce_ttl: i64,
+}
+
+fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A refusal: status, machine-readable code, message.
+pub struct Refusal(StatusCode, &'static str, String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1, "message": self.2 }))).into_response()
+    }
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal(status, code, message.into())
+}
+
+impl Gate {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(domain: String, asset: Pubkey, account: Asset, chain: Tessera, content: Content, consumable: bool, store: RedeemStore, nonce_ttl: i64) -> Self {
+        Self { domain, asset, account, chain: Arc::new(chain), content, consumable, store, nonces: Mutex::new(HashMap::new()), nonce_ttl }
+    }
+
+    fn check_asset(&self, path_asset: &str) -> Result<(), Refusal> {
+        match Pubkey::from_str(path_asset) {
+            Ok(k) if k == self.asset => Ok(()),
+            _ => Err(refuse(StatusCode::NOT_FOUND, "unknown_asset", format!("this server does not serve asset `{path_asset}`"))),
+        }
+    }
+
+    fn issue_nonce(&self) -> (String, i64) {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let expires = now() + self.nonce_ttl;
+        let mut nonces = self.nonces.lock().expect("nonces");
+        if nonces.len() >= MAX_NONCES {
+            let t = now();
+            nonces.retain(|_, n| n.expires > t && !n.used);
+        }
+        nonces.insert(nonce.clone(), Nonce { expires, used: false });
+        (nonce, expires)
+    }
+
+    /// Checks the proof headers and, on chain, the holder's access; returns the holder.
+    async fn authorize(&self, headers: &HeaderMap) -> Result<Pubkey, Refusal> {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (Some(holder), Some(nonce), Some(signature)) =
+            (header(proof::HOLDER_HEADER), header(proof::NONCE_HEADER), header(proof::SIGNATURE_HEADER))
+        else {
+            return Err(refuse(StatusCode::UNAUTHORIZED, "missing_proof", "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature"));
+        };
+        let holder = Pubkey::from_str(&holder)
+            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Holder `{holder}` is not a base58 address")))?;
+        {
+            let mut nonces = self.nonces.lock().expect("nonces");
+            let Some(n) = nonces.get_mut(&nonce) else {
+                return Err(refuse(StatusCode::UNAUTHORIZED, "unknown_nonce", "this nonce was not issued by this server"));
+            };
+            if n.used {
+                return Err(refuse(StatusCode::UNAUTHORIZED, "replayed_nonce", "this nonce was already used"));
+            }
+            if now() > n.expires {
+                return Err(refuse(StatusCode::UNAUTHORIZED, "expired_nonce", "this nonce has expired; ask for a new challenge"));
+            }
+            if !proof::verify(&holder, &signature, &self.domain, &self.asset, &nonce, n.expires) {
+                return Err(refuse(StatusCode::UNAUTHORIZED, "bad_signature", "the signature does not match the holder and the challenge"));
+            }
+            n.used = true;
+        }
+        let (chain, asset, account) = (self.chain.clone(), self.asset, self.account.clone());
+        let report = tokio::task::spawn_blocking(move || chain.access_for(&asset, &account, &holder))
+            .await
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+        match report.reason.as_deref() {
+            None => {}
+            Some("NoPass") => return Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
+            Some("PassExpired") => return Err(refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired")),
+            Some("PassRevoked") => return Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
+            Some(_) => return Err(refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token")),
+        }
+        if self.consumable {
+            self.consume_redeem(headers, &holder).await?;
+        }
+        Ok(holder)
+    }
+
+    /// Consumable assets: a confirmed redeem_access of this holder, each honoured once.
+    async fn consume_redeem(&self, headers: &HeaderMap, holder: &Pubkey) -> Result<(), Refusal> {
+        let Some(sig) = headers.get(proof::REDEEM_HEADER).and_then(|v| v.to_str().ok()) else {
+            return Err(refuse(StatusCode::FORBIDDEN, "redeem_required", "this asset is consumable: send X-Tessera-Redeem with a redeem_access transaction signature"));
+        };
+        let signature = Signature::from_str(sig)
+            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Redeem `{sig}` is not a transaction signature")))?;
+        if self.store.is_used(sig) {
+            return Err(refuse(StatusCode::FORBIDDEN, "redeem_reused", "this redemption was already honoured"));
+        }
+        let (chain, asset, h) = (self.chain.clone(), self.asset, *holder);
+        let ok = tokio::task::spawn_blocking(move || chain.redeemed_in(&signature, &asset, &h))
+            .await
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+        if !ok {
+            return Err(refuse(StatusCode::FORBIDDEN, "redeem_invalid", "no confirmed redeem_access of this asset by this holder in that transaction"));
+        }
+        if !self.store.claim(sig, &holder.to_string(), now()) {
+            return Err(refuse(StatusCode::FORBIDDEN, "redeem_reused", "this redemption was already honoured"));
+        }
+        Ok(())
+    }
+}
+
+fn log(method: &str, path: &str, holder: Option<&Pubkey>, decision: &str) {
+    eprintln!(
+        "{} {method} {path} holder={} {decision}",
+        now(),
+        holder.map_or_else(|| "-".to_string(), |h| h.to_string())
+    );
+}
+
+pub async fn challenge(State(g): State<Arc<Gate>>, Path(asset): Path<String>) -> Response {
+    let path = format!("/v1/assets/{asset}/challenge");
+    if let Err(r) = g.check_asset(&asset) {
+        log("GET", &path, None, &format!("deny {}", r.1));
+        return r.into_response();
+    }
+    let (nonce, expires) = g.issue_nonce();
+    log("GET", &path, None, "challenge issued");
+    Json(json!({
+        "asset": g.asset.to_string(),
+        "domain": g.domain,
+        "nonce": nonce,
+        "expiresAt": expires,
+        "message": proof::message(&g.domain, &g.asset, &nonce, expires),
+    }))
+    .into_response()
+}
+
+pub async fn data(State(g): State<Arc<Gate>>, Path(asset): Path<String>, req: Request) -> Response {
+    let path = format!("/v1/assets/{asset}/data");
+    if let Err(r) = g.check_asset(&asset) {
+        log("GET", &path, None, &format!("deny {}", r.1));
+        return r.into_response();
+    }
+    let Content::File(file) = &g.content else {
+        return refuse(StatusCode::NOT_FOUND, "not_a_dataset", "this server forwards inference requests: POST /v1/assets/{asset}/infer").into_response();
+    };
+    match g.authorize(req.headers()).await {
+        Err(r) => {
+            log("GET", &path, None, &format!("deny {}", r.1));
+            r.into_response()
+        }
+        Ok(holder) => {
+            log("GET", &path, Some(&holder), "allow");
+            match ServeFile::new(file).oneshot(req).await {
+                Ok(resp) => resp.map(Body::new),
+                Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "io_error", e.to_string()).into_response(),
+            }
+        }
+    }
+}
+
+pub async fn infer(State(g): State<Arc<Gate>>, Path(asset): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let path = format!("/v1/assets/{asset}/infer");
+    if let Err(r) = g.check_asset(&asset) {
+        log("POST", &path, None, &format!("deny {}", r.1));
+        return r.into_response();
+    }
+    let Content::Upstream { url, client } = &g.content else {
+        return refuse(StatusCode::NOT_FOUND, "not_a_model", "this server delivers a dataset: GET /v1/assets/{asset}/data").into_response();
+    };
+    let holder = match g.authorize(&headers).await {
+        Err(r) => {
+            log("POST", &path, None, &format!("deny {}", r.1));
+            return r.into_response();
+        }
+        Ok(h) => h,
+    };
+    let mut upstream = client.post(url).body(body);
+    if let Some(ct) = headers.get("content-type") {
+        upstream = upstream.header("content-type", ct.clone());
+    }
+    match upstream.send().await {
+        Ok(resp) => {
+            let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+            let ct = resp.headers().get("content-type").cloned();
+            match resp.bytes().await {
+                Ok(bytes) => {
+                    log("POST", &path, Some(&holder), &format!("allow upstream {status}"));
+                    let mut r = (status, bytes).into_response();
+                    if let Some(ct) = ct.and_then(|v| axum::http::HeaderValue::from_bytes(v.as_bytes()).ok()) {
+                        r.headers_mut().insert("content-type", ct);
+                    }
+                    r
+                }
+                Err(e) => refuse(StatusCode::BAD_GATEWAY, "upstream_error", format!("upstream response: {e}")).into_response(),
+            }
+        }
+        Err(e) if e.is_timeout() => {
+            log("POST", &path, Some(&holder), "upstream timeout");
+            refuse(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "the inference upstream did not answer in time").into_response()
+        }
+        Err(e) => {
+            log("POST", &path, Some(&holder), "upstream error");
+            refuse(StatusCode::BAD_GATEWAY, "upstream_error", format!("the inference upstream failed: {e}")).into_response()
+        }
+    }
+}
+
+pub async fn not_found() -> Response {
+    refuse(StatusCode::NOT_FOUND, "not_found", "routes: GET /v1/assets/{asset}/challenge, GET /v1/assets/{asset}/data, POST /v1/assets/{asset}/infer").into_response()
+}

@@ -1,0 +1,115 @@
+//! `tessera serve`: the access gate a publisher puts in front of a dataset file or a model
+//! endpoint. It delivers only to a wallet that proves, with a signed single-use challenge,
+//! that it holds a valid pass and an access token of the asset, on chain, now.
+//!
+//! - `GET  /v1/assets/{asset}/challenge` → `{nonce, expiresAt, domain, asset, message}`
+//! - `GET  /v1/assets/{asset}/data` (datasets; HTTP range requests) with the proof headers
+//! - `POST /v1/assets/{asset}/infer` (models; the body goes to the upstream) with the proof headers
+//!
+//! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
+//! `{"error": CODE, "message": …}` with 400/401/403/404/502/504; nothing is delivered on a refusal.
+
+mod gate;
+mod store;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use axum::{routing::{get, post}, Router};
+use clap::Args;
+use tessera_client::{parse, Result, Tessera, TesseraError};
+
+use crate::context::Settings;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The asset served
+    #[arg(long)]
+    asset: String,
+    /// Dataset: the file (its SHA-256 must equal the asset's content hash)
+    #[arg(long, conflicts_with = "upstream", required_unless_present = "upstream")]
+    file: Option<PathBuf>,
+    /// Model: the inference endpoint requests are forwarded to (POST)
+    #[arg(long)]
+    upstream: Option<String>,
+    /// Each delivery also needs a confirmed redeem_access transaction of the holder (header
+    /// X-Tessera-Redeem), honoured once
+    #[arg(long)]
+    consumable: bool,
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Where the server keeps its state (used redeem signatures)
+    #[arg(long, default_value = "tessera-serve-data")]
+    data_dir: PathBuf,
+    /// The domain holders sign for [default: the bind address]
+    #[arg(long)]
+    domain: Option<String>,
+    /// Upstream timeout in seconds
+    #[arg(long, default_value_t = 30)]
+    upstream_timeout: u64,
+    /// How long a challenge nonce lives, in seconds (at most 300)
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=300))]
+    nonce_ttl: i64,
+}
+
+pub enum Content {
+    File(PathBuf),
+    Upstream { url: String, client: reqwest::Client },
+}
+
+pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
+    let asset = parse::pubkey("asset", &a.asset)?;
+    let chain = Tessera::new(&s.url, solana_keypair::Keypair::new(), s.commitment);
+    let account = chain.asset(&asset)?;
+    let content = match (&a.file, &a.upstream) {
+        (Some(file), _) => {
+            let hash = parse::hash_file(file)?;
+            if hash != account.content_hash {
+                return Err(TesseraError::Invalid(format!(
+                    "refusing to serve `{}`: its SHA-256 is {} but asset {asset}'s content hash is {}",
+                    file.display(),
+                    parse::to_hex(&hash),
+                    parse::to_hex(&account.content_hash)
+                )));
+            }
+            Content::File(file.clone())
+        }
+        (None, Some(url)) => {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(TesseraError::Invalid(format!("invalid --upstream `{url}`: expected an http(s) URL")));
+            }
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(a.upstream_timeout))
+                .build()
+                .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+            Content::Upstream { url: url.clone(), client }
+        }
+        (None, None) => unreachable!("clap requires one"),
+    };
+    std::fs::create_dir_all(&a.data_dir)
+        .map_err(|e| TesseraError::Invalid(format!("cannot create --data-dir `{}`: {e}", a.data_dir.display())))?;
+    let store = store::RedeemStore::open(&a.data_dir.join("redeemed.sqlite3"))?;
+    let domain = a.domain.unwrap_or_else(|| a.bind.to_string());
+    let state = Arc::new(gate::Gate::new(domain.clone(), asset, account, chain, content, a.consumable, store, a.nonce_ttl));
+
+    let app = Router::new()
+        .route("/v1/assets/{asset}/challenge", get(gate::challenge))
+        .route("/v1/assets/{asset}/data", get(gate::data))
+        .route("/v1/assets/{asset}/infer", post(gate::infer))
+        .fallback(gate::not_found)
+        .with_state(state);
+    let rt = tokio::runtime::Runtime::new().map_err(|e| TesseraError::Invalid(e.to_string()))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(a.bind)
+            .await
+            .map_err(|e| TesseraError::Invalid(format!("cannot listen on {}: {e}", a.bind)))?;
+        let local = listener.local_addr().map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        println!("tessera serve: asset {asset} on http://{local} (domain {domain}){}", if a.consumable { ", consumable" } else { "" });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| TesseraError::Invalid(e.to_string()))
+    })
+}
