@@ -129,7 +129,13 @@ describe("migrations/deploy.ts and the configs", () => {
   });
 
   it("settingsFromEnv reads the documented variables", () => {
-    const saved = { ...process.env };
+    const names = [
+      "TESSERA_FEE_BPS",
+      "TESSERA_PAYMENT_MINTS",
+      "TESSERA_ESCROW_UNBONDING_DELAY",
+      "TESSERA_ESCROW_ARBITER",
+    ];
+    const saved = names.map((n) => [n, process.env[n]] as const);
     try {
       const k = Keypair.generate().publicKey;
       process.env.TESSERA_FEE_BPS = "42";
@@ -148,7 +154,10 @@ describe("migrations/deploy.ts and the configs", () => {
       process.env.TESSERA_FEE_BPS = "1001";
       expect(() => settingsFromEnv(provider)).to.throw(/TESSERA_FEE_BPS/);
     } finally {
-      process.env = saved;
+      for (const [n, v] of saved) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
     }
   });
 

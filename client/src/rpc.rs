@@ -341,16 +341,22 @@ impl Tessera {
         use anchor_lang::Discriminator;
         use solana_rpc_client_api::config::RpcTransactionConfig;
         use solana_transaction_status_client_types::UiTransactionEncoding;
-        let tx = match self.rpc.get_transaction_with_config(
-            signature,
-            RpcTransactionConfig {
-                encoding: Some(UiTransactionEncoding::Base64),
-                commitment: Some(CommitmentConfig::confirmed()),
-                max_supported_transaction_version: Some(0),
-            },
-        ) {
-            Ok(tx) => tx,
-            Err(_) => return Ok(false),
+        let config = RpcTransactionConfig {
+            encoding: Some(UiTransactionEncoding::Base64),
+            commitment: Some(CommitmentConfig::confirmed()),
+            max_supported_transaction_version: Some(0),
+        };
+        // A transaction confirmed a moment ago may not be served by getTransaction yet.
+        let mut attempt = 0;
+        let tx = loop {
+            match self.rpc.get_transaction_with_config(signature, config) {
+                Ok(tx) => break tx,
+                Err(_) if attempt < 10 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
+                Err(_) => return Ok(false),
+            }
         };
         let succeeded = tx.transaction.meta.as_ref().is_some_and(|m| m.err.is_none());
         let Some(decoded) = tx.transaction.transaction.decode() else {
