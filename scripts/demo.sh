@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Builds the whole workspace and runs the end-to-end demo: a dataset and a model published as
-# tokens, access bought, royalties claimed, with who received what.
+# Builds everything and runs the main job: `tessera demo` starts a local validator of its own
+# (tessera-localnet) and plays the whole story — a dataset by a 70/20/10 team, a model trained on
+# it, a buyer, a paid inference job, every contributor claiming — then prints who paid and who
+# received what.
 source "$(dirname "$0")/env.sh"
+LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
+CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
+export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
 cargo build --locked --workspace --all-targets
-cargo run --locked -q -p tessera-program-tests --bin tessera-demo
+cargo run --locked -q -p tessera-cli -- demo

@@ -35,10 +35,10 @@ say() { echo "localnet: $*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 install_packages() {
-  # Debian packages the Agave build needs (RocksDB, protobuf, udev, bindgen), installed
-  # only if missing.
+  # Debian packages the Agave build needs (RocksDB, protobuf, udev, bindgen) and curl (the
+  # health check), installed only if missing.
   local need=() pkg
-  for pkg in pkg-config libssl-dev clang libclang-dev protobuf-compiler libudev-dev cmake; do
+  for pkg in pkg-config libssl-dev clang libclang-dev protobuf-compiler libudev-dev cmake curl; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
   done
   if [ "${#need[@]}" -gt 0 ]; then
@@ -80,6 +80,7 @@ healthy() {
 
 start() {
   local pid
+  command -v curl >/dev/null || install_packages
   if pid="$(running_pid)"; then
     die "already running (pid $pid, $RPC_URL); use: $0 stop"
   fi

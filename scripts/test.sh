@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# The whole test suite: the programs' unit tests (money math, split accounting) and the
-# integration tests that drive both programs through Agave's runtime with the real SPL Token.
+# The whole test suite:
+#   1. builds tessera-localnet (the local validator, its own workspace in localnet/);
+#   2. cargo test: the programs' unit tests, the integration tests of the three programs in
+#      Agave's runtime, the client's unit tests, the CLI and access-gate tests against a real
+#      local validator, the demo's numbers, the reduced cost report;
+#   3. the TypeScript suite (tests/, Anchor's TS client) against the local validator, which also
+#      checks that the committed IDLs match the program sources.
 # Ends with one summary line, "N passed, N failed".
 source "$(dirname "$0")/env.sh"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+
+LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
+CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
+export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
+
 status=0
 cargo test --locked --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
+bash scripts/ts-test.sh 2>&1 | tee -a "$log" || status=$?
+
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
-failed=$(grep -oE '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
+ts_passed=$(grep -oE '^typescript: [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')
+ts_failed=$(grep -oE '^typescript: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')
 echo
-echo "${passed} passed, ${failed} failed"
-if [ "$status" -eq 0 ] && [ "$passed" -eq 0 ]; then
+echo "rust: ${passed} passed, ${failed} failed; typescript: ${ts_passed} passed, ${ts_failed} failed"
+echo "$((passed + ts_passed)) passed, $((failed + ts_failed)) failed"
+if [ "$status" -eq 0 ] && [ "$((passed + ts_passed))" -eq 0 ]; then
   echo "no test ran" >&2
   exit 1
 fi

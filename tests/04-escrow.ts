@@ -338,22 +338,6 @@ describe("tessera-escrow", () => {
       expect(opened.fee.toNumber()).to.equal(fee);
       expect(consumerBefore - (await tokenBalance(consumerUsdc))).to.equal(BigInt(fee));
       expect(await tokenBalance(jobVaultAddress(job))).to.equal(BigInt(fee));
-      // The Job account as the TS client decodes it with the committed IDL (its field order is
-      // the on-chain layout).
-      const j = await escrow.account.job.fetch(job);
-      expect(j.consumer.toBase58()).to.equal(consumer.publicKey.toBase58());
-      expect(j.jobId.toNumber()).to.equal(jobId.toNumber());
-      expect(j.model.toBase58()).to.equal(model.asset.toBase58());
-      expect(j.mint.toBase58()).to.equal(w.usdc.toBase58());
-      expect(j.vault.toBase58()).to.equal(jobVaultAddress(job).toBase58());
-      expect(j.provider.toBase58()).to.equal(PublicKey.default.toBase58());
-      expect(j.state).to.deep.equal({ open: {} });
-      expect(j.fee.toNumber()).to.equal(fee);
-      expect(j.feeBps).to.equal(ESCROW_FEE_BPS);
-      expect(j.royaltyBps).to.equal(ROYALTY_BPS);
-      expect(j.modelSplit.toBase58()).to.equal(model.split.toBase58());
-      expect(j.acceptDeadline.toNumber()).to.equal(opened.acceptDeadline.toNumber());
-      expect(j.requestedProvider).to.equal(null);
 
       // Nobody accepted yet, and the accept window is open: no refund.
       await expectAnchorError(refundJob(job, false), "AcceptWindowOpen", "escrow");
@@ -362,10 +346,6 @@ describe("tessera-escrow", () => {
       const accepted = await eventOf(escrow, acceptSig, "jobAccepted");
       expect(accepted.provider.toBase58()).to.equal(provider.toBase58());
       expect((await providerAccount()).openJobs).to.equal(1);
-      const ja = await escrow.account.job.fetch(job);
-      expect(ja.state).to.deep.equal({ accepted: {} });
-      expect(ja.provider.toBase58()).to.equal(provider.toBase58());
-      expect(ja.deliveryDeadline.toNumber()).to.equal(accepted.deliveryDeadline.toNumber());
 
       await expectAnchorError(submitResult(job, Array(32).fill(0)), "ZeroResultCommitment", "escrow");
       const submitSig = await submitResult(job);
@@ -408,6 +388,36 @@ describe("tessera-escrow", () => {
       const p = await providerAccount();
       expect(p.openJobs).to.equal(0);
       expect(p.jobsCompleted.toNumber()).to.equal(1);
+    });
+
+    it("the Job account decodes with the committed IDL (its field order is the on-chain layout)", async () => {
+      const fee = 300_000;
+      const { job, jobId, call } = openJob(model, fee);
+      const opened = await eventOf(escrow, await call.rpc(), "jobOpened");
+      const j = await escrow.account.job.fetch(job);
+      expect(j.consumer.toBase58()).to.equal(consumer.publicKey.toBase58());
+      expect(j.jobId.toNumber()).to.equal(jobId.toNumber());
+      expect(j.model.toBase58()).to.equal(model.asset.toBase58());
+      expect(j.mint.toBase58()).to.equal(w.usdc.toBase58());
+      expect(j.vault.toBase58()).to.equal(jobVaultAddress(job).toBase58());
+      expect(j.provider.toBase58()).to.equal(PublicKey.default.toBase58());
+      expect(j.state).to.deep.equal({ open: {} });
+      expect(j.fee.toNumber()).to.equal(fee);
+      expect(j.feeBps).to.equal(ESCROW_FEE_BPS);
+      expect(j.royaltyBps).to.equal(ROYALTY_BPS);
+      expect(j.modelSplit.toBase58()).to.equal(model.split.toBase58());
+      expect(j.acceptDeadline.toNumber()).to.equal(opened.acceptDeadline.toNumber());
+      expect(j.requestedProvider).to.equal(null);
+
+      const accepted = await eventOf(escrow, await acceptJob(job), "jobAccepted");
+      const ja = await escrow.account.job.fetch(job);
+      expect(ja.state).to.deep.equal({ accepted: {} });
+      expect(ja.provider.toBase58()).to.equal(provider.toBase58());
+      expect(ja.deliveryDeadline.toNumber()).to.equal(accepted.deliveryDeadline.toNumber());
+      await submitResult(job);
+      expect((await escrow.account.job.fetch(job)).state).to.deep.equal({ delivered: {} });
+      await confirmJob(job, model);
+      expect(await accountExists(job)).to.equal(false);
     });
 
     it("release after the challenge window (1 s), by anyone", async () => {

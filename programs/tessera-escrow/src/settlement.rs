@@ -10,6 +10,7 @@ use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 use crate::{
     constants::*,
     errors::EscrowError,
+    events::{JobOutcome, JobSettled},
     math::Payout,
     state::{EscrowConfig, Job, Provider},
 };
@@ -133,6 +134,26 @@ impl<'info> Settlement<'info> {
             self.transfer_from_vault(to, payout.to_consumer)?;
         }
         close_job_vault(&self.job, &self.job_vault, &self.consumer, &self.token_program)
+    }
+
+    /// Releases the whole fee to the provider's side (protocol fee, model royalty, provider),
+    /// closes the vault and records a completed job; returns the event to emit.
+    pub fn release(&mut self, outcome: JobOutcome) -> Result<JobSettled> {
+        let job = &self.job;
+        let payout = crate::math::payout(job.fee, BPS_DENOMINATOR, job.fee_bps, job.royalty_bps)
+            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
+        self.pay(&payout, None)?;
+        self.record(true, false)?;
+        Ok(JobSettled {
+            job: self.job.key(),
+            outcome,
+            fee: self.job.fee,
+            to_treasury: payout.to_treasury,
+            to_model_split: payout.to_model_split,
+            to_provider: payout.to_provider,
+            to_consumer: 0,
+            slashed: 0,
+        })
     }
 
     /// Updates the provider's record for a settled job.

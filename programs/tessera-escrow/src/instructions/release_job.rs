@@ -1,12 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::{
-    errors::EscrowError,
-    events::{JobOutcome, JobSettled},
-    math,
-    settlement::*,
-    state::JobState,
-};
+use crate::{errors::EscrowError, events::JobOutcome, settlement::*, state::JobState};
 
 /// Anyone releases a delivered, undisputed job once its challenge window has closed.
 #[event_cpi]
@@ -31,22 +25,8 @@ impl ReleaseJob<'_> {
 
     #[access_control(ctx.accounts.validate())]
     pub fn release_job(ctx: Context<Self>) -> Result<()> {
-        let job = &ctx.accounts.settlement.job;
-        let payout = math::payout(job.fee, 10_000, job.fee_bps, job.royalty_bps)
-            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
-        ctx.accounts.settlement.pay(&payout, None)?;
-        ctx.accounts.settlement.record(true, false)?;
-        let job = &ctx.accounts.settlement.job;
-        emit_cpi!(JobSettled {
-            job: job.key(),
-            outcome: JobOutcome::Released,
-            fee: job.fee,
-            to_treasury: payout.to_treasury,
-            to_model_split: payout.to_model_split,
-            to_provider: payout.to_provider,
-            to_consumer: 0,
-            slashed: 0,
-        });
+        let event = ctx.accounts.settlement.release(JobOutcome::Released)?;
+        emit_cpi!(event);
         Ok(())
     }
 }
