@@ -2630,7 +2630,8 @@ export type TesseraEscrow = {
     {
       "docs": [
         "A paid inference request, at `[JOB_SEED, consumer, job_id]`. Its fee waits in a vault token",
-        "account owned by this PDA. Closed (rent back to the consumer) when settled."
+        "account owned by this PDA. Closed (rent back to the consumer) when settled. Fixed-size",
+        "fields come first so that clients can filter on consumer, model, provider and state."
       ],
       "name": "job",
       "type": {
@@ -2657,15 +2658,6 @@ export type TesseraEscrow = {
           {
             "name": "vault",
             "type": "pubkey"
-          },
-          {
-            "docs": [
-              "The provider chosen at opening, if any (otherwise any provider serving the model)."
-            ],
-            "name": "requestedProvider",
-            "type": {
-              "option": "pubkey"
-            }
           },
           {
             "docs": [
@@ -2750,6 +2742,15 @@ export type TesseraEscrow = {
           {
             "name": "vaultBump",
             "type": "u8"
+          },
+          {
+            "docs": [
+              "The provider chosen at opening, if any (otherwise any provider serving the model)."
+            ],
+            "name": "requestedProvider",
+            "type": {
+              "option": "pubkey"
+            }
           }
         ],
         "kind": "struct"

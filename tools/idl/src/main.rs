@@ -76,8 +76,13 @@ fn ts_type(name: &str, idl: &Value) -> String {
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let root = root.canonicalize().expect("workspace root");
+    // The workspace root: the nearest directory upwards holding Anchor.toml (found at run time,
+    // so a binary built from another checkout with the same target dir checks this one).
+    let cwd = std::env::current_dir().expect("current directory");
+    let Some(root) = cwd.ancestors().find(|d| d.join("Anchor.toml").is_file()).map(Path::to_path_buf) else {
+        eprintln!("run tessera-idl inside the Tessera workspace (no Anchor.toml above {})", cwd.display());
+        return ExitCode::FAILURE;
+    };
     // The IDL build compiles with other RUSTFLAGS: keep its artifacts apart from the main build.
     let base = std::env::var("CARGO_TARGET_DIR")
         .map(PathBuf::from)
