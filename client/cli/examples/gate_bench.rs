@@ -70,7 +70,11 @@ fn main() {
     }
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bind = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_tessera"))
+    // The `tessera` binary built next to this example (target/debug/tessera).
+    let exe = std::env::current_exe().unwrap();
+    let tessera = exe.parent().and_then(|d| d.parent()).unwrap().join("tessera");
+    assert!(tessera.is_file(), "build the CLI first: cargo build -p tessera-cli");
+    let mut server = Command::new(tessera)
         .args(["--url", &net.url, "serve", "--asset", &asset.to_string(), "--file", file.to_str().unwrap(), "--bind", &bind, "--domain", "bench", "--data-dir", dir.join("d").to_str().unwrap()])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
