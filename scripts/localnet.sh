@@ -14,14 +14,15 @@
 # ARGS go to tessera-localnet (see `tessera-localnet --help`); `start` and `run` pass --reset
 # unless LOCALNET_KEEP_LEDGER=1. Environment: LOCALNET_RPC_PORT (8899), LOCALNET_DIR (state:
 # ledger, pid file, log; default $HOME/.cache/tessera/localnet), LOCALNET_TIMEOUT (60 s),
-# CARGO_TARGET_DIR (default $HOME/.cache/tessera/localnet-target: not the main workspace's
-# target dir, so the two builds do not thrash each other's artifacts).
+# LOCALNET_CARGO_TARGET_DIR (default $HOME/.cache/tessera/localnet-target). The localnet
+# workspace never builds into the caller's CARGO_TARGET_DIR (the main workspace's, e.g. from
+# scripts/env.sh): the two builds would thrash each other's artifacts. The command given to
+# `run` gets the caller's environment unchanged, plus TESSERA_RPC_URL and ANCHOR_PROVIDER_URL.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCALNET_SRC="$ROOT/localnet"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
-export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
 STATE="${LOCALNET_DIR:-$HOME/.cache/tessera/localnet}"
 PIDFILE="$STATE/tessera-localnet.pid"
 LOG="$STATE/tessera-localnet.log"
@@ -29,7 +30,7 @@ LEDGER="$STATE/test-ledger"
 RPC_PORT="${LOCALNET_RPC_PORT:-8899}"
 RPC_URL="http://127.0.0.1:$RPC_PORT"
 TIMEOUT="${LOCALNET_TIMEOUT:-60}"
-BIN="$CARGO_TARGET_DIR/debug/tessera-localnet"
+BIN="$LOCALNET_TARGET/debug/tessera-localnet"
 
 say() { echo "localnet: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -55,7 +56,8 @@ build() {
   "$LOCALNET_SRC/patch-crates.sh"
   # --bins --examples in one invocation: one feature resolution for the binary and the smoke
   # example (built alone, the binary would get a second copy of much of the graph).
-  if ! (cd "$LOCALNET_SRC" && cargo build --locked --bins --examples); then
+  if ! (cd "$LOCALNET_SRC" && CARGO_TARGET_DIR="$LOCALNET_TARGET" \
+    CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}" cargo build --locked --bins --examples); then
     say "build failed. If cargo said the lock file needs updating: the programs' or the client's"
     say "dependencies changed; refresh it with: (cd localnet && cargo update -w) and commit it."
     exit 1

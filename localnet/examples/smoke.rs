@@ -20,7 +20,10 @@
 
 use std::{path::PathBuf, thread, time::Duration};
 
-use anchor_lang::error::ErrorCode;
+use anchor_lang::{
+    error::ErrorCode, event::EVENT_IX_TAG_LE, prelude::Pubkey,
+    solana_program::instruction::Instruction, AnchorDeserialize, Discriminator,
+};
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction_error::InstructionError;
 use solana_keypair::{read_keypair_file, Keypair};
@@ -35,11 +38,96 @@ use solana_transaction_error::TransactionError;
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
 };
-use tessera_client::{
-    ix, pda, Instruction, Pubkey, ASSOCIATED_TOKEN_PROGRAM_ID, ESCROW_ID, REGISTRY_ID,
-    ROYALTIES_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
+use tessera_registry::{
+    constants::{CONFIG_SEED, PASS_SEED},
+    errors::RegistryError,
+    events::ConfigInitialized,
+    instructions::InitializeConfigArgs,
 };
-use tessera_registry::{errors::RegistryError, events::ConfigInitialized, instructions::InitializeConfigArgs};
+
+// Built from the program crate alone (not tessera-client), so that this workspace's lock file
+// does not follow every change of the client's dependencies.
+const REGISTRY_ID: Pubkey = tessera_registry::ID;
+const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
+const ESCROW_ID: Pubkey = tessera_escrow::ID;
+const TOKEN_PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+const TOKEN_2022_PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
+    Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+
+mod pda {
+    use super::*;
+
+    pub fn config() -> Pubkey {
+        Pubkey::find_program_address(&[CONFIG_SEED], &REGISTRY_ID).0
+    }
+
+    pub fn pass(asset: &Pubkey, holder: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[PASS_SEED, asset.as_ref(), holder.as_ref()], &REGISTRY_ID).0
+    }
+
+    pub fn event_authority(program: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[b"__event_authority"], program).0
+    }
+
+    pub fn program_data(program: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(&[program.as_ref()], &bpf_loader_upgradeable::ID).0
+    }
+}
+
+mod ix {
+    use super::*;
+    use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+    use tessera_registry::{accounts as acc, instruction as data};
+
+    fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+        Instruction {
+            program_id: REGISTRY_ID,
+            accounts: accounts.to_account_metas(None),
+            data: data.data(),
+        }
+    }
+
+    /// `verify_access`; the holder's access-token account is any address here (the asset is
+    /// checked first).
+    pub fn verify_access(asset: &Pubkey, holder: &Pubkey) -> Instruction {
+        build(
+            acc::VerifyAccess {
+                asset: *asset,
+                pass: pda::pass(asset, holder),
+                holder_access_account: Pubkey::new_unique(),
+            },
+            data::VerifyAccess {},
+        )
+    }
+
+    pub fn initialize_config(
+        upgrade_authority: &Pubkey,
+        args: InitializeConfigArgs,
+    ) -> Instruction {
+        build(
+            acc::InitializeConfig {
+                upgrade_authority: *upgrade_authority,
+                config: pda::config(),
+                program_data: pda::program_data(&REGISTRY_ID),
+                system_program: system_program::ID,
+                event_authority: pda::event_authority(&REGISTRY_ID),
+                program: REGISTRY_ID,
+            },
+            data::InitializeConfig { args },
+        )
+    }
+}
+
+/// Decodes an `emit_cpi!` event from an inner instruction's data.
+fn decode_event<E: Discriminator + AnchorDeserialize>(ix_data: &[u8]) -> Option<E> {
+    let body = ix_data
+        .strip_prefix(EVENT_IX_TAG_LE)?
+        .strip_prefix(E::DISCRIMINATOR)?;
+    E::deserialize(&mut &body[..]).ok()
+}
 
 type Check<T> = Result<T, String>;
 
@@ -74,7 +162,10 @@ fn confirm(client: &RpcClient, sig: &Signature) -> Check<()> {
 }
 
 /// The landed transaction: its error and the (program, data) of its inner instructions.
-fn landed(client: &RpcClient, sig: &Signature) -> Check<(Option<TransactionError>, Vec<(Pubkey, Vec<u8>)>)> {
+fn landed(
+    client: &RpcClient,
+    sig: &Signature,
+) -> Check<(Option<TransactionError>, Vec<(Pubkey, Vec<u8>)>)> {
     let cfg = RpcTransactionConfig {
         encoding: Some(UiTransactionEncoding::Base64),
         commitment: Some(CommitmentConfig::confirmed()),
@@ -106,7 +197,9 @@ fn landed(client: &RpcClient, sig: &Signature) -> Check<(Option<TransactionError
     if let OptionSerializer::Some(groups) = meta.inner_instructions {
         for ui in groups.into_iter().flat_map(|g| g.instructions) {
             if let UiInstruction::Compiled(c) = ui {
-                let data = bs58::decode(&c.data).into_vec().map_err(|e| e.to_string())?;
+                let data = bs58::decode(&c.data)
+                    .into_vec()
+                    .map_err(|e| e.to_string())?;
                 inner.push((keys[usize::from(c.program_id_index)], data));
             }
         }
@@ -114,13 +207,23 @@ fn landed(client: &RpcClient, sig: &Signature) -> Check<(Option<TransactionError
     Ok((meta.err.map(Into::into), inner))
 }
 
-fn tx(client: &RpcClient, ixs: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Check<Transaction> {
+fn tx(
+    client: &RpcClient,
+    ixs: &[Instruction],
+    payer: &Keypair,
+    signers: &[&Keypair],
+) -> Check<Transaction> {
     let blockhash = client
         .get_latest_blockhash()
         .map_err(|e| format!("getLatestBlockhash: {e}"))?;
     let mut all = vec![payer];
     all.extend_from_slice(signers);
-    Ok(Transaction::new_signed_with_payer(ixs, Some(&payer.pubkey()), &all, blockhash))
+    Ok(Transaction::new_signed_with_payer(
+        ixs,
+        Some(&payer.pubkey()),
+        &all,
+        blockhash,
+    ))
 }
 
 fn main() {
@@ -145,7 +248,9 @@ fn run() -> Check<()> {
     // 1.
     client.get_health().map_err(|e| format!("getHealth: {e}"))?;
     println!("ok   getHealth {url}: ok");
-    let version = client.get_version().map_err(|e| format!("getVersion: {e}"))?;
+    let version = client
+        .get_version()
+        .map_err(|e| format!("getVersion: {e}"))?;
     println!(
         "ok   getVersion: solana-core {} feature-set {:?}",
         version.solana_core, version.feature_set
@@ -161,9 +266,15 @@ fn run() -> Check<()> {
         .get_balance(&payer.pubkey())
         .map_err(|e| format!("getBalance: {e}"))?;
     if balance != 2 * LAMPORTS_PER_SOL {
-        return Err(format!("getBalance: {balance}, expected {}", 2 * LAMPORTS_PER_SOL));
+        return Err(format!(
+            "getBalance: {balance}, expected {}",
+            2 * LAMPORTS_PER_SOL
+        ));
     }
-    println!("ok   requestAirdrop 2 SOL to {} + getBalance: {balance}", payer.pubkey());
+    println!(
+        "ok   requestAirdrop 2 SOL to {} + getBalance: {balance}",
+        payer.pubkey()
+    );
 
     // 3.
     let authority = read_keypair_file(&authority_path).ok();
@@ -173,13 +284,20 @@ fn run() -> Check<()> {
         ("tessera_escrow", ESCROW_ID, native_loader::ID),
         ("spl_token", TOKEN_PROGRAM_ID, Pubkey::default()),
         ("spl_token_2022", TOKEN_2022_PROGRAM_ID, Pubkey::default()),
-        ("spl_associated_token_account", ASSOCIATED_TOKEN_PROGRAM_ID, Pubkey::default()),
+        (
+            "spl_associated_token_account",
+            ASSOCIATED_TOKEN_PROGRAM_ID,
+            Pubkey::default(),
+        ),
     ] {
         let acc = client
             .get_account(&id)
             .map_err(|e| format!("getAccountInfo {name} {id}: {e}"))?;
         if !acc.executable || (owner != Pubkey::default() && acc.owner != owner) {
-            return Err(format!("{name} {id}: executable={} owner={}", acc.executable, acc.owner));
+            return Err(format!(
+                "{name} {id}: executable={} owner={}",
+                acc.executable, acc.owner
+            ));
         }
         println!(
             "ok   getAccountInfo {name:<28} {id}: executable, owner {}, {} bytes",
@@ -187,13 +305,17 @@ fn run() -> Check<()> {
             acc.data.len()
         );
     }
-    for (name, program) in [("tessera_registry", REGISTRY_ID), ("tessera_escrow", ESCROW_ID)] {
+    for (name, program) in [
+        ("tessera_registry", REGISTRY_ID),
+        ("tessera_escrow", ESCROW_ID),
+    ] {
         let address = pda::program_data(&program);
         let acc = client
             .get_account(&address)
             .map_err(|e| format!("getAccountInfo ProgramData of {name}: {e}"))?;
-        let named = (acc.owner == bpf_loader_upgradeable::ID && acc.data.len() >= 45 && acc.data[12] == 1)
-            .then(|| Pubkey::try_from(&acc.data[13..45]).unwrap());
+        let named =
+            (acc.owner == bpf_loader_upgradeable::ID && acc.data.len() >= 45 && acc.data[12] == 1)
+                .then(|| Pubkey::try_from(&acc.data[13..45]).unwrap());
         match (&authority, named) {
             (Some(a), Some(n)) if a.pubkey() != n => {
                 return Err(format!("{name} ProgramData names {n}, not {}", a.pubkey()))
@@ -204,14 +326,18 @@ fn run() -> Check<()> {
     }
 
     // 4.
-    let verify = ix::registry::verify_access(&Pubkey::new_unique(), &Pubkey::new_unique());
+    let verify = ix::verify_access(&Pubkey::new_unique(), &Pubkey::new_unique());
     let not_init = ErrorCode::AccountNotInitialized as u32;
     let t = tx(&client, &[verify.clone()], &payer, &[])?;
     let sim = client
         .simulate_transaction(&t)
         .map_err(|e| format!("simulateTransaction: {e}"))?
         .value;
-    expect_custom("simulateTransaction verify_access", sim.err.map(Into::into), not_init)?;
+    expect_custom(
+        "simulateTransaction verify_access",
+        sim.err.map(Into::into),
+        not_init,
+    )?;
     let sent = client.send_transaction(&t);
     expect_custom(
         "sendTransaction (preflight) verify_access",
@@ -221,7 +347,10 @@ fn run() -> Check<()> {
     let sig = client
         .send_transaction_with_config(
             &t,
-            RpcSendTransactionConfig { skip_preflight: true, ..Default::default() },
+            RpcSendTransactionConfig {
+                skip_preflight: true,
+                ..Default::default()
+            },
         )
         .map_err(|e| format!("sendTransaction (skip preflight): {e}"))?;
     let err = loop {
@@ -234,7 +363,11 @@ fn run() -> Check<()> {
     };
     expect_custom("landed verify_access (getSignatureStatuses)", err, not_init)?;
     let (err, _) = landed(&client, &sig)?;
-    expect_custom("landed verify_access (getTransaction meta.err)", err, not_init)?;
+    expect_custom(
+        "landed verify_access (getTransaction meta.err)",
+        err,
+        not_init,
+    )?;
 
     // 5.
     let args = |admin: Pubkey| InitializeConfigArgs {
@@ -243,7 +376,7 @@ fn run() -> Check<()> {
         fee_bps: 250,
         payment_mints: vec![],
     };
-    let intruder = ix::registry::initialize_config(&payer.pubkey(), args(payer.pubkey()));
+    let intruder = ix::initialize_config(&payer.pubkey(), args(payer.pubkey()));
     let t = tx(&client, &[intruder], &payer, &[])?;
     let sim = client
         .simulate_transaction(&t)
@@ -257,14 +390,17 @@ fn run() -> Check<()> {
 
     // 6.
     let Some(authority) = authority else {
-        println!("skip initialize_config by the upgrade authority: cannot read {}", authority_path.display());
+        println!(
+            "skip initialize_config by the upgrade authority: cannot read {}",
+            authority_path.display()
+        );
         return Ok(());
     };
     if client.get_account(&pda::config()).is_ok() {
         println!("skip initialize_config by the upgrade authority: the config already exists (ledger not reset)");
         return Ok(());
     }
-    let init = ix::registry::initialize_config(&authority.pubkey(), args(authority.pubkey()));
+    let init = ix::initialize_config(&authority.pubkey(), args(authority.pubkey()));
     let t = tx(&client, &[init], &authority, &[])?;
     let sig = client
         .send_and_confirm_transaction(&t)
@@ -276,10 +412,12 @@ fn run() -> Check<()> {
     let events: Vec<ConfigInitialized> = inner
         .iter()
         .filter(|(p, _)| *p == REGISTRY_ID)
-        .filter_map(|(_, d)| tessera_client::events::decode::<ConfigInitialized>(d))
+        .filter_map(|(_, d)| decode_event::<ConfigInitialized>(d))
         .collect();
     if events.len() != 1 || events[0].admin != authority.pubkey() || events[0].fee_bps != 250 {
-        return Err(format!("expected one ConfigInitialized event, inner instructions: {inner:?}"));
+        return Err(format!(
+            "expected one ConfigInitialized event, inner instructions: {inner:?}"
+        ));
     }
     let config = client
         .get_account(&pda::config())

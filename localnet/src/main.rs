@@ -32,8 +32,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anchor_lang::solana_program::{entrypoint::ProgramResult, pubkey::Pubkey};
 use anchor_lang::prelude::AccountInfo;
+use anchor_lang::solana_program::{entrypoint::ProgramResult, pubkey::Pubkey};
 use clap::Parser;
 use solana_account::{Account, AccountSharedData, ReadableAccount};
 use solana_faucet::faucet::{run_faucet, Faucet, FAUCET_PORT};
@@ -243,15 +243,21 @@ impl Out {
 }
 
 fn default_keypair_path() -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     home.join(".config").join("solana").join("id.json")
 }
 
 /// Reads the upgrade authority; the default path is created with a new keypair if missing.
 fn load_upgrade_authority(arg: Option<&Path>, out: &Out) -> Result<Keypair, String> {
     match arg {
-        Some(path) => read_keypair_file(path)
-            .map_err(|e| format!("cannot read upgrade authority keypair {}: {e}", path.display())),
+        Some(path) => read_keypair_file(path).map_err(|e| {
+            format!(
+                "cannot read upgrade authority keypair {}: {e}",
+                path.display()
+            )
+        }),
         None => {
             let path = default_keypair_path();
             if !path.exists() {
@@ -296,19 +302,24 @@ fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
     let a: u16 = a.trim().parse().map_err(|e| format!("{a}: {e}"))?;
     let b: u16 = b.trim().parse().map_err(|e| format!("{b}: {e}"))?;
     if b < a.saturating_add(MIN_PORT_RANGE) {
-        return Err(format!("the range must hold at least {MIN_PORT_RANGE} ports"));
+        return Err(format!(
+            "the range must hold at least {MIN_PORT_RANGE} ports"
+        ));
     }
     Ok((a, b))
 }
 
 /// Whether `port` is free for both UDP and TCP on 127.0.0.1 and 0.0.0.0.
 fn port_free(port: u16) -> bool {
-    [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::UNSPECIFIED)]
-        .into_iter()
-        .all(|ip| {
-            let addr = SocketAddr::new(ip, port);
-            UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok()
-        })
+    [
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+    ]
+    .into_iter()
+    .all(|ip| {
+        let addr = SocketAddr::new(ip, port);
+        UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok()
+    })
 }
 
 /// A block of `PORT_RANGE_WIDTH` free ports for the validator's node sockets, outside
@@ -335,7 +346,10 @@ fn find_port_range(rpc_port: u16, avoid: &[u16]) -> Result<(u16, u16), String> {
 }
 
 fn check_port_free(port: u16, what: &str) -> Result<(), String> {
-    for ip in [IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V4(Ipv4Addr::LOCALHOST)] {
+    for ip in [
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+    ] {
         TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
             format!("{what} port {port} is not available ({e}); is another validator running?")
         })?;
@@ -598,7 +612,9 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         out.info(&format!("  {:<17} {}", p.name, p.id));
     }
     out.info(&format!("  upgrade authority {}", authority.pubkey()));
-    out.info(&format!("  faucet            {faucet_addr} ({faucet_pubkey})"));
+    out.info(&format!(
+        "  faucet            {faucet_addr} ({faucet_pubkey})"
+    ));
     out.info(&format!(
         "  node ports        {}-{} (gossip {})",
         port_range.0, port_range.1, port_range.0
@@ -608,7 +624,9 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         started.elapsed().as_secs_f64(),
         healthy_after.as_secs_f64() * 1e3
     ));
-    out.line(&format!("tessera-localnet ready: rpc {rpc_url} ws {ws_url}"));
+    out.line(&format!(
+        "tessera-localnet ready: rpc {rpc_url} ws {ws_url}"
+    ));
 
     // 5. Serve until SIGINT/SIGTERM, then drop the validator (closes it, keeps the ledger).
     runtime.block_on(stop.notified());
