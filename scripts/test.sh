@@ -16,7 +16,7 @@ CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
 export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
 
 status=0
-cargo test --locked --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
+cargo test --locked --no-fail-fast --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
 bash scripts/ts-test.sh 2>&1 | tee -a "$log" || status=$?
 
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')

@@ -294,6 +294,7 @@ fn the_gate_delivers_only_to_valid_holders() {
     let mut stolen = ch.headers(&dan, &dan.pubkey());
     stolen.push((proof::REDEEM_HEADER, alices));
     refused(ch.get(&stolen, None), 403, "redeem_invalid", &secret);
+    c(&alice).buy(&dataset, 2, 1_000_000).unwrap(); // alice keeps valid access for what follows
     drop(cs);
     cs = consumable(&cdir);
     let ch = Holder { http: &http, base: &cs.1, asset: dataset };
