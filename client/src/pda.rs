@@ -99,3 +99,38 @@ pub fn ata(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
         token_program,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_follow_the_programs_seeds() {
+        let publisher = Pubkey::new_from_array([1; 32]);
+        let holder = Pubkey::new_from_array([2; 32]);
+        let a = asset(&publisher, &[9; 32]);
+        // Each PDA is the canonical program address of its seeds under its program.
+        let (expected, bump) = Pubkey::find_program_address(&[b"asset", publisher.as_ref(), &[9; 32]], &REGISTRY_ID);
+        assert_eq!(a, expected);
+        assert_eq!(Pubkey::create_program_address(&[b"asset", publisher.as_ref(), &[9; 32], &[bump]], &REGISTRY_ID), Ok(a));
+        assert!(!a.is_on_curve(), "a PDA has no private key");
+        // Different inputs, different addresses; the same input, the same address.
+        assert_ne!(a, asset(&publisher, &[8; 32]));
+        assert_ne!(a, asset(&holder, &[9; 32]));
+        assert_eq!(a, asset(&publisher, &[9; 32]));
+        assert_ne!(pass(&a, &holder), pass(&a, &publisher));
+        assert_ne!(split(&a), vault(&split(&a)));
+        assert_ne!(job(&holder, 1), job(&holder, 2));
+        assert_ne!(provider(&holder), bond_vault(&provider(&holder)));
+        // Programs keep their own address spaces.
+        assert_ne!(config(), escrow_config());
+        assert_ne!(event_authority(&REGISTRY_ID), event_authority(&ROYALTIES_ID));
+        // The associated token account is the ATA program's derivation.
+        let mint = Pubkey::new_from_array([3; 32]);
+        let (expected, _) = Pubkey::find_program_address(
+            &[holder.as_ref(), crate::TOKEN_PROGRAM_ID.as_ref(), mint.as_ref()],
+            &crate::ASSOCIATED_TOKEN_PROGRAM_ID,
+        );
+        assert_eq!(ata(&holder, &mint, &crate::TOKEN_PROGRAM_ID), expected);
+    }
+}
