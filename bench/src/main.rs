@@ -5,7 +5,7 @@
 
 use tessera_bench::{render, run, Options};
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str, default: u64| -> u64 {
