@@ -106,7 +106,15 @@ impl Localnet {
         let mut net = net;
         loop {
             if rx.recv_timeout(Duration::from_millis(200)).is_ok() {
-                return Ok(net);
+                // Ready: make sure the RPC answers requests before handing it out.
+                let rpc = solana_client::rpc_client::RpcClient::new(net.url.clone());
+                while started.elapsed() < timeout {
+                    if rpc.get_latest_blockhash().is_ok() {
+                        return Ok(net);
+                    }
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                return Err(TesseraError::Rpc(format!("tessera-localnet at {} does not answer RPC", net.url)));
             }
             if let Ok(Some(status)) = net.child.try_wait() {
                 return Err(TesseraError::Rpc(format!("tessera-localnet exited before it was ready ({status})")));

@@ -102,9 +102,30 @@ impl Tessera {
         let mut signers: Vec<&Keypair> = vec![&self.payer];
         signers.extend(extra.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &signers, blockhash);
-        self.rpc
-            .send_and_confirm_transaction(&tx)
-            .map_err(|e| from_client_error(e, &programs))
+        // A transport error (connection reset, timeout) may hide a transaction that landed:
+        // resend the same signed transaction (idempotent: same signature), after checking its
+        // status, at most three times.
+        let mut attempt = 0;
+        loop {
+            match self.rpc.send_and_confirm_transaction(&tx) {
+                Ok(sig) => return Ok(sig),
+                Err(e)
+                    if attempt < 3
+                        && matches!(
+                            e.kind(),
+                            solana_rpc_client_api::client_error::ErrorKind::Reqwest(_)
+                                | solana_rpc_client_api::client_error::ErrorKind::Io(_)
+                        ) =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(500 * attempt));
+                    if let Ok(Some(Ok(()))) = self.rpc.get_signature_status(&tx.signatures[0]) {
+                        return Ok(tx.signatures[0]);
+                    }
+                }
+                Err(e) => return Err(from_client_error(e, &programs)),
+            }
+        }
     }
 
     /// An Anchor account, or `None` if it does not exist.
