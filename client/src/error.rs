@@ -124,13 +124,7 @@ pub fn describe(program: &Pubkey, code: u32) -> Option<TesseraError> {
 /// the program of the transaction's instruction `i`.
 pub fn from_client_error(err: ClientError, programs: &[Pubkey]) -> TesseraError {
     match err.get_transaction_error() {
-        Some(TransactionError::InstructionError(index, InstructionError::Custom(code))) => programs
-            .get(usize::from(index))
-            .and_then(|p| describe(p, code))
-            .unwrap_or_else(|| {
-                TesseraError::Transaction(format!("instruction {index}: custom program error {code}"))
-            }),
-        Some(te) => TesseraError::Transaction(te.to_string()),
+        Some(te) => from_transaction_error(te, programs),
         None => TesseraError::Rpc(err.to_string()),
     }
 }

@@ -133,6 +133,15 @@ pub fn hash_hex(s: &str) -> Result<[u8; 32]> {
     Ok(out)
 }
 
+/// A 32-byte commitment given either as 64 hex characters or as a file to hash (SHA-256).
+pub fn hash_or_file(hex: Option<&str>, file: Option<&Path>) -> Result<[u8; 32]> {
+    match (hex, file) {
+        (Some(h), _) => hash_hex(h),
+        (None, Some(f)) => hash_file(f),
+        (None, None) => Err(invalid("expected a hash (64 hex characters) or a file to hash".into())),
+    }
+}
+
 /// Lower-case hex of a hash.
 pub fn to_hex(h: &[u8]) -> String {
     h.iter().map(|b| format!("{b:02x}")).collect()

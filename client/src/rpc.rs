@@ -75,6 +75,15 @@ pub struct Tessera {
     pub payer: Keypair,
 }
 
+/// The `unix_timestamp` of the Clock sysvar's data (slot u64, epoch_start_timestamp i64,
+/// epoch u64, leader_schedule_epoch u64, unix_timestamp i64).
+fn clock_unix_timestamp(data: &[u8]) -> Result<i64> {
+    data.get(32..40)
+        .and_then(|b| b.try_into().ok())
+        .map(i64::from_le_bytes)
+        .ok_or_else(|| TesseraError::Rpc("malformed Clock sysvar".into()))
+}
+
 fn memcmp(offset: usize, bytes: &[u8]) -> RpcFilterType {
     RpcFilterType::Memcmp(Memcmp::new_base58_encoded(offset, bytes))
 }
@@ -203,14 +212,7 @@ impl Tessera {
             .rpc
             .get_account(&<anchor_lang::prelude::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
             .map_err(|e| TesseraError::Rpc(e.to_string()))?;
-        // Clock: slot u64, epoch_start_timestamp i64, epoch u64, leader_schedule_epoch u64,
-        // unix_timestamp i64.
-        let bytes: [u8; 8] = clock
-            .data
-            .get(32..40)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| TesseraError::Rpc("malformed Clock sysvar".into()))?;
-        Ok(i64::from_le_bytes(bytes))
+        clock_unix_timestamp(&clock.data)
     }
 
     fn program_accounts<T: AccountDeserialize + Discriminator>(
@@ -310,12 +312,7 @@ impl Tessera {
             .get_multiple_accounts_with_commitment(&keys, self.rpc.commitment())
             .map_err(|e| TesseraError::Rpc(e.to_string()))?
             .value;
-        let now = accs[0]
-            .as_ref()
-            .and_then(|c| c.data.get(32..40))
-            .and_then(|b| b.try_into().ok())
-            .map(i64::from_le_bytes)
-            .ok_or_else(|| TesseraError::Rpc("malformed Clock sysvar".into()))?;
+        let now = clock_unix_timestamp(accs[0].as_ref().map_or(&[][..], |c| c.data.as_slice()))?;
         let pass: Option<AccessPass> = match &accs[1] {
             None => None,
             Some(acc) => Some(

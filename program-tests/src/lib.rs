@@ -1,6 +1,6 @@
 //! Test harness: runs the Tessera programs, compiled for the host, inside Agave's runtime
 //! (`solana-program-test`), next to the real SBF builds of SPL Token, Token-2022 and the
-//! Associated Token Account program. Used by the integration tests and the demo.
+//! Associated Token Account program. Used by the integration tests and the cost report.
 
 // solana-program-test 3.x marks its whole API "Agave unstable"; we pin it exactly (TOOLCHAIN.md).
 #![allow(deprecated)]

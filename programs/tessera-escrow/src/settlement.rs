@@ -78,25 +78,7 @@ pub struct Settlement<'info> {
 
 impl<'info> Settlement<'info> {
     fn transfer_from_vault(&self, to: AccountInfo<'info>, amount: u64) -> Result<()> {
-        if amount == 0 {
-            return Ok(());
-        }
-        let id = self.job.job_id.to_le_bytes();
-        let seeds = self.job.signer_seeds(&id);
-        token_interface::transfer_checked(
-            CpiContext::new_with_signer(
-                self.token_program.key(),
-                TransferChecked {
-                    from: self.job_vault.to_account_info(),
-                    mint: self.mint.to_account_info(),
-                    to,
-                    authority: self.job.to_account_info(),
-                },
-                &[&seeds],
-            ),
-            amount,
-            self.mint.decimals,
-        )
+        transfer_from_job_vault(&self.job, &self.job_vault, &self.mint, &self.token_program, to, amount)
     }
 
     /// Pays a settlement out of the job's vault, then closes the vault (rent to the consumer).
@@ -171,6 +153,36 @@ impl<'info> Settlement<'info> {
         }
         Ok(())
     }
+}
+
+/// Transfers `amount` (nothing if 0) out of a job's vault, signed by the job PDA.
+pub fn transfer_from_job_vault<'info>(
+    job: &Account<'info, Job>,
+    job_vault: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    token_program: &Interface<'info, TokenInterface>,
+    to: AccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let id = job.job_id.to_le_bytes();
+    let seeds = job.signer_seeds(&id);
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            token_program.key(),
+            TransferChecked {
+                from: job_vault.to_account_info(),
+                mint: mint.to_account_info(),
+                to,
+                authority: job.to_account_info(),
+            },
+            &[&seeds],
+        ),
+        amount,
+        mint.decimals,
+    )
 }
 
 /// Closes an empty job vault, sending its rent to the consumer.

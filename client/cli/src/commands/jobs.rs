@@ -117,11 +117,7 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             let asset = t.asset(&model)?;
             let (decimals, _) = t.mint_info(&asset.payment_mint)?;
             let fee = amount::parse_ui_amount(&a.fee, decimals)?;
-            let input_commitment = match (&a.input, &a.input_hash) {
-                (_, Some(h)) => parse::hash_hex(h)?,
-                (Some(f), None) => parse::hash_file(f)?,
-                (None, None) => unreachable!("clap requires one"),
-            };
+            let input_commitment = parse::hash_or_file(a.input_hash.as_deref(), a.input.as_deref())?;
             let job_id = a.id.unwrap_or_else(|| {
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
             });
@@ -182,11 +178,7 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
         }
         JobsCmd::Deliver { job, result, result_hash } => {
             let k = key("job", &job)?;
-            let c = match (&result, &result_hash) {
-                (_, Some(h)) => parse::hash_hex(h)?,
-                (Some(f), None) => parse::hash_file(f)?,
-                (None, None) => unreachable!("clap requires one"),
-            };
+            let c = parse::hash_or_file(result_hash.as_deref(), result.as_deref())?;
             let sig = with_spinner(format, "delivering", || t.submit_result(&k, c))?;
             Ok(sent("jobs deliver", sig, json!({ "job": k.to_string(), "resultCommitment": parse::to_hex(&c) })))
         }

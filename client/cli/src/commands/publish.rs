@@ -84,11 +84,7 @@ pub fn run(t: &Tessera, cmd: PublishCmd, format: Format) -> Result<Report> {
     let duration = parse::duration(&a.duration)?;
     let flags = parse::license_flags(&a.license)?;
     let previous = a.previous.as_deref().map(|p| key("previous asset", p)).transpose()?;
-    let content_hash = match (&a.file, &a.hash) {
-        (_, Some(h)) => parse::hash_hex(h)?,
-        (Some(f), None) => parse::hash_file(f)?,
-        (None, None) => unreachable!("clap requires one"),
-    };
+    let content_hash = parse::hash_or_file(a.hash.as_deref(), a.file.as_deref())?;
     if a.uri.is_empty() || a.uri.len() > 200 {
         return Err(TesseraError::Invalid(format!("invalid --uri `{}`: expected 1 to 200 bytes", a.uri)));
     }

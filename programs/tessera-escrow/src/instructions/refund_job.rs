@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
     constants::*,
     errors::EscrowError,
     events::{JobOutcome, JobSettled},
-    settlement::{close_job_vault, slash},
+    settlement::{close_job_vault, slash, transfer_from_job_vault},
     state::{EscrowConfig, Job, JobState, Provider},
 };
 
@@ -88,21 +88,13 @@ impl RefundJob<'_> {
     pub fn refund_job(ctx: Context<Self>) -> Result<()> {
         let a = &mut *ctx.accounts;
         let fee = a.job.fee;
-        let id = a.job.job_id.to_le_bytes();
-        let seeds = a.job.signer_seeds(&id);
-        token_interface::transfer_checked(
-            CpiContext::new_with_signer(
-                a.token_program.key(),
-                TransferChecked {
-                    from: a.job_vault.to_account_info(),
-                    mint: a.mint.to_account_info(),
-                    to: a.consumer_token_account.to_account_info(),
-                    authority: a.job.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        transfer_from_job_vault(
+            &a.job,
+            &a.job_vault,
+            &a.mint,
+            &a.token_program,
+            a.consumer_token_account.to_account_info(),
             fee,
-            a.mint.decimals,
         )?;
         close_job_vault(&a.job, &a.job_vault, &a.consumer, &a.token_program)?;
 
