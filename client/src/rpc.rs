@@ -91,7 +91,9 @@ fn memcmp(offset: usize, bytes: &[u8]) -> RpcFilterType {
 impl Tessera {
     pub fn new(url: &str, payer: Keypair, commitment: CommitmentConfig) -> Self {
         Self {
-            rpc: RpcClient::new_with_commitment(url.to_string(), commitment),
+            // A debug-build local validator under load can take longer than the 30-second
+            // default to answer.
+            rpc: RpcClient::new_with_timeout_and_commitment(url.to_string(), std::time::Duration::from_secs(120), commitment),
             payer,
         }
     }
@@ -104,10 +106,17 @@ impl Tessera {
     /// A program refusal comes back as [`TesseraError::Program`] with its Anchor name.
     pub fn send(&self, ixs: &[Instruction], extra: &[&Keypair]) -> Result<Signature> {
         let programs: Vec<Pubkey> = ixs.iter().map(|i| i.program_id).collect();
-        let blockhash = self
-            .rpc
-            .get_latest_blockhash()
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let mut tries = 0;
+        let blockhash = loop {
+            match self.rpc.get_latest_blockhash() {
+                Ok(h) => break h,
+                Err(_) if tries < 3 => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(500 * tries));
+                }
+                Err(e) => return Err(TesseraError::Rpc(e.to_string())),
+            }
+        };
         let mut signers: Vec<&Keypair> = vec![&self.payer];
         signers.extend(extra.iter().copied().filter(|k| k.pubkey() != self.payer.pubkey()));
         let tx = Transaction::new_signed_with_payer(ixs, Some(&self.payer.pubkey()), &signers, blockhash);
