@@ -31,6 +31,7 @@ pub use solana_instruction_error::InstructionError;
 pub use solana_keypair::Keypair as TestKeypair;
 pub use solana_signer::Signer as TestSigner;
 
+pub mod security;
 pub mod world;
 
 /// Anchor's generated `entry` ties all its arguments to one lifetime, which the runtime's

@@ -7,3 +7,4 @@ mod revoke_pass;
 mod update_asset;
 mod update_config;
 mod verify_access;
+mod security;
