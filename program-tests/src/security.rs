@@ -14,11 +14,14 @@ use crate::{assert_err, assert_ix_err, Harness, InstructionError, TxResult};
 pub struct Snapshot(Vec<(Pubkey, Option<Account>)>);
 
 impl Snapshot {
-    /// Reads every account referenced by `ixs` (programs included).
+    /// Reads every account referenced by `ixs` (programs included), except the harness's fee
+    /// payer, which pays the fee of a refused transaction too.
     pub async fn of(h: &mut Harness, ixs: &[Instruction]) -> Self {
+        let payer = h.payer();
         let mut keys: Vec<Pubkey> = ixs
             .iter()
             .flat_map(|ix| ix.accounts.iter().map(|m| m.pubkey).chain([ix.program_id]))
+            .filter(|k| *k != payer)
             .collect();
         keys.sort();
         keys.dedup();

@@ -4,7 +4,7 @@ mod initialize_config;
 mod publish_asset;
 mod redeem_access;
 mod revoke_pass;
+mod security;
 mod update_asset;
 mod update_config;
 mod verify_access;
-mod security;

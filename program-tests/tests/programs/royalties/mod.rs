@@ -2,6 +2,7 @@ mod claim;
 mod claim_for;
 mod create_split;
 mod deposit;
+mod security;
 mod update_split;
 
 use anchor_lang::prelude::Pubkey;
