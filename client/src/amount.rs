@@ -20,32 +20,27 @@ pub fn parse_ui_amount(s: &str, decimals: u8) -> Result<u64> {
     if frac.len() > usize::from(decimals) {
         return Err(bad(&format!("the mint has {decimals} decimals; too precise")));
     }
-    let scale = 10u128.pow(u32::from(decimals));
-    let int_v: u128 = if int.is_empty() { 0 } else { int.parse().map_err(|_| bad("too large"))? };
-    let frac_v: u128 = if frac.is_empty() {
-        0
-    } else {
-        frac.parse::<u128>().map_err(|_| bad("too large"))? * 10u128.pow(u32::from(decimals) - frac.len() as u32)
-    };
-    int_v
-        .checked_mul(scale)
-        .and_then(|v| v.checked_add(frac_v))
-        .and_then(|v| u64::try_from(v).ok())
-        .ok_or_else(|| bad("too large for a u64 amount"))
+    // All digits from here on: the value is the digits with the fraction padded to the mint's
+    // decimals (no power of ten is computed, so any decimals up to 255 work); leading zeros
+    // dropped, anything past u64 is refused.
+    let digits = format!("{int}{frac}{}", "0".repeat(usize::from(decimals) - frac.len()));
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Ok(0);
+    }
+    digits.parse::<u64>().map_err(|_| bad("too large for a u64 amount"))
 }
 
 /// Formats base units with the mint's decimals, trailing zeros trimmed ("1.5", "2", "0.000001").
 pub fn format_ui_amount(amount: u64, decimals: u8) -> String {
-    if decimals == 0 {
-        return amount.to_string();
-    }
-    let scale = 10u64.pow(u32::from(decimals));
-    let frac = format!("{:0width$}", amount % scale, width = usize::from(decimals));
+    let d = usize::from(decimals);
+    let digits = format!("{amount:0>width$}", width = d + 1);
+    let (int, frac) = digits.split_at(digits.len() - d);
     let frac = frac.trim_end_matches('0');
     if frac.is_empty() {
-        (amount / scale).to_string()
+        int.to_string()
     } else {
-        format!("{}.{}", amount / scale, frac)
+        format!("{int}.{frac}")
     }
 }
 

@@ -32,7 +32,9 @@ fn pairs(what: &str, s: &str) -> Result<Vec<(Pubkey, u16)>> {
         let (addr, bps) = part.split_once(':').ok_or_else(|| {
             invalid(format!("invalid {what} entry `{part}`: expected ADDRESS:BPS"))
         })?;
-        let address = pubkey(&format!("{what} address"), addr)?;
+        let address = Pubkey::from_str(addr.trim()).map_err(|_| {
+            invalid(format!("invalid {what} address `{addr}` in `{part}`: expected a base58 address"))
+        })?;
         let bps: u16 = bps.trim().parse().map_err(|_| {
             invalid(format!("invalid {what} share `{bps}` in `{part}`: expected basis points 1..=10000"))
         })?;
@@ -123,7 +125,9 @@ pub fn duration(s: &str) -> Result<u64> {
 pub fn hash_hex(s: &str) -> Result<[u8; 32]> {
     let t = s.trim();
     let err = || invalid(format!("invalid hash `{s}`: expected 64 hexadecimal characters (SHA-256)"));
-    if t.len() != 64 {
+    // Checked before slicing: a 64-byte string with multi-byte characters must not be cut
+    // inside a character.
+    if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(err());
     }
     let mut out = [0u8; 32];
@@ -173,15 +177,15 @@ pub fn hash_str(s: &str) -> [u8; 32] {
 /// License flags: `none`, or a comma list of `commercial`, `fine-tuning`, `redistribution`.
 pub fn license_flags(s: &str) -> Result<u8> {
     let mut flags = 0u8;
-    for part in s.split(',').map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty()) {
-        flags |= match part.as_str() {
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        flags |= match part.to_ascii_lowercase().as_str() {
             "none" => 0,
             "commercial" => LICENSE_COMMERCIAL_USE,
             "fine-tuning" | "finetuning" => LICENSE_FINE_TUNING,
             "redistribution" => LICENSE_REDISTRIBUTION,
-            other => {
+            _ => {
                 return Err(invalid(format!(
-                    "invalid license flag `{other}`: expected none, commercial, fine-tuning or redistribution"
+                    "invalid license flag `{part}`: expected none, commercial, fine-tuning or redistribution"
                 )))
             }
         };
