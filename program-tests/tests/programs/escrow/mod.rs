@@ -2,6 +2,7 @@ mod config;
 mod jobs;
 mod providers;
 mod scenarios;
+mod security;
 
 use tessera_client::Pubkey;
 use tessera_program_tests::{world::*, TestKeypair, TestSigner};
