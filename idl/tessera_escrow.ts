@@ -242,6 +242,11 @@ export type TesseraEscrow = {
       "code": 6038,
       "msg": "Arithmetic overflow",
       "name": "mathOverflow"
+    },
+    {
+      "code": 6039,
+      "msg": "The bond vault is not the provider's",
+      "name": "bondVaultMismatch"
     }
   ],
   "events": [

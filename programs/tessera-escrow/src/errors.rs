@@ -80,4 +80,6 @@ pub enum EscrowError {
     SplitMismatch,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("The bond vault is not the provider's")]
+    BondVaultMismatch,
 }

@@ -281,6 +281,15 @@ async fn pda_sharing() {
     substitute(&mut ix, &pda::provider(&j.f.provider.pubkey()), &pda::provider(&other.pubkey()));
     substitute(&mut ix, &j.f.provider_usdc.clone(), &other_usdc);
     refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::NotJobProvider).await;
+    // A dispute resolved against another provider's bond vault.
+    let d = j.delivered;
+    j.f.w.h.send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer]).await.unwrap();
+    let jd = j.job(&d).await;
+    let s = j.f.w.settle_accounts(&j.f.provider.pubkey());
+    let arbiter = j.f.w.arbiter.insecure_clone();
+    let mut ix = ix::escrow::resolve_dispute(&arbiter.pubkey(), &d, &jd, &s, &j.f.consumer_usdc, 5_000);
+    substitute(&mut ix, &pda::bond_vault(&jd.provider), &pda::bond_vault(&pda::provider(&other.pubkey())));
+    refused(&mut j.f.w.h, &[ix], &[&arbiter], EscrowError::BondVaultMismatch).await;
     // A missed job whose slash is taken from another provider's bond vault.
     let p = j.f.provider.insecure_clone();
     let open = j.open;
@@ -289,7 +298,7 @@ async fn pda_sharing() {
     let jo = j.job(&open).await;
     let mut ix = ix::escrow::refund_job(&consumer.pubkey(), &open, &jo, &j.f.consumer_usdc, &TOKEN_PROGRAM_ID);
     substitute(&mut ix, &pda::bond_vault(&jo.provider), &pda::bond_vault(&pda::provider(&other.pubkey())));
-    refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::MintMismatch).await;
+    refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::BondVaultMismatch).await;
 }
 
 #[tokio::test]

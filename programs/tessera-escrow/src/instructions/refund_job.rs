@@ -74,8 +74,8 @@ impl RefundJob<'_> {
                 let vault = self
                     .bond_vault
                     .as_ref()
-                    .ok_or_else(|| error!(EscrowError::MintMismatch))?;
-                require_keys_eq!(vault.key(), provider.bond_vault, EscrowError::MintMismatch);
+                    .ok_or_else(|| error!(EscrowError::BondVaultMismatch))?;
+                require_keys_eq!(vault.key(), provider.bond_vault, EscrowError::BondVaultMismatch);
             }
             JobState::Delivered | JobState::Disputed => {
                 return err!(EscrowError::InvalidJobState)

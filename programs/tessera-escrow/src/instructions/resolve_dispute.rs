@@ -28,7 +28,7 @@ pub struct ResolveDispute<'info> {
     )]
     pub consumer_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The provider's bond vault (address stored in the provider).
-    #[account(mut, address = settlement.provider.bond_vault)]
+    #[account(mut, address = settlement.provider.bond_vault @ EscrowError::BondVaultMismatch)]
     pub bond_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
