@@ -1,0 +1,1422 @@
+//! Money conservation (issue 10).
+//!
+//! 1. `money_is_conserved_through_the_runtime`: a seeded random sequence of operations drawn
+//!    from every instruction of the three programs (valid and invalid ones, time moving), sent
+//!    through Agave's runtime, over payment mints of 0, 6 and 9 decimals under SPL Token and two
+//!    Token-2022 mints (one with a transfer fee). After every step it checks, per mint:
+//!    Σ paid in = treasury + Σ paid out (claims, provider payouts, refunds, slashes, bond
+//!    withdrawals) + Σ royalty vaults + Σ job vaults + Σ bond vaults + Σ transfer fees withheld
+//!    in those accounts and harvested into the mint; every split's vault holds exactly what it
+//!    was credited minus what it paid, and at least what its recipients are owed; every bond
+//!    vault holds its provider's bond, every job vault its job's fee; each successful
+//!    transaction moved exactly what an independent model of it expects (per token account);
+//!    and a refused transaction changed no account at all.
+//!    `TESSERA_SEED=<n|0xhex|random>` replays a seed; `TESSERA_RUNTIME_OPS=<n>` (default
+//!    10,000) sets the length.
+//! 2. `accounting_model_matches_an_independent_model`: the programs' pure accounting (registry
+//!    `split_sale`, royalties `Split` deposit/claim/update/owed, escrow `payout`) against a
+//!    simple model written here, property style. 100,000 operations by default;
+//!    `TESSERA_LONG=1` runs 1,000,000 and `TESSERA_OPS=<n>` any count; `TESSERA_SEED` as above.
+//!    Prints operations, operations/s and the seed; a failure prints the seed and the step.
+
+#![allow(deprecated)]
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use anchor_lang::{prelude::Pubkey, AccountDeserialize};
+use solana_account::Account;
+use tessera_client::{
+    escrow::{
+        instructions::{OpenJobArgs, RegisterProviderArgs},
+        state::{EscrowConfig, Job, JobState, Provider},
+    },
+    ix::{
+        self,
+        escrow::{OpenJobAccounts, SettleAccounts},
+        registry::BuyAccounts,
+    },
+    pda,
+    registry::{
+        instructions::{BuyAccessArgs, InitializeConfigArgs, ParentInput, UpdateConfigArgs},
+        state::{Asset, AssetKind, AssetState, Config},
+    },
+    royalties::{instructions::UpdateSplitArgs, state::Split},
+    Instruction, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
+};
+use tessera_program_tests::{
+    program_test,
+    token2022::{harvest_ix, token_amount, transfer_fee, withheld_in_account, withheld_in_mint},
+    world::{publish_args, recipients},
+    Harness, TestKeypair as Keypair, TestSigner, TransactionError,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Seeds and a small deterministic generator.
+
+/// `TESSERA_SEED`: a decimal or 0x-hex u64, or `random`; `default` otherwise.
+fn seed(default: u64) -> u64 {
+    match std::env::var("TESSERA_SEED") {
+        Ok(s) if s == "random" => {
+            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            t.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
+        }
+        Ok(s) => {
+            let s = s.trim();
+            let parsed = match s.strip_prefix("0x") {
+                Some(h) => u64::from_str_radix(h, 16),
+                None => s.parse(),
+            };
+            parsed.unwrap_or_else(|_| panic!("TESSERA_SEED={s}: not a u64"))
+        }
+        Err(_) => default,
+    }
+}
+
+fn env_count(var: &str) -> Option<u64> {
+    std::env::var(var).ok().map(|v| {
+        v.replace('_', "").parse().unwrap_or_else(|_| panic!("{var}={v}: not a number"))
+    })
+}
+
+/// SplitMix64.
+#[derive(Clone)]
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `0..n` (n > 0).
+    fn below(&mut self, n: u64) -> u64 {
+        ((u128::from(self.next()) * u128::from(n)) >> 64) as u64
+    }
+    /// Uniform in `lo..=hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+    /// True with probability `num / den`.
+    fn chance(&mut self, num: u64, den: u64) -> bool {
+        self.below(den) < num
+    }
+    fn index(&mut self, len: usize) -> usize {
+        self.below(len as u64) as usize
+    }
+    /// `n` shares in bps, each ≥ 1, summing to exactly 10,000 (n ≤ 10,000).
+    fn shares(&mut self, n: usize) -> Vec<u16> {
+        let mut cuts: Vec<u64> = (0..n - 1).map(|_| self.range(1, 9_999)).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        while cuts.len() < n - 1 {
+            // Rare collisions: fill with unused cut points.
+            let c = self.range(1, 9_999);
+            if !cuts.contains(&c) {
+                cuts.push(c);
+                cuts.sort_unstable();
+            }
+        }
+        let mut prev = 0;
+        let mut out = vec![];
+        for c in cuts.into_iter().chain(std::iter::once(10_000)) {
+            out.push((c - prev) as u16);
+            prev = c;
+        }
+        out
+    }
+}
+
+fn bps(amount: u64, bps: u16) -> u64 {
+    (u128::from(amount) * u128::from(bps) / 10_000) as u64
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Through the runtime.
+
+const T0: i64 = 1_700_000_000;
+const ACTORS: usize = 10;
+const MAX_ASSETS: usize = 40;
+/// Live jobs kept at most (beyond it, openings turn into refunds).
+const MAX_JOBS: usize = 48;
+const REGISTRY_FEE_BPS: u16 = 175;
+const ESCROW_FEE_BPS: u16 = 100;
+const SLASH_BPS: u16 = 2_000;
+const MIN_BOND: u64 = 5;
+const UNBONDING_DELAY: u32 = 3_600;
+/// The Token-2022 mint's transfer fee: 1.5 %, at most 0.5 unit (6 decimals).
+const TRANSFER_FEE_BPS: u16 = 150;
+const TRANSFER_FEE_MAX: u64 = 500_000;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    /// An actor's own token account: money outside the programs.
+    Wallet,
+    Treasury,
+    SplitVault,
+    JobVault,
+    BondVault,
+}
+
+struct MintInfo {
+    key: Pubkey,
+    program: Pubkey,
+    unit: u64,
+    /// Transfer fee (bps, max) for the Token-2022 fee mint.
+    fee: Option<(u16, u64)>,
+}
+
+struct AssetInfo {
+    key: Pubkey,
+    mint: usize,
+    model: bool,
+    buyers: Vec<usize>,
+}
+
+struct JobInfo {
+    key: Pubkey,
+    consumer: usize,
+    mint: usize,
+}
+
+/// Operation names, for the statistics.
+const OPS: &[&str] = &[
+    "publish", "buy", "redeem", "revoke", "delist/relist", "update_asset", "update_split", "claim",
+    "claim_for", "registry_config", "escrow_config", "register_provider", "update_provider", "bond",
+    "request_unbond", "withdraw_bond", "open_job", "accept_job", "submit_result", "confirm_job",
+    "release_job", "dispute_job", "resolve_dispute", "refund_job",
+];
+
+struct Sim {
+    h: Harness,
+    rng: Rng,
+    now: i64,
+    step: usize,
+    admin: Keypair,
+    arbiter: Keypair,
+    treasury: Pubkey,
+    actors: Vec<Keypair>,
+    mints: Vec<MintInfo>,
+    /// wallets[actor][mint]: associated token accounts.
+    wallets: Vec<Vec<Pubkey>>,
+    /// A second (non-associated) token account of each actor in each mint.
+    alt_wallets: Vec<Vec<Pubkey>>,
+    treasury_atas: Vec<Pubkey>,
+    /// An SPL mint that is not on the allow-list (and the actors' accounts in it).
+    stray_mint: Pubkey,
+    /// Every tracked token account: its role and its mint.
+    kinds: HashMap<Pubkey, (Kind, usize)>,
+    /// The last known state of every account a transaction wrote (None: does not exist).
+    cache: HashMap<Pubkey, Option<Account>>,
+    assets: Vec<AssetInfo>,
+    /// provider[actor]: the mint it registered with.
+    provider: Vec<Option<usize>>,
+    jobs: Vec<JobInfo>,
+    next_job_id: u64,
+    next_hash: u32,
+    /// Per mint, from the model: what actors paid into the programs and were paid out of them.
+    paid_in: Vec<u128>,
+    paid_out: Vec<u128>,
+    /// Per operation: (succeeded, refused).
+    stats: HashMap<&'static str, (u64, u64)>,
+    /// Per operation and error: how many refusals.
+    refusals: HashMap<(&'static str, String), u64>,
+    /// Settlements in the fee mint refused because the job vault held withheld fees.
+    withheld_close_refusals: u64,
+    /// Dispute resolutions refused because the consumer's account was also the provider's.
+    duplicate_account_refusals: u64,
+    /// The registry is paused (then a config update soon unpauses it).
+    paused: bool,
+}
+
+type Deltas = HashMap<Pubkey, i128>;
+
+fn add(d: &mut Deltas, k: Pubkey, v: i128) {
+    *d.entry(k).or_insert(0) += v;
+}
+
+fn decode<T: AccountDeserialize>(a: &Option<Account>) -> Option<T> {
+    a.as_ref().map(|a| T::try_deserialize(&mut a.data.as_slice()).expect("decode account"))
+}
+
+fn amount_of(a: &Option<Account>) -> u64 {
+    a.as_ref().map_or(0, |a| token_amount(&a.data))
+}
+
+impl Sim {
+    async fn new(seed: u64) -> Self {
+        let admin = Keypair::new();
+        let mut h = Harness::start(program_test(&admin.pubkey())).await;
+        let fund = solana_system_interface::instruction::transfer(&h.payer(), &admin.pubkey(), 10_000_000_000);
+        h.send(&[fund], &[]).await.expect("fund admin");
+        let treasury = Keypair::new().pubkey();
+        let arbiter = Keypair::new();
+
+        let mut mints = vec![];
+        for (decimals, program) in [(0u8, TOKEN_PROGRAM_ID), (6, TOKEN_PROGRAM_ID), (9, TOKEN_PROGRAM_ID), (6, TOKEN_2022_PROGRAM_ID)] {
+            let key = h.create_mint(decimals, &program).await;
+            mints.push(MintInfo { key, program, unit: 10u64.pow(u32::from(decimals)), fee: None });
+        }
+        let key = h.create_transfer_fee_mint(6, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX).await;
+        mints.push(MintInfo { key, program: TOKEN_2022_PROGRAM_ID, unit: 1_000_000, fee: Some((TRANSFER_FEE_BPS, TRANSFER_FEE_MAX)) });
+        let stray_mint = h.create_mint(6, &TOKEN_PROGRAM_ID).await;
+
+        let init = ix::registry::initialize_config(
+            &admin.pubkey(),
+            InitializeConfigArgs {
+                admin: admin.pubkey(),
+                treasury,
+                fee_bps: REGISTRY_FEE_BPS,
+                payment_mints: mints.iter().map(|m| m.key).collect(),
+            },
+        );
+        h.send(&[init], &[&admin]).await.expect("registry initialize_config");
+        let init = ix::escrow::initialize_config(&admin.pubkey(), escrow_settings(&admin, &treasury, &arbiter, ESCROW_FEE_BPS, SLASH_BPS));
+        h.send(&[init], &[&admin]).await.expect("escrow initialize_config");
+
+        let mut kinds = HashMap::new();
+        let mut treasury_atas = vec![];
+        for (i, m) in mints.iter().enumerate() {
+            let ata = h.ata(&treasury, &m.key, &m.program).await;
+            kinds.insert(ata, (Kind::Treasury, i));
+            treasury_atas.push(ata);
+        }
+        let mut actors = vec![];
+        let mut wallets = vec![];
+        let mut alt_wallets = vec![];
+        for _ in 0..ACTORS {
+            let kp = h.funded_keypair(2_000_000_000).await;
+            let mut row = vec![];
+            for (i, m) in mints.iter().enumerate() {
+                let ata = h.ata(&kp.pubkey(), &m.key, &m.program).await;
+                // 0 decimals: 2,000 base units, so balances run low and refusals happen.
+                let amount = if m.unit == 1 { 2_000 } else { 10_000 * m.unit };
+                h.mint_to(&m.key, &ata, &m.program, amount).await;
+                kinds.insert(ata, (Kind::Wallet, i));
+                row.push(ata);
+            }
+            h.ata(&kp.pubkey(), &stray_mint, &TOKEN_PROGRAM_ID).await;
+            let mut alt = vec![];
+            for (i, m) in mints.iter().enumerate() {
+                let acc = h.create_token_account(&kp.pubkey(), &m.key, &m.program).await;
+                kinds.insert(acc, (Kind::Wallet, i));
+                alt.push(acc);
+            }
+            actors.push(kp);
+            wallets.push(row);
+            alt_wallets.push(alt);
+        }
+        h.set_time(T0).await;
+        let n = mints.len();
+        let mut sim = Sim {
+            h,
+            rng: Rng(seed),
+            now: T0,
+            step: 0,
+            admin,
+            arbiter,
+            treasury,
+            actors,
+            mints,
+            wallets,
+            alt_wallets,
+            treasury_atas,
+            stray_mint,
+            kinds,
+            cache: HashMap::new(),
+            assets: vec![],
+            provider: vec![None; ACTORS],
+            jobs: vec![],
+            next_job_id: 1,
+            next_hash: 1,
+            paid_in: vec![0; n],
+            paid_out: vec![0; n],
+            stats: HashMap::new(),
+            refusals: HashMap::new(),
+            withheld_close_refusals: 0,
+            paused: false,
+            duplicate_account_refusals: 0,
+        };
+        // Cache every tracked account and the fee mint (its harvested withheld fees).
+        let keys: Vec<Pubkey> = sim.kinds.keys().copied().chain(sim.mints.iter().map(|m| m.key)).collect();
+        for k in keys {
+            sim.get(&k).await;
+        }
+        sim
+    }
+
+    /// The cached state of `k`, read from the bank the first time.
+    async fn get(&mut self, k: &Pubkey) -> Option<Account> {
+        if let Some(a) = self.cache.get(k) {
+            return a.clone();
+        }
+        let a = self.h.account(k).await;
+        self.cache.insert(*k, a.clone());
+        a
+    }
+
+    async fn state<T: AccountDeserialize>(&mut self, k: &Pubkey) -> Option<T> {
+        let a = self.get(k).await;
+        decode(&a)
+    }
+
+    fn actor(&self, i: usize) -> Keypair {
+        self.actors[i].insecure_clone()
+    }
+
+    fn net(&self, mint: usize, amount: u64) -> i128 {
+        let fee = self.mints[mint].fee.map_or(0, |(b, max)| transfer_fee(amount, b, max));
+        i128::from(amount - fee)
+    }
+
+    /// Sends `ixs`; checks a refusal changed no account it could write, and a success moved
+    /// exactly `expected` (token amount deltas; every other tracked token account: 0).
+    async fn tx(&mut self, op: &'static str, ixs: Vec<Instruction>, signers: &[&Keypair], expected: &Deltas) -> Result<(), TransactionError> {
+        let payer = self.h.payer();
+        let mut writable: Vec<Pubkey> = vec![];
+        let mut seen = HashSet::new();
+        for ix in &ixs {
+            for m in &ix.accounts {
+                if m.is_writable && m.pubkey != payer && seen.insert(m.pubkey) {
+                    writable.push(m.pubkey);
+                }
+            }
+        }
+        let mut before = Vec::with_capacity(writable.len());
+        for k in &writable {
+            before.push(self.get(k).await);
+        }
+        // The test context registers a new blockhash every simulated slot (6.4 ms of wall time)
+        // and a blockhash expires after 150 of them: sign with the latest.
+        self.h.ctx.last_blockhash = self.h.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+        let res = self.h.execute(&ixs, signers).await;
+        let mut after = Vec::with_capacity(writable.len());
+        for k in &writable {
+            after.push(self.h.account(k).await);
+        }
+        let step = self.step;
+        match &res {
+            Err(e) => {
+                assert!(
+                    matches!(e, TransactionError::InstructionError(..)),
+                    "step {step} ({op}): refused by the runtime, not by a program: {e:?}"
+                );
+                *self.refusals.entry((op, format!("{e:?}"))).or_default() += 1;
+                for ((k, b), a) in writable.iter().zip(&before).zip(&after) {
+                    assert!(b == a, "step {step} ({op}): refused ({e:?}) but account {k} changed:\nbefore {b:?}\nafter {a:?}");
+                }
+                self.stats.entry(op).or_default().1 += 1;
+            }
+            Ok(()) => {
+                for ((k, b), a) in writable.iter().zip(&before).zip(&after) {
+                    if self.kinds.contains_key(k) {
+                        let delta = i128::from(amount_of(a)) - i128::from(amount_of(b));
+                        let want = expected.get(k).copied().unwrap_or(0);
+                        assert_eq!(delta, want, "step {step} ({op}): token account {k} ({:?}) moved {delta}, the model expects {want}", self.kinds[k]);
+                    }
+                    self.cache.insert(*k, a.clone());
+                }
+                for k in expected.keys() {
+                    assert!(seen.contains(k), "step {step} ({op}): expected a movement on {k}, not written by the transaction");
+                }
+                self.stats.entry(op).or_default().0 += 1;
+            }
+        }
+        res
+    }
+
+    async fn advance_time(&mut self) {
+        let dt = match self.rng.below(100) {
+            0..=74 => self.rng.below(6),
+            75..=98 => self.rng.below(120),
+            _ => self.rng.below(4_000),
+        };
+        if dt > 0 {
+            self.now += dt as i64;
+            self.h.set_time(self.now).await;
+        }
+    }
+
+    fn random_price(&mut self, mint: usize) -> u64 {
+        let unit = self.mints[mint].unit;
+        if unit == 1 { self.rng.range(1, 30) } else { self.rng.range(1, 5 * unit) }
+    }
+
+    fn models_of(&self, mint: usize) -> Vec<Pubkey> {
+        self.assets.iter().filter(|a| a.model && a.mint == mint).map(|a| a.key).collect()
+    }
+
+    // --- registry ---------------------------------------------------------------------------
+
+    async fn publish(&mut self) {
+        let p = self.rng.index(ACTORS);
+        let mint = self.rng.index(self.mints.len());
+        let stray = self.rng.chance(1, 20);
+        let same_mint: Vec<Pubkey> = self.assets.iter().filter(|a| a.mint == mint).map(|a| a.key).collect();
+        let model = self.rng.chance(1, 2);
+        let n_recipients = self.rng.range(1, 4) as usize;
+        let mut people: Vec<usize> = (0..ACTORS).collect();
+        for i in 0..n_recipients {
+            let j = i + self.rng.index(ACTORS - i);
+            people.swap(i, j);
+        }
+        let shares = self.rng.shares(n_recipients);
+        let split: Vec<(Pubkey, u16)> = people[..n_recipients].iter().zip(&shares).map(|(&i, &s)| (self.actors[i].pubkey(), s)).collect();
+        let duration = if self.rng.chance(1, 3) { 0 } else { self.rng.range(60, 20_000) };
+        let price = self.random_price(mint);
+        let hash_seed = self.next_hash;
+        self.next_hash += 1;
+        let mut args = publish_args(0, price, duration, &split);
+        args.content_hash[1..5].copy_from_slice(&hash_seed.to_le_bytes());
+        if model {
+            args.kind = AssetKind::Model;
+            args.inference_royalty_bps = self.rng.below(5_001) as u16;
+            args.inference_gated = self.rng.chance(1, 3);
+            let n_parents = (self.rng.below(4) as usize).min(same_mint.len());
+            let mut pool = same_mint.clone();
+            for _ in 0..n_parents {
+                let i = self.rng.index(pool.len());
+                let bps = self.rng.range(1, 2_000) as u16; // Σ may exceed 5,000: refused
+                args.parents.push(ParentInput { asset: pool.swap_remove(i), bps });
+            }
+        }
+        let (mint_key, program) = if stray {
+            (self.stray_mint, TOKEN_PROGRAM_ID)
+        } else {
+            (self.mints[mint].key, self.mints[mint].program)
+        };
+        let asset = pda::asset(&self.actors[p].pubkey(), &args.content_hash);
+        let total_parent_bps: u32 = args.parents.iter().map(|p| u32::from(p.bps)).sum();
+        let ix = ix::registry::publish_asset(&self.actors[p].pubkey(), &mint_key, &program, None, args);
+        let signer = self.actor(p);
+        let res = self.tx("publish", vec![ix], &[&signer], &Deltas::new()).await;
+        if stray || total_parent_bps > 5_000 {
+            assert!(res.is_err(), "step {}: publish in a stray mint / parents above the cap succeeded", self.step);
+        }
+        if res.is_ok() {
+            let split = pda::split(&asset);
+            self.kinds.insert(pda::vault(&split), (Kind::SplitVault, mint));
+            self.assets.push(AssetInfo { key: asset, mint, model, buyers: vec![] });
+        }
+    }
+
+    async fn buy(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let config: Config = self.state(&pda::config()).await.expect("config");
+        let b = self.rng.index(ACTORS);
+        let quantity = if self.rng.chance(1, 30) { 0 } else { self.rng.range(1, 3) };
+        let roll = self.rng.below(20);
+        let max_unit_price = match roll {
+            0 | 1 => asset.price - 1, // the guard is too low
+            2..=10 => asset.price,
+            _ => u64::MAX,
+        };
+        let wrong_account = roll == 19;
+        let payer_wallet = if wrong_account { self.wallets[(b + 1) % ACTORS][mint] } else { self.wallets[b][mint] };
+        let m = &self.mints[mint];
+        let ix = ix::registry::buy_access(
+            &BuyAccounts {
+                buyer: self.actors[b].pubkey(),
+                buyer_payment_account: payer_wallet,
+                treasury_token_account: self.treasury_atas[mint],
+                payment_token_program: m.program,
+            },
+            &key,
+            &asset,
+            BuyAccessArgs { quantity, max_unit_price },
+        );
+        // The model of a sale: fee of the total, each parent's share of what remains, the rest
+        // to the asset's split; every part rounded down except the rest.
+        let total = u128::from(asset.price) * u128::from(quantity);
+        let mut d = Deltas::new();
+        let mut total_u64 = 0;
+        if let Ok(total) = u64::try_from(total) {
+            total_u64 = total;
+            let fee = bps(total, config.fee_bps);
+            let after_fee = total - fee;
+            add(&mut d, payer_wallet, -i128::from(total));
+            if fee > 0 {
+                add(&mut d, self.treasury_atas[mint], self.net(mint, fee));
+            }
+            let mut rest = after_fee;
+            for link in &asset.parents {
+                let share = bps(after_fee, link.bps);
+                rest -= share;
+                if share > 0 {
+                    add(&mut d, pda::vault(&link.split), self.net(mint, share));
+                }
+            }
+            if rest > 0 {
+                add(&mut d, pda::vault(&asset.split), self.net(mint, rest));
+            }
+        }
+        let signer = self.actor(b);
+        let res = self.tx("buy", vec![ix], &[&signer], &d).await;
+        if max_unit_price < asset.price || wrong_account || quantity == 0 || config.paused || asset.state != AssetState::Listed {
+            assert!(res.is_err(), "step {}: an invalid purchase succeeded", self.step);
+        }
+        if res.is_ok() {
+            self.paid_in[mint] += u128::from(total_u64);
+            if !self.assets[ai].buyers.contains(&b) {
+                self.assets[ai].buyers.push(b);
+            }
+        }
+    }
+
+    fn holder_of(&mut self, ai: usize) -> usize {
+        let buyers = &self.assets[ai].buyers;
+        if !buyers.is_empty() && self.rng.chance(4, 5) {
+            buyers[self.rng.index(buyers.len())]
+        } else {
+            self.rng.index(ACTORS)
+        }
+    }
+
+    async fn redeem(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        let holder = self.holder_of(ai);
+        let lo = if self.rng.chance(1, 30) { 0 } else { 1 };
+        let quantity = self.rng.range(lo, 2);
+        let ix = ix::registry::redeem_access(&self.actors[holder].pubkey(), &self.assets[ai].key, quantity);
+        let signer = self.actor(holder);
+        let res = self.tx("redeem", vec![ix], &[&signer], &Deltas::new()).await;
+        if quantity == 0 {
+            assert!(res.is_err());
+        }
+    }
+
+    async fn revoke(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        let key = self.assets[ai].key;
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let holder = self.holder_of(ai);
+        let by = if self.rng.chance(3, 4) { asset.publisher } else { self.actors[self.rng.index(ACTORS)].pubkey() };
+        let signer = self.actors.iter().find(|k| k.pubkey() == by).unwrap().insecure_clone();
+        let ix = ix::registry::revoke_pass(&by, &key, &self.actors[holder].pubkey(), self.rng.below(100) as u16);
+        let res = self.tx("revoke", vec![ix], &[&signer], &Deltas::new()).await;
+        if by != asset.publisher {
+            assert!(res.is_err(), "step {}: a stranger revoked a pass", self.step);
+        }
+    }
+
+    async fn delist_relist(&mut self) {
+        let mut delisted = vec![];
+        for i in 0..self.assets.len() {
+            let key = self.assets[i].key;
+            if self.state::<Asset>(&key).await.expect("asset").state != AssetState::Listed {
+                delisted.push(i);
+            }
+        }
+        let ai = if !delisted.is_empty() && self.rng.chance(3, 4) { delisted[self.rng.index(delisted.len())] } else { self.rng.index(self.assets.len()) };
+        let key = self.assets[ai].key;
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let signer = self.actors.iter().find(|k| k.pubkey() == asset.publisher).unwrap().insecure_clone();
+        let ix = match (asset.state, self.rng.below(10)) {
+            (_, 0) => ix::registry::delist_asset(&asset.publisher, &key), // may be refused
+            (AssetState::Listed, _) => ix::registry::delist_asset(&asset.publisher, &key),
+            (_, _) => ix::registry::relist_asset(&asset.publisher, &key),
+        };
+        let _ = self.tx("delist/relist", vec![ix], &[&signer], &Deltas::new()).await;
+    }
+
+    async fn update_asset(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let wrong = self.rng.chance(1, 10);
+        let other = self.rng.index(ACTORS);
+        let signer = if wrong { self.actor(other) } else { self.actors.iter().find(|k| k.pubkey() == asset.publisher).unwrap().insecure_clone() };
+        let wrong = signer.pubkey() != asset.publisher;
+        let price = self.random_price(mint);
+        let args = tessera_client::registry::instructions::UpdateAssetArgs {
+            price: Some(price),
+            inference_gated: if asset.kind == AssetKind::Model { Some(self.rng.chance(1, 3)) } else { None },
+            ..Default::default()
+        };
+        let ix = ix::registry::update_asset(&signer.pubkey(), &key, args);
+        let res = self.tx("update_asset", vec![ix], &[&signer], &Deltas::new()).await;
+        if wrong {
+            assert!(res.is_err(), "step {}: a stranger updated an asset", self.step);
+        }
+    }
+
+    async fn registry_config(&mut self) {
+        let args = UpdateConfigArgs {
+            fee_bps: Some(self.rng.below(1_001) as u16),
+            paused: Some(!self.paused && self.rng.chance(1, 4)),
+            ..Default::default()
+        };
+        let wrong = self.rng.chance(1, 5);
+        let signer = if wrong { self.actor(0) } else { self.admin.insecure_clone() };
+        let args_paused = args.paused == Some(true);
+        let ix = ix::registry::update_config(&signer.pubkey(), args);
+        let paused = args_paused;
+        let res = self.tx("registry_config", vec![ix], &[&signer], &Deltas::new()).await;
+        assert_eq!(res.is_err(), wrong, "step {}: registry update_config", self.step);
+        if res.is_ok() {
+            self.paused = paused;
+        }
+    }
+
+    // --- royalties --------------------------------------------------------------------------
+
+    async fn update_split(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        let split_key = pda::split(&self.assets[ai].key);
+        let split: Split = self.state(&split_key).await.expect("split");
+        let by = if self.rng.chance(4, 5) { split.authority } else { self.actors[self.rng.index(ACTORS)].pubkey() };
+        let signer = self.actors.iter().find(|k| k.pubkey() == by).unwrap().insecure_clone();
+        let n = self.rng.range(1, 4) as usize;
+        let mut people: Vec<usize> = (0..ACTORS).collect();
+        for i in 0..n {
+            let j = i + self.rng.index(ACTORS - i);
+            people.swap(i, j);
+        }
+        let mut shares = self.rng.shares(n);
+        let bad_shares = self.rng.chance(1, 25);
+        if bad_shares {
+            shares[0] -= 1.min(shares[0]);
+        }
+        let list: Vec<(Pubkey, u16)> = people[..n].iter().zip(&shares).map(|(&i, &s)| (self.actors[i].pubkey(), s)).collect();
+        let new_authority = self.rng.chance(1, 10).then(|| self.actors[self.rng.index(ACTORS)].pubkey());
+        let ix = ix::royalties::update_split(&by, &split_key, UpdateSplitArgs { recipients: recipients(&list), new_authority });
+        let res = self.tx("update_split", vec![ix], &[&signer], &Deltas::new()).await;
+        if by != split.authority || bad_shares {
+            assert!(res.is_err(), "step {}: an invalid update_split succeeded", self.step);
+        }
+    }
+
+    /// `claim` (or `claim_for`) by a recipient of a split, or by a stranger.
+    async fn claim(&mut self, for_other: bool) {
+        let ai = self.rng.index(self.assets.len());
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let split_key = pda::split(&key);
+        let split: Split = self.state(&split_key).await.expect("split");
+        let who = if !split.entries.is_empty() && self.rng.chance(4, 5) {
+            let e = split.entries[self.rng.index(split.entries.len())].address;
+            self.actors.iter().position(|k| k.pubkey() == e).unwrap()
+        } else {
+            self.rng.index(ACTORS)
+        };
+        let recipient = self.actors[who].pubkey();
+        let owed = split.owed(&recipient).unwrap();
+        let m = &self.mints[mint];
+        let wrong_destination = !for_other && self.rng.chance(1, 20);
+        let dest = if wrong_destination { self.wallets[(who + 1) % ACTORS][mint] } else { self.wallets[who][mint] };
+        let mut d = Deltas::new();
+        add(&mut d, split.vault, -i128::from(owed));
+        add(&mut d, dest, self.net(mint, owed));
+        let (op, res) = if for_other {
+            let payer = self.rng.index(ACTORS);
+            let ix = ix::royalties::claim_for(&self.actors[payer].pubkey(), &recipient, &split_key, &m.key, &m.program);
+            let signer = self.actor(payer);
+            ("claim_for", self.tx("claim_for", vec![ix], &[&signer], &d).await)
+        } else {
+            let ix = ix::royalties::claim(&recipient, &split_key, &m.key, &dest, &m.program);
+            let signer = self.actor(who);
+            ("claim", self.tx("claim", vec![ix], &[&signer], &d).await)
+        };
+        if owed == 0 || wrong_destination {
+            assert!(res.is_err(), "step {} ({op}): a claim of nothing / into another's account succeeded", self.step);
+        }
+        if res.is_ok() {
+            self.paid_out[mint] += u128::from(owed);
+        }
+    }
+
+    // --- escrow: providers ------------------------------------------------------------------
+
+    async fn escrow_config(&mut self) {
+        let fee = self.rng.below(1_001) as u16;
+        let slash = self.rng.below(10_001) as u16;
+        let ix = ix::escrow::update_config(&self.admin.pubkey(), escrow_settings(&self.admin, &self.treasury, &self.arbiter, fee, slash));
+        let admin = self.admin.insecure_clone();
+        self.tx("escrow_config", vec![ix], &[&admin], &Deltas::new()).await.expect("escrow update_config");
+    }
+
+    fn provider_models(&mut self, mint: usize) -> Vec<Pubkey> {
+        let mut models = self.models_of(mint);
+        while models.len() > 16 {
+            let i = self.rng.index(models.len());
+            models.swap_remove(i);
+        }
+        models
+    }
+
+    async fn register_provider(&mut self) {
+        let a = self.rng.index(ACTORS);
+        let mint = self.provider[a].unwrap_or_else(|| self.rng.index(self.mints.len()));
+        self.register_provider_as(a, mint).await
+    }
+
+    async fn register_provider_as(&mut self, a: usize, mint: usize) {
+        let models = self.provider_models(mint);
+        let m = &self.mints[mint];
+        let ix = ix::escrow::register_provider(
+            &self.actors[a].pubkey(),
+            &m.key,
+            &m.program,
+            RegisterProviderArgs { endpoint: "https://infer.example/v1".into(), models },
+        );
+        let signer = self.actor(a);
+        let res = self.tx("register_provider", vec![ix], &[&signer], &Deltas::new()).await;
+        if self.provider[a].is_some() {
+            assert!(res.is_err(), "step {}: a provider registered twice", self.step);
+        } else if res.is_ok() {
+            self.provider[a] = Some(mint);
+            let p = pda::provider(&self.actors[a].pubkey());
+            self.kinds.insert(pda::bond_vault(&p), (Kind::BondVault, mint));
+        }
+    }
+
+    fn some_provider(&mut self) -> Option<(usize, usize)> {
+        let ps: Vec<(usize, usize)> = self.provider.iter().enumerate().filter_map(|(i, m)| m.map(|m| (i, m))).collect();
+        (!ps.is_empty()).then(|| ps[self.rng.index(ps.len())])
+    }
+
+    async fn update_provider(&mut self) {
+        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
+        self.update_provider_as(a, mint).await
+    }
+
+    async fn update_provider_as(&mut self, a: usize, mint: usize) {
+        let models = self.provider_models(mint);
+        let ix = ix::escrow::update_provider(&self.actors[a].pubkey(), RegisterProviderArgs { endpoint: "https://infer.example/v2".into(), models });
+        let signer = self.actor(a);
+        self.tx("update_provider", vec![ix], &[&signer], &Deltas::new()).await.expect("update_provider");
+    }
+
+    async fn bond(&mut self) {
+        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
+        let amount = if self.rng.chance(1, 30) { 0 } else { self.random_price(mint) * self.rng.range(1, 4) };
+        let wrong_mint = self.rng.chance(1, 25);
+        let src_mint = if wrong_mint { (mint + 1) % self.mints.len() } else { mint };
+        let src = self.wallets[a][src_mint];
+        let m = &self.mints[src_mint];
+        let ix = ix::escrow::bond(&self.actors[a].pubkey(), &src, &m.key, &m.program, amount);
+        let vault = pda::bond_vault(&pda::provider(&self.actors[a].pubkey()));
+        let mut d = Deltas::new();
+        add(&mut d, src, -i128::from(amount));
+        add(&mut d, vault, self.net(mint, amount));
+        let signer = self.actor(a);
+        let res = self.tx("bond", vec![ix], &[&signer], &d).await;
+        if wrong_mint || amount == 0 {
+            assert!(res.is_err(), "step {}: an invalid bond succeeded", self.step);
+        }
+        if res.is_ok() {
+            self.paid_in[mint] += u128::from(amount);
+        }
+    }
+
+    async fn request_unbond(&mut self) {
+        let Some((a, _)) = self.some_provider() else { return self.register_provider().await };
+        let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+        let amount = self.rng.range(0, p.bond + p.bond / 5 + 1);
+        let ix = ix::escrow::request_unbond(&self.actors[a].pubkey(), amount);
+        let signer = self.actor(a);
+        let res = self.tx("request_unbond", vec![ix], &[&signer], &Deltas::new()).await;
+        if amount == 0 || amount > p.bond {
+            assert!(res.is_err(), "step {}: an invalid request_unbond succeeded", self.step);
+        }
+    }
+
+    async fn withdraw_bond(&mut self) {
+        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
+        let pkey = pda::provider(&self.actors[a].pubkey());
+        let p: Provider = self.state(&pkey).await.expect("provider");
+        let amount = p.unbond_amount.min(p.bond);
+        let dest = self.wallets[a][mint];
+        let m = &self.mints[mint];
+        let ix = ix::escrow::withdraw_bond(&self.actors[a].pubkey(), &dest, &m.key, &m.program);
+        let mut d = Deltas::new();
+        add(&mut d, p.bond_vault, -i128::from(amount));
+        add(&mut d, dest, self.net(mint, amount));
+        let signer = self.actor(a);
+        let res = self.tx("withdraw_bond", vec![ix], &[&signer], &d).await;
+        if p.unbond_amount == 0 || p.open_jobs > 0 || self.now < p.unbond_requested_at + i64::from(UNBONDING_DELAY) {
+            assert!(res.is_err(), "step {}: an early withdraw_bond succeeded", self.step);
+        }
+        if res.is_ok() {
+            self.paid_out[mint] += u128::from(amount);
+        }
+    }
+
+    // --- escrow: jobs -----------------------------------------------------------------------
+
+    async fn open_job(&mut self) {
+        if self.jobs.len() >= MAX_JOBS {
+            return self.refund_job().await;
+        }
+        let models: Vec<usize> = (0..self.assets.len()).filter(|&i| self.assets[i].model).collect();
+        if models.is_empty() {
+            return self.publish().await;
+        }
+        let ai = models[self.rng.index(models.len())];
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let c = if !self.assets[ai].buyers.is_empty() && self.rng.chance(2, 3) {
+            self.assets[ai].buyers[self.rng.index(self.assets[ai].buyers.len())]
+        } else {
+            self.rng.index(ACTORS)
+        };
+        let fee = if self.rng.chance(1, 40) { 0 } else { self.random_price(mint) };
+        let requested = match self.some_provider() {
+            Some((p, _)) if self.rng.chance(1, 5) => Some(pda::provider(&self.actors[p].pubkey())),
+            _ => None,
+        };
+        let job_id = self.next_job_id;
+        self.next_job_id += 1;
+        let args = OpenJobArgs {
+            job_id,
+            fee,
+            input_commitment: [0x11; 32],
+            provider: requested,
+            accept_window: self.rng.range(1, 1_800) as u32,
+            delivery_window: self.rng.range(1, 3_600) as u32,
+            challenge_window: self.rng.range(1, 3_600) as u32,
+        };
+        let wrong_account = self.rng.chance(1, 30);
+        let src = if wrong_account { self.wallets[(c + 1) % ACTORS][mint] } else { self.wallets[c][mint] };
+        let m = &self.mints[mint];
+        let gated = asset.inference_gated && !self.rng.chance(1, 10);
+        let ix = ix::escrow::open_job(
+            &OpenJobAccounts {
+                consumer: self.actors[c].pubkey(),
+                model: key,
+                mint: m.key,
+                consumer_token_account: src,
+                token_program: m.program,
+                gated,
+            },
+            args,
+        );
+        let job = pda::job(&self.actors[c].pubkey(), job_id);
+        let vault = pda::job_vault(&job);
+        self.kinds.insert(vault, (Kind::JobVault, mint));
+        let mut d = Deltas::new();
+        add(&mut d, src, -i128::from(fee));
+        add(&mut d, vault, self.net(mint, fee));
+        let signer = self.actor(c);
+        let res = self.tx("open_job", vec![ix], &[&signer], &d).await;
+        if wrong_account || fee == 0 || (asset.inference_gated && !gated) || asset.state != AssetState::Listed {
+            assert!(res.is_err(), "step {}: an invalid open_job succeeded", self.step);
+        }
+        if res.is_ok() {
+            self.paid_in[mint] += u128::from(fee);
+            self.jobs.push(JobInfo { key: job, consumer: c, mint });
+        } else {
+            self.kinds.remove(&vault);
+            self.cache.remove(&vault);
+        }
+    }
+
+    /// A random live job, mostly one in `state` for which `ready` holds (the action is valid
+    /// now), sometimes any in `state`, sometimes any at all.
+    async fn pick_job(&mut self, state: JobState, ready: impl Fn(&Job, i64) -> bool) -> Option<(usize, Job)> {
+        if self.jobs.is_empty() {
+            return None;
+        }
+        let mut in_state = vec![];
+        let mut candidates = vec![];
+        for i in 0..self.jobs.len() {
+            let key = self.jobs[i].key;
+            let j: Job = self.state(&key).await.expect("live job");
+            if j.state == state {
+                if ready(&j, self.now) {
+                    candidates.push((i, j.clone()));
+                }
+                in_state.push((i, j));
+            }
+        }
+        if candidates.is_empty() || self.rng.chance(1, 5) {
+            candidates = in_state;
+        }
+        if candidates.is_empty() || self.rng.chance(1, 10) {
+            let i = self.rng.index(self.jobs.len());
+            let key = self.jobs[i].key;
+            let j: Job = self.state(&key).await.expect("live job");
+            return Some((i, j));
+        }
+        let k = self.rng.index(candidates.len());
+        Some(candidates.swap_remove(k))
+    }
+
+    async fn forget_closed_job(&mut self, i: usize) {
+        let key = self.jobs[i].key;
+        if self.get(&key).await.is_none() {
+            self.jobs.swap_remove(i);
+        }
+    }
+
+    async fn accept_job(&mut self) {
+        let Some((i, j)) = self.pick_job(JobState::Open, |j, now| now < j.accept_deadline).await else { return self.open_job().await };
+        // A provider serving the model in the job's mint if there is one, else anyone.
+        let mut serving = vec![];
+        for a in 0..ACTORS {
+            if self.provider[a] == Some(self.jobs[i].mint) {
+                let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+                if p.models.contains(&j.model) {
+                    serving.push(a);
+                }
+            }
+        }
+        if serving.is_empty() && self.rng.chance(4, 5) {
+            // Nobody serves the model yet: a provider of its mint lists it, or one registers.
+            let mint = self.jobs[i].mint;
+            let same_mint: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a] == Some(mint)).collect();
+            return if same_mint.is_empty() {
+                let free: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a].is_none()).collect();
+                if free.is_empty() { self.update_provider().await } else {
+                    let a = free[self.rng.index(free.len())];
+                    self.register_provider_as(a, mint).await
+                }
+            } else {
+                let a = same_mint[self.rng.index(same_mint.len())];
+                self.update_provider_as(a, mint).await
+            };
+        }
+        let a = if !serving.is_empty() && self.rng.chance(9, 10) { serving[self.rng.index(serving.len())] } else { self.rng.index(ACTORS) };
+        let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key);
+        let signer = self.actor(a);
+        let res = self.tx("accept_job", vec![ix], &[&signer], &Deltas::new()).await;
+        if j.state != JobState::Open || self.now >= j.accept_deadline || !serving.contains(&a) {
+            assert!(res.is_err(), "step {}: an invalid accept succeeded", self.step);
+        }
+    }
+
+    async fn submit_result(&mut self) {
+        let Some((i, j)) = self.pick_job(JobState::Accepted, |j, now| now < j.delivery_deadline).await else { return self.open_job().await };
+        let a = match self.actors.iter().position(|k| pda::provider(&k.pubkey()) == j.provider) {
+            Some(a) if self.rng.chance(9, 10) => a,
+            _ => self.rng.index(ACTORS),
+        };
+        let zero = self.rng.chance(1, 20);
+        let ix = ix::escrow::submit_result(&self.actors[a].pubkey(), &self.jobs[i].key, if zero { [0; 32] } else { [0x22; 32] });
+        let signer = self.actor(a);
+        let res = self.tx("submit_result", vec![ix], &[&signer], &Deltas::new()).await;
+        if zero || j.state != JobState::Accepted || pda::provider(&self.actors[a].pubkey()) != j.provider || self.now >= j.delivery_deadline {
+            assert!(res.is_err(), "step {}: an invalid submit_result succeeded", self.step);
+        }
+    }
+
+    async fn dispute_job(&mut self) {
+        let Some((i, j)) = self.pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline).await else { return self.open_job().await };
+        let c = if self.rng.chance(9, 10) { self.jobs[i].consumer } else { self.rng.index(ACTORS) };
+        let mut ix = ix::escrow::dispute_job(&j.consumer, &self.jobs[i].key);
+        ix.accounts[0].pubkey = self.actors[c].pubkey();
+        let signer = self.actor(c);
+        let res = self.tx("dispute_job", vec![ix], &[&signer], &Deltas::new()).await;
+        if c != self.jobs[i].consumer || j.state != JobState::Delivered || self.now >= j.challenge_deadline {
+            assert!(res.is_err(), "step {}: an invalid dispute succeeded", self.step);
+        }
+    }
+
+    /// The expected movements of a settlement paying `share_bps` of the fee to the provider's
+    /// side (and `slash` from its bond vault to the consumer); returns them and what leaves
+    /// the programs for actors.
+    async fn settlement_model(&mut self, i: usize, j: &Job, share_bps: u16, slash: u64, consumer_dest: Pubkey) -> (Deltas, u64) {
+        let mint = self.jobs[i].mint;
+        let provider: Provider = self.state(&j.provider).await.expect("provider");
+        let provider_part = bps(j.fee, share_bps);
+        let to_consumer = j.fee - provider_part;
+        let to_treasury = bps(provider_part, j.fee_bps);
+        let to_split = bps(provider_part, j.royalty_bps);
+        let to_provider = provider_part - to_treasury - to_split;
+        let provider_wallet = self.wallets[self.actors.iter().position(|k| k.pubkey() == provider.authority).unwrap()][mint];
+        let mut d = Deltas::new();
+        add(&mut d, j.vault, -i128::from(j.fee));
+        if to_treasury > 0 {
+            add(&mut d, self.treasury_atas[mint], self.net(mint, to_treasury));
+        }
+        if to_split > 0 {
+            add(&mut d, pda::vault(&j.model_split), self.net(mint, to_split));
+        }
+        if to_provider > 0 {
+            add(&mut d, provider_wallet, self.net(mint, to_provider));
+        }
+        if to_consumer > 0 {
+            add(&mut d, consumer_dest, self.net(mint, to_consumer));
+        }
+        if slash > 0 {
+            add(&mut d, provider.bond_vault, -i128::from(slash));
+            add(&mut d, consumer_dest, self.net(mint, slash));
+        }
+        (d, to_provider + to_consumer + slash)
+    }
+
+    /// The slash a settlement takes from the job's provider: `slash_bps` of its bond, capped
+    /// at its vault's balance.
+    async fn slash_of(&mut self, j: &Job) -> u64 {
+        let config: EscrowConfig = self.state(&pda::escrow_config()).await.expect("escrow config");
+        let provider: Provider = self.state(&j.provider).await.expect("provider");
+        let vault = amount_of(&self.get(&provider.bond_vault).await);
+        bps(provider.bond, config.slash_bps).min(vault)
+    }
+
+    /// For the fee mint: prepends (or not) the permissionless harvest of the job vault's
+    /// withheld transfer fees; without it a Token-2022 vault holding withheld fees cannot be
+    /// closed, so the settlement must be refused.
+    async fn with_harvest(&mut self, i: usize, j: &Job, ix: Instruction) -> (Vec<Instruction>, bool) {
+        let mint = self.jobs[i].mint;
+        if self.mints[mint].fee.is_none() {
+            return (vec![ix], false);
+        }
+        if self.rng.chance(3, 4) {
+            (vec![harvest_ix(&self.mints[mint].key, &[&j.vault]), ix], false)
+        } else {
+            let withheld = self.get(&j.vault).await.map_or(0, |a| withheld_in_account(&a.data));
+            (vec![ix], withheld > 0)
+        }
+    }
+
+    async fn settle(&mut self, op: &'static str) {
+        if op == "resolve_dispute" && self.rng.chance(4, 5) {
+            let mut disputed = false;
+            for i in 0..self.jobs.len() {
+                let key = self.jobs[i].key;
+                disputed |= self.state::<Job>(&key).await.expect("live job").state == JobState::Disputed;
+            }
+            if !disputed {
+                return self.dispute_job().await;
+            }
+        }
+        let picked = match op {
+            "resolve_dispute" => self.pick_job(JobState::Disputed, |_, _| true).await,
+            "release_job" => self.pick_job(JobState::Delivered, |j, now| now >= j.challenge_deadline).await,
+            _ => self.pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline).await,
+        };
+        let Some((i, j)) = picked else { return self.open_job().await };
+        let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
+        let program = self.mints[mint].program;
+        let key = self.jobs[i].key;
+        let provider_authority = match j.provider != Pubkey::default() {
+            true => self.state::<Provider>(&j.provider).await.expect("provider").authority,
+            false => {
+                // Not accepted yet: any settlement is refused.
+                let caller = self.rng.index(ACTORS);
+                let s = SettleAccounts { provider_token_account: self.wallets[caller][mint], treasury_token_account: self.treasury_atas[mint], token_program: program };
+                let ix = ix::escrow::release_job(&self.actors[caller].pubkey(), &key, &j, &s);
+                let signer = self.actor(caller);
+                let res = self.tx(op, vec![ix], &[&signer], &Deltas::new()).await;
+                assert!(res.is_err(), "step {}: settling an unaccepted job succeeded", self.step);
+                return;
+            }
+        };
+        let pa = self.actors.iter().position(|k| k.pubkey() == provider_authority).unwrap();
+        let s = SettleAccounts { provider_token_account: self.wallets[pa][mint], treasury_token_account: self.treasury_atas[mint], token_program: program };
+        let caller = self.rng.index(ACTORS);
+        // When the consumer is the provider's own authority, its associated account is also the
+        // provider's payee: passed twice as mutable, Anchor refuses it (2040); a second token
+        // account of the consumer works.
+        let self_dealing = pa == c;
+        let consumer_dest = if self_dealing && self.rng.chance(3, 4) { self.alt_wallets[c][mint] } else { self.wallets[c][mint] };
+        let duplicate = op == "resolve_dispute" && consumer_dest == self.wallets[pa][mint];
+        let (ix, signer, share, slash, must_fail) = match op {
+            "confirm_job" => {
+                let who = if self.rng.chance(9, 10) { c } else { caller };
+                let mut ix = ix::escrow::confirm_job(&key, &j, &s);
+                ix.accounts[0].pubkey = self.actors[who].pubkey();
+                let bad = who != c || j.state != JobState::Delivered;
+                (ix, self.actor(who), 10_000, 0, bad)
+            }
+            "release_job" => {
+                let ix = ix::escrow::release_job(&self.actors[caller].pubkey(), &key, &j, &s);
+                let bad = j.state != JobState::Delivered || self.now < j.challenge_deadline;
+                (ix, self.actor(caller), 10_000, 0, bad)
+            }
+            _ => {
+                let share = match self.rng.below(4) {
+                    0 => 0,
+                    1 => 10_000,
+                    2 => 5_000,
+                    _ => self.rng.below(10_001) as u16,
+                };
+                let by_arbiter = self.rng.chance(9, 10);
+                let signer = if by_arbiter { self.arbiter.insecure_clone() } else { self.actor(c) };
+                let ix = ix::escrow::resolve_dispute(&signer.pubkey(), &key, &j, &s, &consumer_dest, share);
+                let slash = if u32::from(share) * 2 < 10_000 { self.slash_of(&j).await } else { 0 };
+                (ix, signer, share, slash, !by_arbiter || j.state != JobState::Disputed)
+            }
+        };
+        let (d, out) = self.settlement_model(i, &j, share, slash, consumer_dest).await;
+        let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
+        let res = self.tx(op, ixs, &[&signer], &d).await;
+        if duplicate {
+            assert!(
+                matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(2040)))),
+                "step {}: resolve with the consumer's account = the provider's: {res:?}",
+                self.step
+            );
+            self.duplicate_account_refusals += 1;
+        }
+        if must_fail || withheld_blocks {
+            assert!(res.is_err(), "step {}: an invalid {op} succeeded", self.step);
+            if withheld_blocks && !must_fail && is_withheld_refusal(&res) {
+                self.withheld_close_refusals += 1;
+            }
+        }
+        if res.is_ok() {
+            self.paid_out[mint] += u128::from(out);
+            self.forget_closed_job(i).await;
+        }
+    }
+
+    async fn refund_job(&mut self) {
+        if self.jobs.is_empty() {
+            return self.publish().await;
+        }
+        // Mostly jobs that are refundable now, sometimes any.
+        let mut due = vec![];
+        for i in 0..self.jobs.len() {
+            let key = self.jobs[i].key;
+            let j: Job = self.state(&key).await.expect("live job");
+            let ok = match j.state {
+                JobState::Open => self.now >= j.accept_deadline,
+                JobState::Accepted => self.now >= j.delivery_deadline,
+                _ => false,
+            };
+            if ok {
+                due.push(i);
+            }
+        }
+        let i = if !due.is_empty() && self.rng.chance(4, 5) { due[self.rng.index(due.len())] } else { self.rng.index(self.jobs.len()) };
+        let key = self.jobs[i].key;
+        let j: Job = self.state(&key).await.expect("live job");
+        let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
+        let caller = self.rng.index(ACTORS);
+        let wrong_account = self.rng.chance(1, 30);
+        let dest = if wrong_account { self.wallets[(c + 1) % ACTORS][mint] } else { self.wallets[c][mint] };
+        let ix = ix::escrow::refund_job(&self.actors[caller].pubkey(), &self.jobs[i].key, &j, &dest, &self.mints[mint].program);
+        let accepted = j.state == JobState::Accepted;
+        let slash = if accepted { self.slash_of(&j).await } else { 0 };
+        let mut d = Deltas::new();
+        add(&mut d, j.vault, -i128::from(j.fee));
+        add(&mut d, dest, self.net(mint, j.fee));
+        if slash > 0 {
+            let provider: Provider = self.state(&j.provider).await.expect("provider");
+            add(&mut d, provider.bond_vault, -i128::from(slash));
+            add(&mut d, dest, self.net(mint, slash));
+        }
+        let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
+        let signer = self.actor(caller);
+        let res = self.tx("refund_job", ixs, &[&signer], &d).await;
+        let too_early = match j.state {
+            JobState::Open => self.now < j.accept_deadline,
+            JobState::Accepted => self.now < j.delivery_deadline,
+            _ => true,
+        };
+        if wrong_account || too_early || withheld_blocks {
+            assert!(res.is_err(), "step {}: an invalid refund succeeded", self.step);
+            if withheld_blocks && !wrong_account && !too_early && is_withheld_refusal(&res) {
+                self.withheld_close_refusals += 1;
+            }
+        }
+        if res.is_ok() {
+            self.paid_out[mint] += u128::from(j.fee + slash);
+            self.forget_closed_job(i).await;
+        }
+    }
+
+    // --- the loop and the checks ------------------------------------------------------------
+
+    async fn one_step(&mut self) {
+        self.advance_time().await;
+        if self.assets.len() < 3 {
+            return self.publish().await;
+        }
+        if self.paused && self.rng.chance(1, 10) {
+            return self.registry_config().await;
+        }
+        let roll = self.rng.below(1_000);
+        match roll {
+            0..=39 => {
+                if self.assets.len() < MAX_ASSETS { self.publish().await } else { self.buy().await }
+            }
+            40..=229 => self.buy().await,
+            230..=259 => self.redeem().await,
+            260..=279 => self.revoke().await,
+            280..=294 => self.delist_relist().await,
+            295..=309 => self.update_asset().await,
+            310..=359 => self.update_split().await,
+            360..=459 => self.claim(false).await,
+            460..=509 => self.claim(true).await,
+            510..=514 => self.registry_config().await,
+            515..=519 => self.escrow_config().await,
+            520..=539 => self.register_provider().await,
+            540..=559 => self.update_provider().await,
+            560..=599 => self.bond().await,
+            600..=619 => self.request_unbond().await,
+            620..=639 => self.withdraw_bond().await,
+            640..=739 => self.open_job().await,
+            740..=799 => self.accept_job().await,
+            800..=849 => self.submit_result().await,
+            850..=884 => self.settle("confirm_job").await,
+            885..=914 => self.settle("release_job").await,
+            915..=934 => self.dispute_job().await,
+            935..=959 => self.settle("resolve_dispute").await,
+            _ => self.refund_job().await,
+        }
+    }
+
+    /// The invariants, from the cached state of every tracked account.
+    fn check(&self) {
+        let step = self.step;
+        let n = self.mints.len();
+        let mut held = vec![0u128; n];
+        let mut withheld = vec![0u128; n];
+        for (k, &(kind, mint)) in &self.kinds {
+            if kind == Kind::Wallet {
+                continue;
+            }
+            if let Some(Some(a)) = self.cache.get(k) {
+                held[mint] += u128::from(token_amount(&a.data));
+                if self.mints[mint].fee.is_some() {
+                    withheld[mint] += u128::from(withheld_in_account(&a.data));
+                }
+            }
+        }
+        for (i, m) in self.mints.iter().enumerate() {
+            if m.fee.is_some() {
+                if let Some(Some(a)) = self.cache.get(&m.key) {
+                    withheld[i] += u128::from(withheld_in_mint(&a.data));
+                }
+            }
+            let inside = self.paid_in[i].checked_sub(self.paid_out[i]).unwrap_or_else(|| panic!("step {step}: mint {i}: paid out more than paid in"));
+            assert_eq!(
+                inside,
+                held[i] + withheld[i],
+                "step {step}: mint {i}: Σ paid in {} − Σ paid out {} ≠ treasury + vaults {} + withheld {}",
+                self.paid_in[i],
+                self.paid_out[i],
+                held[i],
+                withheld[i]
+            );
+        }
+        for a in &self.assets {
+            let split_key = pda::split(&a.key);
+            let split: Split = decode(self.cache.get(&split_key).unwrap_or(&None)).expect("split cached");
+            let vault = amount_of(self.cache.get(&split.vault).unwrap_or(&None));
+            assert_eq!(
+                split.total_received - split.total_claimed,
+                u128::from(vault),
+                "step {step}: split {split_key}: credited − claimed ≠ vault balance"
+            );
+            let owed: u128 = split.entries.iter().map(|e| u128::from(split.owed(&e.address).unwrap())).sum();
+            assert!(owed <= u128::from(vault), "step {step}: split {split_key}: owed {owed} > vault {vault}");
+        }
+        for (i, p) in self.provider.iter().enumerate() {
+            if p.is_some() {
+                let key = pda::provider(&self.actors[i].pubkey());
+                let provider: Provider = decode(self.cache.get(&key).unwrap_or(&None)).expect("provider cached");
+                let vault = amount_of(self.cache.get(&provider.bond_vault).unwrap_or(&None));
+                assert_eq!(provider.bond, vault, "step {step}: provider {key}: bond ≠ bond vault");
+            }
+        }
+        for j in &self.jobs {
+            let job: Job = decode(self.cache.get(&j.key).unwrap_or(&None)).expect("job cached");
+            let vault = amount_of(self.cache.get(&job.vault).unwrap_or(&None));
+            assert_eq!(job.fee, vault, "step {step}: job {}: fee ≠ job vault", j.key);
+        }
+    }
+}
+
+/// Token-2022's `AccountHasWithheldTransferFees`: closing a token account that holds withheld
+/// transfer fees.
+fn is_withheld_refusal(res: &Result<(), TransactionError>) -> bool {
+    matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(35))))
+}
+
+fn escrow_settings(admin: &Keypair, treasury: &Pubkey, arbiter: &Keypair, fee_bps: u16, slash_bps: u16) -> tessera_client::escrow::state::EscrowSettings {
+    tessera_client::escrow::state::EscrowSettings {
+        admin: admin.pubkey(),
+        treasury: *treasury,
+        arbiter: arbiter.pubkey(),
+        fee_bps,
+        slash_bps,
+        min_bond: MIN_BOND,
+        unbonding_delay: UNBONDING_DELAY,
+    }
+}
+
+#[tokio::test]
+async fn money_is_conserved_through_the_runtime() {
+    let seed = seed(0x7E55_E4A0_C0DE_0010);
+    let ops = env_count("TESSERA_RUNTIME_OPS").unwrap_or(10_000);
+    println!("conservation through the runtime: seed {seed:#x} (replay: TESSERA_SEED={seed:#x}), {ops} operations");
+    let started = Instant::now();
+    let mut sim = Sim::new(seed).await;
+    let setup = started.elapsed();
+    let started = Instant::now();
+    for step in 0..ops as usize {
+        sim.step = step;
+        let guard = ReplayHint { seed, step };
+        sim.one_step().await;
+        sim.check();
+        std::mem::forget(guard);
+    }
+    let elapsed = started.elapsed();
+    let mut names: Vec<_> = sim.stats.iter().collect();
+    names.sort();
+    for (op, (ok, err)) in &names {
+        println!("  {op:<18} {ok:>6} succeeded {err:>6} refused");
+    }
+    if std::env::var("TESSERA_VERBOSE").is_ok() {
+        let mut r: Vec<_> = sim.refusals.iter().collect();
+        r.sort();
+        for ((op, e), n) in r {
+            println!("    {op:<18} {n:>6} × {e}");
+        }
+    }
+    println!(
+        "  {} assets, {} providers, {} live jobs; {} fee-mint settlements refused for withheld fees in the job vault; {} resolutions refused for the consumer's account = the provider's",
+        sim.assets.len(),
+        sim.provider.iter().flatten().count(),
+        sim.jobs.len(),
+        sim.withheld_close_refusals,
+        sim.duplicate_account_refusals
+    );
+    for (i, m) in sim.mints.iter().enumerate() {
+        println!("  mint {i} ({}, unit {}): paid in {}, paid out {}", if m.program == TOKEN_PROGRAM_ID { "SPL Token" } else if m.fee.is_some() { "Token-2022, transfer fee" } else { "Token-2022" }, m.unit, sim.paid_in[i], sim.paid_out[i]);
+    }
+    println!(
+        "{ops} operations in {:.1} s ({:.0} ops/s; setup {:.1} s), seed {seed:#x}",
+        elapsed.as_secs_f64(),
+        ops as f64 / elapsed.as_secs_f64(),
+        setup.as_secs_f64()
+    );
+    if ops >= 5_000 {
+        // Every operation was exercised both ways, so neither kind of check is vacuous.
+        for op in OPS {
+            let (ok, err) = sim.stats.get(op).copied().unwrap_or_default();
+            assert!(ok > 0, "{op} never succeeded");
+            if *op != "escrow_config" && *op != "update_provider" {
+                assert!(err > 0, "{op} was never refused");
+            }
+        }
+        for m in 0..sim.mints.len() {
+            assert!(sim.paid_out[m] > 0, "mint {m}: nothing was ever paid out");
+        }
+    }
+}
+
+/// Printed if a step panics: how to replay it.
+struct ReplayHint {
+    seed: u64,
+    step: usize,
+}
+
+impl Drop for ReplayHint {
+    fn drop(&mut self) {
+        eprintln!(
+            "FAILED at step {} with seed {:#x}: replay with TESSERA_SEED={:#x} TESSERA_RUNTIME_OPS={}",
+            self.step,
+            self.seed,
+            self.seed,
+            self.step + 1
+        );
+    }
+}
