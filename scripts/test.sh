@@ -5,7 +5,8 @@
 #      Agave's runtime, the client's unit tests, the CLI and access-gate tests against a real
 #      local validator, the demo's numbers, the reduced cost report;
 #   3. the TypeScript suite (tests/, Anchor's TS client) against the local validator, which also
-#      checks that the committed IDLs match the program sources.
+#      checks that the committed IDLs match the program sources;
+#   4. the web app's browser tests (app/, headless Chromium) against a local validator of their own.
 # Ends with one summary line, "N passed, N failed".
 source "$(dirname "$0")/env.sh"
 log="$(mktemp)"
@@ -18,15 +19,18 @@ export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
 status=0
 cargo test --locked --no-fail-fast --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
 bash scripts/ts-test.sh 2>&1 | tee -a "$log" || status=$?
+bash scripts/app-test.sh 2>&1 | tee -a "$log" || status=$?
 
 passed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -oE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$log" | awk '{s+=$6} END {print s+0}')
 ts_passed=$(grep -oE '^typescript: [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')
 ts_failed=$(grep -oE '^typescript: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')
+app_passed=$(grep -oE '^app: [0-9]+ passed' "$log" | awk '{s+=$2} END {print s+0}')
+app_failed=$(grep -oE '^app: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{s+=$4} END {print s+0}')
 echo
-echo "rust: ${passed} passed, ${failed} failed; typescript: ${ts_passed} passed, ${ts_failed} failed"
-echo "$((passed + ts_passed)) passed, $((failed + ts_failed)) failed"
-if [ "$status" -eq 0 ] && [ "$((passed + ts_passed))" -eq 0 ]; then
+echo "rust: ${passed} passed, ${failed} failed; typescript: ${ts_passed} passed, ${ts_failed} failed; app: ${app_passed} passed, ${app_failed} failed"
+echo "$((passed + ts_passed + app_passed)) passed, $((failed + ts_failed + app_failed)) failed"
+if [ "$status" -eq 0 ] && [ "$((passed + ts_passed + app_passed))" -eq 0 ]; then
   echo "no test ran" >&2
   exit 1
 fi

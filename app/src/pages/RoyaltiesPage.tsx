@@ -1,0 +1,154 @@
+import { useConnection, useWallet } from "@solana/wallet-adapter-react";
+import type { PublicKey } from "@solana/web3.js";
+
+import { Address, AssetLink } from "../components/Address";
+import { TokenAmount } from "../components/TokenAmount";
+import { TxStatus } from "../components/TxStatus";
+import { useAsync } from "../hooks/useAsync";
+import { useMints } from "../hooks/useMints";
+import { usePrograms } from "../hooks/usePrograms";
+import { useTx } from "../hooks/useTx";
+import { type Keyed, type Split, fetchSplitsOf, tokenBalance } from "../lib/accounts";
+import { formatBps } from "../lib/amounts";
+import { ataOf, claimInstructions } from "../lib/instructions";
+import { owedTo } from "../lib/royalties";
+
+/** Claims per transaction in "claim all" (each adds two accounts and a small instruction). */
+const CLAIMS_PER_TX = 6;
+
+interface Row {
+  split: Keyed<Split>;
+  bps: number;
+  owed: bigint;
+}
+
+interface MintGroup {
+  mint: PublicKey;
+  rows: Row[];
+  total: bigint;
+  balance: bigint;
+}
+
+export function RoyaltiesPage() {
+  const programs = usePrograms();
+  const { connection } = useConnection();
+  const { publicKey } = useWallet();
+  const tx = useTx();
+
+  const groups = useAsync(async (): Promise<MintGroup[]> => {
+    if (!publicKey) return [];
+    const splits = await fetchSplitsOf(programs, publicKey);
+    const byMint = new Map<string, Row[]>();
+    for (const s of splits) {
+      const entry = s.account.entries.find((e) => e.address.equals(publicKey))!;
+      const row = { split: s, bps: entry.bps, owed: owedTo(s.account, publicKey) };
+      const k = s.account.mint.toBase58();
+      byMint.set(k, [...(byMint.get(k) ?? []), row]);
+    }
+    return Promise.all(
+      [...byMint.values()].map(async (rows) => {
+        const mint = rows[0].split.account.mint;
+        const info = await connection.getAccountInfo(mint, "confirmed");
+        const balance = info ? await tokenBalance(connection, ataOf(mint, publicKey, info.owner)) : 0n;
+        rows.sort((a, b) => (b.owed > a.owed ? 1 : b.owed < a.owed ? -1 : 0));
+        return { mint, rows, total: rows.reduce((t, r) => t + r.owed, 0n), balance };
+      }),
+    );
+  }, [programs, connection, publicKey]);
+  const mints = useMints((groups.data ?? []).map((g) => g.mint));
+
+  const claim = async (label: string, splits: Keyed<Split>[]) => {
+    if (!publicKey) return;
+    for (let i = 0; i < splits.length; i += CLAIMS_PER_TX) {
+      const chunk = splits.slice(i, i + CLAIMS_PER_TX);
+      const part = splits.length > CLAIMS_PER_TX ? ` (${i / CLAIMS_PER_TX + 1}/${Math.ceil(splits.length / CLAIMS_PER_TX)})` : "";
+      const sig = await tx.run(label + part, () => claimInstructions(programs, connection, publicKey, chunk));
+      if (!sig) break;
+    }
+    groups.reload();
+  };
+
+  if (!publicKey) {
+    return (
+      <div className="page">
+        <h1>My royalties</h1>
+        <p className="muted">Connect a wallet to see what your splits owe you.</p>
+      </div>
+    );
+  }
+  const all = groups.data ?? [];
+  return (
+    <div className="page">
+      <h1>My royalties</h1>
+      <p className="muted">
+        Every split that names <Address value={publicKey} />, and what each owes you now (floor(pool × share) minus what you already
+        claimed). Claims are paid into your associated token account.
+      </p>
+      {groups.error && <p className="error">Could not load the splits: {groups.error.message}</p>}
+      {groups.loading && !groups.data && <p>Loading…</p>}
+      {groups.data && all.length === 0 && <p data-testid="no-royalties">You are not a recipient of any split on this cluster.</p>}
+      <TxStatus state={tx.state} />
+      {all.map((g) => {
+        const info = mints.get(g.mint.toBase58());
+        const claimable = g.rows.filter((r) => r.owed > 0n).map((r) => r.split);
+        return (
+          <section key={g.mint.toBase58()} className="card" data-testid="royalty-mint" data-mint={g.mint.toBase58()}>
+            <h2>
+              Paid in <Address value={g.mint} />
+            </h2>
+            <p>
+              Claimable: <TokenAmount amount={g.total} mint={g.mint} info={info} testId="claimable-total" /> · Your balance:{" "}
+              <TokenAmount amount={g.balance} mint={g.mint} info={info} testId="mint-balance" />
+            </p>
+            <button
+              type="button"
+              data-testid="claim-all-button"
+              disabled={claimable.length === 0 || tx.busy}
+              onClick={() => void claim(`Claim all (${claimable.length} split${claimable.length === 1 ? "" : "s"})`, claimable)}
+            >
+              Claim all
+            </button>
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Asset</th>
+                  <th>Split</th>
+                  <th>Your share</th>
+                  <th>Claimable</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {g.rows.map((r) => (
+                  <tr key={r.split.publicKey.toBase58()} data-testid="royalty-row" data-split={r.split.publicKey.toBase58()} data-subject={r.split.account.subject.toBase58()}>
+                    <td>
+                      <AssetLink asset={r.split.account.subject} />
+                    </td>
+                    <td>
+                      <Address value={r.split.publicKey} />
+                    </td>
+                    <td>{r.bps > 0 ? formatBps(r.bps) : "removed (unclaimed balance)"}</td>
+                    <td>
+                      <TokenAmount amount={r.owed} mint={g.mint} info={info} testId="claimable" />
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        className="small"
+                        data-testid="claim-button"
+                        disabled={r.owed === 0n || tx.busy}
+                        onClick={() => void claim("Claim", [r.split])}
+                      >
+                        Claim
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        );
+      })}
+    </div>
+  );
+}

@@ -1,0 +1,354 @@
+// The web app in a real headless Chromium against tessera-localnet: publish a dataset with a
+// 70/20/10 split, buy access as a second wallet, see the pass, redeem, claim royalties as a
+// recipient; a 9,999 bps split cannot be submitted; failed purchases show the program's error.
+// Every step asserts both what the page shows and what is on chain.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import { Keypair, LAMPORTS_PER_SOL, type PublicKey } from "@solana/web3.js";
+
+import {
+  OUTPUT_DIR,
+  type Launched,
+  type WalletPage,
+  eventually,
+  goto,
+  importKey,
+  launchBrowser,
+  openWallet,
+  screenshot,
+  selectLocalWallet,
+  text,
+  txOutcome,
+  waitForText,
+} from "./browser.ts";
+import {
+  USDC,
+  type World,
+  accountExists,
+  assetAddress,
+  ataAddress,
+  clockNow,
+  connection,
+  fund,
+  mintUsdc,
+  passAddress,
+  registry,
+  royalties,
+  setUpWorld,
+  sha256,
+  splitAddress,
+  tokenBalance,
+  vaultAddress,
+} from "./chain.ts";
+
+const PRICE = 2_500_000n; // 2.5 units of the 6-decimal mint
+const FEE_BPS = 250n;
+const DAY = 86_400;
+
+describe("Tessera web app", { concurrency: false }, () => {
+  let launched: Launched;
+  let w: World;
+  const alice = Keypair.generate(); // publisher, 70%
+  const bob = Keypair.generate(); // 20%
+  const carol = Keypair.generate(); // 10%
+  const buyer = Keypair.generate();
+  const poorBuyer = Keypair.generate();
+  const pages: WalletPage[] = [];
+  let alicePage: WalletPage;
+  let buyerPage: WalletPage;
+
+  const file = randomBytes(17 * 1024 * 1024 + 123); // above the Web Crypto limit: hashed streamed
+  const fileHash = sha256(file);
+  const asset = assetAddress(alice.publicKey, fileHash);
+  // Given to the file input by path (Chromium reads it like a user's file; no upload over CDP).
+  const filePath = path.join(OUTPUT_DIR, "corpus.bin");
+
+  before(async () => {
+    fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+    fs.writeFileSync(filePath, file);
+    w = await setUpWorld();
+    await fund([bob.publicKey, carol.publicKey, buyer.publicKey, poorBuyer.publicKey], 2);
+    await mintUsdc(w, buyer.publicKey, 20n * USDC);
+    await mintUsdc(w, poorBuyer.publicKey, 1n * USDC);
+    launched = await launchBrowser();
+  });
+
+  after(async () => {
+    for (const p of pages) await p.context.close();
+    await launched?.close();
+    fs.rmSync(filePath, { force: true });
+  });
+
+  test("the local keypair wallet is refused on devnet, with a clear message", async () => {
+    const context = await launched.browser.newContext();
+    const page = await context.newPage();
+    await importKey(page, Keypair.generate());
+    await page.getByTestId("endpoint-kind").selectOption("devnet");
+    await page.getByTestId("endpoint-save").click();
+    await waitForText(page.getByTestId("cluster"), "the devnet badge", (t) => t === "devnet");
+    await selectLocalWallet(page);
+    const message = await waitForText(page.getByTestId("wallet-error"), "the refusal", (t) => t.length > 0);
+    assert.match(message, /works only with a validator on this machine \(localhost \/ 127\.0\.0\.1\)/);
+    assert.match(await text(page.locator(".wallet-adapter-button-trigger").first()), /Select Wallet/);
+    await screenshot(page, "00-settings-local-wallet-refused-on-devnet");
+    await context.close();
+  });
+
+  test("alice connects with the local keypair and airdrops SOL on localnet", async () => {
+    alicePage = await openWallet(launched.browser, "alice", alice);
+    pages.push(alicePage);
+    const { page } = alicePage;
+    assert.equal(await connection.getBalance(alice.publicKey), 0);
+    await page.getByTestId("airdrop").click();
+    const shown = await waitForText(page.getByTestId("sol-balance"), "the airdropped balance", (t) => t === "10");
+    assert.equal(shown, "10");
+    assert.equal(await connection.getBalance(alice.publicKey, "confirmed"), 10 * LAMPORTS_PER_SOL);
+    await screenshot(page, "01-settings-connected");
+  });
+
+  async function fillDatasetForm(page: WalletPage["page"], shares: [PublicKey, string][]) {
+    await goto(page, "/publish");
+    await page.getByTestId("kind-dataset").check();
+    await page.getByTestId("file-input").setInputFiles(filePath);
+    await waitForText(page.getByTestId("hash-method"), "the file's hash", (t) => t.includes("corpus.bin"));
+    await page.getByTestId("uri-input").fill("ar://tessera-app-test/corpus");
+    await waitForText(page.getByTestId("mint-select"), "the allowed mint", (t) => t.includes(w.usdc.toBase58()));
+    await page.getByTestId("mint-select").selectOption(w.usdc.toBase58());
+    await page.getByTestId("price-input").fill("2.5");
+    await page.getByTestId("supply-input").fill("100");
+    await page.getByTestId("duration-input").fill("1");
+    await page.getByTestId("duration-unit").selectOption("days");
+    await page.getByTestId("license-1").check();
+    await page.getByTestId("license-2").check();
+    // The split editor starts with the publisher at 10,000 bps.
+    for (let i = 1; i < shares.length; i++) await page.getByTestId("add-recipient").click();
+    for (const [i, [key, bps]] of shares.entries()) {
+      await page.getByTestId(`recipient-address-${i}`).fill(key.toBase58());
+      await page.getByTestId(`recipient-bps-${i}`).fill(bps);
+    }
+  }
+
+  test("a split of 9,999 bps cannot be submitted", async () => {
+    const { page } = alicePage;
+    await fillDatasetForm(page, [
+      [alice.publicKey, "7000"],
+      [bob.publicKey, "2000"],
+      [carol.publicKey, "999"],
+    ]);
+    assert.equal(await page.getByTestId("split-total").getAttribute("data-total"), "9999");
+    assert.match(await text(page.getByTestId("split-total")), /Total: 9,999 \/ 10,000 bps/);
+    assert.equal(await page.getByTestId("publish-button").isDisabled(), true);
+    assert.match(await text(page.getByTestId("publish-problems")), /must total exactly 10,000 bps \(now 9,999\)/);
+    // Enter in a field submits the form: still refused, nothing is sent.
+    await page.getByTestId("recipient-bps-2").press("Enter");
+    await page.waitForTimeout(1_500);
+    assert.equal(await page.getByTestId("tx-status").count(), 0);
+    assert.equal(await accountExists(asset), false);
+    await screenshot(page, "02-publish-split-9999-refused");
+  });
+
+  test("alice publishes a dataset with a 70/20/10 split", async () => {
+    const { page } = alicePage;
+    await page.getByTestId("recipient-bps-2").fill("1000");
+    assert.equal(await page.getByTestId("split-total").getAttribute("data-total"), "10000");
+    assert.match(await text(page.getByTestId("hash-method")), /streamed/);
+    assert.equal(await page.getByTestId("content-hash-input").inputValue(), fileHash.toString("hex"));
+    await page.getByTestId("publish-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    const signature = await text(page.getByTestId("tx-signature"));
+    const href = await page.getByTestId("tx-signature").getAttribute("href");
+    assert.ok(href?.startsWith(`https://explorer.solana.com/tx/${signature}?cluster=custom&customUrl=`), href ?? "");
+    assert.equal(await page.getByTestId("published-asset").getAttribute("data-address"), asset.toBase58());
+    await screenshot(page, "03-publish-success");
+
+    // On chain: the asset, its terms and its split.
+    const a = await registry.account.asset.fetch(asset);
+    assert.equal(a.publisher.toBase58(), alice.publicKey.toBase58());
+    assert.deepEqual(a.kind, { dataset: {} });
+    assert.deepEqual(Buffer.from(a.contentHash), fileHash);
+    assert.equal(a.uri, "ar://tessera-app-test/corpus");
+    assert.equal(a.paymentMint.toBase58(), w.usdc.toBase58());
+    assert.equal(BigInt(a.price.toString()), PRICE);
+    assert.equal(a.maxSupply.toNumber(), 100);
+    assert.equal(a.accessDuration.toNumber(), DAY);
+    assert.equal(a.license.flags, 0b011);
+    const split = await royalties.account.split.fetch(splitAddress(asset));
+    assert.deepEqual(
+      split.entries.map((e) => [e.address.toBase58(), e.bps]),
+      [
+        [alice.publicKey.toBase58(), 7000],
+        [bob.publicKey.toBase58(), 2000],
+        [carol.publicKey.toBase58(), 1000],
+      ],
+    );
+    // The signature the page shows is the confirmed publication (the status store may lag).
+    const tx = await eventually("the transaction", () =>
+      connection.getTransaction(signature, { commitment: "confirmed", maxSupportedTransactionVersion: 0 }),
+    );
+    assert.equal(tx.meta?.err, null);
+    assert.ok(tx.transaction.message.staticAccountKeys.some((k) => k.equals(asset)));
+  });
+
+  test("the catalogue lists the dataset, with server-side filters", async () => {
+    const { page } = alicePage;
+    await goto(page, "/");
+    const row = page.locator(`[data-testid=asset-row][data-asset="${asset.toBase58()}"]`);
+    await row.waitFor();
+    assert.match(await text(row), /dataset/);
+    assert.match(await text(row), /2\.5/);
+    assert.match(await text(row), /100/); // supply left
+    await screenshot(page, "04-catalogue");
+    await page.getByTestId("filter-kind").selectOption("model");
+    await waitForText(page.getByTestId("catalogue-count"), "no model", (t) => t === "0 assets");
+    assert.equal(await row.count(), 0);
+    await page.getByTestId("filter-kind").selectOption("dataset");
+    await row.waitFor();
+    await page.getByTestId("filter-publisher").fill(bob.publicKey.toBase58());
+    await waitForText(page.getByTestId("catalogue-count"), "nothing by bob", (t) => t === "0 assets");
+    await page.getByTestId("filter-publisher").fill(alice.publicKey.toBase58());
+    await row.waitFor();
+    await page.getByTestId("filter-min-price").fill("2.51");
+    await waitForText(page.getByTestId("catalogue-count"), "nothing above 2.51", (t) => t === "0 assets");
+    await page.getByTestId("filter-min-price").fill("2.5");
+    await row.waitFor();
+    await page.getByTestId("filter-mint").selectOption(w.usdc.toBase58());
+    await row.waitFor();
+  });
+
+  test("a purchase below the price guard shows the program's error (PriceAboveLimit)", async () => {
+    buyerPage = await openWallet(launched.browser, "buyer", buyer);
+    pages.push(buyerPage);
+    const { page } = buyerPage;
+    await goto(page, `/asset/${asset.toBase58()}`);
+    await waitForText(page.getByTestId("asset-price"), "the price", (t) => t === "2.5");
+    assert.equal(await text(page.getByTestId("supply-left")), "100 of 100");
+    assert.equal(await text(page.getByTestId("pass-status")), "no pass");
+    await page.getByTestId("buy-max-price").fill("2.49");
+    await page.getByTestId("buy-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "error", outcome.text);
+    assert.equal(await text(page.getByTestId("tx-error-name")), "PriceAboveLimit");
+    assert.equal(await text(page.getByTestId("tx-error-message")), "The asset's price is above the buyer's max unit price");
+    assert.match(outcome.text, /registry error 6028/);
+    await screenshot(page, "05-asset-price-guard-error");
+    assert.equal(await accountExists(passAddress(asset, buyer.publicKey)), false);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, buyer.publicKey)), 20n * USDC);
+  });
+
+  test("a purchase beyond the buyer's balance shows the program's error (InsufficientFunds)", async () => {
+    const poor = await openWallet(launched.browser, "poor buyer", poorBuyer);
+    pages.push(poor);
+    const { page } = poor;
+    await goto(page, `/asset/${asset.toBase58()}`);
+    await waitForText(page.getByTestId("asset-price"), "the price", (t) => t === "2.5");
+    await page.getByTestId("buy-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "error", outcome.text);
+    assert.equal(await text(page.getByTestId("tx-error-name")), "InsufficientFunds");
+    assert.equal(await text(page.getByTestId("tx-error-message")), "The buyer's token account holds less than the total price");
+    await screenshot(page, "06-asset-insufficient-funds-error");
+    assert.equal(await accountExists(passAddress(asset, poorBuyer.publicKey)), false);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, poorBuyer.publicKey)), 1n * USDC);
+  });
+
+  test("the buyer buys 2 access tokens and sees the pass", async () => {
+    const { page } = buyerPage;
+    const splitVault = vaultAddress(splitAddress(asset));
+    const vaultBefore = await tokenBalance(splitVault);
+    await page.getByTestId("buy-max-price").fill("2.5");
+    await page.getByTestId("buy-quantity").fill("2");
+    assert.equal(await text(page.getByTestId("buy-total")), "5");
+    await page.getByTestId("buy-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+
+    // On chain: the pass, 2 access tokens, 5 paid, the split's vault got 5 − 2.5% fee.
+    const pass = await registry.account.accessPass.fetch(passAddress(asset, buyer.publicKey));
+    const a = await registry.account.asset.fetch(asset);
+    assert.equal(pass.purchased.toNumber(), 2);
+    assert.equal(pass.perpetual, false);
+    const expiresAt = pass.expiresAt.toNumber();
+    const now = await clockNow();
+    assert.ok(expiresAt > now + 2 * DAY - 120 && expiresAt <= now + 2 * DAY, `expiry ${expiresAt}, clock ${now}`);
+    assert.equal(await tokenBalance(ataAddress(a.accessMint, buyer.publicKey)), 2n);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, buyer.publicKey)), 15n * USDC);
+    const total = 2n * PRICE;
+    const net = total - (total * FEE_BPS) / 10_000n;
+    assert.equal((await tokenBalance(splitVault)) - vaultBefore, net);
+
+    // On the page: the pass, its expiry (the on-chain value), the balances, the supply left.
+    await waitForText(page.getByTestId("pass-status"), "a valid pass", (t) => t.startsWith("valid until"));
+    assert.equal(await page.getByTestId("pass-expiry").getAttribute("data-unix"), String(expiresAt));
+    assert.equal(await text(page.getByTestId("pass-expiry")), new Date(expiresAt * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"));
+    await waitForText(page.getByTestId("access-balance"), "2 access tokens", (t) => t === "2");
+    await waitForText(page.getByTestId("payment-balance"), "the buyer's balance", (t) => t === "15");
+    await waitForText(page.getByTestId("supply-left"), "98 left", (t) => t === "98 of 100");
+    await screenshot(page, "07-asset-with-pass");
+  });
+
+  test("the buyer redeems one access token", async () => {
+    const { page } = buyerPage;
+    await page.getByTestId("redeem-quantity").fill("1");
+    await page.getByTestId("redeem-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    const a = await registry.account.asset.fetch(asset);
+    assert.equal(await tokenBalance(ataAddress(a.accessMint, buyer.publicKey)), 1n);
+    const pass = await registry.account.accessPass.fetch(passAddress(asset, buyer.publicKey));
+    assert.equal(pass.redeemed.toNumber(), 1);
+    await waitForText(page.getByTestId("access-balance"), "1 access token", (t) => t === "1");
+    await screenshot(page, "08-asset-after-redeem");
+  });
+
+  test("bob claims his 20% and sees his balance change", async () => {
+    const bobPage = await openWallet(launched.browser, "bob", bob);
+    pages.push(bobPage);
+    const { page } = bobPage;
+    const net = 2n * PRICE - (2n * PRICE * FEE_BPS) / 10_000n; // 4.875
+    const owed = (net * 2000n) / 10_000n; // 0.975
+    await goto(page, "/royalties");
+    const group = page.locator(`[data-testid=royalty-mint][data-mint="${w.usdc.toBase58()}"]`);
+    const row = group.locator(`[data-testid=royalty-row][data-subject="${asset.toBase58()}"]`);
+    await waitForText(row.getByTestId("claimable"), "bob's claimable", (t) => t === "0.975");
+    assert.equal(await text(group.getByTestId("mint-balance")), "0");
+    assert.equal(owed, 975_000n);
+    await screenshot(page, "09-royalties-before-claim");
+
+    await row.getByTestId("claim-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, bob.publicKey)), owed);
+    await waitForText(group.getByTestId("mint-balance"), "bob's new balance", (t) => t === "0.975");
+    await waitForText(row.getByTestId("claimable"), "nothing left to claim", (t) => t === "0");
+    assert.equal(await row.getByTestId("claim-button").isDisabled(), true);
+    const split = await royalties.account.split.fetch(splitAddress(asset));
+    assert.equal(BigInt(split.totalClaimed.toString()), owed);
+    await screenshot(page, "10-royalties-after-claim");
+  });
+
+  test("alice claims everything with claim-all", async () => {
+    const { page } = alicePage;
+    const net = 2n * PRICE - (2n * PRICE * FEE_BPS) / 10_000n;
+    const owed = (net * 7000n) / 10_000n; // 3.4125
+    await goto(page, "/royalties");
+    const group = page.locator(`[data-testid=royalty-mint][data-mint="${w.usdc.toBase58()}"]`);
+    await waitForText(group.getByTestId("claimable-total"), "alice's claimable", (t) => t === "3.4125");
+    await group.getByTestId("claim-all-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, alice.publicKey)), owed);
+    await waitForText(group.getByTestId("mint-balance"), "alice's new balance", (t) => t === "3.4125");
+    await waitForText(group.getByTestId("claimable-total"), "nothing left", (t) => t === "0");
+    await screenshot(page, "11-royalties-claim-all");
+  });
+
+  test("the pages raised no uncaught error", () => {
+    for (const p of pages) assert.deepEqual(p.pageErrors, [], `${p.name}'s page`);
+  });
+});

@@ -1,0 +1,134 @@
+// The tests' own view of the chain: a connection to the validator, the upgrade-authority payer,
+// the programs from the committed IDLs, PDAs, and the world (configs initialised with
+// migrations/deploy.ts, a 6-decimal payment mint on the allow-list). Every on-chain assertion
+// reads accounts through this module, independently of the app's code.
+
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+
+import anchor from "@anchor-lang/core";
+import {
+  createAssociatedTokenAccountIdempotent,
+  createMint,
+  getAccount,
+  getAssociatedTokenAddressSync,
+  mintTo,
+} from "@solana/spl-token";
+import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
+
+import deploy from "../../migrations/deploy.ts";
+
+// Anchor's package is CommonJS without static named exports: Node's ESM sees its default export.
+const { AnchorProvider, BN, Program, Wallet } = anchor;
+import registryIdl from "../../idl/tessera_registry.json" with { type: "json" };
+import royaltiesIdl from "../../idl/tessera_royalties.json" with { type: "json" };
+import escrowIdl from "../../idl/tessera_escrow.json" with { type: "json" };
+import type { TesseraRegistry } from "../../idl/tessera_registry.ts";
+import type { TesseraRoyalties } from "../../idl/tessera_royalties.ts";
+import type { TesseraEscrow } from "../../idl/tessera_escrow.ts";
+
+export const RPC_URL = process.env.TESSERA_RPC_URL ?? "http://127.0.0.1:8999";
+export const APP_URL = process.env.APP_URL ?? "http://127.0.0.1:4179";
+export const USDC = 1_000_000n;
+
+function loadPayer(): Keypair {
+  const path = process.env.ANCHOR_WALLET;
+  if (!path) throw new Error("ANCHOR_WALLET (the validator's upgrade-authority keypair) is not set");
+  return Keypair.fromSecretKey(Uint8Array.from(JSON.parse(fs.readFileSync(path, "utf8")) as number[]));
+}
+
+export const connection = new Connection(RPC_URL, { commitment: "confirmed" });
+export const payer = loadPayer();
+export const provider = new AnchorProvider(connection, new Wallet(payer), {
+  commitment: "confirmed",
+  preflightCommitment: "confirmed",
+});
+export const registry = new Program<TesseraRegistry>(registryIdl as unknown as TesseraRegistry, provider);
+export const royalties = new Program<TesseraRoyalties>(royaltiesIdl as unknown as TesseraRoyalties, provider);
+export const escrow = new Program<TesseraEscrow>(escrowIdl as unknown as TesseraEscrow, provider);
+
+const pda = (seeds: Buffer[], programId: PublicKey) => PublicKey.findProgramAddressSync(seeds, programId)[0];
+export const assetAddress = (publisher: PublicKey, hash: Buffer) =>
+  pda([Buffer.from("asset"), publisher.toBuffer(), hash], registry.programId);
+export const passAddress = (asset: PublicKey, holder: PublicKey) =>
+  pda([Buffer.from("pass"), asset.toBuffer(), holder.toBuffer()], registry.programId);
+export const splitAddress = (asset: PublicKey) => pda([Buffer.from("split"), asset.toBuffer()], royalties.programId);
+export const vaultAddress = (split: PublicKey) => pda([Buffer.from("vault"), split.toBuffer()], royalties.programId);
+export const ataAddress = (mint: PublicKey, owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
+
+export const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest();
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function accountExists(address: PublicKey): Promise<boolean> {
+  return (await connection.getAccountInfo(address, "confirmed")) !== null;
+}
+
+/** A token account's balance, 0n if it does not exist. */
+export async function tokenBalance(account: PublicKey): Promise<bigint> {
+  try {
+    return (await getAccount(connection, account, "confirmed")).amount;
+  } catch {
+    return 0n;
+  }
+}
+
+/** The cluster's Clock::unix_timestamp. */
+export async function clockNow(): Promise<number> {
+  const info = await connection.getAccountInfo(new PublicKey("SysvarC1ock11111111111111111111111111111111"), "confirmed");
+  return Number(info!.data.readBigInt64LE(32));
+}
+
+export async function fund(keys: PublicKey[], sol = 2): Promise<void> {
+  const tx = new Transaction();
+  for (const k of keys) tx.add(SystemProgram.transfer({ fromPubkey: payer.publicKey, toPubkey: k, lamports: sol * LAMPORTS_PER_SOL }));
+  await provider.sendAndConfirm(tx, []);
+}
+
+export interface World {
+  usdc: PublicKey;
+  treasury: Keypair;
+}
+
+/**
+ * Initialises both configs with migrations/deploy.ts (on a fresh ledger; on a kept one, the
+ * same settings through update_config); the registry allows one new 6-decimal mint.
+ */
+export async function setUpWorld(): Promise<World> {
+  const usdc = await createMint(connection, payer, payer.publicKey, null, 6, undefined, { commitment: "confirmed" });
+  const treasury = Keypair.generate();
+  const settings = {
+    registry: { admin: payer.publicKey, treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc] },
+    escrow: {
+      admin: payer.publicKey,
+      treasury: treasury.publicKey,
+      arbiter: payer.publicKey,
+      feeBps: 100,
+      slashBps: 1_000,
+      minBond: new BN(1_000_000),
+      unbondingDelay: 3_600,
+    },
+  };
+  const result = await deploy.initializeTessera(provider, settings);
+  // A validator kept from an earlier run (the payer is its admin): install this run's settings.
+  if (!result.registry.created) {
+    const configAddress = deploy.configAddress(registry.programId);
+    await registry.methods
+      .updateConfig({ newAdmin: null, treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc], paused: false })
+      .accountsPartial({ admin: payer.publicKey, config: configAddress })
+      .rpc();
+  }
+  if (!result.escrow.created) {
+    await escrow.methods
+      .updateConfig(settings.escrow)
+      .accountsPartial({ admin: payer.publicKey, config: deploy.configAddress(escrow.programId) })
+      .rpc();
+  }
+  return { usdc, treasury };
+}
+
+/** Mints `amount` base units of the world's mint to the owner's associated token account. */
+export async function mintUsdc(w: World, owner: PublicKey, amount: bigint): Promise<PublicKey> {
+  const account = await createAssociatedTokenAccountIdempotent(connection, payer, w.usdc, owner, { commitment: "confirmed" });
+  await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
+  return account;
+}
