@@ -8,9 +8,9 @@ use std::{
 };
 
 use axum::{
-    body::{Body, Bytes},
-    extract::{Path, Request, State},
-    http::{HeaderMap, StatusCode},
+    body::Body,
+    extract::{rejection::PathRejection, Path, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri},
     response::{IntoResponse, Response},
     Json,
 };
@@ -29,6 +29,9 @@ use super::{store::RedeemStore, Content};
 
 /// Most outstanding nonces kept (expired ones are purged first).
 const MAX_NONCES: usize = 100_000;
+
+/// Largest inference request body forwarded (larger ones get 413 before anything is read).
+pub const MAX_INFER_BODY: usize = 2 * 1024 * 1024;
 
 struct Nonce {
     expires: i64,
@@ -94,10 +97,9 @@ impl Gate {
 
     /// Checks the proof headers and, on chain, the holder's access; returns the holder.
     async fn authorize(&self, headers: &HeaderMap) -> Result<Pubkey, Refusal> {
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let (Some(holder), Some(nonce), Some(signature)) =
-            (header(proof::HOLDER_HEADER), header(proof::NONCE_HEADER), header(proof::SIGNATURE_HEADER))
-        else {
+        let (holder, nonce, signature) =
+            (text_header(headers, proof::HOLDER_HEADER)?, text_header(headers, proof::NONCE_HEADER)?, text_header(headers, proof::SIGNATURE_HEADER)?);
+        let (Some(holder), Some(nonce), Some(signature)) = (holder, nonce, signature) else {
             return Err(refuse(StatusCode::UNAUTHORIZED, "missing_proof", "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature"));
         };
         let holder = Pubkey::from_str(&holder)
@@ -138,9 +140,10 @@ impl Gate {
 
     /// Consumable assets: a confirmed redeem_access of this holder, each honoured once.
     async fn consume_redeem(&self, headers: &HeaderMap, holder: &Pubkey) -> Result<(), Refusal> {
-        let Some(sig) = headers.get(proof::REDEEM_HEADER).and_then(|v| v.to_str().ok()) else {
+        let Some(sig) = text_header(headers, proof::REDEEM_HEADER)? else {
             return Err(refuse(StatusCode::FORBIDDEN, "redeem_required", "this asset is consumable: send X-Tessera-Redeem with a redeem_access transaction signature"));
         };
+        let sig = sig.as_str();
         let signature = Signature::from_str(sig)
             .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Redeem `{sig}` is not a transaction signature")))?;
         if self.store.is_used(sig) {
@@ -161,6 +164,35 @@ impl Gate {
     }
 }
 
+/// A header's value as text; a header that is there but not visible ASCII is a bad request
+/// (not a missing one).
+fn text_header(headers: &HeaderMap, name: &str) -> Result<Option<String>, Refusal> {
+    match headers.get(name) {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
+            refuse(StatusCode::BAD_REQUEST, "bad_request", format!("{} is not visible ASCII text", canonical(name)))
+        }),
+    }
+}
+
+/// `x-tessera-holder` → `X-Tessera-Holder`, as the messages name headers.
+fn canonical(name: &str) -> String {
+    name.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The `{asset}` path segment, or a 400 when it cannot be decoded (e.g. not UTF-8).
+fn path_asset(path: Result<Path<String>, PathRejection>) -> Result<String, Refusal> {
+    path.map(|Path(a)| a).map_err(|e| {
+        refuse(StatusCode::BAD_REQUEST, "bad_request", format!("the asset in the path is not a valid address: {}", e.body_text()))
+    })
+}
+
 fn log(method: &str, path: &str, holder: Option<&Pubkey>, decision: &str) {
     eprintln!(
         "{} {method} {path} holder={} {decision}",
@@ -169,7 +201,11 @@ fn log(method: &str, path: &str, holder: Option<&Pubkey>, decision: &str) {
     );
 }
 
-pub async fn challenge(State(g): State<Arc<Gate>>, Path(asset): Path<String>) -> Response {
+pub async fn challenge(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRejection>) -> Response {
+    let asset = match path_asset(asset) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
     let path = format!("/v1/assets/{asset}/challenge");
     if let Err(r) = g.check_asset(&asset) {
         log("GET", &path, None, &format!("deny {}", r.1));
@@ -187,7 +223,11 @@ pub async fn challenge(State(g): State<Arc<Gate>>, Path(asset): Path<String>) ->
     .into_response()
 }
 
-pub async fn data(State(g): State<Arc<Gate>>, Path(asset): Path<String>, req: Request) -> Response {
+pub async fn data(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRejection>, req: Request) -> Response {
+    let asset = match path_asset(asset) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
     let path = format!("/v1/assets/{asset}/data");
     if let Err(r) = g.check_asset(&asset) {
         log("GET", &path, None, &format!("deny {}", r.1));
@@ -211,7 +251,13 @@ pub async fn data(State(g): State<Arc<Gate>>, Path(asset): Path<String>, req: Re
     }
 }
 
-pub async fn infer(State(g): State<Arc<Gate>>, Path(asset): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRejection>, req: Request) -> Response {
+    let asset = match path_asset(asset) {
+        Ok(a) => a,
+        Err(r) => return r.into_response(),
+    };
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
     let path = format!("/v1/assets/{asset}/infer");
     if let Err(r) = g.check_asset(&asset) {
         log("POST", &path, None, &format!("deny {}", r.1));
@@ -220,12 +266,30 @@ pub async fn infer(State(g): State<Arc<Gate>>, Path(asset): Path<String>, header
     let Content::Upstream { url, client } = &g.content else {
         return refuse(StatusCode::NOT_FOUND, "not_a_model", "this server delivers a dataset: GET /v1/assets/{asset}/data").into_response();
     };
+    // A declared length over the limit is refused before anything is read (or authorized).
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_INFER_BODY as u64) {
+        log("POST", &path, None, "deny payload_too_large");
+        return too_large().into_response();
+    }
     let holder = match g.authorize(&headers).await {
         Err(r) => {
             log("POST", &path, None, &format!("deny {}", r.1));
             return r.into_response();
         }
         Ok(h) => h,
+    };
+    let body = match axum::body::to_bytes(body, MAX_INFER_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            let too_big = std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            log("POST", &path, Some(&holder), "deny unreadable body");
+            return if too_big {
+                too_large().into_response()
+            } else {
+                refuse(StatusCode::BAD_REQUEST, "bad_request", format!("the request body could not be read (truncated?): {e}")).into_response()
+            };
+        }
     };
     let mut upstream = client.post(url).body(body);
     if let Some(ct) = headers.get("content-type") {
@@ -256,6 +320,23 @@ pub async fn infer(State(g): State<Arc<Gate>>, Path(asset): Path<String>, header
             refuse(StatusCode::BAD_GATEWAY, "upstream_error", format!("the inference upstream failed: {e}")).into_response()
         }
     }
+}
+
+fn too_large() -> Refusal {
+    refuse(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is over the {MAX_INFER_BODY}-byte limit"))
+}
+
+/// A known route with the wrong method.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let (allow, header_value) = if uri.path().ends_with("/infer") { ("POST", "POST") } else { ("GET", "GET, HEAD") };
+    let mut r = refuse(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("`{method}` is not allowed on {}: use {allow}", uri.path()),
+    )
+    .into_response();
+    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(header_value));
+    r
 }
 
 pub async fn not_found() -> Response {

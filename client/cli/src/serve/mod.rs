@@ -7,7 +7,7 @@
 //! - `POST /v1/assets/{asset}/infer` (models; the body goes to the upstream) with the proof headers
 //!
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
-//! `{"error": CODE, "message": …}` with 400/401/403/404/502/504; nothing is delivered on a refusal.
+//! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/502/504; nothing is delivered on a refusal.
 
 mod gate;
 mod store;
@@ -97,6 +97,7 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         .route("/v1/assets/{asset}/data", get(gate::data))
         .route("/v1/assets/{asset}/infer", post(gate::infer))
         .fallback(gate::not_found)
+        .method_not_allowed_fallback(gate::method_not_allowed)
         .with_state(state);
     let rt = tokio::runtime::Runtime::new().map_err(|e| TesseraError::Invalid(e.to_string()))?;
     rt.block_on(async move {
