@@ -39,7 +39,7 @@ use tessera_client::{
     pda,
     registry::{
         instructions::{BuyAccessArgs, InitializeConfigArgs, ParentInput, UpdateConfigArgs},
-        state::{Asset, AssetKind, AssetState, Config},
+        state::{AccessPass, Asset, AssetKind, AssetState, Config},
     },
     royalties::{instructions::UpdateSplitArgs, state::Split},
     Instruction, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
@@ -158,6 +158,8 @@ enum Kind {
     SplitVault,
     JobVault,
     BondVault,
+    /// An access-token account (decimals 0): checked per transaction, not money.
+    Access,
 }
 
 struct MintInfo {
@@ -571,8 +573,27 @@ impl Sim {
                 add(&mut d, pda::vault(&asset.split), self.net(mint, rest));
             }
         }
+        let access = pda::ata(&self.actors[b].pubkey(), &asset.access_mint, &TOKEN_PROGRAM_ID);
+        self.kinds.insert(access, (Kind::Access, mint));
+        add(&mut d, access, i128::from(quantity));
+        let pass_key = pda::pass(&key, &self.actors[b].pubkey());
+        let pass_before: Option<AccessPass> = self.state(&pass_key).await;
         let signer = self.actor(b);
         let res = self.tx_in("buy", mint, vec![ix], &[&signer], &d).await;
+        if res.is_ok() {
+            // The pass: created or renewed from the later of now and its expiry; perpetual
+            // for a duration of 0 (and for good once perpetual).
+            let pass: AccessPass = self.state(&pass_key).await.expect("pass");
+            let perpetual = asset.access_duration == 0 || pass_before.as_ref().is_some_and(|p| p.perpetual);
+            assert_eq!(pass.perpetual, perpetual, "step {}: pass perpetual", self.step);
+            if !perpetual {
+                let base = pass_before.as_ref().map_or(self.now, |p| p.expires_at.max(self.now));
+                assert_eq!(pass.expires_at, base + (asset.access_duration * quantity) as i64, "step {}: pass renewal", self.step);
+            }
+            let purchased = pass_before.as_ref().map_or(0, |p| p.purchased);
+            assert_eq!(pass.purchased, purchased + quantity, "step {}: pass purchases", self.step);
+            assert!(!pass.revoked, "step {}: a revoked pass was renewed", self.step);
+        }
         if max_unit_price < asset.price || wrong_account || quantity == 0 || config.paused || asset.state != AssetState::Listed {
             assert!(res.is_err(), "step {}: an invalid purchase succeeded", self.step);
         }
@@ -598,9 +619,14 @@ impl Sim {
         let holder = self.holder_of(ai);
         let lo = if self.rng.chance(1, 30) { 0 } else { 1 };
         let quantity = self.rng.range(lo, 2);
-        let ix = ix::registry::redeem_access(&self.actors[holder].pubkey(), &self.assets[ai].key, quantity);
+        let key = self.assets[ai].key;
+        let access = pda::ata(&self.actors[holder].pubkey(), &pda::access_mint(&key), &TOKEN_PROGRAM_ID);
+        self.kinds.insert(access, (Kind::Access, self.assets[ai].mint));
+        let mut d = Deltas::new();
+        add(&mut d, access, -i128::from(quantity));
+        let ix = ix::registry::redeem_access(&self.actors[holder].pubkey(), &key, quantity);
         let signer = self.actor(holder);
-        let res = self.tx("redeem", vec![ix], &[&signer], &Deltas::new()).await;
+        let res = self.tx("redeem", vec![ix], &[&signer], &d).await;
         if quantity == 0 {
             assert!(res.is_err());
         }
@@ -1286,7 +1312,7 @@ impl Sim {
         let mut held = vec![0u128; n];
         let mut withheld = vec![0u128; n];
         for (k, &(kind, mint)) in &self.kinds {
-            if kind == Kind::Wallet {
+            if kind == Kind::Wallet || kind == Kind::Access {
                 continue;
             }
             if let Some(Some(a)) = self.cache.get(k) {
