@@ -1102,7 +1102,8 @@ impl Sim {
 
     /// For the fee mint: prepends (or not) the permissionless harvest of the job vault's
     /// withheld transfer fees; without it a Token-2022 vault holding withheld fees cannot be
-    /// closed, so the settlement must be refused.
+    /// closed (`AccountHasWithheldTransferFees`), so today the settlement is refused; returns
+    /// whether that applies.
     async fn with_harvest(&mut self, i: usize, j: &Job, ix: Instruction) -> (Vec<Instruction>, bool) {
         let mint = self.jobs[i].mint;
         if self.mints[mint].fee.is_none() {
@@ -1196,11 +1197,11 @@ impl Sim {
             );
             self.duplicate_account_refusals += 1;
         }
-        if must_fail || withheld_blocks {
+        if must_fail {
             assert!(res.is_err(), "step {}: an invalid {op} succeeded", self.step);
-            if withheld_blocks && !must_fail && is_withheld_refusal(&res) {
-                self.withheld_close_refusals += 1;
-            }
+        } else if withheld_blocks && is_withheld_refusal(&res) {
+            // Not asserted either way, so that a fix (harvesting inside the program) passes.
+            self.withheld_close_refusals += 1;
         }
         if res.is_ok() {
             self.paid_out[mint] += u128::from(out);
@@ -1252,11 +1253,10 @@ impl Sim {
             JobState::Accepted => self.now < j.delivery_deadline,
             _ => true,
         };
-        if wrong_account || too_early || withheld_blocks {
+        if wrong_account || too_early {
             assert!(res.is_err(), "step {}: an invalid refund succeeded", self.step);
-            if withheld_blocks && !wrong_account && !too_early && is_withheld_refusal(&res) {
-                self.withheld_close_refusals += 1;
-            }
+        } else if withheld_blocks && is_withheld_refusal(&res) {
+            self.withheld_close_refusals += 1;
         }
         if res.is_ok() {
             self.paid_out[mint] += u128::from(j.fee + slash);
@@ -1450,6 +1450,79 @@ async fn money_is_conserved_through_the_runtime() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token-2022 transfer-fee mints: two refusals the sequence test meets, as single scenarios.
+// Both are ignored: they state the behaviour we want and fail today (see the notes).
+
+/// A model in the transfer-fee mint (index 4), royalty `royalty_bps`, a provider (actor 2)
+/// serving it with a bond, and job 1 of `fee` opened by actor 1 (at `T0`).
+async fn fee_mint_open_job(royalty_bps: u16, fee: u64) -> (Sim, Pubkey) {
+    const FEE_MINT: usize = 4;
+    let mut sim = Sim::new(1).await;
+    let m = (sim.mints[FEE_MINT].key, sim.mints[FEE_MINT].program);
+    let (publisher, consumer, provider) = (sim.actor(0), sim.actor(1), sim.actor(2));
+    let mut args = publish_args(0, 1_000_000, 0, &[(publisher.pubkey(), 10_000)]);
+    args.content_hash[1] = 0x77;
+    args.kind = AssetKind::Model;
+    args.inference_royalty_bps = royalty_bps;
+    let model = pda::asset(&publisher.pubkey(), &args.content_hash);
+    sim.h.send(&[ix::registry::publish_asset(&publisher.pubkey(), &m.0, &m.1, None, args)], &[&publisher]).await.expect("publish");
+    let reg = ix::escrow::register_provider(&provider.pubkey(), &m.0, &m.1, RegisterProviderArgs { endpoint: "https://infer.example".into(), models: vec![model] });
+    let bond = ix::escrow::bond(&provider.pubkey(), &sim.wallets[2][FEE_MINT], &m.0, &m.1, 10_000_000);
+    sim.h.send(&[reg, bond], &[&provider]).await.expect("register + bond");
+    let args = OpenJobArgs { job_id: 1, fee, input_commitment: [0x11; 32], provider: None, accept_window: 60, delivery_window: 600, challenge_window: 3_600 };
+    let open = ix::escrow::open_job(
+        &OpenJobAccounts { consumer: consumer.pubkey(), model, mint: m.0, consumer_token_account: sim.wallets[1][FEE_MINT], token_program: m.1, gated: false },
+        args,
+    );
+    sim.h.send(&[open], &[&consumer]).await.expect("open_job");
+    let job = pda::job(&consumer.pubkey(), 1);
+    (sim, job)
+}
+
+/// Note: a Token-2022 account holding withheld transfer fees cannot be closed
+/// (`AccountHasWithheldTransferFees`, Token-2022 error 35). A job vault always holds the fee of
+/// the transfer that funded it, so in a transfer-fee mint every refund and settlement fails
+/// unless someone first calls the permissionless `HarvestWithheldTokensToMint` on the vault —
+/// neither the escrow program nor the client does. Fix: harvest to the mint (the mint must
+/// then be writable) before `close_account` in `close_job_vault`.
+#[tokio::test]
+#[ignore = "fails today with Token-2022 error 35 (AccountHasWithheldTransferFees): the escrow does not harvest before closing a job vault"]
+async fn fee_mint_job_refunds_without_a_harvest() {
+    let (mut sim, job_key) = fee_mint_open_job(0, 1_000_000).await;
+    let job: Job = sim.h.fetch(&job_key).await.expect("job");
+    sim.h.set_time(T0 + 60).await;
+    let caller = sim.actor(3);
+    let refund = ix::escrow::refund_job(&caller.pubkey(), &job_key, &job, &sim.wallets[1][4], &TOKEN_2022_PROGRAM_ID);
+    let res = sim.h.execute(&[refund], &[&caller]).await;
+    assert!(res.is_ok(), "refund of an unaccepted job in a transfer-fee mint: {res:?}");
+}
+
+/// Note: `deposit` refuses a deposit of which the vault receives nothing (`NothingReceived`).
+/// In a transfer-fee mint a 1-base-unit royalty share (any share at or below the transfer
+/// fee) arrives as 0, so the whole settlement is refused: such a delivered job can be neither
+/// confirmed nor released, and refunds are closed to it — the fee stays locked (only a
+/// dispute, resolved with another share, gets it out). The same rule refuses a purchase whose
+/// parent share or net is that small. Fix: skip (not refuse) a deposit that arrives as 0, or
+/// send dust that would be eaten by the fee to the provider / the asset's own split.
+#[tokio::test]
+#[ignore = "fails today with NothingReceived: a 1-unit royalty share in a transfer-fee mint blocks the settlement"]
+async fn fee_mint_settlement_with_a_one_unit_royalty() {
+    // 10 base units, royalty 10 %: 1 unit to the model's split, eaten by the transfer fee.
+    let (mut sim, job_key) = fee_mint_open_job(1_000, 11).await;
+    let job: Job = sim.h.fetch(&job_key).await.expect("job");
+    assert_eq!(job.fee, 10, "11 sent, 1 withheld");
+    let provider = sim.actor(2);
+    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key)], &[&provider]).await.expect("accept");
+    sim.h.send(&[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])], &[&provider]).await.expect("submit");
+    let job: Job = sim.h.fetch(&job_key).await.expect("job");
+    let s = SettleAccounts { provider_token_account: sim.wallets[2][4], treasury_token_account: sim.treasury_atas[4], token_program: TOKEN_2022_PROGRAM_ID };
+    let consumer = sim.actor(1);
+    let harvest = harvest_ix(&sim.mints[4].key, &[&job.vault]);
+    let res = sim.h.execute(&[harvest, ix::escrow::confirm_job(&job_key, &job, &s)], &[&consumer]).await;
+    assert!(res.is_ok(), "confirm (after a harvest) of a job whose royalty is 1 unit: {res:?}");
 }
 
 /// Held during a step; if the step panics, prints how to replay it.
