@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { Keypair, LAMPORTS_PER_SOL, type PublicKey } from "@solana/web3.js";
+import { Keypair, LAMPORTS_PER_SOL, PublicKey } from "@solana/web3.js";
 
 import {
   OUTPUT_DIR,
@@ -34,9 +34,11 @@ import {
   ataAddress,
   clockNow,
   connection,
+  escrow,
   fund,
   mintUsdc,
   passAddress,
+  registerProvider,
   registry,
   royalties,
   setUpWorld,
@@ -44,6 +46,7 @@ import {
   splitAddress,
   tokenBalance,
   vaultAddress,
+  waitForClock,
 } from "./chain.ts";
 
 const PRICE = 2_500_000n; // 2.5 units of the 6-decimal mint
@@ -204,21 +207,33 @@ describe("Tessera web app", { concurrency: false }, () => {
     assert.match(await text(row), /2\.5/);
     assert.match(await text(row), /100/); // supply left
     await screenshot(page, "04-catalogue");
+    // Each filter: the list reloads (server-side filters) and shows only matching assets.
+    const settled = async (what: string, ok: (rows: { asset: string; text: string }[]) => boolean) => {
+      await eventually(what, async () => {
+        if ((await text(page.getByTestId("catalogue-count"))) === "Loading…") return false;
+        const rows = await page.getByTestId("asset-row").evaluateAll((els) =>
+          els.map((e) => ({ asset: e.getAttribute("data-asset") ?? "", text: e.textContent ?? "" })),
+        );
+        const count = await text(page.getByTestId("catalogue-count"));
+        return count === `${rows.length} asset${rows.length === 1 ? "" : "s"}` && ok(rows);
+      });
+    };
+    const ours = (rows: { asset: string }[]) => rows.some((r) => r.asset === asset.toBase58());
     await page.getByTestId("filter-kind").selectOption("model");
-    await waitForText(page.getByTestId("catalogue-count"), "no model", (t) => t === "0 assets");
-    assert.equal(await row.count(), 0);
+    await settled("models only", (rows) => !ours(rows) && rows.every((r) => r.text.startsWith("model")));
     await page.getByTestId("filter-kind").selectOption("dataset");
-    await row.waitFor();
+    await settled("datasets only", (rows) => ours(rows) && rows.every((r) => r.text.startsWith("dataset")));
     await page.getByTestId("filter-publisher").fill(bob.publicKey.toBase58());
-    await waitForText(page.getByTestId("catalogue-count"), "nothing by bob", (t) => t === "0 assets");
+    await settled("nothing by bob", (rows) => rows.length === 0);
     await page.getByTestId("filter-publisher").fill(alice.publicKey.toBase58());
-    await row.waitFor();
+    await settled("alice's dataset", (rows) => rows.length === 1 && ours(rows));
     await page.getByTestId("filter-min-price").fill("2.51");
-    await waitForText(page.getByTestId("catalogue-count"), "nothing above 2.51", (t) => t === "0 assets");
+    await settled("nothing of alice's above 2.51", (rows) => rows.length === 0);
     await page.getByTestId("filter-min-price").fill("2.5");
-    await row.waitFor();
+    await page.getByTestId("filter-max-price").fill("2.5");
+    await settled("alice's dataset at 2.5", (rows) => rows.length === 1 && ours(rows));
     await page.getByTestId("filter-mint").selectOption(w.usdc.toBase58());
-    await row.waitFor();
+    await settled("alice's dataset in this run's mint", (rows) => rows.length === 1 && ours(rows));
   });
 
   test("a purchase below the price guard shows the program's error (PriceAboveLimit)", async () => {
@@ -228,7 +243,7 @@ describe("Tessera web app", { concurrency: false }, () => {
     await goto(page, `/asset/${asset.toBase58()}`);
     await waitForText(page.getByTestId("asset-price"), "the price", (t) => t === "2.5");
     assert.equal(await text(page.getByTestId("supply-left")), "100 of 100");
-    assert.equal(await text(page.getByTestId("pass-status")), "no pass");
+    await waitForText(page.getByTestId("pass-status"), "no pass yet", (t) => t === "no pass");
     await page.getByTestId("buy-max-price").fill("2.49");
     await page.getByTestId("buy-button").click();
     const outcome = await txOutcome(page);
@@ -346,6 +361,150 @@ describe("Tessera web app", { concurrency: false }, () => {
     await waitForText(group.getByTestId("mint-balance"), "alice's new balance", (t) => t === "3.4125");
     await waitForText(group.getByTestId("claimable-total"), "nothing left", (t) => t === "0");
     await screenshot(page, "11-royalties-claim-all");
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // A model trained on the dataset, and a paid inference through the escrow
+
+  const modelFile = Buffer.from(`model weights ${Date.now()} ${Math.random()}`);
+  const model = assetAddress(alice.publicKey, sha256(modelFile));
+  const dave = Keypair.generate(); // an inference provider
+  let davePage: WalletPage;
+  const JOB_FEE = 2n * USDC;
+
+  test("alice publishes a model trained on the dataset (30% to its split); lineage both ways", async () => {
+    const { page } = alicePage;
+    await goto(page, "/publish");
+    await page.getByTestId("kind-model").check();
+    await page.getByTestId("file-input").setInputFiles({ name: "weights.safetensors", mimeType: "application/octet-stream", buffer: modelFile });
+    await waitForText(page.getByTestId("hash-method"), "the weights' hash", (t) => t.includes("weights.safetensors"));
+    assert.match(await text(page.getByTestId("hash-method")), /Web Crypto/);
+    await page.getByTestId("uri-input").fill("ar://tessera-app-test/model");
+    await waitForText(page.getByTestId("mint-select"), "the allowed mint", (t) => t.includes(w.usdc.toBase58()));
+    await page.getByTestId("price-input").fill("1");
+    await page.getByTestId("royalty-input").fill("1000");
+    await page.getByTestId("add-parent").click();
+    await page.getByTestId("parent-asset-0").fill(asset.toBase58());
+    await page.getByTestId("parent-bps-0").fill("3000");
+    await page.getByTestId("publish-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    const m = await registry.account.asset.fetch(model);
+    assert.deepEqual(m.kind, { model: {} });
+    assert.deepEqual(
+      m.parents.map((p) => [p.asset.toBase58(), p.split.toBase58(), p.bps]),
+      [[asset.toBase58(), splitAddress(asset).toBase58(), 3000]],
+    );
+    assert.equal(m.inferenceRoyaltyBps, 1000);
+    assert.equal(m.accessDuration.toNumber(), 0);
+
+    await goto(page, `/asset/${model.toBase58()}`);
+    const parentRow = page.getByTestId("parents-table").locator("tr", { hasText: "30%" });
+    await parentRow.waitFor();
+    assert.equal(await parentRow.locator(`[data-address="${asset.toBase58()}"]`).count(), 1);
+    await screenshot(page, "12-asset-model-lineage");
+    await goto(page, `/asset/${asset.toBase58()}`);
+    const child = page.getByTestId("children").locator(`[data-address="${model.toBase58()}"]`);
+    await child.waitFor();
+    assert.match(await text(page.getByTestId("children")), /ar:\/\/tessera-app-test\/model — 30% of its sales/);
+  });
+
+  test("the buyer opens an inference job for the model; dave (a provider) accepts and delivers from My jobs", async () => {
+    await fund([dave.publicKey], 2);
+    await mintUsdc(w, dave.publicKey, 5n * USDC);
+    const daveProvider = await registerProvider(w, dave, [model], 2n * USDC);
+
+    const { page } = buyerPage;
+    const before = await tokenBalance(ataAddress(w.usdc, buyer.publicKey));
+    await goto(page, `/asset/${model.toBase58()}`);
+    await page.getByTestId("job-fee").fill("2");
+    await page.getByTestId("job-input").fill("a prompt");
+    await page.getByTestId("open-job-button").click();
+    const outcome = await txOutcome(page.getByTestId("open-job"));
+    assert.equal(outcome.state, "success", outcome.text);
+    const jobKey = new PublicKey((await page.getByTestId("opened-job").getAttribute("data-address"))!);
+    const job = await escrow.account.job.fetch(jobKey);
+    assert.equal(job.consumer.toBase58(), buyer.publicKey.toBase58());
+    assert.equal(job.model.toBase58(), model.toBase58());
+    assert.equal(BigInt(job.fee.toString()), JOB_FEE);
+    assert.deepEqual(job.state, { open: {} });
+    assert.deepEqual(Buffer.from(job.inputCommitment), sha256("a prompt"));
+    assert.equal(before - (await tokenBalance(ataAddress(w.usdc, buyer.publicKey))), JOB_FEE);
+    await screenshot(page, "13-asset-model-job-opened");
+
+    davePage = await openWallet(launched.browser, "dave", dave);
+    pages.push(davePage);
+    const dp = davePage.page;
+    await goto(dp, "/jobs");
+    const row = dp.getByTestId("provider-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "the open job", (t) => t === "open");
+    assert.match(await text(row), /accept deadline in \d+m/);
+    await row.getByTestId("job-accept").click();
+    let o = await txOutcome(dp);
+    assert.equal(o.state, "success", o.text);
+    assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { accepted: {} });
+    assert.equal((await escrow.account.job.fetch(jobKey)).provider.toBase58(), daveProvider.toBase58());
+    await waitForText(row.getByTestId("job-state"), "accepted", (t) => t === "accepted");
+    await row.locator("input").fill("the answer");
+    await row.getByTestId("job-submit").click();
+    o = await txOutcome(dp);
+    assert.equal(o.state, "success", o.text);
+    const delivered = await escrow.account.job.fetch(jobKey);
+    assert.deepEqual(delivered.state, { delivered: {} });
+    assert.deepEqual(Buffer.from(delivered.resultCommitment), sha256("the answer"));
+    await screenshot(dp, "14-jobs-provider");
+  });
+
+  test("the buyer confirms the delivered job: the provider, the model's split and the treasury are paid", async () => {
+    const { page } = buyerPage;
+    const [job] = await escrow.account.job.all([{ memcmp: { offset: 8, bytes: buyer.publicKey.toBase58() } }]);
+    const daveBefore = await tokenBalance(ataAddress(w.usdc, dave.publicKey));
+    const modelVault = vaultAddress(splitAddress(model));
+    const vaultBefore = await tokenBalance(modelVault);
+    await goto(page, "/jobs");
+    const row = page.getByTestId("consumer-jobs").locator(`[data-job="${job.publicKey.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "delivered", (t) => t === "delivered");
+    assert.match(await text(row), /challenge deadline in \d+m/);
+    assert.equal(await row.getByTestId("job-dispute").count(), 1);
+    assert.equal(await row.getByTestId("job-refund").count(), 0);
+    await screenshot(page, "15-jobs-consumer-delivered");
+    await row.getByTestId("job-confirm").click();
+    const o = await txOutcome(page);
+    assert.equal(o.state, "success", o.text);
+    assert.equal(await accountExists(job.publicKey), false);
+    const toTreasury = (JOB_FEE * 100n) / 10_000n;
+    const toSplit = (JOB_FEE * 1000n) / 10_000n;
+    assert.equal((await tokenBalance(ataAddress(w.usdc, dave.publicKey))) - daveBefore, JOB_FEE - toTreasury - toSplit);
+    assert.equal((await tokenBalance(modelVault)) - vaultBefore, toSplit);
+    await row.waitFor({ state: "detached" });
+  });
+
+  test("a job nobody accepted is refunded from My jobs once its accept window has passed", async () => {
+    const { page } = buyerPage;
+    const before = await tokenBalance(ataAddress(w.usdc, buyer.publicKey));
+    await goto(page, `/asset/${model.toBase58()}`);
+    await page.getByTestId("job-fee").fill("1");
+    await page.getByTestId("job-input").fill("nobody will take this");
+    await page.getByTestId("job-accept-window").fill("2");
+    await page.getByTestId("open-job-button").click();
+    const outcome = await txOutcome(page.getByTestId("open-job"));
+    assert.equal(outcome.state, "success", outcome.text);
+    const jobKey = new PublicKey((await page.getByTestId("opened-job").getAttribute("data-address"))!);
+    const job = await escrow.account.job.fetch(jobKey);
+    await waitForClock(job.acceptDeadline.toNumber());
+
+    await goto(page, "/jobs");
+    const row = page.getByTestId("consumer-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "open", (t) => t === "open");
+    await row.getByTestId("job-refund").waitFor();
+    assert.equal(await row.getByTestId("job-confirm").count(), 0);
+    assert.match(await text(row), /accept deadline passed/);
+    await row.getByTestId("job-refund").click();
+    const o = await txOutcome(page);
+    assert.equal(o.state, "success", o.text);
+    assert.equal(await accountExists(jobKey), false);
+    assert.equal(await tokenBalance(ataAddress(w.usdc, buyer.publicKey)), before);
+    await screenshot(page, "16-jobs-after-refund");
   });
 
   test("the pages raised no uncaught error", () => {

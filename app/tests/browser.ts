@@ -77,9 +77,9 @@ export function waitForText(l: Locator, what: string, ok: (t: string) => boolean
   }, timeoutMs).then((t) => t.trim());
 }
 
-/** Waits for the transaction status box to settle; returns its state and text. */
-export async function txOutcome(page: Page, timeoutMs = 90_000): Promise<{ state: string; text: string }> {
-  const box = page.getByTestId("tx-status");
+/** Waits for the transaction status box (in `scope`) to settle; returns its state and text. */
+export async function txOutcome(scope: Page | Locator, timeoutMs = 90_000): Promise<{ state: string; text: string }> {
+  const box = scope.getByTestId("tx-status");
   const state = await eventually(
     "the transaction to settle",
     async () => {

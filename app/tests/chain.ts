@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 
 import anchor from "@anchor-lang/core";
 import {
+  TOKEN_PROGRAM_ID,
   createAssociatedTokenAccountIdempotent,
   createMint,
   getAccount,
@@ -131,4 +132,42 @@ export async function mintUsdc(w: World, owner: PublicKey, amount: bigint): Prom
   const account = await createAssociatedTokenAccountIdempotent(connection, payer, w.usdc, owner, { commitment: "confirmed" });
   await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
   return account;
+}
+
+export const providerAddress = (authority: PublicKey) =>
+  pda([Buffer.from("provider"), authority.toBuffer()], escrow.programId);
+export const bondVaultAddress = (providerKey: PublicKey) => pda([Buffer.from("bond"), providerKey.toBuffer()], escrow.programId);
+
+/** Registers `authority` as a provider of `models` and bonds `bond` base units (needs that much of the mint). */
+export async function registerProvider(w: World, authority: Keypair, models: PublicKey[], bond: bigint): Promise<PublicKey> {
+  const providerKey = providerAddress(authority.publicKey);
+  const bondVault = bondVaultAddress(providerKey);
+  await escrow.methods
+    .registerProvider({ endpoint: "https://infer.example.org/v1", models })
+    .accountsPartial({ authority: authority.publicKey, provider: providerKey, mint: w.usdc, bondVault, tokenProgram: TOKEN_PROGRAM_ID })
+    .signers([authority])
+    .rpc();
+  await escrow.methods
+    .bond(new BN(bond.toString()))
+    .accountsPartial({
+      authority: authority.publicKey,
+      provider: providerKey,
+      bondVault,
+      source: ataAddress(w.usdc, authority.publicKey),
+      mint: w.usdc,
+      tokenProgram: TOKEN_PROGRAM_ID,
+    })
+    .signers([authority])
+    .rpc();
+  return providerKey;
+}
+
+/** Waits until the cluster's clock is at least `unix` (deadlines are checked against it). */
+export async function waitForClock(unix: number, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while ((await clockNow()) < unix) {
+    if (Date.now() - start > timeoutMs) throw new Error(`the cluster clock did not reach ${unix}`);
+    await sleep(250);
+  }
+  await sleep(500);
 }

@@ -65,6 +65,7 @@ export function ParentsEditor({ rows, onChange }: { rows: ParentRow[]; onChange:
         <button
           type="button"
           className="small"
+          data-testid="add-parent"
           disabled={rows.length >= MAX_PARENTS}
           onClick={() => onChange([...rows, { asset: "", bps: "" }])}
         >

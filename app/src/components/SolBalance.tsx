@@ -1,6 +1,6 @@
 import { useConnection, useWallet } from "@solana/wallet-adapter-react";
 import { LAMPORTS_PER_SOL } from "@solana/web3.js";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 
 import { useSettings } from "../context/Settings";
 import { useAsync } from "../hooks/useAsync";
@@ -16,6 +16,12 @@ export function SolBalance() {
     async () => (publicKey ? BigInt(await connection.getBalance(publicKey, "confirmed")) : null),
     [connection, publicKey],
   );
+  // Fees change it behind our back: refresh now and then.
+  const { reload } = balance;
+  useEffect(() => {
+    const id = setInterval(reload, 10_000);
+    return () => clearInterval(id);
+  }, [reload]);
   if (!publicKey) return null;
 
   const requestAirdrop = async () => {

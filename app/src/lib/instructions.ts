@@ -18,11 +18,13 @@ import {
 } from "./accounts";
 import { toBN } from "./amounts";
 import {
+  REGISTRY_ID,
   ROYALTIES_ID,
   accessMintAddress,
   assetAddress,
   bondVaultAddress,
   escrowConfigAddress,
+  jobAddress,
   jobVaultAddress,
   passAddress,
   providerAddress,
@@ -293,4 +295,49 @@ export async function submitResultInstructions(programs: Programs, authority: Pu
     .accountsPartial({ authority, provider: providerAddress(authority), job: job.publicKey })
     .instruction();
   return [ix];
+}
+
+export interface OpenJobParams {
+  consumer: PublicKey;
+  modelKey: PublicKey;
+  model: Asset;
+  jobId: bigint;
+  fee: bigint;
+  inputCommitment: Uint8Array;
+  /** A specific provider (its escrow Provider account), or null for any provider of the model. */
+  provider: PublicKey | null;
+  acceptWindow: number;
+  deliveryWindow: number;
+  challengeWindow: number;
+}
+
+/** open_job; an access-gated model also gets the consumer's pass and access-token account. */
+export async function openJobInstructions(programs: Programs, connection: Connection, p: OpenJobParams) {
+  const mint = await fetchMintInfo(connection, p.model.paymentMint);
+  const job = jobAddress(p.consumer, toBN(p.jobId));
+  const ix = await programs.escrow.methods
+    .openJob({
+      jobId: toBN(p.jobId),
+      fee: toBN(p.fee),
+      inputCommitment: Array.from(p.inputCommitment),
+      provider: p.provider,
+      acceptWindow: p.acceptWindow,
+      deliveryWindow: p.deliveryWindow,
+      challengeWindow: p.challengeWindow,
+    })
+    .accountsPartial({
+      config: escrowConfigAddress(),
+      consumer: p.consumer,
+      model: p.modelKey,
+      job,
+      jobVault: jobVaultAddress(job),
+      mint: p.model.paymentMint,
+      consumerTokenAccount: ataOf(p.model.paymentMint, p.consumer, mint.tokenProgram),
+      pass: p.model.inferenceGated ? passAddress(p.modelKey, p.consumer) : null,
+      consumerAccessAccount: p.model.inferenceGated ? ataOf(p.model.accessMint, p.consumer) : null,
+      registryProgram: REGISTRY_ID,
+      tokenProgram: mint.tokenProgram,
+    })
+    .instruction();
+  return { job, instructions: [ix] };
 }

@@ -248,7 +248,7 @@ export function PublishPage() {
             <legend>Model</legend>
             <label>
               Inference royalty (bps of each paid inference, ≤ 5,000)
-              <input value={inferenceRoyaltyBps} inputMode="numeric" onChange={(e) => setInferenceRoyaltyBps(e.target.value)} />
+              <input data-testid="royalty-input" value={inferenceRoyaltyBps} inputMode="numeric" onChange={(e) => setInferenceRoyaltyBps(e.target.value)} />
             </label>
             <label className="check">
               <input type="checkbox" checked={inferenceGated} onChange={(e) => setInferenceGated(e.target.checked)} /> Inference requires a
