@@ -211,6 +211,13 @@ impl Harness {
             .result
     }
 
+    /// Takes the bank's latest blockhash for the next transactions. The test context registers
+    /// a new blockhash every simulated slot (6.4 ms of wall time) and a blockhash expires after
+    /// 150 of them, so a long or slow test signs with a fresh one now and then.
+    pub async fn refresh_blockhash(&mut self) {
+        self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+    }
+
     /// Simulates (for the inner instructions) then executes a signed transaction, legacy or v0.
     /// Inner instructions whose program comes from a lookup table are reported with the
     /// default key.

@@ -254,17 +254,21 @@ impl Sim {
         let admin = Keypair::new();
         let mut h = Harness::start(program_test(&admin.pubkey())).await;
         let fund = solana_system_interface::instruction::transfer(&h.payer(), &admin.pubkey(), 10_000_000_000);
+        h.refresh_blockhash().await;
         h.send(&[fund], &[]).await.expect("fund admin");
         let treasury = Keypair::new().pubkey();
         let arbiter = Keypair::new();
 
         let mut mints = vec![];
         for (decimals, program) in [(0u8, TOKEN_PROGRAM_ID), (6, TOKEN_PROGRAM_ID), (9, TOKEN_PROGRAM_ID), (6, TOKEN_2022_PROGRAM_ID)] {
+            h.refresh_blockhash().await;
             let key = h.create_mint(decimals, &program).await;
             mints.push(MintInfo { key, program, unit: 10u64.pow(u32::from(decimals)), fee: None });
         }
+        h.refresh_blockhash().await;
         let key = h.create_transfer_fee_mint(6, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX).await;
         mints.push(MintInfo { key, program: TOKEN_2022_PROGRAM_ID, unit: 1_000_000, fee: Some((TRANSFER_FEE_BPS, TRANSFER_FEE_MAX)) });
+        h.refresh_blockhash().await;
         let stray_mint = h.create_mint(6, &TOKEN_PROGRAM_ID).await;
 
         let init = ix::registry::initialize_config(
@@ -276,13 +280,16 @@ impl Sim {
                 payment_mints: mints.iter().map(|m| m.key).collect(),
             },
         );
+        h.refresh_blockhash().await;
         h.send(&[init], &[&admin]).await.expect("registry initialize_config");
         let init = ix::escrow::initialize_config(&admin.pubkey(), escrow_settings(&admin, &treasury, &arbiter, ESCROW_FEE_BPS, SLASH_BPS));
+        h.refresh_blockhash().await;
         h.send(&[init], &[&admin]).await.expect("escrow initialize_config");
 
         let mut kinds = HashMap::new();
         let mut treasury_atas = vec![];
         for (i, m) in mints.iter().enumerate() {
+            h.refresh_blockhash().await;
             let ata = h.ata(&treasury, &m.key, &m.program).await;
             kinds.insert(ata, (Kind::Treasury, i));
             treasury_atas.push(ata);
@@ -291,19 +298,24 @@ impl Sim {
         let mut wallets = vec![];
         let mut alt_wallets = vec![];
         for _ in 0..ACTORS {
+            h.refresh_blockhash().await;
             let kp = h.funded_keypair(2_000_000_000).await;
             let mut row = vec![];
             for (i, m) in mints.iter().enumerate() {
+                h.refresh_blockhash().await;
                 let ata = h.ata(&kp.pubkey(), &m.key, &m.program).await;
                 // 0 decimals: 2,000 base units, so balances run low and refusals happen.
                 let amount = if m.unit == 1 { 2_000 } else { 10_000 * m.unit };
+                h.refresh_blockhash().await;
                 h.mint_to(&m.key, &ata, &m.program, amount).await;
                 kinds.insert(ata, (Kind::Wallet, i));
                 row.push(ata);
             }
+            h.refresh_blockhash().await;
             h.ata(&kp.pubkey(), &stray_mint, &TOKEN_PROGRAM_ID).await;
             let mut alt = vec![];
             for (i, m) in mints.iter().enumerate() {
+                h.refresh_blockhash().await;
                 let acc = h.create_token_account(&kp.pubkey(), &m.key, &m.program).await;
                 kinds.insert(acc, (Kind::Wallet, i));
                 alt.push(acc);
@@ -402,9 +414,7 @@ impl Sim {
         for k in &writable {
             before.push(self.get(k).await);
         }
-        // The test context registers a new blockhash every simulated slot (6.4 ms of wall time)
-        // and a blockhash expires after 150 of them: sign with the latest.
-        self.h.ctx.last_blockhash = self.h.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
+        self.h.refresh_blockhash().await;
         let res = self.h.execute(&ixs, signers).await;
         let mut after = Vec::with_capacity(writable.len());
         for k in &writable {
@@ -1468,15 +1478,18 @@ async fn fee_mint_open_job(royalty_bps: u16, fee: u64) -> (Sim, Pubkey) {
     args.kind = AssetKind::Model;
     args.inference_royalty_bps = royalty_bps;
     let model = pda::asset(&publisher.pubkey(), &args.content_hash);
+    sim.h.refresh_blockhash().await;
     sim.h.send(&[ix::registry::publish_asset(&publisher.pubkey(), &m.0, &m.1, None, args)], &[&publisher]).await.expect("publish");
     let reg = ix::escrow::register_provider(&provider.pubkey(), &m.0, &m.1, RegisterProviderArgs { endpoint: "https://infer.example".into(), models: vec![model] });
     let bond = ix::escrow::bond(&provider.pubkey(), &sim.wallets[2][FEE_MINT], &m.0, &m.1, 10_000_000);
+    sim.h.refresh_blockhash().await;
     sim.h.send(&[reg, bond], &[&provider]).await.expect("register + bond");
     let args = OpenJobArgs { job_id: 1, fee, input_commitment: [0x11; 32], provider: None, accept_window: 60, delivery_window: 600, challenge_window: 3_600 };
     let open = ix::escrow::open_job(
         &OpenJobAccounts { consumer: consumer.pubkey(), model, mint: m.0, consumer_token_account: sim.wallets[1][FEE_MINT], token_program: m.1, gated: false },
         args,
     );
+    sim.h.refresh_blockhash().await;
     sim.h.send(&[open], &[&consumer]).await.expect("open_job");
     let job = pda::job(&consumer.pubkey(), 1);
     (sim, job)
@@ -1515,6 +1528,7 @@ async fn fee_mint_settlement_with_a_one_unit_royalty() {
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
     assert_eq!(job.fee, 10, "11 sent, 1 withheld");
     let provider = sim.actor(2);
+    sim.h.refresh_blockhash().await;
     sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key)], &[&provider]).await.expect("accept");
     sim.h.send(&[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])], &[&provider]).await.expect("submit");
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
