@@ -448,7 +448,7 @@ enum Seg {
 
 fn segment() -> impl Strategy<Value = Seg> {
     prop_oneof![
-        4 => Just(Seg::Real),
+        8 => Just(Seg::Real),
         2 => "[A-Za-z0-9._~-]{1,60}".prop_map(Seg::Plain),
         2 => any::<String>().prop_filter("not empty", |s| !s.is_empty()).prop_map(Seg::Encoded),
         1 => proptest::collection::vec(0x80u8..=0xff, 1..8).prop_map(Seg::NotUtf8),
@@ -467,6 +467,9 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 
 #[derive(Debug, Clone)]
 struct Req {
+    /// Most requests go to the gate's delivering route with its method (the proof checks);
+    /// the others use `method` and `route`.
+    target: bool,
     method: &'static str,
     route: &'static str,
     asset: Seg,
@@ -479,6 +482,7 @@ struct Req {
 
 fn req() -> impl Strategy<Value = Req> {
     (
+        prop::bool::weighted(0.7),
         prop::sample::select(vec!["GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "BREW"]),
         prop::sample::select(vec!["challenge", "data", "infer", "infer", "data/extra", "", "Challenge"]),
         segment(),
@@ -490,7 +494,7 @@ fn req() -> impl Strategy<Value = Req> {
         )
         .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
     )
-        .prop_map(|(method, route, asset, (holder, nonce, signature), body, extra)| Req { method, route, asset, holder, nonce, signature, body, extra })
+        .prop_map(|(target, method, route, asset, (holder, nonce, signature), body, extra)| Req { target, method, route, asset, holder, nonce, signature, body, extra })
 }
 
 struct Gate<'a> {
@@ -504,10 +508,18 @@ struct Gate<'a> {
     secret: &'a [u8],
     /// `data` (dataset) or `infer` (model).
     delivers: &'static str,
+    /// How many answers of each kind (status and code), printed at the end.
+    seen: std::cell::RefCell<std::collections::BTreeMap<String, u32>>,
 }
 
 impl Gate<'_> {
     fn send(&self, r: &Req) -> Result<(), TestCaseError> {
+        let mut r = r.clone();
+        if r.target {
+            r.route = self.delivers;
+            r.method = if self.delivers == "infer" { "POST" } else { "GET" };
+        }
+        let r = &r;
         let path_asset = match &r.asset {
             Seg::Real => self.asset.to_string(),
             Seg::Plain(s) => s.clone(),
@@ -553,6 +565,9 @@ impl Gate<'_> {
         }
         let resp = raw(&self.server.addr, &request(r.method, &path, &headers, &r.body), false)
             .ok_or_else(|| TestCaseError::fail("no answer"))?;
+        let code = serde_json::from_slice::<Value>(&resp.body).ok().and_then(|v| v["error"].as_str().map(str::to_string));
+        let code = if r.method == "HEAD" { "(HEAD)".to_string() } else { code.unwrap_or_default() };
+        *self.seen.borrow_mut().entry(format!("{} {code}", resp.status)).or_default() += 1;
 
         // A valid proof at the delivering route may be served; nothing else may.
         let valid_route = matches!(r.asset, Seg::Real) && r.route == self.delivers && ((r.method == "POST") == (self.delivers == "infer") || (r.method == "HEAD" && self.delivers == "data"));
@@ -634,6 +649,7 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
         match boss.create_mint(6) {
             Ok(m) => break m,
             Err(e) if tries < 10 && e.to_string().contains("Unsupported program id") => {
+                step(&format!("create_mint: {e}; retrying"));
                 tries += 1;
                 std::thread::sleep(Duration::from_secs(1));
             }
@@ -641,6 +657,7 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
         }
     };
     boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury: admin.pubkey(), fee_bps: 0, payment_mints: vec![usdc] }).unwrap();
+    step("mint and config");
     let alice = Keypair::new();
     boss.transfer_sol(&alice.pubkey(), 1_000_000_000).unwrap();
     boss.mint_to(&usdc, &alice.pubkey(), 100_000_000).unwrap();
@@ -697,11 +714,11 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
 
     step("gates up");
     // Random requests at both gates.
-    let dg = Gate { server: &data_gate, asset: dataset, holder: &alice, used_nonce: used.clone(), secret: &secret, delivers: "data" };
+    let dg = Gate { server: &data_gate, asset: dataset, holder: &alice, used_nonce: used.clone(), secret: &secret, delivers: "data", seen: Default::default() };
     check(GATE_CASES, req(), |r| dg.send(&r));
-    let mg = Gate { server: &model_gate, asset: model, holder: &alice, used_nonce: used_model.clone(), secret: b"MODEL-OUTPUT", delivers: "infer" };
+    let mg = Gate { server: &model_gate, asset: model, holder: &alice, used_nonce: used_model.clone(), secret: b"MODEL-OUTPUT", delivers: "infer", seen: Default::default() };
     check(GATE_CASES, req(), |r| mg.send(&r));
-    step("random requests done");
+    step(&format!("random requests done; answers (status code: count): data gate {:?}, model gate {:?}", dg.seen.borrow(), mg.seen.borrow()));
 
     // Hand-picked.
     let at = |g: &Server, method: &str, path: &str, headers: &[(String, Vec<u8>)], body: &[u8]| {
