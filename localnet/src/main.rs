@@ -386,14 +386,31 @@ fn register_builtins(
     count
 }
 
+/// The first slot at which every program of the genesis (SPL Token, Token-2022, ATA: loaded
+/// by the upgradeable loader, visible one slot after their deployment) can be invoked. Before
+/// it, a transaction calling them can fail with "Unsupported program id".
+const FIRST_USABLE_SLOT: u64 = 2;
+
+/// Waits until the RPC answers `getHealth` and the bank has reached [`FIRST_USABLE_SLOT`].
 fn wait_healthy(rpc_url: &str) -> Result<Duration, String> {
     let start = Instant::now();
     let client = RpcClient::new_with_timeout(rpc_url.to_string(), Duration::from_secs(2));
     loop {
-        match client.get_health() {
+        let state = client
+            .get_health()
+            .map_err(|e| format!("getHealth not ok: {e}"))
+            .and_then(|()| client.get_slot().map_err(|e| format!("getSlot failed: {e}")))
+            .and_then(|slot| {
+                if slot >= FIRST_USABLE_SLOT {
+                    Ok(())
+                } else {
+                    Err(format!("still at slot {slot}"))
+                }
+            });
+        match state {
             Ok(()) => return Ok(start.elapsed()),
             Err(e) if start.elapsed() > HEALTH_TIMEOUT => {
-                return Err(format!("getHealth not ok after {HEALTH_TIMEOUT:?}: {e}"))
+                return Err(format!("not ready after {HEALTH_TIMEOUT:?}: {e}"))
             }
             Err(_) => thread::sleep(Duration::from_millis(100)),
         }
@@ -620,7 +637,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         port_range.0, port_range.1, port_range.0
     ));
     out.info(&format!(
-        "  started in        {:.1}s (getHealth ok {:.0} ms after the validator)",
+        "  started in        {:.1}s (RPC healthy and at slot 2 {:.0} ms after the validator)",
         started.elapsed().as_secs_f64(),
         healthy_after.as_secs_f64() * 1e3
     ));
