@@ -483,10 +483,16 @@ impl Sim {
 
     // --- registry ---------------------------------------------------------------------------
 
+    /// Publishes; with probability 1/20 (always once the catalogue has `MAX_ASSETS`) in a
+    /// mint that is not on the allow-list, which is refused.
     async fn publish(&mut self) {
+        let stray = self.rng.chance(1, 20) || self.assets.len() >= MAX_ASSETS;
+        self.publish_in(stray).await
+    }
+
+    async fn publish_in(&mut self, stray: bool) {
         let p = self.rng.index(ACTORS);
         let mint = self.rng.index(self.mints.len());
-        let stray = self.rng.chance(1, 20);
         let same_mint: Vec<Pubkey> = self.assets.iter().filter(|a| a.mint == mint).map(|a| a.key).collect();
         let model = self.rng.chance(1, 2);
         let n_recipients = self.rng.range(1, 4) as usize;
@@ -1291,7 +1297,13 @@ impl Sim {
         let roll = self.rng.below(1_000);
         match roll {
             0..=39 => {
-                if self.assets.len() < MAX_ASSETS { self.publish().await } else { self.buy().await }
+                if self.assets.len() < MAX_ASSETS {
+                    self.publish().await
+                } else if self.rng.chance(1, 4) {
+                    self.publish_in(true).await // refused: the catalogue is full enough
+                } else {
+                    self.buy().await
+                }
             }
             40..=229 => self.buy().await,
             230..=259 => self.redeem().await,
