@@ -202,10 +202,16 @@ describe("Tessera web app", { concurrency: false }, () => {
     const { page } = alicePage;
     await goto(page, "/");
     const row = page.locator(`[data-testid=asset-row][data-asset="${asset.toBase58()}"]`);
-    await row.waitFor();
-    assert.match(await text(row), /dataset/);
-    assert.match(await text(row), /2\.5/);
-    assert.match(await text(row), /100/); // supply left
+    // Kind, price in UI units (once the mint's decimals are known), supply left, state.
+    const cells = await eventually("the row with its price", async () => {
+      const t = await row.locator("td").allTextContents();
+      return t.length === 7 && t[4] !== "…" && !t[4].startsWith("…") ? t : null;
+    });
+    assert.equal(cells[0], "dataset");
+    assert.equal(cells[2], "ar://tessera-app-test/corpus");
+    assert.match(cells[4], /^2\.5 /);
+    assert.equal(cells[5], "100");
+    assert.equal(cells[6], "listed");
     await screenshot(page, "04-catalogue");
     // Each filter: the list reloads (server-side filters) and shows only matching assets.
     const settled = async (what: string, ok: (rows: { asset: string; text: string }[]) => boolean) => {

@@ -47,7 +47,7 @@ export interface WalletPage {
   name: string;
   context: BrowserContext;
   page: Page;
-  /** Uncaught page errors (asserted empty at the end). */
+  /** Uncaught page errors and console errors (asserted empty at the end). */
   pageErrors: string[];
 }
 
@@ -70,11 +70,21 @@ export async function eventually<T>(what: string, fn: () => Promise<T | null | u
 export const text = async (l: Locator) => ((await l.textContent()) ?? "").trim();
 
 /** Waits until the locator's text satisfies `ok`, and returns it. */
-export function waitForText(l: Locator, what: string, ok: (t: string) => boolean, timeoutMs = 60_000): Promise<string> {
-  return eventually(what, async () => {
-    const t = await text(l.first());
-    return ok(t) ? t || " " : null;
-  }, timeoutMs).then((t) => t.trim());
+export async function waitForText(l: Locator, what: string, ok: (t: string) => boolean, timeoutMs = 60_000): Promise<string> {
+  let last: string | undefined;
+  try {
+    const found = await eventually(
+      what,
+      async () => {
+        last = await text(l.first());
+        return ok(last) ? last || " " : null;
+      },
+      timeoutMs,
+    );
+    return found.trim();
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (last text seen: ${last === undefined ? "none" : JSON.stringify(last)})`);
+  }
 }
 
 /** Waits for the transaction status box (in `scope`) to settle; returns its state and text. */
@@ -130,6 +140,9 @@ export async function openWallet(browser: Browser, name: string, kp: Keypair): P
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
+  });
   await useTestEndpoint(page);
   await importKey(page, kp);
   await selectLocalWallet(page);

@@ -85,11 +85,32 @@ export async function fetchSplit(programs: Programs, address: PublicKey): Promis
   return (await programs.royalties.account.split.fetchNullable(address)) as Split | null;
 }
 
-/** Every split in which `recipient` has an entry (active or with an unclaimed balance). */
+/**
+ * Split layout: the entries vector starts at byte 190 (its u32 length), each entry is 58 bytes
+ * (address 32, bps 2, settled 8, claimed_in_epoch 16), and a split holds at most 24 entries
+ * (16 recipients plus removed ones with an unclaimed balance: MAX_ENTRIES in constants.rs).
+ */
+export const SPLIT_ENTRIES_OFFSET = 194;
+export const SPLIT_ENTRY_SIZE = 58;
+export const SPLIT_MAX_ENTRIES = 24;
+
+/**
+ * Every split in which `recipient` has an entry (active or with an unclaimed balance). The
+ * recipient has no fixed offset, so one server-side filtered query per entry position (the
+ * node scans, the wallet downloads only its own splits), deduplicated.
+ */
 export async function fetchSplitsOf(programs: Programs, recipient: PublicKey): Promise<Keyed<Split>[]> {
-  // The entries are a vector (no fixed offset for a recipient): filter after decoding.
-  const all = (await programs.royalties.account.split.all()) as Keyed<Split>[];
-  return all.filter((s) => s.account.entries.some((e) => e.address.equals(recipient)));
+  const batches = await Promise.all(
+    Array.from({ length: SPLIT_MAX_ENTRIES }, (_, i) =>
+      programs.royalties.account.split.all([keyFilter(SPLIT_ENTRIES_OFFSET + i * SPLIT_ENTRY_SIZE, recipient)]),
+    ),
+  );
+  const found = new Map<string, Keyed<Split>>();
+  for (const s of batches.flat() as Keyed<Split>[]) {
+    // A filter can match a later field by chance: keep the splits that really name the recipient.
+    if (s.account.entries.some((e) => e.address.equals(recipient))) found.set(s.publicKey.toBase58(), s);
+  }
+  return [...found.values()];
 }
 
 export interface JobQuery {

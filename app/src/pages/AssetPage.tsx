@@ -1,4 +1,5 @@
 import { PublicKey } from "@solana/web3.js";
+import { useMemo } from "react";
 import { useParams } from "react-router-dom";
 
 import { Address } from "../components/Address";
@@ -22,7 +23,7 @@ function parseAddress(s: string | undefined): PublicKey | null {
 
 export function AssetPage() {
   const { address } = useParams();
-  const assetKey = parseAddress(address);
+  const assetKey = useMemo(() => parseAddress(address), [address]);
   const programs = usePrograms();
   const asset = useAsync(async () => (assetKey ? fetchAsset(programs, assetKey) : null), [programs, address]);
   const mints = useMints(asset.data ? [asset.data.paymentMint] : []);

@@ -1,6 +1,6 @@
 import { useConnection, useWallet } from "@solana/wallet-adapter-react";
 import { PublicKey } from "@solana/web3.js";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 
 import { AssetLink } from "../components/Address";
 import { type ParentRow, ParentsEditor, checkParents } from "../components/ParentsEditor";
@@ -56,9 +56,12 @@ export function PublishPage() {
   useEffect(() => {
     if (!mint && config.data?.paymentMints.length) setMint(config.data.paymentMints[0].toBase58());
   }, [config.data, mint]);
+  const defaultedFor = useRef<string | null>(null);
   useEffect(() => {
-    if (publicKey && recipients.length === 0) setRecipients([{ address: publicKey.toBase58(), bps: "10000" }]);
-  }, [publicKey, recipients.length]);
+    if (!publicKey || defaultedFor.current === publicKey.toBase58()) return;
+    defaultedFor.current = publicKey.toBase58();
+    setRecipients((rows) => (rows.length === 0 ? [{ address: publicKey.toBase58(), bps: "10000" }] : rows));
+  }, [publicKey]);
 
   const onFile = async (file: File | undefined) => {
     if (!file) return;

@@ -7,7 +7,7 @@ import { TxStatus } from "../TxStatus";
 import { useAsync } from "../../hooks/useAsync";
 import { usePrograms } from "../../hooks/usePrograms";
 import { useTx } from "../../hooks/useTx";
-import { type Asset, type MintInfo, fetchPass, tokenBalance } from "../../lib/accounts";
+import { type Asset, type MintInfo, fetchPass, tokenBalance, variant } from "../../lib/accounts";
 import { big, formatDuration, formatTime, formatUnits, tryParseUnits } from "../../lib/amounts";
 import { ataOf, buyInstructions, redeemInstructions } from "../../lib/instructions";
 
@@ -39,8 +39,9 @@ export function AccessPanel({
       mint ? tokenBalance(connection, ataOf(asset.paymentMint, publicKey, mint.tokenProgram)) : Promise.resolve(null),
     ]);
     return { pass, accessBalance, paymentBalance };
-  }, [programs, connection, publicKey, assetKey, asset, mint]);
+  }, [programs, connection, publicKey, assetKey.toBase58(), asset, mint]);
 
+  const listed = "listed" in asset.state;
   const decimals = mint?.decimals ?? 0;
   const price = big(asset.price);
   const maxPriceText = maxPrice ?? (mint ? formatUnits(price, decimals) : "");
@@ -137,7 +138,8 @@ export function AccessPanel({
         )}
         {qty === null && <p className="error">The quantity must be a whole number</p>}
         {mint && maxUnit === null && <p className="error">The max unit price must be a number with at most {decimals} decimals</p>}
-        <button type="submit" data-testid="buy-button" disabled={!publicKey || !qty || maxUnit === null || tx.busy}>
+        {!listed && <p className="warning">This asset is {variant(asset.state)}: it is not for sale.</p>}
+        <button type="submit" data-testid="buy-button" disabled={!publicKey || !listed || !qty || maxUnit === null || tx.busy}>
           Buy
         </button>
       </form>
