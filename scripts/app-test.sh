@@ -52,8 +52,8 @@ npm_ci() {
 npm_ci "$ROOT"
 npm_ci "$ROOT/app"
 
-# 3. The static site.
-(cd app && npm run build)
+# 3. The static site (type-checked), and the tests' own type check.
+(cd app && npm run build && node_modules/.bin/tsc --noEmit -p tests/tsconfig.json)
 
 # The validator binary (localnet/ is its own Cargo workspace with its own target dir).
 LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"

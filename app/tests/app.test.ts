@@ -369,6 +369,31 @@ describe("Tessera web app", { concurrency: false }, () => {
     await screenshot(page, "11-royalties-claim-all");
   });
 
+  test("alice publishes a second version of the dataset; both pages link the versions", async () => {
+    const { page } = alicePage;
+    const v2File = Buffer.from(`corpus v2 ${Date.now()} ${Math.random()}`);
+    const v2 = assetAddress(alice.publicKey, sha256(v2File));
+    await goto(page, "/publish");
+    await page.getByTestId("kind-dataset").check();
+    await page.getByTestId("file-input").setInputFiles({ name: "corpus-v2.bin", mimeType: "application/octet-stream", buffer: v2File });
+    await waitForText(page.getByTestId("hash-method"), "v2's hash", (t) => t.includes("corpus-v2.bin"));
+    await page.getByTestId("uri-input").fill("ar://tessera-app-test/corpus-v2");
+    await waitForText(page.getByTestId("mint-select"), "the allowed mint", (t) => t.includes(w.usdc.toBase58()));
+    await page.getByTestId("price-input").fill("3");
+    await page.getByTestId("previous-version-input").fill(asset.toBase58());
+    await page.getByTestId("publish-button").click();
+    const outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    assert.equal((await registry.account.asset.fetch(v2)).previousVersion?.toBase58(), asset.toBase58());
+    assert.equal((await registry.account.asset.fetch(asset)).successor?.toBase58(), v2.toBase58());
+
+    await goto(page, `/asset/${asset.toBase58()}`);
+    await page.getByTestId("successor").locator(`[data-address="${v2.toBase58()}"]`).waitFor();
+    await goto(page, `/asset/${v2.toBase58()}`);
+    await page.getByTestId("previous-version").locator(`[data-address="${asset.toBase58()}"]`).waitFor();
+    assert.match(await text(page.getByTestId("successor")), /none \(latest\)/);
+  });
+
   // ---------------------------------------------------------------------------------------------
   // A model trained on the dataset, and a paid inference through the escrow
 

@@ -189,7 +189,12 @@ export function PublishPage() {
           </label>
           <label>
             Previous version (optional: the asset this one supersedes)
-            <input value={previousVersion} onChange={(e) => setPreviousVersion(e.target.value)} placeholder="asset address" />
+            <input
+              data-testid="previous-version-input"
+              value={previousVersion}
+              onChange={(e) => setPreviousVersion(e.target.value)}
+              placeholder="asset address"
+            />
           </label>
         </fieldset>
 

@@ -58,10 +58,16 @@ export function Lineage({ assetKey, asset }: { assetKey: PublicKey; asset: Asset
       <h3>Versions</h3>
       <ul>
         <li>
-          Previous version: {asset.previousVersion ? <AssetLink asset={asset.previousVersion} /> : <span className="muted">none</span>}
+          Previous version:{" "}
+          <span data-testid="previous-version">
+            {asset.previousVersion ? <AssetLink asset={asset.previousVersion} /> : <span className="muted">none</span>}
+          </span>
         </li>
         <li>
-          Superseded by: {asset.successor ? <AssetLink asset={asset.successor} /> : <span className="muted">none (latest)</span>}
+          Superseded by:{" "}
+          <span data-testid="successor">
+            {asset.successor ? <AssetLink asset={asset.successor} /> : <span className="muted">none (latest)</span>}
+          </span>
         </li>
       </ul>
     </section>
