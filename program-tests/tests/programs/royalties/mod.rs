@@ -15,7 +15,16 @@ pub async fn standalone_split(
     authority: &Pubkey,
     shares: &[(Pubkey, u16)],
 ) -> (TxResult, Pubkey) {
-    let subject = TestKeypair::new();
+    split_of(w, &TestKeypair::new(), authority, shares).await
+}
+
+/// The split of `subject` (which signs) over the world's USDC mint.
+pub async fn split_of(
+    w: &mut World,
+    subject: &TestKeypair,
+    authority: &Pubkey,
+    shares: &[(Pubkey, u16)],
+) -> (TxResult, Pubkey) {
     let payer = w.h.payer();
     let ix = ix::royalties::create_split(
         &payer,
@@ -24,7 +33,7 @@ pub async fn standalone_split(
         &TOKEN_PROGRAM_ID,
         CreateSplitArgs { authority: *authority, recipients: recipients(shares) },
     );
-    (w.h.send(&[ix], &[&subject]).await, pda::split(&subject.pubkey()))
+    (w.h.send(&[ix], &[subject]).await, pda::split(&subject.pubkey()))
 }
 
 /// Deposits `amount` into `split` from a fresh funded depositor.

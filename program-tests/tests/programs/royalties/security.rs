@@ -21,7 +21,7 @@ use tessera_client::{
 };
 use tessera_program_tests::{security::*, substitute, world::*, TestKeypair, TestSigner, INIT_REFUSED};
 
-use super::{claim, deposit, standalone_split};
+use super::{claim, deposit, split_of, standalone_split};
 
 /// Two funded splits: S1 (authority A; A 60% / B 40%, 1,000 deposited) and S2 (authority C;
 /// C 100%, 900 deposited); every recipient has a USDC account.
@@ -154,7 +154,8 @@ async fn reinitialisation() {
     // Creating S1 again (the same subject) with the attacker as authority and recipient.
     let subject = TestKeypair::new();
     let thief = f.w.keypair().await;
-    let (res, split) = standalone_split_of(&mut f.w, &subject, &f.a.pubkey()).await;
+    let a = f.a.pubkey();
+    let (res, split) = split_of(&mut f.w, &subject, &a, &[(a, 10_000)]).await;
     res.unwrap();
     let payer = f.w.h.payer();
     let usdc = f.w.usdc;
@@ -174,23 +175,6 @@ async fn reinitialisation() {
     let ix = ix::royalties::claim_for(&payer, &b, &f.s1, &usdc, &TOKEN_PROGRAM_ID);
     f.w.h.send(&[ix], &[]).await.unwrap();
     assert_eq!(f.w.h.balance(&b_usdc).await, 77 + 400);
-}
-
-/// A split of `subject` (which signs) paying `authority` 100%.
-async fn standalone_split_of(
-    w: &mut World,
-    subject: &TestKeypair,
-    authority: &Pubkey,
-) -> (tessera_program_tests::TxResult, Pubkey) {
-    let payer = w.h.payer();
-    let ix = ix::royalties::create_split(
-        &payer,
-        &subject.pubkey(),
-        &w.usdc,
-        &TOKEN_PROGRAM_ID,
-        CreateSplitArgs { authority: *authority, recipients: recipients(&[(*authority, 10_000)]) },
-    );
-    (w.h.send(&[ix], &[subject]).await, pda::split(&subject.pubkey()))
 }
 
 #[tokio::test]
