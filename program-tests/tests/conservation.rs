@@ -18,9 +18,10 @@
 //!    simple model written here, property style. 100,000 operations by default;
 //!    `TESSERA_LONG=1` runs 1,000,000 and `TESSERA_OPS=<n>` any count; `TESSERA_SEED` as above.
 //!    Prints operations, operations/s and the seed; a failure prints the seed and the step.
-//! 3. Two ignored scenarios state what we want of Token-2022 transfer-fee mints and fail today
-//!    (`fee_mint_job_refunds_without_a_harvest`, `fee_mint_settlement_with_a_one_unit_royalty`;
-//!    run them with `-- --ignored`).
+//! 3. Two Token-2022 transfer-fee scenarios: `fee_mint_settlement_with_a_one_unit_royalty`
+//!    (a royalty the fee eats entirely no longer blocks a settlement) and the ignored
+//!    `fee_mint_job_refunds_without_a_harvest`, which states what we want and fails today (run
+//!    it with `-- --ignored`).
 
 #![allow(deprecated)]
 
@@ -1529,15 +1530,11 @@ async fn fee_mint_job_refunds_without_a_harvest() {
     assert!(res.is_ok(), "refund of an unaccepted job in a transfer-fee mint: {res:?}");
 }
 
-/// Note: `deposit` refuses a deposit of which the vault receives nothing (`NothingReceived`).
 /// In a transfer-fee mint a 1-base-unit royalty share (any share at or below the transfer
-/// fee) arrives as 0, so the whole settlement is refused: such a delivered job can be neither
-/// confirmed nor released, and refunds are closed to it — the fee stays locked (only a
-/// dispute, resolved with another share, gets it out). The same rule refuses a purchase whose
-/// parent share or net is that small. Fix: skip (not refuse) a deposit that arrives as 0, or
-/// send dust that would be eaten by the fee to the provider / the asset's own split.
+/// fee) arrives as 0. `deposit` used to refuse that (`NothingReceived`), which refused the whole
+/// settlement: such a delivered job could be neither confirmed nor released, and its fee stayed
+/// locked. It now credits 0 and the settlement goes through.
 #[tokio::test]
-#[ignore = "fails today with NothingReceived: a 1-unit royalty share in a transfer-fee mint blocks the settlement"]
 async fn fee_mint_settlement_with_a_one_unit_royalty() {
     // 10 base units, royalty 10 %: 1 unit to the model's split, eaten by the transfer fee.
     let (mut sim, job_key) = fee_mint_open_job(1_000, 11).await;

@@ -18,6 +18,8 @@ pub enum RoyaltiesError {
     NotARecipient,
     #[msg("The deposit amount must be above zero")]
     ZeroDeposit,
+    /// No longer raised (a deposit the transfer fee eats entirely credits 0); kept so the
+    /// later codes keep their numbers.
     #[msg("The vault received nothing from this deposit")]
     NothingReceived,
     #[msg("Arithmetic overflow in royalty accounting")]

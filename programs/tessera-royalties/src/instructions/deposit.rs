@@ -4,7 +4,8 @@ use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, Tran
 use crate::{constants::*, errors::RoyaltiesError, events::Deposited, state::Split};
 
 /// Moves `amount` tokens from the depositor into a split's vault and credits the split with
-/// what the vault actually received. Open to anyone; the registry calls it by CPI on each sale.
+/// what the vault actually received (possibly 0 in a transfer-fee mint). Open to anyone; the
+/// registry calls it by CPI on each sale, the escrow on each settlement.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Deposit<'info> {
@@ -62,7 +63,8 @@ impl Deposit<'_> {
             .amount
             .checked_sub(before)
             .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
-        require!(received > 0, RoyaltiesError::NothingReceived);
+        // A deposit the mint's transfer fee eats entirely (a Token-2022 fee mint, a share of a
+        // unit or two) credits nothing; it must not refuse the sale or settlement making it.
 
         let split = &mut ctx.accounts.split;
         split.record_deposit(received)?;
