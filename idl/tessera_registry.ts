@@ -247,6 +247,11 @@ export type TesseraRegistry = {
       "code": 6039,
       "msg": "Arithmetic overflow",
       "name": "mathOverflow"
+    },
+    {
+      "code": 6040,
+      "msg": "The payment mint has a Token-2022 extension the registry does not support",
+      "name": "unsupportedMintExtension"
     }
   ],
   "events": [
@@ -922,7 +927,8 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The payment mint: on the allow-list (validate), owned by `payment_token_program`."
+            "The payment mint: on the allow-list and without unsupported Token-2022 extensions",
+            "(validate, `mint_policy`), owned by `payment_token_program`."
           ],
           "name": "paymentMint"
         },

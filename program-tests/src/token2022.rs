@@ -122,3 +122,33 @@ impl Harness {
         account.pubkey()
     }
 }
+
+impl Harness {
+    /// A Token-2022 mint of `decimals` with `extensions`, initialised by `init` (the extensions'
+    /// initialize instructions, built for the returned mint address by the closure) before
+    /// `InitializeMint2`; mint authority: the harness payer.
+    pub async fn create_token_2022_mint_with(
+        &mut self,
+        decimals: u8,
+        extensions: &[ExtensionType],
+        init: impl FnOnce(&Pubkey) -> Vec<anchor_lang::solana_program::instruction::Instruction>,
+    ) -> Pubkey {
+        let mint = Keypair::new();
+        let len = ExtensionType::try_calculate_account_len::<MintState>(extensions).expect("mint length");
+        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
+        let mut ixs = vec![solana_system_interface::instruction::create_account(
+            &self.payer(),
+            &mint.pubkey(),
+            rent.minimum_balance(len),
+            len as u64,
+            &TOKEN_2022_PROGRAM_ID,
+        )];
+        ixs.extend(init(&mint.pubkey()));
+        ixs.push(
+            spl_token_2022::instruction::initialize_mint2(&TOKEN_2022_PROGRAM_ID, &mint.pubkey(), &self.payer(), None, decimals)
+                .expect("initialize_mint2"),
+        );
+        self.send(&ixs, &[&mint]).await.expect("create Token-2022 mint");
+        mint.pubkey()
+    }
+}

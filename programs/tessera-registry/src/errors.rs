@@ -82,4 +82,6 @@ pub enum RegistryError {
     InferenceRoyaltyAboveCap,
     #[msg("Arithmetic overflow")]
     MathOverflow,
+    #[msg("The payment mint has a Token-2022 extension the registry does not support")]
+    UnsupportedMintExtension,
 }

@@ -10,6 +10,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod math;
+pub mod mint_policy;
 pub mod state;
 
 use instructions::*;

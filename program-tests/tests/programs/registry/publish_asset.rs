@@ -255,3 +255,48 @@ async fn refuses_a_split_address_of_another_asset() {
     // The royalties program re-derives the split from the asset that signs: seeds mismatch.
     assert_err(w.h.send(&[ix], &[&p]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
 }
+
+#[tokio::test]
+async fn refuses_payment_mints_with_unsupported_token_2022_extensions() {
+    use anchor_spl::token_2022::spl_token_2022::{extension::ExtensionType, instruction as t22};
+    use tessera_client::{registry::instructions::UpdateConfigArgs, TOKEN_2022_PROGRAM_ID as T22};
+
+    let mut w = World::new(0).await;
+    let authority = w.h.payer();
+    let hook_program = tessera_client::ESCROW_ID; // any program id: the mint is refused before
+    let delegate = w.h.create_token_2022_mint_with(6, &[ExtensionType::PermanentDelegate], |m| {
+        vec![t22::initialize_permanent_delegate(&T22, m, &authority).unwrap()]
+    }).await;
+    let closable = w.h.create_token_2022_mint_with(6, &[ExtensionType::MintCloseAuthority], |m| {
+        vec![t22::initialize_mint_close_authority(&T22, m, Some(&authority)).unwrap()]
+    }).await;
+    let hooked = w.h.create_token_2022_mint_with(6, &[ExtensionType::TransferHook], |m| {
+        vec![anchor_spl::token_2022::spl_token_2022::extension::transfer_hook::instruction::initialize(&T22, m, Some(authority), Some(hook_program)).unwrap()]
+    }).await;
+    let soulbound = w.h.create_token_2022_mint_with(6, &[ExtensionType::NonTransferable], |m| {
+        vec![t22::initialize_non_transferable_mint(&T22, m).unwrap()]
+    }).await;
+    // Supported: a plain Token-2022 mint, and one that only points at its metadata.
+    let plain = w.h.create_token_2022_mint_with(6, &[], |_| vec![]).await;
+    let described = w.h.create_token_2022_mint_with(6, &[ExtensionType::MetadataPointer], |m| {
+        vec![anchor_spl::token_2022::spl_token_2022::extension::metadata_pointer::instruction::initialize(&T22, m, Some(authority), Some(*m)).unwrap()]
+    }).await;
+    let all = vec![delegate, closable, hooked, soulbound, plain, described];
+    w.update_config(UpdateConfigArgs { payment_mints: Some(all), ..Default::default() }).await.unwrap();
+
+    let publisher = w.keypair().await;
+    for (i, mint) in [delegate, closable, hooked, soulbound].into_iter().enumerate() {
+        let args = publish_args(40 + i as u8, USDC, 0, &[(publisher.pubkey(), 10_000)]);
+        let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
+        let ix = ix::registry::publish_asset(&publisher.pubkey(), &mint, &T22, None, args);
+        assert_err(w.h.send(&[ix], &[&publisher]).await, RegistryError::UnsupportedMintExtension);
+        assert!(w.h.account(&asset).await.is_none(), "nothing created for mint {i}");
+    }
+    for (i, mint) in [plain, described].into_iter().enumerate() {
+        let args = publish_args(50 + i as u8, USDC, 0, &[(publisher.pubkey(), 10_000)]);
+        let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
+        let ix = ix::registry::publish_asset(&publisher.pubkey(), &mint, &T22, None, args);
+        w.h.send(&[ix], &[&publisher]).await.expect("a supported Token-2022 mint");
+        assert_eq!(w.asset(&asset).await.payment_mint, mint);
+    }
+}

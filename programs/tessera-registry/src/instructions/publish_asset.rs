@@ -11,6 +11,7 @@ use crate::{
     constants::*,
     errors::RegistryError,
     events::AssetPublished,
+    mint_policy::check_payment_mint,
     state::{Asset, AssetKind, AssetState, Config, License, ParentLink},
 };
 
@@ -80,7 +81,8 @@ pub struct PublishAsset<'info> {
         mint::token_program = access_token_program,
     )]
     pub access_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The payment mint: on the allow-list (validate), owned by `payment_token_program`.
+    /// The payment mint: on the allow-list and without unsupported Token-2022 extensions
+    /// (validate, `mint_policy`), owned by `payment_token_program`.
     #[account(mint::token_program = payment_token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
     /// CHECK: created by the royalties program in this instruction; its `init` constraint
@@ -115,6 +117,7 @@ impl<'info> PublishAsset<'info> {
             self.config.is_payment_mint_allowed(&self.payment_mint.key()),
             RegistryError::PaymentMintNotAllowed
         );
+        check_payment_mint(&self.payment_mint.to_account_info())?;
         require!(!args.uri.is_empty(), RegistryError::UriEmpty);
         require_gte!(MAX_URI_LEN, args.uri.len(), RegistryError::UriTooLong);
         require!(
