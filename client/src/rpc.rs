@@ -203,6 +203,17 @@ impl Tessera {
         Ok((m.decimals, acc.owner))
     }
 
+    /// Whether `mint` is a Token-2022 mint with a transfer fee (`TransferFeeConfig`).
+    pub fn transfer_fee_mint(&self, mint: &Pubkey) -> Result<bool> {
+        let acc = self
+            .rpc
+            .get_account_with_commitment(mint, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value
+            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+        Ok(has_transfer_fee(&acc.owner, &acc.data))
+    }
+
     /// A token account's balance (0 if it does not exist).
     pub fn token_balance(&self, account: &Pubkey) -> Result<u64> {
         let acc = self
@@ -407,4 +418,15 @@ impl Tessera {
         });
         Ok(succeeded && redeemed)
     }
+}
+
+/// Whether a mint account (its owner and data) is a Token-2022 mint with `TransferFeeConfig`.
+pub fn has_transfer_fee(owner: &Pubkey, data: &[u8]) -> bool {
+    use anchor_spl::token_2022::spl_token_2022::{
+        extension::{transfer_fee::TransferFeeConfig, BaseStateWithExtensions, StateWithExtensions},
+        state::Mint as MintState,
+    };
+    *owner == crate::TOKEN_2022_PROGRAM_ID
+        && StateWithExtensions::<MintState>::unpack(data)
+            .is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
 }

@@ -19,9 +19,9 @@
 //!    `TESSERA_LONG=1` runs 1,000,000 and `TESSERA_OPS=<n>` any count; `TESSERA_SEED` as above.
 //!    Prints operations, operations/s and the seed; a failure prints the seed and the step.
 //! 3. Two Token-2022 transfer-fee scenarios: `fee_mint_settlement_with_a_one_unit_royalty`
-//!    (a royalty the fee eats entirely no longer blocks a settlement) and the ignored
-//!    `fee_mint_job_refunds_without_a_harvest`, which states what we want and fails today (run
-//!    it with `-- --ignored`).
+//!    (a royalty the fee eats entirely does not block a settlement) and
+//!    `fee_mint_job_refunds_after_the_clients_harvest` (a job vault must be harvested before it
+//!    closes; the client's flows do it).
 
 #![allow(deprecated)]
 
@@ -1512,22 +1512,35 @@ async fn fee_mint_open_job(royalty_bps: u16, fee: u64) -> (Sim, Pubkey) {
     (sim, job)
 }
 
-/// Note: a Token-2022 account holding withheld transfer fees cannot be closed
-/// (`AccountHasWithheldTransferFees`, Token-2022 error 35). A job vault always holds the fee of
-/// the transfer that funded it, so in a transfer-fee mint every refund and settlement fails
-/// unless someone first calls the permissionless `HarvestWithheldTokensToMint` on the vault —
-/// neither the escrow program nor the client does. Fix: harvest to the mint (the mint must
-/// then be writable) before `close_account` in `close_job_vault`.
+/// A Token-2022 account holding withheld transfer fees cannot be closed
+/// (`AccountHasWithheldTransferFees`, Token-2022 error 35), and a job vault of a transfer-fee
+/// mint always holds the fee of the transfer that funded it: a bare refund (or settlement) is
+/// refused. The client detects fee mints (`rpc::has_transfer_fee`) and prepends the
+/// permissionless harvest (`ix::escrow::harvest_job_vault`), with which it goes through.
 #[tokio::test]
-#[ignore = "fails today with Token-2022 error 35 (AccountHasWithheldTransferFees): the escrow does not harvest before closing a job vault"]
-async fn fee_mint_job_refunds_without_a_harvest() {
+async fn fee_mint_job_refunds_after_the_clients_harvest() {
     let (mut sim, job_key) = fee_mint_open_job(0, 1_000_000).await;
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
+    for (i, m) in sim.mints.iter().enumerate() {
+        let acc = sim.h.account(&m.key).await.expect("mint");
+        assert_eq!(tessera_client::rpc::has_transfer_fee(&acc.owner, &acc.data), i == 4, "mint {i}");
+    }
     sim.h.set_time(T0 + 60).await;
     let caller = sim.actor(3);
     let refund = ix::escrow::refund_job(&caller.pubkey(), &job_key, &job, &sim.wallets[1][4], &TOKEN_2022_PROGRAM_ID);
-    let res = sim.h.execute(&[refund], &[&caller]).await;
-    assert!(res.is_ok(), "refund of an unaccepted job in a transfer-fee mint: {res:?}");
+    sim.h.refresh_blockhash().await;
+    let bare = sim.h.execute(&[refund.clone()], &[&caller]).await;
+    assert!(
+        matches!(bare, Err(TransactionError::InstructionError(0, tessera_program_tests::InstructionError::Custom(35)))),
+        "a bare refund in a transfer-fee mint: {bare:?}"
+    );
+    let before = sim.h.balance(&sim.wallets[1][4]).await;
+    let harvest = ix::escrow::harvest_job_vault(&job.mint, &job.vault);
+    sim.h.refresh_blockhash().await;
+    sim.h.execute(&[harvest, refund], &[&caller]).await.expect("refund after the harvest");
+    let back = sim.h.balance(&sim.wallets[1][4]).await - before;
+    assert_eq!(back, job.fee - transfer_fee(job.fee, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX), "the fee, net of the transfer fee");
+    assert!(sim.h.account(&job_key).await.is_none() && sim.h.account(&job.vault).await.is_none(), "job and vault closed");
 }
 
 /// In a transfer-fee mint a 1-base-unit royalty share (any share at or below the transfer

@@ -337,3 +337,13 @@ pub fn refund_job(
         data::RefundJob {},
     )
 }
+
+/// Token-2022's permissionless `HarvestWithheldTokensToMint` for a job vault: a vault of a
+/// transfer-fee mint holds the fee withheld on its funding transfer, and Token-2022 refuses to
+/// close an account holding withheld fees, so settlements and refunds in such a mint must be
+/// preceded by this instruction (the flows do it; see [`crate::rpc::Tessera::transfer_fee_mint`]).
+pub fn harvest_job_vault(mint: &Pubkey, job_vault: &Pubkey) -> Instruction {
+    use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::harvest_withheld_tokens_to_mint;
+    harvest_withheld_tokens_to_mint(&crate::TOKEN_2022_PROGRAM_ID, mint, &[job_vault])
+        .expect("the Token-2022 program id is a token program")
+}
