@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 
-import anchor from "@anchor-lang/core";
+import { AnchorProvider, BN, Program, Wallet } from "@anchor-lang/core";
 import {
   TOKEN_PROGRAM_ID,
   createAssociatedTokenAccountIdempotent,
@@ -17,16 +17,17 @@ import {
 } from "@solana/spl-token";
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 
-import deploy from "../../migrations/deploy.ts";
-
-// Anchor's package is CommonJS without static named exports: Node's ESM sees its default export.
-const { AnchorProvider, BN, Program, Wallet } = anchor;
+import deployModule from "../../migrations/deploy.ts";
 import registryIdl from "../../idl/tessera_registry.json" with { type: "json" };
 import royaltiesIdl from "../../idl/tessera_royalties.json" with { type: "json" };
 import escrowIdl from "../../idl/tessera_escrow.json" with { type: "json" };
 import type { TesseraRegistry } from "../../idl/tessera_registry.ts";
 import type { TesseraRoyalties } from "../../idl/tessera_royalties.ts";
 import type { TesseraEscrow } from "../../idl/tessera_escrow.ts";
+
+// migrations/deploy.ts is CommonJS (`module.exports = Object.assign(deploy, { initializeTessera, … })`,
+// as `anchor migrate` requires): its named functions are properties of the default export.
+const deploy = deployModule as unknown as typeof import("../../migrations/deploy.ts");
 
 export const RPC_URL = process.env.TESSERA_RPC_URL ?? "http://127.0.0.1:8999";
 export const APP_URL = process.env.APP_URL ?? "http://127.0.0.1:4179";

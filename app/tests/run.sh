@@ -15,4 +15,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-node --import tsx --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 tests/*.test.ts
+node --import tsx --import ./tests/anchor-esm.mjs --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 tests/*.test.ts

@@ -1,0 +1,122 @@
+// The app's pure helpers (src/lib), without a browser or a validator: amounts, the royalties
+// formula against the program's rules, error decoding from the IDLs, the local-only check.
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { BN } from "@anchor-lang/core";
+import { Keypair, PublicKey } from "@solana/web3.js";
+
+import type { Split } from "../src/lib/accounts.ts";
+import { formatUnits, parseUnits, tryParseUnits } from "../src/lib/amounts.ts";
+import { explorerTxUrl, isLocalEndpoint } from "../src/lib/cluster.ts";
+import { decodeThrown, decodeTransactionError } from "../src/lib/errors.ts";
+import { parseSecretKey } from "../src/lib/localWallet.ts";
+import { ESCROW_ID, REGISTRY_ID, ROYALTIES_ID } from "../src/lib/pda.ts";
+import { owedTo } from "../src/lib/royalties.ts";
+
+describe("amounts", () => {
+  test("format and parse in UI units with the mint's decimals, exactly", () => {
+    assert.equal(formatUnits(2_500_000n, 6), "2.5");
+    assert.equal(formatUnits(975_000n, 6), "0.975");
+    assert.equal(formatUnits(1n, 9), "0.000000001");
+    assert.equal(formatUnits(18_446_744_073_709_551_615n, 6), "18446744073709.551615");
+    assert.equal(formatUnits(42n, 0), "42");
+    assert.equal(parseUnits("2.5", 6), 2_500_000n);
+    assert.equal(parseUnits(".5", 6), 500_000n);
+    assert.equal(parseUnits("3.", 6), 3_000_000n);
+    assert.equal(parseUnits("18446744073709.551615", 6), 18_446_744_073_709_551_615n);
+    assert.throws(() => parseUnits("1.0000001", 6), /more than 6 decimal places/);
+    assert.throws(() => parseUnits("-1", 6), /not a non-negative decimal/);
+    assert.throws(() => parseUnits("1e3", 6), /not a non-negative decimal/);
+    assert.equal(tryParseUnits("", 6), null);
+  });
+});
+
+describe("royalties: what a split owes (tessera-royalties Split::owed_at)", () => {
+  const a = Keypair.generate().publicKey;
+  const b = Keypair.generate().publicKey;
+  const split = (entries: [PublicKey, number, number, number][], received: number, epochStart = 0) =>
+    ({
+      totalReceived: new BN(received),
+      epochStart: new BN(epochStart),
+      entries: entries.map(([address, bps, settled, claimed]) => ({
+        address,
+        bps,
+        settled: new BN(settled),
+        claimedInEpoch: new BN(claimed),
+      })),
+    }) as unknown as Split;
+
+  test("floor(pool × bps / 10,000) + settled − claimed in the epoch", () => {
+    const s = split([[a, 7000, 0, 0], [b, 3000, 0, 0]], 4_875_001);
+    assert.equal(owedTo(s, a), 3_412_500n); // floor(3,412,500.7)
+    assert.equal(owedTo(s, b), 1_462_500n); // floor(1,462,500.3)
+    assert.equal(owedTo(s, Keypair.generate().publicKey), 0n);
+  });
+
+  test("only the current epoch's pool, plus what was settled before the last update", () => {
+    const s = split([[a, 5000, 400_000, 100_000], [b, 0, 250_000, 0]], 3_000_001, 2_000_000);
+    assert.equal(owedTo(s, a), 400_000n + 500_000n - 100_000n);
+    assert.equal(owedTo(s, b), 250_000n); // removed recipient: its settled balance only
+  });
+});
+
+describe("errors, named from the IDLs", () => {
+  const programs = [REGISTRY_ID];
+
+  test("a custom code of the top-level program", () => {
+    const e = decodeTransactionError({ InstructionError: [0, { Custom: 6028 }] }, [], programs);
+    assert.deepEqual([e.name, e.program, e.code], ["PriceAboveLimit", "registry", 6028]);
+    assert.equal(e.message, "The asset's price is above the buyer's max unit price");
+  });
+
+  test("a code raised in a CPI is named after the program the logs say failed", () => {
+    const logs = [
+      `Program ${REGISTRY_ID.toBase58()} invoke [1]`,
+      `Program ${ROYALTIES_ID.toBase58()} invoke [2]`,
+      `Program ${ROYALTIES_ID.toBase58()} failed: custom program error: 0x1771`,
+      `Program ${REGISTRY_ID.toBase58()} failed: custom program error: 0x1771`,
+    ];
+    const e = decodeTransactionError({ InstructionError: [0, { Custom: 6001 }] }, logs, programs);
+    assert.deepEqual([e.name, e.program], ["TooManyRecipients", "royalties"]);
+  });
+
+  test("Anchor's own errors below 6000, and the same code in another program", () => {
+    const e = decodeTransactionError({ InstructionError: [0, { Custom: 3012 }] }, [], [ESCROW_ID]);
+    assert.deepEqual([e.name, e.program], ["AccountNotInitialized", "anchor"]);
+    const escrowErr = decodeTransactionError({ InstructionError: [0, { Custom: 6028 }] }, [], [ESCROW_ID]);
+    assert.equal(escrowErr.name, "DeliveryDeadlinePassed");
+  });
+
+  test("a thrown RPC error carrying the code in its message", () => {
+    const err = new Error("Transaction simulation failed: Error processing Instruction 1: custom program error: 0x1775");
+    const e = decodeThrown(err, [new PublicKey("11111111111111111111111111111111"), ROYALTIES_ID]);
+    assert.deepEqual([e.name, e.program], ["NothingToClaim", "royalties"]);
+  });
+});
+
+describe("local keypair wallet", () => {
+  test("only a validator on this machine", () => {
+    assert.equal(isLocalEndpoint("http://127.0.0.1:8899"), true);
+    assert.equal(isLocalEndpoint("http://localhost:8999"), true);
+    assert.equal(isLocalEndpoint("https://api.devnet.solana.com"), false);
+    assert.equal(isLocalEndpoint("http://127.0.0.1.example.org:8899"), false);
+    assert.equal(isLocalEndpoint("not a url"), false);
+  });
+
+  test("a Solana CLI keypair file's JSON byte array", () => {
+    const kp = Keypair.generate();
+    assert.equal(parseSecretKey(JSON.stringify(Array.from(kp.secretKey))).publicKey.toBase58(), kp.publicKey.toBase58());
+    assert.throws(() => parseSecretKey("[1,2,3]"), /64 bytes/);
+    assert.throws(() => parseSecretKey("nope"), /Not JSON/);
+  });
+
+  test("explorer links follow the cluster", () => {
+    assert.equal(explorerTxUrl("sig", "https://api.devnet.solana.com"), "https://explorer.solana.com/tx/sig?cluster=devnet");
+    assert.equal(
+      explorerTxUrl("sig", "http://127.0.0.1:8899"),
+      "https://explorer.solana.com/tx/sig?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899",
+    );
+  });
+});
