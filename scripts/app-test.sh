@@ -53,7 +53,11 @@ npm_ci "$ROOT"
 npm_ci "$ROOT/app"
 
 # 3. The static site (type-checked), and the tests' own type check.
-(cd app && npm run build && node_modules/.bin/tsc --noEmit -p tests/tsconfig.json)
+if ! (cd app && npm run build && node_modules/.bin/tsc --noEmit -p tests/tsconfig.json); then
+  say "error: the app does not build or type-check; see above"
+  echo "app: 0 passed, 1 failed"
+  exit 1
+fi
 
 # The validator binary (localnet/ is its own Cargo workspace with its own target dir).
 LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
