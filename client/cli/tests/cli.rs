@@ -82,7 +82,7 @@ fn every_command_against_a_local_validator() {
     let admin = Keypair::new();
     let admin_path = dir.join("admin.json");
     write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(90)).expect("start tessera-localnet");
+    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
     let env = Env { url: net.url.clone(), dir: dir.clone() };
     let boss = Tessera::new(&net.url, admin.insecure_clone(), solana_commitment_config::CommitmentConfig::confirmed());
 

@@ -58,8 +58,12 @@ fn config(cases: u32) -> ProptestConfig {
     }
 }
 
+/// A fresh directory: unique per call, since the tests of this binary run in parallel threads
+/// of one process (a shared one had two tests write the same wallet file at once).
 fn tmp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tessera-{name}-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tessera-{name}-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
@@ -638,7 +642,7 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     write_keypair_file(&admin, &admin_path).unwrap();
     let t0 = std::time::Instant::now();
     let step = |what: &str| eprintln!("[gate_fuzz {:>5.1}s] {what}", t0.elapsed().as_secs_f64());
-    let net = Localnet::start(&admin_path, Duration::from_secs(90)).expect("start tessera-localnet");
+    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
     step("validator up");
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);

@@ -158,7 +158,7 @@ fn the_gate_delivers_only_to_valid_holders() {
     let admin = Keypair::new();
     let admin_path: PathBuf = dir.join("admin.json");
     write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(90)).expect("start tessera-localnet");
+    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();
