@@ -20,36 +20,18 @@ impl Harness {
     /// A Token-2022 mint of `decimals` with a transfer fee of `fee_bps` (at most `max_fee` base
     /// units per transfer); mint authority: the harness payer; no fee authorities.
     pub async fn create_transfer_fee_mint(&mut self, decimals: u8, fee_bps: u16, max_fee: u64) -> Pubkey {
-        let mint = Keypair::new();
-        let len = ExtensionType::try_calculate_account_len::<MintState>(&[ExtensionType::TransferFeeConfig])
-            .expect("mint length");
-        let rent = self.ctx.banks_client.get_rent().await.expect("rent");
-        let create = solana_system_interface::instruction::create_account(
-            &self.payer(),
-            &mint.pubkey(),
-            rent.minimum_balance(len),
-            len as u64,
-            &TOKEN_2022_PROGRAM_ID,
-        );
-        let fee = spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config(
-            &TOKEN_2022_PROGRAM_ID,
-            &mint.pubkey(),
-            None,
-            None,
-            fee_bps,
-            max_fee,
-        )
-        .expect("initialize_transfer_fee_config");
-        let init = spl_token_2022::instruction::initialize_mint2(
-            &TOKEN_2022_PROGRAM_ID,
-            &mint.pubkey(),
-            &self.payer(),
-            None,
-            decimals,
-        )
-        .expect("initialize_mint2");
-        self.send(&[create, fee, init], &[&mint]).await.expect("create transfer-fee mint");
-        mint.pubkey()
+        self.create_token_2022_mint_with(decimals, &[ExtensionType::TransferFeeConfig], |mint| {
+            vec![spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config(
+                &TOKEN_2022_PROGRAM_ID,
+                mint,
+                None,
+                None,
+                fee_bps,
+                max_fee,
+            )
+            .expect("initialize_transfer_fee_config")]
+        })
+        .await
     }
 }
 
