@@ -1,6 +1,7 @@
 import { PublicKey } from "@solana/web3.js";
 
 import { formatInt } from "../lib/amounts";
+import { BpsRows } from "./BpsRows";
 
 export interface ParentRow {
   asset: string;
@@ -35,32 +36,9 @@ export function checkParents(rows: ParentRow[]): { total: number; problems: stri
 /** A model's parent assets (the datasets it was trained on) and their share of each sale. */
 export function ParentsEditor({ rows, onChange }: { rows: ParentRow[]; onChange: (rows: ParentRow[]) => void }) {
   const { total } = checkParents(rows);
-  const update = (i: number, patch: Partial<ParentRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <div className="parents-editor">
-      {rows.map((r, i) => (
-        <div className="row" key={i}>
-          <input
-            data-testid={`parent-asset-${i}`}
-            className="wide"
-            placeholder="parent asset address"
-            value={r.asset}
-            onChange={(e) => update(i, { asset: e.target.value })}
-          />
-          <input
-            data-testid={`parent-bps-${i}`}
-            className="narrow"
-            inputMode="numeric"
-            placeholder="bps"
-            value={r.bps}
-            onChange={(e) => update(i, { bps: e.target.value })}
-          />
-          <span className="muted">bps</span>
-          <button type="button" className="small" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
-            Remove
-          </button>
-        </div>
-      ))}
+      <BpsRows rows={rows} field="asset" testIdPrefix="parent" placeholder="parent asset address" onChange={onChange} />
       <div className="row">
         <button
           type="button"

@@ -1,6 +1,7 @@
 import { PublicKey } from "@solana/web3.js";
 
 import { formatInt } from "../lib/amounts";
+import { BpsRows } from "./BpsRows";
 
 export interface ShareRow {
   address: string;
@@ -40,32 +41,9 @@ export function checkSplit(rows: ShareRow[]): { total: number; problems: string[
 /** Recipients and their shares in bps, with the running total. */
 export function SplitEditor({ rows, onChange }: { rows: ShareRow[]; onChange: (rows: ShareRow[]) => void }) {
   const { total } = checkSplit(rows);
-  const update = (i: number, patch: Partial<ShareRow>) => onChange(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return (
     <div className="split-editor" data-testid="split-editor">
-      {rows.map((r, i) => (
-        <div className="row" key={i}>
-          <input
-            data-testid={`recipient-address-${i}`}
-            className="wide"
-            placeholder="recipient address"
-            value={r.address}
-            onChange={(e) => update(i, { address: e.target.value })}
-          />
-          <input
-            data-testid={`recipient-bps-${i}`}
-            className="narrow"
-            inputMode="numeric"
-            placeholder="bps"
-            value={r.bps}
-            onChange={(e) => update(i, { bps: e.target.value })}
-          />
-          <span className="muted">bps</span>
-          <button type="button" className="small" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
-            Remove
-          </button>
-        </div>
-      ))}
+      <BpsRows rows={rows} field="address" testIdPrefix="recipient" placeholder="recipient address" onChange={onChange} />
       <div className="row">
         <button
           type="button"
