@@ -1,0 +1,10 @@
+//! Code shared by the Tessera programs.
+//!
+//! [`create`]: account creation that succeeds whatever lamports already sit at the address.
+//! Anchor 1.2's `init` switches to the system program's `CreateAccountAllowPrefund` when the
+//! address holds lamports, an instruction the runtime we target (Agave 3.1) refuses; anyone could
+//! then block a PDA for good by sending it rent first. Every account the Tessera programs create
+//! goes through [`create::create_pda_account`] instead, which tops up, allocates and assigns, as
+//! the associated-token program does.
+
+pub mod create;
