@@ -34,10 +34,11 @@ pub fn create_pda_account<'info>(
         system_program::ID,
         ErrorCode::InvalidProgramId
     );
-    // An address already in use (data, or another owner) is not ours to create.
+    // An address already in use (data, or another owner) is not ours to create. Anchor 1.2.2
+    // has no `AccountAlreadyInUse` code: `AccountNotSystemOwned` (3011) says what is wrong.
     require!(
         target.owner == &system_program::ID && target.data_is_empty(),
-        ErrorCode::AccountAlreadyInUse
+        ErrorCode::AccountNotSystemOwned
     );
     let rent = Rent::get()?.minimum_balance(space);
     let current = target.lamports();
