@@ -6,7 +6,7 @@ use anchor_lang::{
 };
 use tessera_escrow::{
     accounts as acc, instruction as data,
-    instructions::{OpenJobArgs, RegisterProviderArgs},
+    instructions::{AcceptJobArgs, InitializeConfigArgs, OpenJobArgs, RegisterProviderArgs},
     state::{EscrowSettings, Job},
 };
 
@@ -25,7 +25,7 @@ fn event_authority() -> Pubkey {
 }
 
 /// `initialize_config`, signed by the escrow program's upgrade authority.
-pub fn initialize_config(upgrade_authority: &Pubkey, args: EscrowSettings) -> Instruction {
+pub fn initialize_config(upgrade_authority: &Pubkey, args: InitializeConfigArgs) -> Instruction {
     build(
         acc::InitializeConfig {
             upgrade_authority: *upgrade_authority,
@@ -49,6 +49,61 @@ pub fn update_config(admin: &Pubkey, args: EscrowSettings) -> Instruction {
             program: ESCROW_ID,
         },
         data::UpdateConfig { args },
+    )
+}
+
+/// `propose_admin`, signed by the admin: `new_admin` takes over once it signs `accept_admin`.
+pub fn propose_admin(admin: &Pubkey, new_admin: &Pubkey) -> Instruction {
+    build(
+        acc::ProposeAdmin {
+            admin: *admin,
+            config: pda::escrow_config(),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::ProposeAdmin { new_admin: *new_admin },
+    )
+}
+
+/// `accept_admin`, signed by the proposed admin.
+pub fn accept_admin(new_admin: &Pubkey) -> Instruction {
+    build(
+        acc::AcceptAdmin {
+            new_admin: *new_admin,
+            config: pda::escrow_config(),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::AcceptAdmin {},
+    )
+}
+
+/// `set_model_providers`, signed by the model's publisher (pays the list's rent the first
+/// time).
+pub fn set_model_providers(publisher: &Pubkey, model: &Pubkey, providers: Vec<Pubkey>) -> Instruction {
+    build(
+        acc::SetModelProviders {
+            publisher: *publisher,
+            model: *model,
+            model_providers: pda::model_providers(model),
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::SetModelProviders { providers },
+    )
+}
+
+/// `sync_bond` (permissionless): credits tokens sent straight to the provider's bond vault.
+pub fn sync_bond(provider: &Pubkey) -> Instruction {
+    build(
+        acc::SyncBond {
+            provider: *provider,
+            bond_vault: pda::bond_vault(provider),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::SyncBond {},
     )
 }
 
@@ -194,18 +249,36 @@ pub fn open_job(a: &OpenJobAccounts, args: OpenJobArgs) -> Instruction {
     )
 }
 
-/// `accept_job`, signed by the provider's authority.
-pub fn accept_job(authority: &Pubkey, job: &Pubkey) -> Instruction {
+/// The guards of a provider accepting `job` as it reads it, with at most `max_slash` of its
+/// bond at stake.
+pub fn accept_terms(job: &Job, max_slash: u64) -> AcceptJobArgs {
+    AcceptJobArgs {
+        fee: job.fee,
+        delivery_window: job.delivery_window,
+        challenge_window: job.challenge_window,
+        max_slash,
+    }
+}
+
+/// `accept_job`, signed by the provider's authority, on the terms of `job` as fetched (see
+/// [`accept_terms`]).
+pub fn accept_job(authority: &Pubkey, job_key: &Pubkey, job: &Job, max_slash: u64) -> Instruction {
+    accept_job_with(authority, job_key, &job.model, accept_terms(job, max_slash))
+}
+
+/// `accept_job` with explicit guards; `model` is the job's model (its allow-list address).
+pub fn accept_job_with(authority: &Pubkey, job_key: &Pubkey, model: &Pubkey, args: AcceptJobArgs) -> Instruction {
     build(
         acc::AcceptJob {
             authority: *authority,
             config: pda::escrow_config(),
             provider: pda::provider(authority),
-            job: *job,
+            job: *job_key,
+            model_providers: pda::model_providers(model),
             event_authority: event_authority(),
             program: ESCROW_ID,
         },
-        data::AcceptJob {},
+        data::AcceptJob { args },
     )
 }
 
@@ -237,18 +310,28 @@ pub fn dispute_job(consumer: &Pubkey, job: &Pubkey) -> Instruction {
 }
 
 /// The payees of a settlement: the provider's authority's and the treasury's token accounts.
+/// (The consumer's account, which receives its part and the vault's surplus, is passed
+/// separately: the consumer's associated token account by default.)
 pub struct SettleAccounts {
     pub provider_token_account: Pubkey,
     pub treasury_token_account: Pubkey,
     pub token_program: Pubkey,
 }
 
-fn settlement(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> acc::Settlement {
+/// The consumer's associated token account for the job's mint: where `confirm_job`,
+/// `release_job` and `settle_dispute` pay the consumer's part and the vault's surplus. It must
+/// exist (anyone may create it).
+pub fn consumer_ata(job: &Job, token_program: &Pubkey) -> Pubkey {
+    pda::ata(&job.consumer, &job.mint, token_program)
+}
+
+fn settlement(job_key: &Pubkey, job: &Job, s: &SettleAccounts, consumer_token_account: &Pubkey) -> acc::Settlement {
     acc::Settlement {
         config: pda::escrow_config(),
         job: *job_key,
         job_vault: job.vault,
         consumer: job.consumer,
+        consumer_token_account: *consumer_token_account,
         provider: job.provider,
         provider_token_account: s.provider_token_account,
         treasury_token_account: s.treasury_token_account,
@@ -266,7 +349,7 @@ pub fn confirm_job(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instructi
     build(
         acc::ConfirmJob {
             consumer_signer: job.consumer,
-            settlement: settlement(job_key, job, s),
+            settlement: settlement(job_key, job, s, &consumer_ata(job, &s.token_program)),
             event_authority: event_authority(),
             program: ESCROW_ID,
         },
@@ -279,11 +362,32 @@ pub fn release_job(caller: &Pubkey, job_key: &Pubkey, job: &Job, s: &SettleAccou
     build(
         acc::ReleaseJob {
             caller: *caller,
-            settlement: settlement(job_key, job, s),
+            settlement: settlement(job_key, job, s, &consumer_ata(job, &s.token_program)),
             event_authority: event_authority(),
             program: ESCROW_ID,
         },
         data::ReleaseJob {},
+    )
+}
+
+/// `settle_dispute`, signed by anyone (`caller`) once the dispute deadline passed: the
+/// default rule (half each, no slash); the consumer's half and any surplus go to
+/// `consumer_token_account`.
+pub fn settle_dispute(
+    caller: &Pubkey,
+    job_key: &Pubkey,
+    job: &Job,
+    s: &SettleAccounts,
+    consumer_token_account: &Pubkey,
+) -> Instruction {
+    build(
+        acc::SettleDispute {
+            caller: *caller,
+            settlement: settlement(job_key, job, s, consumer_token_account),
+            event_authority: event_authority(),
+            program: ESCROW_ID,
+        },
+        data::SettleDispute {},
     )
 }
 
@@ -299,8 +403,7 @@ pub fn resolve_dispute(
     build(
         acc::ResolveDispute {
             arbiter: *arbiter,
-            settlement: settlement(job_key, job, s),
-            consumer_token_account: *consumer_token_account,
+            settlement: settlement(job_key, job, s, consumer_token_account),
             bond_vault: pda::bond_vault(&job.provider),
             event_authority: event_authority(),
             program: ESCROW_ID,
@@ -322,7 +425,6 @@ pub fn refund_job(
     build(
         acc::RefundJob {
             caller: *caller,
-            config: pda::escrow_config(),
             job: *job_key,
             job_vault: job.vault,
             consumer: job.consumer,

@@ -70,7 +70,7 @@ pub enum EscrowError {
     ChallengeWindowClosed,
     #[msg("The challenge window is still open")]
     ChallengeWindowOpen,
-    #[msg("Only the config's arbiter may resolve disputes")]
+    #[msg("Only the arbiter fixed on the job at acceptance may resolve its dispute")]
     NotArbiter,
     #[msg("The token account is not owned by the expected party")]
     WrongTokenAccountOwner,
@@ -82,4 +82,38 @@ pub enum EscrowError {
     MathOverflow,
     #[msg("The bond vault is not the provider's")]
     BondVaultMismatch,
+    #[msg("The slash share cannot exceed 5,000 bps (50%)")]
+    SlashAboveCap,
+    #[msg("A minimum window cannot exceed 30 days")]
+    InvalidMinWindow,
+    #[msg("The dispute window must be between 1 second and 30 days")]
+    InvalidDisputeWindow,
+    #[msg("The config sets a minimum bond for at most 8 mints")]
+    TooManyBondMints,
+    #[msg("The same mint has two minimum bonds")]
+    DuplicateBondMint,
+    #[msg("The config sets no minimum bond for this mint: its providers cannot accept jobs")]
+    MintNotBondable,
+    #[msg("A window is shorter than the config's minimum")]
+    WindowBelowMinimum,
+    #[msg("The job's fee or windows differ from the terms the provider accepted")]
+    JobTermsChanged,
+    #[msg("The slash at stake on this job exceeds the provider's limit")]
+    SlashAboveLimit,
+    #[msg("The arbiter's dispute window is still open")]
+    DisputeWindowOpen,
+    #[msg("The dispute window has closed: the dispute settles by the default rule")]
+    DisputeWindowClosed,
+    #[msg("No admin transfer was proposed")]
+    NoPendingAdmin,
+    #[msg("Only the proposed admin may accept the transfer")]
+    NotPendingAdmin,
+    #[msg("Only the model's publisher may do this")]
+    NotPublisher,
+    #[msg("An allow-list holds at most 16 providers")]
+    TooManyProviders,
+    #[msg("The same provider is listed twice")]
+    DuplicateProvider,
+    #[msg("The model's publisher does not allow this provider")]
+    ProviderNotAllowed,
 }

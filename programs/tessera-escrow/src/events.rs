@@ -1,14 +1,34 @@
 use anchor_lang::prelude::*;
 
+use crate::state::EscrowSettings;
+
+/// The config was initialised or its settings replaced.
 #[event]
 pub struct EscrowConfigUpdated {
     pub admin: Pubkey,
-    pub treasury: Pubkey,
-    pub arbiter: Pubkey,
-    pub fee_bps: u16,
-    pub slash_bps: u16,
-    pub min_bond: u64,
-    pub unbonding_delay: u32,
+    pub settings: EscrowSettings,
+}
+
+/// The admin proposed `pending_admin` as its successor (it takes over when it accepts).
+#[event]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    pub pending_admin: Pubkey,
+}
+
+/// The proposed admin accepted: `admin` replaces `previous`.
+#[event]
+pub struct AdminChanged {
+    pub previous: Pubkey,
+    pub admin: Pubkey,
+}
+
+/// A publisher set the providers allowed to accept jobs for its model.
+#[event]
+pub struct ModelProvidersSet {
+    pub model: Pubkey,
+    pub publisher: Pubkey,
+    pub providers: Vec<Pubkey>,
 }
 
 #[event]
@@ -40,7 +60,10 @@ pub struct BondChanged {
 pub enum BondChangeReason {
     Deposit,
     Withdrawal,
+    /// Taken by a refund or a lost dispute (paid to the consumer).
     Slash,
+    /// Tokens sent straight to the bond vault, credited by `sync_bond`.
+    Sync,
 }
 
 #[event]
@@ -67,6 +90,10 @@ pub struct JobAccepted {
     pub job: Pubkey,
     pub provider: Pubkey,
     pub delivery_deadline: i64,
+    /// Fixed now: the most a refund or a lost dispute takes from the provider's bond.
+    pub slash_amount: u64,
+    /// Fixed now: who resolves a dispute of this job.
+    pub arbiter: Pubkey,
 }
 
 #[event]
@@ -81,10 +108,14 @@ pub struct ResultSubmitted {
 pub struct JobDisputed {
     pub job: Pubkey,
     pub consumer: Pubkey,
+    /// After it, anyone settles the dispute by the default rule (`settle_dispute`).
+    pub dispute_deadline: i64,
 }
 
 /// A job's fee left the escrow: released (by the consumer's confirmation or after the
-/// challenge window), refunded, or divided by the arbiter.
+/// challenge window), refunded, divided by the arbiter, or divided by the default rule.
+/// `to_treasury + to_model_split + to_provider + to_consumer == fee`; the vault's `surplus`
+/// (tokens beyond the fee, sent to it by anyone) went to the consumer too.
 #[event]
 pub struct JobSettled {
     pub job: Pubkey,
@@ -96,6 +127,8 @@ pub struct JobSettled {
     pub to_consumer: u64,
     /// Taken from the provider's bond and paid to the consumer.
     pub slashed: u64,
+    /// Tokens the vault held beyond the fee, paid to the consumer.
+    pub surplus: u64,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,4 +143,7 @@ pub enum JobOutcome {
     RefundedUndelivered,
     /// The arbiter divided the fee.
     Resolved { provider_share_bps: u16 },
+    /// Nobody resolved the dispute by its deadline: divided by the default rule (half each,
+    /// no slash).
+    SettledByDefault { provider_share_bps: u16 },
 }

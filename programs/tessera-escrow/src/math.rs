@@ -10,6 +10,14 @@ pub fn bps_of(amount: u64, bps: u16) -> Option<u64> {
     u64::try_from(v).ok()
 }
 
+/// The slash at stake on a job, fixed at acceptance:
+/// `min(floor(bond × slash_bps / 10_000), fee × max_fee_multiple)`, in u128.
+pub fn slash_amount(bond: u64, slash_bps: u16, fee: u64, max_fee_multiple: u32) -> Option<u64> {
+    let by_bond = bps_of(bond, slash_bps)?;
+    let by_fee = u128::from(fee).checked_mul(u128::from(max_fee_multiple))?;
+    u64::try_from(u128::from(by_bond).min(by_fee)).ok()
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Payout {
     pub to_treasury: u64,
@@ -44,6 +52,16 @@ mod tests {
     fn release_of_two_usdc_with_one_percent_fee() {
         let p = payout(2_000_000, 10_000, 100, 0).unwrap();
         assert_eq!(p, Payout { to_treasury: 20_000, to_model_split: 0, to_provider: 1_980_000, to_consumer: 0 });
+    }
+
+    #[test]
+    fn the_slash_is_bounded_by_the_bond_share_and_the_fee() {
+        // 20% of a 10.0 bond is 2.0; a 1-unit fee with a 10× cap puts 10 units at stake.
+        assert_eq!(slash_amount(10_000_000, 2_000, 1, 10), Some(10));
+        assert_eq!(slash_amount(10_000_000, 2_000, 2_000_000, 10), Some(2_000_000));
+        assert_eq!(slash_amount(10_000_000, 2_000, 2_000_000, 0), Some(0));
+        assert_eq!(slash_amount(u64::MAX, 5_000, u64::MAX, u32::MAX), Some(u64::MAX / 2));
+        assert_eq!(slash_amount(3, 3_333, 100, 1), Some(0)); // rounded down
     }
 
     #[test]

@@ -1,5 +1,12 @@
-//! What settling a job needs, shared by `confirm_job`, `release_job` and `resolve_dispute`:
-//! the accounts (a composite `Accounts` struct nested in each of them) and the transfers.
+//! What settling a job needs, shared by `confirm_job`, `release_job`, `resolve_dispute` and
+//! `settle_dispute`: the accounts (a composite `Accounts` struct nested in each of them) and
+//! the transfers.
+//!
+//! Surplus rule: tokens in a job vault beyond its fee (anyone can send tokens to it) go to the
+//! consumer when the job settles or is refunded; the vault is then empty and closes. So stray
+//! tokens never block a settlement. Tokens in a bond vault beyond the provider's recorded
+//! bond belong to the provider's bond: `sync_bond` credits them; until then they are ignored
+//! (slashes and withdrawals are bounded by the recorded bond).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{
@@ -10,7 +17,7 @@ use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 use crate::{
     constants::*,
     errors::EscrowError,
-    events::{JobOutcome, JobSettled},
+    events::{BondChangeReason, BondChanged, JobOutcome, JobSettled},
     math::Payout,
     state::{EscrowConfig, Job, Provider},
 };
@@ -35,6 +42,15 @@ pub struct Settlement<'info> {
     /// CHECK: only receives lamports (the rents); must be the job's consumer (address).
     #[account(mut, address = job.consumer @ EscrowError::NotConsumer)]
     pub consumer: UncheckedAccount<'info>,
+    /// Receives the consumer's part, any slash and the vault's surplus: a `mint` account owned
+    /// by the job's consumer.
+    #[account(
+        mut,
+        token::mint = mint,
+        token::token_program = token_program,
+        constraint = consumer_token_account.owner == job.consumer @ EscrowError::WrongTokenAccountOwner,
+    )]
+    pub consumer_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The provider that accepted the job (address stored in the job; PDA with stored bump).
     #[account(
         mut,
@@ -81,13 +97,10 @@ impl<'info> Settlement<'info> {
         transfer_from_job_vault(&self.job, &self.job_vault, &self.mint, &self.token_program, to, amount)
     }
 
-    /// Pays a settlement out of the job's vault, then closes the vault (rent to the consumer).
-    /// `consumer_token_account` is needed only when `payout.to_consumer > 0`.
-    pub fn pay(
-        &self,
-        payout: &Payout,
-        consumer_token_account: Option<AccountInfo<'info>>,
-    ) -> Result<()> {
+    /// Pays a settlement out of the job's vault: the protocol fee, the model's royalty and
+    /// the provider's part, then everything left (the consumer's part and the surplus) to the
+    /// consumer; closes the empty vault (rent to the consumer). Returns the surplus.
+    pub fn pay(&mut self, payout: &Payout) -> Result<u64> {
         self.transfer_from_vault(self.treasury_token_account.to_account_info(), payout.to_treasury)?;
         if payout.to_model_split > 0 {
             let id = self.job.job_id.to_le_bytes();
@@ -111,21 +124,24 @@ impl<'info> Settlement<'info> {
             )?;
         }
         self.transfer_from_vault(self.provider_token_account.to_account_info(), payout.to_provider)?;
-        if payout.to_consumer > 0 {
-            let to = consumer_token_account.ok_or_else(|| error!(EscrowError::WrongTokenAccountOwner))?;
-            self.transfer_from_vault(to, payout.to_consumer)?;
-        }
-        close_job_vault(&self.job, &self.job_vault, &self.consumer, &self.token_program)
+        self.job_vault.reload()?;
+        let rest = self.job_vault.amount;
+        let surplus = rest
+            .checked_sub(payout.to_consumer)
+            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
+        self.transfer_from_vault(self.consumer_token_account.to_account_info(), rest)?;
+        close_job_vault(&self.job, &self.job_vault, &self.consumer, &self.token_program)?;
+        Ok(surplus)
     }
 
-    /// Releases the whole fee to the provider's side (protocol fee, model royalty, provider),
-    /// closes the vault and records a completed job; returns the event to emit.
-    pub fn release(&mut self, outcome: JobOutcome) -> Result<JobSettled> {
+    /// Divides the fee: `provider_share_bps` of it is paid like a release (protocol fee,
+    /// model royalty, provider), the rest and the surplus go to the consumer; returns the
+    /// event to emit (with `slashed: 0`).
+    pub fn divide(&mut self, provider_share_bps: u16, outcome: JobOutcome) -> Result<JobSettled> {
         let job = &self.job;
-        let payout = crate::math::payout(job.fee, BPS_DENOMINATOR, job.fee_bps, job.royalty_bps)
+        let payout = crate::math::payout(job.fee, provider_share_bps, job.fee_bps, job.royalty_bps)
             .ok_or_else(|| error!(EscrowError::MathOverflow))?;
-        self.pay(&payout, None)?;
-        self.record(true, false)?;
+        let surplus = self.pay(&payout)?;
         Ok(JobSettled {
             job: self.job.key(),
             outcome,
@@ -133,9 +149,19 @@ impl<'info> Settlement<'info> {
             to_treasury: payout.to_treasury,
             to_model_split: payout.to_model_split,
             to_provider: payout.to_provider,
-            to_consumer: 0,
+            to_consumer: payout.to_consumer,
             slashed: 0,
+            surplus,
         })
+    }
+
+    /// Releases the whole fee to the provider's side (protocol fee, model royalty, provider),
+    /// any surplus to the consumer, closes the vault and records a completed job; returns the
+    /// event to emit.
+    pub fn release(&mut self, outcome: JobOutcome) -> Result<JobSettled> {
+        let event = self.divide(BPS_DENOMINATOR, outcome)?;
+        self.record(true, false)?;
+        Ok(event)
     }
 
     /// Updates the provider's record for a settled job.
@@ -205,20 +231,19 @@ pub fn close_job_vault<'info>(
     ))
 }
 
-/// Takes `slash_bps` of a provider's bond and pays it to `to`; returns the amount.
+/// Takes `min(slash_amount, what the bond still holds)` from a provider's bond and pays it
+/// to `to`; returns the amount and, when it is above zero, the `BondChanged` event to emit.
 pub fn slash<'info>(
     provider: &mut Account<'info, Provider>,
     bond_vault: &InterfaceAccount<'info, TokenAccount>,
     mint: &InterfaceAccount<'info, Mint>,
     token_program: &Interface<'info, TokenInterface>,
     to: AccountInfo<'info>,
-    slash_bps: u16,
-) -> Result<u64> {
-    let amount = crate::math::bps_of(provider.bond, slash_bps)
-        .ok_or_else(|| error!(EscrowError::MathOverflow))?
-        .min(bond_vault.amount);
+    slash_amount: u64,
+) -> Result<(u64, Option<BondChanged>)> {
+    let amount = slash_amount.min(provider.bond).min(bond_vault.amount);
     if amount == 0 {
-        return Ok(0);
+        return Ok((0, None));
     }
     let seeds = provider.signer_seeds();
     token_interface::transfer_checked(
@@ -239,5 +264,17 @@ pub fn slash<'info>(
         .bond
         .checked_sub(amount)
         .ok_or_else(|| error!(EscrowError::MathOverflow))?;
-    Ok(amount)
+    let event = BondChanged {
+        provider: provider.key(),
+        delta: -i128::from(amount),
+        bond: provider.bond,
+        reason: BondChangeReason::Slash,
+    };
+    Ok((amount, Some(event)))
+}
+
+/// The amount of a token account (SPL Token or Token-2022: the same base layout).
+pub fn token_amount(account: &AccountInfo) -> Result<u64> {
+    let data = account.try_borrow_data()?;
+    Ok(TokenAccount::try_deserialize(&mut &data[..])?.amount)
 }

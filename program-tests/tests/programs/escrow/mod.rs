@@ -1,8 +1,13 @@
+mod allowlist;
 mod config;
+mod governance;
 mod jobs;
+mod prefund;
 mod providers;
 mod scenarios;
 mod security;
+mod stray;
+mod terms;
 
 use tessera_client::Pubkey;
 use tessera_program_tests::{world::*, TestKeypair, TestSigner};
@@ -75,4 +80,27 @@ impl Fx {
         let a = self.w.treasury_usdc;
         self.w.h.balance(&a).await
     }
+
+    /// A stranger sends `amount` base units of the USDC-like mint straight to `to` (a plain
+    /// SPL transfer from its own account).
+    pub async fn stray(&mut self, to: &Pubkey, amount: u64) {
+        stray(&mut self.w, to, amount).await
+    }
+}
+
+/// A stranger sends `amount` base units of the world's USDC-like mint straight to `to`.
+pub async fn stray(w: &mut World, to: &Pubkey, amount: u64) {
+    use anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked;
+    let (stranger, source) = w.buyer(amount).await;
+    let ix = transfer_checked(&tessera_client::TOKEN_PROGRAM_ID, &source, &w.usdc, to, &stranger.pubkey(), &[], amount, 6).unwrap();
+    w.h.send(&[ix], &[&stranger]).await.expect("stray transfer");
+}
+
+/// A stranger sends `lamports` to `address` with a plain system transfer (before the program
+/// creates an account there).
+pub async fn prefund(w: &mut World, address: &Pubkey, lamports: u64) {
+    let stranger = w.keypair().await;
+    let ix = solana_system_interface::instruction::transfer(&stranger.pubkey(), address, lamports);
+    w.h.send(&[ix], &[&stranger]).await.expect("prefund");
+    assert_eq!(w.h.lamports(address).await, lamports);
 }

@@ -16,7 +16,7 @@ use tessera_client::{
     },
     ix, pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{security::*, substitute, world::*, TestSigner, INIT_REFUSED};
+use tessera_program_tests::{security::*, substitute, world::*, TestSigner};
 
 use super::*;
 
@@ -62,7 +62,9 @@ async fn missing_signer() {
     unsign(&mut ix, &consumer.pubkey());
     refused(&mut j.f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
     // Accepting a job without the provider authority's signature.
-    let mut ix = ix::escrow::accept_job(&j.f.provider.pubkey(), &j.open);
+    let open = j.open;
+    let jo = j.job(&open).await;
+    let mut ix = ix::escrow::accept_job(&j.f.provider.pubkey(), &open, &jo, u64::MAX);
     unsign(&mut ix, &j.f.provider.pubkey());
     refused(&mut j.f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
     // A dispute resolved by someone who is not the arbiter.
@@ -160,8 +162,8 @@ async fn reinitialisation() {
     // The config.
     let admin = j.f.w.admin.insecure_clone();
     let settings = j.f.w.escrow_settings(0, 0, 0, 0);
-    let ix = ix::escrow::initialize_config(&admin.pubkey(), settings);
-    refused_by_runtime(&mut j.f.w.h, &[ix], &[&admin], INIT_REFUSED).await;
+    let ix = j.f.w.escrow_init_ix(settings);
+    refused(&mut j.f.w.h, &[ix], &[&admin], ErrorCode::AccountNotSystemOwned).await;
     // A provider registering again (its bond and record would be reset).
     let p = j.f.provider.insecure_clone();
     let ix = ix::escrow::register_provider(
@@ -170,12 +172,12 @@ async fn reinitialisation() {
         &TOKEN_PROGRAM_ID,
         RegisterProviderArgs { endpoint: "https://evil.example".into(), models: vec![] },
     );
-    refused_by_runtime(&mut j.f.w.h, &[ix], &[&p], INIT_REFUSED).await;
+    refused(&mut j.f.w.h, &[ix], &[&p], ErrorCode::AccountNotSystemOwned).await;
     assert_eq!(j.f.w.provider_account(&p.pubkey()).await.bond, BOND);
     // A job id that is in use (the open job 2).
     let consumer = j.f.consumer.insecure_clone();
     let ix = j.open_ix(2);
-    refused_by_runtime(&mut j.f.w.h, &[ix], &[&consumer], INIT_REFUSED).await;
+    refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::AccountNotSystemOwned).await;
     assert_eq!(j.job(&j.open.clone()).await.state, JobState::Open);
 }
 

@@ -4,17 +4,33 @@ use crate::{
     constants::*,
     errors::EscrowError,
     events::JobAccepted,
-    state::{EscrowConfig, Job, JobState, Provider},
+    math,
+    state::{EscrowConfig, Job, JobState, ModelProviders, Provider},
 };
 
-/// A registered provider serving the job's model accepts it within the accept window; the
-/// delivery window starts.
+/// The provider's guards: the terms it saw and accepts. The job's fee and windows must be
+/// exactly these, and the slash fixed on the job must not exceed `max_slash`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AcceptJobArgs {
+    /// The job's fee, in base units.
+    pub fee: u64,
+    pub delivery_window: u32,
+    pub challenge_window: u32,
+    /// The most of its bond the provider agrees to put at stake on this job.
+    pub max_slash: u64,
+}
+
+/// A registered provider serving the job's model (and allowed by the model's publisher, if
+/// it keeps an allow-list) accepts it within the accept window, on the terms it saw. The slash
+/// at stake, the arbiter and the dispute window are fixed on the job now; the delivery window
+/// starts.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct AcceptJob<'info> {
     /// The provider's authority.
     pub authority: Signer<'info>,
-    /// The escrow config (PDA with stored bump): the minimum bond.
+    /// The escrow config (PDA with stored bump): the minimum bond of the provider's mint, the
+    /// slash share and cap, the arbiter and the dispute window, fixed on the job here.
     #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, EscrowConfig>>,
     /// The provider (PDA of the authority, stored bump); `has_one = authority`.
@@ -32,11 +48,35 @@ pub struct AcceptJob<'info> {
         bump = job.bump,
     )]
     pub job: Box<Account<'info, Job>>,
+    /// CHECK: the model's allow-list, at `[MODEL_PROVIDERS_SEED, job.model]` (address checked
+    /// by the seeds). Empty (never set): any provider serving the model may accept. Otherwise
+    /// owned by this program (checked in validate) and the provider must be listed.
+    #[account(seeds = [MODEL_PROVIDERS_SEED, job.model.as_ref()], bump)]
+    pub model_providers: UncheckedAccount<'info>,
 }
 
 impl AcceptJob<'_> {
-    fn validate(&self) -> Result<()> {
+    /// The slash to fix on the job: `min(slash_bps × bond, max_slash_fee_multiple × fee)`.
+    fn slash_amount(&self) -> Result<u64> {
+        let c = &self.config;
+        math::slash_amount(self.provider.bond, c.slash_bps, self.job.fee, c.max_slash_fee_multiple)
+            .ok_or_else(|| error!(EscrowError::MathOverflow))
+    }
+
+    /// Whether the model's publisher allows this provider (no allow-list: yes).
+    fn allowed(&self) -> Result<bool> {
+        let list = &self.model_providers;
+        if list.data_is_empty() {
+            return Ok(true);
+        }
+        require_keys_eq!(*list.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = list.try_borrow_data()?;
+        Ok(ModelProviders::try_deserialize(&mut &data[..])?.allows(&self.provider.key()))
+    }
+
+    fn validate(&self, args: &AcceptJobArgs) -> Result<()> {
         // authority: signer + has_one. config, provider, job: PDAs with stored bumps.
+        // model_providers: seeds; its owner and content below.
         let job = &self.job;
         let p = &self.provider;
         require!(job.state == JobState::Open, EscrowError::InvalidJobState);
@@ -48,14 +88,28 @@ impl AcceptJob<'_> {
             require_keys_eq!(requested, p.key(), EscrowError::NotRequestedProvider);
         }
         require!(p.serves(&job.model), EscrowError::ProviderDoesNotServeModel);
+        require!(self.allowed()?, EscrowError::ProviderNotAllowed);
         require_keys_eq!(p.mint, job.mint, EscrowError::MintMismatch);
-        require_gte!(p.bond, self.config.min_bond, EscrowError::BondBelowMinimum);
+        let min_bond = self
+            .config
+            .min_bond(&p.mint)
+            .ok_or_else(|| error!(EscrowError::MintNotBondable))?;
+        require_gte!(p.bond, min_bond, EscrowError::BondBelowMinimum);
+        require!(
+            args.fee == job.fee
+                && args.delivery_window == job.delivery_window
+                && args.challenge_window == job.challenge_window,
+            EscrowError::JobTermsChanged
+        );
+        require_gte!(args.max_slash, self.slash_amount()?, EscrowError::SlashAboveLimit);
         Ok(())
     }
 
-    #[access_control(ctx.accounts.validate())]
-    pub fn accept_job(ctx: Context<Self>) -> Result<()> {
+    #[access_control(ctx.accounts.validate(&args))]
+    pub fn accept_job(ctx: Context<Self>, args: AcceptJobArgs) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
+        let slash_amount = ctx.accounts.slash_amount()?;
+        let (arbiter, dispute_window) = (ctx.accounts.config.arbiter, ctx.accounts.config.dispute_window);
         let provider_key = ctx.accounts.provider.key();
         let p = &mut ctx.accounts.provider;
         p.open_jobs = p
@@ -68,10 +122,15 @@ impl AcceptJob<'_> {
         job.delivery_deadline = now
             .checked_add(i64::from(job.delivery_window))
             .ok_or_else(|| error!(EscrowError::MathOverflow))?;
+        job.slash_amount = slash_amount;
+        job.arbiter = arbiter;
+        job.dispute_window = dispute_window;
         emit_cpi!(JobAccepted {
             job: job.key(),
             provider: provider_key,
             delivery_deadline: job.delivery_deadline,
+            slash_amount,
+            arbiter,
         });
         Ok(())
     }

@@ -7,7 +7,9 @@ use crate::{
     state::{Job, JobState},
 };
 
-/// The consumer disputes a delivery within the challenge window; the arbiter decides.
+/// The consumer disputes a delivery within the challenge window. The job's arbiter decides
+/// within the job's dispute window (fixed at acceptance); after the dispute deadline set here,
+/// anyone settles by the default rule (`settle_dispute`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct DisputeJob<'info> {
@@ -36,11 +38,16 @@ impl DisputeJob<'_> {
 
     #[access_control(ctx.accounts.validate())]
     pub fn dispute_job(ctx: Context<Self>) -> Result<()> {
+        let now = Clock::get()?.unix_timestamp;
         let job = &mut ctx.accounts.job;
         job.state = JobState::Disputed;
+        job.dispute_deadline = now
+            .checked_add(i64::from(job.dispute_window))
+            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
         emit_cpi!(JobDisputed {
             job: job.key(),
             consumer: job.consumer,
+            dispute_deadline: job.dispute_deadline,
         });
         Ok(())
     }

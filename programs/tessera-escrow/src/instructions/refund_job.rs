@@ -6,20 +6,18 @@ use crate::{
     errors::EscrowError,
     events::{JobOutcome, JobSettled},
     settlement::{close_job_vault, slash, transfer_from_job_vault},
-    state::{EscrowConfig, Job, JobState, Provider},
+    state::{Job, JobState, Provider},
 };
 
 /// Anyone refunds the consumer in full when nobody accepted within the accept window, or when
 /// the accepted provider missed its delivery deadline — in which case the provider also loses
-/// the configured share of its bond to the consumer. The job closes.
+/// `min(job.slash_amount, its bond)` (fixed at acceptance) to the consumer. Any surplus in the
+/// vault goes to the consumer too; the job closes. Reads nothing from the config.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RefundJob<'info> {
     /// Anyone (pays the transaction fee).
     pub caller: Signer<'info>,
-    /// The escrow config (PDA with stored bump): the slash share.
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
-    pub config: Box<Account<'info, EscrowConfig>>,
     /// The job (PDA with stored bump); closed, rent to the consumer.
     #[account(
         mut,
@@ -56,7 +54,7 @@ pub struct RefundJob<'info> {
 
 impl RefundJob<'_> {
     fn validate(&self) -> Result<()> {
-        // caller: signer. config, job: PDAs. job_vault, mint, consumer: stored addresses.
+        // caller: signer. job: PDA. job_vault, mint, consumer: stored addresses.
         // consumer_token_account: mint + owner. Deadlines and the provider accounts:
         let now = Clock::get()?.unix_timestamp;
         let job = &self.job;
@@ -88,26 +86,32 @@ impl RefundJob<'_> {
     pub fn refund_job(ctx: Context<Self>) -> Result<()> {
         let a = &mut *ctx.accounts;
         let fee = a.job.fee;
+        // The fee and any surplus: the whole vault.
+        let all = a.job_vault.amount;
+        let surplus = all.checked_sub(fee).ok_or_else(|| error!(EscrowError::MathOverflow))?;
         transfer_from_job_vault(
             &a.job,
             &a.job_vault,
             &a.mint,
             &a.token_program,
             a.consumer_token_account.to_account_info(),
-            fee,
+            all,
         )?;
         close_job_vault(&a.job, &a.job_vault, &a.consumer, &a.token_program)?;
 
+        let mut bond_event = None;
+        let slash_amount = a.job.slash_amount;
         let (outcome, slashed) = match (a.job.state, a.provider.as_mut(), a.bond_vault.as_ref()) {
             (JobState::Accepted, Some(provider), Some(bond_vault)) => {
-                let slashed = slash(
+                let (slashed, e) = slash(
                     provider,
                     bond_vault,
                     &a.mint,
                     &a.token_program,
                     a.consumer_token_account.to_account_info(),
-                    a.config.slash_bps,
+                    slash_amount,
                 )?;
+                bond_event = e;
                 provider.open_jobs = provider
                     .open_jobs
                     .checked_sub(1)
@@ -127,7 +131,11 @@ impl RefundJob<'_> {
             to_provider: 0,
             to_consumer: fee,
             slashed,
+            surplus,
         });
+        if let Some(e) = bond_event {
+            emit_cpi!(e);
+        }
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{Mint, TokenInterface};
+use tessera_common::create::{init_pda_account, init_token_account_pda};
 
 use crate::{constants::*, events::ProviderRegistered, state::Provider};
 
@@ -18,52 +19,73 @@ pub struct RegisterProvider<'info> {
     /// The provider's authority; pays the rents.
     #[account(mut)]
     pub authority: Signer<'info>,
-    /// The provider, at `[PROVIDER_SEED, authority]`.
-    #[account(
-        init,
-        payer = authority,
-        space = 8 + Provider::INIT_SPACE,
-        seeds = [PROVIDER_SEED, authority.key().as_ref()],
-        bump,
-    )]
-    pub provider: Box<Account<'info, Provider>>,
+    /// CHECK: the provider, created here at `[PROVIDER_SEED, authority]` (address checked by
+    /// the seeds) whatever lamports already sit there; an existing provider is refused.
+    #[account(mut, seeds = [PROVIDER_SEED, authority.key().as_ref()], bump)]
+    pub provider: UncheckedAccount<'info>,
     /// The mint of the bond and of the jobs it will accept.
     #[account(mint::token_program = token_program)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The bond vault, at `[BOND_VAULT_SEED, provider]`, owned by the provider PDA.
-    #[account(
-        init,
-        payer = authority,
-        seeds = [BOND_VAULT_SEED, provider.key().as_ref()],
-        bump,
-        token::mint = mint,
-        token::authority = provider,
-        token::token_program = token_program,
-    )]
-    pub bond_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the bond vault, created here at `[BOND_VAULT_SEED, provider]` (address checked
+    /// by the seeds) as a `mint` token account owned by the provider PDA, whatever lamports
+    /// already sit there.
+    #[account(mut, seeds = [BOND_VAULT_SEED, provider.key().as_ref()], bump)]
+    pub bond_vault: UncheckedAccount<'info>,
     pub token_program: Interface<'info, TokenInterface>,
     pub system_program: Program<'info, System>,
 }
 
 impl RegisterProvider<'_> {
     fn validate(&self, args: &RegisterProviderArgs) -> Result<()> {
-        // authority: signer. provider, bond_vault: fresh PDAs. mint: owned by token_program.
+        // authority: signer. provider, bond_vault: seeds (created in the handler). mint: owned
+        // by token_program.
         Provider::validate_listing(&args.endpoint, &args.models)
     }
 
     #[access_control(ctx.accounts.validate(&args))]
     pub fn register_provider(ctx: Context<Self>, args: RegisterProviderArgs) -> Result<()> {
-        let p = &mut ctx.accounts.provider;
-        p.authority = ctx.accounts.authority.key();
-        p.mint = ctx.accounts.mint.key();
-        p.bond_vault = ctx.accounts.bond_vault.key();
-        p.bump = ctx.bumps.provider;
-        p.vault_bump = ctx.bumps.bond_vault;
-        p.models = args.models.clone();
-        p.endpoint = args.endpoint.clone();
+        let a = &ctx.accounts;
+        let authority = a.authority.key();
+        let provider_key = a.provider.key();
+        let (bump, vault_bump) = (ctx.bumps.provider, ctx.bumps.bond_vault);
+        let p = Provider {
+            authority,
+            mint: a.mint.key(),
+            bond_vault: a.bond_vault.key(),
+            bond: 0,
+            open_jobs: 0,
+            unbond_amount: 0,
+            unbond_requested_at: 0,
+            jobs_completed: 0,
+            jobs_refunded: 0,
+            disputes_lost: 0,
+            bump,
+            vault_bump,
+            models: args.models.clone(),
+            endpoint: args.endpoint.clone(),
+        };
+        let payer = a.authority.to_account_info();
+        let system = a.system_program.to_account_info();
+        init_pda_account(
+            &payer,
+            &a.provider.to_account_info(),
+            &system,
+            8 + Provider::INIT_SPACE,
+            &[PROVIDER_SEED, authority.as_ref(), &[bump]],
+            &p,
+        )?;
+        init_token_account_pda(
+            &payer,
+            &a.bond_vault.to_account_info(),
+            &system,
+            &a.mint.to_account_info(),
+            &a.provider.to_account_info(),
+            &a.token_program.to_account_info(),
+            &[BOND_VAULT_SEED, provider_key.as_ref(), &[vault_bump]],
+        )?;
         emit_cpi!(ProviderRegistered {
-            provider: p.key(),
-            authority: p.authority,
+            provider: provider_key,
+            authority,
             mint: p.mint,
             endpoint: args.endpoint,
             models: args.models,

@@ -7,7 +7,9 @@ use crate::{
     state::{EscrowConfig, EscrowSettings},
 };
 
-/// The admin replaces the escrow's settings. Open jobs keep the fee they were opened with.
+/// The admin replaces the escrow's settings (not the admin: see `propose_admin`). Jobs already
+/// opened keep their protocol fee; jobs already accepted keep their slash amount, arbiter and
+/// dispute window (see [`EscrowConfig`]).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
@@ -33,13 +35,8 @@ impl UpdateConfig<'_> {
     pub fn update_config(ctx: Context<Self>, args: EscrowSettings) -> Result<()> {
         ctx.accounts.config.apply(&args);
         emit_cpi!(EscrowConfigUpdated {
-            admin: args.admin,
-            treasury: args.treasury,
-            arbiter: args.arbiter,
-            fee_bps: args.fee_bps,
-            slash_bps: args.slash_bps,
-            min_bond: args.min_bond,
-            unbonding_delay: args.unbonding_delay,
+            admin: ctx.accounts.config.admin,
+            settings: args,
         });
         Ok(())
     }

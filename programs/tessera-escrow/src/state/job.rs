@@ -10,7 +10,8 @@ pub enum JobState {
     Accepted,
     /// The provider submitted its result commitment; the challenge window runs.
     Delivered,
-    /// The consumer disputed the delivery; the arbiter decides.
+    /// The consumer disputed the delivery; the job's arbiter decides by the dispute deadline,
+    /// after which anyone settles it by the default rule.
     Disputed,
 }
 
@@ -44,6 +45,15 @@ pub struct Job {
     pub challenge_deadline: i64,
     pub bump: u8,
     pub vault_bump: u8,
+    /// Fixed at acceptance: the most a refund or a lost dispute takes from the provider's bond
+    /// (`min(slash_bps × bond, max_slash_fee_multiple × fee)` at that moment).
+    pub slash_amount: u64,
+    /// Fixed at acceptance: who may resolve a dispute of this job.
+    pub arbiter: Pubkey,
+    /// Fixed at acceptance: seconds the arbiter has after a dispute.
+    pub dispute_window: u32,
+    /// Set by `dispute_job`: after it anyone settles by the default rule.
+    pub dispute_deadline: i64,
     /// The provider chosen at opening, if any (otherwise any provider serving the model).
     pub requested_provider: Option<Pubkey>,
 }
@@ -95,6 +105,10 @@ mod tests {
             challenge_deadline: 0,
             bump: 0,
             vault_bump: 0,
+            slash_amount: 0,
+            arbiter: Pubkey::default(),
+            dispute_window: 0,
+            dispute_deadline: 0,
             requested_provider: None,
         };
         let mut data = Vec::new();
