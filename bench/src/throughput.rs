@@ -105,7 +105,7 @@ pub fn run(secs: u64, senders: usize) -> Throughput {
                 let mut i = 0u64;
                 while Instant::now() < deadline {
                     // A different price guard each time keeps every transaction unique.
-                    let ix = ix::registry::buy_access(&accounts, &asset, &a, BuyAccessArgs { quantity: 1, max_unit_price: a.price + i });
+                    let ix = ix::registry::buy_access(&accounts, &asset, &a, BuyAccessArgs { quantity: 1, max_unit_price: a.price + i, min_access_duration: 0 });
                     let t0 = Instant::now();
                     match t.send(&[ix], &[]) {
                         Ok(_) => latencies.lock().unwrap().push(t0.elapsed().as_secs_f64() * 1_000.0),

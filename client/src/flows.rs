@@ -47,6 +47,16 @@ impl Tessera {
         self.send(&[ix::registry::update_config(&self.wallet(), args)], &[])
     }
 
+    /// Registry admin: proposes `new_admin` (it takes over with [`Tessera::accept_admin`]).
+    pub fn propose_admin(&self, new_admin: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::registry::propose_admin(&self.wallet(), new_admin)], &[])
+    }
+
+    /// The proposed registry admin (the wallet) accepts.
+    pub fn accept_admin(&self) -> Result<Signature> {
+        self.send(&[ix::registry::accept_admin(&self.wallet())], &[])
+    }
+
     pub fn initialize_escrow(&self, args: EscrowSettings) -> Result<Signature> {
         self.send(&[ix::escrow::initialize_config(&self.wallet(), args)], &[])
     }
@@ -92,9 +102,12 @@ impl Tessera {
         self.send(&[ix::registry::retire_asset(&self.wallet(), asset)], &[])
     }
 
-    /// Buys `quantity` access tokens, refusing (on chain) a unit price above `max_unit_price`.
-    /// Pays from the wallet's associated token account of the payment mint.
-    pub fn buy(&self, asset_key: &Pubkey, quantity: u64, max_unit_price: u64) -> Result<Signature> {
+    /// Buys `quantity` access tokens, refusing (on chain) a unit price above `max_unit_price`
+    /// and an access duration below `min_access_duration` (a perpetual asset always passes;
+    /// `u64::MAX` accepts only a perpetual one). Pays from the wallet's associated token
+    /// account of the payment mint; the fee goes to the current treasury's associated account,
+    /// created if missing.
+    pub fn buy(&self, asset_key: &Pubkey, quantity: u64, max_unit_price: u64, min_access_duration: u64) -> Result<Signature> {
         let asset = self.asset(asset_key)?;
         let config = self.config()?;
         let (_, token_program) = self.mint_info(&asset.payment_mint)?;
@@ -108,7 +121,7 @@ impl Tessera {
             },
             asset_key,
             &asset,
-            BuyAccessArgs { quantity, max_unit_price },
+            BuyAccessArgs { quantity, max_unit_price, min_access_duration },
         ));
         self.send(&ixs, &[])
     }

@@ -201,6 +201,7 @@ impl World {
         self.h.balance(&vault).await
     }
 
+    /// `buy_access` with no duration guard (`min_access_duration: 0`).
     pub async fn buy_ix(
         &mut self,
         buyer: &Pubkey,
@@ -208,6 +209,18 @@ impl World {
         asset: &Pubkey,
         quantity: u64,
         max_unit_price: u64,
+    ) -> tessera_client::Instruction {
+        let args = BuyAccessArgs { quantity, max_unit_price, min_access_duration: 0 };
+        self.buy_ix_with(buyer, buyer_usdc, asset, args).await
+    }
+
+    /// `buy_access` with the given guards.
+    pub async fn buy_ix_with(
+        &mut self,
+        buyer: &Pubkey,
+        buyer_usdc: &Pubkey,
+        asset: &Pubkey,
+        args: BuyAccessArgs,
     ) -> tessera_client::Instruction {
         let a = self.asset(asset).await;
         ix::registry::buy_access(
@@ -219,10 +232,7 @@ impl World {
             },
             asset,
             &a,
-            BuyAccessArgs {
-                quantity,
-                max_unit_price,
-            },
+            args,
         )
     }
 

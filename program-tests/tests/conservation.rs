@@ -567,7 +567,7 @@ impl Sim {
             },
             &key,
             &asset,
-            BuyAccessArgs { quantity, max_unit_price },
+            BuyAccessArgs { quantity, max_unit_price, min_access_duration: 0 },
         );
         // The model of a sale: fee of the total, each parent's share of what remains, the rest
         // to the asset's split; every part rounded down except the rest.

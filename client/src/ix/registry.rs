@@ -54,6 +54,32 @@ pub fn update_config(admin: &Pubkey, args: UpdateConfigArgs) -> Instruction {
     )
 }
 
+/// `propose_admin`, signed by the admin: `new_admin` takes over when it signs `accept_admin`.
+pub fn propose_admin(admin: &Pubkey, new_admin: &Pubkey) -> Instruction {
+    build(
+        acc::ProposeAdmin {
+            admin: *admin,
+            config: pda::config(),
+            event_authority: event_authority(),
+            program: REGISTRY_ID,
+        },
+        data::ProposeAdmin { new_admin: *new_admin },
+    )
+}
+
+/// `accept_admin`, signed by the proposed admin.
+pub fn accept_admin(new_admin: &Pubkey) -> Instruction {
+    build(
+        acc::AcceptAdmin {
+            new_admin: *new_admin,
+            config: pda::config(),
+            event_authority: event_authority(),
+            program: REGISTRY_ID,
+        },
+        data::AcceptAdmin {},
+    )
+}
+
 /// `publish_asset`; the parents' asset accounts are appended from `args.parents`.
 pub fn publish_asset(
     publisher: &Pubkey,
@@ -234,7 +260,9 @@ pub fn revoke_pass(
     )
 }
 
-/// `verify_access` of `holder`, reading its associated access-token account.
+/// `verify_access` of `holder`, reading its associated access-token account. On success the
+/// transaction's return data is the registry's `VerifiedAccess` (asset, holder, expiry,
+/// balance).
 pub fn verify_access(asset_key: &Pubkey, holder: &Pubkey) -> Instruction {
     let access_mint = pda::access_mint(asset_key);
     build(

@@ -84,4 +84,10 @@ pub enum RegistryError {
     MathOverflow,
     #[msg("The payment mint has a Token-2022 extension the registry does not support")]
     UnsupportedMintExtension,
+    #[msg("The asset's access duration is below the buyer's minimum (0 = perpetual always passes)")]
+    AccessDurationBelowLimit,
+    #[msg("No admin has been proposed")]
+    NoPendingAdmin,
+    #[msg("Only the proposed admin may accept the admin role")]
+    NotPendingAdmin,
 }

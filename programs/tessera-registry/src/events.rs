@@ -21,6 +21,20 @@ pub struct ConfigUpdated {
     pub paused: bool,
 }
 
+/// The admin proposed its successor (`accept_admin` completes the transfer).
+#[event]
+pub struct AdminProposed {
+    pub admin: Pubkey,
+    pub pending_admin: Pubkey,
+}
+
+/// The proposed admin accepted: it is the admin now.
+#[event]
+pub struct AdminChanged {
+    pub previous: Pubkey,
+    pub admin: Pubkey,
+}
+
 #[event]
 pub struct AssetPublished {
     pub asset: Pubkey,

@@ -11,10 +11,11 @@ pub mod events;
 pub mod instructions;
 pub mod math;
 pub mod mint_policy;
+pub mod return_data;
 pub mod state;
 
 use instructions::*;
-use state::AccessStatus;
+use state::VerifiedAccess;
 
 declare_id!("ELoRa4yDZGJbfXsHVHadkZZP5bobguRwkhSZCcpUviCR");
 
@@ -30,9 +31,19 @@ pub mod tessera_registry {
         InitializeConfig::initialize_config(ctx, args)
     }
 
-    /// Admin: changes fee, treasury, allowed mints, admin; pauses or unpauses.
+    /// Admin: changes fee, treasury, allowed mints; pauses or unpauses.
     pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
         UpdateConfig::update_config(ctx, args)
+    }
+
+    /// Admin: proposes its successor (first step of an admin transfer).
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
+        ProposeAdmin::propose_admin(ctx, new_admin)
+    }
+
+    /// The proposed admin accepts the role (second step).
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        AcceptAdmin::accept_admin(ctx)
     }
 
     /// Lists a dataset or model with its access mint and royalty split.
@@ -81,8 +92,9 @@ pub mod tessera_registry {
         RevokePass::revoke_pass(ctx, reason)
     }
 
-    /// Read-only: succeeds only when the holder's access is valid now.
-    pub fn verify_access(ctx: Context<VerifyAccess>) -> Result<AccessStatus> {
+    /// Read-only: succeeds only when the holder's access is valid now; returns whose access to
+    /// which asset it verified.
+    pub fn verify_access(ctx: Context<VerifyAccess>) -> Result<VerifiedAccess> {
         VerifyAccess::verify_access(ctx)
     }
 }

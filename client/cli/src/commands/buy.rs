@@ -16,6 +16,10 @@ pub struct BuyArgs {
     /// Price guard: the highest unit price accepted, in UI units [default: the current price]
     #[arg(allow_hyphen_values = true, long)]
     max_price: Option<String>,
+    /// Duration guard: the shortest access per token accepted (e.g. 3600, 30d, or `perpetual`:
+    /// only a perpetual asset; a perpetual asset always passes) [default: the current duration]
+    #[arg(long)]
+    min_duration: Option<String>,
 }
 
 #[derive(Args)]
@@ -42,7 +46,13 @@ pub fn buy(t: &Tessera, a: BuyArgs, format: Format) -> Result<Report> {
         Some(p) => amount::parse_ui_amount(p, decimals)?,
         None => asset.price,
     };
-    let sig = with_spinner(format, "buying access", || t.buy(&k, a.quantity, max))?;
+    let min_duration = match &a.min_duration {
+        Some(d) if d.trim().eq_ignore_ascii_case("perpetual") => u64::MAX,
+        Some(d) => tessera_client::parse::duration(d)?,
+        None if asset.access_duration == 0 => u64::MAX,
+        None => asset.access_duration,
+    };
+    let sig = with_spinner(format, "buying access", || t.buy(&k, a.quantity, max, min_duration))?;
     let pass = t.access(&k, &t.wallet())?;
     Ok(sent(
         "buy",

@@ -15,8 +15,10 @@ pub enum ConfigCmd {
     Init(InitArgs),
     /// Initialise the escrow config (the program's upgrade authority only)
     InitEscrow(InitEscrowArgs),
-    /// Change the registry config (admin only)
+    /// Change the registry config (admin only); --new-admin proposes a successor
     Update(UpdateArgs),
+    /// Accept the registry admin role proposed to the wallet
+    AcceptAdmin,
     /// Show both configs
     Show,
 }
@@ -65,6 +67,7 @@ pub struct InitEscrowArgs {
 
 #[derive(Args)]
 pub struct UpdateArgs {
+    /// Propose a new admin; it takes over when it runs `config accept-admin`
     #[arg(long)]
     new_admin: Option<String>,
     #[arg(long)]
@@ -111,15 +114,27 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
             Ok(sent("config init-escrow", sig, json!({ "config": tessera_client::pda::escrow_config().to_string() })))
         }
         ConfigCmd::Update(a) => {
+            let new_admin = a.new_admin.as_deref().map(|s| key("admin", s)).transpose()?;
             let args = UpdateConfigArgs {
-                new_admin: a.new_admin.as_deref().map(|s| key("admin", s)).transpose()?,
                 treasury: a.treasury.as_deref().map(|s| key("treasury", s)).transpose()?,
                 fee_bps: a.fee_bps,
                 payment_mints: a.mints.map(|v| v.iter().map(|m| key("mint", m)).collect::<Result<Vec<_>>>()).transpose()?,
                 paused: a.paused,
             };
-            let sig = with_spinner(format, "updating the registry config", || t.update_config(args))?;
-            Ok(sent("config update", sig, json!({})))
+            let changes = args.treasury.is_some() || args.fee_bps.is_some() || args.payment_mints.is_some() || args.paused.is_some();
+            let mut sig = None;
+            if changes || new_admin.is_none() {
+                sig = Some(with_spinner(format, "updating the registry config", || t.update_config(args))?);
+            }
+            if let Some(n) = new_admin {
+                sig = Some(with_spinner(format, "proposing the new admin", || t.propose_admin(&n))?);
+            }
+            let pending = new_admin.map(|n| n.to_string());
+            Ok(sent("config update", sig.expect("one instruction sent"), json!({ "pendingAdmin": pending })))
+        }
+        ConfigCmd::AcceptAdmin => {
+            let sig = with_spinner(format, "accepting the registry admin role", || t.accept_admin())?;
+            Ok(sent("config accept-admin", sig, json!({ "admin": t.wallet().to_string() })))
         }
         ConfigCmd::Show => {
             let c = t.config()?;
@@ -127,7 +142,8 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
             let mints: Vec<String> = c.payment_mints.iter().map(|m| m.to_string()).collect();
             let json = json!({
                 "registry": {
-                    "admin": c.admin.to_string(), "treasury": c.treasury.to_string(), "feeBps": c.fee_bps,
+                    "admin": c.admin.to_string(), "pendingAdmin": c.pending_admin.map(|p| p.to_string()),
+                    "treasury": c.treasury.to_string(), "feeBps": c.fee_bps,
                     "paused": c.paused, "paymentMints": mints,
                 },
                 "escrow": e.as_ref().map(|e| json!({

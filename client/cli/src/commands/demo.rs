@@ -136,7 +136,7 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
 
     // A buyer buys model access.
     let f = client(url, &wallets[frank]);
-    f.buy(&model, 2, 10 * USDC)?;
+    f.buy(&model, 2, 10 * USDC, 0)?;
     let access = f.access(&model, &who(frank))?;
     step.say(format!("frank bought 2 access tokens of the model (20 USDC); access valid: {}", access.valid));
 

@@ -5,7 +5,7 @@ use tessera_client::{
     registry::{
         errors::RegistryError,
         events::AccessBought,
-        instructions::UpdateAssetArgs,
+        instructions::{BuyAccessArgs, UpdateAssetArgs},
     },
     royalties::{errors::RoyaltiesError, events::Deposited},
     TOKEN_PROGRAM_ID,
@@ -69,6 +69,46 @@ async fn refuses_a_price_above_the_buyers_limit() {
     w.h.send(&[ix], &[&publisher]).await.unwrap();
     assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::PriceAboveLimit);
     assert_eq!(w.h.balance(&usdc).await, 10 * USDC);
+}
+
+/// The buyer saw 30 days per token; the publisher shortens it to 1 hour before the purchase
+/// lands: the buyer's duration guard refuses it, and nothing is charged.
+#[tokio::test]
+async fn refuses_an_access_duration_shortened_below_the_buyers_minimum() {
+    let mut w = World::new(0).await;
+    let (publisher, asset) = w.listed(1, USDC, 30 * 86_400).await;
+    let (buyer, usdc) = w.buyer(10 * USDC).await;
+    let quote = BuyAccessArgs { quantity: 1, max_unit_price: USDC, min_access_duration: 30 * 86_400 };
+    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(3_600), ..Default::default() });
+    w.h.send(&[ix], &[&publisher]).await.unwrap();
+    let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, quote).await;
+    assert_err(w.h.send(&[buy], &[&buyer]).await, RegistryError::AccessDurationBelowLimit);
+    assert_eq!(w.h.balance(&usdc).await, 10 * USDC);
+    assert!(w.pass(&asset, &buyer.pubkey()).await.is_none());
+
+    // Exactly the minimum passes; so does a longer duration.
+    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(30 * 86_400), ..Default::default() });
+    w.h.send(&[ix], &[&publisher]).await.unwrap();
+    let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, quote).await;
+    w.h.send(&[buy], &[&buyer]).await.expect("the duration quoted");
+    assert_eq!(w.h.balance(&usdc).await, 9 * USDC);
+}
+
+/// A perpetual asset passes any minimum; `u64::MAX` accepts only a perpetual asset, so a
+/// buyer who saw "perpetual" is protected from a switch to a finite duration.
+#[tokio::test]
+async fn perpetual_always_passes_and_u64_max_requires_it() {
+    let mut w = World::new(0).await;
+    let (publisher, asset) = w.listed(1, USDC, 0).await;
+    let (buyer, usdc) = w.buyer(10 * USDC).await;
+    let perpetual_only = BuyAccessArgs { quantity: 1, max_unit_price: USDC, min_access_duration: u64::MAX };
+    let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, perpetual_only).await;
+    w.h.send(&[buy], &[&buyer]).await.expect("perpetual");
+    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(365 * 86_400), ..Default::default() });
+    w.h.send(&[ix], &[&publisher]).await.unwrap();
+    let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, perpetual_only).await;
+    assert_err(w.h.send(&[buy], &[&buyer]).await, RegistryError::AccessDurationBelowLimit);
+    assert_eq!(w.h.balance(&usdc).await, 9 * USDC);
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
+mod accept_admin;
 mod asset_state;
 mod buy_access;
 mod initialize_config;
+mod liveness;
+mod prefund;
+mod propose_admin;
 mod publish_asset;
 mod redeem_access;
 mod revoke_pass;

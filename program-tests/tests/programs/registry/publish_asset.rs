@@ -11,9 +11,7 @@ use tessera_client::{
     royalties::{errors::RoyaltiesError, events::SplitCreated},
     TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{
-    assert_err, assert_ix_err, world::*, TestKeypair, TestSigner, TransactionError, INIT_REFUSED,
-};
+use tessera_program_tests::{assert_err, world::*, TestKeypair, TestSigner, TransactionError};
 
 fn unit<T>(r: Result<T, TransactionError>) -> tessera_program_tests::TxResult {
     r.map(|_| Default::default())
@@ -84,7 +82,7 @@ async fn refuses_re_publishing_the_same_artifact() {
     let mut w = World::new(0).await;
     let (publisher, asset) = w.listed(1, USDC, 0).await;
     let args = publish_args(1, 9 * USDC, 0, &[(publisher.pubkey(), 10_000)]);
-    assert_ix_err(unit(w.publish(&publisher, args).await), INIT_REFUSED);
+    assert_err(unit(w.publish(&publisher, args).await), anchor_lang::error::ErrorCode::AccountNotSystemOwned);
     assert_eq!(w.asset(&asset).await.price, USDC, "the existing asset is untouched");
 }
 

@@ -22,7 +22,7 @@ use tessera_client::{
     ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{
-    security::*, substitute, world::*, TestKeypair, TestSigner, INIT_REFUSED,
+    security::*, substitute, world::*, TestKeypair, TestSigner,
 };
 
 const PRICE: u64 = 2 * USDC;
@@ -160,13 +160,13 @@ async fn reinitialisation() {
         &admin.pubkey(),
         InitializeConfigArgs { admin: attacker.pubkey(), treasury: attacker.pubkey(), fee_bps: 1_000, payment_mints: vec![] },
     );
-    refused_by_runtime(&mut f.w.h, &[ix], &[&admin], INIT_REFUSED).await;
+    refused(&mut f.w.h, &[ix], &[&admin], ErrorCode::AccountNotSystemOwned).await;
     // The asset and its access mint (same publisher, same content hash).
     let publisher = f.publisher_a.insecure_clone();
     let ix = f.w.publish_ix(&publisher.pubkey(), publish_args(1, 1, 0, &[(publisher.pubkey(), 10_000)]));
-    refused_by_runtime(&mut f.w.h, &[ix], &[&publisher], INIT_REFUSED).await;
-    // The pass and the access-token account are `init_if_needed`: a second purchase extends
-    // them and never resets what they hold.
+    refused(&mut f.w.h, &[ix], &[&publisher], ErrorCode::AccountNotSystemOwned).await;
+    // The pass is loaded when it exists (created otherwise), and the access-token account is
+    // `init_if_needed`: a second purchase extends them and never resets what they hold.
     let buyer = f.buyer.insecure_clone();
     let before: AccessPass = f.w.pass(&f.a, &buyer.pubkey()).await.unwrap();
     let tokens = pda::ata(&buyer.pubkey(), &pda::access_mint(&f.a), &TOKEN_PROGRAM_ID);
@@ -242,7 +242,7 @@ async fn duplicate_mutable_accounts() {
 #[tokio::test]
 async fn bump_canonicalisation() {
     let mut f = fixture().await;
-    // A pass at a non-canonical bump of the buyer's seeds: `init_if_needed` derives the
+    // A pass at a non-canonical bump of the buyer's seeds: the `seeds` constraint derives the
     // canonical address only.
     let buyer = f.buyer.insecure_clone();
     let (a, b) = (f.a, f.b);

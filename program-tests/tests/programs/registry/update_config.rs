@@ -18,7 +18,6 @@ async fn admin_updates_every_setting() {
             fee_bps: Some(300),
             payment_mints: Some(vec![w.usdc, other_mint]),
             paused: Some(true),
-            new_admin: None,
         })
         .await
         .unwrap();
@@ -49,24 +48,6 @@ async fn refuses_a_fee_above_the_cap() {
         .update_config(UpdateConfigArgs { fee_bps: Some(1_001), ..Default::default() })
         .await;
     assert_err(res, RegistryError::FeeAboveCap);
-}
-
-#[tokio::test]
-async fn hands_over_the_admin_role() {
-    let mut w = World::new(0).await;
-    let next = w.keypair().await;
-    w.update_config(UpdateConfigArgs { new_admin: Some(next.pubkey()), ..Default::default() })
-        .await
-        .unwrap();
-    assert_err(
-        w.update_config(UpdateConfigArgs { fee_bps: Some(1), ..Default::default() }).await,
-        RegistryError::NotAdmin,
-    );
-    let ix = ix::registry::update_config(
-        &next.pubkey(),
-        UpdateConfigArgs { fee_bps: Some(1), ..Default::default() },
-    );
-    w.h.send(&[ix], &[&next]).await.unwrap();
 }
 
 #[tokio::test]

@@ -1,32 +1,37 @@
 use anchor_lang::{error::ErrorCode, AnchorDeserialize};
 use tessera_client::{
     ix, pda,
-    registry::{errors::RegistryError, state::AccessStatus},
+    registry::{errors::RegistryError, state::VerifiedAccess},
     REGISTRY_ID, TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{assert_err, substitute, world::*, TestSigner};
 
-/// On chain the handler's `AccessStatus` travels as return data. On the host, `solana-cpi`
-/// 3.1's `set_return_data` is a no-op (it only calls the syscall on `target_os = "solana"`), so
-/// the runtime reports none here: the test checks the success and the pass the status is read
-/// from, and that no stale return data is reported.
+/// The registry's return data names the asset and the holder whose access it verified, so a
+/// calling program can check it verified the access it asked about. (On the host the registry
+/// sets the return data through the runtime's syscall stubs: `solana-cpi` 3.1's own
+/// `set_return_data` only works on `target_os = "solana"`.)
 #[tokio::test]
-async fn succeeds_for_a_valid_pass() {
+async fn returns_the_verified_holder_and_asset() {
     let mut w = World::new(0).await;
     let (_, asset) = w.listed(1, USDC, 600).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.h.set_time(2_000_000_000).await;
     w.buy(&buyer, &usdc, &asset, 2, USDC).await.unwrap();
     let out = w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[]).await.unwrap();
-    if let Some((program, data)) = out.return_data {
-        assert_eq!(program, REGISTRY_ID);
-        let status = AccessStatus::deserialize(&mut data.as_slice()).unwrap();
-        assert_eq!(status, AccessStatus { expires_at: 2_000_001_200, perpetual: false, balance: 2 });
-    }
-    let pass = w.pass(&asset, &buyer.pubkey()).await.unwrap();
-    assert_eq!((pass.expires_at, pass.perpetual), (2_000_001_200, false));
+    let (program, data) = out.return_data.expect("verify_access sets return data");
+    assert_eq!(program, REGISTRY_ID);
+    let verified = VerifiedAccess::deserialize(&mut data.as_slice()).unwrap();
+    assert_eq!(
+        verified,
+        VerifiedAccess { asset, holder: buyer.pubkey(), expires_at: 2_000_001_200, perpetual: false, balance: 2 }
+    );
     w.h.set_time(2_000_001_199).await;
     w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[]).await.expect("valid to the last second");
+    w.h.set_time(2_000_001_200).await;
+    assert_err(
+        w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[]).await,
+        RegistryError::PassExpired,
+    );
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ use anchor_spl::{
     token::Token,
     token_interface::{self, Mint, MintTo, TokenAccount, TokenInterface, TransferChecked},
 };
+use tessera_common::create::{create_pda_account, write_account};
 use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 
 use crate::{
@@ -20,12 +21,22 @@ pub struct BuyAccessArgs {
     pub quantity: u64,
     /// Price guard: the purchase fails if the asset's unit price is above this.
     pub max_unit_price: u64,
+    /// Duration guard: the purchase fails if the asset's access duration (seconds per token)
+    /// is below this, unless it is 0 (perpetual). 0 accepts any duration; `u64::MAX` accepts
+    /// only a perpetual asset.
+    pub min_access_duration: u64,
 }
 
 /// Buys `quantity` access tokens: the buyer pays `quantity × price`; the protocol fee goes to
 /// the treasury, each parent's share to the parent's split, the rest to the asset's split; the
 /// buyer receives the tokens and its pass is created or extended. Remaining accounts: for each
 /// parent of the asset, in order, its split and that split's vault (both writable).
+///
+/// Always possible for a funded buyer of a listed asset while the registry is not paused:
+/// the pass and the buyer's access-token account are created whatever lamports sit at their
+/// addresses; the fee goes to any token account of the current treasury (its associated
+/// account can be created by anyone); the payment-mint allow-list only governs new
+/// publications, so an asset keeps selling in the mint it was published with.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct BuyAccess<'info> {
@@ -42,16 +53,16 @@ pub struct BuyAccess<'info> {
     /// The asset's access-token mint (address stored in the asset).
     #[account(mut, address = asset.access_mint)]
     pub access_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// The buyer's pass for this asset, at `[PASS_SEED, asset, buyer]`; created on the first
-    /// purchase.
+    /// CHECK: the buyer's pass for this asset, at `[PASS_SEED, asset, buyer]` (address checked
+    /// by the seeds). If it exists it is loaded (`load_pass`: owner = this program,
+    /// discriminator checked); otherwise it is created on this first purchase with
+    /// `tessera_common::create`, whatever lamports already sit at the address.
     #[account(
-        init_if_needed,
-        payer = buyer,
-        space = 8 + AccessPass::INIT_SPACE,
+        mut,
         seeds = [PASS_SEED, asset.key().as_ref(), buyer.key().as_ref()],
         bump,
     )]
-    pub pass: Box<Account<'info, AccessPass>>,
+    pub pass: UncheckedAccount<'info>,
     /// Pays the price and the rents; receives the access tokens.
     #[account(mut)]
     pub buyer: Signer<'info>,
@@ -63,7 +74,9 @@ pub struct BuyAccess<'info> {
         token::token_program = payment_token_program,
     )]
     pub buyer_payment_account: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// The buyer's associated token account of the access mint; created if missing.
+    /// The buyer's associated token account of the access mint; created if missing by the
+    /// associated-token program, which tops up, allocates and assigns (a pre-funded address
+    /// does not block it).
     #[account(
         init_if_needed,
         payer = buyer,
@@ -75,7 +88,8 @@ pub struct BuyAccess<'info> {
     /// The asset's payment mint (address stored in the asset; allow-list checked in validate).
     #[account(address = asset.payment_mint, mint::token_program = payment_token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Receives the protocol fee: a `payment_mint` account owned by the config's treasury.
+    /// Receives the protocol fee: any `payment_mint` account owned by the config's current
+    /// treasury.
     #[account(
         mut,
         token::mint = payment_mint,
@@ -103,28 +117,45 @@ pub struct BuyAccess<'info> {
 }
 
 impl<'info> BuyAccess<'info> {
+    /// The buyer's pass if it exists: owned by this program with the pass discriminator
+    /// (anything else at a registry-owned address is refused). `None` when the address is not
+    /// the registry's (a system account, possibly holding lamports): the pass is created.
+    fn load_pass(&self) -> Result<Option<AccessPass>> {
+        if self.pass.owner != &crate::ID {
+            return Ok(None);
+        }
+        let data = self.pass.try_borrow_data()?;
+        let mut bytes: &[u8] = &data;
+        Ok(Some(AccessPass::try_deserialize(&mut bytes)?))
+    }
+
     fn validate(&self, args: &BuyAccessArgs) -> Result<()> {
         // config, asset: PDAs with stored bumps. access_mint, payment_mint, split: stored
-        // addresses. pass: PDA of (asset, buyer). buyer_payment_account: mint + authority.
-        // treasury_token_account: mint + owner == config.treasury. Remaining checks:
+        // addresses. pass: PDA of (asset, buyer), loaded by `load_pass`.
+        // buyer_payment_account: mint + authority. treasury_token_account: mint + owner ==
+        // config.treasury. The payment mint was allow-listed at publication; a later change of
+        // the allow-list does not stop the asset's sales. Remaining checks:
         require!(!self.config.paused, RegistryError::RegistryPaused);
         require!(self.asset.is_listed(), RegistryError::AssetNotListed);
-        require!(
-            self.config.is_payment_mint_allowed(&self.asset.payment_mint),
-            RegistryError::PaymentMintNotAllowed
-        );
         require!(args.quantity > 0, RegistryError::ZeroQuantity);
         require_gte!(
             args.max_unit_price,
             self.asset.price,
             RegistryError::PriceAboveLimit
         );
+        require!(
+            self.asset.access_duration == 0
+                || self.asset.access_duration >= args.min_access_duration,
+            RegistryError::AccessDurationBelowLimit
+        );
         require_gte!(
             self.asset.remaining_supply(),
             args.quantity,
             RegistryError::SupplyExhausted
         );
-        require!(!self.pass.revoked, RegistryError::PassRevoked);
+        if let Some(pass) = self.load_pass()? {
+            require!(!pass.revoked, RegistryError::PassRevoked);
+        }
         Ok(())
     }
 
@@ -221,20 +252,40 @@ impl<'info> BuyAccess<'info> {
             args.quantity,
         )?;
 
-        // 5. The pass.
+        // 5. The pass: loaded, or created (prefund-safe) on the first purchase.
         let now = Clock::get()?.unix_timestamp;
         let asset_key = asset.key();
         let duration = asset.access_duration;
         let buyer = accounts.buyer.key();
-        let pass_bump = ctx.bumps.pass;
-        let pass = &mut ctx.accounts.pass;
-        let is_new = pass.holder == Pubkey::default();
-        if is_new {
-            pass.asset = asset_key;
-            pass.holder = buyer;
-            pass.created_at = now;
-            pass.bump = pass_bump;
-        }
+        let pass_info = accounts.pass.to_account_info();
+        let existing = accounts.load_pass()?;
+        let is_new = existing.is_none();
+        let mut pass = match existing {
+            Some(pass) => pass,
+            None => {
+                let bump = ctx.bumps.pass;
+                create_pda_account(
+                    &accounts.buyer.to_account_info(),
+                    &pass_info,
+                    &accounts.system_program.to_account_info(),
+                    8 + AccessPass::INIT_SPACE,
+                    &crate::ID,
+                    &[PASS_SEED, asset_key.as_ref(), buyer.as_ref(), &[bump]],
+                )?;
+                AccessPass {
+                    asset: asset_key,
+                    holder: buyer,
+                    expires_at: 0,
+                    perpetual: false,
+                    revoked: false,
+                    revoke_reason: 0,
+                    purchased: 0,
+                    redeemed: 0,
+                    created_at: now,
+                    bump,
+                }
+            }
+        };
         if duration == 0 || (!is_new && pass.perpetual) {
             pass.perpetual = true;
             pass.expires_at = 0;
@@ -247,7 +298,8 @@ impl<'info> BuyAccess<'info> {
             .purchased
             .checked_add(args.quantity)
             .ok_or_else(|| error!(RegistryError::MathOverflow))?;
-        let (expires_at, perpetual, pass_key) = (pass.expires_at, pass.perpetual, pass.key());
+        write_account(&pass_info, &pass)?;
+        let (expires_at, perpetual, pass_key) = (pass.expires_at, pass.perpetual, pass_info.key());
 
         // 6. The asset's counters.
         let asset = &mut ctx.accounts.asset;

@@ -1,4 +1,5 @@
 use anchor_lang::{prelude::*, solana_program::bpf_loader_upgradeable};
+use tessera_common::create::init_pda_account;
 
 use crate::{constants::*, errors::RegistryError, events::ConfigInitialized, state::Config};
 
@@ -20,15 +21,12 @@ pub struct InitializeConfig<'info> {
     /// The program's upgrade authority (checked against `program_data`); pays the rent.
     #[account(mut)]
     pub upgrade_authority: Signer<'info>,
-    /// The config, at `[CONFIG_SEED]`; `init` refuses a second initialisation.
-    #[account(
-        init,
-        payer = upgrade_authority,
-        space = 8 + Config::INIT_SPACE,
-        seeds = [CONFIG_SEED],
-        bump,
-    )]
-    pub config: Box<Account<'info, Config>>,
+    /// CHECK: the config, created here at `[CONFIG_SEED]` (address checked by the seeds) with
+    /// `tessera_common::create`, which succeeds whatever lamports already sit at the address
+    /// and refuses an address already in use (`AccountNotSystemOwned`): a second
+    /// initialisation fails.
+    #[account(mut, seeds = [CONFIG_SEED], bump)]
+    pub config: UncheckedAccount<'info>,
     /// This program's ProgramData account (owner: the upgradeable loader, checked by the
     /// `ProgramData` type; address: PDA of this program id under the loader).
     #[account(
@@ -44,25 +42,37 @@ pub struct InitializeConfig<'info> {
 
 impl InitializeConfig<'_> {
     fn validate(&self, args: &InitializeConfigArgs) -> Result<()> {
-        // upgrade_authority: signer + matches program_data (constraint). config: fresh PDA.
+        // upgrade_authority: signer + matches program_data (constraint). config: PDA address
+        // (seeds); created in the handler, which refuses an address already in use.
         Config::validate_settings(args.fee_bps, &args.payment_mints)
     }
 
     #[access_control(ctx.accounts.validate(&args))]
     pub fn initialize_config(ctx: Context<Self>, args: InitializeConfigArgs) -> Result<()> {
-        let config = &mut ctx.accounts.config;
-        config.admin = args.admin;
-        config.treasury = args.treasury;
-        config.fee_bps = args.fee_bps;
-        config.paused = false;
-        config.bump = ctx.bumps.config;
-        config.payment_mints = args.payment_mints;
+        let config = Config {
+            admin: args.admin,
+            pending_admin: None,
+            treasury: args.treasury,
+            fee_bps: args.fee_bps,
+            paused: false,
+            bump: ctx.bumps.config,
+            payment_mints: args.payment_mints,
+        };
+        let a = &ctx.accounts;
+        init_pda_account(
+            &a.upgrade_authority.to_account_info(),
+            &a.config.to_account_info(),
+            &a.system_program.to_account_info(),
+            8 + Config::INIT_SPACE,
+            &[CONFIG_SEED, &[config.bump]],
+            &config,
+        )?;
         emit_cpi!(ConfigInitialized {
-            config: config.key(),
+            config: ctx.accounts.config.key(),
             admin: config.admin,
             treasury: config.treasury,
             fee_bps: config.fee_bps,
-            payment_mints: config.payment_mints.clone(),
+            payment_mints: config.payment_mints,
         });
         Ok(())
     }

@@ -1,6 +1,8 @@
+pub mod accept_admin;
 pub mod buy_access;
 pub mod delist_asset;
 pub mod initialize_config;
+pub mod propose_admin;
 pub mod publish_asset;
 pub mod redeem_access;
 pub mod relist_asset;
@@ -10,9 +12,11 @@ pub mod update_asset;
 pub mod update_config;
 pub mod verify_access;
 
+pub use accept_admin::*;
 pub use buy_access::*;
 pub use delist_asset::*;
 pub use initialize_config::*;
+pub use propose_admin::*;
 pub use publish_asset::*;
 pub use redeem_access::*;
 pub use relist_asset::*;

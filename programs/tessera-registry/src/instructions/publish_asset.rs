@@ -3,6 +3,7 @@ use anchor_spl::{
     token::Token,
     token_interface::{Mint, TokenInterface},
 };
+use tessera_common::create::{init_mint_pda, init_pda_account};
 use tessera_royalties::{
     cpi::accounts::CreateSplit, program::TesseraRoyalties, instructions::CreateSplitArgs, state::RecipientInput,
 };
@@ -59,38 +60,32 @@ pub struct PublishAsset<'info> {
     /// The publisher: signs, pays the rents, becomes the split's authority.
     #[account(mut)]
     pub publisher: Signer<'info>,
-    /// The new asset, at `[ASSET_SEED, publisher, content_hash]`; `init` refuses to list the
-    /// same artifact twice.
+    /// CHECK: the new asset, created here at `[ASSET_SEED, publisher, content_hash]` (address
+    /// checked by the seeds) with `tessera_common::create`: whatever lamports already sit at
+    /// the address; an address already in use (the same artifact listed twice) is refused
+    /// with `AccountNotSystemOwned`.
     #[account(
-        init,
-        payer = publisher,
-        space = Asset::space(args.parents.len()),
+        mut,
         seeds = [ASSET_SEED, publisher.key().as_ref(), args.content_hash.as_ref()],
         bump,
     )]
-    pub asset: Box<Account<'info, Asset>>,
-    /// The asset's access-token mint, at `[ACCESS_MINT_SEED, asset]`: decimals 0, mint
-    /// authority the asset PDA, no freeze authority.
-    #[account(
-        init,
-        payer = publisher,
-        seeds = [ACCESS_MINT_SEED, asset.key().as_ref()],
-        bump,
-        mint::decimals = 0,
-        mint::authority = asset,
-        mint::token_program = access_token_program,
-    )]
-    pub access_mint: Box<InterfaceAccount<'info, Mint>>,
+    pub asset: UncheckedAccount<'info>,
+    /// CHECK: the asset's access-token mint, created here at `[ACCESS_MINT_SEED, asset]`
+    /// (address checked by the seeds) with `tessera_common::create`, whatever lamports already
+    /// sit at the address: an SPL Token mint of decimals 0, mint authority the asset PDA, no
+    /// freeze authority.
+    #[account(mut, seeds = [ACCESS_MINT_SEED, asset.key().as_ref()], bump)]
+    pub access_mint: UncheckedAccount<'info>,
     /// The payment mint: on the allow-list and without unsupported Token-2022 extensions
     /// (validate, `mint_policy`), owned by `payment_token_program`.
     #[account(mint::token_program = payment_token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: created by the royalties program in this instruction; its `init` constraint
+    /// CHECK: created by the royalties program's `create_split` in this instruction, which
     /// checks the address is the split PDA of this asset (`[SPLIT_SEED, asset]`).
     #[account(mut)]
     pub split: UncheckedAccount<'info>,
-    /// CHECK: created by the royalties program in this instruction at `[VAULT_SEED, split]`
-    /// (its `init` constraint checks the seeds).
+    /// CHECK: created by the royalties program's `create_split` in this instruction at
+    /// `[VAULT_SEED, split]` (it checks the seeds).
     #[account(mut)]
     pub split_vault: UncheckedAccount<'info>,
     /// The version this asset supersedes, if any: same publisher and kind, no successor yet
@@ -110,7 +105,8 @@ pub struct PublishAsset<'info> {
 
 impl<'info> PublishAsset<'info> {
     fn validate(&self, args: &PublishAssetArgs, parents: &[AccountInfo<'info>]) -> Result<()> {
-        // config: PDA + stored bump. publisher: signer. asset, access_mint: fresh PDAs.
+        // config: PDA + stored bump. publisher: signer. asset, access_mint: PDA addresses
+        // (seeds), created in the handler (which refuses addresses already in use).
         // split, split_vault: checked by the royalties program. Remaining checks:
         require!(!self.config.paused, RegistryError::RegistryPaused);
         require!(
@@ -201,37 +197,61 @@ impl<'info> PublishAsset<'info> {
             });
         }
 
-        let now = Clock::get()?.unix_timestamp;
-        let asset = &mut ctx.accounts.asset;
-        asset.publisher = ctx.accounts.publisher.key();
-        asset.kind = args.kind;
-        asset.state = AssetState::Listed;
-        asset.content_hash = args.content_hash;
-        asset.access_mint = ctx.accounts.access_mint.key();
-        asset.payment_mint = payment_mint;
-        asset.split = ctx.accounts.split.key();
-        asset.price = args.price;
-        asset.max_supply = args.max_supply;
-        asset.sold = 0;
-        asset.sales = 0;
-        asset.access_duration = args.access_duration;
-        asset.license = args.license;
-        asset.inference_royalty_bps = args.inference_royalty_bps;
-        asset.inference_gated = args.inference_gated;
-        asset.published_at = now;
-        asset.bump = ctx.bumps.asset;
-        asset.access_mint_bump = ctx.bumps.access_mint;
-        asset.previous_version = ctx.accounts.previous_version.as_ref().map(|p| p.key());
-        asset.successor = None;
-        asset.parents = parents;
-        asset.uri = args.uri;
+        let a = &ctx.accounts;
+        let publisher = a.publisher.key();
+        let asset = Asset {
+            publisher,
+            kind: args.kind,
+            state: AssetState::Listed,
+            content_hash: args.content_hash,
+            access_mint: a.access_mint.key(),
+            payment_mint,
+            split: a.split.key(),
+            price: args.price,
+            max_supply: args.max_supply,
+            sold: 0,
+            sales: 0,
+            access_duration: args.access_duration,
+            license: args.license,
+            inference_royalty_bps: args.inference_royalty_bps,
+            inference_gated: args.inference_gated,
+            published_at: Clock::get()?.unix_timestamp,
+            bump: ctx.bumps.asset,
+            access_mint_bump: ctx.bumps.access_mint,
+            previous_version: a.previous_version.as_ref().map(|p| p.key()),
+            successor: None,
+            parents,
+            uri: args.uri,
+        };
+        let seeds = asset.signer_seeds();
+        let payer = a.publisher.to_account_info();
+        let system_program = a.system_program.to_account_info();
+
+        // The asset, then its access mint (mint authority: the asset PDA).
+        init_pda_account(
+            &payer,
+            &a.asset.to_account_info(),
+            &system_program,
+            Asset::space(asset.parents.len()),
+            &seeds,
+            &asset,
+        )?;
+        init_mint_pda(
+            &payer,
+            &a.access_mint.to_account_info(),
+            &system_program,
+            &a.access_token_program.to_account_info(),
+            0,
+            &asset_key,
+            None,
+            &[ACCESS_MINT_SEED, asset_key.as_ref(), &[asset.access_mint_bump]],
+        )?;
 
         if let Some(prev) = ctx.accounts.previous_version.as_mut() {
             prev.successor = Some(asset_key);
         }
 
         // The asset PDA signs as the split's subject.
-        let seeds = ctx.accounts.asset.signer_seeds();
         tessera_royalties::cpi::create_split(
             CpiContext::new_with_signer(
                 ctx.accounts.royalties_program.key(),
@@ -254,13 +274,12 @@ impl<'info> PublishAsset<'info> {
             },
         )?;
 
-        let asset = &ctx.accounts.asset;
         emit_cpi!(AssetPublished {
             asset: asset_key,
             publisher: asset.publisher,
             kind: asset.kind,
             content_hash: asset.content_hash,
-            uri: asset.uri.clone(),
+            uri: asset.uri,
             license: asset.license,
             access_mint: asset.access_mint,
             payment_mint: asset.payment_mint,
@@ -270,7 +289,7 @@ impl<'info> PublishAsset<'info> {
             access_duration: asset.access_duration,
             inference_royalty_bps: asset.inference_royalty_bps,
             inference_gated: asset.inference_gated,
-            parents: asset.parents.clone(),
+            parents: asset.parents,
             previous_version: asset.previous_version,
         });
         Ok(())

@@ -2,17 +2,19 @@ use anchor_lang::prelude::*;
 
 use crate::{constants::*, errors::RegistryError, events::ConfigUpdated, state::Config};
 
-/// Each field that is set replaces the stored value.
+/// Each field that is set replaces the stored value. The admin is not among them: it changes
+/// in two steps (`propose_admin`, then `accept_admin` signed by the successor).
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
 pub struct UpdateConfigArgs {
-    pub new_admin: Option<Pubkey>,
     pub treasury: Option<Pubkey>,
     pub fee_bps: Option<u16>,
     pub payment_mints: Option<Vec<Pubkey>>,
     pub paused: Option<bool>,
 }
 
-/// The admin changes the registry's settings, or pauses / unpauses it.
+/// The admin changes the registry's settings, or pauses / unpauses it. A new treasury takes
+/// effect for the next sale: buyers pay the fee into any token account of the new treasury
+/// (its associated account can be created by anyone).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateConfig<'info> {
@@ -42,9 +44,6 @@ impl UpdateConfig<'_> {
     #[access_control(ctx.accounts.validate(&args))]
     pub fn update_config(ctx: Context<Self>, args: UpdateConfigArgs) -> Result<()> {
         let config = &mut ctx.accounts.config;
-        if let Some(admin) = args.new_admin {
-            config.admin = admin;
-        }
         if let Some(treasury) = args.treasury {
             config.treasury = treasury;
         }

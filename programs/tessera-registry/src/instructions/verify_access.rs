@@ -4,12 +4,16 @@ use anchor_spl::token_interface::TokenAccount;
 use crate::{
     constants::*,
     errors::RegistryError,
-    state::{AccessPass, AccessStatus, Asset},
+    return_data,
+    state::{AccessPass, Asset, VerifiedAccess},
 };
 
 /// Read-only; for other programs to call by CPI. Succeeds only when the holder's pass is valid
-/// now (not revoked, not expired) and the holder holds at least one access token; returns the
-/// pass's expiry and the holder's balance.
+/// now (not revoked, not expired) and the holder holds at least one access token in the token
+/// account given (any token account of the holder); returns whose access to which asset it
+/// verified ([`VerifiedAccess`], Anchor return data), so that the caller can check it is the
+/// access it asked about. Reads no config: no admin setting can stop a verification.
+/// A caller reads the result with [`crate::return_data::verified_access`].
 #[derive(Accounts)]
 pub struct VerifyAccess<'info> {
     /// The asset (PDA with stored bump).
@@ -45,11 +49,17 @@ impl VerifyAccess<'_> {
     }
 
     #[access_control(ctx.accounts.validate())]
-    pub fn verify_access(ctx: Context<Self>) -> Result<AccessStatus> {
-        Ok(AccessStatus {
+    pub fn verify_access(ctx: Context<Self>) -> Result<VerifiedAccess> {
+        let verified = VerifiedAccess {
+            asset: ctx.accounts.asset.key(),
+            holder: ctx.accounts.pass.holder,
             expires_at: ctx.accounts.pass.expires_at,
             perpetual: ctx.accounts.pass.perpetual,
             balance: ctx.accounts.holder_access_account.amount,
-        })
+        };
+        let mut bytes = Vec::with_capacity(81);
+        verified.serialize(&mut bytes)?;
+        return_data::set_on_host(&bytes);
+        Ok(verified)
     }
 }

@@ -36,11 +36,17 @@ impl AccessPass {
     }
 }
 
-/// What `verify_access` returns to its caller.
+/// What `verify_access` returns to its caller (as Anchor return data): whose access to which
+/// asset it verified, so a calling program can check it is the access it asked about.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AccessStatus {
+pub struct VerifiedAccess {
+    /// The asset the pass is for.
+    pub asset: Pubkey,
+    /// The pass's holder (also the owner of the token account read).
+    pub holder: Pubkey,
+    /// Unix time at which the pass stops being valid; meaningless when `perpetual`.
     pub expires_at: i64,
     pub perpetual: bool,
-    /// Access tokens the holder's account holds.
+    /// Access tokens in the holder's token account that was read.
     pub balance: u64,
 }

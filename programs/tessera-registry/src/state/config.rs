@@ -9,8 +9,10 @@ use crate::{
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Config {
-    /// May update this config.
+    /// May update this config and propose its successor.
     pub admin: Pubkey,
+    /// The admin's proposed successor, who becomes admin by signing `accept_admin`.
+    pub pending_admin: Option<Pubkey>,
     /// Owner of the token accounts that receive the protocol fee.
     pub treasury: Pubkey,
     /// Protocol fee on every sale, in bps (≤ 1,000).
