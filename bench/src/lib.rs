@@ -243,7 +243,7 @@ pub async fn run(opts: &Options) -> Report {
         b.w.h.send(&[ix], &[&subject]).await.expect("split");
         ((), pda::split(&subject.pubkey()))
     };
-    let ix = ix::royalties::update_split(&auth.pubkey(), &split, UpdateSplitArgs { recipients: recipients(&shares(16)), new_authority: None });
+    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 0, UpdateSplitArgs { recipients: recipients(&shares(16)) });
     flows.push(b.measure("update a split (16 recipients)", &[ix], &[&auth], &[]).await);
 
     // Jobs: open, accept, deliver, release; and a refund.

@@ -155,8 +155,27 @@ impl Tessera {
         Ok(out)
     }
 
+    /// Replaces a split's recipients (the wallet is its authority). The split's current
+    /// version locates the record of removed recipients' balances the update may park.
     pub fn update_split(&self, split: &Pubkey, args: UpdateSplitArgs) -> Result<Signature> {
-        self.send(&[ix::royalties::update_split(&self.wallet(), split, args)], &[])
+        let version = self.split(split)?.version;
+        self.send(&[ix::royalties::update_split(&self.wallet(), split, version, args)], &[])
+    }
+
+    /// Proposes `new_authority` as the split's next authority (`None` withdraws the proposal);
+    /// nothing changes until it accepts.
+    pub fn propose_split_authority(&self, split: &Pubkey, new_authority: Option<Pubkey>) -> Result<Signature> {
+        self.send(&[ix::royalties::propose_split_authority(&self.wallet(), split, new_authority)], &[])
+    }
+
+    /// The wallet, proposed by the split's authority, takes the split over.
+    pub fn accept_split_authority(&self, split: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::royalties::accept_split_authority(&self.wallet(), split)], &[])
+    }
+
+    /// Credits a split with the tokens sent straight to its vault (permissionless).
+    pub fn sync_split(&self, split: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::royalties::sync(split)], &[])
     }
 
     pub fn register_provider(&self, mint: &Pubkey, args: RegisterProviderArgs) -> Result<Signature> {

@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, PASS_SEED};
-use tessera_royalties::constants::{SPLIT_SEED, VAULT_SEED};
+use tessera_royalties::constants::{PARKED_SEED, SPLIT_SEED, VAULT_SEED};
 
 use crate::{ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
@@ -34,6 +34,12 @@ pub fn split(subject: &Pubkey) -> Pubkey {
 /// A split's vault token account.
 pub fn vault(split: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[VAULT_SEED, split.as_ref()], &ROYALTIES_ID).0
+}
+
+/// The record of removed recipients' balances parked by the `update_split` that moved `split`
+/// from `version` to `version + 1` (exists only if that update had to park balances).
+pub fn parked(split: &Pubkey, version: u32) -> Pubkey {
+    Pubkey::find_program_address(&[PARKED_SEED, split.as_ref(), &version.to_le_bytes()], &ROYALTIES_ID).0
 }
 
 /// The escrow program's config.

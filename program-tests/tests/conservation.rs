@@ -746,9 +746,19 @@ impl Sim {
             shares[0] -= 1.min(shares[0]);
         }
         let list: Vec<(Pubkey, u16)> = people[..n].iter().zip(&shares).map(|(&i, &s)| (self.actors[i].pubkey(), s)).collect();
-        let new_authority = self.rng.chance(1, 10).then(|| self.actors[self.rng.index(ACTORS)].pubkey());
-        let ix = ix::royalties::update_split(&by, &split_key, UpdateSplitArgs { recipients: recipients(&list), new_authority });
-        let res = self.tx("update_split", vec![ix], &[&signer], &Deltas::new()).await;
+        let new_authority = self.rng.chance(1, 10).then(|| self.actors[self.rng.index(ACTORS)].insecure_clone());
+        let mut ixs = vec![ix::royalties::update_split(&by, &split_key, split.version, UpdateSplitArgs { recipients: recipients(&list) })];
+        let mut signers = vec![signer];
+        if let Some(next) = new_authority {
+            // A two-step hand-over (propose, accept) in the same transaction.
+            ixs.push(ix::royalties::propose_split_authority(&by, &split_key, Some(next.pubkey())));
+            ixs.push(ix::royalties::accept_split_authority(&next.pubkey(), &split_key));
+            if next.pubkey() != by {
+                signers.push(next);
+            }
+        }
+        let signer_refs: Vec<&Keypair> = signers.iter().collect();
+        let res = self.tx("update_split", ixs, &signer_refs, &Deltas::new()).await;
         if by != split.authority || bad_shares {
             assert!(res.is_err(), "step {}: an invalid update_split succeeded", self.step);
         }

@@ -6,7 +6,7 @@ use anchor_lang::{
 };
 use tessera_royalties::{
     accounts as acc, instruction as data,
-    instructions::{CreateSplitArgs, UpdateSplitArgs},
+    instructions::{CreateSplitArgs, ProposeSplitAuthorityArgs, UpdateSplitArgs},
 };
 
 use crate::{pda, ASSOCIATED_TOKEN_PROGRAM_ID, ROYALTIES_ID};
@@ -121,16 +121,91 @@ pub fn claim_for(
     )
 }
 
-/// `update_split`, signed by the split's authority.
-pub fn update_split(authority: &Pubkey, split: &Pubkey, args: UpdateSplitArgs) -> Instruction {
+/// `update_split`, signed by the split's authority. `version` is the split's current version
+/// (`Split::version`): it locates the `Parked` record the update creates if removed
+/// recipients' balances no longer fit in the split.
+pub fn update_split(authority: &Pubkey, split: &Pubkey, version: u32, args: UpdateSplitArgs) -> Instruction {
     build(
         acc::UpdateSplit {
             authority: *authority,
             split: *split,
+            parked: pda::parked(split, version),
             system_program: system_program::ID,
             event_authority: event_authority(),
             program: ROYALTIES_ID,
         },
         data::UpdateSplit { args },
+    )
+}
+
+/// `sync` (permissionless): credits the split with what its vault holds beyond what the split
+/// holds for its recipients (tokens sent by plain transfer).
+pub fn sync(split: &Pubkey) -> Instruction {
+    build(
+        acc::SyncSplit {
+            split: *split,
+            vault: pda::vault(split),
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::Sync {},
+    )
+}
+
+/// `claim_parked` (permissionless): pays `recipient` its balance in the `Parked` record of
+/// `split` at `version` into `destination` (a `mint` token account the recipient owns); the
+/// record's rent goes back to `rent_receiver` (its recorded payer) when it empties.
+#[allow(clippy::too_many_arguments)]
+pub fn claim_parked(
+    caller: &Pubkey,
+    recipient: &Pubkey,
+    split: &Pubkey,
+    version: u32,
+    mint: &Pubkey,
+    destination: &Pubkey,
+    rent_receiver: &Pubkey,
+    token_program: &Pubkey,
+) -> Instruction {
+    build(
+        acc::ClaimParked {
+            caller: *caller,
+            recipient: *recipient,
+            split: *split,
+            parked: pda::parked(split, version),
+            vault: pda::vault(split),
+            mint: *mint,
+            destination: *destination,
+            rent_receiver: *rent_receiver,
+            token_program: *token_program,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::ClaimParked {},
+    )
+}
+
+/// `propose_split_authority`, signed by the current authority (`None` withdraws a proposal).
+pub fn propose_split_authority(authority: &Pubkey, split: &Pubkey, new_authority: Option<Pubkey>) -> Instruction {
+    build(
+        acc::ProposeSplitAuthority {
+            authority: *authority,
+            split: *split,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::ProposeSplitAuthority { args: ProposeSplitAuthorityArgs { new_authority } },
+    )
+}
+
+/// `accept_split_authority`, signed by the proposed authority.
+pub fn accept_split_authority(new_authority: &Pubkey, split: &Pubkey) -> Instruction {
+    build(
+        acc::AcceptSplitAuthority {
+            new_authority: *new_authority,
+            split: *split,
+            event_authority: event_authority(),
+            program: ROYALTIES_ID,
+        },
+        data::AcceptSplitAuthority {},
     )
 }

@@ -221,12 +221,13 @@ async fn money_is_conserved_over_a_random_sequence() {
                 let a = next(5) as usize;
                 let b = (a + 1 + next(4) as usize) % 5;
                 let share = 1 + next(9_999) as u16;
+                let version = w.split(&asset).await.version;
                 let ix = ix::royalties::update_split(
                     &p.pubkey(),
                     &pda::split(&asset),
+                    version,
                     UpdateSplitArgs {
                         recipients: recipients(&[(people[a].pubkey(), share), (people[b].pubkey(), 10_000 - share)]),
-                        new_authority: None,
                     },
                 );
                 w.h.send(&[ix], &[p]).await

@@ -24,7 +24,10 @@ pub enum RoyaltiesError {
     NothingReceived,
     #[msg("Arithmetic overflow in royalty accounting")]
     MathOverflow,
-    #[msg("The split has no room left for removed recipients' unclaimed balances: pay them with claim_for first")]
+    /// No longer raised: an update that would overflow the entries parks the removed
+    /// recipients' balances in a `Parked` record instead. Kept so the later codes keep their
+    /// numbers.
+    #[msg("The split has no room left for removed recipients' unclaimed balances")]
     SplitFull,
     #[msg("The vault is not this split's vault")]
     VaultMismatch,
@@ -36,4 +39,10 @@ pub enum RoyaltiesError {
     NotSplitAuthority,
     #[msg("The vault holds less than what the recipient is owed")]
     VaultShortfall,
+    #[msg("Only the proposed authority of this split may accept it")]
+    NotPendingSplitAuthority,
+    #[msg("This recipient has no balance in this parked record")]
+    NotParked,
+    #[msg("The rent receiver is not the payer recorded in the parked record")]
+    RentReceiverMismatch,
 }

@@ -1,4 +1,4 @@
-//! `tessera royalties show|claim|update-split`.
+//! `tessera royalties show|claim|update-split|propose-authority|accept-authority|sync`.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -27,9 +27,21 @@ pub enum RoyaltiesCmd {
         /// ADDRESS:BPS,… summing to 10000
         #[arg(long)]
         recipients: String,
-        #[arg(long)]
-        new_authority: Option<String>,
     },
+    /// Propose the split's next authority (split authority); it takes over with accept-authority
+    ProposeAuthority {
+        split: String,
+        /// The proposed authority
+        #[arg(long, required_unless_present = "cancel", conflicts_with = "cancel")]
+        new_authority: Option<String>,
+        /// Withdraw the pending proposal instead
+        #[arg(long)]
+        cancel: bool,
+    },
+    /// Take over a split whose authority proposed the wallet
+    AcceptAuthority { split: String },
+    /// Credit a split with tokens sent straight to its vault (anyone)
+    Sync { split: String },
 }
 
 fn ui(t: &Tessera, mint: &str, v: u64) -> String {
@@ -78,14 +90,28 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
             };
             Ok(Report::new(json!({ "action": "royalties claim", "claims": items }), human))
         }
-        RoyaltiesCmd::UpdateSplit { split, recipients, new_authority } => {
+        RoyaltiesCmd::UpdateSplit { split, recipients } => {
             let k = key("split", &split)?;
-            let args = UpdateSplitArgs {
-                recipients: parse::split(&recipients)?,
-                new_authority: new_authority.as_deref().map(|a| key("new authority", a)).transpose()?,
-            };
+            let args = UpdateSplitArgs { recipients: parse::split(&recipients)? };
             let sig = with_spinner(format, "updating the split", || t.update_split(&k, args))?;
             Ok(sent("royalties update-split", sig, json!({ "split": k.to_string() })))
+        }
+        RoyaltiesCmd::ProposeAuthority { split, new_authority, cancel } => {
+            let k = key("split", &split)?;
+            let proposed = if cancel { None } else { new_authority.as_deref().map(|a| key("new authority", a)).transpose()? };
+            let sig = with_spinner(format, "proposing the split authority", || t.propose_split_authority(&k, proposed))?;
+            let proposed = proposed.map(|p| p.to_string());
+            Ok(sent("royalties propose-authority", sig, json!({ "split": k.to_string(), "proposed": proposed })))
+        }
+        RoyaltiesCmd::AcceptAuthority { split } => {
+            let k = key("split", &split)?;
+            let sig = with_spinner(format, "accepting the split authority", || t.accept_split_authority(&k))?;
+            Ok(sent("royalties accept-authority", sig, json!({ "split": k.to_string() })))
+        }
+        RoyaltiesCmd::Sync { split } => {
+            let k = key("split", &split)?;
+            let sig = with_spinner(format, "crediting the vault's uncredited tokens", || t.sync_split(&k))?;
+            Ok(sent("royalties sync", sig, json!({ "split": k.to_string() })))
         }
     }
 }

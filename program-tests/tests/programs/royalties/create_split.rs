@@ -6,7 +6,7 @@ use tessera_client::{
     },
     TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{assert_err, assert_ix_err, world::*, TestKeypair, TestSigner, INIT_REFUSED};
+use tessera_program_tests::{assert_err, world::*, TestKeypair, TestSigner};
 
 use super::standalone_split;
 
@@ -81,7 +81,62 @@ async fn refuses_re_initialisation() {
     let thief = TestKeypair::new().pubkey();
     let second = make(thief);
     w.h.send(&[first], &[&subject]).await.unwrap();
-    assert_ix_err(w.h.send(&[second], &[&subject]).await, INIT_REFUSED);
+    // The creation helper refuses an address already in use (Anchor 1.2.2 has no
+    // AccountAlreadyInUse code).
+    assert_err(w.h.send(&[second], &[&subject]).await, ErrorCode::AccountNotSystemOwned);
     let split: Split = w.h.fetch(&pda::split(&subject.pubkey())).await.unwrap();
     assert_eq!(split.authority, payer, "unchanged");
+}
+
+/// A stranger's real system transfer of `lamports` to `address` (the pre-funding attack).
+async fn prefund(w: &mut World, address: &tessera_client::Pubkey, lamports: u64) {
+    let stranger = w.keypair().await;
+    let ix = solana_system_interface::instruction::transfer(&stranger.pubkey(), address, lamports);
+    w.h.send(&[ix], &[&stranger]).await.unwrap();
+    assert_eq!(w.h.lamports(address).await, lamports);
+}
+
+/// Issue 14 (pre-funded addresses): a stranger sends lamports to the split's address before it
+/// exists. Anchor's `init` refused the creation (`CreateAccountAllowPrefund`, unknown to Agave
+/// 3.1: `InvalidInstructionData`); the split is now created whatever sits there, and the
+/// stranger's lamports stay in it as part of its rent.
+#[tokio::test]
+async fn creates_a_split_whose_address_a_stranger_pre_funded() {
+    let mut w = World::new(0).await;
+    let subject = TestKeypair::new();
+    let split_key = pda::split(&subject.pubkey());
+    prefund(&mut w, &split_key, 1_000_000).await;
+    let a = TestKeypair::new().pubkey();
+    let (res, key) = super::split_of(&mut w, &subject, &a, &[(a, 10_000)]).await;
+    res.unwrap();
+    assert_eq!(key, split_key);
+    let split: Split = w.h.fetch(&split_key).await.unwrap();
+    assert_eq!((split.authority, split.active_recipients()), (a, recipients(&[(a, 10_000)])));
+    let acc = w.h.account(&split_key).await.unwrap();
+    assert_eq!(acc.data.len(), Split::space(1));
+    let rent = w.h.ctx.banks_client.get_rent().await.unwrap().minimum_balance(Split::space(1));
+    assert_eq!(acc.lamports, rent.max(1_000_000));
+    assert_eq!(w.h.balance(&pda::vault(&split_key)).await, 0);
+}
+
+/// Issue 14 (pre-funded addresses): the same for the split's vault address; the vault is a
+/// working token account of the split afterwards.
+#[tokio::test]
+async fn creates_a_split_whose_vault_address_a_stranger_pre_funded() {
+    let mut w = World::new(0).await;
+    let subject = TestKeypair::new();
+    let split_key = pda::split(&subject.pubkey());
+    let vault = pda::vault(&split_key);
+    prefund(&mut w, &vault, 5_000_000).await;
+    let a = TestKeypair::new().pubkey();
+    let (res, _) = super::split_of(&mut w, &subject, &a, &[(a, 10_000)]).await;
+    res.unwrap();
+    let acc = w.h.account(&vault).await.unwrap();
+    assert_eq!((acc.owner, acc.data.len(), acc.lamports), (TOKEN_PROGRAM_ID, 165, 5_000_000));
+    super::deposit(&mut w, &split_key, 700).await.unwrap();
+    assert_eq!(w.h.balance(&vault).await, 700);
+    let payer = w.h.payer();
+    let ix = ix::royalties::claim_for(&payer, &a, &split_key, &w.usdc.clone(), &TOKEN_PROGRAM_ID);
+    w.h.send(&[ix], &[]).await.unwrap();
+    assert_eq!(w.h.balance(&pda::ata(&a, &w.usdc.clone(), &TOKEN_PROGRAM_ID)).await, 700);
 }

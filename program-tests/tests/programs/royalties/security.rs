@@ -19,7 +19,7 @@ use tessera_client::{
     },
     ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{security::*, substitute, world::*, TestKeypair, TestSigner, INIT_REFUSED};
+use tessera_program_tests::{security::*, substitute, world::*, TestKeypair, TestSigner};
 
 use super::{claim, deposit, split_of, standalone_split};
 
@@ -66,10 +66,18 @@ async fn missing_signer() {
     let mut ix = ix::royalties::update_split(
         &f.a.pubkey(),
         &f.s1,
-        UpdateSplitArgs { recipients: recipients(&[(thief.pubkey(), 10_000)]), new_authority: Some(thief.pubkey()) },
+        0,
+        UpdateSplitArgs { recipients: recipients(&[(thief.pubkey(), 10_000)]) },
     );
     unsign(&mut ix, &f.a.pubkey());
     refused(&mut f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
+    // A hand-over to the thief without the authority's signature, and its acceptance by the
+    // thief without a proposal.
+    let mut ix = ix::royalties::propose_split_authority(&f.a.pubkey(), &f.s1, Some(thief.pubkey()));
+    unsign(&mut ix, &f.a.pubkey());
+    refused(&mut f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
+    let ix = ix::royalties::accept_split_authority(&thief.pubkey(), &f.s1);
+    refused(&mut f.w.h, &[ix], &[&thief], RoyaltiesError::NotPendingSplitAuthority).await;
     // A split for a subject that did not sign (squatting another program's or person's split).
     let subject = TestKeypair::new();
     let payer = f.w.h.payer();
@@ -166,7 +174,7 @@ async fn reinitialisation() {
         &TOKEN_PROGRAM_ID,
         CreateSplitArgs { authority: thief.pubkey(), recipients: recipients(&[(thief.pubkey(), 10_000)]) },
     );
-    refused_by_runtime(&mut f.w.h, &[ix], &[&subject], INIT_REFUSED).await;
+    refused(&mut f.w.h, &[ix], &[&subject], ErrorCode::AccountNotSystemOwned).await;
     assert_eq!(f.w.h.fetch::<Split>(&split).await.unwrap().authority, f.a.pubkey());
     // `claim_for` creates the recipient's account only if needed: an existing balance is kept.
     let b = f.b.pubkey();
@@ -195,7 +203,8 @@ async fn arbitrary_cpi() {
     let mut ix = ix::royalties::update_split(
         &a.pubkey(),
         &f.s1,
-        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 10_000)]), new_authority: None },
+        0,
+        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 10_000)]) },
     );
     substitute(&mut ix, &anchor_lang::system_program::ID, &ESCROW_ID);
     refused(&mut f.w.h, &[ix], &[&a], ErrorCode::InvalidProgramId).await;
@@ -217,7 +226,8 @@ async fn duplicate_mutable_accounts() {
     let ix = ix::royalties::update_split(
         &a.pubkey(),
         &f.s1,
-        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (a.pubkey(), 5_000)]), new_authority: None },
+        0,
+        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (a.pubkey(), 5_000)]) },
     );
     refused(&mut f.w.h, &[ix], &[&a], RoyaltiesError::DuplicateRecipient).await;
 }

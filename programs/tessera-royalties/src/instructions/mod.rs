@@ -1,11 +1,19 @@
+pub mod accept_split_authority;
 pub mod claim;
 pub mod claim_for;
+pub mod claim_parked;
 pub mod create_split;
 pub mod deposit;
+pub mod propose_split_authority;
+pub mod sync;
 pub mod update_split;
 
+pub use accept_split_authority::*;
 pub use claim::*;
 pub use claim_for::*;
+pub use claim_parked::*;
 pub use create_split::*;
 pub use deposit::*;
+pub use propose_split_authority::*;
+pub use sync::*;
 pub use update_split::*;

@@ -1,26 +1,37 @@
 use anchor_lang::prelude::*;
+use tessera_common::create::init_pda_account;
 
-use crate::{constants::*, errors::RoyaltiesError, events::SplitUpdated, state::*};
+use crate::{
+    constants::*,
+    errors::RoyaltiesError,
+    events::{BalancesParked, SplitUpdated},
+    state::*,
+};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct UpdateSplitArgs {
     /// The new recipients: 1..=16, shares summing to exactly 10,000 bps.
     pub recipients: Vec<RecipientInput>,
-    /// Hands the split to a new authority, if set.
-    pub new_authority: Option<Pubkey>,
 }
 
 /// Changes a split's recipients and shares. Everything accrued so far is settled first, so a
 /// removed recipient can still claim what it earned before the update, and nothing after.
+///
+/// Never blocked by recipients that do not claim: removed recipients with a balance keep an
+/// entry in the split while there is room (at most `MAX_ENTRIES`); when the new list would not
+/// fit, every removed recipient's balance moves to a `Parked` record created here, at
+/// `[PARKED_SEED, split, version]` (the version before this update), paid out by
+/// `claim_parked`. The authority changes only through `propose_split_authority` and
+/// `accept_split_authority`.
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: UpdateSplitArgs)]
 pub struct UpdateSplit<'info> {
-    /// The split's authority; pays for any growth of the account.
+    /// The split's authority; pays for any growth of the split and for a `Parked` record.
     #[account(mut)]
     pub authority: Signer<'info>,
     /// The split; seeds re-derived with its stored bump. Resized to hold the old entries that
-    /// still have a balance plus the new recipients.
+    /// still have a balance plus the new recipients (at most `MAX_ENTRIES`).
     #[account(
         mut,
         seeds = [SPLIT_SEED, split.subject.as_ref()],
@@ -31,24 +42,59 @@ pub struct UpdateSplit<'info> {
         realloc::zero = false,
     )]
     pub split: Box<Account<'info, Split>>,
+    /// CHECK: the `Parked` record this update creates if removed recipients' balances do not fit
+    /// in the split; left untouched otherwise. Address checked by seeds (the split's current
+    /// version, so a client always passes it); created with the prefund-safe helper.
+    #[account(
+        mut,
+        seeds = [PARKED_SEED, split.key().as_ref(), &split.version.to_le_bytes()],
+        bump,
+    )]
+    pub parked: UncheckedAccount<'info>,
     pub system_program: Program<'info, System>,
 }
 
 impl UpdateSplit<'_> {
     fn validate(&self, args: &UpdateSplitArgs) -> Result<()> {
-        // authority: signer + has_one. split: PDA + stored bump.
+        // authority: signer + has_one. split: PDA + stored bump. parked: PDA of (split,
+        // version); whether it is free is checked by the creation helper if it is needed.
         Split::validate_recipients(&args.recipients)
     }
 
     #[access_control(ctx.accounts.validate(&args))]
     pub fn update_split(ctx: Context<Self>, args: UpdateSplitArgs) -> Result<()> {
-        let split = &mut ctx.accounts.split;
-        split.apply_update(&args.recipients)?;
-        if let Some(new_authority) = args.new_authority {
-            split.authority = new_authority;
+        let split_key = ctx.accounts.split.key();
+        let version = ctx.accounts.split.version;
+        let balances = ctx.accounts.split.apply_update(&args.recipients)?;
+        if !balances.is_empty() {
+            let version_bytes = version.to_le_bytes();
+            let bump = [ctx.bumps.parked];
+            let [a, b, c] = Parked::seeds(&split_key, &version_bytes);
+            let seeds: [&[u8]; 4] = [a, b, c, &bump];
+            init_pda_account(
+                &ctx.accounts.authority.to_account_info(),
+                &ctx.accounts.parked.to_account_info(),
+                &ctx.accounts.system_program.to_account_info(),
+                Parked::space(balances.len()),
+                &seeds,
+                &Parked {
+                    split: split_key,
+                    version,
+                    rent_payer: ctx.accounts.authority.key(),
+                    bump: ctx.bumps.parked,
+                    balances: balances.clone(),
+                },
+            )?;
+            emit_cpi!(BalancesParked {
+                split: split_key,
+                parked: ctx.accounts.parked.key(),
+                version,
+                balances,
+            });
         }
+        let split = &ctx.accounts.split;
         emit_cpi!(SplitUpdated {
-            split: split.key(),
+            split: split_key,
             authority: split.authority,
             recipients: args.recipients,
             version: split.version,

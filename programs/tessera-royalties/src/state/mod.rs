@@ -1,3 +1,5 @@
+pub mod parked;
 pub mod split;
 
+pub use parked::*;
 pub use split::*;

@@ -4,6 +4,7 @@ use crate::{
     constants::{BPS_DENOMINATOR, MAX_ENTRIES, MAX_RECIPIENTS},
     errors::RoyaltiesError,
     math::bps_share,
+    state::ParkedBalance,
 };
 
 /// A recipient and its share, as given to `create_split` and `update_split`.
@@ -39,6 +40,15 @@ pub struct RecipientEntry {
 /// settled and the unallocated remainder is carried into the next epoch's pool (`epoch_start`
 /// advances only by what was allocated), so it is paid out to the recipients as later deposits
 /// make it divisible. Σ owed never exceeds what the vault received.
+///
+/// Removed recipients: an update settles what each entry earned; a removed recipient with a
+/// balance keeps an entry with a zero share until it (or anyone, through `claim_for`) takes it.
+/// When the new list plus those entries would exceed [`MAX_ENTRIES`], every removed recipient's
+/// balance moves instead to a [`crate::state::Parked`] record created by that update (paid by
+/// `claim_parked`), so recipients that never claim cannot block the authority's updates.
+///
+/// Tokens that reach the vault without `deposit` are not credited until someone calls `sync`,
+/// which credits `vault.amount - held()` exactly as a deposit of that amount.
 #[account]
 #[derive(InitSpace, Debug)]
 pub struct Split {
@@ -62,6 +72,10 @@ pub struct Split {
     pub vault_bump: u8,
     #[max_len(MAX_ENTRIES)]
     pub entries: Vec<RecipientEntry>,
+    /// Proposed by the authority with `propose_split_authority`; becomes the authority when it
+    /// signs `accept_split_authority`. Placed after `entries` so the offsets of the fields
+    /// before it (read by memcmp filters) did not move.
+    pub pending_authority: Option<Pubkey>,
 }
 
 impl Split {
@@ -112,6 +126,24 @@ impl Split {
 
     pub fn position(&self, recipient: &Pubkey) -> Option<usize> {
         self.entries.iter().position(|e| e.address == *recipient)
+    }
+
+    /// What the split still holds for its recipients: everything credited minus everything
+    /// paid out (owed balances, parked balances and rounding dust alike). The vault holds at
+    /// least this; anything above it is uncredited (see `sync`).
+    pub fn held(&self) -> Result<u128> {
+        self.total_received
+            .checked_sub(self.total_claimed)
+            .ok_or_else(|| error!(RoyaltiesError::MathOverflow))
+    }
+
+    /// Records a payment of a parked balance (paid from the vault like any claim).
+    pub fn record_parked_claim(&mut self, amount: u64) -> Result<()> {
+        self.total_claimed = self
+            .total_claimed
+            .checked_add(u128::from(amount))
+            .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
+        Ok(())
     }
 
     /// What the entry at `index` is owed now.
@@ -172,9 +204,11 @@ impl Split {
     }
 
     /// Closes the current epoch (settling what each entry earned in it) and installs the new
-    /// recipient list. Removed recipients keep their unclaimed balance with a zero share.
+    /// recipient list. Removed recipients keep their unclaimed balance with a zero share; if
+    /// that would exceed [`MAX_ENTRIES`], every removed recipient's balance leaves the split
+    /// and is returned, to be parked (never refused: the authority can always update).
     /// `recipients` must already be validated.
-    pub fn apply_update(&mut self, recipients: &[RecipientInput]) -> Result<()> {
+    pub fn apply_update(&mut self, recipients: &[RecipientInput]) -> Result<Vec<ParkedBalance>> {
         let pool = self.epoch_pool()?;
         let mut allocated: u128 = 0;
         for entry in self.entries.iter_mut() {
@@ -213,12 +247,26 @@ impl Split {
                 });
             }
         }
-        require!(self.entries.len() <= MAX_ENTRIES, RoyaltiesError::SplitFull);
+        let mut parked = Vec::new();
+        if self.entries.len() > MAX_ENTRIES {
+            // Removed entries owe exactly `settled` (their share is zero and the epoch was just
+            // settled); active ones stay (at most MAX_RECIPIENTS, validated).
+            parked = self
+                .entries
+                .iter()
+                .filter(|e| e.bps == 0)
+                .map(|e| ParkedBalance {
+                    address: e.address,
+                    owed: e.settled,
+                })
+                .collect();
+            self.entries.retain(|e| e.bps > 0);
+        }
         self.version = self
             .version
             .checked_add(1)
             .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
-        Ok(())
+        Ok(parked)
     }
 
     /// The active recipients (non-zero share), in order.
@@ -251,6 +299,7 @@ mod tests {
             bump: 0,
             vault_bump: 0,
             entries: vec![],
+            pending_authority: None,
         };
         s.apply_update(&inputs(shares)).unwrap();
         s
@@ -308,6 +357,27 @@ mod tests {
         assert_eq!(s.owed(&key(1)).unwrap(), 1_000);
         assert_eq!(s.record_claim(&key(2)).unwrap(), 500);
         assert!(s.position(&key(2)).is_none(), "paid-out removed entry is dropped");
+    }
+
+    #[test]
+    fn removed_balances_that_do_not_fit_are_parked_not_refused() {
+        let first: Vec<(u8, u16)> = (1..=16).map(|k| (k, 625)).collect();
+        let second: Vec<(u8, u16)> = (101..=116).map(|k| (k, 625)).collect();
+        let mut s = split(&first);
+        s.record_deposit(16_000).unwrap();
+        let parked = s.apply_update(&inputs(&second)).unwrap();
+        assert_eq!(parked.len(), 16);
+        assert!(parked.iter().all(|p| p.owed == 1_000));
+        assert_eq!(s.entries.len(), 16);
+        assert!(s.entries.iter().all(|e| e.bps == 625));
+        assert_eq!(s.owed(&key(1)).unwrap(), 0, "the split itself no longer owes it");
+        assert_eq!(s.held().unwrap(), 16_000, "the vault still holds it for the record");
+        // Room left: removed balances stay as entries.
+        s.record_deposit(16_000).unwrap();
+        let parked = s.apply_update(&inputs(&[(1, 10_000)])).unwrap();
+        assert!(parked.is_empty());
+        assert_eq!(s.entries.len(), 17);
+        assert_eq!(s.owed(&key(101)).unwrap(), 1_000);
     }
 
     #[test]

@@ -1,0 +1,52 @@
+use anchor_lang::prelude::*;
+
+use crate::{
+    constants::*, errors::RoyaltiesError, events::SplitAuthorityProposed, state::Split,
+};
+
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct ProposeSplitAuthorityArgs {
+    /// The key that may take over the split by signing `accept_split_authority`; `None`
+    /// withdraws a pending proposal. Replaces any earlier proposal.
+    pub new_authority: Option<Pubkey>,
+}
+
+/// First step of a two-step authority transfer: the current authority names its successor.
+/// Nothing changes until the successor accepts, so a mistyped key cannot take the split away.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeSplitAuthority<'info> {
+    /// The split's current authority.
+    pub authority: Signer<'info>,
+    /// The split; seeds re-derived with its stored bump.
+    #[account(
+        mut,
+        seeds = [SPLIT_SEED, split.subject.as_ref()],
+        bump = split.bump,
+        has_one = authority @ RoyaltiesError::NotSplitAuthority,
+    )]
+    pub split: Box<Account<'info, Split>>,
+}
+
+impl ProposeSplitAuthority<'_> {
+    fn validate(&self) -> Result<()> {
+        // authority: signer + has_one. split: PDA + stored bump. Any key may be proposed.
+        Ok(())
+    }
+
+    #[access_control(ctx.accounts.validate())]
+    pub fn propose_split_authority(
+        ctx: Context<Self>,
+        args: ProposeSplitAuthorityArgs,
+    ) -> Result<()> {
+        let split = &mut ctx.accounts.split;
+        split.pending_authority = args.new_authority;
+        let (key, authority) = (split.key(), split.authority);
+        emit_cpi!(SplitAuthorityProposed {
+            split: key,
+            authority,
+            proposed: args.new_authority,
+        });
+        Ok(())
+    }
+}
