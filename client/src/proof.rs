@@ -14,6 +14,11 @@
 //! and presents it with the headers `X-Tessera-Holder` (base58 address), `X-Tessera-Nonce` and
 //! `X-Tessera-Signature` (base58). Binding the domain stops a proof made for one server from
 //! being replayed at another; the nonce is single-use and expires within 5 minutes.
+//!
+//! A consumable gate (`tessera serve --consumable`) also wants `X-Tessera-Redeem`: the
+//! signature of a confirmed transaction in which the holder redeemed (burnt) N access tokens of
+//! the asset with `redeem_access`. It pays for N deliveries, whatever the holder's balance;
+//! each delivery answers with `X-Tessera-Redeem-Remaining`.
 
 use std::str::FromStr;
 
@@ -25,8 +30,11 @@ use solana_signer::Signer;
 pub const HOLDER_HEADER: &str = "x-tessera-holder";
 pub const NONCE_HEADER: &str = "x-tessera-nonce";
 pub const SIGNATURE_HEADER: &str = "x-tessera-signature";
-/// Consumable assets: the signature of a confirmed `redeem_access` transaction.
+/// Consumable assets: the signature of a confirmed `redeem_access` transaction of the holder.
+/// A redemption of N access tokens of the asset pays for N deliveries, then is used up.
 pub const REDEEM_HEADER: &str = "x-tessera-redeem";
+/// Consumable assets, on a delivery: the deliveries the presented redemption still pays for.
+pub const REDEEM_REMAINING_HEADER: &str = "x-tessera-redeem-remaining";
 
 /// The message a holder signs.
 pub fn message(domain: &str, asset: &Pubkey, nonce: &str, expires: i64) -> String {

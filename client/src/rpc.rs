@@ -322,11 +322,11 @@ impl Tessera {
         self.access_for(asset, &a, holder)
     }
 
-    /// [`Tessera::access`] for an asset already fetched: one RPC call (the Clock sysvar, the
-    /// pass and the holder's access-token account in one `getMultipleAccounts`).
+    /// [`Tessera::access`] for an asset already fetched: two RPC calls (the Clock sysvar and
+    /// the pass in one `getMultipleAccounts`, then [`Tessera::access_token_balance`]).
     pub fn access_for(&self, asset: &Pubkey, a: &Asset, holder: &Pubkey) -> Result<AccessReport> {
         let clock_id = <anchor_lang::prelude::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id();
-        let keys = [clock_id, pda::pass(asset, holder), pda::ata(holder, &a.access_mint, &crate::TOKEN_PROGRAM_ID)];
+        let keys = [clock_id, pda::pass(asset, holder)];
         let accs = self
             .rpc
             .get_multiple_accounts_with_commitment(&keys, self.rpc.commitment())
@@ -340,10 +340,7 @@ impl Tessera {
                     .map_err(|e| TesseraError::Invalid(format!("pass account: {e}")))?,
             ),
         };
-        let balance = accs[2]
-            .as_ref()
-            .and_then(|acc| TokenAccount::try_deserialize(&mut acc.data.as_slice()).ok())
-            .map_or(0, |t| t.amount);
+        let balance = self.access_token_balance(holder, &a.access_mint)?;
         let (reason, expires_at, perpetual) = match &pass {
             None => (Some("NoPass".to_string()), None, false),
             Some(p) => {
@@ -370,15 +367,65 @@ impl Tessera {
             now,
         })
     }
+
+    /// The `mint` tokens `holder` owns, summed over all its token accounts of that mint (the
+    /// associated one or any other, SPL Token or Token-2022: `getTokenAccountsByOwner` with a
+    /// mint filter, which the node resolves to the mint's own token program). `verify_access`
+    /// accepts any one of these accounts, so any of them counts here.
+    pub fn access_token_balance(&self, holder: &Pubkey, mint: &Pubkey) -> Result<u64> {
+        use solana_rpc_client_api::{
+            config::RpcTokenAccountsFilter,
+            request::RpcRequest,
+            response::{Response, RpcKeyedAccount},
+        };
+        let config = RpcAccountInfoConfig {
+            encoding: Some(UiAccountEncoding::Base64),
+            commitment: Some(self.rpc.commitment()),
+            ..RpcAccountInfoConfig::default()
+        };
+        let accounts: Response<Vec<RpcKeyedAccount>> = self
+            .rpc
+            .send(
+                RpcRequest::GetTokenAccountsByOwner,
+                serde_json::json!([holder.to_string(), RpcTokenAccountsFilter::Mint(mint.to_string()), config]),
+            )
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let token_programs = [crate::TOKEN_PROGRAM_ID.to_string(), crate::TOKEN_2022_PROGRAM_ID.to_string()];
+        let mut total: u64 = 0;
+        for keyed in accounts.value {
+            if !token_programs.contains(&keyed.account.owner) {
+                continue;
+            }
+            let Some(data) = keyed.account.data.decode() else { continue };
+            // Counted only if the data itself says: this mint, this owner.
+            let Ok(t) = TokenAccount::try_deserialize(&mut data.as_slice()) else { continue };
+            if t.mint == *mint && t.owner == *holder {
+                total = total
+                    .checked_add(t.amount)
+                    .ok_or_else(|| TesseraError::Invalid(format!("{holder}'s {mint} balances overflow u64")))?;
+            }
+        }
+        Ok(total)
+    }
 }
 
 impl Tessera {
-    /// Whether `signature` is a confirmed, successful transaction in which `holder` redeemed
-    /// (burned) at least one access token of `asset` with the registry's `redeem_access`.
-    pub fn redeemed_in(&self, signature: &Signature, asset: &Pubkey, holder: &Pubkey) -> Result<bool> {
-        use anchor_lang::Discriminator;
-        use solana_rpc_client_api::config::RpcTransactionConfig;
+    /// The access tokens of `asset` that `holder` redeemed in the transaction `signature`: the
+    /// sum of the quantities of the registry's `AccessRedeemed` events for this holder and this
+    /// asset (so a `redeem_access` called directly or through another program counts), if the
+    /// transaction is confirmed and succeeded; 0 otherwise (unknown signature, failed
+    /// transaction, another holder's or another asset's redemption, not a redemption at all).
+    ///
+    /// The events are `emit_cpi!` self-invocations of the registry, read from the transaction's
+    /// inner instructions. Only the registry can sign for its event authority, which such an
+    /// invocation requires, so a successful transaction carries no forged one.
+    pub fn redeemed_units(&self, signature: &Signature, asset: &Pubkey, holder: &Pubkey) -> Result<u64> {
+        use solana_rpc_client_api::{
+            config::RpcTransactionConfig,
+            response::{OptionSerializer, UiInstruction},
+        };
         use solana_transaction_status_client_types::UiTransactionEncoding;
+        use tessera_registry::events::AccessRedeemed;
         let config = RpcTransactionConfig {
             encoding: Some(UiTransactionEncoding::Base64),
             commitment: Some(CommitmentConfig::confirmed()),
@@ -393,31 +440,71 @@ impl Tessera {
                     attempt += 1;
                     std::thread::sleep(std::time::Duration::from_millis(300));
                 }
-                Err(_) => return Ok(false),
+                Err(_) => return Ok(0),
             }
         };
-        let succeeded = tx.transaction.meta.as_ref().is_some_and(|m| m.err.is_none());
+        let Some(meta) = tx.transaction.meta else { return Ok(0) };
+        if meta.err.is_some() {
+            return Ok(0);
+        }
         let Some(decoded) = tx.transaction.transaction.decode() else {
-            return Ok(false);
+            return Ok(0);
         };
-        let keys = decoded.message.static_account_keys();
-        let redeemed = decoded.message.instructions().iter().any(|ix| {
-            let program = keys.get(usize::from(ix.program_id_index));
-            let account = |i: usize| ix.accounts.get(i).and_then(|&k| keys.get(usize::from(k)));
-            let quantity = ix
-                .data
-                .get(8..16)
-                .and_then(|b| b.try_into().ok())
-                .map(u64::from_le_bytes)
-                .unwrap_or(0);
-            program == Some(&REGISTRY_ID)
-                && ix.data.starts_with(tessera_registry::instruction::RedeemAccess::DISCRIMINATOR)
-                && account(0) == Some(holder)
-                && account(1) == Some(asset)
-                && quantity >= 1
-        });
-        Ok(succeeded && redeemed)
+        // Inner instructions index the static keys, then the addresses loaded from lookup tables.
+        let mut keys: Vec<Pubkey> = decoded.message.static_account_keys().to_vec();
+        if let OptionSerializer::Some(loaded) = &meta.loaded_addresses {
+            for k in loaded.writable.iter().chain(&loaded.readonly) {
+                keys.push(k.parse().map_err(|_| TesseraError::Rpc(format!("transaction {signature}: bad loaded address `{k}`")))?);
+            }
+        }
+        let OptionSerializer::Some(groups) = meta.inner_instructions else {
+            return Err(TesseraError::Rpc(format!(
+                "the RPC node returned no inner instructions for transaction {signature}; redemptions are read from them"
+            )));
+        };
+        let event_authority = pda::event_authority(&REGISTRY_ID);
+        let mut units: u64 = 0;
+        for ix in groups.into_iter().flat_map(|g| g.instructions) {
+            let UiInstruction::Compiled(ix) = ix else { continue };
+            let key = |i: u8| keys.get(usize::from(i));
+            if key(ix.program_id_index) != Some(&REGISTRY_ID) || ix.accounts.first().and_then(|&i| key(i)) != Some(&event_authority) {
+                continue;
+            }
+            let Some(data) = base58_decode(&ix.data) else { continue };
+            let Some(e) = crate::events::decode::<AccessRedeemed>(&data) else { continue };
+            if e.holder == *holder && e.asset == *asset {
+                units = units
+                    .checked_add(e.quantity)
+                    .ok_or_else(|| TesseraError::Invalid(format!("transaction {signature}: redeemed quantities overflow u64")))?;
+            }
+        }
+        Ok(units)
     }
+}
+
+/// Decodes base58 (Bitcoin alphabet, as RPC nodes encode instruction data), or `None` if `s`
+/// is not base58.
+fn base58_decode(s: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    // Little-endian base-256 digits of the number read so far.
+    let mut bytes: Vec<u8> = Vec::with_capacity(s.len());
+    for c in s.bytes() {
+        let mut carry = ALPHABET.iter().position(|&a| a == c)? as u32;
+        for b in bytes.iter_mut() {
+            carry += u32::from(*b) * 58;
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        while carry > 0 {
+            bytes.push((carry & 0xff) as u8);
+            carry >>= 8;
+        }
+    }
+    // Each leading '1' is a leading zero byte.
+    let zeros = s.bytes().take_while(|&c| c == b'1').count();
+    bytes.extend(std::iter::repeat_n(0, zeros));
+    bytes.reverse();
+    Some(bytes)
 }
 
 /// Whether a mint account (its owner and data) is a Token-2022 mint with `TransferFeeConfig`.
@@ -429,4 +516,28 @@ pub fn has_transfer_fee(owner: &Pubkey, data: &[u8]) -> bool {
     *owner == crate::TOKEN_2022_PROGRAM_ID
         && StateWithExtensions::<MintState>::unpack(data)
             .is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base58_decodes_what_addresses_and_signatures_encode() {
+        for bytes in [[0u8; 32], [255; 32], [1; 32]] {
+            let k = Pubkey::new_from_array(bytes);
+            assert_eq!(base58_decode(&k.to_string()).unwrap(), bytes.to_vec());
+        }
+        let mut with_zeros = [9u8; 64];
+        with_zeros[..3].fill(0);
+        for bytes in [[0u8; 64], [255; 64], with_zeros] {
+            assert_eq!(base58_decode(&Signature::from(bytes).to_string()).unwrap(), bytes.to_vec());
+        }
+        assert_eq!(base58_decode("").unwrap(), Vec::<u8>::new());
+        assert_eq!(base58_decode("2g").unwrap(), b"a".to_vec());
+        assert_eq!(base58_decode("11").unwrap(), vec![0, 0]);
+        for bad in ["0", "O", "I", "l", "abc!", "é"] {
+            assert_eq!(base58_decode(bad), None, "{bad}");
+        }
+    }
 }

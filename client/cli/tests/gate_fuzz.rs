@@ -690,8 +690,8 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     };
     let dataset = publish(parse::hash_file(&file).unwrap(), AssetKind::Dataset);
     let model = publish([0x77; 32], AssetKind::Model);
-    a.buy(&dataset, 3, 1_000_000).unwrap();
-    a.buy(&model, 1, 1_000_000).unwrap();
+    a.buy(&dataset, 3, 1_000_000, 0).unwrap();
+    a.buy(&model, 1, 1_000_000, 0).unwrap();
     step("assets published and bought");
     let file_s = file.to_str().unwrap();
     let mut data_gate = serve(&net.url, &dir, "data", &["--asset", &dataset.to_string(), "--file", file_s]);

@@ -151,8 +151,17 @@ fn publish(t: &Tessera, mint: &Pubkey, hash: [u8; 32], kind: AssetKind, duration
     .0
 }
 
+/// The tests of this binary each start a local validator (≈ 1.8 GB, several cores at start-up):
+/// one at a time.
+static ONE_VALIDATOR_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_VALIDATOR_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn the_gate_delivers_only_to_valid_holders() {
+    let _one = one_at_a_time();
     let dir = std::env::temp_dir().join(format!("tessera-gate-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let admin = Keypair::new();
@@ -179,10 +188,10 @@ fn the_gate_delivers_only_to_valid_holders() {
     let short = publish(&p, &usdc, [0x51; 32], AssetKind::Dataset, 2);
     let model = publish(&p, &usdc, [0x52; 32], AssetKind::Model, 0);
     for asset in [dataset, model] {
-        c(&alice).buy(&asset, 2, 1_000_000).unwrap();
+        c(&alice).buy(&asset, 2, 1_000_000, 0).unwrap();
     }
-    c(&carol).buy(&dataset, 1, 1_000_000).unwrap();
-    c(&dan).buy(&dataset, 1, 1_000_000).unwrap();
+    c(&carol).buy(&dataset, 1, 1_000_000, 0).unwrap();
+    c(&dan).buy(&dataset, 1, 1_000_000, 0).unwrap();
 
     // A file whose hash differs from the asset's: the server refuses to start.
     let wrong = dir.join("wrong.bin");
@@ -231,7 +240,7 @@ fn the_gate_delivers_only_to_valid_holders() {
     refused(h.get(&bad_holder, None), 400, "bad_request", &secret);
 
     // An expired pass (2 seconds of access, on the validator's clock).
-    c(&bob).buy(&short, 1, 1_000_000).unwrap();
+    c(&bob).buy(&short, 1, 1_000_000, 0).unwrap();
     let short_server = serve(&net.url, &["--asset", &short.to_string(), "--file", file.to_str().unwrap(), "--data-dir", dir.join("d2").to_str().unwrap()]);
     assert!(short_server.is_err(), "the short asset's hash differs from the file: refused");
     // Wait until the validator's clock passes the expiry (its unix time follows its slots).
@@ -289,12 +298,12 @@ fn the_gate_delivers_only_to_valid_holders() {
     again.push((proof::REDEEM_HEADER, redeem.clone()));
     refused(ch.get(&again, None), 403, "redeem_reused", &secret);
     // Someone else's redemption is not this holder's (dan holds valid access again).
-    c(&dan).buy(&dataset, 1, 1_000_000).unwrap();
+    c(&dan).buy(&dataset, 1, 1_000_000, 0).unwrap();
     let alices = c(&alice).redeem(&dataset, 1).unwrap().to_string();
     let mut stolen = ch.headers(&dan, &dan.pubkey());
     stolen.push((proof::REDEEM_HEADER, alices));
     refused(ch.get(&stolen, None), 403, "redeem_invalid", &secret);
-    c(&alice).buy(&dataset, 2, 1_000_000).unwrap(); // alice keeps valid access for what follows
+    c(&alice).buy(&dataset, 2, 1_000_000, 0).unwrap(); // alice keeps valid access for what follows
     drop(cs);
     cs = consumable(&cdir);
     let ch = Holder { http: &http, base: &cs.1, asset: dataset };
@@ -302,7 +311,7 @@ fn the_gate_delivers_only_to_valid_holders() {
     after_restart.push((proof::REDEEM_HEADER, redeem));
     refused(ch.get(&after_restart, None), 403, "redeem_reused", &secret);
     // A signature that is not a redeem of this asset by this holder (a purchase).
-    let buy = c(&alice).buy(&dataset, 1, 1_000_000).unwrap().to_string();
+    let buy = c(&alice).buy(&dataset, 1, 1_000_000, 0).unwrap().to_string();
     let mut not_redeem = ch.headers(&alice, &alice.pubkey());
     not_redeem.push((proof::REDEEM_HEADER, buy));
     refused(ch.get(&not_redeem, None), 403, "redeem_invalid", &secret);
@@ -310,4 +319,253 @@ fn the_gate_delivers_only_to_valid_holders() {
     drop((server, gate_for_short, model_server, dead_server, cs));
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------------------------------------------------
+// Consumable access and token accounts (issue 14, item 5)
+// ------------------------------------------------------------------------------------------
+
+/// A local validator with the registry configured, a 64 KiB dataset published (1 USDC per
+/// access token, perpetual access), and a funded wallet per name.
+struct World {
+    dir: PathBuf,
+    net: Localnet,
+    boss: Tessera,
+    usdc: Pubkey,
+    publisher: Tessera,
+    file: PathBuf,
+    content: Vec<u8>,
+    dataset: Pubkey,
+    http: Client,
+    _one: std::sync::MutexGuard<'static, ()>,
+}
+
+const SECRET: &[u8] = b"TESSERA-SECRET-DATA";
+
+impl World {
+    fn new(name: &str) -> Self {
+        let one = one_at_a_time();
+        let dir = std::env::temp_dir().join(format!("tessera-gate-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let admin = Keypair::new();
+        let admin_path = dir.join("admin.json");
+        write_keypair_file(&admin, &admin_path).unwrap();
+        let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+        let boss = Tessera::new(&net.url, admin.insecure_clone(), CommitmentConfig::confirmed());
+        let usdc = boss.create_mint(6).unwrap();
+        boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury: admin.pubkey(), fee_bps: 0, payment_mints: vec![usdc] })
+            .unwrap();
+        let mut content = SECRET.to_vec();
+        content.extend((0..65_536u32).map(|i| (i % 251) as u8));
+        let file = dir.join("dataset.bin");
+        std::fs::write(&file, &content).unwrap();
+        let publisher = Keypair::new();
+        boss.transfer_sol(&publisher.pubkey(), 1_000_000_000).unwrap();
+        let publisher = Tessera::new(&net.url, publisher, CommitmentConfig::confirmed());
+        let dataset = publish(&publisher, &usdc, parse::hash_file(&file).unwrap(), AssetKind::Dataset, 0);
+        let http = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+        World { dir, net, boss, usdc, publisher, file, content, dataset, http, _one: one }
+    }
+
+    /// A new wallet with 1 SOL and 100 USDC.
+    fn wallet(&self) -> Tessera {
+        let k = Keypair::new();
+        self.boss.transfer_sol(&k.pubkey(), 1_000_000_000).unwrap();
+        self.boss.mint_to(&self.usdc, &k.pubkey(), 100_000_000).unwrap();
+        Tessera::new(&self.net.url, k, CommitmentConfig::confirmed())
+    }
+
+    /// `tessera serve` of the dataset; `--consumable` if asked, its state in `data_dir`.
+    fn gate(&self, consumable: bool, data_dir: &str) -> Server {
+        let data_dir = self.dir.join(data_dir);
+        let mut args = vec!["--asset".to_string(), self.dataset.to_string(), "--file".into(), self.file.to_str().unwrap().into()];
+        args.extend(["--data-dir".into(), data_dir.to_str().unwrap().into()]);
+        if consumable {
+            args.push("--consumable".into());
+        }
+        serve(&self.net.url, &args.iter().map(String::as_str).collect::<Vec<_>>()).unwrap()
+    }
+
+    /// GET the dataset as `who`, with a fresh proof and, if given, a redemption.
+    fn download(&self, gate: &Server, who: &Tessera, redeem: Option<&str>) -> reqwest::blocking::Response {
+        let h = Holder { http: &self.http, base: &gate.1, asset: self.dataset };
+        let mut headers = h.headers(&who.payer, &who.wallet());
+        if let Some(sig) = redeem {
+            headers.push((proof::REDEEM_HEADER, sig.to_string()));
+        }
+        h.get(&headers, None)
+    }
+
+    /// A download that must succeed: the whole file, and the units its redemption has left.
+    #[track_caller]
+    fn delivered(&self, resp: reqwest::blocking::Response) -> Option<u64> {
+        let status = resp.status().as_u16();
+        let remaining = resp.headers().get(proof::REDEEM_REMAINING_HEADER).map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        let body = resp.bytes().unwrap();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body[..body.len().min(300)]));
+        assert_eq!(body.as_ref(), self.content.as_slice());
+        remaining
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A holder that redeems its last access token is delivered what it paid for (the gate used to
+/// check the balance first and refuse with `no_access_token`).
+#[test]
+fn consumable_gate_delivers_to_a_holder_who_redeemed_its_last_token() {
+    let w = World::new("last-token");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    let redeem = alice.redeem(&w.dataset, 1).unwrap().to_string();
+    let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
+    assert_eq!((report.balance, report.reason.as_deref()), (0, Some("NoAccessToken")), "no token left");
+    let gate = w.gate(true, "last-token");
+    assert_eq!(w.delivered(w.download(&gate, &alice, Some(&redeem))), Some(0));
+    refused(w.download(&gate, &alice, Some(&redeem)), 403, "redeem_reused", SECRET);
+    // Without a redemption a consumable gate delivers nothing, whatever the holder holds.
+    alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    refused(w.download(&gate, &alice, None), 403, "redeem_required", SECRET);
+}
+
+/// A redemption of 3 units pays for exactly 3 deliveries, counted across a restart and under
+/// concurrent requests; the 4th is refused with `redeem_reused`.
+#[test]
+fn consumable_gate_honours_a_redemption_of_3_units_exactly_3_times() {
+    let w = World::new("three-units");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 3, 1_000_000, 0).unwrap();
+    let redeem = alice.redeem(&w.dataset, 3).unwrap().to_string();
+    assert_eq!(alice.access(&w.dataset, &alice.wallet()).unwrap().balance, 0);
+    let gate = w.gate(true, "three");
+    let first = w.delivered(w.download(&gate, &alice, Some(&redeem)));
+    // A range request is a delivery too.
+    let h = h_for(&w, &gate);
+    let mut headers = h.headers(&alice.payer, &alice.wallet());
+    headers.push((proof::REDEEM_HEADER, redeem.clone()));
+    let resp = h.get(&headers, Some("bytes=0-99"));
+    assert_eq!(resp.status().as_u16(), 206, "the second delivery");
+    let second = resp.headers().get(proof::REDEEM_REMAINING_HEADER).cloned();
+    assert_eq!(resp.bytes().unwrap().as_ref(), &w.content[..100]);
+    assert_eq!((first, second.as_ref().map(|v| v.to_str().unwrap())), (Some(2), Some("1")), "units left after each");
+    // Restarted on the same data: one unit left; four requests at once get one delivery.
+    drop(gate);
+    let gate = w.gate(true, "three");
+    let answers: Vec<(u16, Vec<u8>)> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..4)
+            .map(|_| {
+                let headers = {
+                    let mut hd = h_for(&w, &gate).headers(&alice.payer, &alice.wallet());
+                    hd.push((proof::REDEEM_HEADER, redeem.clone()));
+                    hd
+                };
+                let (w, gate) = (&w, &gate);
+                s.spawn(move || {
+                    let r = h_for(w, gate).get(&headers, None);
+                    (r.status().as_u16(), r.bytes().unwrap().to_vec())
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ok: Vec<_> = answers.iter().filter(|(s, _)| *s == 200).collect();
+    assert_eq!(ok.len(), 1, "exactly one of four concurrent requests is delivered: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+    assert_eq!(ok[0].1, w.content);
+    for (status, body) in answers.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(*status, 403);
+        let v: Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(v["error"], "redeem_reused", "{v}");
+        assert!(v["message"].as_str().unwrap().contains("3 deliveries"), "{v}");
+    }
+    refused(w.download(&gate, &alice, Some(&redeem)), 403, "redeem_reused", SECRET);
+    drop(gate);
+    let gate = w.gate(true, "three");
+    refused(w.download(&gate, &alice, Some(&redeem)), 403, "redeem_reused", SECRET);
+}
+
+fn h_for<'a>(w: &'a World, gate: &'a Server) -> Holder<'a> {
+    Holder { http: &w.http, base: &gate.1, asset: w.dataset }
+}
+
+/// A redemption serves only its holder and its asset: another holder (with a valid pass and
+/// tokens of its own) and another asset's redemption are refused with `redeem_invalid`, and
+/// the refused attempts spend nothing of it.
+#[test]
+fn consumable_gate_refuses_a_redemption_to_another_holder_or_asset() {
+    let w = World::new("other-holder");
+    let (alice, bob) = (w.wallet(), w.wallet());
+    alice.buy(&w.dataset, 2, 1_000_000, 0).unwrap();
+    bob.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    let alices = alice.redeem(&w.dataset, 1).unwrap().to_string();
+    let other = publish(&w.publisher, &w.usdc, [0x0e; 32], AssetKind::Dataset, 0);
+    bob.buy(&other, 1, 1_000_000, 0).unwrap();
+    let bobs_other = bob.redeem(&other, 1).unwrap().to_string();
+    let gate = w.gate(true, "other-holder");
+    refused(w.download(&gate, &bob, Some(&alices)), 403, "redeem_invalid", SECRET);
+    refused(w.download(&gate, &bob, Some(&bobs_other)), 403, "redeem_invalid", SECRET);
+    assert_eq!(w.delivered(w.download(&gate, &alice, Some(&alices))), Some(0), "bob's attempt spent nothing");
+    refused(w.download(&gate, &bob, Some(&alices)), 403, "redeem_invalid", SECRET);
+    refused(w.download(&gate, &alice, Some(&alices)), 403, "redeem_reused", SECRET);
+}
+
+/// At a consumable model gate, a request the upstream never answers spends no unit.
+#[test]
+fn consumable_gate_gives_back_a_unit_when_nothing_is_delivered() {
+    let w = World::new("give-back");
+    let model = publish(&w.publisher, &w.usdc, [0x3d; 32], AssetKind::Model, 0);
+    let alice = w.wallet();
+    alice.buy(&model, 2, 1_000_000, 0).unwrap(); // one token kept: only the give-back is tested
+    let redeem = alice.redeem(&model, 1).unwrap().to_string();
+    let data_dir = w.dir.join("give-back");
+    let gate_to = |upstream: &str| {
+        serve(&w.net.url, &["--asset", &model.to_string(), "--upstream", upstream, "--consumable", "--data-dir", data_dir.to_str().unwrap()]).unwrap()
+    };
+    let infer = |gate: &Server| {
+        let h = Holder { http: &w.http, base: &gate.1, asset: model };
+        let mut req = w.http.post(format!("{}/v1/assets/{model}/infer", gate.1)).body("a prompt");
+        for (k, v) in h.headers(&alice.payer, &alice.wallet()) {
+            req = req.header(k, v);
+        }
+        req.header(proof::REDEEM_HEADER, &redeem).send().unwrap()
+    };
+    let dead = gate_to(&format!("http://127.0.0.1:{}/v1", free_port()));
+    refused(infer(&dead), 502, "upstream_error", b"A PROMPT");
+    refused(infer(&dead), 502, "upstream_error", b"A PROMPT");
+    drop(dead);
+    let live = gate_to(&upstream());
+    let resp = infer(&live);
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()[proof::REDEEM_REMAINING_HEADER], "0");
+    assert_eq!(resp.text().unwrap(), "A PROMPT");
+    refused(infer(&live), 403, "redeem_reused", b"A PROMPT");
+}
+
+/// Access tokens count in any token account of the holder, not only its associated one, as
+/// `verify_access` accepts any: here all of them sit in two other accounts (the gate used to
+/// read the associated account only and refused with `no_access_token`).
+#[test]
+fn gate_counts_access_tokens_in_any_token_account_of_the_holder() {
+    let w = World::new("any-account");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 3, 1_000_000, 0).unwrap();
+    let mint = tessera_client::pda::access_mint(&w.dataset);
+    let x = alice.move_to_new_token_account(&mint, 2).unwrap();
+    let y = alice.move_to_new_token_account(&mint, 1).unwrap();
+    let ata = tessera_client::pda::ata(&alice.wallet(), &mint, &tessera_client::TOKEN_PROGRAM_ID);
+    assert_eq!((alice.token_balance(&ata).unwrap(), alice.token_balance(&x).unwrap(), alice.token_balance(&y).unwrap()), (0, 2, 1));
+    let gate = w.gate(false, "any-account");
+    assert_eq!(w.delivered(w.download(&gate, &alice, None)), None);
+    // The client's off-chain twin of verify_access (`tessera access check`) sums them too.
+    let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
+    assert_eq!((report.valid, report.reason.as_deref(), report.balance), (true, None, 3), "{report:?}");
+    // Another wallet's tokens are not alice's: bob holds none and is refused.
+    let bob = w.wallet();
+    bob.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    bob.redeem(&w.dataset, 1).unwrap();
+    refused(w.download(&gate, &bob, None), 403, "no_access_token", SECRET);
 }

@@ -18,8 +18,8 @@ use rand::RngCore;
 use serde_json::json;
 use solana_signature::Signature;
 use tessera_client::{
-    proof,
-    registry::state::Asset,
+    pda, proof,
+    registry::state::{AccessPass, Asset},
     Pubkey, Tessera,
 };
 use tower::ServiceExt;
@@ -95,8 +95,17 @@ impl Gate {
         (nonce, expires)
     }
 
-    /// Checks the proof headers and, on chain, the holder's access; returns the holder.
-    async fn authorize(&self, headers: &HeaderMap) -> Result<Pubkey, Refusal> {
+    /// Checks the proof headers and, on chain, the holder's access; returns the holder and, at
+    /// a consumable gate, the redemption unit this request spends.
+    ///
+    /// - Plain gate: a valid pass (not revoked, not expired) and at least one access token in
+    ///   any token account of the holder, as `verify_access` checks on chain.
+    /// - Consumable gate: the pass must exist and not be revoked, and the request must bring a
+    ///   confirmed `redeem_access` of this holder and asset (`X-Tessera-Redeem`) with a unit left.
+    ///   No access-token balance is needed: the redemption burnt the tokens that pay for it, and
+    ///   it was checked against a valid pass when it ran, so a pass that has expired since does
+    ///   not void it.
+    async fn authorize(&self, headers: &HeaderMap) -> Result<(Pubkey, Option<Spent<'_>>), Refusal> {
         let (holder, nonce, signature) =
             (text_header(headers, proof::HOLDER_HEADER)?, text_header(headers, proof::NONCE_HEADER)?, text_header(headers, proof::SIGNATURE_HEADER)?);
         let (Some(holder), Some(nonce), Some(signature)) = (holder, nonce, signature) else {
@@ -104,6 +113,8 @@ impl Gate {
         };
         let holder = Pubkey::from_str(&holder)
             .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Holder `{holder}` is not a base58 address")))?;
+        // At a consumable gate, a malformed redemption is refused before any RPC call.
+        let redeem = if self.consumable { redeem_header(headers)? } else { None };
         {
             let mut nonces = self.nonces.lock().expect("nonces");
             let Some(n) = nonces.get_mut(&nonce) else {
@@ -120,48 +131,121 @@ impl Gate {
             }
             n.used = true;
         }
+        if self.consumable {
+            let (chain, pass) = (self.chain.clone(), pda::pass(&self.asset, &holder));
+            let pass = tokio::task::spawn_blocking(move || chain.fetch_opt::<AccessPass>(&pass))
+                .await
+                .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+                .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+            match pass {
+                None => return Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
+                Some(p) if p.revoked => return Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
+                Some(_) => {}
+            }
+            let Some((text, signature)) = redeem else {
+                return Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    "redeem_required",
+                    "this asset is consumable: send X-Tessera-Redeem with the signature of a confirmed redeem_access transaction (N tokens redeemed pay for N deliveries)",
+                ));
+            };
+            let spent = self.spend_redemption(text, signature, &holder).await?;
+            return Ok((holder, Some(spent)));
+        }
         let (chain, asset, account) = (self.chain.clone(), self.asset, self.account.clone());
         let report = tokio::task::spawn_blocking(move || chain.access_for(&asset, &account, &holder))
             .await
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
         match report.reason.as_deref() {
-            None => {}
-            Some("NoPass") => return Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
-            Some("PassExpired") => return Err(refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired")),
-            Some("PassRevoked") => return Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
-            Some(_) => return Err(refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token")),
+            None => Ok((holder, None)),
+            Some("NoPass") => Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
+            Some("PassExpired") => Err(refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired")),
+            Some("PassRevoked") => Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
+            Some(_) => Err(refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token in any token account")),
         }
-        if self.consumable {
-            self.consume_redeem(headers, &holder).await?;
-        }
-        Ok(holder)
     }
 
-    /// Consumable assets: a confirmed redeem_access of this holder, each honoured once.
-    async fn consume_redeem(&self, headers: &HeaderMap, holder: &Pubkey) -> Result<(), Refusal> {
-        let Some(sig) = text_header(headers, proof::REDEEM_HEADER)? else {
-            return Err(refuse(StatusCode::FORBIDDEN, "redeem_required", "this asset is consumable: send X-Tessera-Redeem with a redeem_access transaction signature"));
+    /// Consumable gates: spends one unit of the holder's redemption `signature` of this asset.
+    /// A redemption seen for the first time is read from the chain (the units this holder
+    /// redeemed of this asset in that confirmed transaction) and recorded; after that the store
+    /// alone decides, so N units pay for N deliveries in total, across restarts.
+    async fn spend_redemption(&self, text: String, signature: Signature, holder: &Pubkey) -> Result<Spent<'_>, Refusal> {
+        let (h, a) = (holder.to_string(), self.asset.to_string());
+        let store_error = |e: tessera_client::TesseraError| refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string());
+        let used_up = |units: u64| {
+            refuse(
+                StatusCode::FORBIDDEN,
+                "redeem_reused",
+                format!("this redemption paid for {units} deliver{} and all were used; redeem more access tokens", if units == 1 { "y" } else { "ies" }),
+            )
         };
-        let sig = sig.as_str();
-        let signature = Signature::from_str(sig)
-            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Redeem `{sig}` is not a transaction signature")))?;
-        if self.store.is_used(sig) {
-            return Err(refuse(StatusCode::FORBIDDEN, "redeem_reused", "this redemption was already honoured"));
+        match self.store.get(&text, &h, &a).map_err(store_error)? {
+            Some(r) if r.used >= r.units => return Err(used_up(r.units)),
+            Some(_) => {}
+            None => {
+                let (chain, asset, holder) = (self.chain.clone(), self.asset, *holder);
+                let units = tokio::task::spawn_blocking(move || chain.redeemed_units(&signature, &asset, &holder))
+                    .await
+                    .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+                    .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+                if units == 0 {
+                    return Err(refuse(
+                        StatusCode::FORBIDDEN,
+                        "redeem_invalid",
+                        "no confirmed redeem_access of this asset by this holder in that transaction",
+                    ));
+                }
+                self.store.record(&text, &h, &a, units, now()).map_err(store_error)?;
+            }
         }
-        let (chain, asset, h) = (self.chain.clone(), self.asset, *holder);
-        let ok = tokio::task::spawn_blocking(move || chain.redeemed_in(&signature, &asset, &h))
-            .await
-            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
-            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
-        if !ok {
-            return Err(refuse(StatusCode::FORBIDDEN, "redeem_invalid", "no confirmed redeem_access of this asset by this holder in that transaction"));
+        match self.store.use_one(&text, &h, &a, now()).map_err(store_error)? {
+            Some(r) => Ok(Spent { store: &self.store, signature: text, holder: h, asset: a, remaining: r.units.saturating_sub(r.used), delivered: false }),
+            None => {
+                let units = self.store.get(&text, &h, &a).map_err(store_error)?.map_or(0, |r| r.units);
+                Err(used_up(units))
+            }
         }
-        if !self.store.claim(sig, &holder.to_string(), now()) {
-            return Err(refuse(StatusCode::FORBIDDEN, "redeem_reused", "this redemption was already honoured"));
-        }
-        Ok(())
     }
+}
+
+/// One delivery paid by a redemption unit. Given back to the store when dropped undelivered
+/// (the upstream failed, the body could not be read, the client went away), so that a unit
+/// pays only for content actually sent.
+pub struct Spent<'a> {
+    store: &'a RedeemStore,
+    signature: String,
+    holder: String,
+    asset: String,
+    /// Units of the redemption left after this one.
+    remaining: u64,
+    delivered: bool,
+}
+
+impl Spent<'_> {
+    /// The content is being sent: the unit stays spent. Adds `X-Tessera-Redeem-Remaining`.
+    fn deliver(mut self, response: &mut Response) {
+        self.delivered = true;
+        response.headers_mut().insert(proof::REDEEM_REMAINING_HEADER, HeaderValue::from(self.remaining));
+    }
+}
+
+impl Drop for Spent<'_> {
+    fn drop(&mut self) {
+        if !self.delivered {
+            if let Err(e) = self.store.give_back(&self.signature, &self.holder, &self.asset) {
+                eprintln!("{} redeem store: could not give back a unit of {}: {e}", now(), self.signature);
+            }
+        }
+    }
+}
+
+/// The `X-Tessera-Redeem` header, parsed: `None` if absent, a 400 if not a signature.
+fn redeem_header(headers: &HeaderMap) -> Result<Option<(String, Signature)>, Refusal> {
+    let Some(text) = text_header(headers, proof::REDEEM_HEADER)? else { return Ok(None) };
+    let signature = Signature::from_str(&text)
+        .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Redeem `{text}` is not a transaction signature")))?;
+    Ok(Some((signature.to_string(), signature)))
 }
 
 /// A header's value as text; a header that is there but not visible ASCII is a bad request
@@ -191,6 +275,12 @@ fn path_asset(path: Result<Path<String>, PathRejection>) -> Result<String, Refus
     path.map(|Path(a)| a).map_err(|e| {
         refuse(StatusCode::BAD_REQUEST, "bad_request", format!("the asset in the path is not a valid address: {}", e.body_text()))
     })
+}
+
+/// The log's word for an allowed request: `allow`, or at a consumable gate the redemption
+/// units left.
+fn allowed(spent: Option<&Spent<'_>>) -> String {
+    spent.map_or_else(|| "allow".to_string(), |s| format!("allow (redemption {}: {} left)", s.signature, s.remaining))
 }
 
 fn log(method: &str, path: &str, holder: Option<&Pubkey>, decision: &str) {
@@ -241,10 +331,17 @@ pub async fn data(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRe
             log("GET", &path, None, &format!("deny {}", r.1));
             r.into_response()
         }
-        Ok(holder) => {
-            log("GET", &path, Some(&holder), "allow");
+        Ok((holder, spent)) => {
+            log("GET", &path, Some(&holder), &allowed(spent.as_ref()));
             match ServeFile::new(file).oneshot(req).await {
-                Ok(resp) => resp.map(Body::new),
+                Ok(resp) => {
+                    let mut resp = resp.map(Body::new);
+                    // A unit pays only for content sent (not e.g. a 416 for a bad range).
+                    if let Some(spent) = spent.filter(|_| resp.status().is_success()) {
+                        spent.deliver(&mut resp);
+                    }
+                    resp
+                }
                 Err(e) => refuse(StatusCode::INTERNAL_SERVER_ERROR, "io_error", e.to_string()).into_response(),
             }
         }
@@ -272,7 +369,7 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
         log("POST", &path, None, "deny payload_too_large");
         return too_large().into_response();
     }
-    let holder = match g.authorize(&headers).await {
+    let (holder, spent) = match g.authorize(&headers).await {
         Err(r) => {
             log("POST", &path, None, &format!("deny {}", r.1));
             return r.into_response();
@@ -301,10 +398,14 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
             let ct = resp.headers().get("content-type").cloned();
             match resp.bytes().await {
                 Ok(bytes) => {
-                    log("POST", &path, Some(&holder), &format!("allow upstream {status}"));
+                    log("POST", &path, Some(&holder), &format!("{} upstream {status}", allowed(spent.as_ref())));
                     let mut r = (status, bytes).into_response();
                     if let Some(ct) = ct.and_then(|v| axum::http::HeaderValue::from_bytes(v.as_bytes()).ok()) {
                         r.headers_mut().insert("content-type", ct);
+                    }
+                    // The upstream answered: the unit is spent, whatever its status.
+                    if let Some(spent) = spent {
+                        spent.deliver(&mut r);
                     }
                     r
                 }

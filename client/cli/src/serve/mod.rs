@@ -1,13 +1,18 @@
 //! `tessera serve`: the access gate a publisher puts in front of a dataset file or a model
 //! endpoint. It delivers only to a wallet that proves, with a signed single-use challenge,
-//! that it holds a valid pass and an access token of the asset, on chain, now.
+//! that it holds a valid pass and an access token of the asset (in any of its token accounts of
+//! the access mint), on chain, now.
+//!
+//! A consumable gate (`--consumable`) delivers instead against a confirmed `redeem_access` of
+//! the holder: a redemption of N access tokens pays for N deliveries (counted in SQLite in
+//! `--data-dir`, across restarts), with no balance needed beside it.
 //!
 //! - `GET  /v1/assets/{asset}/challenge` → `{nonce, expiresAt, domain, asset, message}`
 //! - `GET  /v1/assets/{asset}/data` (datasets; HTTP range requests) with the proof headers
 //! - `POST /v1/assets/{asset}/infer` (models; the body goes to the upstream) with the proof headers
 //!
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
-//! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/502/504; nothing is delivered on a refusal.
+//! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/500/502/504; nothing is delivered on a refusal.
 
 mod gate;
 mod store;
@@ -31,14 +36,15 @@ pub struct ServeArgs {
     /// Model: the inference endpoint requests are forwarded to (POST)
     #[arg(long)]
     upstream: Option<String>,
-    /// Each delivery also needs a confirmed redeem_access transaction of the holder (header
-    /// X-Tessera-Redeem), honoured once
+    /// Each delivery is paid by a confirmed redeem_access transaction of the holder (header
+    /// X-Tessera-Redeem): N access tokens redeemed pay for N deliveries, with no balance needed
+    /// beside it
     #[arg(long)]
     consumable: bool,
     /// Address to listen on
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
-    /// Where the server keeps its state (used redeem signatures)
+    /// Where the server keeps its state (the redemptions and the deliveries they paid for)
     #[arg(long, default_value = "tessera-serve-data")]
     data_dir: PathBuf,
     /// The domain holders sign for [default: the bind address]
