@@ -1,4 +1,5 @@
 mod allowlist;
+mod audit;
 mod config;
 mod governance;
 mod jobs;
