@@ -192,7 +192,6 @@ pub fn withdraw_bond(
     build(
         acc::WithdrawBond {
             authority: *authority,
-            config: pda::escrow_config(),
             provider,
             bond_vault: pda::bond_vault(&provider),
             destination: *destination,

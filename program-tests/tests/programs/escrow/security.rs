@@ -9,7 +9,7 @@
 use anchor_lang::{error::ErrorCode, prelude::{AccountMeta, Pubkey}};
 use tessera_client::{
     escrow::{
-        constants::{JOB_SEED, JOB_VAULT_SEED, PROVIDER_SEED},
+        constants::{JOB_SEED, JOB_VAULT_SEED, MODEL_PROVIDERS_SEED, PROVIDER_SEED},
         errors::EscrowError,
         instructions::RegisterProviderArgs,
         state::{Job, JobState},
@@ -93,6 +93,11 @@ async fn account_data_matching() {
     let mut ix = j.confirm_ix().await;
     substitute(&mut ix, &j.f.provider_usdc.clone(), &other);
     refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::ConstraintTokenMint).await;
+    // The consumer's part and the vault's surplus to someone else's account.
+    let consumer_ata = pda::ata(&consumer.pubkey(), &j.f.w.usdc.clone(), &TOKEN_PROGRAM_ID);
+    let mut ix = j.confirm_ix().await;
+    substitute(&mut ix, &consumer_ata, &thief_usdc);
+    refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::WrongTokenAccountOwner).await;
     // A treasury account that is not the escrow treasury's.
     let mut ix = j.confirm_ix().await;
     substitute(&mut ix, &j.f.w.treasury_usdc.clone(), &thief_usdc);
@@ -133,6 +138,11 @@ async fn owner_checks() {
     let mut ix = j.open_ix(3);
     substitute(&mut ix, &j.f.model.clone(), &fake_model);
     refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::AccountOwnedByWrongProgram).await;
+    // The same forged model naming an attacker as publisher, to set the model's allow-list.
+    let mp = j.f.model_publisher.insecure_clone();
+    let mut ix = ix::escrow::set_model_providers(&mp.pubkey(), &j.f.model.clone(), vec![]);
+    substitute(&mut ix, &j.f.model.clone(), &fake_model);
+    refused(&mut j.f.w.h, &[ix], &[&mp], ErrorCode::AccountOwnedByWrongProgram).await;
 }
 
 #[tokio::test]
@@ -258,6 +268,16 @@ async fn bump_canonicalisation() {
     );
     substitute(&mut ix, &pda::provider(&nk), &forged_provider);
     refused(&mut j.f.w.h, &[ix], &[&newcomer], ErrorCode::ConstraintSeeds).await;
+    // A model allow-list at a non-canonical bump, at acceptance.
+    let model = j.f.model;
+    let l_seeds: [&[u8]; 2] = [MODEL_PROVIDERS_SEED, model.as_ref()];
+    let (forged_list, _) = non_canonical_pda(&l_seeds, &ESCROW_ID);
+    let open = j.open;
+    let jo = j.job(&open).await;
+    let p = j.f.provider.insecure_clone();
+    let mut ix = ix::escrow::accept_job(&p.pubkey(), &open, &jo, u64::MAX);
+    substitute(&mut ix, &pda::model_providers(&model), &forged_list);
+    refused(&mut j.f.w.h, &[ix], &[&p], ErrorCode::ConstraintSeeds).await;
     // What the escrow created carries the canonical bumps.
     let open = j.open;
     let jo = j.job(&open).await;

@@ -56,6 +56,7 @@ impl RegisterProvider<'_> {
             open_jobs: 0,
             unbond_amount: 0,
             unbond_requested_at: 0,
+            unbond_available_at: 0,
             jobs_completed: 0,
             jobs_refunded: 0,
             disputes_lost: 0,

@@ -3,7 +3,8 @@ use anchor_lang::prelude::*;
 use crate::{constants::*, errors::EscrowError, events::UnbondRequested, state::{EscrowConfig, Provider}};
 
 /// The provider asks to withdraw `amount` of its bond; it may withdraw it once the unbonding
-/// delay has passed and it has no open jobs. The amount stays slashable until then.
+/// delay (as configured now: fixed in `unbond_available_at`) has passed and it has no open
+/// jobs. The amount stays slashable until then.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RequestUnbond<'info> {
@@ -33,13 +34,17 @@ impl RequestUnbond<'_> {
     #[access_control(ctx.accounts.validate(amount))]
     pub fn request_unbond(ctx: Context<Self>, amount: u64) -> Result<()> {
         let now = Clock::get()?.unix_timestamp;
+        let available_at = now
+            .checked_add(i64::from(ctx.accounts.config.unbonding_delay))
+            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
         let p = &mut ctx.accounts.provider;
         p.unbond_amount = amount;
         p.unbond_requested_at = now;
+        p.unbond_available_at = available_at;
         emit_cpi!(UnbondRequested {
             provider: p.key(),
             amount,
-            available_at: now.saturating_add(i64::from(ctx.accounts.config.unbonding_delay)),
+            available_at,
         });
         Ok(())
     }

@@ -5,19 +5,17 @@ use crate::{
     constants::*,
     errors::EscrowError,
     events::{BondChangeReason, BondChanged},
-    state::{EscrowConfig, Provider},
+    state::Provider,
 };
 
 /// Withdraws the requested unbond amount (capped at what is left after slashes) once the
-/// unbonding delay has passed and the provider has no open jobs.
+/// unbonding delay fixed at the request has passed (`provider.unbond_available_at`; no later
+/// config change moves it) and the provider has no open jobs.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct WithdrawBond<'info> {
     /// The provider's authority.
     pub authority: Signer<'info>,
-    /// The escrow config (PDA with stored bump): the unbonding delay.
-    #[account(seeds = [CONFIG_SEED], bump = config.bump)]
-    pub config: Box<Account<'info, EscrowConfig>>,
     /// The provider (PDA with stored bump); `has_one` authority, bond vault and mint.
     #[account(
         mut,
@@ -46,13 +44,9 @@ impl WithdrawBond<'_> {
         let p = &self.provider;
         require!(p.unbond_amount > 0, EscrowError::NoUnbondRequested);
         require!(p.open_jobs == 0, EscrowError::ProviderHasOpenJobs);
-        let available_at = p
-            .unbond_requested_at
-            .checked_add(i64::from(self.config.unbonding_delay))
-            .ok_or_else(|| error!(EscrowError::MathOverflow))?;
         require_gte!(
             Clock::get()?.unix_timestamp,
-            available_at,
+            p.unbond_available_at,
             EscrowError::UnbondingDelayNotElapsed
         );
         Ok(())
@@ -85,6 +79,7 @@ impl WithdrawBond<'_> {
             .ok_or_else(|| error!(EscrowError::MathOverflow))?;
         p.unbond_amount = 0;
         p.unbond_requested_at = 0;
+        p.unbond_available_at = 0;
         emit_cpi!(BondChanged {
             provider: p.key(),
             delta: -i128::from(amount),

@@ -21,6 +21,9 @@ pub struct Provider {
     /// Requested withdrawal, and when it was requested (0: none).
     pub unbond_amount: u64,
     pub unbond_requested_at: i64,
+    /// When the requested withdrawal becomes possible: the request time plus the unbonding
+    /// delay at the request (a later config change does not move it).
+    pub unbond_available_at: i64,
     pub jobs_completed: u64,
     pub jobs_refunded: u64,
     pub disputes_lost: u64,
