@@ -7,8 +7,8 @@ use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 use solana_signature::Signature;
 use tessera_escrow::{
-    instructions::{OpenJobArgs, RegisterProviderArgs},
-    state::{EscrowSettings, JobState},
+    instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
+    state::{EscrowSettings, Job, JobState},
 };
 use tessera_registry::instructions::{
     BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs, UpdateAssetArgs, UpdateConfigArgs,
@@ -57,8 +57,28 @@ impl Tessera {
         self.send(&[ix::registry::accept_admin(&self.wallet())], &[])
     }
 
-    pub fn initialize_escrow(&self, args: EscrowSettings) -> Result<Signature> {
+    pub fn initialize_escrow(&self, args: InitializeEscrowArgs) -> Result<Signature> {
         self.send(&[ix::escrow::initialize_config(&self.wallet(), args)], &[])
+    }
+
+    /// Escrow admin: replaces the escrow settings.
+    pub fn update_escrow(&self, settings: EscrowSettings) -> Result<Signature> {
+        self.send(&[ix::escrow::update_config(&self.wallet(), settings)], &[])
+    }
+
+    /// Escrow admin: proposes `new_admin` (it takes over with [`Tessera::accept_escrow_admin`]).
+    pub fn propose_escrow_admin(&self, new_admin: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::escrow::propose_admin(&self.wallet(), new_admin)], &[])
+    }
+
+    /// The proposed escrow admin (the wallet) accepts.
+    pub fn accept_escrow_admin(&self) -> Result<Signature> {
+        self.send(&[ix::escrow::accept_admin(&self.wallet())], &[])
+    }
+
+    /// A model's publisher (the wallet) sets the providers allowed to accept its jobs.
+    pub fn set_model_providers(&self, model: &Pubkey, providers: Vec<Pubkey>) -> Result<Signature> {
+        self.send(&[ix::escrow::set_model_providers(&self.wallet(), model, providers)], &[])
     }
 
     /// Publishes an asset priced in `payment_mint`; returns its address.
@@ -191,6 +211,11 @@ impl Tessera {
         self.send(&[ix::escrow::bond(&self.wallet(), &source, &p.mint, &token_program, amount)], &[])
     }
 
+    /// Credits tokens sent straight to a provider's bond vault to its bond (permissionless).
+    pub fn sync_bond(&self, provider_authority: &Pubkey) -> Result<Signature> {
+        self.send(&[ix::escrow::sync_bond(&pda::provider(provider_authority))], &[])
+    }
+
     pub fn request_unbond(&self, amount: u64) -> Result<Signature> {
         self.send(&[ix::escrow::request_unbond(&self.wallet(), amount)], &[])
     }
@@ -223,8 +248,29 @@ impl Tessera {
         Ok((job, self.send(&[ix], &[])?))
     }
 
-    pub fn accept_job(&self, job: &Pubkey) -> Result<Signature> {
-        self.send(&[ix::escrow::accept_job(&self.wallet(), job)], &[])
+    /// The slash at stake on `job` for the provider of `provider_authority`: fixed on the job
+    /// once accepted; before that, what accepting now would fix
+    /// (`min(slash_bps × bond, max_slash_fee_multiple × fee)`).
+    pub fn slash_at_stake(&self, job: &Job, provider_authority: &Pubkey) -> Result<u64> {
+        if job.state != JobState::Open {
+            return Ok(job.slash_amount);
+        }
+        let c = self.escrow_config()?;
+        let p = self.provider(provider_authority)?;
+        tessera_escrow::math::slash_amount(p.bond, c.slash_bps, job.fee, c.max_slash_fee_multiple)
+            .ok_or_else(|| TesseraError::Invalid("slash amount overflows".into()))
+    }
+
+    /// Accepts `job` on the terms read now (fee, delivery and challenge windows), with at most
+    /// `max_slash` of the wallet's bond at stake (`None`: what accepting now would fix, see
+    /// [`Tessera::slash_at_stake`]).
+    pub fn accept_job(&self, job: &Pubkey, max_slash: Option<u64>) -> Result<Signature> {
+        let j = self.job(job)?;
+        let max_slash = match max_slash {
+            Some(m) => m,
+            None => self.slash_at_stake(&j, &self.wallet())?,
+        };
+        self.send(&[ix::escrow::accept_job(&self.wallet(), job, &j, max_slash)], &[])
     }
 
     pub fn submit_result(&self, job: &Pubkey, result_commitment: [u8; 32]) -> Result<Signature> {
@@ -235,8 +281,8 @@ impl Tessera {
         self.send(&[ix::escrow::dispute_job(&self.wallet(), job)], &[])
     }
 
-    /// The settlement payees of a job (creating the provider's and treasury's associated
-    /// token accounts if missing).
+    /// The settlement payees of a job (creating the provider's, treasury's and consumer's
+    /// associated token accounts if missing).
     fn settlement(&self, job_key: &Pubkey) -> Result<(tessera_escrow::state::Job, SettleAccounts, Vec<Instruction>)> {
         let job = self.job(job_key)?;
         if job.state == JobState::Open {
@@ -247,6 +293,8 @@ impl Tessera {
         let (_, token_program) = self.mint_info(&job.mint)?;
         let (provider_ata, mut ixs) = self.ensure_ata(&provider.authority, &job.mint, &token_program)?;
         let (treasury_ata, more) = self.ensure_ata(&config.treasury, &job.mint, &token_program)?;
+        ixs.extend(more);
+        let (_, more) = self.ensure_ata(&job.consumer, &job.mint, &token_program)?;
         ixs.extend(more);
         ixs.extend(self.harvest_before_close(&job)?);
         Ok((
@@ -276,6 +324,14 @@ impl Tessera {
         let (job, s, mut ixs) = self.settlement(job_key)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &s.token_program);
         ixs.push(ix::escrow::resolve_dispute(&self.wallet(), job_key, &job, &s, &consumer_ata, provider_share_bps));
+        self.send(&ixs, &[])
+    }
+
+    /// Settles a dispute unresolved after its deadline by the default rule (half each).
+    pub fn settle_dispute(&self, job_key: &Pubkey) -> Result<Signature> {
+        let (job, s, mut ixs) = self.settlement(job_key)?;
+        let consumer_ata = pda::ata(&job.consumer, &job.mint, &s.token_program);
+        ixs.push(ix::escrow::settle_dispute(&self.wallet(), job_key, &job, &s, &consumer_ata));
         self.send(&ixs, &[])
     }
 

@@ -74,6 +74,15 @@ pub fn job(consumer: &Pubkey, job_id: u64) -> Pubkey {
     .0
 }
 
+/// A model's provider allow-list (escrow `ModelProviders`).
+pub fn model_providers(model: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_escrow::constants::MODEL_PROVIDERS_SEED, model.as_ref()],
+        &ESCROW_ID,
+    )
+    .0
+}
+
 /// A job's escrow vault.
 pub fn job_vault(job: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(

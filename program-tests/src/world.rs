@@ -7,8 +7,8 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
     escrow::{
-        instructions::{OpenJobArgs, RegisterProviderArgs},
-        state::{EscrowSettings, Job, Provider},
+        instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
+        state::{EscrowSettings, Job, MintBond, Provider},
     },
     ix::{
         self,
@@ -268,24 +268,46 @@ impl World {
 
 /// Default job windows: accept 60 s, delivery 600 s, challenge 3,600 s.
 pub const WINDOWS: (u32, u32, u32) = (60, 600, 3_600);
+/// Default escrow cap of the slash at stake on a job: 10 × its fee.
+pub const MAX_SLASH_FEE_MULTIPLE: u32 = 10;
+/// Default escrow dispute window: 1 day.
+pub const DISPUTE_WINDOW: u32 = 86_400;
 
 impl World {
     /// Initialises the escrow config (treasury: the registry's; arbiter: `self.arbiter`).
     pub async fn init_escrow(&mut self, fee_bps: u16, slash_bps: u16, min_bond: u64, unbonding_delay: u32) {
+        let settings = self.escrow_settings(fee_bps, slash_bps, min_bond, unbonding_delay);
+        self.init_escrow_with(settings).await;
+    }
+
+    /// Initialises the escrow config with `settings` (admin: `self.admin`).
+    pub async fn init_escrow_with(&mut self, settings: EscrowSettings) {
         let admin = self.admin.insecure_clone();
-        let ix = ix::escrow::initialize_config(&admin.pubkey(), self.escrow_settings(fee_bps, slash_bps, min_bond, unbonding_delay));
+        let ix = self.escrow_init_ix(settings);
         self.h.send(&[ix], &[&admin]).await.expect("escrow initialize_config");
     }
 
+    /// `initialize_config` of the escrow by the upgrade authority (`self.admin`, also the admin).
+    pub fn escrow_init_ix(&self, settings: EscrowSettings) -> tessera_client::Instruction {
+        ix::escrow::initialize_config(&self.admin.pubkey(), InitializeEscrowArgs { admin: self.admin.pubkey(), settings })
+    }
+
+    /// Escrow settings: treasury and arbiter of the world, a minimum bond of `min_bond` in the
+    /// USDC-like mint only, the slash capped at [`MAX_SLASH_FEE_MULTIPLE`] × the fee, no
+    /// minimum windows, a [`DISPUTE_WINDOW`] dispute window.
     pub fn escrow_settings(&self, fee_bps: u16, slash_bps: u16, min_bond: u64, unbonding_delay: u32) -> EscrowSettings {
         EscrowSettings {
-            admin: self.admin.pubkey(),
             treasury: self.treasury.pubkey(),
             arbiter: self.arbiter.pubkey(),
             fee_bps,
             slash_bps,
-            min_bond,
+            max_slash_fee_multiple: MAX_SLASH_FEE_MULTIPLE,
+            min_accept_window: 0,
+            min_delivery_window: 0,
+            min_challenge_window: 0,
+            dispute_window: DISPUTE_WINDOW,
             unbonding_delay,
+            min_bonds: vec![MintBond { mint: self.usdc, min_bond }],
         }
     }
 
@@ -358,11 +380,22 @@ impl World {
         }
     }
 
-    /// Sends `accept_job` then `submit_result` (a non-zero commitment) for the provider.
+    /// Sends `accept_job` for the provider, on the job's current terms, any slash accepted
+    /// (a job that does not exist: zero terms, for the refusal).
     pub async fn accept(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
-        self.h.send(&[ix::escrow::accept_job(&provider.pubkey(), job)], &[provider]).await
+        let ix = match self.h.fetch::<Job>(job).await {
+            Some(j) => ix::escrow::accept_job(&provider.pubkey(), job, &j, u64::MAX),
+            None => ix::escrow::accept_job_with(
+                &provider.pubkey(),
+                job,
+                &Pubkey::default(),
+                tessera_client::escrow::instructions::AcceptJobArgs { fee: 0, delivery_window: 0, challenge_window: 0, max_slash: u64::MAX },
+            ),
+        };
+        self.h.send(&[ix], &[provider]).await
     }
 
+    /// Sends `submit_result` (a non-zero commitment) for the provider.
     pub async fn deliver(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
         self.h.send(&[ix::escrow::submit_result(&provider.pubkey(), job, [0x22; 32])], &[provider]).await
     }

@@ -109,7 +109,7 @@ fn every_command_against_a_local_validator() {
     assert!(out["signature"].as_str().unwrap().len() > 60);
     env.ok(a, &["config", "init-escrow", "--treasury", &pk(treasury), "--arbiter", &admin.pubkey().to_string(), "--fee-bps", "100", "--slash-bps", "2000", "--min-bond", "1", "--bond-mint", &usdc_s, "--unbonding-delay", "1d"]);
     let cfg = env.ok(a, &["config", "show"]);
-    assert_eq!((cfg["registry"]["feeBps"].as_u64(), cfg["escrow"]["minBond"].as_u64()), (Some(250), Some(1_000_000)));
+    assert_eq!((cfg["registry"]["feeBps"].as_u64(), cfg["escrow"]["minBonds"][0]["minBond"].as_u64()), (Some(250), Some(1_000_000)));
 
     // publish
     let file = dir.join("corpus.csv");

@@ -3,7 +3,9 @@
 use clap::{Args, Subcommand};
 use serde_json::json;
 use tessera_client::{
-    amount, escrow::state::EscrowSettings, parse, registry::instructions::{InitializeConfigArgs, UpdateConfigArgs}, Result, Tessera, TesseraError,
+    amount,
+    escrow::{instructions::InitializeConfigArgs as InitializeEscrowArgs, state::{EscrowSettings, MintBond}},
+    parse, registry::instructions::{InitializeConfigArgs, UpdateConfigArgs}, Result, Tessera, TesseraError,
 };
 
 use super::{key, sent};
@@ -49,15 +51,31 @@ pub struct InitEscrowArgs {
     /// Protocol fee on inference fees, in bps (≤ 1000)
     #[arg(long, default_value_t = 0)]
     fee_bps: u16,
-    /// Share of a provider's bond slashed on a missed deadline or a lost dispute, in bps
+    /// Share of a provider's bond slashed on a missed deadline or a lost dispute, in bps (≤ 5000)
     #[arg(long, default_value_t = 0)]
     slash_bps: u16,
+    /// The slash at stake on a job is at most this many times its fee
+    #[arg(long, default_value_t = 10)]
+    max_slash_fee_multiple: u32,
     /// Minimum bond to accept a job, in UI units of --bond-mint
     #[arg(allow_hyphen_values = true, long, default_value = "0")]
     min_bond: String,
-    /// Mint the minimum bond is expressed in
+    /// The mint providers may bond in (with --min-bond); without it no mint is bondable and no
+    /// job can be accepted
     #[arg(long)]
     bond_mint: Option<String>,
+    /// Shortest accept window of a job (e.g. 60, 10m)
+    #[arg(long, default_value = "0")]
+    min_accept_window: String,
+    /// Shortest delivery window of a job
+    #[arg(long, default_value = "0")]
+    min_delivery_window: String,
+    /// Shortest challenge window of a job
+    #[arg(long, default_value = "0")]
+    min_challenge_window: String,
+    /// Time the arbiter has to resolve a dispute; after it anyone settles half each
+    #[arg(long, default_value = "1d")]
+    dispute_window: String,
     /// Unbonding delay (e.g. 86400, 24h, 7d)
     #[arg(long, default_value = "1d")]
     unbonding_delay: String,
@@ -95,20 +113,32 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
             Ok(sent("config init", sig, json!({ "config": tessera_client::pda::config().to_string() })))
         }
         ConfigCmd::InitEscrow(a) => {
-            let min_bond = match &a.bond_mint {
-                Some(m) => amount::parse_ui_amount(&a.min_bond, t.mint_info(&key("bond mint", m)?)?.0)?,
-                None if a.min_bond.trim() == "0" => 0,
+            let min_bonds = match &a.bond_mint {
+                Some(m) => {
+                    let mint = key("bond mint", m)?;
+                    vec![MintBond { mint, min_bond: amount::parse_ui_amount(&a.min_bond, t.mint_info(&mint)?.0)? }]
+                }
+                None if a.min_bond.trim() == "0" => vec![],
                 None => return Err(TesseraError::Invalid("--min-bond needs --bond-mint to know the mint's decimals".into())),
             };
-            let delay = parse::duration(&a.unbonding_delay)?;
-            let args = EscrowSettings {
+            let secs = |what: &str, s: &str| -> Result<u32> {
+                u32::try_from(parse::duration(s)?).map_err(|_| TesseraError::Invalid(format!("invalid {what} `{s}`: too long")))
+            };
+            let args = InitializeEscrowArgs {
                 admin: a.admin.as_deref().map(|s| key("admin", s)).transpose()?.unwrap_or(t.wallet()),
-                treasury: key("treasury", &a.treasury)?,
-                arbiter: key("arbiter", &a.arbiter)?,
-                fee_bps: a.fee_bps,
-                slash_bps: a.slash_bps,
-                min_bond,
-                unbonding_delay: u32::try_from(delay).map_err(|_| TesseraError::Invalid(format!("invalid unbonding delay `{}`: at most 90 days", a.unbonding_delay)))?,
+                settings: EscrowSettings {
+                    treasury: key("treasury", &a.treasury)?,
+                    arbiter: key("arbiter", &a.arbiter)?,
+                    fee_bps: a.fee_bps,
+                    slash_bps: a.slash_bps,
+                    max_slash_fee_multiple: a.max_slash_fee_multiple,
+                    min_accept_window: secs("minimum accept window", &a.min_accept_window)?,
+                    min_delivery_window: secs("minimum delivery window", &a.min_delivery_window)?,
+                    min_challenge_window: secs("minimum challenge window", &a.min_challenge_window)?,
+                    dispute_window: secs("dispute window", &a.dispute_window)?,
+                    unbonding_delay: secs("unbonding delay", &a.unbonding_delay)?,
+                    min_bonds,
+                },
             };
             let sig = with_spinner(format, "initialising the escrow config", || t.initialize_escrow(args))?;
             Ok(sent("config init-escrow", sig, json!({ "config": tessera_client::pda::escrow_config().to_string() })))
@@ -147,8 +177,13 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                     "paused": c.paused, "paymentMints": mints,
                 },
                 "escrow": e.as_ref().map(|e| json!({
-                    "admin": e.admin.to_string(), "treasury": e.treasury.to_string(), "arbiter": e.arbiter.to_string(),
-                    "feeBps": e.fee_bps, "slashBps": e.slash_bps, "minBond": e.min_bond, "unbondingDelay": e.unbonding_delay,
+                    "admin": e.admin.to_string(), "pendingAdmin": e.pending_admin.map(|p| p.to_string()),
+                    "treasury": e.treasury.to_string(), "arbiter": e.arbiter.to_string(),
+                    "feeBps": e.fee_bps, "slashBps": e.slash_bps, "maxSlashFeeMultiple": e.max_slash_fee_multiple,
+                    "minAcceptWindow": e.min_accept_window, "minDeliveryWindow": e.min_delivery_window,
+                    "minChallengeWindow": e.min_challenge_window, "disputeWindow": e.dispute_window,
+                    "minBonds": e.min_bonds.iter().map(|b| json!({ "mint": b.mint.to_string(), "minBond": b.min_bond })).collect::<Vec<_>>(),
+                    "unbondingDelay": e.unbonding_delay,
                 })),
             });
             let mut rows = vec![
@@ -162,8 +197,10 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                 rows.extend([
                     ("escrow arbiter", e.arbiter.to_string()),
                     ("inference fee", format!("{} bps", e.fee_bps)),
-                    ("slash share", format!("{} bps", e.slash_bps)),
-                    ("min bond (base units)", e.min_bond.to_string()),
+                    ("slash share", format!("{} bps, at most {}× the job's fee", e.slash_bps, e.max_slash_fee_multiple)),
+                    ("min windows", format!("accept {} s, delivery {} s, challenge {} s", e.min_accept_window, e.min_delivery_window, e.min_challenge_window)),
+                    ("dispute window", format!("{} s", e.dispute_window)),
+                    ("min bonds (base units)", e.min_bonds.iter().map(|b| format!("{} in {}", b.min_bond, b.mint)).collect::<Vec<_>>().join(", ")),
                     ("unbonding delay", format!("{} s", e.unbonding_delay)),
                 ]);
             }

@@ -9,7 +9,10 @@ use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tessera_client::{
     amount::format_ui_amount,
-    escrow::{instructions::{OpenJobArgs, RegisterProviderArgs}, state::EscrowSettings},
+    escrow::{
+        instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
+        state::{EscrowSettings, MintBond},
+    },
     localnet::Localnet,
     parse, pda,
     registry::{
@@ -85,14 +88,21 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         fee_bps: 250,
         payment_mints: vec![usdc],
     })?;
-    boss.initialize_escrow(EscrowSettings {
+    boss.initialize_escrow(InitializeEscrowArgs {
         admin: admin.pubkey(),
-        treasury: who(treasury),
-        arbiter: admin.pubkey(),
-        fee_bps: 100,
-        slash_bps: 2_000,
-        min_bond: USDC,
-        unbonding_delay: 86_400,
+        settings: EscrowSettings {
+            treasury: who(treasury),
+            arbiter: admin.pubkey(),
+            fee_bps: 100,
+            slash_bps: 2_000,
+            max_slash_fee_multiple: 10,
+            min_accept_window: 0,
+            min_delivery_window: 0,
+            min_challenge_window: 0,
+            dispute_window: 86_400,
+            unbonding_delay: 86_400,
+            min_bonds: vec![MintBond { mint: usdc, min_bond: USDC }],
+        },
     })?;
     step.say("registry config: protocol fee 250 bps; escrow config: inference fee 100 bps".into());
     for (i, amount) in [(frank, 50 * USDC), (grace, 10 * USDC), (heidi, 10 * USDC)] {
@@ -154,7 +164,7 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         delivery_window: 3_600,
         challenge_window: 3_600,
     })?;
-    h.accept_job(&job)?;
+    h.accept_job(&job, None)?;
     h.submit_result(&job, parse::hash_str("transcript: …"))?;
     g.confirm_job(&job)?;
     step.say(format!("grace paid 2 USDC for an inference (job {job}); heidi accepted and delivered; grace confirmed"));

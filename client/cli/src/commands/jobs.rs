@@ -1,4 +1,4 @@
-//! `tessera jobs open|list|show|accept|deliver|confirm|release|refund|dispute|resolve`.
+//! `tessera jobs open|list|show|accept|deliver|confirm|release|refund|dispute|resolve|settle`.
 
 use std::path::PathBuf;
 
@@ -33,8 +33,13 @@ pub enum JobsCmd {
         state: Option<String>,
     },
     Show { job: String },
-    /// Provider: accept a job
-    Accept { job: String },
+    /// Provider: accept a job on the terms shown by `jobs show` (fee, windows, slash at stake)
+    Accept {
+        job: String,
+        /// The most of your bond you put at stake, in UI units [default: the slash accepting now fixes]
+        #[arg(allow_hyphen_values = true, long)]
+        max_slash: Option<String>,
+    },
     /// Provider: deliver (commit to the result)
     Deliver {
         job: String,
@@ -52,12 +57,14 @@ pub enum JobsCmd {
     Refund { job: String },
     /// Consumer: dispute within the challenge window
     Dispute { job: String },
-    /// Arbiter: give the provider a bps share of the fee
+    /// The job's arbiter: give the provider a bps share of the fee (before the dispute deadline)
     Resolve {
         job: String,
         #[arg(long)]
         provider_share_bps: u16,
     },
+    /// Anyone: settle a dispute unresolved after its deadline (half each, no slash)
+    Settle { job: String },
 }
 
 #[derive(Args)]
@@ -94,7 +101,20 @@ fn state_name(s: JobState) -> &'static str {
     }
 }
 
-fn job_json(k: &Pubkey, j: &Job) -> Value {
+/// The slash at stake: fixed on an accepted job; on an open one, the most accepting could fix
+/// (the config's cap of `max_slash_fee_multiple` × the fee; the bond share may make it less).
+fn slash_at_stake(j: &Job, multiple: Option<u32>) -> (Option<u64>, String) {
+    if j.state != JobState::Open {
+        return (Some(j.slash_amount), j.slash_amount.to_string());
+    }
+    match multiple.and_then(|m| j.fee.checked_mul(u64::from(m))) {
+        Some(cap) => (Some(cap), format!("≤ {cap}")),
+        None => (None, "-".into()),
+    }
+}
+
+fn job_json(k: &Pubkey, j: &Job, multiple: Option<u32>) -> Value {
+    let accepted = j.state != JobState::Open;
     json!({
         "address": k.to_string(), "consumer": j.consumer.to_string(), "jobId": j.job_id, "model": j.model.to_string(),
         "mint": j.mint.to_string(), "state": state_name(j.state), "fee": j.fee,
@@ -103,7 +123,21 @@ fn job_json(k: &Pubkey, j: &Job) -> Value {
         "feeBps": j.fee_bps, "royaltyBps": j.royalty_bps,
         "inputCommitment": parse::to_hex(&j.input_commitment), "resultCommitment": parse::to_hex(&j.result_commitment),
         "acceptDeadline": j.accept_deadline, "deliveryDeadline": j.delivery_deadline, "challengeDeadline": j.challenge_deadline,
+        "deliveryWindow": j.delivery_window, "challengeWindow": j.challenge_window,
+        "slashAmount": accepted.then_some(j.slash_amount), "maxSlash": slash_at_stake(j, multiple).0,
+        "arbiter": accepted.then(|| j.arbiter.to_string()), "disputeWindow": accepted.then_some(j.dispute_window),
+        "disputeDeadline": (j.state == JobState::Disputed).then_some(j.dispute_deadline),
     })
+}
+
+/// The deadline that decides what may happen next.
+fn next_deadline(j: &Job) -> String {
+    match j.state {
+        JobState::Open => format!("accept by {}", j.accept_deadline),
+        JobState::Accepted => format!("deliver by {}", j.delivery_deadline),
+        JobState::Delivered => format!("challenge until {}", j.challenge_deadline),
+        JobState::Disputed => format!("resolve by {}", j.dispute_deadline),
+    }
 }
 
 fn window(what: &str, s: &str) -> Result<u32> {
@@ -148,16 +182,34 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
                 },
             };
             let jobs = t.list_jobs(&f)?;
+            let multiple = t.escrow_config().ok().map(|c| c.max_slash_fee_multiple);
             let rows: Vec<Vec<String>> = jobs
                 .iter()
-                .map(|(k, j)| vec![k.to_string(), state_name(j.state).into(), j.fee.to_string(), j.model.to_string(), j.consumer.to_string()])
+                .map(|(k, j)| {
+                    vec![
+                        k.to_string(),
+                        state_name(j.state).into(),
+                        j.fee.to_string(),
+                        format!("{}s/{}s", j.delivery_window, j.challenge_window),
+                        next_deadline(j),
+                        slash_at_stake(j, multiple).1,
+                        j.model.to_string(),
+                        j.consumer.to_string(),
+                    ]
+                })
                 .collect();
-            let human = if rows.is_empty() { "no jobs".into() } else { table(&["JOB", "STATE", "FEE (base units)", "MODEL", "CONSUMER"], &rows) };
-            Ok(Report::new(json!({ "jobs": jobs.iter().map(|(k, j)| job_json(k, j)).collect::<Vec<_>>() }), human))
+            let human = if rows.is_empty() {
+                "no jobs".into()
+            } else {
+                table(&["JOB", "STATE", "FEE (base units)", "DELIVER/CHALLENGE", "NEXT DEADLINE", "SLASH AT STAKE", "MODEL", "CONSUMER"], &rows)
+            };
+            Ok(Report::new(json!({ "jobs": jobs.iter().map(|(k, j)| job_json(k, j, multiple)).collect::<Vec<_>>() }), human))
         }
         JobsCmd::Show { job } => {
             let k = key("job", &job)?;
             let j = t.job(&k)?;
+            let multiple = t.escrow_config().ok().map(|c| c.max_slash_fee_multiple);
+            let accepted = j.state != JobState::Open;
             let human = fields(&[
                 ("job", k.to_string()),
                 ("state", state_name(j.state).into()),
@@ -165,16 +217,28 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
                 ("model", j.model.to_string()),
                 ("fee (base units)", j.fee.to_string()),
                 ("provider", if j.provider == Pubkey::default() { "-".into() } else { j.provider.to_string() }),
+                ("windows", format!("deliver within {} s of acceptance, challenge within {} s of delivery", j.delivery_window, j.challenge_window)),
+                ("slash at stake (base units)", if accepted { j.slash_amount.to_string() } else { format!("{} (fixed at acceptance)", slash_at_stake(&j, multiple).1) }),
+                ("arbiter", if accepted { j.arbiter.to_string() } else { "- (fixed at acceptance)".into() }),
                 ("accept by", j.accept_deadline.to_string()),
-                ("deliver by", j.delivery_deadline.to_string()),
-                ("challenge until", j.challenge_deadline.to_string()),
+                ("deliver by", if accepted { j.delivery_deadline.to_string() } else { "-".into() }),
+                ("challenge until", if j.challenge_deadline > 0 { j.challenge_deadline.to_string() } else { "-".into() }),
+                ("dispute resolved by", if j.state == JobState::Disputed { format!("{} (then anyone settles half each)", j.dispute_deadline) } else if accepted { format!("{} s after a dispute", j.dispute_window) } else { "-".into() }),
             ]);
-            Ok(Report::new(job_json(&k, &j), human))
+            Ok(Report::new(job_json(&k, &j, multiple), human))
         }
-        JobsCmd::Accept { job } => {
+        JobsCmd::Accept { job, max_slash } => {
             let k = key("job", &job)?;
-            let sig = with_spinner(format, "accepting", || t.accept_job(&k))?;
-            Ok(sent("jobs accept", sig, json!({ "job": k.to_string() })))
+            let max_slash = match max_slash {
+                Some(m) => {
+                    let j = t.job(&k)?;
+                    Some(amount::parse_ui_amount(&m, t.mint_info(&j.mint)?.0)?)
+                }
+                None => None,
+            };
+            let sig = with_spinner(format, "accepting", || t.accept_job(&k, max_slash))?;
+            let slash = t.fetch_opt::<Job>(&k)?.map(|j| j.slash_amount);
+            Ok(sent("jobs accept", sig, json!({ "job": k.to_string(), "slashAmount": slash })))
         }
         JobsCmd::Deliver { job, result, result_hash } => {
             let k = key("job", &job)?;
@@ -186,6 +250,7 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
         JobsCmd::Release { job } => settle(t, format, "jobs release", &job, |k| t.release_job(k)),
         JobsCmd::Refund { job } => settle(t, format, "jobs refund", &job, |k| t.refund_job(k)),
         JobsCmd::Resolve { job, provider_share_bps } => settle(t, format, "jobs resolve", &job, |k| t.resolve_dispute(k, provider_share_bps)),
+        JobsCmd::Settle { job } => settle(t, format, "jobs settle", &job, |k| t.settle_dispute(k)),
         JobsCmd::Dispute { job } => {
             let k = key("job", &job)?;
             let sig = with_spinner(format, "disputing", || t.dispute_job(&k))?;

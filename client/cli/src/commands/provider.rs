@@ -1,4 +1,4 @@
-//! `tessera provider register|bond|unbond|withdraw|show`.
+//! `tessera provider register|bond|sync|unbond|withdraw|show`.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -25,6 +25,8 @@ pub enum ProviderCmd {
         #[arg(allow_hyphen_values = true)]
         amount: String,
     },
+    /// Credit tokens sent straight to a bond vault to the bond (anyone) [default: the wallet's]
+    Sync { authority: Option<String> },
     /// Ask to withdraw part of the bond after the unbonding delay (UI units)
     Unbond {
         #[arg(allow_hyphen_values = true)]
@@ -50,6 +52,11 @@ pub fn run(t: &Tessera, cmd: ProviderCmd, format: Format) -> Result<Report> {
             let sig = with_spinner(format, "bonding", || t.bond(v))?;
             Ok(sent("provider bond", sig, json!({ "bond": t.provider(&t.wallet())?.bond })))
         }
+        ProviderCmd::Sync { authority } => {
+            let who = authority.as_deref().map(|a| key("authority", a)).transpose()?.unwrap_or(t.wallet());
+            let sig = with_spinner(format, "syncing the bond", || t.sync_bond(&who))?;
+            Ok(sent("provider sync", sig, json!({ "bond": t.provider(&who)?.bond })))
+        }
         ProviderCmd::Unbond { amount: a } => {
             let p = t.provider(&t.wallet())?;
             let v = amount::parse_ui_amount(&a, t.mint_info(&p.mint)?.0)?;
@@ -67,7 +74,7 @@ pub fn run(t: &Tessera, cmd: ProviderCmd, format: Format) -> Result<Report> {
             let json = json!({
                 "provider": pda::provider(&who).to_string(), "authority": who.to_string(), "mint": p.mint.to_string(),
                 "endpoint": p.endpoint, "models": p.models.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                "bond": p.bond, "openJobs": p.open_jobs, "unbondAmount": p.unbond_amount,
+                "bond": p.bond, "openJobs": p.open_jobs, "unbondAmount": p.unbond_amount, "unbondAvailableAt": p.unbond_available_at,
                 "jobsCompleted": p.jobs_completed, "jobsRefunded": p.jobs_refunded, "disputesLost": p.disputes_lost,
             });
             let human = fields(&[
