@@ -220,7 +220,7 @@ export type TesseraEscrow = {
     },
     {
       "code": 6034,
-      "msg": "Only the config's arbiter may resolve disputes",
+      "msg": "Only the arbiter fixed on the job at acceptance may resolve its dispute",
       "name": "notArbiter"
     },
     {
@@ -247,9 +247,120 @@ export type TesseraEscrow = {
       "code": 6039,
       "msg": "The bond vault is not the provider's",
       "name": "bondVaultMismatch"
+    },
+    {
+      "code": 6040,
+      "msg": "The slash share cannot exceed 5,000 bps (50%)",
+      "name": "slashAboveCap"
+    },
+    {
+      "code": 6041,
+      "msg": "A minimum window cannot exceed 30 days",
+      "name": "invalidMinWindow"
+    },
+    {
+      "code": 6042,
+      "msg": "The dispute window must be between 1 second and 30 days",
+      "name": "invalidDisputeWindow"
+    },
+    {
+      "code": 6043,
+      "msg": "The config sets a minimum bond for at most 8 mints",
+      "name": "tooManyBondMints"
+    },
+    {
+      "code": 6044,
+      "msg": "The same mint has two minimum bonds",
+      "name": "duplicateBondMint"
+    },
+    {
+      "code": 6045,
+      "msg": "The config sets no minimum bond for this mint: its providers cannot accept jobs",
+      "name": "mintNotBondable"
+    },
+    {
+      "code": 6046,
+      "msg": "A window is shorter than the config's minimum",
+      "name": "windowBelowMinimum"
+    },
+    {
+      "code": 6047,
+      "msg": "The job's fee or windows differ from the terms the provider accepted",
+      "name": "jobTermsChanged"
+    },
+    {
+      "code": 6048,
+      "msg": "The slash at stake on this job exceeds the provider's limit",
+      "name": "slashAboveLimit"
+    },
+    {
+      "code": 6049,
+      "msg": "The arbiter's dispute window is still open",
+      "name": "disputeWindowOpen"
+    },
+    {
+      "code": 6050,
+      "msg": "The dispute window has closed: the dispute settles by the default rule",
+      "name": "disputeWindowClosed"
+    },
+    {
+      "code": 6051,
+      "msg": "No admin transfer was proposed",
+      "name": "noPendingAdmin"
+    },
+    {
+      "code": 6052,
+      "msg": "Only the proposed admin may accept the transfer",
+      "name": "notPendingAdmin"
+    },
+    {
+      "code": 6053,
+      "msg": "Only the model's publisher may do this",
+      "name": "notPublisher"
+    },
+    {
+      "code": 6054,
+      "msg": "An allow-list holds at most 16 providers",
+      "name": "tooManyProviders"
+    },
+    {
+      "code": 6055,
+      "msg": "The same provider is listed twice",
+      "name": "duplicateProvider"
+    },
+    {
+      "code": 6056,
+      "msg": "The model's publisher does not allow this provider",
+      "name": "providerNotAllowed"
     }
   ],
   "events": [
+    {
+      "discriminator": [
+        232,
+        34,
+        31,
+        226,
+        62,
+        18,
+        19,
+        114
+      ],
+      "name": "adminChanged"
+    },
+    {
+      "discriminator": [
+        129,
+        249,
+        226,
+        227,
+        199,
+        82,
+        110,
+        243
+      ],
+      "name": "adminProposed"
+    },
     {
       "discriminator": [
         182,
@@ -330,6 +441,19 @@ export type TesseraEscrow = {
     },
     {
       "discriminator": [
+        149,
+        232,
+        94,
+        167,
+        84,
+        21,
+        31,
+        137
+      ],
+      "name": "modelProvidersSet"
+    },
+    {
+      "discriminator": [
         38,
         209,
         137,
@@ -386,6 +510,60 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
+            "The proposed admin (checked against `config.pending_admin` in validate)."
+          ],
+          "name": "newAdmin",
+          "signer": true
+        },
+        {
+          "docs": [
+            "The config (PDA with stored bump)."
+          ],
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        112,
+        42,
+        45,
+        90,
+        116,
+        181,
+        13,
+        170
+      ],
+      "docs": [
+        "The proposed admin accepts and becomes the admin."
+      ],
+      "name": "acceptAdmin"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
             "The provider's authority."
           ],
           "name": "authority",
@@ -396,7 +574,8 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The escrow config (PDA with stored bump): the minimum bond."
+            "The escrow config (PDA with stored bump): the minimum bond of the provider's mint, the",
+            "slash share and cap, the arbiter and the dispute window, fixed on the job here."
           ],
           "name": "config",
           "pda": {
@@ -473,13 +652,58 @@ export type TesseraEscrow = {
           "writable": true
         },
         {
+          "docs": [
+            "by the seeds). Empty (never set): any provider serving the model may accept. Otherwise",
+            "owned by this program (checked in validate) and the provider must be listed."
+          ],
+          "name": "modelProviders",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  109,
+                  111,
+                  100,
+                  101,
+                  108,
+                  95,
+                  112,
+                  114,
+                  111,
+                  118,
+                  105,
+                  100,
+                  101,
+                  114,
+                  115
+                ]
+              },
+              {
+                "account": "job",
+                "kind": "account",
+                "path": "job.model"
+              }
+            ]
+          }
+        },
+        {
           "name": "eventAuthority"
         },
         {
           "name": "program"
         }
       ],
-      "args": [],
+      "args": [
+        {
+          "name": "args",
+          "type": {
+            "defined": {
+              "name": "acceptJobArgs"
+            }
+          }
+        }
+      ],
       "discriminator": [
         43,
         201,
@@ -491,7 +715,7 @@ export type TesseraEscrow = {
         10
       ],
       "docs": [
-        "A provider serving the model accepts the job."
+        "A provider serving the model accepts the job, on the terms it saw (its guards)."
       ],
       "name": "acceptJob"
     },
@@ -662,6 +886,14 @@ export type TesseraEscrow = {
             },
             {
               "name": "consumer",
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the consumer's part, any slash and the vault's surplus: a `mint` account owned",
+                "by the job's consumer."
+              ],
+              "name": "consumerTokenAccount",
               "writable": true
             },
             {
@@ -839,7 +1071,8 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The config, at `[CONFIG_SEED]`; `init` refuses a second initialisation."
+            "whatever lamports already sit there; an existing config is refused",
+            "(`AccountAlreadyInUse`-style refusal of `create_pda_account`)."
           ],
           "name": "config",
           "pda": {
@@ -960,7 +1193,7 @@ export type TesseraEscrow = {
           "name": "args",
           "type": {
             "defined": {
-              "name": "escrowSettings"
+              "name": "initializeConfigArgs"
             }
           }
         }
@@ -984,7 +1217,8 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
-            "The escrow config (PDA with stored bump): its protocol fee is recorded in the job."
+            "The escrow config (PDA with stored bump): its protocol fee is recorded in the job; its",
+            "minimum windows bound the job's."
           ],
           "name": "config",
           "pda": {
@@ -1019,7 +1253,7 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The job, at `[JOB_SEED, consumer, job_id]`."
+            "seeds) whatever lamports already sit there; a job id in use is refused."
           ],
           "name": "job",
           "pda": {
@@ -1046,7 +1280,8 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The job's escrow vault, at `[JOB_VAULT_SEED, job]`, owned by the job PDA."
+            "by the seeds) as a `mint` token account owned by the job PDA, whatever lamports already",
+            "sit there."
           ],
           "name": "jobVault",
           "pda": {
@@ -1148,14 +1383,17 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
-            "Anyone (pays the transaction fee)."
+            "The config's admin."
           ],
-          "name": "caller",
+          "name": "admin",
+          "relations": [
+            "config"
+          ],
           "signer": true
         },
         {
           "docs": [
-            "The escrow config (PDA with stored bump): the slash share."
+            "The config (PDA with stored bump); `has_one = admin`."
           ],
           "name": "config",
           "pda": {
@@ -1172,7 +1410,45 @@ export type TesseraEscrow = {
                 ]
               }
             ]
-          }
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [
+        {
+          "name": "newAdmin",
+          "type": "pubkey"
+        }
+      ],
+      "discriminator": [
+        121,
+        214,
+        199,
+        212,
+        87,
+        39,
+        117,
+        234
+      ],
+      "docs": [
+        "Admin: proposes its successor (first step of a two-step transfer)."
+      ],
+      "name": "proposeAdmin"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "Anyone (pays the transaction fee)."
+          ],
+          "name": "caller",
+          "signer": true
         },
         {
           "docs": [
@@ -1281,7 +1557,7 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The provider, at `[PROVIDER_SEED, authority]`."
+            "the seeds) whatever lamports already sit there; an existing provider is refused."
           ],
           "name": "provider",
           "pda": {
@@ -1315,7 +1591,8 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The bond vault, at `[BOND_VAULT_SEED, provider]`, owned by the provider PDA."
+            "by the seeds) as a `mint` token account owned by the provider PDA, whatever lamports",
+            "already sit there."
           ],
           "name": "bondVault",
           "pda": {
@@ -1446,6 +1723,14 @@ export type TesseraEscrow = {
             },
             {
               "name": "consumer",
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the consumer's part, any slash and the vault's surplus: a `mint` account owned",
+                "by the job's consumer."
+              ],
+              "name": "consumerTokenAccount",
               "writable": true
             },
             {
@@ -1640,7 +1925,7 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
-            "The config's arbiter (checked in validate)."
+            "The job's arbiter (checked in validate)."
           ],
           "name": "arbiter",
           "signer": true
@@ -1706,6 +1991,14 @@ export type TesseraEscrow = {
             },
             {
               "name": "consumer",
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the consumer's part, any slash and the vault's surplus: a `mint` account owned",
+                "by the job's consumer."
+              ],
+              "name": "consumerTokenAccount",
               "writable": true
             },
             {
@@ -1786,13 +2079,6 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "Receives the consumer's part and any slash: a job-mint account owned by the consumer."
-          ],
-          "name": "consumerTokenAccount",
-          "writable": true
-        },
-        {
-          "docs": [
             "The provider's bond vault (address stored in the provider)."
           ],
           "name": "bondVault",
@@ -1822,9 +2108,278 @@ export type TesseraEscrow = {
         230
       ],
       "docs": [
-        "The arbiter divides a disputed fee between provider and consumer."
+        "The job's arbiter divides a disputed fee between provider and consumer."
       ],
       "name": "resolveDispute"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The model's publisher (`has_one` on the model); pays the rent of a new list."
+          ],
+          "name": "publisher",
+          "relations": [
+            "model"
+          ],
+          "signer": true,
+          "writable": true
+        },
+        {
+          "docs": [
+            "The model: a registry `Asset` (owner and discriminator checked by the type);",
+            "`has_one = publisher`."
+          ],
+          "name": "model"
+        },
+        {
+          "docs": [
+            "created here if it does not exist, otherwise its owner and type are checked in the",
+            "handler before it is rewritten."
+          ],
+          "name": "modelProviders",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  109,
+                  111,
+                  100,
+                  101,
+                  108,
+                  95,
+                  112,
+                  114,
+                  111,
+                  118,
+                  105,
+                  100,
+                  101,
+                  114,
+                  115
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "model"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "address": "11111111111111111111111111111111",
+          "name": "systemProgram"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [
+        {
+          "name": "providers",
+          "type": {
+            "vec": "pubkey"
+          }
+        }
+      ],
+      "discriminator": [
+        180,
+        147,
+        129,
+        51,
+        199,
+        54,
+        55,
+        252
+      ],
+      "docs": [
+        "A model's publisher sets the providers allowed to accept jobs for it."
+      ],
+      "name": "setModelProviders"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "Anyone (pays the transaction fee)."
+          ],
+          "name": "caller",
+          "signer": true
+        },
+        {
+          "accounts": [
+            {
+              "docs": [
+                "The escrow config (PDA with stored bump): names the treasury."
+              ],
+              "name": "config",
+              "pda": {
+                "seeds": [
+                  {
+                    "kind": "const",
+                    "value": [
+                      99,
+                      111,
+                      110,
+                      102,
+                      105,
+                      103
+                    ]
+                  }
+                ]
+              }
+            },
+            {
+              "docs": [
+                "The job (PDA with stored bump); closed at the end, rent to the consumer who paid it."
+              ],
+              "name": "job",
+              "pda": {
+                "seeds": [
+                  {
+                    "kind": "const",
+                    "value": [
+                      106,
+                      111,
+                      98
+                    ]
+                  },
+                  {
+                    "account": "job",
+                    "kind": "account",
+                    "path": "job.consumer"
+                  },
+                  {
+                    "account": "job",
+                    "kind": "account",
+                    "path": "job.job_id"
+                  }
+                ]
+              },
+              "writable": true
+            },
+            {
+              "docs": [
+                "The job's escrow vault (address stored in the job); emptied and closed."
+              ],
+              "name": "jobVault",
+              "writable": true
+            },
+            {
+              "name": "consumer",
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the consumer's part, any slash and the vault's surplus: a `mint` account owned",
+                "by the job's consumer."
+              ],
+              "name": "consumerTokenAccount",
+              "writable": true
+            },
+            {
+              "docs": [
+                "The provider that accepted the job (address stored in the job; PDA with stored bump)."
+              ],
+              "name": "provider",
+              "pda": {
+                "seeds": [
+                  {
+                    "kind": "const",
+                    "value": [
+                      112,
+                      114,
+                      111,
+                      118,
+                      105,
+                      100,
+                      101,
+                      114
+                    ]
+                  },
+                  {
+                    "account": "provider",
+                    "kind": "account",
+                    "path": "provider.authority"
+                  }
+                ]
+              },
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the provider's part: a `mint` account owned by the provider's authority."
+              ],
+              "name": "providerTokenAccount",
+              "writable": true
+            },
+            {
+              "docs": [
+                "Receives the protocol fee: a `mint` account owned by the config's treasury."
+              ],
+              "name": "treasuryTokenAccount",
+              "writable": true
+            },
+            {
+              "docs": [
+                "program checks its owner and seeds in `deposit`."
+              ],
+              "name": "modelSplit",
+              "writable": true
+            },
+            {
+              "name": "modelSplitVault",
+              "writable": true
+            },
+            {
+              "docs": [
+                "The job's mint (address stored in the job)."
+              ],
+              "name": "mint"
+            },
+            {
+              "docs": [
+                "SPL Token or Token-2022: owner of the mint and the vaults (constraints above)."
+              ],
+              "name": "tokenProgram"
+            },
+            {
+              "address": "7XyTrEcAK4oJrPG3dVxqW1f7jA3J8TCg9jLAqQcSeZ6g",
+              "name": "royaltiesProgram"
+            },
+            {
+              "name": "royaltiesEventAuthority"
+            }
+          ],
+          "name": "settlement"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        155,
+        147,
+        5,
+        44,
+        20,
+        204,
+        146,
+        43
+      ],
+      "docs": [
+        "Anyone settles a dispute unresolved after its deadline: half each, no slash."
+      ],
+      "name": "settleDispute"
     },
     {
       "accounts": [
@@ -1931,6 +2486,69 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
+            "The provider (PDA with stored bump); `has_one = bond_vault`."
+          ],
+          "name": "provider",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  114,
+                  111,
+                  118,
+                  105,
+                  100,
+                  101,
+                  114
+                ]
+              },
+              {
+                "account": "provider",
+                "kind": "account",
+                "path": "provider.authority"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The provider's bond vault (`has_one`)."
+          ],
+          "name": "bondVault",
+          "relations": [
+            "provider"
+          ]
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        13,
+        3,
+        75,
+        9,
+        130,
+        107,
+        162,
+        206
+      ],
+      "docs": [
+        "Anyone credits tokens sent straight to a provider's bond vault to its bond."
+      ],
+      "name": "syncBond"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
             "The config's admin."
           ],
           "name": "admin",
@@ -1989,7 +2607,8 @@ export type TesseraEscrow = {
         99
       ],
       "docs": [
-        "Admin: replaces the settings (treasury, arbiter, fee, slash share, min bond, delay)."
+        "Admin: replaces the settings (treasury, arbiter, fee, slash share and cap, minimum",
+        "windows, dispute window, per-mint minimum bonds, unbonding delay); not the admin."
       ],
       "name": "updateConfig"
     },
@@ -2076,27 +2695,6 @@ export type TesseraEscrow = {
             "provider"
           ],
           "signer": true
-        },
-        {
-          "docs": [
-            "The escrow config (PDA with stored bump): the unbonding delay."
-          ],
-          "name": "config",
-          "pda": {
-            "seeds": [
-              {
-                "kind": "const",
-                "value": [
-                  99,
-                  111,
-                  110,
-                  102,
-                  105,
-                  103
-                ]
-              }
-            ]
-          }
         },
         {
           "docs": [
@@ -2188,6 +2786,40 @@ export type TesseraEscrow = {
   "types": [
     {
       "docs": [
+        "The provider's guards: the terms it saw and accepts. The job's fee and windows must be",
+        "exactly these, and the slash fixed on the job must not exceed `max_slash`."
+      ],
+      "name": "acceptJobArgs",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "The job's fee, in base units."
+            ],
+            "name": "fee",
+            "type": "u64"
+          },
+          {
+            "name": "deliveryWindow",
+            "type": "u32"
+          },
+          {
+            "name": "challengeWindow",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "The most of its bond the provider agrees to put at stake on this job."
+            ],
+            "name": "maxSlash",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
         "A holder's access to an asset, at `[PASS_SEED, asset, holder]`. Valid while not revoked and",
         "not expired; `verify_access` also requires at least one access token in the holder's hands."
       ],
@@ -2246,6 +2878,44 @@ export type TesseraEscrow = {
           {
             "name": "bump",
             "type": "u8"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The proposed admin accepted: `admin` replaces `previous`."
+      ],
+      "name": "adminChanged",
+      "type": {
+        "fields": [
+          {
+            "name": "previous",
+            "type": "pubkey"
+          },
+          {
+            "name": "admin",
+            "type": "pubkey"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The admin proposed `pending_admin` as its successor (it takes over when it accepts)."
+      ],
+      "name": "adminProposed",
+      "type": {
+        "fields": [
+          {
+            "name": "admin",
+            "type": "pubkey"
+          },
+          {
+            "name": "pendingAdmin",
+            "type": "pubkey"
           }
         ],
         "kind": "struct"
@@ -2460,6 +3130,9 @@ export type TesseraEscrow = {
           },
           {
             "name": "slash"
+          },
+          {
+            "name": "sync"
           }
         ]
       }
@@ -2497,7 +3170,12 @@ export type TesseraEscrow = {
     },
     {
       "docs": [
-        "The escrow's settings, at `[CONFIG_SEED]`."
+        "The escrow's settings, at `[CONFIG_SEED]`.",
+        "",
+        "What a config change reaches: only jobs not yet accepted. The protocol fee is fixed on the",
+        "job when it opens; the slash amount, the arbiter and the dispute window when it is accepted.",
+        "The treasury is read when a job settles (its new token account is accepted), and nothing",
+        "else of the config is read by a settlement or a refund."
       ],
       "name": "escrowConfig",
       "type": {
@@ -2508,6 +3186,16 @@ export type TesseraEscrow = {
           },
           {
             "docs": [
+              "Proposed by the admin with `propose_admin`; becomes the admin when it signs",
+              "`accept_admin`."
+            ],
+            "name": "pendingAdmin",
+            "type": {
+              "option": "pubkey"
+            }
+          },
+          {
+            "docs": [
               "Owner of the token accounts receiving the protocol fee."
             ],
             "name": "treasury",
@@ -2515,7 +3203,7 @@ export type TesseraEscrow = {
           },
           {
             "docs": [
-              "Resolves disputes."
+              "Resolves the disputes of jobs accepted while it is the arbiter."
             ],
             "name": "arbiter",
             "type": "pubkey"
@@ -2529,18 +3217,41 @@ export type TesseraEscrow = {
           },
           {
             "docs": [
-              "Share of a provider's bond slashed to the consumer when it misses a deadline or loses",
-              "a dispute."
+              "Share of a provider's bond (≤ 5,000 bps) at stake on a job, capped at",
+              "`max_slash_fee_multiple` × the job's fee; the amount is fixed when the job is accepted."
             ],
             "name": "slashBps",
             "type": "u16"
           },
           {
             "docs": [
-              "Bond a provider must hold to accept a job."
+              "The slash at stake on a job is at most this many times its fee."
             ],
-            "name": "minBond",
-            "type": "u64"
+            "name": "maxSlashFeeMultiple",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Shortest accept, delivery and challenge windows a job may be opened with."
+            ],
+            "name": "minAcceptWindow",
+            "type": "u32"
+          },
+          {
+            "name": "minDeliveryWindow",
+            "type": "u32"
+          },
+          {
+            "name": "minChallengeWindow",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Seconds the arbiter has to resolve a dispute (fixed on the job at acceptance); after",
+              "that anyone settles it by the default rule."
+            ],
+            "name": "disputeWindow",
+            "type": "u32"
           },
           {
             "docs": [
@@ -2552,12 +3263,29 @@ export type TesseraEscrow = {
           {
             "name": "bump",
             "type": "u8"
+          },
+          {
+            "docs": [
+              "Bond a provider must hold to accept a job, per mint. A mint not listed cannot be",
+              "bonded for jobs: its providers' `accept_job` is refused (`MintNotBondable`)."
+            ],
+            "name": "minBonds",
+            "type": {
+              "vec": {
+                "defined": {
+                  "name": "mintBond"
+                }
+              }
+            }
           }
         ],
         "kind": "struct"
       }
     },
     {
+      "docs": [
+        "The config was initialised or its settings replaced."
+      ],
       "name": "escrowConfigUpdated",
       "type": {
         "fields": [
@@ -2566,28 +3294,12 @@ export type TesseraEscrow = {
             "type": "pubkey"
           },
           {
-            "name": "treasury",
-            "type": "pubkey"
-          },
-          {
-            "name": "arbiter",
-            "type": "pubkey"
-          },
-          {
-            "name": "feeBps",
-            "type": "u16"
-          },
-          {
-            "name": "slashBps",
-            "type": "u16"
-          },
-          {
-            "name": "minBond",
-            "type": "u64"
-          },
-          {
-            "name": "unbondingDelay",
-            "type": "u32"
+            "name": "settings",
+            "type": {
+              "defined": {
+                "name": "escrowSettings"
+              }
+            }
           }
         ],
         "kind": "struct"
@@ -2595,15 +3307,12 @@ export type TesseraEscrow = {
     },
     {
       "docs": [
-        "The settable part of the config."
+        "The settable part of the config (the admin changes only through `propose_admin` and",
+        "`accept_admin`)."
       ],
       "name": "escrowSettings",
       "type": {
         "fields": [
-          {
-            "name": "admin",
-            "type": "pubkey"
-          },
           {
             "name": "treasury",
             "type": "pubkey"
@@ -2621,12 +3330,64 @@ export type TesseraEscrow = {
             "type": "u16"
           },
           {
-            "name": "minBond",
-            "type": "u64"
+            "name": "maxSlashFeeMultiple",
+            "type": "u32"
+          },
+          {
+            "name": "minAcceptWindow",
+            "type": "u32"
+          },
+          {
+            "name": "minDeliveryWindow",
+            "type": "u32"
+          },
+          {
+            "name": "minChallengeWindow",
+            "type": "u32"
+          },
+          {
+            "name": "disputeWindow",
+            "type": "u32"
           },
           {
             "name": "unbondingDelay",
             "type": "u32"
+          },
+          {
+            "docs": [
+              "≤ 8 entries, one per mint."
+            ],
+            "name": "minBonds",
+            "type": {
+              "vec": {
+                "defined": {
+                  "name": "mintBond"
+                }
+              }
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "initializeConfigArgs",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "The first admin (later transfers are two-step: `propose_admin`, `accept_admin`)."
+            ],
+            "name": "admin",
+            "type": "pubkey"
+          },
+          {
+            "name": "settings",
+            "type": {
+              "defined": {
+                "name": "escrowSettings"
+              }
+            }
           }
         ],
         "kind": "struct"
@@ -2750,6 +3511,35 @@ export type TesseraEscrow = {
           },
           {
             "docs": [
+              "Fixed at acceptance: the most a refund or a lost dispute takes from the provider's bond",
+              "(`min(slash_bps × bond, max_slash_fee_multiple × fee)` at that moment)."
+            ],
+            "name": "slashAmount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Fixed at acceptance: who may resolve a dispute of this job."
+            ],
+            "name": "arbiter",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Fixed at acceptance: seconds the arbiter has after a dispute."
+            ],
+            "name": "disputeWindow",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Set by `dispute_job`: after it anyone settles by the default rule."
+            ],
+            "name": "disputeDeadline",
+            "type": "i64"
+          },
+          {
+            "docs": [
               "The provider chosen at opening, if any (otherwise any provider serving the model)."
             ],
             "name": "requestedProvider",
@@ -2776,6 +3566,20 @@ export type TesseraEscrow = {
           {
             "name": "deliveryDeadline",
             "type": "i64"
+          },
+          {
+            "docs": [
+              "Fixed now: the most a refund or a lost dispute takes from the provider's bond."
+            ],
+            "name": "slashAmount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Fixed now: who resolves a dispute of this job."
+            ],
+            "name": "arbiter",
+            "type": "pubkey"
           }
         ],
         "kind": "struct"
@@ -2792,6 +3596,13 @@ export type TesseraEscrow = {
           {
             "name": "consumer",
             "type": "pubkey"
+          },
+          {
+            "docs": [
+              "After it, anyone settles the dispute by the default rule (`settle_dispute`)."
+            ],
+            "name": "disputeDeadline",
+            "type": "i64"
           }
         ],
         "kind": "struct"
@@ -2869,6 +3680,15 @@ export type TesseraEscrow = {
               }
             ],
             "name": "resolved"
+          },
+          {
+            "fields": [
+              {
+                "name": "providerShareBps",
+                "type": "u16"
+              }
+            ],
+            "name": "settledByDefault"
           }
         ]
       }
@@ -2876,7 +3696,9 @@ export type TesseraEscrow = {
     {
       "docs": [
         "A job's fee left the escrow: released (by the consumer's confirmation or after the",
-        "challenge window), refunded, or divided by the arbiter."
+        "challenge window), refunded, divided by the arbiter, or divided by the default rule.",
+        "`to_treasury + to_model_split + to_provider + to_consumer == fee`; the vault's `surplus`",
+        "(tokens beyond the fee, sent to it by anyone) went to the consumer too."
       ],
       "name": "jobSettled",
       "type": {
@@ -2918,6 +3740,13 @@ export type TesseraEscrow = {
               "Taken from the provider's bond and paid to the consumer."
             ],
             "name": "slashed",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Tokens the vault held beyond the fee, paid to the consumer."
+            ],
+            "name": "surplus",
             "type": "u64"
           }
         ],
@@ -2969,6 +3798,50 @@ export type TesseraEscrow = {
       }
     },
     {
+      "docs": [
+        "The minimum bond, in base units of `mint`, of a provider bonded in `mint`."
+      ],
+      "name": "mintBond",
+      "type": {
+        "fields": [
+          {
+            "name": "mint",
+            "type": "pubkey"
+          },
+          {
+            "name": "minBond",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "A publisher set the providers allowed to accept jobs for its model."
+      ],
+      "name": "modelProvidersSet",
+      "type": {
+        "fields": [
+          {
+            "name": "model",
+            "type": "pubkey"
+          },
+          {
+            "name": "publisher",
+            "type": "pubkey"
+          },
+          {
+            "name": "providers",
+            "type": {
+              "vec": "pubkey"
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
       "name": "openJobArgs",
       "type": {
         "fields": [
@@ -3009,21 +3882,21 @@ export type TesseraEscrow = {
           },
           {
             "docs": [
-              "Seconds from funding for a provider to accept (1 s..=30 days)."
+              "Seconds from funding for a provider to accept (1 s..=30 days, ≥ the config's minimum)."
             ],
             "name": "acceptWindow",
             "type": "u32"
           },
           {
             "docs": [
-              "Seconds from acceptance for the provider to deliver (1 s..=30 days)."
+              "Seconds from acceptance for the provider to deliver (1 s..=30 days, ≥ the minimum)."
             ],
             "name": "deliveryWindow",
             "type": "u32"
           },
           {
             "docs": [
-              "Seconds from delivery for the consumer to dispute (1 s..=30 days)."
+              "Seconds from delivery for the consumer to dispute (1 s..=30 days, ≥ the minimum)."
             ],
             "name": "challengeWindow",
             "type": "u32"
@@ -3107,6 +3980,14 @@ export type TesseraEscrow = {
           },
           {
             "name": "unbondRequestedAt",
+            "type": "i64"
+          },
+          {
+            "docs": [
+              "When the requested withdrawal becomes possible: the request time plus the unbonding",
+              "delay at the request (a later config change does not move it)."
+            ],
+            "name": "unbondAvailableAt",
             "type": "i64"
           },
           {
