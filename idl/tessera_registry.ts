@@ -252,6 +252,21 @@ export type TesseraRegistry = {
       "code": 6040,
       "msg": "The payment mint has a Token-2022 extension the registry does not support",
       "name": "unsupportedMintExtension"
+    },
+    {
+      "code": 6041,
+      "msg": "The asset's access duration is below the buyer's minimum (0 = perpetual always passes)",
+      "name": "accessDurationBelowLimit"
+    },
+    {
+      "code": 6042,
+      "msg": "No admin has been proposed",
+      "name": "noPendingAdmin"
+    },
+    {
+      "code": 6043,
+      "msg": "Only the proposed admin may accept the admin role",
+      "name": "notPendingAdmin"
     }
   ],
   "events": [
@@ -280,6 +295,32 @@ export type TesseraRegistry = {
         130
       ],
       "name": "accessRedeemed"
+    },
+    {
+      "discriminator": [
+        232,
+        34,
+        31,
+        226,
+        62,
+        18,
+        19,
+        114
+      ],
+      "name": "adminChanged"
+    },
+    {
+      "discriminator": [
+        129,
+        249,
+        226,
+        227,
+        199,
+        82,
+        110,
+        243
+      ],
+      "name": "adminProposed"
     },
     {
       "discriminator": [
@@ -365,6 +406,60 @@ export type TesseraRegistry = {
       "accounts": [
         {
           "docs": [
+            "The proposed admin (checked against `config.pending_admin` in validate)."
+          ],
+          "name": "newAdmin",
+          "signer": true
+        },
+        {
+          "docs": [
+            "The config (PDA with stored bump)."
+          ],
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        112,
+        42,
+        45,
+        90,
+        116,
+        181,
+        13,
+        170
+      ],
+      "docs": [
+        "The proposed admin accepts the role (second step)."
+      ],
+      "name": "acceptAdmin"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
             "The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury."
           ],
           "name": "config",
@@ -424,8 +519,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The buyer's pass for this asset, at `[PASS_SEED, asset, buyer]`; created on the first",
-            "purchase."
+            "by the seeds). If it exists it is loaded (`load_pass`: owner = this program,",
+            "discriminator checked); otherwise it is created on this first purchase with",
+            "`tessera_common::create`, whatever lamports already sit at the address."
           ],
           "name": "pass",
           "pda": {
@@ -468,7 +564,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The buyer's associated token account of the access mint; created if missing."
+            "The buyer's associated token account of the access mint; created if missing by the",
+            "associated-token program, which tops up, allocates and assigns (a pre-funded address",
+            "does not block it)."
           ],
           "name": "buyerAccessAccount",
           "pda": {
@@ -534,7 +632,8 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "Receives the protocol fee: a `payment_mint` account owned by the config's treasury."
+            "Receives the protocol fee: any `payment_mint` account owned by the config's current",
+            "treasury."
           ],
           "name": "treasuryTokenAccount",
           "writable": true
@@ -691,7 +790,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The config, at `[CONFIG_SEED]`; `init` refuses a second initialisation."
+            "`tessera_common::create`, which succeeds whatever lamports already sit at the address",
+            "and refuses an address already in use (`AccountNotSystemOwned`): a second",
+            "initialisation fails."
           ],
           "name": "config",
           "pda": {
@@ -836,6 +937,68 @@ export type TesseraRegistry = {
       "accounts": [
         {
           "docs": [
+            "The config's admin."
+          ],
+          "name": "admin",
+          "relations": [
+            "config"
+          ],
+          "signer": true
+        },
+        {
+          "docs": [
+            "The config (PDA with stored bump); `has_one = admin`."
+          ],
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [
+        {
+          "name": "newAdmin",
+          "type": "pubkey"
+        }
+      ],
+      "discriminator": [
+        121,
+        214,
+        199,
+        212,
+        87,
+        39,
+        117,
+        234
+      ],
+      "docs": [
+        "Admin: proposes its successor (first step of an admin transfer)."
+      ],
+      "name": "proposeAdmin"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
             "The registry config (PDA with stored bump): must not be paused; holds the mint allow-list."
           ],
           "name": "config",
@@ -865,8 +1028,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The new asset, at `[ASSET_SEED, publisher, content_hash]`; `init` refuses to list the",
-            "same artifact twice."
+            "checked by the seeds) with `tessera_common::create`: whatever lamports already sit at",
+            "the address; an address already in use (the same artifact listed twice) is refused",
+            "with `AccountNotSystemOwned`."
           ],
           "name": "asset",
           "pda": {
@@ -895,8 +1059,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "The asset's access-token mint, at `[ACCESS_MINT_SEED, asset]`: decimals 0, mint",
-            "authority the asset PDA, no freeze authority."
+            "(address checked by the seeds) with `tessera_common::create`, whatever lamports already",
+            "sit at the address: an SPL Token mint of decimals 0, mint authority the asset PDA, no",
+            "freeze authority."
           ],
           "name": "accessMint",
           "pda": {
@@ -941,7 +1106,7 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "(its `init` constraint checks the seeds)."
+            "`[VAULT_SEED, split]` (it checks the seeds)."
           ],
           "name": "splitVault",
           "writable": true
@@ -1498,7 +1663,7 @@ export type TesseraRegistry = {
         99
       ],
       "docs": [
-        "Admin: changes fee, treasury, allowed mints, admin; pauses or unpauses."
+        "Admin: changes fee, treasury, allowed mints; pauses or unpauses."
       ],
       "name": "updateConfig"
     },
@@ -1582,12 +1747,13 @@ export type TesseraRegistry = {
         222
       ],
       "docs": [
-        "Read-only: succeeds only when the holder's access is valid now."
+        "Read-only: succeeds only when the holder's access is valid now; returns whose access to",
+        "which asset it verified."
       ],
       "name": "verifyAccess",
       "returns": {
         "defined": {
-          "name": "accessStatus"
+          "name": "verifiedAccess"
         }
       }
     }
@@ -1779,25 +1945,37 @@ export type TesseraRegistry = {
     },
     {
       "docs": [
-        "What `verify_access` returns to its caller."
+        "The proposed admin accepted: it is the admin now."
       ],
-      "name": "accessStatus",
+      "name": "adminChanged",
       "type": {
         "fields": [
           {
-            "name": "expiresAt",
-            "type": "i64"
+            "name": "previous",
+            "type": "pubkey"
           },
           {
-            "name": "perpetual",
-            "type": "bool"
+            "name": "admin",
+            "type": "pubkey"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The admin proposed its successor (`accept_admin` completes the transfer)."
+      ],
+      "name": "adminProposed",
+      "type": {
+        "fields": [
+          {
+            "name": "admin",
+            "type": "pubkey"
           },
           {
-            "docs": [
-              "Access tokens the holder's account holds."
-            ],
-            "name": "balance",
-            "type": "u64"
+            "name": "pendingAdmin",
+            "type": "pubkey"
           }
         ],
         "kind": "struct"
@@ -2173,6 +2351,15 @@ export type TesseraRegistry = {
             ],
             "name": "maxUnitPrice",
             "type": "u64"
+          },
+          {
+            "docs": [
+              "Duration guard: the purchase fails if the asset's access duration (seconds per token)",
+              "is below this, unless it is 0 (perpetual). 0 accepts any duration; `u64::MAX` accepts",
+              "only a perpetual asset."
+            ],
+            "name": "minAccessDuration",
+            "type": "u64"
           }
         ],
         "kind": "struct"
@@ -2187,10 +2374,19 @@ export type TesseraRegistry = {
         "fields": [
           {
             "docs": [
-              "May update this config."
+              "May update this config and propose its successor."
             ],
             "name": "admin",
             "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The admin's proposed successor, who becomes admin by signing `accept_admin`."
+            ],
+            "name": "pendingAdmin",
+            "type": {
+              "option": "pubkey"
+            }
           },
           {
             "docs": [
@@ -2605,17 +2801,12 @@ export type TesseraRegistry = {
     },
     {
       "docs": [
-        "Each field that is set replaces the stored value."
+        "Each field that is set replaces the stored value. The admin is not among them: it changes",
+        "in two steps (`propose_admin`, then `accept_admin` signed by the successor)."
       ],
       "name": "updateConfigArgs",
       "type": {
         "fields": [
-          {
-            "name": "newAdmin",
-            "type": {
-              "option": "pubkey"
-            }
-          },
           {
             "name": "treasury",
             "type": {
@@ -2641,6 +2832,50 @@ export type TesseraRegistry = {
             "type": {
               "option": "bool"
             }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "What `verify_access` returns to its caller (as Anchor return data): whose access to which",
+        "asset it verified, so a calling program can check it is the access it asked about."
+      ],
+      "name": "verifiedAccess",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "The asset the pass is for."
+            ],
+            "name": "asset",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The pass's holder (also the owner of the token account read)."
+            ],
+            "name": "holder",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Unix time at which the pass stops being valid; meaningless when `perpetual`."
+            ],
+            "name": "expiresAt",
+            "type": "i64"
+          },
+          {
+            "name": "perpetual",
+            "type": "bool"
+          },
+          {
+            "docs": [
+              "Access tokens in the holder's token account that was read."
+            ],
+            "name": "balance",
+            "type": "u64"
           }
         ],
         "kind": "struct"
