@@ -8,6 +8,19 @@ export type TesseraRoyalties = {
   "accounts": [
     {
       "discriminator": [
+        157,
+        42,
+        119,
+        194,
+        241,
+        12,
+        9,
+        159
+      ],
+      "name": "parked"
+    },
+    {
+      "discriminator": [
         166,
         254,
         141,
@@ -74,7 +87,7 @@ export type TesseraRoyalties = {
     },
     {
       "code": 6010,
-      "msg": "The split has no room left for removed recipients' unclaimed balances: pay them with claim_for first",
+      "msg": "The split has no room left for removed recipients' unclaimed balances",
       "name": "splitFull"
     },
     {
@@ -101,9 +114,37 @@ export type TesseraRoyalties = {
       "code": 6015,
       "msg": "The vault holds less than what the recipient is owed",
       "name": "vaultShortfall"
+    },
+    {
+      "code": 6016,
+      "msg": "Only the proposed authority of this split may accept it",
+      "name": "notPendingSplitAuthority"
+    },
+    {
+      "code": 6017,
+      "msg": "This recipient has no balance in this parked record",
+      "name": "notParked"
+    },
+    {
+      "code": 6018,
+      "msg": "The rent receiver is not the payer recorded in the parked record",
+      "name": "rentReceiverMismatch"
     }
   ],
   "events": [
+    {
+      "discriminator": [
+        123,
+        230,
+        232,
+        203,
+        247,
+        78,
+        62,
+        3
+      ],
+      "name": "balancesParked"
+    },
     {
       "discriminator": [
         217,
@@ -132,6 +173,32 @@ export type TesseraRoyalties = {
     },
     {
       "discriminator": [
+        182,
+        116,
+        59,
+        165,
+        4,
+        128,
+        16,
+        225
+      ],
+      "name": "splitAuthorityAccepted"
+    },
+    {
+      "discriminator": [
+        2,
+        254,
+        31,
+        69,
+        223,
+        104,
+        112,
+        142
+      ],
+      "name": "splitAuthorityProposed"
+    },
+    {
+      "discriminator": [
         87,
         61,
         160,
@@ -155,9 +222,80 @@ export type TesseraRoyalties = {
         91
       ],
       "name": "splitUpdated"
+    },
+    {
+      "discriminator": [
+        114,
+        244,
+        163,
+        97,
+        99,
+        80,
+        164,
+        70
+      ],
+      "name": "synced"
     }
   ],
   "instructions": [
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The key proposed by the current authority (checked in `validate`)."
+          ],
+          "name": "newAuthority",
+          "signer": true
+        },
+        {
+          "docs": [
+            "The split; seeds re-derived with its stored bump."
+          ],
+          "name": "split",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  112,
+                  108,
+                  105,
+                  116
+                ]
+              },
+              {
+                "account": "split",
+                "kind": "account",
+                "path": "split.subject"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        164,
+        72,
+        38,
+        81,
+        125,
+        236,
+        96,
+        133
+      ],
+      "docs": [
+        "The proposed key takes over the split's authority."
+      ],
+      "name": "acceptSplitAuthority"
+    },
     {
       "accounts": [
         {
@@ -398,7 +536,137 @@ export type TesseraRoyalties = {
       "accounts": [
         {
           "docs": [
-            "Pays the rent of the split and of its vault."
+            "Anyone (the recipient itself, or a bot); recorded in the event."
+          ],
+          "name": "caller",
+          "signer": true
+        },
+        {
+          "docs": [
+            "The recipient paid: it must have a balance in `parked` (checked by `take` in the",
+            "handler) and own `destination` (constraint)."
+          ],
+          "name": "recipient"
+        },
+        {
+          "docs": [
+            "The split whose vault pays; seeds re-derived with its stored bump."
+          ],
+          "name": "split",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  112,
+                  108,
+                  105,
+                  116
+                ]
+              },
+              {
+                "account": "split",
+                "kind": "account",
+                "path": "split.subject"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The record of `split` holding the balance; seeds re-derived with its stored bump, so it",
+            "belongs to this split."
+          ],
+          "name": "parked",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  97,
+                  114,
+                  107,
+                  101,
+                  100
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "split"
+              },
+              {
+                "account": "parked",
+                "kind": "account",
+                "path": "parked.version"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The split's vault (address stored in the split)."
+          ],
+          "name": "vault",
+          "writable": true
+        },
+        {
+          "docs": [
+            "The split's payment mint (address stored in the split)."
+          ],
+          "name": "mint"
+        },
+        {
+          "docs": [
+            "Where the payment goes: a `mint` token account owned by the recipient."
+          ],
+          "name": "destination",
+          "writable": true
+        },
+        {
+          "docs": [
+            "Receives the record's lamports when it closes; must be the payer recorded in it."
+          ],
+          "name": "rentReceiver",
+          "writable": true
+        },
+        {
+          "docs": [
+            "SPL Token or Token-2022; owner of `destination` (constraint) and of the vault."
+          ],
+          "name": "tokenProgram"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        189,
+        138,
+        191,
+        186,
+        173,
+        87,
+        129,
+        84
+      ],
+      "docs": [
+        "Anyone pays a removed recipient its parked balance, into a token account it owns."
+      ],
+      "name": "claimParked"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "Pays the rent of the split and of its vault (only what a pre-funded address lacks)."
           ],
           "name": "payer",
           "signer": true,
@@ -415,7 +683,9 @@ export type TesseraRoyalties = {
         },
         {
           "docs": [
-            "The split, at `[SPLIT_SEED, subject]`; sized for the recipients given."
+            "The split, created here at `[SPLIT_SEED, subject]` as a `Split` sized for the recipients",
+            "given, whatever lamports already sit at the address (the helper refuses an address that",
+            "already has data or another owner)."
           ],
           "name": "split",
           "pda": {
@@ -446,7 +716,9 @@ export type TesseraRoyalties = {
         },
         {
           "docs": [
-            "The vault: a token account of `mint` whose authority is the split, at `[VAULT_SEED, split]`."
+            "The vault, created here at `[VAULT_SEED, split]` as a token account of `mint` whose",
+            "authority is the split (sized for the mint's required extensions), whatever lamports",
+            "already sit at the address."
           ],
           "name": "vault",
           "pda": {
@@ -604,19 +876,17 @@ export type TesseraRoyalties = {
       "accounts": [
         {
           "docs": [
-            "The split's authority; pays for any growth of the account."
+            "The split's current authority."
           ],
           "name": "authority",
           "relations": [
             "split"
           ],
-          "signer": true,
-          "writable": true
+          "signer": true
         },
         {
           "docs": [
-            "The split; seeds re-derived with its stored bump. Resized to hold the old entries that",
-            "still have a balance plus the new recipients."
+            "The split; seeds re-derived with its stored bump."
           ],
           "name": "split",
           "pda": {
@@ -635,6 +905,169 @@ export type TesseraRoyalties = {
                 "account": "split",
                 "kind": "account",
                 "path": "split.subject"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [
+        {
+          "name": "args",
+          "type": {
+            "defined": {
+              "name": "proposeSplitAuthorityArgs"
+            }
+          }
+        }
+      ],
+      "discriminator": [
+        86,
+        218,
+        40,
+        16,
+        181,
+        141,
+        59,
+        251
+      ],
+      "docs": [
+        "The split's authority proposes its successor (or withdraws its proposal)."
+      ],
+      "name": "proposeSplitAuthority"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The split credited; seeds re-derived with its stored bump."
+          ],
+          "name": "split",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  112,
+                  108,
+                  105,
+                  116
+                ]
+              },
+              {
+                "account": "split",
+                "kind": "account",
+                "path": "split.subject"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The split's vault (address stored in the split); only its balance is read."
+          ],
+          "name": "vault"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        4,
+        219,
+        40,
+        164,
+        21,
+        157,
+        189,
+        88
+      ],
+      "docs": [
+        "Anyone credits the split with what its vault holds beyond what the split holds for its",
+        "recipients (tokens sent by plain transfer), exactly as a deposit would."
+      ],
+      "name": "sync"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The split's authority; pays for any growth of the split and for a `Parked` record."
+          ],
+          "name": "authority",
+          "relations": [
+            "split"
+          ],
+          "signer": true,
+          "writable": true
+        },
+        {
+          "docs": [
+            "The split; seeds re-derived with its stored bump. Resized to hold the old entries that",
+            "still have a balance plus the new recipients (at most `MAX_ENTRIES`)."
+          ],
+          "name": "split",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  115,
+                  112,
+                  108,
+                  105,
+                  116
+                ]
+              },
+              {
+                "account": "split",
+                "kind": "account",
+                "path": "split.subject"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The `Parked` record this update creates at `[PARKED_SEED, split, split.version]` (the",
+            "version before the update; a client always passes it) if removed recipients' balances no",
+            "longer fit in the split, whatever lamports sit at the address; untouched otherwise."
+          ],
+          "name": "parked",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  97,
+                  114,
+                  107,
+                  101,
+                  100
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "split"
+              },
+              {
+                "account": "split",
+                "kind": "account",
+                "path": "split.version"
               }
             ]
           },
@@ -672,7 +1105,8 @@ export type TesseraRoyalties = {
         202
       ],
       "docs": [
-        "The split's authority changes recipients and shares; accruals are preserved."
+        "The split's authority changes recipients and shares; accruals are preserved (removed",
+        "recipients' balances are parked if they no longer fit in the split)."
       ],
       "name": "updateSplit"
     }
@@ -684,6 +1118,46 @@ export type TesseraRoyalties = {
     "version": "0.1.0"
   },
   "types": [
+    {
+      "docs": [
+        "An update would have overflowed the split's entries: the balances of every removed",
+        "recipient moved to a `Parked` record, from which `claim_parked` pays them."
+      ],
+      "name": "balancesParked",
+      "type": {
+        "fields": [
+          {
+            "name": "split",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The `Parked` record, at `[PARKED_SEED, split, version.to_le_bytes()]`."
+            ],
+            "name": "parked",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The split's version before the update (the record's seed)."
+            ],
+            "name": "version",
+            "type": "u32"
+          },
+          {
+            "name": "balances",
+            "type": {
+              "vec": {
+                "defined": {
+                  "name": "parkedBalance"
+                }
+              }
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
     {
       "docs": [
         "A recipient was paid what it was owed."
@@ -709,7 +1183,8 @@ export type TesseraRoyalties = {
           },
           {
             "docs": [
-              "The signer who sent the claim (the recipient itself, or anyone through `claim_for`)."
+              "The signer who sent the claim (the recipient itself, or anyone through `claim_for` or",
+              "`claim_parked`)."
             ],
             "name": "claimedBy",
             "type": "pubkey"
@@ -788,6 +1263,97 @@ export type TesseraRoyalties = {
     },
     {
       "docs": [
+        "The balances of removed recipients that an `update_split` moved out of the split because",
+        "keeping their entries would have exceeded `MAX_ENTRIES` (so recipients that never claim can",
+        "never block the authority). At `[PARKED_SEED, split, version.to_le_bytes()]`; created by",
+        "that update (rent paid by the authority), paid out by `claim_parked` (the tokens stay in the",
+        "split's vault and count in the split's `held()`), and closed to `rent_payer` once the last",
+        "balance is paid."
+      ],
+      "name": "parked",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "The split whose vault pays these balances."
+            ],
+            "name": "split",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The split's version before the update that parked them (the PDA's last seed)."
+            ],
+            "name": "version",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Paid the rent; receives it back when the record closes."
+            ],
+            "name": "rentPayer",
+            "type": "pubkey"
+          },
+          {
+            "name": "bump",
+            "type": "u8"
+          },
+          {
+            "name": "balances",
+            "type": {
+              "vec": {
+                "defined": {
+                  "name": "parkedBalance"
+                }
+              }
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "A removed recipient's balance, moved out of its split by an update."
+      ],
+      "name": "parkedBalance",
+      "type": {
+        "fields": [
+          {
+            "name": "address",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "What the recipient is still owed; never changes until it is paid in full."
+            ],
+            "name": "owed",
+            "type": "u64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "name": "proposeSplitAuthorityArgs",
+      "type": {
+        "fields": [
+          {
+            "docs": [
+              "The key that may take over the split by signing `accept_split_authority`; `None`",
+              "withdraws a pending proposal. Replaces any earlier proposal."
+            ],
+            "name": "newAuthority",
+            "type": {
+              "option": "pubkey"
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
         "One entry of a split: an active recipient (`bps > 0`) or a removed one that still has an",
         "unclaimed balance (`bps == 0`, `settled > 0`)."
       ],
@@ -856,7 +1422,16 @@ export type TesseraRoyalties = {
         "unallocated at any time. It stays in the vault; at `update_split` the allocated part is",
         "settled and the unallocated remainder is carried into the next epoch's pool (`epoch_start`",
         "advances only by what was allocated), so it is paid out to the recipients as later deposits",
-        "make it divisible. Σ owed never exceeds what the vault received."
+        "make it divisible. Σ owed never exceeds what the vault received.",
+        "",
+        "Removed recipients: an update settles what each entry earned; a removed recipient with a",
+        "balance keeps an entry with a zero share until it (or anyone, through `claim_for`) takes it.",
+        "When the new list plus those entries would exceed [`MAX_ENTRIES`], every removed recipient's",
+        "balance moves instead to a [`crate::state::Parked`] record created by that update (paid by",
+        "`claim_parked`), so recipients that never claim cannot block the authority's updates.",
+        "",
+        "Tokens that reach the vault without `deposit` are not credited until someone calls `sync`,",
+        "which credits `vault.amount - held()` exactly as a deposit of that amount."
       ],
       "name": "split",
       "type": {
@@ -934,6 +1509,65 @@ export type TesseraRoyalties = {
                 }
               }
             }
+          },
+          {
+            "docs": [
+              "Proposed by the authority with `propose_split_authority`; becomes the authority when it",
+              "signs `accept_split_authority`. Placed after `entries` so the offsets of the fields",
+              "before it (read by memcmp filters) did not move."
+            ],
+            "name": "pendingAuthority",
+            "type": {
+              "option": "pubkey"
+            }
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The proposed authority accepted: it is now the split's authority."
+      ],
+      "name": "splitAuthorityAccepted",
+      "type": {
+        "fields": [
+          {
+            "name": "split",
+            "type": "pubkey"
+          },
+          {
+            "name": "previousAuthority",
+            "type": "pubkey"
+          },
+          {
+            "name": "authority",
+            "type": "pubkey"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "The split's authority proposed a new authority (`None`: withdrew its proposal)."
+      ],
+      "name": "splitAuthorityProposed",
+      "type": {
+        "fields": [
+          {
+            "name": "split",
+            "type": "pubkey"
+          },
+          {
+            "name": "authority",
+            "type": "pubkey"
+          },
+          {
+            "name": "proposed",
+            "type": {
+              "option": "pubkey"
+            }
           }
         ],
         "kind": "struct"
@@ -982,7 +1616,7 @@ export type TesseraRoyalties = {
     },
     {
       "docs": [
-        "The recipients, their shares or the authority changed."
+        "The recipients or their shares changed."
       ],
       "name": "splitUpdated",
       "type": {
@@ -1017,6 +1651,37 @@ export type TesseraRoyalties = {
       }
     },
     {
+      "docs": [
+        "Tokens that reached the vault without a `deposit` (a plain transfer) were credited to the",
+        "split's pool, exactly as a deposit of that amount would have been."
+      ],
+      "name": "synced",
+      "type": {
+        "fields": [
+          {
+            "name": "split",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "What was credited: the vault's balance minus what the split still held for its",
+              "recipients before the sync (0 if nothing was uncredited)."
+            ],
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "Everything the split has ever received, this sync included."
+            ],
+            "name": "totalReceived",
+            "type": "u128"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
       "name": "updateSplitArgs",
       "type": {
         "fields": [
@@ -1031,15 +1696,6 @@ export type TesseraRoyalties = {
                   "name": "recipientInput"
                 }
               }
-            }
-          },
-          {
-            "docs": [
-              "Hands the split to a new authority, if set."
-            ],
-            "name": "newAuthority",
-            "type": {
-              "option": "pubkey"
             }
           }
         ],

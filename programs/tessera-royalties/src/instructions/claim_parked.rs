@@ -16,8 +16,9 @@ use crate::{
 pub struct ClaimParked<'info> {
     /// Anyone (the recipient itself, or a bot); recorded in the event.
     pub caller: Signer<'info>,
-    /// CHECK: only the key is used: it must have a balance in `parked` (checked by `take` in
-    /// the handler), and `destination` must be owned by it (constraint).
+    /// The recipient paid: it must have a balance in `parked` (checked by `take` in the
+    /// handler) and own `destination` (constraint).
+    /// CHECK: only the key is used.
     pub recipient: UncheckedAccount<'info>,
     /// The split whose vault pays; seeds re-derived with its stored bump.
     #[account(mut, seeds = [SPLIT_SEED, split.subject.as_ref()], bump = split.bump)]
@@ -44,7 +45,8 @@ pub struct ClaimParked<'info> {
         constraint = destination.owner == recipient.key() @ RoyaltiesError::DestinationNotOwnedByRecipient,
     )]
     pub destination: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// CHECK: receives the record's lamports when it closes; must be the payer recorded in it.
+    /// Receives the record's lamports when it closes; must be the payer recorded in it.
+    /// CHECK: address constraint against `parked.rent_payer`.
     #[account(mut, address = parked.rent_payer @ RoyaltiesError::RentReceiverMismatch)]
     pub rent_receiver: UncheckedAccount<'info>,
     /// SPL Token or Token-2022; owner of `destination` (constraint) and of the vault.

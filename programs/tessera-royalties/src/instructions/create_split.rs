@@ -26,15 +26,19 @@ pub struct CreateSplit<'info> {
     /// Its signature proves control of the key, so nobody can take the split address of a key
     /// they do not control.
     pub subject: Signer<'info>,
-    /// CHECK: created here as a `Split` sized for the recipients given (the helper refuses an
-    /// address that already has data or another owner); address checked by seeds.
+    /// The split, created here at `[SPLIT_SEED, subject]` as a `Split` sized for the recipients
+    /// given, whatever lamports already sit at the address (the helper refuses an address that
+    /// already has data or another owner).
+    /// CHECK: created in the handler; address checked by seeds.
     #[account(mut, seeds = [SPLIT_SEED, subject.key().as_ref()], bump)]
     pub split: UncheckedAccount<'info>,
     /// The payment mint; owned by `token_program`.
     #[account(mint::token_program = token_program)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
-    /// CHECK: created here as a token account of `mint` whose authority is the split (sized for
-    /// the mint's required extensions); address checked by seeds.
+    /// The vault, created here at `[VAULT_SEED, split]` as a token account of `mint` whose
+    /// authority is the split (sized for the mint's required extensions), whatever lamports
+    /// already sit at the address.
+    /// CHECK: created in the handler; address checked by seeds.
     #[account(mut, seeds = [VAULT_SEED, split.key().as_ref()], bump)]
     pub vault: UncheckedAccount<'info>,
     /// SPL Token or Token-2022, the owner of `mint`.

@@ -42,9 +42,10 @@ pub struct UpdateSplit<'info> {
         realloc::zero = false,
     )]
     pub split: Box<Account<'info, Split>>,
-    /// CHECK: the `Parked` record this update creates if removed recipients' balances do not fit
-    /// in the split; left untouched otherwise. Address checked by seeds (the split's current
-    /// version, so a client always passes it); created with the prefund-safe helper.
+    /// The `Parked` record this update creates at `[PARKED_SEED, split, split.version]` (the
+    /// version before the update; a client always passes it) if removed recipients' balances no
+    /// longer fit in the split, whatever lamports sit at the address; untouched otherwise.
+    /// CHECK: address checked by seeds; created in the handler only when needed.
     #[account(
         mut,
         seeds = [PARKED_SEED, split.key().as_ref(), &split.version.to_le_bytes()],
