@@ -19,12 +19,29 @@
 //   TESSERA_ESCROW_TREASURY          receives the escrow's protocol fees (default: TESSERA_TREASURY)
 //   TESSERA_ESCROW_ARBITER           resolves disputed jobs            (default: the admin)
 //   TESSERA_ESCROW_FEE_BPS           escrow protocol fee, ≤ 1,000      (default: 100 = 1%)
-//   TESSERA_ESCROW_SLASH_BPS         share of a provider's bond slashed, ≤ 10,000
+//   TESSERA_ESCROW_SLASH_BPS         share of a provider's bond at stake on a job, ≤ 5,000
 //                                                                     (default: 1,000 = 10%)
-//   TESSERA_ESCROW_MIN_BOND          bond (base units) a provider needs to accept jobs
+//   TESSERA_ESCROW_MAX_SLASH_FEE_MULTIPLE
+//                                    the slash at stake on a job is at most this many times
+//                                    its fee (fixed on the job when it is accepted)
+//                                                                     (default: 10)
+//   TESSERA_ESCROW_MIN_BONDS         comma-separated MINT:BASE_UNITS, the bond a provider bonded
+//                                    in MINT needs to accept jobs (≤ 8 mints; a mint not listed
+//                                    cannot be bonded for jobs)
+//                                                                     (default: every payment mint
+//                                                                      with TESSERA_ESCROW_MIN_BOND)
+//   TESSERA_ESCROW_MIN_BOND          base units, for the default of TESSERA_ESCROW_MIN_BONDS
 //                                                                     (default: 1000000)
+//   TESSERA_ESCROW_MIN_ACCEPT_WINDOW    shortest accept window of a job, s, ≤ 30 days (default: 60)
+//   TESSERA_ESCROW_MIN_DELIVERY_WINDOW  shortest delivery window, s, ≤ 30 days         (default: 60)
+//   TESSERA_ESCROW_MIN_CHALLENGE_WINDOW shortest challenge window, s, ≤ 30 days        (default: 300)
+//   TESSERA_ESCROW_DISPUTE_WINDOW    seconds the arbiter has to resolve a dispute (fixed on the
+//                                    job when it is accepted); after it anyone settles the
+//                                    dispute half each, 1 s..30 days   (default: 604800 = 7 days)
 //   TESSERA_ESCROW_UNBONDING_DELAY   seconds between unbond request and withdrawal, ≤ 90 days
 //                                                                     (default: 604800 = 7 days)
+//
+// Later admin transfers are two-step (propose_admin, then accept_admin signed by the successor).
 //
 // The tests use the same code: `initializeTessera(provider, settings)` below.
 
@@ -47,15 +64,47 @@ export interface RegistrySettings {
   paymentMints: PublicKey[];
 }
 
-/** The escrow's settings (`EscrowSettings`). */
+/** A mint's minimum bond (`MintBond`), in base units of the mint. */
+export interface MintBond {
+  mint: PublicKey;
+  minBond: BN;
+}
+
+/** The escrow's first admin and its settings (`InitializeConfigArgs`). */
 export interface EscrowSettings {
   admin: PublicKey;
   treasury: PublicKey;
   arbiter: PublicKey;
   feeBps: number;
+  /** Share of a provider's bond at stake on a job (≤ 5,000 bps). */
   slashBps: number;
-  minBond: BN;
+  /** The slash at stake on a job is at most this many times its fee. */
+  maxSlashFeeMultiple: number;
+  minAcceptWindow: number;
+  minDeliveryWindow: number;
+  minChallengeWindow: number;
+  /** Seconds the arbiter has to resolve a dispute; after it anyone settles half each. */
+  disputeWindow: number;
   unbondingDelay: number;
+  /** Per-mint minimum bonds (≤ 8); a mint not listed cannot be bonded for jobs. */
+  minBonds: MintBond[];
+}
+
+/** The program's `EscrowSettings` (update_config's argument): everything but the admin. */
+export function escrowSettingsArgs(s: EscrowSettings) {
+  return {
+    treasury: s.treasury,
+    arbiter: s.arbiter,
+    feeBps: s.feeBps,
+    slashBps: s.slashBps,
+    maxSlashFeeMultiple: s.maxSlashFeeMultiple,
+    minAcceptWindow: s.minAcceptWindow,
+    minDeliveryWindow: s.minDeliveryWindow,
+    minChallengeWindow: s.minChallengeWindow,
+    disputeWindow: s.disputeWindow,
+    unbondingDelay: s.unbondingDelay,
+    minBonds: s.minBonds.map((b) => ({ mint: b.mint, minBond: b.minBond })),
+  };
 }
 
 export interface TesseraSettings {
@@ -129,6 +178,26 @@ export function settingsFromEnv(provider: AnchorProvider): TesseraSettings {
   if (!/^\d+$/.test(minBond)) {
     throw new Error(`TESSERA_ESCROW_MIN_BOND=${minBond}: expected a non-negative integer`);
   }
+  const minBondsEnv = process.env.TESSERA_ESCROW_MIN_BONDS?.trim();
+  const minBonds: MintBond[] = minBondsEnv
+    ? minBondsEnv
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+        .map((s) => {
+          const [mint, amount, ...rest] = s.split(":").map((x) => x.trim());
+          if (rest.length > 0 || !amount || !/^\d+$/.test(amount)) {
+            throw new Error(`TESSERA_ESCROW_MIN_BONDS: ${s} is not MINT:BASE_UNITS`);
+          }
+          try {
+            return { mint: new PublicKey(mint), minBond: new BN(amount) };
+          } catch {
+            throw new Error(`TESSERA_ESCROW_MIN_BONDS: ${mint} is not a base58 public key`);
+          }
+        })
+    : mints.map((mint) => ({ mint, minBond: new BN(minBond) }));
+  if (minBonds.length > 8) throw new Error("TESSERA_ESCROW_MIN_BONDS: at most 8 mints");
+  const days30 = 30 * 24 * 3_600;
   return {
     registry: {
       admin,
@@ -141,9 +210,14 @@ export function settingsFromEnv(provider: AnchorProvider): TesseraSettings {
       treasury: envKey("TESSERA_ESCROW_TREASURY", treasury),
       arbiter: envKey("TESSERA_ESCROW_ARBITER", admin),
       feeBps: envInt("TESSERA_ESCROW_FEE_BPS", 100, 1_000),
-      slashBps: envInt("TESSERA_ESCROW_SLASH_BPS", 1_000, 10_000),
-      minBond: new BN(minBond),
+      slashBps: envInt("TESSERA_ESCROW_SLASH_BPS", 1_000, 5_000),
+      maxSlashFeeMultiple: envInt("TESSERA_ESCROW_MAX_SLASH_FEE_MULTIPLE", 10, 4_294_967_295),
+      minAcceptWindow: envInt("TESSERA_ESCROW_MIN_ACCEPT_WINDOW", 60, days30),
+      minDeliveryWindow: envInt("TESSERA_ESCROW_MIN_DELIVERY_WINDOW", 60, days30),
+      minChallengeWindow: envInt("TESSERA_ESCROW_MIN_CHALLENGE_WINDOW", 300, days30),
+      disputeWindow: envInt("TESSERA_ESCROW_DISPUTE_WINDOW", 604_800, days30),
       unbondingDelay: envInt("TESSERA_ESCROW_UNBONDING_DELAY", 604_800, 90 * 24 * 3_600),
+      minBonds,
     },
   };
 }
@@ -196,21 +270,16 @@ export async function initializeTessera(
   } else {
     const s = settings.escrow;
     const signature = await escrow.methods
-      .initializeConfig({
-        admin: s.admin,
-        treasury: s.treasury,
-        arbiter: s.arbiter,
-        feeBps: s.feeBps,
-        slashBps: s.slashBps,
-        minBond: s.minBond,
-        unbondingDelay: s.unbondingDelay,
-      })
+      .initializeConfig({ admin: s.admin, settings: escrowSettingsArgs(s) })
       .accountsPartial({ upgradeAuthority: authority, config: escrowConfig })
       .rpc();
     escrowResult = { config: escrowConfig, created: true, signature };
     log(
       `escrow config ${escrowConfig.toBase58()} initialised: arbiter ${s.arbiter.toBase58()}, ` +
-        `fee ${s.feeBps} bps, slash ${s.slashBps} bps, min bond ${s.minBond.toString()}, ` +
+        `fee ${s.feeBps} bps, slash ${s.slashBps} bps (at most ${s.maxSlashFeeMultiple}× the fee), ` +
+        `minimum windows ${s.minAcceptWindow}/${s.minDeliveryWindow}/${s.minChallengeWindow} s, ` +
+        `dispute window ${s.disputeWindow} s, ` +
+        `min bonds ${s.minBonds.map((b) => `${b.minBond.toString()} of ${b.mint.toBase58()}`).join(", ") || "none"}, ` +
         `unbonding delay ${s.unbondingDelay} s (tx ${signature})`,
     );
   }
@@ -228,6 +297,7 @@ module.exports = Object.assign(deploy, {
   default: deploy,
   initializeTessera,
   settingsFromEnv,
+  escrowSettingsArgs,
   configAddress,
   registryProgram,
   escrowProgram,

@@ -8,8 +8,11 @@ import { Keypair } from "@solana/web3.js";
 import deploy, { settingsFromEnv } from "../migrations/deploy";
 import {
   BN,
+  ESCROW_DISPUTE_WINDOW,
   ESCROW_FEE_BPS,
+  ESCROW_MAX_SLASH_FEE_MULTIPLE,
   ESCROW_MIN_BOND,
+  ESCROW_MIN_WINDOW,
   ESCROW_SLASH_BPS,
   ESCROW_UNBONDING_DELAY,
   REGISTRY_FEE_BPS,
@@ -17,6 +20,7 @@ import {
   accountExists,
   escrow,
   escrowConfig,
+  escrowSettingsArgs,
   eventOf,
   expectAnchorError,
   newFundedKeypairs,
@@ -58,12 +62,19 @@ describe("migrations/deploy.ts and the configs", () => {
       escrow.methods
         .initializeConfig({
           admin: intruder.publicKey,
-          treasury: intruder.publicKey,
-          arbiter: intruder.publicKey,
-          feeBps: 0,
-          slashBps: 0,
-          minBond: new BN(0),
-          unbondingDelay: 0,
+          settings: {
+            treasury: intruder.publicKey,
+            arbiter: intruder.publicKey,
+            feeBps: 0,
+            slashBps: 0,
+            maxSlashFeeMultiple: 0,
+            minAcceptWindow: 0,
+            minDeliveryWindow: 0,
+            minChallengeWindow: 0,
+            disputeWindow: 1,
+            unbondingDelay: 0,
+            minBonds: [],
+          },
         })
         .accountsPartial({ upgradeAuthority: intruder.publicKey, config: escrowConfig })
         .signers([intruder])
@@ -92,8 +103,19 @@ describe("migrations/deploy.ts and the configs", () => {
     expect(esc.arbiter.toBase58()).to.equal(w.arbiter.publicKey.toBase58());
     expect(esc.feeBps).to.equal(ESCROW_FEE_BPS);
     expect(esc.slashBps).to.equal(ESCROW_SLASH_BPS);
-    expect(esc.minBond.toNumber()).to.equal(ESCROW_MIN_BOND);
+    expect(esc.maxSlashFeeMultiple).to.equal(ESCROW_MAX_SLASH_FEE_MULTIPLE);
+    expect([esc.minAcceptWindow, esc.minDeliveryWindow, esc.minChallengeWindow]).to.deep.equal([
+      ESCROW_MIN_WINDOW,
+      ESCROW_MIN_WINDOW,
+      ESCROW_MIN_WINDOW,
+    ]);
+    expect(esc.disputeWindow).to.equal(ESCROW_DISPUTE_WINDOW);
+    expect(esc.minBonds.map((b) => [b.mint.toBase58(), b.minBond.toNumber()])).to.deep.equal([
+      [w.usdc.toBase58(), ESCROW_MIN_BOND],
+    ]);
     expect(esc.unbondingDelay).to.equal(ESCROW_UNBONDING_DELAY);
+    expect(esc.pendingAdmin).to.equal(null);
+    expect(reg.pendingAdmin).to.equal(null);
 
     if (!w.preexisting.registry) {
       expect(w.init.registry.created).to.equal(true);
@@ -108,8 +130,11 @@ describe("migrations/deploy.ts and the configs", () => {
     if (!w.preexisting.escrow) {
       expect(w.init.escrow.created).to.equal(true);
       const ev = await eventOf(escrow, w.init.escrow.signature!, "escrowConfigUpdated");
-      expect(ev.arbiter.toBase58()).to.equal(w.arbiter.publicKey.toBase58());
-      expect(ev.unbondingDelay).to.equal(ESCROW_UNBONDING_DELAY);
+      expect(ev.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+      expect(ev.settings.arbiter.toBase58()).to.equal(w.arbiter.publicKey.toBase58());
+      expect(ev.settings.unbondingDelay).to.equal(ESCROW_UNBONDING_DELAY);
+      expect(ev.settings.disputeWindow).to.equal(ESCROW_DISPUTE_WINDOW);
+      expect(ev.settings.maxSlashFeeMultiple).to.equal(ESCROW_MAX_SLASH_FEE_MULTIPLE);
     }
   });
 
@@ -134,6 +159,11 @@ describe("migrations/deploy.ts and the configs", () => {
       "TESSERA_PAYMENT_MINTS",
       "TESSERA_ESCROW_UNBONDING_DELAY",
       "TESSERA_ESCROW_ARBITER",
+      "TESSERA_ESCROW_MIN_BONDS",
+      "TESSERA_ESCROW_MIN_BOND",
+      "TESSERA_ESCROW_DISPUTE_WINDOW",
+      "TESSERA_ESCROW_MIN_DELIVERY_WINDOW",
+      "TESSERA_ESCROW_SLASH_BPS",
     ];
     const saved = names.map((n) => [n, process.env[n]] as const);
     try {
@@ -151,6 +181,32 @@ describe("migrations/deploy.ts and the configs", () => {
       ]);
       expect(s.escrow.unbondingDelay).to.equal(0);
       expect(s.escrow.arbiter.toBase58()).to.equal(k.toBase58());
+      // The defaults of the issue-14 settings; one minimum bond per payment mint by default.
+      expect(s.escrow.maxSlashFeeMultiple).to.equal(10);
+      expect([s.escrow.minAcceptWindow, s.escrow.minDeliveryWindow, s.escrow.minChallengeWindow]).to.deep.equal([
+        60, 60, 300,
+      ]);
+      expect(s.escrow.disputeWindow).to.equal(604_800);
+      process.env.TESSERA_ESCROW_MIN_BOND = "7";
+      expect(settingsFromEnv(provider).escrow.minBonds.map((b) => [b.mint.toBase58(), b.minBond.toNumber()])).to.deep.equal([
+        [k.toBase58(), 7],
+        [w.usdc.toBase58(), 7],
+      ]);
+      process.env.TESSERA_ESCROW_MIN_BONDS = `${w.usdc.toBase58()}:5000000`;
+      process.env.TESSERA_ESCROW_DISPUTE_WINDOW = "3600";
+      process.env.TESSERA_ESCROW_MIN_DELIVERY_WINDOW = "120";
+      const t = settingsFromEnv(provider);
+      expect(t.escrow.minBonds.map((b) => [b.mint.toBase58(), b.minBond.toNumber()])).to.deep.equal([
+        [w.usdc.toBase58(), 5_000_000],
+      ]);
+      expect(t.escrow.disputeWindow).to.equal(3_600);
+      expect(t.escrow.minDeliveryWindow).to.equal(120);
+      process.env.TESSERA_ESCROW_MIN_BONDS = `${w.usdc.toBase58()}=5`;
+      expect(() => settingsFromEnv(provider)).to.throw(/TESSERA_ESCROW_MIN_BONDS/);
+      delete process.env.TESSERA_ESCROW_MIN_BONDS;
+      process.env.TESSERA_ESCROW_SLASH_BPS = "5001";
+      expect(() => settingsFromEnv(provider)).to.throw(/TESSERA_ESCROW_SLASH_BPS/);
+      delete process.env.TESSERA_ESCROW_SLASH_BPS;
       process.env.TESSERA_FEE_BPS = "1001";
       expect(() => settingsFromEnv(provider)).to.throw(/TESSERA_FEE_BPS/);
     } finally {
@@ -165,7 +221,7 @@ describe("migrations/deploy.ts and the configs", () => {
     it("refuses a key that is not the admin (NotAdmin)", async () => {
       await expectAnchorError(
         registry.methods
-          .updateConfig({ newAdmin: null, treasury: null, feeBps: 0, paymentMints: null, paused: null })
+          .updateConfig({ treasury: null, feeBps: 0, paymentMints: null, paused: null })
           .accountsPartial({ admin: intruder.publicKey, config: registryConfig })
           .signers([intruder])
           .rpc(),
@@ -177,7 +233,7 @@ describe("migrations/deploy.ts and the configs", () => {
     it("refuses a fee above 1,000 bps (FeeAboveCap) and a duplicate mint (DuplicatePaymentMint)", async () => {
       await expectAnchorError(
         registry.methods
-          .updateConfig({ newAdmin: null, treasury: null, feeBps: 1_001, paymentMints: null, paused: null })
+          .updateConfig({ treasury: null, feeBps: 1_001, paymentMints: null, paused: null })
           .accountsPartial({ admin: payer.publicKey, config: registryConfig })
           .rpc(),
         "FeeAboveCap",
@@ -186,7 +242,6 @@ describe("migrations/deploy.ts and the configs", () => {
       await expectAnchorError(
         registry.methods
           .updateConfig({
-            newAdmin: null,
             treasury: null,
             feeBps: null,
             paymentMints: [w.usdc, w.usdc],
@@ -202,7 +257,7 @@ describe("migrations/deploy.ts and the configs", () => {
     it("changes the fee and emits ConfigUpdated; then restores it", async () => {
       try {
         const sig = await registry.methods
-          .updateConfig({ newAdmin: null, treasury: null, feeBps: 333, paymentMints: null, paused: null })
+          .updateConfig({ treasury: null, feeBps: 333, paymentMints: null, paused: null })
           .accountsPartial({ admin: payer.publicKey, config: registryConfig })
           .rpc();
         const ev = await eventOf(registry, sig, "configUpdated");
@@ -213,7 +268,6 @@ describe("migrations/deploy.ts and the configs", () => {
       } finally {
         await registry.methods
         .updateConfig({
-          newAdmin: null,
           treasury: null,
           feeBps: REGISTRY_FEE_BPS,
           paymentMints: null,
@@ -227,10 +281,10 @@ describe("migrations/deploy.ts and the configs", () => {
   });
 
   describe("escrow update_config", () => {
-    it("refuses a key that is not the admin (NotAdmin) and a delay above 90 days", async () => {
+    it("refuses a key that is not the admin (NotAdmin), a delay above 90 days, a slash share above 50%, no dispute window", async () => {
       await expectAnchorError(
         escrow.methods
-          .updateConfig({ ...w.settings.escrow, admin: intruder.publicKey })
+          .updateConfig(escrowSettingsArgs(w.settings.escrow))
           .accountsPartial({ admin: intruder.publicKey, config: escrowConfig })
           .signers([intruder])
           .rpc(),
@@ -239,10 +293,26 @@ describe("migrations/deploy.ts and the configs", () => {
       );
       await expectAnchorError(
         escrow.methods
-          .updateConfig({ ...w.settings.escrow, unbondingDelay: 90 * 24 * 3_600 + 1 })
+          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, unbondingDelay: 90 * 24 * 3_600 + 1 }))
           .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
           .rpc(),
         "UnbondingDelayTooLong",
+        "escrow",
+      );
+      await expectAnchorError(
+        escrow.methods
+          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, slashBps: 5_001 }))
+          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
+          .rpc(),
+        "SlashAboveCap",
+        "escrow",
+      );
+      await expectAnchorError(
+        escrow.methods
+          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, disputeWindow: 0 }))
+          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
+          .rpc(),
+        "InvalidDisputeWindow",
         "escrow",
       );
     });
@@ -250,20 +320,76 @@ describe("migrations/deploy.ts and the configs", () => {
     it("replaces the settings and emits EscrowConfigUpdated; then restores them", async () => {
       try {
         const sig = await escrow.methods
-          .updateConfig({ ...w.settings.escrow, slashBps: 7_777, minBond: new BN(5) })
+          .updateConfig(
+            escrowSettingsArgs({
+              ...w.settings.escrow,
+              slashBps: 4_444,
+              minBonds: [{ mint: w.usdc, minBond: new BN(5) }],
+            }),
+          )
           .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
           .rpc();
         const ev = await eventOf(escrow, sig, "escrowConfigUpdated");
-        expect(ev.slashBps).to.equal(7_777);
-        expect(ev.minBond.toNumber()).to.equal(5);
-        expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(7_777);
+        expect(ev.settings.slashBps).to.equal(4_444);
+        expect(ev.settings.minBonds.map((b: { minBond: BN }) => b.minBond.toNumber())).to.deep.equal([5]);
+        expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(4_444);
       } finally {
         await escrow.methods
-          .updateConfig(w.settings.escrow)
+          .updateConfig(escrowSettingsArgs(w.settings.escrow))
           .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
           .rpc();
       }
       expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(ESCROW_SLASH_BPS);
     });
+  });
+
+  describe("two-step admin transfers (propose_admin, accept_admin)", () => {
+    for (const which of ["registry", "escrow"] as const) {
+      it(`${which}: only the proposed key accepts; the admin is unchanged until it does; then it hands back`, async () => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const program: any = which === "registry" ? registry : escrow;
+        const config = which === "registry" ? registryConfig : escrowConfig;
+        const fetchConfig = async () =>
+          which === "registry"
+            ? registry.account.config.fetch(registryConfig)
+            : escrow.account.escrowConfig.fetch(escrowConfig);
+        const [successor] = await newFundedKeypairs(1, 1);
+        const propose = (admin: Keypair | null, newAdmin: Keypair) => {
+          const call = program.methods
+            .proposeAdmin(newAdmin.publicKey)
+            .accountsPartial({ admin: (admin ?? payer).publicKey, config });
+          return (admin ? call.signers([admin]) : call).rpc();
+        };
+        const accept = (signer: Keypair | null) => {
+          const call = program.methods
+            .acceptAdmin()
+            .accountsPartial({ newAdmin: (signer ?? payer).publicKey, config });
+          return (signer ? call.signers([signer]) : call).rpc();
+        };
+
+        await expectAnchorError(accept(successor), "NoPendingAdmin", which);
+        await expectAnchorError(propose(intruder, successor), "NotAdmin", which);
+        const proposed = await eventOf(program, await propose(null, successor), "adminProposed");
+        expect(proposed.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+        expect(proposed.pendingAdmin.toBase58()).to.equal(successor.publicKey.toBase58());
+        let c = await fetchConfig();
+        expect(c.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+        expect(c.pendingAdmin!.toBase58()).to.equal(successor.publicKey.toBase58());
+
+        await expectAnchorError(accept(intruder), "NotPendingAdmin", which);
+        const changed = await eventOf(program, await accept(successor), "adminChanged");
+        expect(changed.previous.toBase58()).to.equal(payer.publicKey.toBase58());
+        expect(changed.admin.toBase58()).to.equal(successor.publicKey.toBase58());
+        c = await fetchConfig();
+        expect(c.admin.toBase58()).to.equal(successor.publicKey.toBase58());
+        expect(c.pendingAdmin).to.equal(null);
+
+        // The former admin has no power left; the new one hands the config back.
+        await expectAnchorError(propose(null, intruder), "NotAdmin", which);
+        await propose(successor, payer);
+        await accept(null);
+        expect((await fetchConfig()).admin.toBase58()).to.equal(payer.publicKey.toBase58());
+      });
+    }
   });
 });

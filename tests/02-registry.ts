@@ -3,7 +3,7 @@
 // redeem, revoke, update / delist / relist / retire, pause; and the main refusals by name.
 
 import { expect } from "chai";
-import { Keypair, PublicKey } from "@solana/web3.js";
+import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import { TOKEN_PROGRAM_ID, createMint, getMint } from "@solana/spl-token";
 
 import {
@@ -27,6 +27,7 @@ import {
   newFundedKeypairs,
   passAddress,
   payer,
+  provider,
   publish,
   publishAccounts,
   publishArgs,
@@ -251,6 +252,46 @@ describe("tessera-registry", () => {
       const expires = ev.expiresAt.toNumber();
       expect(expires).to.be.within(before + 7_200, after + 7_200);
     });
+
+    it("a pass address pre-funded by a stranger does not stop the purchase (prefund-safe creation)", async () => {
+      const [late] = await newFundedKeypairs(1, 1);
+      await mintUsdc(w, late.publicKey, USDC);
+      const fresh = await publish(w, publisher, { price: 10_000, recipients: [{ address: publisher.publicKey, bps: 10_000 }] });
+      const pass = passAddress(fresh.asset, late.publicKey);
+      // About 0.0009 SOL at the address used to block Anchor's `init` on Agave 3.1.
+      await provider.sendAndConfirm(
+        new Transaction().add(
+          SystemProgram.transfer({ fromPubkey: stranger.publicKey, toPubkey: pass, lamports: 900_000 }),
+        ),
+        [stranger],
+      );
+      expect((await connection.getAccountInfo(pass))?.lamports).to.equal(900_000);
+      const sig = await (await buyAccessCall(w, late, fresh.asset, 1, 10_000)).rpc();
+      expect((await eventOf(registry, sig, "accessBought")).pass.toBase58()).to.equal(pass.toBase58());
+      const p = await registry.account.accessPass.fetch(pass);
+      expect(p.holder.toBase58()).to.equal(late.publicKey.toBase58());
+      expect(p.purchased.toNumber()).to.equal(1);
+    });
+
+    it("the duration guard: refuses an access duration below the buyer's bound (AccessDurationBelowLimit)", async () => {
+      const recipients = [{ address: publisher.publicKey, bps: 10_000 }];
+      const timed = await publish(w, publisher, { price: 10_000, accessDuration: 3_600, recipients });
+      const perpetualAsset = await publish(w, publisher, { price: 10_000, recipients });
+      const balance = await tokenBalance(buyerUsdc);
+      await expectAnchorError(
+        (await buyAccessCall(w, buyer, timed.asset, 1, 10_000, 3_601)).rpc(),
+        "AccessDurationBelowLimit",
+        "registry",
+      );
+      expect(await tokenBalance(buyerUsdc)).to.equal(balance);
+      // Exactly the bound passes; a perpetual asset passes any bound, u64::MAX included.
+      const sig = await (await buyAccessCall(w, buyer, timed.asset, 1, 10_000, 3_600)).rpc();
+      expect((await eventOf(registry, sig, "accessBought")).perpetual).to.equal(false);
+      const u64Max = new BN("18446744073709551615");
+      const perpetual = await (await buyAccessCall(w, buyer, perpetualAsset.asset, 1, 10_000, u64Max)).rpc();
+      expect((await eventOf(registry, perpetual, "accessBought")).perpetual).to.equal(true);
+      expect(balance - (await tokenBalance(buyerUsdc))).to.equal(20_000n);
+    });
   });
 
   describe("verify_access (sent as a transaction)", () => {
@@ -258,6 +299,22 @@ describe("tessera-registry", () => {
       const sig = await verifyAccessCall(model.asset, buyer.publicKey, model.accessMint).rpc();
       const tx = await connection.getTransaction(sig, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
       expect(tx?.meta?.err ?? null).to.equal(null);
+    });
+
+    it("returns whose access to which asset it verified (VerifiedAccess, return data)", async () => {
+      const tx = await verifyAccessCall(model.asset, buyer.publicKey, model.accessMint).transaction();
+      tx.feePayer = payer.publicKey;
+      tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
+      const sim = await connection.simulateTransaction(tx);
+      expect(sim.value.err).to.equal(null);
+      const ret = sim.value.returnData;
+      expect(ret, "simulateTransaction returned no return data").to.not.equal(null);
+      expect(ret!.programId).to.equal(registry.programId.toBase58());
+      const v = registry.coder.types.decode("verifiedAccess", Buffer.from(ret!.data[0], "base64"));
+      expect(v.asset.toBase58()).to.equal(model.asset.toBase58());
+      expect(v.holder.toBase58()).to.equal(buyer.publicKey.toBase58());
+      expect(v.perpetual).to.equal(true);
+      expect(big(v.balance)).to.equal(await tokenBalance(ataAddress(model.accessMint, buyer.publicKey)));
     });
 
     it("fails for a key that never bought (no pass account)", async () => {
@@ -537,7 +594,7 @@ describe("tessera-registry", () => {
   describe("paused registry", () => {
     const setPaused = (paused: boolean) =>
       registry.methods
-        .updateConfig({ newAdmin: null, treasury: null, feeBps: null, paymentMints: null, paused })
+        .updateConfig({ treasury: null, feeBps: null, paymentMints: null, paused })
         .accountsPartial({ admin: payer.publicKey, config: registryConfig })
         .rpc();
 

@@ -1,23 +1,27 @@
 // The royalties program on its own: a standalone split (a keypair as subject), deposits,
 // pull-based claims (exact floors, dust), claim_for into an associated token account created on
-// the fly, update_split settling accruals (a removed recipient keeps what it earned), refusals.
+// the fly, update_split settling accruals (a removed recipient keeps what it earned), sync of
+// tokens sent by plain transfer, the two-step authority transfer, refusals.
 
 import { expect } from "chai";
 import { Keypair, PublicKey } from "@solana/web3.js";
-import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import { TOKEN_PROGRAM_ID, transfer } from "@solana/spl-token";
 
 import {
   BN,
+  COMMITMENT,
   USDC,
   World,
   accountExists,
   ata,
   ataAddress,
   big,
+  connection,
   eventOf,
   expectAnchorError,
   mintUsdc,
   newFundedKeypairs,
+  parkedAddress,
   payer,
   royalties,
   splitAddress,
@@ -198,12 +202,15 @@ describe("tessera-royalties", () => {
   });
 
   describe("update_split", () => {
-    const update = (signer: Keypair, recipients: { address: PublicKey; bps: number }[]) =>
-      royalties.methods
-        .updateSplit({ recipients, newAuthority: null })
-        .accountsPartial({ authority: signer.publicKey, split })
+    /** update_split; its `parked` account is at the split's current version. */
+    const update = async (signer: Keypair, recipients: { address: PublicKey; bps: number }[]) => {
+      const { version } = await royalties.account.split.fetch(split);
+      return royalties.methods
+        .updateSplit({ recipients })
+        .accountsPartial({ authority: signer.publicKey, split, parked: parkedAddress(split, version) })
         .signers([signer])
         .rpc();
+    };
 
     it("only the split's authority may update (NotSplitAuthority); the shares are validated", async () => {
       await expectAnchorError(
@@ -262,20 +269,67 @@ describe("tessera-royalties", () => {
       expect(await tokenBalance(vault)).to.equal(1n);
     });
 
-    it("hands the split to a new authority", async () => {
-      const sig = await royalties.methods
-        .updateSplit({ recipients: [{ address: carol.publicKey, bps: 10_000 }], newAuthority: carol.publicKey })
-        .accountsPartial({ authority: authority.publicKey, split })
-        .signers([authority])
-        .rpc();
-      const ev = await eventOf(royalties, sig, "splitUpdated");
-      expect(ev.authority.toBase58()).to.equal(carol.publicKey.toBase58());
-      expect(ev.version).to.equal(2);
+    it("sync credits tokens sent to the vault by a plain transfer, as a deposit would; Synced", async () => {
+      const before = await royalties.account.split.fetch(split);
+      const vaultBefore = await tokenBalance(vault);
+      // Another payment program (here: a plain SPL transfer) pays royalties without `deposit`.
+      await transfer(connection, depositor, depositorUsdc, vault, depositor, 1_000_000, [], {
+        commitment: COMMITMENT,
+      });
+      // Not credited yet: claims see nothing new, and nothing breaks.
+      await expectAnchorError(claim(alice), "NothingToClaim", "royalties");
+      const sig = await royalties.methods.sync().accountsPartial({ split, vault }).rpc();
+      const ev = await eventOf(royalties, sig, "synced");
+      expect(ev.split.toBase58()).to.equal(split.toBase58());
+      expect(big(ev.amount)).to.equal(1_000_000n);
+      expect(big(ev.totalReceived)).to.equal(big(before.totalReceived) + 1_000_000n);
+      const after = await royalties.account.split.fetch(split);
+      expect(big(after.totalReceived) - big(after.totalClaimed)).to.equal(vaultBefore + 1_000_000n);
+      // A second sync has nothing to credit, and succeeds.
+      const again = await eventOf(royalties, await royalties.methods.sync().accountsPartial({ split, vault }).rpc(), "synced");
+      expect(big(again.amount)).to.equal(0n);
+      // The recipients claim it: half each.
+      expect((await eventOf(royalties, await claim(alice), "claimed")).amount.toNumber()).to.equal(500_000);
+      expect((await eventOf(royalties, await claimFor(carol.publicKey, payer), "claimed")).amount.toNumber()).to.equal(
+        500_000,
+      );
+    });
+
+    it("hands the split to a new authority in two steps (propose_split_authority, accept_split_authority)", async () => {
+      const propose = (signer: Keypair, newAuthority: PublicKey | null) =>
+        royalties.methods
+          .proposeSplitAuthority({ newAuthority })
+          .accountsPartial({ authority: signer.publicKey, split })
+          .signers([signer])
+          .rpc();
+      const accept = (signer: Keypair) =>
+        royalties.methods
+          .acceptSplitAuthority()
+          .accountsPartial({ newAuthority: signer.publicKey, split })
+          .signers([signer])
+          .rpc();
+      await expectAnchorError(propose(carol, carol.publicKey), "NotSplitAuthority", "royalties");
+      const proposed = await eventOf(royalties, await propose(authority, carol.publicKey), "splitAuthorityProposed");
+      expect(proposed.authority.toBase58()).to.equal(authority.publicKey.toBase58());
+      expect(proposed.proposed.toBase58()).to.equal(carol.publicKey.toBase58());
+      // Nothing changes until carol accepts: the authority still updates, a stranger cannot accept.
+      expect((await royalties.account.split.fetch(split)).authority.toBase58()).to.equal(authority.publicKey.toBase58());
+      await expectAnchorError(accept(stranger), "NotPendingSplitAuthority", "royalties");
+      const accepted = await eventOf(royalties, await accept(carol), "splitAuthorityAccepted");
+      expect(accepted.previousAuthority.toBase58()).to.equal(authority.publicKey.toBase58());
+      expect(accepted.authority.toBase58()).to.equal(carol.publicKey.toBase58());
+      const s = await royalties.account.split.fetch(split);
+      expect(s.authority.toBase58()).to.equal(carol.publicKey.toBase58());
+      expect(s.pendingAuthority).to.equal(null);
       await expectAnchorError(
         update(authority, [{ address: alice.publicKey, bps: 10_000 }]),
         "NotSplitAuthority",
         "royalties",
       );
+      const sig = await update(carol, [{ address: carol.publicKey, bps: 10_000 }]);
+      const ev = await eventOf(royalties, sig, "splitUpdated");
+      expect(ev.authority.toBase58()).to.equal(carol.publicKey.toBase58());
+      expect(ev.version).to.equal(2);
     });
   });
 });

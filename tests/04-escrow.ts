@@ -1,16 +1,23 @@
-// The escrow end to end through RPC: providers (register, update, bond, unbond, withdraw), jobs
-// through every lifecycle path (confirm, release after the challenge window, refund unaccepted,
-// refund undelivered with slash, dispute and resolution), the access-gated model (verify_access
-// by CPI), and the main refusals by name. Windows of 1 s plus the on-chain clock stand in for the
-// hours a real job waits.
+// The escrow end to end through RPC: providers (register, update, bond, sync_bond, unbond,
+// withdraw), jobs through every lifecycle path (confirm, release after the challenge window,
+// refund unaccepted, refund undelivered with the slash fixed at acceptance, dispute and
+// resolution, settlement by the default rule after the dispute deadline), the provider's guards
+// on accept_job, the publisher's allow-list, stray tokens in a job vault (surplus to the
+// consumer), the access-gated model (verify_access by CPI), and the main refusals by name.
+// Windows of 1 s (the suite's configured minimum) plus the on-chain clock stand in for the hours
+// a real job waits; the dispute window is shortened the same way, through the config, for the
+// one job that is settled by default (it is fixed on the job when it is accepted).
 
 import { expect } from "chai";
-import { Keypair, PublicKey } from "@solana/web3.js";
-import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
+import { TOKEN_PROGRAM_ID, transfer } from "@solana/spl-token";
 
 import {
   BN,
+  COMMITMENT,
+  ESCROW_DISPUTE_WINDOW,
   ESCROW_FEE_BPS,
+  ESCROW_MAX_SLASH_FEE_MULTIPLE,
   ESCROW_MIN_BOND,
   ESCROW_SLASH_BPS,
   ESCROW_UNBONDING_DELAY,
@@ -25,16 +32,21 @@ import {
   bpsOf,
   buyAccessCall,
   clockNow,
+  connection,
   escrow,
   escrowConfig,
+  escrowSettingsArgs,
   eventOf,
+  eventsOf,
   expectAnchorError,
   jobAddress,
   jobVaultAddress,
   mintUsdc,
+  modelProvidersAddress,
   newFundedKeypairs,
   passAddress,
   payer,
+  provider as provider_,
   providerAddress,
   publish,
   registry,
@@ -61,6 +73,7 @@ describe("tessera-escrow", () => {
   let bondVault: PublicKey;
   let providerUsdc: PublicKey;
   let consumerUsdc: PublicKey;
+  let strangerUsdc: PublicKey;
   let nextJobId = 1;
   /** Jobs opened only for refusals; refunded once their accept window (30 s) has passed. */
   const neverAccepted: { job: PublicKey; acceptDeadline: number }[] = [];
@@ -83,7 +96,7 @@ describe("tessera-escrow", () => {
     bondVault = bondVaultAddress(provider);
     providerUsdc = await mintUsdc(w, providerAuth.publicKey, 50 * USDC);
     consumerUsdc = await mintUsdc(w, consumer.publicKey, 100 * USDC);
-    await ata(w.usdc, stranger.publicKey);
+    strangerUsdc = await mintUsdc(w, stranger.publicKey, USDC);
   });
 
   // -------------------------------------------------------------------------------------------
@@ -130,12 +143,50 @@ describe("tessera-escrow", () => {
     return { jobId, job, call };
   };
 
-  const acceptJob = (job: PublicKey, auth: Keypair = providerAuth) =>
-    escrow.methods
-      .acceptJob()
-      .accountsPartial({ authority: auth.publicKey, config: escrowConfig, provider: providerAddress(auth.publicKey), job })
+  interface Guards {
+    fee: BN;
+    deliveryWindow: number;
+    challengeWindow: number;
+    maxSlash: BN;
+  }
+
+  /** What accepting would put at stake: min(slash_bps × the provider's bond, multiple × fee). */
+  const expectedSlash = async (fee: BN | number, auth: Keypair = providerAuth): Promise<bigint> => {
+    const [p, c] = await Promise.all([
+      escrow.account.provider.fetch(providerAddress(auth.publicKey)),
+      escrow.account.escrowConfig.fetch(escrowConfig),
+    ]);
+    const byBond = bpsOf(big(p.bond), c.slashBps);
+    const byFee = big(fee) * BigInt(c.maxSlashFeeMultiple);
+    return byBond < byFee ? byBond : byFee;
+  };
+
+  /** The guards a provider sends after reading the job: its fee, its windows, the slash shown. */
+  const guardsFor = async (job: PublicKey, auth: Keypair = providerAuth): Promise<Guards> => {
+    const j = await escrow.account.job.fetchNullable(job);
+    if (!j) return { fee: new BN(0), deliveryWindow: 0, challengeWindow: 0, maxSlash: new BN(0) };
+    return {
+      fee: j.fee,
+      deliveryWindow: j.deliveryWindow,
+      challengeWindow: j.challengeWindow,
+      maxSlash: new BN((await expectedSlash(j.fee, auth)).toString()),
+    };
+  };
+
+  const acceptJob = async (job: PublicKey, auth: Keypair = providerAuth, guards?: Partial<Guards>) => {
+    const j = await escrow.account.job.fetchNullable(job);
+    return escrow.methods
+      .acceptJob({ ...(await guardsFor(job, auth)), ...guards })
+      .accountsPartial({
+        authority: auth.publicKey,
+        config: escrowConfig,
+        provider: providerAddress(auth.publicKey),
+        job,
+        modelProviders: modelProvidersAddress(j ? j.model : PublicKey.default),
+      })
       .signers([auth])
       .rpc();
+  };
 
   const submitResult = (job: PublicKey, commitment: number[] = Array(32).fill(0xc0)) =>
     escrow.methods
@@ -149,6 +200,7 @@ describe("tessera-escrow", () => {
     job,
     jobVault: jobVaultAddress(job),
     consumer: consumer.publicKey,
+    consumerTokenAccount: consumerUsdc,
     provider,
     providerTokenAccount: providerUsdc,
     treasuryTokenAccount: w.treasuryUsdc,
@@ -179,7 +231,6 @@ describe("tessera-escrow", () => {
       .refundJob()
       .accountsPartial({
         caller: stranger.publicKey,
-        config: escrowConfig,
         job,
         jobVault: jobVaultAddress(job),
         consumer: consumer.publicKey,
@@ -202,13 +253,33 @@ describe("tessera-escrow", () => {
   const resolveDispute = (job: PublicKey, m: Published, bps: number, arbiter: Keypair) =>
     escrow.methods
       .resolveDispute(bps)
-      .accountsPartial({
-        arbiter: arbiter.publicKey,
-        settlement: settlement(job, m),
-        consumerTokenAccount: consumerUsdc,
-        bondVault,
-      })
+      .accountsPartial({ arbiter: arbiter.publicKey, settlement: settlement(job, m), bondVault })
       .signers([arbiter])
+      .rpc();
+
+  const settleDispute = (job: PublicKey, m: Published, caller: Keypair = stranger) =>
+    escrow.methods
+      .settleDispute()
+      .accountsPartial({ caller: caller.publicKey, settlement: settlement(job, m) })
+      .signers([caller])
+      .rpc();
+
+  const setModelProviders = (m: Published, providers: PublicKey[], signer: Keypair = publisher) =>
+    escrow.methods
+      .setModelProviders(providers)
+      .accountsPartial({
+        publisher: signer.publicKey,
+        model: m.asset,
+        modelProviders: modelProvidersAddress(m.asset),
+      })
+      .signers([signer])
+      .rpc();
+
+  /** update_config with the suite's settings changed by `change` (the admin is the provider wallet). */
+  const updateEscrowConfig = (change: Partial<typeof w.settings.escrow>) =>
+    escrow.methods
+      .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, ...change }))
+      .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
       .rpc();
 
   const providerAccount = () => escrow.account.provider.fetch(provider);
@@ -323,6 +394,24 @@ describe("tessera-escrow", () => {
       expect(await tokenBalance(bondVault)).to.equal(BigInt(10 * USDC));
       expect((await providerAccount()).bond.toNumber()).to.be.greaterThanOrEqual(ESCROW_MIN_BOND);
     });
+
+    it("sync_bond: tokens sent straight to the bond vault are credited to the bond, by anyone; BondChanged", async () => {
+      const before = big((await providerAccount()).bond);
+      await transfer(connection, stranger, strangerUsdc, bondVault, stranger, 3, [], { commitment: COMMITMENT });
+      expect(await tokenBalance(bondVault)).to.equal(before + 3n);
+      expect(big((await providerAccount()).bond)).to.equal(before);
+      // Permissionless: no signer but the fee payer.
+      const sync = () => escrow.methods.syncBond().accountsPartial({ provider, bondVault }).rpc();
+      const sig = await sync();
+      const ev = await eventOf(escrow, sig, "bondChanged");
+      expect(ev.reason).to.deep.equal({ sync: {} });
+      expect(big(ev.delta)).to.equal(3n);
+      expect(big(ev.bond)).to.equal(before + 3n);
+      expect(big((await providerAccount()).bond)).to.equal(await tokenBalance(bondVault));
+      // Nothing more to credit: succeeds, no event.
+      const again = await sync();
+      expect((await eventsOf(escrow, again)).filter((e) => e.name === "bondChanged")).to.deep.equal([]);
+    });
   });
 
   describe("jobs", () => {
@@ -342,9 +431,12 @@ describe("tessera-escrow", () => {
       // Nobody accepted yet, and the accept window is open: no refund.
       await expectAnchorError(refundJob(job, false), "AcceptWindowOpen", "escrow");
 
+      const slash = await expectedSlash(fee);
       const acceptSig = await acceptJob(job);
       const accepted = await eventOf(escrow, acceptSig, "jobAccepted");
       expect(accepted.provider.toBase58()).to.equal(provider.toBase58());
+      expect(big(accepted.slashAmount)).to.equal(slash);
+      expect(accepted.arbiter.toBase58()).to.equal(w.arbiter.publicKey.toBase58());
       expect((await providerAccount()).openJobs).to.equal(1);
 
       await expectAnchorError(submitResult(job, Array(32).fill(0)), "ZeroResultCommitment", "escrow");
@@ -375,6 +467,7 @@ describe("tessera-escrow", () => {
       expect(big(ev.toProvider)).to.equal(toProvider);
       expect(big(ev.toConsumer)).to.equal(0n);
       expect(big(ev.slashed)).to.equal(0n);
+      expect(big(ev.surplus)).to.equal(0n);
       expect((await tokenBalance(w.treasuryUsdc)) - before.treasury).to.equal(toTreasury);
       expect((await tokenBalance(model.splitVault)) - before.split).to.equal(toSplit);
       expect((await tokenBalance(providerUsdc)) - before.provider).to.equal(toProvider);
@@ -414,6 +507,9 @@ describe("tessera-escrow", () => {
       expect(ja.state).to.deep.equal({ accepted: {} });
       expect(ja.provider.toBase58()).to.equal(provider.toBase58());
       expect(ja.deliveryDeadline.toNumber()).to.equal(accepted.deliveryDeadline.toNumber());
+      expect(big(ja.slashAmount)).to.equal(big(accepted.slashAmount));
+      expect(ja.arbiter.toBase58()).to.equal(w.arbiter.publicKey.toBase58());
+      expect(ja.disputeWindow).to.equal(ESCROW_DISPUTE_WINDOW);
       await submitResult(job);
       expect((await escrow.account.job.fetch(job)).state).to.deep.equal({ delivered: {} });
       await confirmJob(job, model);
@@ -440,10 +536,18 @@ describe("tessera-escrow", () => {
       expect(await accountExists(job)).to.equal(false);
     });
 
-    it("refund when nobody accepted within the accept window (1 s)", async () => {
+    it("refund when nobody accepted within the accept window (1 s); its addresses were pre-funded by a stranger", async () => {
       const fee = 700_000;
       const consumerBefore = await tokenBalance(consumerUsdc);
       const { job, call } = openJob(model, fee, { accept: 1 });
+      // Lamports sent to the job's and its vault's addresses first do not stop open_job.
+      await provider_.sendAndConfirm(
+        new Transaction().add(
+          SystemProgram.transfer({ fromPubkey: stranger.publicKey, toPubkey: job, lamports: 900_000 }),
+          SystemProgram.transfer({ fromPubkey: stranger.publicKey, toPubkey: jobVaultAddress(job), lamports: 900_000 }),
+        ),
+        [stranger],
+      );
       const opened = await eventOf(escrow, await call.rpc(), "jobOpened");
       await waitForClock(opened.acceptDeadline.toNumber());
       await expectAnchorError(acceptJob(job), "AcceptWindowClosed", "escrow");
@@ -456,17 +560,24 @@ describe("tessera-escrow", () => {
       expect(await accountExists(job)).to.equal(false);
     });
 
-    it("refund when the provider missed its delivery deadline (1 s): the bond is slashed to the consumer", async () => {
+    it("refund when the provider missed its delivery deadline (1 s): the slash fixed at acceptance goes to the consumer", async () => {
       const fee = 500_000;
       const { job, call } = openJob(model, fee, { delivery: 1 });
       await call.rpc();
       const accepted = await eventOf(escrow, await acceptJob(job), "jobAccepted");
       const bondBefore = (await providerAccount()).bond;
+      // Fixed at acceptance: 20% of the bond would be 2,000,000; the fee cap (2 × 500,000) wins.
+      const slashed = BigInt(ESCROW_MAX_SLASH_FEE_MULTIPLE) * BigInt(fee);
+      expect(bpsOf(big(bondBefore), ESCROW_SLASH_BPS) > slashed).to.equal(true);
+      expect(big(accepted.slashAmount)).to.equal(slashed);
       await waitForClock(accepted.deliveryDeadline.toNumber());
       await expectAnchorError(submitResult(job), "DeliveryDeadlinePassed", "escrow");
       const consumerBefore = await tokenBalance(consumerUsdc);
       const sig = await refundJob(job, true);
-      const slashed = bpsOf(big(bondBefore), ESCROW_SLASH_BPS); // 2,000,000 of 10,000,000
+      const bondEv = await eventOf(escrow, sig, "bondChanged");
+      expect(bondEv.reason).to.deep.equal({ slash: {} });
+      expect(big(bondEv.delta)).to.equal(-slashed);
+      expect(big(bondEv.bond)).to.equal(big(bondBefore) - slashed);
       const ev = await eventOf(escrow, sig, "jobSettled");
       expect(ev.outcome).to.deep.equal({ refundedUndelivered: {} });
       expect(big(ev.toConsumer)).to.equal(BigInt(fee));
@@ -483,7 +594,7 @@ describe("tessera-escrow", () => {
       const fee = 2 * USDC;
       const { job, call } = openJob(model, fee);
       await call.rpc();
-      await acceptJob(job);
+      const acceptSig = await acceptJob(job);
       await submitResult(job);
       await expectAnchorError(disputeJob(job, stranger), "NotConsumer", "escrow");
       const disputeSig = await disputeJob(job);
@@ -492,6 +603,13 @@ describe("tessera-escrow", () => {
       expect(disputed.consumer.toBase58()).to.equal(consumer.publicKey.toBase58());
       // A disputed job is neither confirmed nor released.
       await expectAnchorError(confirmJob(job, model), "InvalidJobState", "escrow");
+
+      expect(disputed.disputeDeadline.toNumber()).to.be.within(
+        (await clockNow()) + ESCROW_DISPUTE_WINDOW - 60,
+        (await clockNow()) + ESCROW_DISPUTE_WINDOW,
+      );
+      // Before the dispute deadline only the arbiter decides.
+      await expectAnchorError(settleDispute(job, model), "DisputeWindowOpen", "escrow");
 
       await expectAnchorError(resolveDispute(job, model, 3_000, stranger), "NotArbiter", "escrow");
       await expectAnchorError(resolveDispute(job, model, 10_001, w.arbiter), "BpsAboveMax", "escrow");
@@ -509,9 +627,13 @@ describe("tessera-escrow", () => {
       const toSplit = bpsOf(providerPart, ROYALTY_BPS); // 60,000
       const toProvider = providerPart - toTreasury - toSplit; // 534,000
       const toConsumer = BigInt(fee) - providerPart; // 1,400,000
-      const slashed = bpsOf(bondBefore, ESCROW_SLASH_BPS);
+      // Fixed at acceptance: 20% of the bond (below the fee cap of 2 × 2,000,000).
+      const slashed = big((await eventOf(escrow, acceptSig, "jobAccepted")).slashAmount);
+      expect(slashed).to.equal(bpsOf(bondBefore, ESCROW_SLASH_BPS));
+      expect(slashed < BigInt(ESCROW_MAX_SLASH_FEE_MULTIPLE * fee)).to.equal(true);
       const ev = await eventOf(escrow, sig, "jobSettled");
       expect(ev.outcome).to.deep.equal({ resolved: { providerShareBps: 3_000 } });
+      expect(big(ev.surplus)).to.equal(0n);
       expect([big(ev.toTreasury), big(ev.toModelSplit), big(ev.toProvider), big(ev.toConsumer)]).to.deep.equal([
         toTreasury,
         toSplit,
@@ -526,6 +648,142 @@ describe("tessera-escrow", () => {
       const p = await providerAccount();
       expect(p.disputesLost.toNumber()).to.equal(1);
       expect(big(p.bond)).to.equal(bondBefore - slashed);
+      expect(await accountExists(job)).to.equal(false);
+    });
+
+    it("accept_job carries the provider's guards: other terms (JobTermsChanged), a larger slash (SlashAboveLimit)", async () => {
+      const fee = 400_000;
+      const { job, call } = openJob(model, fee, { delivery: 900, challenge: 1_200 });
+      await call.rpc();
+      const slash = await expectedSlash(fee);
+      const exact = await guardsFor(job);
+      expect([big(exact.fee), exact.deliveryWindow, exact.challengeWindow, big(exact.maxSlash)]).to.deep.equal([
+        BigInt(fee),
+        900,
+        1_200,
+        slash,
+      ]);
+      await expectAnchorError(acceptJob(job, providerAuth, { fee: new BN(fee + 1) }), "JobTermsChanged", "escrow");
+      await expectAnchorError(acceptJob(job, providerAuth, { deliveryWindow: 600 }), "JobTermsChanged", "escrow");
+      await expectAnchorError(acceptJob(job, providerAuth, { challengeWindow: 600 }), "JobTermsChanged", "escrow");
+      await expectAnchorError(
+        acceptJob(job, providerAuth, { maxSlash: new BN((slash - 1n).toString()) }),
+        "SlashAboveLimit",
+        "escrow",
+      );
+      // Exactly the terms it saw: accepted, with that slash fixed on the job.
+      const accepted = await eventOf(escrow, await acceptJob(job, providerAuth, exact), "jobAccepted");
+      expect(big(accepted.slashAmount)).to.equal(slash);
+      expect(big((await escrow.account.job.fetch(job)).slashAmount)).to.equal(slash);
+      await submitResult(job);
+      await confirmJob(job, model);
+      expect(await accountExists(job)).to.equal(false);
+    });
+
+    it("open_job refuses a window below the configured minimum (WindowBelowMinimum) and a zero window", async () => {
+      await expectAnchorError(openJob(model, 100_000, { delivery: 0 }).call.rpc(), "InvalidWindow", "escrow");
+      await updateEscrowConfig({ minDeliveryWindow: 60 });
+      try {
+        await expectAnchorError(openJob(model, 100_000, { delivery: 59 }).call.rpc(), "WindowBelowMinimum", "escrow");
+      } finally {
+        await updateEscrowConfig({});
+      }
+      expect((await escrow.account.escrowConfig.fetch(escrowConfig)).minDeliveryWindow).to.equal(
+        w.settings.escrow.minDeliveryWindow,
+      );
+    });
+
+    it("set_model_providers: only the publisher; a listed provider accepts, an unlisted one is refused (ProviderNotAllowed)", async () => {
+      await expectAnchorError(setModelProviders(otherModel, [], stranger), "NotPublisher", "escrow");
+      const closed = await setModelProviders(otherModel, [Keypair.generate().publicKey]);
+      const ev = await eventOf(escrow, closed, "modelProvidersSet");
+      expect(ev.model.toBase58()).to.equal(otherModel.asset.toBase58());
+      expect(ev.publisher.toBase58()).to.equal(publisher.publicKey.toBase58());
+      expect(ev.providers.length).to.equal(1);
+
+      const fee = 300_000;
+      const { job, call } = openJob(otherModel, fee);
+      await call.rpc();
+      await expectAnchorError(acceptJob(job), "ProviderNotAllowed", "escrow");
+      await setModelProviders(otherModel, [provider]);
+      // ModelProviders is not an IDL account (the program reads it unchecked): its layout is
+      // discriminator (8), model (32), bump (1), providers (u32 length + 32 bytes each).
+      const raw = (await connection.getAccountInfo(modelProvidersAddress(otherModel.asset)))!;
+      expect(raw.owner.toBase58()).to.equal(escrow.programId.toBase58());
+      expect(new PublicKey(raw.data.subarray(8, 40)).toBase58()).to.equal(otherModel.asset.toBase58());
+      expect(raw.data.readUInt32LE(41)).to.equal(1);
+      expect(new PublicKey(raw.data.subarray(45, 77)).toBase58()).to.equal(provider.toBase58());
+      await acceptJob(job);
+      await submitResult(job);
+      const settled = await eventOf(escrow, await confirmJob(job, otherModel), "jobSettled");
+      expect(big(settled.fee)).to.equal(BigInt(fee));
+      expect(await accountExists(job)).to.equal(false);
+    });
+
+    it("stray tokens in a job vault never block it: the settlement pays them to the consumer (JobSettled.surplus)", async () => {
+      const fee = USDC;
+      const { job, call } = openJob(model, fee);
+      await call.rpc();
+      // Anyone can send tokens to the vault, a public token account.
+      await transfer(connection, stranger, strangerUsdc, jobVaultAddress(job), stranger, 7, [], {
+        commitment: COMMITMENT,
+      });
+      expect(await tokenBalance(jobVaultAddress(job))).to.equal(BigInt(fee) + 7n);
+      expect(big((await escrow.account.job.fetch(job)).fee)).to.equal(BigInt(fee));
+      await acceptJob(job);
+      await submitResult(job);
+      const consumerBefore = await tokenBalance(consumerUsdc);
+      const providerBefore = await tokenBalance(providerUsdc);
+      const sig = await confirmJob(job, model);
+      const ev = await eventOf(escrow, sig, "jobSettled");
+      expect(big(ev.surplus)).to.equal(7n);
+      expect(big(ev.toConsumer)).to.equal(0n);
+      expect(big(ev.toProvider)).to.equal(890_000n);
+      expect((await tokenBalance(consumerUsdc)) - consumerBefore).to.equal(7n);
+      expect((await tokenBalance(providerUsdc)) - providerBefore).to.equal(890_000n);
+      expect(await accountExists(jobVaultAddress(job))).to.equal(false);
+      expect(await accountExists(job)).to.equal(false);
+    });
+
+    it("an unresolved dispute: after the dispute deadline (fixed at acceptance) anyone settles half each, no slash", async () => {
+      // The dispute window in force when the job is accepted is the job's: 1 s here. Setting the
+      // config back right after shows that a config change does not reach an accepted job.
+      const fee = USDC;
+      const { job, call } = openJob(model, fee);
+      await call.rpc();
+      await updateEscrowConfig({ disputeWindow: 1 });
+      try {
+        await acceptJob(job);
+      } finally {
+        await updateEscrowConfig({});
+      }
+      expect((await escrow.account.escrowConfig.fetch(escrowConfig)).disputeWindow).to.equal(ESCROW_DISPUTE_WINDOW);
+      expect((await escrow.account.job.fetch(job)).disputeWindow).to.equal(1);
+      await submitResult(job);
+      const disputed = await eventOf(escrow, await disputeJob(job), "jobDisputed");
+      await waitForClock(disputed.disputeDeadline.toNumber());
+      // Too late for the arbiter.
+      await expectAnchorError(resolveDispute(job, model, 10_000, w.arbiter), "DisputeWindowClosed", "escrow");
+      const bondBefore = big((await providerAccount()).bond);
+      const before = { consumer: await tokenBalance(consumerUsdc), provider: await tokenBalance(providerUsdc) };
+      const sig = await settleDispute(job, model, stranger);
+      const half = BigInt(fee) / 2n; // 500,000
+      const toTreasury = bpsOf(half, ESCROW_FEE_BPS); // 5,000
+      const toSplit = bpsOf(half, ROYALTY_BPS); // 50,000
+      const toProvider = half - toTreasury - toSplit; // 445,000
+      const ev = await eventOf(escrow, sig, "jobSettled");
+      expect(ev.outcome).to.deep.equal({ settledByDefault: { providerShareBps: 5_000 } });
+      expect([big(ev.toTreasury), big(ev.toModelSplit), big(ev.toProvider), big(ev.toConsumer)]).to.deep.equal([
+        toTreasury,
+        toSplit,
+        toProvider,
+        BigInt(fee) - half,
+      ]);
+      expect([toTreasury, toSplit, toProvider]).to.deep.equal([5_000n, 50_000n, 445_000n]);
+      expect(big(ev.slashed)).to.equal(0n);
+      expect((await tokenBalance(consumerUsdc)) - before.consumer).to.equal(BigInt(fee) - half);
+      expect((await tokenBalance(providerUsdc)) - before.provider).to.equal(toProvider);
+      expect(big((await providerAccount()).bond)).to.equal(bondBefore);
       expect(await accountExists(job)).to.equal(false);
     });
 
@@ -597,11 +855,7 @@ describe("tessera-escrow", () => {
         })
         .signers([providerAuth])
         .rpc();
-    const setUnbondingDelay = (unbondingDelay: number) =>
-      escrow.methods
-        .updateConfig({ ...w.settings.escrow, unbondingDelay })
-        .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-        .rpc();
+    const setUnbondingDelay = (unbondingDelay: number) => updateEscrowConfig({ unbondingDelay });
 
     after(async () => {
       await setUnbondingDelay(ESCROW_UNBONDING_DELAY);

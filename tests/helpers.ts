@@ -45,9 +45,15 @@ import escrowIdlJson from "../idl/tessera_escrow.json";
 import type { TesseraRegistry } from "../idl/tessera_registry";
 import type { TesseraRoyalties } from "../idl/tessera_royalties";
 import type { TesseraEscrow } from "../idl/tessera_escrow";
-import { configAddress, initializeTessera, InitializeResult, TesseraSettings } from "../migrations/deploy";
+import {
+  configAddress,
+  escrowSettingsArgs,
+  initializeTessera,
+  InitializeResult,
+  TesseraSettings,
+} from "../migrations/deploy";
 
-export { BN };
+export { BN, escrowSettingsArgs };
 export type Registry = Program<TesseraRegistry>;
 export type Royalties = Program<TesseraRoyalties>;
 export type Escrow = Program<TesseraEscrow>;
@@ -125,6 +131,13 @@ export const jobAddress = (consumer: PublicKey, jobId: BN) =>
   pda([Buffer.from("job"), consumer.toBuffer(), jobId.toArrayLike(Buffer, "le", 8)], escrow.programId);
 export const jobVaultAddress = (job: PublicKey) =>
   pda([Buffer.from("job_vault"), job.toBuffer()], escrow.programId);
+export const modelProvidersAddress = (model: PublicKey) =>
+  pda([Buffer.from("model_providers"), model.toBuffer()], escrow.programId);
+export const parkedAddress = (split: PublicKey, version: number) => {
+  const v = Buffer.alloc(4);
+  v.writeUInt32LE(version);
+  return pda([Buffer.from("parked"), split.toBuffer(), v], royalties.programId);
+};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -362,8 +375,13 @@ export interface World {
 export const REGISTRY_FEE_BPS = 250;
 export const ESCROW_FEE_BPS = 100;
 export const ESCROW_SLASH_BPS = 2_000;
+/** The slash at stake on a job is at most twice its fee (so both caps show in the tests). */
+export const ESCROW_MAX_SLASH_FEE_MULTIPLE = 2;
 export const ESCROW_MIN_BOND = 1 * USDC;
 export const ESCROW_UNBONDING_DELAY = 3_600;
+/** The suite's minimum windows: 1 s, so that jobs can miss their deadlines within a test. */
+export const ESCROW_MIN_WINDOW = 1;
+export const ESCROW_DISPUTE_WINDOW = 600;
 
 let worldPromise: Promise<World> | null = null;
 
@@ -396,8 +414,13 @@ async function setUpWorld(): Promise<World> {
       arbiter: arbiter.publicKey,
       feeBps: ESCROW_FEE_BPS,
       slashBps: ESCROW_SLASH_BPS,
-      minBond: new BN(ESCROW_MIN_BOND),
+      maxSlashFeeMultiple: ESCROW_MAX_SLASH_FEE_MULTIPLE,
+      minAcceptWindow: ESCROW_MIN_WINDOW,
+      minDeliveryWindow: ESCROW_MIN_WINDOW,
+      minChallengeWindow: ESCROW_MIN_WINDOW,
+      disputeWindow: ESCROW_DISPUTE_WINDOW,
       unbondingDelay: ESCROW_UNBONDING_DELAY,
+      minBonds: [{ mint: usdc, minBond: new BN(ESCROW_MIN_BOND) }],
     },
   };
   // The migration itself (what `anchor migrate` runs), with this suite's settings.
@@ -408,7 +431,6 @@ async function setUpWorld(): Promise<World> {
   if (!init.registry.created) {
     await registry.methods
       .updateConfig({
-        newAdmin: null,
         treasury: treasury.publicKey,
         feeBps: REGISTRY_FEE_BPS,
         paymentMints: [usdc],
@@ -419,7 +441,7 @@ async function setUpWorld(): Promise<World> {
   }
   if (!init.escrow.created) {
     await escrow.methods
-      .updateConfig(settings.escrow)
+      .updateConfig(escrowSettingsArgs(settings.escrow))
       .accountsPartial({ admin, config: escrowConfig })
       .rpc();
   }
@@ -524,6 +546,7 @@ export async function buyAccessCall(
   assetKey: PublicKey,
   quantity: number,
   maxUnitPrice: number | BN,
+  minAccessDuration: number | BN = 0,
 ) {
   const asset = await registry.account.asset.fetch(assetKey);
   const remaining = asset.parents.flatMap((p) => [
@@ -531,7 +554,11 @@ export async function buyAccessCall(
     { pubkey: vaultAddress(p.split), isSigner: false, isWritable: true },
   ]);
   return registry.methods
-    .buyAccess({ quantity: new BN(quantity), maxUnitPrice: new BN(maxUnitPrice.toString()) })
+    .buyAccess({
+      quantity: new BN(quantity),
+      maxUnitPrice: new BN(maxUnitPrice.toString()),
+      minAccessDuration: new BN(minAccessDuration.toString()),
+    })
     .accountsPartial({
       config: registryConfig,
       asset: assetKey,

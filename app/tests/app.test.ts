@@ -30,12 +30,15 @@ import {
   USDC,
   type World,
   accountExists,
+  addBond,
   assetAddress,
   ataAddress,
   clockNow,
   connection,
   escrow,
+  expectedSlash,
   fund,
+  mintToAccount,
   mintUsdc,
   passAddress,
   registerProvider,
@@ -369,6 +372,33 @@ describe("Tessera web app", { concurrency: false }, () => {
     await screenshot(page, "11-royalties-claim-all");
   });
 
+  test("tokens sent to the split's vault without a deposit show as uncredited; sync credits them; alice claims her 70%", async () => {
+    const { page } = alicePage;
+    const split = splitAddress(asset);
+    const vault = vaultAddress(split);
+    const before = await royalties.account.split.fetch(split);
+    // Another payment program pays the dataset's royalties by a plain transfer (here: a mint).
+    await mintToAccount(vault, w, 1n * USDC);
+    await goto(page, "/royalties");
+    const group = page.locator(`[data-testid=royalty-mint][data-mint="${w.usdc.toBase58()}"]`);
+    const row = group.locator(`[data-testid=royalty-row][data-subject="${asset.toBase58()}"]`);
+    await waitForText(row.getByTestId("uncredited"), "the uncredited tokens", (t) => t.includes("1 "));
+    assert.equal(await text(row.getByTestId("claimable")), "0");
+    await row.getByTestId("sync-button").click();
+    let outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    const after = await royalties.account.split.fetch(split);
+    assert.equal(BigInt(after.totalReceived.toString()) - BigInt(before.totalReceived.toString()), 1n * USDC);
+    await waitForText(row.getByTestId("claimable"), "alice's 70% of it", (t) => t === "0.7");
+    assert.equal(await row.getByTestId("uncredited").count(), 0);
+    const balance = await tokenBalance(ataAddress(w.usdc, alice.publicKey));
+    await row.getByTestId("claim-button").click();
+    outcome = await txOutcome(page);
+    assert.equal(outcome.state, "success", outcome.text);
+    assert.equal((await tokenBalance(ataAddress(w.usdc, alice.publicKey))) - balance, 700_000n);
+    await screenshot(page, "11a-royalties-after-sync");
+  });
+
   test("alice publishes a second version of the dataset; both pages link the versions", async () => {
     const { page } = alicePage;
     const v2File = Buffer.from(`corpus v2 ${Date.now()} ${Math.random()}`);
@@ -440,7 +470,7 @@ describe("Tessera web app", { concurrency: false }, () => {
     assert.match(await text(page.getByTestId("children")), /ar:\/\/tessera-app-test\/model — 30% of its sales/);
   });
 
-  test("the buyer opens an inference job for the model; dave (a provider) accepts and delivers from My jobs", async () => {
+  test("the buyer opens an inference job for the model; dave (a provider) sees its terms, accepts exactly them and delivers from My jobs", async () => {
     await fund([dave.publicKey], 2);
     await mintUsdc(w, dave.publicKey, 5n * USDC);
     const daveProvider = await registerProvider(w, dave, [model], 2n * USDC);
@@ -470,10 +500,42 @@ describe("Tessera web app", { concurrency: false }, () => {
     const row = dp.getByTestId("provider-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
     await waitForText(row.getByTestId("job-state"), "the open job", (t) => t === "open");
     assert.match(await text(row), /accept deadline in \d+m/);
+    // Before accepting, dave sees the windows and the slash at stake: 10% of its 2.0 bond (0.2),
+    // below the cap of 2 × the fee (4.0).
+    const seconds = async (id: string) => Number(await row.getByTestId(id).getAttribute("data-seconds"));
+    assert.equal(await seconds("job-delivery-window"), 600);
+    assert.equal(await seconds("job-challenge-window"), 600);
+    assert.equal(await seconds("job-dispute-window"), 600);
+    assert.match(await text(row.getByTestId("job-terms")), /deliver within 10 min of acceptance/);
+    const shownSlash = async () => BigInt((await row.getByTestId("job-slash").getAttribute("data-base-units"))!);
+    const quoted = expectedSlash(w, JOB_FEE, 2n * USDC);
+    assert.equal(quoted, 200_000n);
+    assert.equal(await shownSlash(), quoted);
+    assert.match(await text(row.getByTestId("job-slash")), /^0\.2 /);
+    assert.match(await text(row.getByTestId("job-terms")), /if you accept now/);
+    await screenshot(dp, "14a-jobs-provider-terms");
+
+    // The terms change behind the page's back (dave bonds 1.0 more: 0.3 would be at stake). The
+    // Accept button sends the terms shown (0.2) as its guard: the program refuses.
+    await addBond(w, dave, 1n * USDC);
     await row.getByTestId("job-accept").click();
     let o = await txOutcome(dp);
+    assert.equal(o.state, "error", o.text);
+    assert.equal(await text(dp.getByTestId("tx-error-name")), "SlashAboveLimit");
+    assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { open: {} });
+    // Reloaded, the page shows the new quote; accepting it fixes exactly that on the job.
+    await goto(dp, "/jobs");
+    await waitForText(row.getByTestId("job-state"), "the open job", (t) => t === "open");
+    const requoted = expectedSlash(w, JOB_FEE, 3n * USDC);
+    await eventually("the new slash quote", async () => (await shownSlash()) === requoted);
+    await row.getByTestId("job-accept").click();
+    o = await txOutcome(dp);
     assert.equal(o.state, "success", o.text);
-    assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { accepted: {} });
+    const acceptedJob = await escrow.account.job.fetch(jobKey);
+    assert.deepEqual(acceptedJob.state, { accepted: {} });
+    assert.equal(BigInt(acceptedJob.slashAmount.toString()), requoted);
+    assert.equal(acceptedJob.deliveryWindow, 600);
+    assert.equal(acceptedJob.challengeWindow, 600);
     assert.equal((await escrow.account.job.fetch(jobKey)).provider.toBase58(), daveProvider.toBase58());
     await waitForText(row.getByTestId("job-state"), "accepted", (t) => t === "accepted");
     await row.locator("input").fill("the answer");
@@ -496,6 +558,9 @@ describe("Tessera web app", { concurrency: false }, () => {
     const row = page.getByTestId("consumer-jobs").locator(`[data-job="${job.publicKey.toBase58()}"]`);
     await waitForText(row.getByTestId("job-state"), "delivered", (t) => t === "delivered");
     assert.match(await text(row), /challenge deadline in \d+m/);
+    // The consumer sees the slash fixed on the job when dave accepted (10% of its 3.0 bond).
+    assert.equal(BigInt((await row.getByTestId("job-slash").getAttribute("data-base-units"))!), 300_000n);
+    assert.match(await text(row.getByTestId("job-terms")), /fixed at acceptance/);
     assert.equal(await row.getByTestId("job-dispute").count(), 1);
     assert.equal(await row.getByTestId("job-refund").count(), 0);
     await screenshot(page, "15-jobs-consumer-delivered");

@@ -89,6 +89,9 @@ export async function fund(keys: PublicKey[], sol = 2): Promise<void> {
 export interface World {
   usdc: PublicKey;
   treasury: Keypair;
+  /** The escrow's slash share and cap (the app quotes the slash at stake with them). */
+  slashBps: number;
+  maxSlashFeeMultiple: number;
 }
 
 /**
@@ -106,8 +109,14 @@ export async function setUpWorld(): Promise<World> {
       arbiter: payer.publicKey,
       feeBps: 100,
       slashBps: 1_000,
-      minBond: new BN(1_000_000),
+      maxSlashFeeMultiple: 2,
+      // 1 s: the tests let a job's accept window pass within a test.
+      minAcceptWindow: 1,
+      minDeliveryWindow: 1,
+      minChallengeWindow: 1,
+      disputeWindow: 600,
       unbondingDelay: 3_600,
+      minBonds: [{ mint: usdc, minBond: new BN(1_000_000) }],
     },
   };
   const result = await deploy.initializeTessera(provider, settings);
@@ -115,17 +124,17 @@ export async function setUpWorld(): Promise<World> {
   if (!result.registry.created) {
     const configAddress = deploy.configAddress(registry.programId);
     await registry.methods
-      .updateConfig({ newAdmin: null, treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc], paused: false })
+      .updateConfig({ treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc], paused: false })
       .accountsPartial({ admin: payer.publicKey, config: configAddress })
       .rpc();
   }
   if (!result.escrow.created) {
     await escrow.methods
-      .updateConfig(settings.escrow)
+      .updateConfig(deploy.escrowSettingsArgs(settings.escrow))
       .accountsPartial({ admin: payer.publicKey, config: deploy.configAddress(escrow.programId) })
       .rpc();
   }
-  return { usdc, treasury };
+  return { usdc, treasury, slashBps: settings.escrow.slashBps, maxSlashFeeMultiple: settings.escrow.maxSlashFeeMultiple };
 }
 
 /** Mints `amount` base units of the world's mint to the owner's associated token account. */
@@ -133,6 +142,11 @@ export async function mintUsdc(w: World, owner: PublicKey, amount: bigint): Prom
   const account = await createAssociatedTokenAccountIdempotent(connection, payer, w.usdc, owner, { commitment: "confirmed" });
   await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
   return account;
+}
+
+/** Mints `amount` base units of the world's mint straight into `account` (e.g. a split's vault: a plain transfer, no deposit). */
+export async function mintToAccount(account: PublicKey, w: World, amount: bigint): Promise<void> {
+  await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
 }
 
 export const providerAddress = (authority: PublicKey) =>
@@ -148,19 +162,32 @@ export async function registerProvider(w: World, authority: Keypair, models: Pub
     .accountsPartial({ authority: authority.publicKey, provider: providerKey, mint: w.usdc, bondVault, tokenProgram: TOKEN_PROGRAM_ID })
     .signers([authority])
     .rpc();
+  await addBond(w, authority, bond);
+  return providerKey;
+}
+
+/** Adds `amount` base units to the provider's bond (from its associated token account). */
+export async function addBond(w: World, authority: Keypair, amount: bigint): Promise<void> {
+  const providerKey = providerAddress(authority.publicKey);
   await escrow.methods
-    .bond(new BN(bond.toString()))
+    .bond(new BN(amount.toString()))
     .accountsPartial({
       authority: authority.publicKey,
       provider: providerKey,
-      bondVault,
+      bondVault: bondVaultAddress(providerKey),
       source: ataAddress(w.usdc, authority.publicKey),
       mint: w.usdc,
       tokenProgram: TOKEN_PROGRAM_ID,
     })
     .signers([authority])
     .rpc();
-  return providerKey;
+}
+
+/** The slash accept_job fixes: min(bond × slash_bps / 10,000, fee × max_slash_fee_multiple). */
+export function expectedSlash(w: World, fee: bigint, bond: bigint): bigint {
+  const byBond = (bond * BigInt(w.slashBps)) / 10_000n;
+  const byFee = fee * BigInt(w.maxSlashFeeMultiple);
+  return byBond < byFee ? byBond : byFee;
 }
 
 /** Waits until the cluster's clock is at least `unix` (deadlines are checked against it). */

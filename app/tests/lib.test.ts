@@ -7,10 +7,12 @@ import { describe, test } from "node:test";
 import { BN } from "@anchor-lang/core";
 import { Keypair, PublicKey } from "@solana/web3.js";
 
-import type { Split } from "../src/lib/accounts.ts";
+import type { Asset, EscrowConfig, Job, Split } from "../src/lib/accounts.ts";
 import { formatUnits, parseUnits, tryParseUnits } from "../src/lib/amounts.ts";
 import { explorerTxUrl, isLocalEndpoint } from "../src/lib/cluster.ts";
 import { decodeThrown, decodeTransactionError } from "../src/lib/errors.ts";
+import { durationGuard } from "../src/lib/instructions.ts";
+import { allowedActions, deadlineOf, jobTerms, slashAtStake } from "../src/lib/jobs.ts";
 import { parseSecretKey } from "../src/lib/localWallet.ts";
 import { ESCROW_ID, REGISTRY_ID, ROYALTIES_ID } from "../src/lib/pda.ts";
 import { owedTo } from "../src/lib/royalties.ts";
@@ -118,5 +120,59 @@ describe("local keypair wallet", () => {
       explorerTxUrl("sig", "http://127.0.0.1:8899"),
       "https://explorer.solana.com/tx/sig?cluster=custom&customUrl=http%3A%2F%2F127.0.0.1%3A8899",
     );
+  });
+});
+
+describe("jobs: the terms a provider sees and sends as accept_job's guards", () => {
+  test("the slash at stake is min(slash_bps × bond, max_slash_fee_multiple × fee), rounded down", () => {
+    assert.equal(slashAtStake(2_000_000n, 2_000_000n, 1_000, 2), 200_000n); // by the bond
+    assert.equal(slashAtStake(1n, 10_000_000n, 2_000, 10), 10n); // by the fee: a 1-unit job risks 10 units
+    assert.equal(slashAtStake(500_000n, 10_000_000n, 2_000, 2), 1_000_000n);
+    assert.equal(slashAtStake(2_000_000n, 3n, 3_333, 1), 0n);
+    assert.equal(slashAtStake(5n, 100n, 5_000, 0), 0n);
+  });
+
+  const config = { slashBps: 1_000, maxSlashFeeMultiple: 2, disputeWindow: 600 } as unknown as EscrowConfig;
+  const job = (state: string, extra: Record<string, unknown> = {}) =>
+    ({
+      state: { [state]: {} },
+      fee: new BN(2_000_000),
+      acceptDeadline: new BN(1_000),
+      deliveryWindow: 900,
+      deliveryDeadline: new BN(state === "open" ? 0 : 2_000),
+      challengeWindow: 1_200,
+      challengeDeadline: new BN(state === "delivered" || state === "disputed" ? 3_000 : 0),
+      disputeDeadline: new BN(state === "disputed" ? 4_000 : 0),
+      slashAmount: new BN(state === "open" ? 0 : 300_000),
+      disputeWindow: state === "open" ? 0 : 60,
+      ...extra,
+    }) as unknown as Job;
+
+  test("an open job: the provider's quote from its bond; the consumer sees the cap", () => {
+    const t = jobTerms(job("open"), config, 2_000_000n);
+    assert.deepEqual(
+      [t.fee, t.deliveryWindow, t.challengeWindow, t.slash, t.slashFixed, t.slashCap, t.disputeWindow],
+      [2_000_000n, 900, 1_200, 200_000n, false, 4_000_000n, 600],
+    );
+    const c = jobTerms(job("open"), config, null);
+    assert.equal(c.slash, null);
+    assert.equal(c.slashCap, 4_000_000n);
+  });
+
+  test("an accepted job: the slash and the dispute window fixed on it, whatever the config says now", () => {
+    const t = jobTerms(job("accepted"), { ...config, slashBps: 5_000, disputeWindow: 9 } as EscrowConfig, 99_000_000n);
+    assert.deepEqual([t.slash, t.slashFixed, t.slashCap, t.disputeWindow], [300_000n, true, null, 60]);
+  });
+
+  test("a disputed job: the arbiter's deadline, then anyone settles", () => {
+    assert.deepEqual(deadlineOf(job("disputed")), { label: "arbiter's deadline", at: 4_000 });
+    assert.equal(allowedActions(job("disputed"), "consumer", 3_999, false).settle, false);
+    assert.equal(allowedActions(job("disputed"), "consumer", 4_000, false).settle, true);
+    assert.equal(allowedActions(job("delivered"), "consumer", 4_000, false).settle, false);
+  });
+
+  test("the buy duration guard: the duration shown, or perpetual only for a perpetual asset", () => {
+    assert.equal(durationGuard({ accessDuration: new BN(3_600) } as unknown as Asset), 3_600n);
+    assert.equal(durationGuard({ accessDuration: new BN(0) } as unknown as Asset), 18_446_744_073_709_551_615n);
   });
 });

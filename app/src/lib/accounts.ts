@@ -15,6 +15,7 @@ export type Asset = IdlAccounts<TesseraRegistry>["asset"];
 export type AccessPass = IdlAccounts<TesseraRegistry>["accessPass"];
 export type RegistryConfig = IdlAccounts<TesseraRegistry>["config"];
 export type Split = IdlAccounts<TesseraRoyalties>["split"];
+export type Parked = IdlAccounts<TesseraRoyalties>["parked"];
 export type Job = IdlAccounts<TesseraEscrow>["job"];
 export type ProviderAccount = IdlAccounts<TesseraEscrow>["provider"];
 export type EscrowConfig = IdlAccounts<TesseraEscrow>["escrowConfig"];
@@ -111,6 +112,27 @@ export async function fetchSplitsOf(programs: Programs, recipient: PublicKey): P
     if (s.account.entries.some((e) => e.address.equals(recipient))) found.set(s.publicKey.toBase58(), s);
   }
   return [...found.values()];
+}
+
+/**
+ * Every `Parked` record (balances of removed recipients that an update_split moved out of a
+ * full split) that still owes `recipient`, with the split that pays it. Records are few and
+ * short-lived (closed once paid), and a balance has no fixed offset: read them all.
+ */
+export async function fetchParkedOf(
+  programs: Programs,
+  recipient: PublicKey,
+): Promise<{ parked: Keyed<Parked>; split: Keyed<Split>; owed: bigint }[]> {
+  const records = (await programs.royalties.account.parked.all()) as Keyed<Parked>[];
+  const mine = records.flatMap((r) => {
+    const b = r.account.balances.find((x) => x.address.equals(recipient));
+    return b ? [{ parked: r, owed: BigInt(b.owed.toString()) }] : [];
+  });
+  const splits = await Promise.all(mine.map((m) => fetchSplit(programs, m.parked.account.split)));
+  return mine.flatMap((m, i) => {
+    const split = splits[i];
+    return split ? [{ ...m, split: { publicKey: m.parked.account.split, account: split } }] : [];
+  });
 }
 
 export interface JobQuery {

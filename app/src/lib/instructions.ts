@@ -11,6 +11,7 @@ import {
   type Asset,
   type Job,
   type Keyed,
+  type Parked,
   type Split,
   fetchEscrowConfig,
   fetchMintInfo,
@@ -26,6 +27,7 @@ import {
   escrowConfigAddress,
   jobAddress,
   jobVaultAddress,
+  modelProvidersAddress,
   passAddress,
   providerAddress,
   registryConfigAddress,
@@ -114,6 +116,17 @@ export async function publishInstructions(
   return { asset, instructions: [ix] };
 }
 
+const U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * The duration guard for the access the buyer was shown: at least the asset's access duration
+ * per token, or — for a perpetual asset (duration 0) — perpetual only (u64::MAX).
+ */
+export const durationGuard = (asset: Asset): bigint => {
+  const d = BigInt(asset.accessDuration.toString());
+  return d === 0n ? U64_MAX : d;
+};
+
 /** buy_access, preceded by the creation of the treasury's token account if it is missing. */
 export async function buyInstructions(
   programs: Programs,
@@ -123,13 +136,14 @@ export async function buyInstructions(
   asset: Asset,
   quantity: bigint,
   maxUnitPrice: bigint,
+  minAccessDuration: bigint = durationGuard(asset),
 ): Promise<TransactionInstruction[]> {
   const config = await fetchRegistryConfig(programs);
   if (!config) throw new Error("The registry is not initialised on this cluster");
   const mint = await fetchMintInfo(connection, asset.paymentMint);
   const treasury = await ensureAta(connection, buyer, asset.paymentMint, config.treasury, mint.tokenProgram);
   const ix = await programs.registry.methods
-    .buyAccess({ quantity: toBN(quantity), maxUnitPrice: toBN(maxUnitPrice) })
+    .buyAccess({ quantity: toBN(quantity), maxUnitPrice: toBN(maxUnitPrice), minAccessDuration: toBN(minAccessDuration) })
     .accountsPartial({
       config: registryConfigAddress(),
       asset: assetKey,
@@ -211,10 +225,45 @@ export async function claimInstructions(
   return [...destination.create, ...claims];
 }
 
+/**
+ * claim_parked: pays `recipient` the balance a Parked record holds for it (a removed recipient
+ * of a split that was full), into its associated token account, created first if missing.
+ */
+export async function claimParkedInstructions(
+  programs: Programs,
+  connection: Connection,
+  recipient: PublicKey,
+  parked: Keyed<Parked>,
+  split: Keyed<Split>,
+): Promise<TransactionInstruction[]> {
+  const mint = await fetchMintInfo(connection, split.account.mint);
+  const destination = await ensureAta(connection, recipient, split.account.mint, recipient, mint.tokenProgram);
+  const ix = await programs.royalties.methods
+    .claimParked()
+    .accountsPartial({
+      caller: recipient,
+      recipient,
+      split: split.publicKey,
+      parked: parked.publicKey,
+      vault: split.account.vault,
+      mint: split.account.mint,
+      destination: destination.address,
+      rentReceiver: parked.account.rentPayer,
+      tokenProgram: mint.tokenProgram,
+    })
+    .instruction();
+  return [...destination.create, ix];
+}
+
+/** sync: credits a split with what its vault holds beyond what it holds for its recipients. */
+export async function syncSplitInstructions(programs: Programs, split: Keyed<Split>): Promise<TransactionInstruction[]> {
+  return [await programs.royalties.methods.sync().accountsPartial({ split: split.publicKey, vault: split.account.vault }).instruction()];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-/** The accounts confirm_job / release_job share (escrow's `Settlement`). */
+/** The accounts confirm_job / release_job / resolve_dispute / settle_dispute share (escrow's `Settlement`). */
 async function settlementAccounts(programs: Programs, connection: Connection, payer: PublicKey, job: Keyed<Job>) {
   const config = await fetchEscrowConfig(programs);
   if (!config) throw new Error("The escrow is not initialised on this cluster");
@@ -222,13 +271,15 @@ async function settlementAccounts(programs: Programs, connection: Connection, pa
   const mint = await fetchMintInfo(connection, job.account.mint);
   const providerAta = await ensureAta(connection, payer, job.account.mint, provider.authority, mint.tokenProgram);
   const treasuryAta = await ensureAta(connection, payer, job.account.mint, config.treasury, mint.tokenProgram);
+  const consumerAta = await ensureAta(connection, payer, job.account.mint, job.account.consumer, mint.tokenProgram);
   return {
-    create: [...providerAta.create, ...treasuryAta.create],
+    create: [...providerAta.create, ...treasuryAta.create, ...consumerAta.create],
     settlement: {
       config: escrowConfigAddress(),
       job: job.publicKey,
       jobVault: job.account.vault,
       consumer: job.account.consumer,
+      consumerTokenAccount: consumerAta.address,
       provider: job.account.provider,
       providerTokenAccount: providerAta.address,
       treasuryTokenAccount: treasuryAta.address,
@@ -254,6 +305,13 @@ export async function releaseJobInstructions(programs: Programs, connection: Con
   return [...create, ix];
 }
 
+/** settle_dispute: anyone, after the dispute deadline (the default rule: half each, no slash). */
+export async function settleDisputeInstructions(programs: Programs, connection: Connection, caller: PublicKey, job: Keyed<Job>) {
+  const { create, settlement } = await settlementAccounts(programs, connection, caller, job);
+  const ix = await programs.escrow.methods.settleDispute().accountsPartial({ caller, settlement }).instruction();
+  return [...create, ix];
+}
+
 export async function disputeJobInstructions(programs: Programs, consumer: PublicKey, job: Keyed<Job>) {
   return [await programs.escrow.methods.disputeJob().accountsPartial({ consumer, job: job.publicKey }).instruction()];
 }
@@ -266,7 +324,6 @@ export async function refundJobInstructions(programs: Programs, connection: Conn
     .refundJob()
     .accountsPartial({
       caller,
-      config: escrowConfigAddress(),
       job: job.publicKey,
       jobVault: jobVaultAddress(job.publicKey),
       consumer: job.account.consumer,
@@ -281,10 +338,34 @@ export async function refundJobInstructions(programs: Programs, connection: Conn
 }
 
 
-export async function acceptJobInstructions(programs: Programs, authority: PublicKey, job: Keyed<Job>) {
+/** The terms a provider accepts (accept_job's guards): exactly what it was shown. */
+export interface AcceptGuards {
+  fee: bigint;
+  deliveryWindow: number;
+  challengeWindow: number;
+  /** The most of its bond the provider agrees to put at stake (the slash shown). */
+  maxSlash: bigint;
+}
+
+/**
+ * accept_job with the provider's guards; the program refuses it if the job's fee or windows
+ * differ (JobTermsChanged) or the slash it would fix exceeds `maxSlash` (SlashAboveLimit).
+ */
+export async function acceptJobInstructions(programs: Programs, authority: PublicKey, job: Keyed<Job>, guards: AcceptGuards) {
   const ix = await programs.escrow.methods
-    .acceptJob()
-    .accountsPartial({ authority, config: escrowConfigAddress(), provider: providerAddress(authority), job: job.publicKey })
+    .acceptJob({
+      fee: toBN(guards.fee),
+      deliveryWindow: guards.deliveryWindow,
+      challengeWindow: guards.challengeWindow,
+      maxSlash: toBN(guards.maxSlash),
+    })
+    .accountsPartial({
+      authority,
+      config: escrowConfigAddress(),
+      provider: providerAddress(authority),
+      job: job.publicKey,
+      modelProviders: modelProvidersAddress(job.account.model),
+    })
     .instruction();
   return [ix];
 }

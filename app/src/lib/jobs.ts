@@ -1,7 +1,8 @@
-// Which job actions the escrow program allows now (programs/tessera-escrow/src/instructions), and
-// the deadline that matters in each state.
+// Which job actions the escrow program allows now (programs/tessera-escrow/src/instructions), the
+// deadline that matters in each state, and a job's terms: its windows, its deadlines and the
+// slash at stake — what a provider sees before it accepts, and sends back as its guards.
 
-import { type Job, type JobStateName, variant } from "./accounts";
+import { type EscrowConfig, type Job, type JobStateName, variant } from "./accounts";
 import { big } from "./amounts";
 
 export type Role = "consumer" | "provider";
@@ -12,6 +13,7 @@ export function allowedActions(job: Job, role: Role, now: number, servesModel: b
   const acceptDeadline = Number(big(job.acceptDeadline));
   const deliveryDeadline = Number(big(job.deliveryDeadline));
   const challengeDeadline = Number(big(job.challengeDeadline));
+  const disputeDeadline = Number(big(job.disputeDeadline));
   return {
     confirm: role === "consumer" && state === "delivered",
     dispute: role === "consumer" && state === "delivered" && now < challengeDeadline,
@@ -19,6 +21,8 @@ export function allowedActions(job: Job, role: Role, now: number, servesModel: b
     refund: (state === "open" && now >= acceptDeadline) || (state === "accepted" && now >= deliveryDeadline),
     accept: role === "provider" && servesModel && state === "open" && now < acceptDeadline,
     submit: role === "provider" && state === "accepted" && now < deliveryDeadline,
+    /** settle_dispute: anyone, once the arbiter's dispute deadline has passed. */
+    settle: state === "disputed" && now >= disputeDeadline,
   };
 }
 
@@ -30,7 +34,60 @@ export function deadlineOf(job: Job): { label: string; at: number } | null {
       return { label: "delivery deadline", at: Number(big(job.deliveryDeadline)) };
     case "delivered":
       return { label: "challenge deadline", at: Number(big(job.challengeDeadline)) };
+    case "disputed":
+      return { label: "arbiter's deadline", at: Number(big(job.disputeDeadline)) };
     default:
       return null;
   }
+}
+
+/**
+ * The slash a provider with `bond` puts at stake by accepting a job of `fee`, as accept_job
+ * fixes it: `min(floor(bond × slash_bps / 10,000), fee × max_slash_fee_multiple)`.
+ */
+export function slashAtStake(fee: bigint, bond: bigint, slashBps: number, maxSlashFeeMultiple: number): bigint {
+  const byBond = (bond * BigInt(slashBps)) / 10_000n;
+  const byFee = fee * BigInt(maxSlashFeeMultiple);
+  return byBond < byFee ? byBond : byFee;
+}
+
+export interface JobTerms {
+  fee: bigint;
+  acceptDeadline: number;
+  deliveryWindow: number;
+  challengeWindow: number;
+  /** The slash at stake: fixed on an accepted job; on an open one, what accepting would fix
+   *  for this provider (`null` when there is no provider to compute it for). */
+  slash: bigint | null;
+  /** Whether `slash` is fixed on the job (accepted) or a quote (open). */
+  slashFixed: boolean;
+  /** Upper bound of the slash on an open job whoever accepts: `fee × max_slash_fee_multiple`. */
+  slashCap: bigint | null;
+  /** Seconds the arbiter has after a dispute: fixed at acceptance; before, the config's. */
+  disputeWindow: number | null;
+}
+
+/**
+ * A job's terms as the app shows them. `providerBond` is the viewing provider's recorded bond
+ * (to quote the slash of an open job); `config` the escrow config (slash share and cap, dispute
+ * window) — both read by the caller, so that the quote shown is the quote sent as a guard.
+ */
+export function jobTerms(job: Job, config: EscrowConfig | null, providerBond: bigint | null): JobTerms {
+  const open = variant<JobStateName>(job.state) === "open";
+  const fee = big(job.fee);
+  let slash: bigint | null = null;
+  if (!open) slash = big(job.slashAmount);
+  else if (config && providerBond !== null) {
+    slash = slashAtStake(fee, providerBond, config.slashBps, config.maxSlashFeeMultiple);
+  }
+  return {
+    fee,
+    acceptDeadline: Number(big(job.acceptDeadline)),
+    deliveryWindow: job.deliveryWindow,
+    challengeWindow: job.challengeWindow,
+    slash,
+    slashFixed: !open,
+    slashCap: open && config ? fee * BigInt(config.maxSlashFeeMultiple) : null,
+    disputeWindow: open ? (config?.disputeWindow ?? null) : job.disputeWindow,
+  };
 }

@@ -30,3 +30,5 @@ export const bondVaultAddress = (provider: PublicKey) => pda([enc("bond"), provi
 export const jobAddress = (consumer: PublicKey, jobId: BN) =>
   pda([enc("job"), consumer.toBytes(), Uint8Array.from(jobId.toArray("le", 8))], ESCROW_ID);
 export const jobVaultAddress = (job: PublicKey) => pda([enc("job_vault"), job.toBytes()], ESCROW_ID);
+/** A model's provider allow-list (set by its publisher; absent: any provider serving it). */
+export const modelProvidersAddress = (model: PublicKey) => pda([enc("model_providers"), model.toBytes()], ESCROW_ID);

@@ -6,7 +6,8 @@ import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
-import { type Job, type Keyed, fetchJobs, fetchProviderOf } from "../lib/accounts";
+import { type Job, type Keyed, fetchEscrowConfig, fetchJobs, fetchProviderOf } from "../lib/accounts";
+import { big } from "../lib/amounts";
 import { providerAddress } from "../lib/pda";
 
 export function JobsPage() {
@@ -17,7 +18,11 @@ export function JobsPage() {
   const data = useAsync(async () => {
     if (!publicKey) return null;
     const providerKey = providerAddress(publicKey);
-    const [asConsumer, provider] = await Promise.all([fetchJobs(programs, { consumer: publicKey }), fetchProviderOf(programs, publicKey)]);
+    const [asConsumer, provider, config] = await Promise.all([
+      fetchJobs(programs, { consumer: publicKey }),
+      fetchProviderOf(programs, publicKey),
+      fetchEscrowConfig(programs),
+    ]);
     let asProvider: Keyed<Job>[] = [];
     if (provider) {
       const [mine, open] = await Promise.all([
@@ -31,7 +36,7 @@ export function JobsPage() {
       );
       asProvider = [...served, ...mine];
     }
-    return { asConsumer, asProvider, provider };
+    return { asConsumer, asProvider, provider, config };
   }, [programs, publicKey]);
   const mints = useMints([...(data.data?.asConsumer ?? []), ...(data.data?.asProvider ?? [])].map((j) => j.account.mint));
 
@@ -44,6 +49,8 @@ export function JobsPage() {
     );
   }
   const servedModels = data.data?.provider?.models ?? [];
+  const config = data.data?.config ?? null;
+  const providerBond = data.data?.provider ? big(data.data.provider.bond) : null;
   return (
     <div className="page">
       <h1>My jobs</h1>
@@ -57,6 +64,8 @@ export function JobsPage() {
           tx={tx}
           mints={mints}
           servedModels={[]}
+          config={config}
+          providerBond={null}
           onDone={data.reload}
           testId="consumer-jobs"
         />
@@ -72,6 +81,8 @@ export function JobsPage() {
             tx={tx}
             mints={mints}
             servedModels={servedModels}
+            config={config}
+            providerBond={providerBond}
             onDone={data.reload}
             testId="provider-jobs"
           />

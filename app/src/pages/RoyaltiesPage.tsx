@@ -8,9 +8,9 @@ import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
-import { type Keyed, type Split, fetchSplitsOf, tokenBalance } from "../lib/accounts";
-import { formatBps } from "../lib/amounts";
-import { ataOf, claimInstructions } from "../lib/instructions";
+import { type Keyed, type Parked, type Split, fetchParkedOf, fetchSplitsOf, tokenBalance } from "../lib/accounts";
+import { big, formatBps } from "../lib/amounts";
+import { ataOf, claimInstructions, claimParkedInstructions, syncSplitInstructions } from "../lib/instructions";
 import { owedTo } from "../lib/royalties";
 
 /** Claims per transaction in "claim all" (each adds two accounts and a small instruction). */
@@ -20,6 +20,10 @@ interface Row {
   split: Keyed<Split>;
   bps: number;
   owed: bigint;
+  /** Tokens in the split's vault that no deposit credited (a plain transfer): `sync` credits them. */
+  uncredited: bigint;
+  /** Set when the balance was parked by an update of a full split (paid by claim_parked). */
+  parked?: Keyed<Parked>;
 }
 
 interface MintGroup {
@@ -37,12 +41,24 @@ export function RoyaltiesPage() {
 
   const groups = useAsync(async (): Promise<MintGroup[]> => {
     if (!publicKey) return [];
-    const splits = await fetchSplitsOf(programs, publicKey);
+    const [splits, parked] = await Promise.all([fetchSplitsOf(programs, publicKey), fetchParkedOf(programs, publicKey)]);
+    const uncredited = async (s: Keyed<Split>) => {
+      const held = big(s.account.totalReceived) - big(s.account.totalClaimed);
+      const inVault = await tokenBalance(connection, s.account.vault);
+      return inVault > held ? inVault - held : 0n;
+    };
+    const rows: Row[] = [
+      ...(await Promise.all(
+        splits.map(async (s) => {
+          const entry = s.account.entries.find((e) => e.address.equals(publicKey))!;
+          return { split: s, bps: entry.bps, owed: owedTo(s.account, publicKey), uncredited: await uncredited(s) };
+        }),
+      )),
+      ...parked.map((p) => ({ split: p.split, bps: 0, owed: p.owed, uncredited: 0n, parked: p.parked })),
+    ];
     const byMint = new Map<string, Row[]>();
-    for (const s of splits) {
-      const entry = s.account.entries.find((e) => e.address.equals(publicKey))!;
-      const row = { split: s, bps: entry.bps, owed: owedTo(s.account, publicKey) };
-      const k = s.account.mint.toBase58();
+    for (const row of rows) {
+      const k = row.split.account.mint.toBase58();
       byMint.set(k, [...(byMint.get(k) ?? []), row]);
     }
     return Promise.all(
@@ -57,14 +73,25 @@ export function RoyaltiesPage() {
   }, [programs, connection, publicKey]);
   const mints = useMints((groups.data ?? []).map((g) => g.mint));
 
-  const claim = async (label: string, splits: Keyed<Split>[]) => {
+  const claim = async (label: string, rows: Row[]) => {
     if (!publicKey) return;
-    for (let i = 0; i < splits.length; i += CLAIMS_PER_TX) {
+    const splits = rows.filter((r) => !r.parked).map((r) => r.split);
+    let ok = true;
+    for (let i = 0; i < splits.length && ok; i += CLAIMS_PER_TX) {
       const chunk = splits.slice(i, i + CLAIMS_PER_TX);
       const part = splits.length > CLAIMS_PER_TX ? ` (${i / CLAIMS_PER_TX + 1}/${Math.ceil(splits.length / CLAIMS_PER_TX)})` : "";
-      const sig = await tx.run(label + part, () => claimInstructions(programs, connection, publicKey, chunk));
-      if (!sig) break;
+      ok = !!(await tx.run(label + part, () => claimInstructions(programs, connection, publicKey, chunk)));
     }
+    // Parked balances: one claim_parked each.
+    for (const r of rows) {
+      if (!ok || !r.parked) continue;
+      const parked = r.parked;
+      ok = !!(await tx.run(`${label} (parked balance)`, () => claimParkedInstructions(programs, connection, publicKey, parked, r.split)));
+    }
+    groups.reload();
+  };
+  const sync = async (split: Keyed<Split>) => {
+    await tx.run("Credit the vault's uncredited tokens (sync)", () => syncSplitInstructions(programs, split));
     groups.reload();
   };
 
@@ -90,7 +117,7 @@ export function RoyaltiesPage() {
       <TxStatus state={tx.state} />
       {all.map((g) => {
         const info = mints.get(g.mint.toBase58());
-        const claimable = g.rows.filter((r) => r.owed > 0n).map((r) => r.split);
+        const claimable = g.rows.filter((r) => r.owed > 0n);
         return (
           <section key={g.mint.toBase58()} className="card" data-testid="royalty-mint" data-mint={g.mint.toBase58()}>
             <h2>
@@ -120,16 +147,30 @@ export function RoyaltiesPage() {
               </thead>
               <tbody>
                 {g.rows.map((r) => (
-                  <tr key={r.split.publicKey.toBase58()} data-testid="royalty-row" data-split={r.split.publicKey.toBase58()} data-subject={r.split.account.subject.toBase58()}>
+                  <tr
+                    key={(r.parked ?? r.split).publicKey.toBase58()}
+                    data-testid="royalty-row"
+                    data-split={r.split.publicKey.toBase58()}
+                    data-subject={r.split.account.subject.toBase58()}
+                    data-parked={r.parked ? r.parked.publicKey.toBase58() : undefined}
+                  >
                     <td>
                       <AssetLink asset={r.split.account.subject} />
                     </td>
                     <td>
                       <Address value={r.split.publicKey} />
                     </td>
-                    <td>{r.bps > 0 ? formatBps(r.bps) : "removed (unclaimed balance)"}</td>
+                    <td>{r.bps > 0 ? formatBps(r.bps) : r.parked ? "removed (parked balance)" : "removed (unclaimed balance)"}</td>
                     <td>
                       <TokenAmount amount={r.owed} mint={g.mint} info={info} testId="claimable" />
+                      {r.uncredited > 0n && (
+                        <div className="muted" data-testid="uncredited">
+                          + <TokenAmount amount={r.uncredited} mint={g.mint} info={info} /> sent to the vault without a deposit{" "}
+                          <button type="button" className="small" data-testid="sync-button" disabled={tx.busy} onClick={() => void sync(r.split)}>
+                            Credit it (sync)
+                          </button>
+                        </div>
+                      )}
                     </td>
                     <td>
                       <button
@@ -137,7 +178,7 @@ export function RoyaltiesPage() {
                         className="small"
                         data-testid="claim-button"
                         disabled={r.owed === 0n || tx.busy}
-                        onClick={() => void claim("Claim", [r.split])}
+                        onClick={() => void claim("Claim", [r])}
                       >
                         Claim
                       </button>

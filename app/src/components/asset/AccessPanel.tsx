@@ -9,7 +9,7 @@ import { usePrograms } from "../../hooks/usePrograms";
 import { useTx } from "../../hooks/useTx";
 import { type Asset, type MintInfo, fetchPass, tokenBalance, variant } from "../../lib/accounts";
 import { big, formatDuration, formatTime, formatUnits, tryParseUnits } from "../../lib/amounts";
-import { ataOf, buyInstructions, redeemInstructions } from "../../lib/instructions";
+import { ataOf, buyInstructions, durationGuard, redeemInstructions } from "../../lib/instructions";
 
 /** The connected wallet's pass and access tokens; buy (with a price guard) and redeem. */
 export function AccessPanel({
@@ -52,7 +52,8 @@ export function AccessPanel({
   const buy = async () => {
     if (!publicKey || qty === null || maxUnit === null) return;
     const sig = await tx.run(`Buy ${qty} access token${qty === 1n ? "" : "s"}`, () =>
-      buyInstructions(programs, connection, publicKey, assetKey, asset, qty, maxUnit),
+      // Guards: the price the buyer allows and the access duration it was shown.
+      buyInstructions(programs, connection, publicKey, assetKey, asset, qty, maxUnit, durationGuard(asset)),
     );
     if (sig) onChange();
     holding.reload();

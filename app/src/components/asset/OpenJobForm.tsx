@@ -5,10 +5,11 @@ import { Link } from "react-router-dom";
 
 import { Address } from "../Address";
 import { TxStatus } from "../TxStatus";
+import { useAsync } from "../../hooks/useAsync";
 import { usePrograms } from "../../hooks/usePrograms";
 import { useTx } from "../../hooks/useTx";
-import type { Asset, MintInfo } from "../../lib/accounts";
-import { tryParseUnits } from "../../lib/amounts";
+import { type Asset, type MintInfo, fetchEscrowConfig } from "../../lib/accounts";
+import { formatDuration, formatUnits, tryParseUnits } from "../../lib/amounts";
 import { sha256Text } from "../../lib/hash";
 import { openJobInstructions } from "../../lib/instructions";
 import { providerAddress } from "../../lib/pda";
@@ -26,6 +27,11 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
   const [providerAuthority, setProviderAuthority] = useState("");
   const [windows, setWindows] = useState({ accept: "600", delivery: "600", challenge: "600" });
   const [opened, setOpened] = useState<PublicKey | null>(null);
+  const config = useAsync(() => fetchEscrowConfig(programs), [programs]).data ?? null;
+  // The config's minimum windows (open_job refuses shorter ones: WindowBelowMinimum).
+  const minimums = config
+    ? { accept: config.minAcceptWindow, delivery: config.minDeliveryWindow, challenge: config.minChallengeWindow }
+    : { accept: 1, delivery: 1, challenge: 1 };
 
   const feeUnits = mint ? tryParseUnits(fee, mint.decimals) : null;
   const parsedWindows = Object.values(windows).map((w) => (/^\d+$/.test(w.trim()) ? Number(w.trim()) : NaN));
@@ -41,6 +47,9 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
   if (feeUnits === null || feeUnits === 0n) problems.push("The fee must be above zero");
   if (!input.trim()) problems.push("Describe the input (only its SHA-256 goes on chain)");
   if (!parsedWindows.every((w) => w >= 1 && w <= MAX_WINDOW)) problems.push("Windows must be 1 s to 30 days");
+  (["accept", "delivery", "challenge"] as const).forEach((k, i) => {
+    if (parsedWindows[i] < minimums[k]) problems.push(`The ${k} window must be at least ${formatDuration(minimums[k])}`);
+  });
   if (provider === "invalid") problems.push("The provider is not an address");
   if (!publicKey) problems.push("Connect a wallet");
 
@@ -70,7 +79,7 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
 
   const windowInput = (key: keyof typeof windows, label: string) => (
     <label>
-      {label} (seconds)
+      {label} (seconds, at least <span data-testid={`job-${key}-window-min`}>{minimums[key]}</span>)
       <input
         data-testid={`job-${key}-window`}
         value={windows[key]}
@@ -100,6 +109,15 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
         {windowInput("delivery", "Delivery window")}
         {windowInput("challenge", "Challenge window")}
         {asset.inferenceGated && <p className="muted">This model is access-gated: your pass is checked.</p>}
+        {config && mint && feeUnits !== null && feeUnits > 0n && (
+          <p className="muted" data-testid="job-slash-cap-note">
+            The provider that accepts puts at most{" "}
+            {formatUnits(feeUnits * BigInt(config.maxSlashFeeMultiple), mint.decimals)} of its bond at stake (
+            {config.maxSlashFeeMultiple}× the fee, {config.slashBps / 100}% of its bond at most), paid to you if it misses
+            the delivery window or loses a dispute. An unresolved dispute is settled half each{" "}
+            {formatDuration(config.disputeWindow)} after it is raised.
+          </p>
+        )}
         {problems.length > 0 && fee && (
           <ul className="problems">
             {problems.map((p) => (

@@ -8,8 +8,8 @@ import { TokenAmount } from "../TokenAmount";
 import type { useMints } from "../../hooks/useMints";
 import { usePrograms } from "../../hooks/usePrograms";
 import type { TxRunner } from "../../hooks/useTx";
-import { type Job, type Keyed, variant } from "../../lib/accounts";
-import { big } from "../../lib/amounts";
+import { type EscrowConfig, type Job, type Keyed, type MintInfo, variant } from "../../lib/accounts";
+import { big, formatDuration } from "../../lib/amounts";
 import { sha256Text } from "../../lib/hash";
 import {
   acceptJobInstructions,
@@ -17,17 +17,87 @@ import {
   disputeJobInstructions,
   refundJobInstructions,
   releaseJobInstructions,
+  settleDisputeInstructions,
   submitResultInstructions,
 } from "../../lib/instructions";
-import { type Role, allowedActions, deadlineOf } from "../../lib/jobs";
+import { type JobTerms, type Role, allowedActions, deadlineOf, jobTerms } from "../../lib/jobs";
 
-/** Jobs with their state, the deadline that matters as a countdown, and the allowed actions. */
+/** A job's terms: its windows, its deadlines and the slash at stake (before anyone accepts too). */
+function Terms({ job, terms, info }: { job: Job; terms: JobTerms; info: MintInfo | undefined }) {
+  const state = variant(job.state);
+  const accepted = state !== "open";
+  const delivered = state === "delivered" || state === "disputed";
+  return (
+    <div className="terms" data-testid="job-terms">
+      <div>
+        deliver within{" "}
+        <span data-testid="job-delivery-window" data-seconds={terms.deliveryWindow}>
+          {formatDuration(terms.deliveryWindow)}
+        </span>{" "}
+        of acceptance
+        {accepted && (
+          <>
+            {" "}
+            (by <Countdown deadline={Number(big(job.deliveryDeadline))} />)
+          </>
+        )}
+      </div>
+      <div>
+        disputable for{" "}
+        <span data-testid="job-challenge-window" data-seconds={terms.challengeWindow}>
+          {formatDuration(terms.challengeWindow)}
+        </span>{" "}
+        after delivery
+        {delivered && (
+          <>
+            {" "}
+            (until <Countdown deadline={Number(big(job.challengeDeadline))} />)
+          </>
+        )}
+      </div>
+      <div>
+        slash at stake:{" "}
+        {terms.slash !== null ? (
+          <span data-testid="job-slash" data-base-units={terms.slash.toString()}>
+            <TokenAmount amount={terms.slash} mint={job.mint} info={info} />
+          </span>
+        ) : terms.slashCap !== null ? (
+          <span data-testid="job-slash-cap" data-base-units={terms.slashCap.toString()}>
+            up to <TokenAmount amount={terms.slashCap} mint={job.mint} info={info} />
+          </span>
+        ) : (
+          <span className="muted">unknown</span>
+        )}{" "}
+        <span className="muted">
+          {terms.slashFixed ? "(fixed at acceptance)" : terms.slash !== null ? "(if you accept now)" : "(set when a provider accepts)"}
+        </span>
+      </div>
+      {terms.disputeWindow !== null && (
+        <div className="muted">
+          arbiter decides a dispute within{" "}
+          <span data-testid="job-dispute-window" data-seconds={terms.disputeWindow}>
+            {formatDuration(terms.disputeWindow)}
+          </span>
+          , then anyone settles it half each
+        </div>
+      )}
+    </div>
+  );
+}
+
+/**
+ * Jobs with their state, their terms (windows, deadlines, slash at stake), the deadline that
+ * matters as a countdown, and the allowed actions. A provider's Accept sends exactly the terms
+ * shown in its row as accept_job's guards.
+ */
 export function JobTable({
   jobs,
   role,
   tx,
   mints,
   servedModels,
+  config,
+  providerBond,
   onDone,
   testId,
 }: {
@@ -36,6 +106,10 @@ export function JobTable({
   tx: TxRunner;
   mints: ReturnType<typeof useMints>;
   servedModels: PublicKey[];
+  /** The escrow config (slash share and cap, dispute window), for the terms of open jobs. */
+  config: EscrowConfig | null;
+  /** The viewing provider's recorded bond (quotes the slash of an open job); null for a consumer. */
+  providerBond: bigint | null;
   onDone: () => void;
   testId: string;
 }) {
@@ -59,6 +133,7 @@ export function JobTable({
           <th>Model</th>
           <th>Fee</th>
           <th>State</th>
+          <th>Terms</th>
           <th>Deadline</th>
           <th>Actions</th>
         </tr>
@@ -67,6 +142,8 @@ export function JobTable({
         {jobs.map((j) => {
           const a = allowedActions(j.account, role, now, servedModels.some((m) => m.equals(j.account.model)));
           const deadline = deadlineOf(j.account);
+          const terms = jobTerms(j.account, config, providerBond);
+          const info = mints.get(j.account.mint.toBase58());
           const key = j.publicKey.toBase58();
           const me = publicKey!;
           return (
@@ -82,12 +159,15 @@ export function JobTable({
               </td>
               <td data-testid="job-state">{variant(j.account.state)}</td>
               <td>
+                <Terms job={j.account} terms={terms} info={info} />
+              </td>
+              <td>
                 {deadline ? (
                   <>
                     {deadline.label} <Countdown deadline={deadline.at} />
                   </>
                 ) : (
-                  <span className="muted">awaiting the arbiter</span>
+                  <span className="muted">-</span>
                 )}
               </td>
               <td className="actions">
@@ -115,9 +195,25 @@ export function JobTable({
                     Refund
                   </button>
                 )}
+                {a.settle && (
+                  <button type="button" className="small" data-testid="job-settle" disabled={tx.busy}
+                    onClick={() => void act("Settle the dispute (half each)", () => settleDisputeInstructions(programs, connection, me, j))}>
+                    Settle (half each)
+                  </button>
+                )}
                 {a.accept && (
-                  <button type="button" className="small" data-testid="job-accept" disabled={tx.busy}
-                    onClick={() => void act("Accept the job", () => acceptJobInstructions(programs, me, j))}>
+                  <button type="button" className="small" data-testid="job-accept" disabled={tx.busy || terms.slash === null}
+                    title="Accepts exactly the fee, windows and slash shown (the program refuses other terms)"
+                    onClick={() =>
+                      void act("Accept the job", () =>
+                        acceptJobInstructions(programs, me, j, {
+                          fee: terms.fee,
+                          deliveryWindow: terms.deliveryWindow,
+                          challengeWindow: terms.challengeWindow,
+                          maxSlash: terms.slash!,
+                        }),
+                      )
+                    }>
                     Accept
                   </button>
                 )}
