@@ -1,3 +1,4 @@
+mod audit;
 mod authority;
 mod claim;
 mod claim_for;
