@@ -198,6 +198,46 @@ impl Tessera {
         self.send(&[ix::royalties::sync(split)], &[])
     }
 
+    /// `recipient`'s balances parked in `split`'s `Parked` records (balances of removed
+    /// recipients that no longer fitted in the split): `(version, owed, rent_payer)` each. The
+    /// records are found by address, one per past version of the split.
+    pub fn parked_balances(&self, split_key: &Pubkey, recipient: &Pubkey) -> Result<Vec<(u32, u64, Pubkey)>> {
+        use anchor_lang::AccountDeserialize;
+        let split = self.split(split_key)?;
+        let keys: Vec<Pubkey> = (0..split.version).map(|v| pda::parked(split_key, v)).collect();
+        let mut out = vec![];
+        for chunk in keys.chunks(100) {
+            let accounts = self
+                .rpc
+                .get_multiple_accounts_with_commitment(chunk, self.rpc.commitment())
+                .map_err(|e| TesseraError::Rpc(e.to_string()))?
+                .value;
+            for acc in accounts.into_iter().flatten() {
+                let parked = tessera_royalties::state::Parked::try_deserialize(&mut acc.data.as_slice())
+                    .map_err(|e| TesseraError::Invalid(format!("parked record: {e}")))?;
+                if let Some(b) = parked.balances.iter().find(|b| b.address == *recipient) {
+                    out.push((parked.version, b.owed, parked.rent_payer));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Takes the wallet's parked balances in `split` into its associated token account
+    /// (created if missing); one transaction per record. Returns `(owed, signature)` each.
+    pub fn claim_parked(&self, split_key: &Pubkey) -> Result<Vec<(u64, Signature)>> {
+        let split = self.split(split_key)?;
+        let (_, token_program) = self.mint_info(&split.mint)?;
+        let me = self.wallet();
+        let mut out = vec![];
+        for (version, owed, rent_payer) in self.parked_balances(split_key, &me)? {
+            let (dest, mut ixs) = self.ensure_ata(&me, &split.mint, &token_program)?;
+            ixs.push(ix::royalties::claim_parked(&me, &me, split_key, version, &split.mint, &dest, &rent_payer, &token_program));
+            out.push((owed, self.send(&ixs, &[])?));
+        }
+        Ok(out)
+    }
+
     pub fn register_provider(&self, mint: &Pubkey, args: RegisterProviderArgs) -> Result<Signature> {
         let (_, token_program) = self.mint_info(mint)?;
         self.send(&[ix::escrow::register_provider(&self.wallet(), mint, &token_program, args)], &[])
