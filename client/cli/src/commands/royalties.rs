@@ -1,4 +1,4 @@
-//! `tessera royalties show|claim|update-split|propose-authority|accept-authority|sync`.
+//! `tessera royalties show|claim|claim-parked|update-split|propose-authority|accept-authority|sync`.
 
 use clap::Subcommand;
 use serde_json::json;
@@ -21,6 +21,9 @@ pub enum RoyaltiesCmd {
         #[arg(long)]
         split: Option<String>,
     },
+    /// Claim what a split's update parked for the wallet after removing it (when the removed
+    /// recipients' balances no longer fitted in the split)
+    ClaimParked { split: String },
     /// Change a split's recipients (split authority)
     UpdateSplit {
         split: String,
@@ -89,6 +92,23 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
                 )
             };
             Ok(Report::new(json!({ "action": "royalties claim", "claims": items }), human))
+        }
+        RoyaltiesCmd::ClaimParked { split } => {
+            let k = key("split", &split)?;
+            let claims = with_spinner(format, "claiming parked balances", || t.claim_parked(&k))?;
+            let items: Vec<_> = claims
+                .iter()
+                .map(|(a, s)| json!({ "split": k.to_string(), "amount": a, "signature": s.to_string() }))
+                .collect();
+            let human = if claims.is_empty() {
+                format!("nothing parked for {} in {k}", t.wallet())
+            } else {
+                table(
+                    &["CLAIMED (base units)", "SIGNATURE"],
+                    &claims.iter().map(|(a, s)| vec![a.to_string(), s.to_string()]).collect::<Vec<_>>(),
+                )
+            };
+            Ok(Report::new(json!({ "action": "royalties claim-parked", "claims": items }), human))
         }
         RoyaltiesCmd::UpdateSplit { split, recipients } => {
             let k = key("split", &split)?;
