@@ -13,6 +13,18 @@
 //!    and a refused transaction changed no account at all.
 //!    `TESSERA_SEED=<n|0xhex|random>` replays a seed; `TESSERA_RUNTIME_OPS=<n>` (default
 //!    10,000) sets the length; `TESSERA_VERBOSE=1` lists the refusals by operation and error.
+//!    An ADVERSARY (issue 14) acts between steps: it sends tokens straight to existing vaults
+//!    (job, bond and split vaults, the treasury) and lamports to addresses the programs will
+//!    create later (passes, jobs, providers, assets and their mints, splits and vaults). What
+//!    it sends is paid in; the model keeps it as the vault's surplus until the documented party
+//!    gets it (job vault → the consumer at settlement or refund; bond vault → the provider's
+//!    bond via `sync_bond`; split vault → the split's pool via `sync`). A refusal caused by the
+//!    adversary (a creation refused at a pre-funded address, a close refused for stray tokens)
+//!    is a violation. At the end, LIVENESS: every live job is driven to a terminal state by its
+//!    own parties, every funded wallet buys every listed asset, every recipient claims what it
+//!    is owed, every provider withdraws its whole bond after the delay, and no surplus is left
+//!    unaccounted. `TESSERA_ADVERSARY=0` turns the adversary off (`tokens` / `lamports`: only
+//!    that half), for debugging.
 //! 2. `accounting_model_matches_an_independent_model`: the programs' pure accounting (registry
 //!    `split_sale`, royalties `Split` deposit/claim/update/owed, escrow `payout`) against a
 //!    simple model written here, property style. 100,000 operations by default;
@@ -33,7 +45,7 @@ use solana_account::Account;
 use tessera_client::{
     escrow::{
         instructions::{OpenJobArgs, RegisterProviderArgs},
-        state::{EscrowConfig, Job, JobState, Provider},
+        state::{Job, JobState, Provider},
     },
     ix::{
         self,
@@ -237,6 +249,22 @@ struct Sim {
     duplicate_account_refusals: u64,
     /// The registry is paused (then a config update soon unpauses it).
     paused: bool,
+    /// The adversary (None: turned off), its token accounts (one per mint) and what it does.
+    adv: Option<Adversary>,
+    /// Per vault: tokens the adversary sent straight to it (net of the transfer fee) that no
+    /// instruction has credited or paid out yet.
+    surplus: HashMap<Pubkey, u64>,
+    /// Addresses the adversary sent lamports to before the programs created them.
+    prefunded: HashSet<Pubkey>,
+    /// Refusals the adversary caused and liveness failures: (what, first occurrence, count).
+    violations: Vec<(String, String, u64)>,
+}
+
+struct Adversary {
+    kp: Keypair,
+    wallets: Vec<Pubkey>,
+    tokens: bool,
+    lamports: bool,
 }
 
 type Deltas = HashMap<Pubkey, i128>;
@@ -245,12 +273,14 @@ fn add(d: &mut Deltas, k: Pubkey, v: i128) {
     *d.entry(k).or_insert(0) += v;
 }
 
+/// An account's state; `None` if it does not exist or is only lamports (a pre-funded address).
 fn decode<T: AccountDeserialize>(a: &Option<Account>) -> Option<T> {
-    a.as_ref().map(|a| T::try_deserialize(&mut a.data.as_slice()).expect("decode account"))
+    a.as_ref().filter(|a| !a.data.is_empty()).map(|a| T::try_deserialize(&mut a.data.as_slice()).expect("decode account"))
 }
 
+/// A token account's balance; 0 if it does not exist or is only lamports.
 fn amount_of(a: &Option<Account>) -> u64 {
-    a.as_ref().map_or(0, |a| token_amount(&a.data))
+    a.as_ref().filter(|a| !a.data.is_empty()).map_or(0, |a| token_amount(&a.data))
 }
 
 impl Sim {
@@ -274,6 +304,8 @@ impl Sim {
         mints.push(MintInfo { key, program: TOKEN_2022_PROGRAM_ID, unit: 1_000_000, fee: Some((TRANSFER_FEE_BPS, TRANSFER_FEE_MAX)) });
         h.refresh_blockhash().await;
         let stray_mint = h.create_mint(6, &TOKEN_PROGRAM_ID).await;
+        let adv = adversary(&mut h, &mints).await;
+        let mut violations = vec![];
 
         let init = ix::registry::initialize_config(
             &admin.pubkey(),
@@ -284,11 +316,15 @@ impl Sim {
                 payment_mints: mints.iter().map(|m| m.key).collect(),
             },
         );
-        h.refresh_blockhash().await;
-        h.send(&[init], &[&admin]).await.expect("registry initialize_config");
-        let init = ix::escrow::initialize_config(&admin.pubkey(), escrow_settings(&admin, &treasury, &arbiter, ESCROW_FEE_BPS, SLASH_BPS));
-        h.refresh_blockhash().await;
-        h.send(&[init], &[&admin]).await.expect("escrow initialize_config");
+        init_config(&mut h, init, &admin, pda::config(), adv.as_ref(), &mut violations).await;
+        let init = ix::escrow::initialize_config(
+            &admin.pubkey(),
+            tessera_client::escrow::instructions::InitializeConfigArgs {
+                admin: admin.pubkey(),
+                settings: escrow_settings(&admin, &treasury, &arbiter, ESCROW_FEE_BPS, SLASH_BPS, &mints),
+            },
+        );
+        init_config(&mut h, init, &admin, pda::escrow_config(), adv.as_ref(), &mut violations).await;
 
         let mut kinds = HashMap::new();
         let mut treasury_atas = vec![];
@@ -359,7 +395,16 @@ impl Sim {
             withheld_close_refusals: 0,
             paused: false,
             duplicate_account_refusals: 0,
+            adv,
+            surplus: HashMap::new(),
+            prefunded: HashSet::new(),
+            violations,
         };
+        if let Some(a) = &sim.adv {
+            for (i, w) in a.wallets.iter().enumerate() {
+                sim.kinds.insert(*w, (Kind::Wallet, i));
+            }
+        }
         // Cache every tracked account and the fee mint (its harvested withheld fees).
         let keys: Vec<Pubkey> = sim.kinds.keys().copied().chain(sim.mints.iter().map(|m| m.key)).collect();
         for k in keys {
@@ -432,6 +477,7 @@ impl Sim {
                     "step {step} ({op}): refused by the runtime, not by a program: {e:?}"
                 );
                 *self.refusals.entry((op, format!("{e:?}"))).or_default() += 1;
+                self.blame_adversary(op, e, &writable, &before);
                 for ((k, b), a) in writable.iter().zip(&before).zip(&after) {
                     assert!(b == a, "step {step} ({op}): refused ({e:?}) but account {k} changed:\nbefore {b:?}\nafter {a:?}");
                 }
@@ -544,9 +590,8 @@ impl Sim {
 
     async fn buy(&mut self) {
         let ai = self.rng.index(self.assets.len());
-        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let key = self.assets[ai].key;
         let asset: Asset = self.state(&key).await.expect("asset");
-        let config: Config = self.state(&pda::config()).await.expect("config");
         let b = self.rng.index(ACTORS);
         let quantity = if self.rng.chance(1, 30) { 0 } else { self.rng.range(1, 3) };
         let roll = self.rng.below(20);
@@ -556,6 +601,14 @@ impl Sim {
             _ => u64::MAX,
         };
         let wrong_account = roll == 19;
+        let _ = self.buy_as("buy", ai, b, quantity, max_unit_price, wrong_account).await;
+    }
+
+    /// A purchase of asset `ai` by actor `b`, checked against the model.
+    async fn buy_as(&mut self, op: &'static str, ai: usize, b: usize, quantity: u64, max_unit_price: u64, wrong_account: bool) -> Result<(), TransactionError> {
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let config: Config = self.state(&pda::config()).await.expect("config");
         let payer_wallet = if wrong_account { self.wallets[(b + 1) % ACTORS][mint] } else { self.wallets[b][mint] };
         let m = &self.mints[mint];
         let ix = ix::registry::buy_access(
@@ -600,7 +653,7 @@ impl Sim {
         let pass_key = pda::pass(&key, &self.actors[b].pubkey());
         let pass_before: Option<AccessPass> = self.state(&pass_key).await;
         let signer = self.actor(b);
-        let res = self.tx_in("buy", mint, vec![ix], &[&signer], &d).await;
+        let res = self.tx_in(op, mint, vec![ix], &[&signer], &d).await;
         if res.is_ok() {
             // The pass: created or renewed from the later of now and its expiry; perpetual
             // for a duration of 0 (and for good once perpetual).
@@ -624,6 +677,7 @@ impl Sim {
                 self.assets[ai].buyers.push(b);
             }
         }
+        res
     }
 
     fn holder_of(&mut self, ai: usize) -> usize {
@@ -806,8 +860,9 @@ impl Sim {
 
     async fn escrow_config(&mut self) {
         let fee = self.rng.below(1_001) as u16;
-        let slash = self.rng.below(10_001) as u16;
-        let ix = ix::escrow::update_config(&self.admin.pubkey(), escrow_settings(&self.admin, &self.treasury, &self.arbiter, fee, slash));
+        // The escrow caps the slash share at 5,000 bps (MAX_SLASH_BPS).
+        let slash = self.rng.below(5_001) as u16;
+        let ix = ix::escrow::update_config(&self.admin.pubkey(), escrow_settings(&self.admin, &self.treasury, &self.arbiter, fee, slash, &self.mints));
         let admin = self.admin.insecure_clone();
         self.tx("escrow_config", vec![ix], &[&admin], &Deltas::new()).await.expect("escrow update_config");
     }
@@ -1054,7 +1109,8 @@ impl Sim {
             };
         }
         let a = if !serving.is_empty() && self.rng.chance(9, 10) { serving[self.rng.index(serving.len())] } else { self.rng.index(ACTORS) };
-        let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key);
+        // The provider accepts the terms it reads, any slash (fixed on the job at acceptance).
+        let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key, &j, u64::MAX);
         let signer = self.actor(a);
         let res = self.tx("accept_job", vec![ix], &[&signer], &Deltas::new()).await;
         if j.state != JobState::Open || self.now >= j.accept_deadline || !serving.contains(&a) {
@@ -1092,7 +1148,7 @@ impl Sim {
     /// The expected movements of a settlement paying `share_bps` of the fee to the provider's
     /// side (and `slash` from its bond vault to the consumer); returns them and what leaves
     /// the programs for actors.
-    async fn settlement_model(&mut self, i: usize, j: &Job, share_bps: u16, slash: u64, consumer_dest: Pubkey) -> (Deltas, u64) {
+    async fn settlement_model(&mut self, i: usize, j: &Job, share_bps: u16, slash: u64, consumer_dest: Pubkey, provider_wallet: Pubkey) -> (Deltas, u64) {
         let mint = self.jobs[i].mint;
         let provider: Provider = self.state(&j.provider).await.expect("provider");
         let provider_part = bps(j.fee, share_bps);
@@ -1100,9 +1156,11 @@ impl Sim {
         let to_treasury = bps(provider_part, j.fee_bps);
         let to_split = bps(provider_part, j.royalty_bps);
         let to_provider = provider_part - to_treasury - to_split;
-        let provider_wallet = self.wallets[self.actors.iter().position(|k| k.pubkey() == provider.authority).unwrap()][mint];
+        // Tokens sent straight to the job vault go to the consumer with its part.
+        let surplus = self.surplus_of(&j.vault);
+        let to_consumer = to_consumer + surplus;
         let mut d = Deltas::new();
-        add(&mut d, j.vault, -i128::from(j.fee));
+        add(&mut d, j.vault, -i128::from(j.fee + surplus));
         if to_treasury > 0 {
             add(&mut d, self.treasury_atas[mint], self.net(mint, to_treasury));
         }
@@ -1125,10 +1183,10 @@ impl Sim {
     /// The slash a settlement takes from the job's provider: `slash_bps` of its bond, capped
     /// at its vault's balance.
     async fn slash_of(&mut self, j: &Job) -> u64 {
-        let config: EscrowConfig = self.state(&pda::escrow_config()).await.expect("escrow config");
+        // The slash amount fixed on the job at acceptance, bounded by what the bond holds.
         let provider: Provider = self.state(&j.provider).await.expect("provider");
         let vault = amount_of(&self.get(&provider.bond_vault).await);
-        bps(provider.bond, config.slash_bps).min(vault)
+        j.slash_amount.min(provider.bond).min(vault)
     }
 
     /// For the fee mint: prepends (or not) the permissionless harvest of the job vault's
@@ -1182,14 +1240,18 @@ impl Sim {
             }
         };
         let pa = self.actors.iter().position(|k| k.pubkey() == provider_authority).unwrap();
-        let s = SettleAccounts { provider_token_account: self.wallets[pa][mint], treasury_token_account: self.treasury_atas[mint], token_program: program };
         let caller = self.rng.index(ACTORS);
         // When the consumer is the provider's own authority, its associated account is also the
         // provider's payee: passed twice as mutable, Anchor refuses it (2040); a second token
-        // account of the consumer works.
+        // account works: the consumer's in a resolution, the provider's in a confirmation or a
+        // release (which pay the consumer's associated account: its part and any surplus).
         let self_dealing = pa == c;
-        let consumer_dest = if self_dealing && self.rng.chance(3, 4) { self.alt_wallets[c][mint] } else { self.wallets[c][mint] };
-        let duplicate = op == "resolve_dispute" && consumer_dest == self.wallets[pa][mint];
+        let second = self_dealing && self.rng.chance(3, 4);
+        let resolving = op == "resolve_dispute";
+        let consumer_dest = if second && resolving { self.alt_wallets[c][mint] } else { self.wallets[c][mint] };
+        let provider_dest = if second && !resolving { self.alt_wallets[pa][mint] } else { self.wallets[pa][mint] };
+        let s = SettleAccounts { provider_token_account: provider_dest, treasury_token_account: self.treasury_atas[mint], token_program: program };
+        let duplicate = consumer_dest == provider_dest;
         let (ix, signer, share, slash, must_fail) = match op {
             "confirm_job" => {
                 let who = if self.rng.chance(9, 10) { c } else { caller };
@@ -1217,13 +1279,13 @@ impl Sim {
                 (ix, signer, share, slash, !by_arbiter || j.state != JobState::Disputed)
             }
         };
-        let (d, out) = self.settlement_model(i, &j, share, slash, consumer_dest).await;
+        let (d, out) = self.settlement_model(i, &j, share, slash, consumer_dest, provider_dest).await;
         let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
         let res = self.tx_in(op, mint, ixs, &[&signer], &d).await;
         if duplicate {
             assert!(
                 matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(2040)))),
-                "step {}: resolve with the consumer's account = the provider's: {res:?}",
+                "step {}: {op} with the consumer's account = the provider's: {res:?}",
                 self.step
             );
             self.duplicate_account_refusals += 1;
@@ -1236,8 +1298,26 @@ impl Sim {
         }
         if res.is_ok() {
             self.paid_out[mint] += u128::from(out);
+            self.surplus.remove(&j.vault);
             self.forget_closed_job(i).await;
         }
+    }
+
+    /// The expected movements of a refund to `dest`: the fee and any surplus of the job vault,
+    /// and the slash of a provider that missed its deadline; returns them and what leaves the
+    /// programs for actors.
+    async fn refund_model(&mut self, mint: usize, j: &Job, dest: Pubkey) -> (Deltas, u64) {
+        let slash = if j.state == JobState::Accepted { self.slash_of(j).await } else { 0 };
+        let back = j.fee + self.surplus_of(&j.vault);
+        let mut d = Deltas::new();
+        add(&mut d, j.vault, -i128::from(back));
+        add(&mut d, dest, self.net(mint, back));
+        if slash > 0 {
+            let provider: Provider = self.state(&j.provider).await.expect("provider");
+            add(&mut d, provider.bond_vault, -i128::from(slash));
+            add(&mut d, dest, self.net(mint, slash));
+        }
+        (d, back + slash)
     }
 
     async fn refund_job(&mut self) {
@@ -1266,16 +1346,7 @@ impl Sim {
         let wrong_account = self.rng.chance(1, 30);
         let dest = if wrong_account { self.wallets[(c + 1) % ACTORS][mint] } else { self.wallets[c][mint] };
         let ix = ix::escrow::refund_job(&self.actors[caller].pubkey(), &self.jobs[i].key, &j, &dest, &self.mints[mint].program);
-        let accepted = j.state == JobState::Accepted;
-        let slash = if accepted { self.slash_of(&j).await } else { 0 };
-        let mut d = Deltas::new();
-        add(&mut d, j.vault, -i128::from(j.fee));
-        add(&mut d, dest, self.net(mint, j.fee));
-        if slash > 0 {
-            let provider: Provider = self.state(&j.provider).await.expect("provider");
-            add(&mut d, provider.bond_vault, -i128::from(slash));
-            add(&mut d, dest, self.net(mint, slash));
-        }
+        let (d, out) = self.refund_model(mint, &j, dest).await;
         let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
         let signer = self.actor(caller);
         let res = self.tx_in("refund_job", mint, ixs, &[&signer], &d).await;
@@ -1290,7 +1361,8 @@ impl Sim {
             self.withheld_close_refusals += 1;
         }
         if res.is_ok() {
-            self.paid_out[mint] += u128::from(j.fee + slash);
+            self.paid_out[mint] += u128::from(out);
+            self.surplus.remove(&j.vault);
             self.forget_closed_job(i).await;
         }
     }
@@ -1299,6 +1371,14 @@ impl Sim {
 
     async fn one_step(&mut self) {
         self.advance_time().await;
+        if self.adv.is_some() && self.rng.chance(1, 6) {
+            self.adversary_step().await;
+        }
+        if !self.assets.is_empty() && self.rng.chance(1, 40) {
+            // The permissionless syncs, by anyone, surplus or not.
+            let split = self.rng.chance(1, 2).then(|| self.rng.index(self.assets.len()));
+            self.sync_op(split).await;
+        }
         if self.assets.len() < 3 {
             return self.publish().await;
         }
@@ -1352,7 +1432,7 @@ impl Sim {
             if kind == Kind::Wallet || kind == Kind::Access {
                 continue;
             }
-            if let Some(Some(a)) = self.cache.get(k) {
+            if let Some(Some(a)) = self.cache.get(k).filter(|a| a.as_ref().is_some_and(|a| !a.data.is_empty())) {
                 held[mint] += u128::from(token_amount(&a.data));
                 if self.mints[mint].fee.is_some() {
                     withheld[mint] += u128::from(withheld_in_account(&a.data));
@@ -1380,10 +1460,11 @@ impl Sim {
             let split_key = pda::split(&a.key);
             let split: Split = decode(self.cache.get(&split_key).unwrap_or(&None)).expect("split cached");
             let vault = amount_of(self.cache.get(&split.vault).unwrap_or(&None));
+            let surplus = self.surplus_of(&split.vault);
             assert_eq!(
-                split.total_received - split.total_claimed,
+                split.total_received - split.total_claimed + u128::from(surplus),
                 u128::from(vault),
-                "step {step}: split {split_key}: credited − claimed ≠ vault balance"
+                "step {step}: split {split_key}: credited − claimed + surplus {surplus} ≠ vault balance"
             );
             let owed: u128 = split.entries.iter().map(|e| u128::from(split.owed(&e.address).unwrap())).sum();
             assert!(owed <= u128::from(vault), "step {step}: split {split_key}: owed {owed} > vault {vault}");
@@ -1393,14 +1474,657 @@ impl Sim {
                 let key = pda::provider(&self.actors[i].pubkey());
                 let provider: Provider = decode(self.cache.get(&key).unwrap_or(&None)).expect("provider cached");
                 let vault = amount_of(self.cache.get(&provider.bond_vault).unwrap_or(&None));
-                assert_eq!(provider.bond, vault, "step {step}: provider {key}: bond ≠ bond vault");
+                let surplus = self.surplus_of(&provider.bond_vault);
+                assert_eq!(provider.bond + surplus, vault, "step {step}: provider {key}: bond + surplus {surplus} ≠ bond vault");
             }
         }
         for j in &self.jobs {
             let job: Job = decode(self.cache.get(&j.key).unwrap_or(&None)).expect("job cached");
             let vault = amount_of(self.cache.get(&job.vault).unwrap_or(&None));
-            assert_eq!(job.fee, vault, "step {step}: job {}: fee ≠ job vault", j.key);
+            let surplus = self.surplus_of(&job.vault);
+            assert_eq!(job.fee + surplus, vault, "step {step}: job {}: fee + surplus {surplus} ≠ job vault", j.key);
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The adversary (issue 14) and the liveness invariants.
+
+use anchor_spl::token_2022::spl_token_2022;
+use tessera_client::royalties::state::Parked;
+use tessera_program_tests::InstructionError;
+
+/// A refusal's instruction error, without the index of the instruction (so that violations
+/// group by cause).
+fn cause(e: &TransactionError) -> String {
+    match e {
+        TransactionError::InstructionError(_, ie) => format!("{ie:?}"),
+        e => format!("{e:?}"),
+    }
+}
+
+/// The content hash `publish_in` gives its `seed`-th publication.
+fn content_hash(seed: u32) -> [u8; 32] {
+    let mut h = tessera_program_tests::world::hash(0);
+    h[1..5].copy_from_slice(&seed.to_le_bytes());
+    h
+}
+
+impl Sim {
+    fn surplus_of(&self, vault: &Pubkey) -> u64 {
+        self.surplus.get(vault).copied().unwrap_or(0)
+    }
+
+    async fn set_now(&mut self, t: i64) {
+        if t > self.now {
+            self.now = t;
+            self.h.set_time(t).await;
+        }
+    }
+
+    /// Records a violation of issue 14's guarantees (printed the first time).
+    fn violation(&mut self, what: String, detail: String) {
+        match self.violations.iter_mut().find(|v| v.0 == what) {
+            Some(v) => v.2 += 1,
+            None => {
+                eprintln!("VIOLATION: {what} — first: {detail}");
+                self.violations.push((what, detail, 1));
+            }
+        }
+    }
+
+    /// A refusal the adversary caused: a creation refused at an address it pre-funded with
+    /// lamports (this runtime refuses Anchor's `init` there with `InvalidInstructionData`), or
+    /// the close of a vault refused for the tokens it sent there (token error 11,
+    /// `NonNativeHasBalance`).
+    fn blame_adversary(&mut self, op: &str, e: &TransactionError, writable: &[Pubkey], before: &[Option<Account>]) {
+        let TransactionError::InstructionError(_, ie) = e else { return };
+        for (k, b) in writable.iter().zip(before) {
+            let lamports_only = b.as_ref().is_some_and(|a| a.data.is_empty() && a.owner == solana_system_interface::program::ID);
+            if lamports_only && self.prefunded.contains(k) && matches!(ie, InstructionError::InvalidInstructionData | InstructionError::Custom(0)) {
+                let what = format!("{op} refused at an address the adversary pre-funded with lamports ({ie:?})");
+                let detail = format!("step {}: {k}", self.step);
+                return self.violation(what, detail);
+            }
+            let surplus = self.surplus_of(k);
+            if surplus > 0 && *ie == InstructionError::Custom(11) {
+                let what = format!("{op} refused for tokens sent straight to a vault (token error 11, NonNativeHasBalance)");
+                let detail = format!("step {}: vault {k} ({:?}) holds {surplus} surplus", self.step, self.kinds.get(k).map(|k| k.0));
+                return self.violation(what, detail);
+            }
+        }
+    }
+
+    async fn adversary_step(&mut self) {
+        let (tokens, lamports) = self.adv.as_ref().map_or((false, false), |a| (a.tokens, a.lamports));
+        if tokens && (!lamports || self.rng.chance(1, 2)) {
+            self.send_stray_tokens().await
+        } else if lamports {
+            self.prefund_future().await
+        }
+    }
+
+    /// Tokens (1 base unit up to two units) sent straight to a job, bond or split vault or the
+    /// treasury.
+    async fn send_stray_tokens(&mut self) {
+        let targets: Vec<(Pubkey, usize)> = match self.rng.below(4) {
+            0 => self.jobs.iter().map(|j| (pda::job_vault(&j.key), j.mint)).collect(),
+            1 => (0..ACTORS).filter_map(|a| self.provider[a].map(|m| (pda::bond_vault(&pda::provider(&self.actors[a].pubkey())), m))).collect(),
+            2 => self.assets.iter().map(|a| (pda::vault(&pda::split(&a.key)), a.mint)).collect(),
+            _ => self.treasury_atas.iter().enumerate().map(|(i, k)| (*k, i)).collect(),
+        };
+        if targets.is_empty() {
+            return;
+        }
+        let (to, mint) = targets[self.rng.index(targets.len())];
+        self.send_tokens_to(to, mint).await
+    }
+
+    /// The adversary sends 1 base unit up to two units of `mint` straight to `to`.
+    async fn send_tokens_to(&mut self, to: Pubkey, mint: usize) {
+        let (key, program, unit) = (self.mints[mint].key, self.mints[mint].program, self.mints[mint].unit);
+        let amount = match self.rng.below(4) {
+            0 => 1,
+            1 | 2 => self.rng.range(1, 50),
+            _ => self.rng.range(1, 2 * unit.max(50)),
+        };
+        let adv = self.adv.as_ref().expect("adversary");
+        let (kp, from) = (adv.kp.insecure_clone(), adv.wallets[mint]);
+        let ix = spl_token_2022::instruction::transfer_checked(&program, &from, &key, &to, &kp.pubkey(), &[], amount, unit.ilog10() as u8).expect("transfer_checked");
+        let net = self.net(mint, amount);
+        let mut d = Deltas::new();
+        add(&mut d, from, -i128::from(amount));
+        add(&mut d, to, net);
+        let step = self.step;
+        self.tx_in("adversary_tokens", mint, vec![ix], &[&kp], &d).await.unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
+        self.paid_in[mint] += u128::from(amount);
+        if !self.treasury_atas.contains(&to) {
+            *self.surplus.entry(to).or_default() += u64::try_from(net).expect("net");
+        }
+    }
+
+    /// Lamports sent to addresses the programs will create: a pass (and access-token account)
+    /// of a pair not bought yet, an actor's next jobs, an unregistered provider and its bond
+    /// vault, the asset, access mint, split and vault of the next publications.
+    async fn prefund_future(&mut self) {
+        let mut addrs = vec![];
+        match self.rng.below(5) {
+            0 => {
+                if self.assets.is_empty() {
+                    return;
+                }
+                let ai = self.rng.index(self.assets.len());
+                let b = self.rng.index(ACTORS);
+                if !self.assets[ai].buyers.contains(&b) {
+                    let (asset, holder) = (self.assets[ai].key, self.actors[b].pubkey());
+                    addrs.push(pda::pass(&asset, &holder));
+                    addrs.push(pda::ata(&holder, &pda::access_mint(&asset), &TOKEN_PROGRAM_ID));
+                }
+            }
+            1 => {
+                let c = self.actors[self.rng.index(ACTORS)].pubkey();
+                let job = pda::job(&c, self.next_job_id + self.rng.below(3));
+                addrs.push(job);
+                addrs.push(pda::job_vault(&job));
+            }
+            2 => {
+                let free: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a].is_none()).collect();
+                if free.is_empty() {
+                    return;
+                }
+                let provider = pda::provider(&self.actors[free[self.rng.index(free.len())]].pubkey());
+                addrs.push(provider);
+                addrs.push(pda::bond_vault(&provider));
+            }
+            3 => {
+                // The record of balances an update of the split parks (at its current version).
+                if self.assets.is_empty() {
+                    return;
+                }
+                let split_key = pda::split(&self.assets[self.rng.index(self.assets.len())].key);
+                let split: Split = self.state(&split_key).await.expect("split");
+                addrs.push(pda::parked(&split_key, split.version));
+            }
+            _ => {
+                let p = self.actors[self.rng.index(ACTORS)].pubkey();
+                let asset = pda::asset(&p, &content_hash(self.next_hash + self.rng.below(3) as u32));
+                let split = pda::split(&asset);
+                addrs.extend([asset, pda::access_mint(&asset), split, pda::vault(&split)]);
+            }
+        }
+        self.prefund(addrs).await
+    }
+
+    /// Sends lamports (about the rent of an empty account, sometimes more than any account's
+    /// rent) to each address of `addrs` that the programs have not created yet.
+    async fn prefund(&mut self, addrs: Vec<Pubkey>) {
+        let kp = self.adv.as_ref().expect("adversary").kp.insecure_clone();
+        let mut ixs = vec![];
+        let mut sent = vec![];
+        for k in addrs {
+            if self.get(&k).await.is_some_and(|a| !a.data.is_empty()) {
+                continue;
+            }
+            let lamports = if self.rng.chance(1, 5) { 10_000_000 } else { self.rng.range(1_000_000, 2_000_000) };
+            ixs.push(solana_system_interface::instruction::transfer(&kp.pubkey(), &k, lamports));
+            sent.push(k);
+        }
+        if ixs.is_empty() {
+            return;
+        }
+        let step = self.step;
+        self.tx("adversary_lamports", ixs, &[&kp], &Deltas::new()).await.unwrap_or_else(|e| panic!("step {step}: the adversary's lamports: {e:?}"));
+        self.prefunded.extend(sent);
+    }
+
+    /// The permissionless `sync` of a split (`Some(ai)`) or `sync_bond` of a provider
+    /// (`None`: a random one), sent by nobody in particular (the fee payer): credits exactly the
+    /// vault's surplus, and must succeed whenever there is one.
+    async fn sync_op(&mut self, asset: Option<usize>) {
+        if let Some(ai) = asset {
+            let split_key = pda::split(&self.assets[ai].key);
+            let before: Split = self.state(&split_key).await.expect("split");
+            let surplus = self.surplus_of(&before.vault);
+            let res = self.tx("sync", vec![ix::royalties::sync(&split_key)], &[], &Deltas::new()).await;
+            match res {
+                Ok(()) => {
+                    let after: Split = self.state(&split_key).await.expect("split");
+                    assert_eq!(after.total_received, before.total_received + u128::from(surplus), "step {}: sync of {split_key} credited another amount than the surplus {surplus}", self.step);
+                    self.surplus.remove(&before.vault);
+                }
+                Err(e) if surplus > 0 => self.violation(format!("sync refused with a surplus in the split vault ({})", cause(&e)), format!("step {}: split {split_key}, surplus {surplus}", self.step)),
+                Err(_) => {}
+            }
+        } else {
+            let Some((a, _)) = self.some_provider() else { return };
+            let pkey = pda::provider(&self.actors[a].pubkey());
+            let before: Provider = self.state(&pkey).await.expect("provider");
+            let surplus = self.surplus_of(&before.bond_vault);
+            let res = self.tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new()).await;
+            match res {
+                Ok(()) => {
+                    let after: Provider = self.state(&pkey).await.expect("provider");
+                    assert_eq!(after.bond, before.bond + surplus, "step {}: sync_bond of {pkey} credited another amount than the surplus {surplus}", self.step);
+                    self.surplus.remove(&before.bond_vault);
+                }
+                Err(e) if surplus > 0 => self.violation(format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)), format!("step {}: provider {pkey}, surplus {surplus}", self.step)),
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// `sync` of every split and `sync_bond` of every provider whose vault holds a surplus.
+    async fn sync_all(&mut self) {
+        for ai in 0..self.assets.len() {
+            if self.surplus_of(&pda::vault(&pda::split(&self.assets[ai].key))) > 0 {
+                self.sync_op(Some(ai)).await;
+            }
+        }
+        for a in 0..ACTORS {
+            if self.provider[a].is_none() {
+                continue;
+            }
+            let pkey = pda::provider(&self.actors[a].pubkey());
+            if self.surplus_of(&pda::bond_vault(&pkey)) > 0 {
+                let before: Provider = self.state(&pkey).await.expect("provider");
+                let surplus = self.surplus_of(&before.bond_vault);
+                match self.tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new()).await {
+                    Ok(()) => {
+                        let after: Provider = self.state(&pkey).await.expect("provider");
+                        assert_eq!(after.bond, before.bond + surplus, "liveness: sync_bond of {pkey}");
+                        self.surplus.remove(&before.bond_vault);
+                    }
+                    Err(e) => self.violation(format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)), format!("liveness: provider {pkey}, surplus {surplus}")),
+                }
+            }
+        }
+    }
+
+    /// LIVENESS, at the end of a run: every live job is driven to a terminal state by its own
+    /// parties; every funded wallet buys every listed asset; every recipient claims exactly
+    /// what it is owed; every provider (none has an open job left) withdraws its whole bond
+    /// after the delay; no surplus is left unaccounted, and every vault holds what the model
+    /// says. A failure is a violation (listed at the end).
+    async fn liveness(&mut self) {
+        // The admin lifts a pause: a pause stops sales, not others' money.
+        if self.paused {
+            let ix = ix::registry::update_config(&self.admin.pubkey(), UpdateConfigArgs { paused: Some(false), ..Default::default() });
+            let admin = self.admin.insecure_clone();
+            self.tx("registry_config", vec![ix], &[&admin], &Deltas::new()).await.expect("unpause");
+            self.paused = false;
+        }
+        // 1. Jobs: past every deadline, each one settled or refunded by its own parties.
+        self.stage_jobs().await;
+        let keys: Vec<Pubkey> = self.jobs.iter().map(|j| j.key).collect();
+        let mut horizon = self.now;
+        for k in &keys {
+            let j: Job = self.state(k).await.expect("live job");
+            horizon = horizon.max(j.accept_deadline).max(j.delivery_deadline).max(j.challenge_deadline);
+        }
+        self.set_now(horizon + 1).await;
+        for k in keys {
+            let i = self.jobs.iter().position(|j| j.key == k).expect("job");
+            let j: Job = self.state(&k).await.expect("live job");
+            // Half the disputes wait for their deadline, after which anyone settles them.
+            if j.state == JobState::Disputed && (self.now >= j.dispute_deadline || self.rng.chance(1, 2)) {
+                continue;
+            }
+            self.drive_job(i).await;
+            self.check();
+        }
+        let keys: Vec<Pubkey> = self.jobs.iter().map(|j| j.key).collect();
+        let mut horizon = self.now;
+        for k in &keys {
+            let j: Job = self.state(k).await.expect("live job");
+            horizon = horizon.max(j.dispute_deadline);
+        }
+        self.set_now(horizon + 1).await;
+        for k in keys {
+            if let Some(i) = self.jobs.iter().position(|j| j.key == k) {
+                self.drive_job(i).await;
+                self.check();
+            }
+        }
+        // 2. Every funded wallet buys every listed asset; half the time the adversary first
+        //    pre-funds the pass and access-token addresses of a pair not bought yet.
+        let lamports = self.adv.as_ref().is_some_and(|a| a.lamports);
+        for ai in 0..self.assets.len() {
+            let key = self.assets[ai].key;
+            let asset: Asset = self.state(&key).await.expect("asset");
+            if asset.state != AssetState::Listed {
+                continue;
+            }
+            for b in 0..ACTORS {
+                let holder = self.actors[b].pubkey();
+                let pass: Option<AccessPass> = self.state(&pda::pass(&key, &holder)).await;
+                if pass.as_ref().is_some_and(|p| p.revoked) {
+                    continue;
+                }
+                let wallet = self.wallets[b][self.assets[ai].mint];
+                if amount_of(&self.get(&wallet).await) < asset.price {
+                    continue;
+                }
+                if lamports && pass.is_none() && self.rng.chance(1, 2) {
+                    self.prefund(vec![pda::pass(&key, &holder), pda::ata(&holder, &asset.access_mint, &TOKEN_PROGRAM_ID)]).await;
+                }
+                if let Err(e) = self.buy_as("live:buy", ai, b, 1, asset.price, false).await {
+                    self.violation(format!("LIVENESS: a funded wallet cannot buy a listed asset ({})", cause(&e)), format!("actor {b}, asset {key}"));
+                }
+                self.check();
+            }
+        }
+        // 3. The surplus of split and bond vaults credited; every recipient claims what it is
+        //    owed (the claim pays exactly that).
+        self.sync_all().await;
+        for ai in 0..self.assets.len() {
+            let mint = self.assets[ai].mint;
+            let split_key = pda::split(&self.assets[ai].key);
+            let split: Split = self.state(&split_key).await.expect("split");
+            for e in &split.entries {
+                let owed = split.owed(&e.address).unwrap();
+                if owed == 0 {
+                    continue;
+                }
+                let who = self.actors.iter().position(|k| k.pubkey() == e.address).unwrap();
+                let dest = self.wallets[who][mint];
+                let m = &self.mints[mint];
+                let ix = ix::royalties::claim(&e.address, &split_key, &m.key, &dest, &m.program);
+                let mut d = Deltas::new();
+                add(&mut d, split.vault, -i128::from(owed));
+                add(&mut d, dest, self.net(mint, owed));
+                let signer = self.actor(who);
+                match self.tx_in("live:claim", mint, vec![ix], &[&signer], &d).await {
+                    Ok(()) => self.paid_out[mint] += u128::from(owed),
+                    Err(e) => self.violation(format!("LIVENESS: a recipient cannot claim what it is owed ({})", cause(&e)), format!("split {split_key}, owed {owed}")),
+                }
+                self.check();
+            }
+            // Balances parked by updates (removed recipients): each one claims its own.
+            for v in 0..=split.version {
+                let pk = pda::parked(&split_key, v);
+                let Some(parked) = self.state::<Parked>(&pk).await else { continue };
+                for b in parked.balances.iter().filter(|b| b.owed > 0) {
+                    let who = self.actors.iter().position(|k| k.pubkey() == b.address).unwrap();
+                    let dest = self.wallets[who][mint];
+                    let m = &self.mints[mint];
+                    let ix = ix::royalties::claim_parked(&b.address, &b.address, &split_key, v, &m.key, &dest, &parked.rent_payer, &m.program);
+                    let mut d = Deltas::new();
+                    add(&mut d, split.vault, -i128::from(b.owed));
+                    add(&mut d, dest, self.net(mint, b.owed));
+                    let signer = self.actor(who);
+                    match self.tx_in("live:claim_parked", mint, vec![ix], &[&signer], &d).await {
+                        Ok(()) => self.paid_out[mint] += u128::from(b.owed),
+                        Err(e) => self.violation(format!("LIVENESS: a removed recipient cannot claim its parked balance ({})", cause(&e)), format!("split {split_key} v{v}, owed {}", b.owed)),
+                    }
+                    self.check();
+                }
+            }
+            let split: Split = self.state(&split_key).await.expect("split");
+            let left: u64 = split.entries.iter().map(|e| split.owed(&e.address).unwrap()).sum();
+            if left > 0 {
+                self.violation("LIVENESS: a split still owes after every recipient claimed".into(), format!("split {split_key}, owed {left}"));
+            }
+        }
+        // 4. Every provider with no open job unbonds all and withdraws it after the delay.
+        let mut unbonding = vec![];
+        for a in 0..ACTORS {
+            let Some(mint) = self.provider[a] else { continue };
+            let pkey = pda::provider(&self.actors[a].pubkey());
+            let p: Provider = self.state(&pkey).await.expect("provider");
+            if p.open_jobs > 0 {
+                self.violation("LIVENESS: a provider keeps open jobs after every job was driven to its end".into(), format!("provider {pkey}: {} open", p.open_jobs));
+                continue;
+            }
+            if p.bond == 0 {
+                continue;
+            }
+            let ix = ix::escrow::request_unbond(&self.actors[a].pubkey(), p.bond);
+            let signer = self.actor(a);
+            match self.tx("live:request_unbond", vec![ix], &[&signer], &Deltas::new()).await {
+                Ok(()) => unbonding.push((a, mint)),
+                Err(e) => self.violation(format!("LIVENESS: a provider with no open job cannot request to unbond ({})", cause(&e)), format!("provider {pkey}")),
+            }
+        }
+        let t = self.now + i64::from(UNBONDING_DELAY) + 1;
+        self.set_now(t).await;
+        for (a, mint) in unbonding {
+            let pkey = pda::provider(&self.actors[a].pubkey());
+            let p: Provider = self.state(&pkey).await.expect("provider");
+            let dest = self.wallets[a][mint];
+            let m = &self.mints[mint];
+            let ix = ix::escrow::withdraw_bond(&self.actors[a].pubkey(), &dest, &m.key, &m.program);
+            let mut d = Deltas::new();
+            add(&mut d, p.bond_vault, -i128::from(p.bond));
+            add(&mut d, dest, self.net(mint, p.bond));
+            let signer = self.actor(a);
+            match self.tx_in("live:withdraw_bond", mint, vec![ix], &[&signer], &d).await {
+                Ok(()) => self.paid_out[mint] += u128::from(p.bond),
+                Err(e) => self.violation(format!("LIVENESS: a provider with no open job cannot withdraw its bond after the delay ({})", cause(&e)), format!("provider {pkey}, bond {}", p.bond)),
+            }
+            self.check();
+        }
+        // 5. Nothing stuck: every surplus went to its documented party.
+        let mut stuck: Vec<(Pubkey, u64)> = self.surplus.iter().filter(|(_, &s)| s > 0).map(|(k, &s)| (*k, s)).collect();
+        stuck.sort();
+        for (k, s) in stuck {
+            let kind = self.kinds.get(&k).map_or("?".into(), |k| format!("{:?}", k.0));
+            self.violation(format!("LIVENESS: tokens sent straight to a {kind} stay there, credited to nobody"), format!("{k} holds {s} surplus"));
+        }
+        for i in 0..self.jobs.len() {
+            let k = self.jobs[i].key;
+            self.violation("LIVENESS: a job is still live after its parties tried to end it".into(), format!("job {k}"));
+        }
+        self.check();
+    }
+
+    /// Before the liveness checks, moves live open jobs on with their own parties, a quarter
+    /// each to accepted, delivered and disputed (a provider serving the model accepts and
+    /// delivers; the consumer disputes), so that every way of ending a job is exercised.
+    async fn stage_jobs(&mut self) {
+        let keys: Vec<Pubkey> = self.jobs.iter().map(|j| j.key).collect();
+        for (n, k) in keys.into_iter().enumerate() {
+            let i = self.jobs.iter().position(|j| j.key == k).expect("job");
+            let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
+            let j: Job = self.state(&k).await.expect("live job");
+            let target = n % 4;
+            if target == 0 || j.state != JobState::Open || self.now >= j.accept_deadline {
+                continue;
+            }
+            let mut serving = None;
+            for a in 0..ACTORS {
+                let pkey = pda::provider(&self.actors[a].pubkey());
+                if self.provider[a] == Some(mint) && j.requested_provider.is_none_or(|r| r == pkey) {
+                    let p: Provider = self.state(&pkey).await.expect("provider");
+                    if p.models.contains(&j.model) {
+                        serving = Some(a);
+                        break;
+                    }
+                }
+            }
+            let Some(a) = serving else { continue };
+            let provider = self.actor(a);
+            let ix = ix::escrow::accept_job(&provider.pubkey(), &k, &j, u64::MAX);
+            if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || target == 1 {
+                continue;
+            }
+            let ix = ix::escrow::submit_result(&provider.pubkey(), &k, [0x22; 32]);
+            if self.tx("live:submit_result", vec![ix], &[&provider], &Deltas::new()).await.is_err() || target == 2 {
+                continue;
+            }
+            let consumer = self.actor(c);
+            let _ = self.tx("live:dispute_job", vec![ix::escrow::dispute_job(&consumer.pubkey(), &k)], &[&consumer], &Deltas::new()).await;
+        }
+        // Six fresh jobs (ungated listed models, a provider of the mint made to serve the
+        // model), two each left accepted, delivered and disputed.
+        for t in 0..6 {
+            let mut models = vec![];
+            for ai in 0..self.assets.len() {
+                let key = self.assets[ai].key;
+                let asset: Asset = self.state(&key).await.expect("asset");
+                let mint = self.assets[ai].mint;
+                if self.assets[ai].model && asset.state == AssetState::Listed && !asset.inference_gated && self.provider.contains(&Some(mint)) {
+                    models.push(ai);
+                }
+            }
+            if models.is_empty() {
+                return;
+            }
+            let ai = models[self.rng.index(models.len())];
+            let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+            let providers: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a] == Some(mint)).collect();
+            let a = providers[self.rng.index(providers.len())];
+            let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+            let provider = self.actor(a);
+            if !p.models.contains(&key) {
+                let mut models = p.models.clone();
+                if models.len() >= 16 {
+                    models.remove(0);
+                }
+                models.push(key);
+                let ix = ix::escrow::update_provider(&provider.pubkey(), RegisterProviderArgs { endpoint: "https://infer.example/v3".into(), models });
+                self.tx("update_provider", vec![ix], &[&provider], &Deltas::new()).await.expect("update_provider");
+            }
+            let fee = self.random_price(mint);
+            let c = self.rng.index(ACTORS);
+            let src = self.wallets[c][mint];
+            if amount_of(&self.get(&src).await) < fee {
+                continue;
+            }
+            let job_id = self.next_job_id;
+            self.next_job_id += 1;
+            let args = OpenJobArgs { job_id, fee, input_commitment: [0x11; 32], provider: None, accept_window: 600, delivery_window: 600, challenge_window: 600 };
+            let m = &self.mints[mint];
+            let ix = ix::escrow::open_job(&OpenJobAccounts { consumer: self.actors[c].pubkey(), model: key, mint: m.key, consumer_token_account: src, token_program: m.program, gated: false }, args);
+            let job = pda::job(&self.actors[c].pubkey(), job_id);
+            let vault = pda::job_vault(&job);
+            self.kinds.insert(vault, (Kind::JobVault, mint));
+            let mut d = Deltas::new();
+            add(&mut d, src, -i128::from(fee));
+            add(&mut d, vault, self.net(mint, fee));
+            let consumer = self.actor(c);
+            if let Err(e) = self.tx_in("live:open_job", mint, vec![ix], &[&consumer], &d).await {
+                self.violation(format!("LIVENESS: a funded consumer cannot open a job on a listed model ({})", cause(&e)), format!("actor {c}, model {key}"));
+                self.kinds.remove(&vault);
+                self.cache.remove(&vault);
+                continue;
+            }
+            self.paid_in[mint] += u128::from(fee);
+            self.jobs.push(JobInfo { key: job, consumer: c, mint });
+            if self.adv.as_ref().is_some_and(|a| a.tokens) && self.rng.chance(1, 2) {
+                self.send_tokens_to(vault, mint).await;
+            }
+            let j: Job = self.state(&job).await.expect("job");
+            let ix = ix::escrow::accept_job(&provider.pubkey(), &job, &j, u64::MAX);
+            if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || t % 3 == 0 {
+                continue;
+            }
+            let ix = ix::escrow::submit_result(&provider.pubkey(), &job, [0x22; 32]);
+            if self.tx("live:submit_result", vec![ix], &[&provider], &Deltas::new()).await.is_err() || t % 3 == 1 {
+                continue;
+            }
+            let _ = self.tx("live:dispute_job", vec![ix::escrow::dispute_job(&consumer.pubkey(), &job)], &[&consumer], &Deltas::new()).await;
+        }
+    }
+
+    /// Drives live job `i` to its end by its own parties (the clock is past its windows):
+    /// the consumer takes back an open or accepted job (and the slash of a provider that
+    /// missed its deadline), the provider releases a delivered one, the arbiter resolves a
+    /// disputed one half and half before the dispute deadline, and after it the consumer
+    /// settles it by the default rule. In a transfer-fee mint the vault is harvested first.
+    async fn drive_job(&mut self, i: usize) {
+        let key = self.jobs[i].key;
+        let j: Job = self.state(&key).await.expect("live job");
+        let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
+        let program = self.mints[mint].program;
+        let surplus = self.surplus_of(&j.vault);
+        let (op, ix, signer, d, out) = match j.state {
+            JobState::Open | JobState::Accepted => {
+                let dest = self.wallets[c][mint];
+                let ix = ix::escrow::refund_job(&self.actors[c].pubkey(), &key, &j, &dest, &program);
+                let (d, out) = self.refund_model(mint, &j, dest).await;
+                ("live:refund_job", ix, self.actor(c), d, out)
+            }
+            state => {
+                let pa_key = self.state::<Provider>(&j.provider).await.expect("provider").authority;
+                let pa = self.actors.iter().position(|k| k.pubkey() == pa_key).unwrap();
+                // The consumer is paid in its associated account; a provider that is its own
+                // consumer takes its part in its second account.
+                let dest = self.wallets[c][mint];
+                let provider_dest = if pa == c { self.alt_wallets[pa][mint] } else { self.wallets[pa][mint] };
+                let s = SettleAccounts { provider_token_account: provider_dest, treasury_token_account: self.treasury_atas[mint], token_program: program };
+                if state == JobState::Delivered {
+                    let ix = ix::escrow::release_job(&pa_key, &key, &j, &s);
+                    let (d, out) = self.settlement_model(i, &j, 10_000, 0, dest, provider_dest).await;
+                    ("live:release_job", ix, self.actor(pa), d, out)
+                } else if self.now < j.dispute_deadline {
+                    let ix = ix::escrow::resolve_dispute(&self.arbiter.pubkey(), &key, &j, &s, &dest, 5_000);
+                    let (d, out) = self.settlement_model(i, &j, 5_000, 0, dest, provider_dest).await;
+                    ("live:resolve_dispute", ix, self.arbiter.insecure_clone(), d, out)
+                } else {
+                    // The default rule after the dispute deadline: half each, no slash.
+                    let ix = ix::escrow::settle_dispute(&self.actors[c].pubkey(), &key, &j, &s, &dest);
+                    let (d, out) = self.settlement_model(i, &j, 5_000, 0, dest, provider_dest).await;
+                    ("live:settle_dispute", ix, self.actor(c), d, out)
+                }
+            }
+        };
+        let mut ixs = vec![];
+        if self.mints[mint].fee.is_some() {
+            ixs.push(harvest_ix(&self.mints[mint].key, &[&j.vault]));
+        }
+        ixs.push(ix);
+        match self.tx_in(op, mint, ixs, &[&signer], &d).await {
+            Ok(()) => {
+                self.paid_out[mint] += u128::from(out);
+                self.surplus.remove(&j.vault);
+                self.forget_closed_job(i).await;
+            }
+            Err(e) => self.violation(
+                format!("LIVENESS: a {:?} job cannot be driven to its end by its parties ({op}: {})", j.state, cause(&e)),
+                format!("job {key}, fee {}, vault surplus {surplus}", j.fee),
+            ),
+        }
+    }
+}
+
+/// The adversary of `TESSERA_ADVERSARY` (default: on): a funded keypair with a token account
+/// in every payment mint holding a million units.
+async fn adversary(h: &mut Harness, mints: &[MintInfo]) -> Option<Adversary> {
+    let (tokens, lamports) = match std::env::var("TESSERA_ADVERSARY").as_deref() {
+        Ok("0") | Ok("off") => return None,
+        Ok("tokens") => (true, false),
+        Ok("lamports") => (false, true),
+        _ => (true, true),
+    };
+    h.refresh_blockhash().await;
+    let kp = h.funded_keypair(100_000_000_000).await;
+    let mut wallets = vec![];
+    for m in mints {
+        h.refresh_blockhash().await;
+        let ata = h.ata(&kp.pubkey(), &m.key, &m.program).await;
+        h.refresh_blockhash().await;
+        h.mint_to(&m.key, &ata, &m.program, 1_000_000 * m.unit).await;
+        wallets.push(ata);
+    }
+    Some(Adversary { kp, wallets, tokens, lamports })
+}
+
+/// Sends a config initialisation; with the lamport adversary on, first pre-funds the config's
+/// address. A refusal is a violation; the address is then emptied (a test-harness override) so
+/// that the run goes on and collects the rest of the evidence.
+async fn init_config(h: &mut Harness, init: Instruction, admin: &Keypair, config: Pubkey, adv: Option<&Adversary>, violations: &mut Vec<(String, String, u64)>) {
+    if let Some(a) = adv.filter(|a| a.lamports) {
+        let ix = solana_system_interface::instruction::transfer(&a.kp.pubkey(), &config, 1_500_000);
+        h.refresh_blockhash().await;
+        h.send(&[ix], &[&a.kp]).await.expect("pre-fund the config");
+    }
+    h.refresh_blockhash().await;
+    if let Err(e) = h.execute(&[init.clone()], &[admin]).await {
+        let program = if config == pda::config() { "registry" } else { "escrow" };
+        violations.push((format!("{program} initialize_config refused at a config address the adversary pre-funded ({})", cause(&e)), format!("setup: {config}"), 1));
+        h.ctx.set_account(&config, &Account::default().into());
+        h.refresh_blockhash().await;
+        h.execute(&[init], &[admin]).await.expect("initialize_config");
     }
 }
 
@@ -1410,15 +2134,26 @@ fn is_withheld_refusal(res: &Result<(), TransactionError>) -> bool {
     matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(35))))
 }
 
-fn escrow_settings(admin: &Keypair, treasury: &Pubkey, arbiter: &Keypair, fee_bps: u16, slash_bps: u16) -> tessera_client::escrow::state::EscrowSettings {
+/// The escrow settings of the run: `MIN_BOND` in every mint (≤ 8), the slash capped at 10× the
+/// fee, no minimum windows, the longest dispute window (30 days). (`_admin`: the escrow admin
+/// is not a setting any more; it changes by `propose_admin` / `accept_admin`.)
+fn escrow_settings(_admin: &Keypair, treasury: &Pubkey, arbiter: &Keypair, fee_bps: u16, slash_bps: u16, mints: &[MintInfo]) -> tessera_client::escrow::state::EscrowSettings {
     tessera_client::escrow::state::EscrowSettings {
-        admin: admin.pubkey(),
         treasury: *treasury,
         arbiter: arbiter.pubkey(),
         fee_bps,
         slash_bps,
-        min_bond: MIN_BOND,
+        max_slash_fee_multiple: 10,
+        min_accept_window: 0,
+        min_delivery_window: 0,
+        min_challenge_window: 0,
+        dispute_window: tessera_client::escrow::constants::MAX_WINDOW_SECS,
         unbonding_delay: UNBONDING_DELAY,
+        min_bonds: mints
+            .iter()
+            .take(tessera_client::escrow::constants::MAX_BOND_MINTS)
+            .map(|m| tessera_client::escrow::state::MintBond { mint: m.key, min_bond: MIN_BOND })
+            .collect(),
     }
 }
 
@@ -1439,6 +2174,13 @@ async fn money_is_conserved_through_the_runtime() {
         drop(guard);
     }
     let elapsed = started.elapsed();
+    let live_started = Instant::now();
+    sim.step = ops as usize;
+    // A failure here replays with the same number of operations.
+    let guard = ReplayHint { seed, step: (ops as usize).saturating_sub(1), ops_var: "TESSERA_RUNTIME_OPS" };
+    sim.liveness().await;
+    drop(guard);
+    let live_elapsed = live_started.elapsed();
     let mut names: Vec<_> = sim.stats.iter().collect();
     names.sort();
     for (op, (ok, err)) in &names {
@@ -1466,11 +2208,27 @@ async fn money_is_conserved_through_the_runtime() {
         println!("  mint {i} ({}, unit {}): paid in {}, paid out {}", if m.program == TOKEN_PROGRAM_ID { "SPL Token" } else if m.fee.is_some() { "Token-2022, transfer fee" } else { "Token-2022" }, m.unit, sim.paid_in[i], sim.paid_out[i]);
     }
     println!(
-        "{ops} operations in {:.1} s ({:.0} ops/s; setup {:.1} s), seed {seed:#x}",
+        "{ops} operations in {:.1} s ({:.0} ops/s; setup {:.1} s; liveness {:.1} s), seed {seed:#x}",
         elapsed.as_secs_f64(),
         ops as f64 / elapsed.as_secs_f64(),
-        setup.as_secs_f64()
+        setup.as_secs_f64(),
+        live_elapsed.as_secs_f64()
     );
+    match &sim.adv {
+        Some(a) => println!(
+            "  adversary (tokens {}, lamports {}): {} token transfers straight to vaults, {} pre-fundings of future addresses ({} addresses)",
+            a.tokens,
+            a.lamports,
+            sim.stats.get("adversary_tokens").map_or(0, |s| s.0),
+            sim.stats.get("adversary_lamports").map_or(0, |s| s.0),
+            sim.prefunded.len()
+        ),
+        None => println!("  adversary off (TESSERA_ADVERSARY=0)"),
+    }
+    for (what, first, n) in &sim.violations {
+        println!("  VIOLATION ×{n}: {what}\n      first: {first}");
+    }
+    assert!(sim.violations.is_empty(), "{} kinds of violations of issue 14's guarantees (listed above), seed {seed:#x}", sim.violations.len());
     if ops >= 5_000 {
         // Every operation was exercised both ways, so neither kind of check is vacuous.
         for op in OPS {
@@ -1565,7 +2323,7 @@ async fn fee_mint_settlement_with_a_one_unit_royalty() {
     assert_eq!(job.fee, 10, "11 sent, 1 withheld");
     let provider = sim.actor(2);
     sim.h.refresh_blockhash().await;
-    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key)], &[&provider]).await.expect("accept");
+    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key, &job, u64::MAX)], &[&provider]).await.expect("accept");
     sim.h.send(&[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])], &[&provider]).await.expect("submit");
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
     let s = SettleAccounts { provider_token_account: sim.wallets[2][4], treasury_token_account: sim.treasury_atas[4], token_program: TOKEN_2022_PROGRAM_ID };
@@ -1632,6 +2390,8 @@ mod model {
         pub claimed: Vec<u128>,
         pub received: u128,
         pub paid: u128,
+        /// Balances of removed keys parked by updates (still in the vault).
+        pub parked: u128,
     }
 
     impl SplitModel {
@@ -1675,6 +2435,7 @@ mod model {
             bump: 0,
             vault_bump: 0,
             entries: vec![],
+            pending_authority: None,
         }
     }
 
@@ -1711,7 +2472,8 @@ mod model {
         pub sale_ops: u64,
         pub payout_ops: u64,
         pub expiry_ops: u64,
-        /// Claims refused (nothing owed / not a recipient) and updates refused (split full).
+        /// Claims refused (nothing owed / not a recipient) and updates that parked the removed
+        /// keys' balances (beyond 24 entries).
         pub claim_refusals: u64,
         pub update_refusals: u64,
     }
@@ -1771,19 +2533,26 @@ mod model {
                             let mut next = m.clone();
                             next.close_epoch(shares.clone());
                             let entries_after = (0..KEYS).filter(|&k| next.listed(k)).count();
-                            let before = s.clone();
                             Split::validate_recipients(&inputs(&shares)).unwrap_or_else(|e| panic!("{}", ctx(&format!("{e:?}"))));
-                            match s.apply_update(&inputs(&shares)) {
-                                Ok(()) => {
-                                    assert!(entries_after <= 24, "{}", ctx(&format!("update to {entries_after} entries accepted")));
-                                    *m = next;
-                                }
-                                Err(e) => {
-                                    r.update_refusals += 1;
-                                    assert!(entries_after > 24, "{}", ctx(&format!("update refused: {e:?}")));
-                                    *s = before;
+                            // Never refused: beyond 24 entries every removed key's balance leaves
+                            // the split's entries and is parked (paid later by `claim_parked`).
+                            let parked = s.apply_update(&inputs(&shares)).unwrap_or_else(|e| panic!("{}", ctx(&format!("update refused: {e:?}"))));
+                            let mut want: Vec<(Pubkey, u64)> = vec![];
+                            if entries_after > 24 {
+                                r.update_refusals += 1;
+                                let removed: Vec<usize> = (0..KEYS).filter(|&k| next.share(k) == 0 && next.owed(k) > 0).collect();
+                                for k in removed {
+                                    let owed = next.owed(k);
+                                    want.push((key(k), u64::try_from(owed).unwrap()));
+                                    next.claimed[k] += owed;
+                                    next.parked += owed;
                                 }
                             }
+                            let mut got: Vec<(Pubkey, u64)> = parked.iter().map(|b| (b.address, b.owed)).collect();
+                            want.sort();
+                            got.sort();
+                            assert_eq!(got, want, "{}", ctx(&format!("balances parked by an update to {entries_after} entries")));
+                            *m = next;
                         }
                     }
                     // The split against its model.
@@ -1803,6 +2572,8 @@ mod model {
                     // The dust left unallocated is less than one unit per share held now plus
                     // what was carried (the carry itself is < one unit per recipient of the
                     // epoch it came from, so it stays below 16).
+                    // Parked balances stay in the vault until `claim_parked`.
+                    let vault = vault - m.parked;
                     assert!(vault - owed_sum < 32, "{}", ctx(&format!("dust {} too large", vault - owed_sum)));
                 }
                 // --- registry: a sale's breakdown ---
@@ -1898,7 +2669,7 @@ fn accounting_model_matches_an_independent_model() {
     let r = model::run(seed, ops);
     let secs = started.elapsed().as_secs_f64();
     println!(
-        "{} operations ({} split deposits/claims/updates ({} claims and {} updates refused), {} sale breakdowns, {} settlement payouts, {} pass expiries) in {secs:.1} s: {:.0} ops/s, seed {seed:#x}",
+        "{} operations ({} split deposits/claims/updates ({} claims refused, {} updates parked balances), {} sale breakdowns, {} settlement payouts, {} pass expiries) in {secs:.1} s: {:.0} ops/s, seed {seed:#x}",
         r.ops,
         r.split_ops,
         r.claim_refusals,
