@@ -148,3 +148,25 @@ async fn buy_succeeds_on_a_prefunded_access_token_account() {
     assert_created(&mut w, &ata, &TOKEN_PROGRAM_ID, MIN_PREFUND).await;
     assert_eq!(w.h.balance(&ata).await, 1);
 }
+
+/// What sits at the pass address is loaded only when it is a registry pass: a registry-owned
+/// account of another type is refused by its discriminator, and an account another program
+/// owns is not taken over. Nothing is charged either way. (Only the registry can write at
+/// its own PDA, so these states are planted here directly.)
+#[tokio::test]
+async fn an_occupied_pass_address_is_refused_not_taken_over() {
+    use anchor_lang::error::ErrorCode;
+    use tessera_program_tests::assert_err;
+    let mut w = World::new(0).await;
+    let (_, asset) = w.listed(1, USDC, 0).await;
+    let (buyer, usdc) = w.buyer(2 * USDC).await;
+    let pass = pda::pass(&asset, &buyer.pubkey());
+    let config = w.h.account(&pda::config()).await.unwrap();
+    w.h.ctx.set_account(&pass, &config.clone().into());
+    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, ErrorCode::AccountDiscriminatorMismatch);
+    let mut foreign = config;
+    foreign.owner = TOKEN_PROGRAM_ID;
+    w.h.ctx.set_account(&pass, &foreign.into());
+    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, ErrorCode::AccountNotSystemOwned);
+    assert_eq!(w.h.balance(&usdc).await, 2 * USDC);
+}
