@@ -24,6 +24,15 @@ fn event_authority() -> Pubkey {
     pda::event_authority(&ESCROW_ID)
 }
 
+/// In Token-2022, a settlement or refund harvests the job vault's withheld transfer fees into
+/// the mint before closing the vault, which needs the mint writable: marks it so.
+fn with_writable_mint(mut ix: Instruction, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
+    if *token_program == crate::TOKEN_2022_PROGRAM_ID {
+        ix.accounts.iter_mut().filter(|m| m.pubkey == *mint).for_each(|m| m.is_writable = true);
+    }
+    ix
+}
+
 /// `initialize_config`, signed by the escrow program's upgrade authority.
 pub fn initialize_config(upgrade_authority: &Pubkey, args: InitializeConfigArgs) -> Instruction {
     build(
@@ -252,6 +261,8 @@ pub fn open_job(a: &OpenJobAccounts, args: OpenJobArgs) -> Instruction {
 /// bond at stake.
 pub fn accept_terms(job: &Job, max_slash: u64) -> AcceptJobArgs {
     AcceptJobArgs {
+        input_commitment: job.input_commitment,
+        funded_at: job.funded_at,
         fee: job.fee,
         delivery_window: job.delivery_window,
         challenge_window: job.challenge_window,
@@ -345,7 +356,7 @@ fn settlement(job_key: &Pubkey, job: &Job, s: &SettleAccounts, consumer_token_ac
 
 /// `confirm_job`, signed by the consumer.
 pub fn confirm_job(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instruction {
-    build(
+    let ix = build(
         acc::ConfirmJob {
             consumer_signer: job.consumer,
             settlement: settlement(job_key, job, s, &consumer_ata(job, &s.token_program)),
@@ -353,12 +364,13 @@ pub fn confirm_job(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instructi
             program: ESCROW_ID,
         },
         data::ConfirmJob {},
-    )
+    );
+    with_writable_mint(ix, &job.mint, &s.token_program)
 }
 
 /// `release_job`, signed by anyone (`caller`).
 pub fn release_job(caller: &Pubkey, job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instruction {
-    build(
+    let ix = build(
         acc::ReleaseJob {
             caller: *caller,
             settlement: settlement(job_key, job, s, &consumer_ata(job, &s.token_program)),
@@ -366,7 +378,8 @@ pub fn release_job(caller: &Pubkey, job_key: &Pubkey, job: &Job, s: &SettleAccou
             program: ESCROW_ID,
         },
         data::ReleaseJob {},
-    )
+    );
+    with_writable_mint(ix, &job.mint, &s.token_program)
 }
 
 /// `settle_dispute`, signed by anyone (`caller`) once the dispute deadline passed: the
@@ -379,7 +392,7 @@ pub fn settle_dispute(
     s: &SettleAccounts,
     consumer_token_account: &Pubkey,
 ) -> Instruction {
-    build(
+    let ix = build(
         acc::SettleDispute {
             caller: *caller,
             settlement: settlement(job_key, job, s, consumer_token_account),
@@ -387,7 +400,8 @@ pub fn settle_dispute(
             program: ESCROW_ID,
         },
         data::SettleDispute {},
-    )
+    );
+    with_writable_mint(ix, &job.mint, &s.token_program)
 }
 
 /// `resolve_dispute`, signed by the arbiter.
@@ -399,7 +413,7 @@ pub fn resolve_dispute(
     consumer_token_account: &Pubkey,
     provider_share_bps: u16,
 ) -> Instruction {
-    build(
+    let ix = build(
         acc::ResolveDispute {
             arbiter: *arbiter,
             settlement: settlement(job_key, job, s, consumer_token_account),
@@ -408,7 +422,8 @@ pub fn resolve_dispute(
             program: ESCROW_ID,
         },
         data::ResolveDispute { provider_share_bps },
-    )
+    );
+    with_writable_mint(ix, &job.mint, &s.token_program)
 }
 
 /// `refund_job`, signed by anyone (`caller`); passes the provider accounts when the job was
@@ -421,7 +436,7 @@ pub fn refund_job(
     token_program: &Pubkey,
 ) -> Instruction {
     let accepted = job.provider != Pubkey::default();
-    build(
+    let ix = build(
         acc::RefundJob {
             caller: *caller,
             job: *job_key,
@@ -436,13 +451,15 @@ pub fn refund_job(
             program: ESCROW_ID,
         },
         data::RefundJob {},
-    )
+    );
+    with_writable_mint(ix, &job.mint, token_program)
 }
 
 /// Token-2022's permissionless `HarvestWithheldTokensToMint` for a job vault: a vault of a
 /// transfer-fee mint holds the fee withheld on its funding transfer, and Token-2022 refuses to
-/// close an account holding withheld fees, so settlements and refunds in such a mint must be
-/// preceded by this instruction (the flows do it; see [`crate::rpc::Tessera::transfer_fee_mint`]).
+/// close an account holding withheld fees. The escrow now harvests the vault itself before
+/// closing it (the builders above mark a Token-2022 mint writable for that); prepending this
+/// instruction is harmless and no longer needed.
 pub fn harvest_job_vault(mint: &Pubkey, job_vault: &Pubkey) -> Instruction {
     use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::harvest_withheld_tokens_to_mint;
     harvest_withheld_tokens_to_mint(&crate::TOKEN_2022_PROGRAM_ID, mint, &[job_vault])

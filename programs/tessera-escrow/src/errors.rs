@@ -96,7 +96,7 @@ pub enum EscrowError {
     MintNotBondable,
     #[msg("A window is shorter than the config's minimum")]
     WindowBelowMinimum,
-    #[msg("The job's fee or windows differ from the terms the provider accepted")]
+    #[msg("The job (its input, funding time, fee or windows) differs from the one the provider accepted")]
     JobTermsChanged,
     #[msg("The slash at stake on this job exceeds the provider's limit")]
     SlashAboveLimit,
@@ -116,4 +116,6 @@ pub enum EscrowError {
     DuplicateProvider,
     #[msg("The model's publisher does not allow this provider")]
     ProviderNotAllowed,
+    #[msg("The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes")]
+    MintNotWritable,
 }

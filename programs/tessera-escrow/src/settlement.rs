@@ -82,7 +82,8 @@ pub struct Settlement<'info> {
     /// CHECK: the split's vault; the royalties program's `deposit` checks it is `split.vault`.
     #[account(mut)]
     pub model_split_vault: UncheckedAccount<'info>,
-    /// The job's mint (address stored in the job).
+    /// The job's mint (address stored in the job); writable when the vault holds withheld
+    /// transfer fees to harvest (Token-2022, see `harvest_job_vault`).
     #[account(address = job.mint)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     /// SPL Token or Token-2022: owner of the mint and the vaults (constraints above).
@@ -130,6 +131,7 @@ impl<'info> Settlement<'info> {
             .checked_sub(payout.to_consumer)
             .ok_or_else(|| error!(EscrowError::MathOverflow))?;
         self.transfer_from_vault(self.consumer_token_account.to_account_info(), rest)?;
+        harvest_job_vault(&self.job_vault, &self.mint, &self.token_program)?;
         close_job_vault(&self.job, &self.job_vault, &self.consumer, &self.token_program)?;
         Ok(surplus)
     }
@@ -209,6 +211,48 @@ pub fn transfer_from_job_vault<'info>(
         amount,
         mint.decimals,
     )
+}
+
+/// Token-2022 refuses to close an account holding withheld transfer fees (those of the
+/// transfer that funded the vault, and of any stranger's transfer into it): when the vault
+/// holds some, harvests them into the mint (Token-2022's permissionless
+/// `HarvestWithheldTokensToMint`), so that closing never depends on the caller prepending it.
+/// The mint must then be writable (`MintNotWritable` otherwise); clients mark a Token-2022
+/// mint writable in settlements and refunds.
+pub fn harvest_job_vault<'info>(
+    job_vault: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    token_program: &Interface<'info, TokenInterface>,
+) -> Result<()> {
+    use anchor_spl::token_2022::spl_token_2022::{
+        extension::{
+            transfer_fee::{instruction::harvest_withheld_tokens_to_mint, TransferFeeAmount},
+            BaseStateWithExtensions, StateWithExtensions,
+        },
+        state::Account as TokenAccountState,
+    };
+    if token_program.key() != anchor_spl::token_2022::ID {
+        return Ok(());
+    }
+    let vault = job_vault.to_account_info();
+    let withheld = {
+        let data = vault.try_borrow_data()?;
+        let state = StateWithExtensions::<TokenAccountState>::unpack(&data)?;
+        state
+            .get_extension::<TransferFeeAmount>()
+            .map_or(0, |e| u64::from(e.withheld_amount))
+    };
+    if withheld == 0 {
+        return Ok(());
+    }
+    let mint_info = mint.to_account_info();
+    require!(mint_info.is_writable, EscrowError::MintNotWritable);
+    let ix = harvest_withheld_tokens_to_mint(&token_program.key(), &mint.key(), &[&vault.key()])?;
+    anchor_lang::solana_program::program::invoke(
+        &ix,
+        &[mint_info, vault, token_program.to_account_info()],
+    )?;
+    Ok(())
 }
 
 /// Closes an empty job vault, sending its rent to the consumer.

@@ -131,9 +131,11 @@ async fn the_provider_accepts_exactly_the_terms_it_saw() {
     let j = f.w.job(&job).await;
     let p = f.provider.insecure_clone();
     let terms = ix::escrow::accept_terms(&j, 2 * USDC);
-    assert_eq!(terms, AcceptJobArgs { fee: FEE, delivery_window: 600, challenge_window: 3_600, max_slash: 2 * USDC });
+    assert_eq!(terms, AcceptJobArgs { input_commitment: [0x11; 32], funded_at: T, fee: FEE, delivery_window: 600, challenge_window: 3_600, max_slash: 2 * USDC });
     let send = |args: AcceptJobArgs| ix::escrow::accept_job_with(&p.pubkey(), &job, &f.model, args);
     for bad in [
+        AcceptJobArgs { input_commitment: [0x12; 32], ..terms.clone() },
+        AcceptJobArgs { funded_at: T - 1, ..terms.clone() },
         AcceptJobArgs { fee: FEE - 1, ..terms.clone() },
         AcceptJobArgs { delivery_window: 601, ..terms.clone() },
         AcceptJobArgs { challenge_window: 3_599, ..terms.clone() },

@@ -8,10 +8,16 @@ use crate::{
     state::{EscrowConfig, Job, JobState, ModelProviders, Provider},
 };
 
-/// The provider's guards: the terms it saw and accepts. The job's fee and windows must be
-/// exactly these, and the slash fixed on the job must not exceed `max_slash`.
+/// The provider's guards: the job it saw and the terms it accepts. The job's instance (its
+/// input commitment and funding time: a job id reopened after a refund is another instance),
+/// fee and windows must be exactly these, and the slash fixed on the job must not exceed
+/// `max_slash`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AcceptJobArgs {
+    /// The job's input commitment.
+    pub input_commitment: [u8; 32],
+    /// When the job was funded (`job.funded_at`).
+    pub funded_at: i64,
     /// The job's fee, in base units.
     pub fee: u64,
     pub delivery_window: u32,
@@ -96,7 +102,9 @@ impl AcceptJob<'_> {
             .ok_or_else(|| error!(EscrowError::MintNotBondable))?;
         require_gte!(p.bond, min_bond, EscrowError::BondBelowMinimum);
         require!(
-            args.fee == job.fee
+            args.input_commitment == job.input_commitment
+                && args.funded_at == job.funded_at
+                && args.fee == job.fee
                 && args.delivery_window == job.delivery_window
                 && args.challenge_window == job.challenge_window,
             EscrowError::JobTermsChanged

@@ -5,7 +5,7 @@ use crate::{
     constants::*,
     errors::EscrowError,
     events::{JobOutcome, JobSettled},
-    settlement::{close_job_vault, slash, transfer_from_job_vault},
+    settlement::{close_job_vault, harvest_job_vault, slash, transfer_from_job_vault},
     state::{Job, JobState, Provider},
 };
 
@@ -46,7 +46,8 @@ pub struct RefundJob<'info> {
     /// Accepted jobs only: the provider's bond vault (address checked in validate).
     #[account(mut)]
     pub bond_vault: Option<Box<InterfaceAccount<'info, TokenAccount>>>,
-    /// The job's mint (address stored in the job).
+    /// The job's mint (address stored in the job); writable when the vault holds withheld
+    /// transfer fees to harvest (Token-2022, see `harvest_job_vault`).
     #[account(address = job.mint)]
     pub mint: Box<InterfaceAccount<'info, Mint>>,
     pub token_program: Interface<'info, TokenInterface>,
@@ -97,6 +98,7 @@ impl RefundJob<'_> {
             a.consumer_token_account.to_account_info(),
             all,
         )?;
+        harvest_job_vault(&a.job_vault, &a.mint, &a.token_program)?;
         close_job_vault(&a.job, &a.job_vault, &a.consumer, &a.token_program)?;
 
         let mut bond_event = None;
