@@ -389,7 +389,14 @@ impl World {
                 &provider.pubkey(),
                 job,
                 &Pubkey::default(),
-                tessera_client::escrow::instructions::AcceptJobArgs { fee: 0, delivery_window: 0, challenge_window: 0, max_slash: u64::MAX },
+                tessera_client::escrow::instructions::AcceptJobArgs {
+                    input_commitment: [0; 32],
+                    funded_at: 0,
+                    fee: 0,
+                    delivery_window: 0,
+                    challenge_window: 0,
+                    max_slash: u64::MAX,
+                },
             ),
         };
         self.h.send(&[ix], &[provider]).await
