@@ -14,6 +14,7 @@ use super::*;
 /// pushes back a withdrawal already announced (`UnbondRequested.available_at`), by up to 90
 /// days, and again after every new request. "Config changes must never reach money already
 /// committed" (issue 14, item 4): the delay must be fixed when the unbond is requested.
+/// Fixed in 0632a7d (`Provider.unbond_available_at`).
 #[tokio::test]
 async fn audit_unbonding_delay_is_fixed_at_the_request() {
     let mut f = fixture(0, 0, false).await;
@@ -69,8 +70,9 @@ async fn audit_unbonding_delay_unchanged_config_control() {
 /// the provider signed for the first job (still valid: same accounts, same guards) then
 /// accepts the second one, whose input the provider never saw. The guards should bind the job
 /// instance, e.g. its `input_commitment` and `funded_at` (or `accept_deadline`).
+/// Failed on 26e039f (the second job was accepted); fixed in ff13b4b (AcceptJobArgs carries
+/// `input_commitment` and `funded_at`).
 #[tokio::test]
-#[ignore = "audit finding A2, open: fails until AcceptJobArgs binds the job instance (run with --include-ignored)"]
 async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_successor() {
     let mut f = fixture(0, 0, false).await;
     let p = f.provider.insecure_clone();
@@ -94,8 +96,7 @@ async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_success
 
     // The acceptance the provider signed for the first job must not accept the second.
     f.w.h.refresh_blockhash().await;
-    let res = f.w.h.send(&[accept], &[&p]).await;
-    assert!(res.is_err(), "an acceptance signed for input {:?} accepted a job with input {:?}", seen.input_commitment[0], 0x99);
+    assert_err(f.w.h.send(&[accept], &[&p]).await, EscrowError::JobTermsChanged);
 }
 
 /// Finding A3 (liveness depends on the caller in transfer-fee mints): a job vault of a
@@ -106,8 +107,8 @@ async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_success
 /// through only if the caller prepends the permissionless `HarvestWithheldTokensToMint` (our
 /// client does, a third-party keeper may not). The program can harvest the vault itself before
 /// closing it (the mint must then be writable in the settlement accounts).
+/// Failed on 26e039f with Token-2022 error 35; fixed in ff13b4b (`harvest_job_vault`).
 #[tokio::test]
-#[ignore = "audit finding A3, open: a bare refund in a transfer-fee mint is refused (run with --include-ignored)"]
 async fn audit_a_bare_refund_in_a_transfer_fee_mint_succeeds() {
     use tessera_client::{
         escrow::state::MintBond, ix::escrow::OpenJobAccounts, registry::{instructions::UpdateConfigArgs, state::AssetKind},
