@@ -1,8 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::{
-    constants::*, errors::RoyaltiesError, events::SplitAuthorityAccepted, state::Split,
-};
+use crate::{constants::*, errors::RoyaltiesError, events::SplitAuthorityAccepted, state::Split};
 
 /// Second step of a two-step authority transfer: the proposed key signs and becomes the
 /// split's authority; the proposal is cleared.

@@ -2,7 +2,10 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::{
-    constants::*, errors::RoyaltiesError, events::Claimed, instructions::claim::pay_from_vault,
+    constants::*,
+    errors::RoyaltiesError,
+    events::Claimed,
+    instructions::claim::pay_from_vault,
     state::{Parked, Split},
 };
 

@@ -1,8 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::{
-    constants::*, errors::RoyaltiesError, events::SplitAuthorityProposed, state::Split,
-};
+use crate::{constants::*, errors::RoyaltiesError, events::SplitAuthorityProposed, state::Split};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct ProposeSplitAuthorityArgs {

@@ -339,7 +339,11 @@ mod tests {
         let owed: u64 = (1..=3).map(|k| s.owed(&key(k)).unwrap()).sum();
         assert_eq!(owed, 9);
         s.apply_update(&inputs(&[(1, 10_000)])).unwrap();
-        assert_eq!(s.epoch_pool().unwrap(), 1, "the dust is the new epoch's pool");
+        assert_eq!(
+            s.epoch_pool().unwrap(),
+            1,
+            "the dust is the new epoch's pool"
+        );
         assert_eq!(s.owed(&key(1)).unwrap(), 3 + 1);
         assert_eq!(s.owed(&key(2)).unwrap(), 3);
         let total: u64 = (1..=3).map(|k| s.owed(&key(k)).unwrap()).sum();
@@ -356,7 +360,10 @@ mod tests {
         assert_eq!(s.owed(&key(2)).unwrap(), 500);
         assert_eq!(s.owed(&key(1)).unwrap(), 1_000);
         assert_eq!(s.record_claim(&key(2)).unwrap(), 500);
-        assert!(s.position(&key(2)).is_none(), "paid-out removed entry is dropped");
+        assert!(
+            s.position(&key(2)).is_none(),
+            "paid-out removed entry is dropped"
+        );
     }
 
     #[test]
@@ -370,8 +377,16 @@ mod tests {
         assert!(parked.iter().all(|p| p.owed == 1_000));
         assert_eq!(s.entries.len(), 16);
         assert!(s.entries.iter().all(|e| e.bps == 625));
-        assert_eq!(s.owed(&key(1)).unwrap(), 0, "the split itself no longer owes it");
-        assert_eq!(s.held().unwrap(), 16_000, "the vault still holds it for the record");
+        assert_eq!(
+            s.owed(&key(1)).unwrap(),
+            0,
+            "the split itself no longer owes it"
+        );
+        assert_eq!(
+            s.held().unwrap(),
+            16_000,
+            "the vault still holds it for the record"
+        );
         // Room left: removed balances stay as entries.
         s.record_deposit(16_000).unwrap();
         let parked = s.apply_update(&inputs(&[(1, 10_000)])).unwrap();
