@@ -285,7 +285,7 @@ export type TesseraEscrow = {
     },
     {
       "code": 6047,
-      "msg": "The job's fee or windows differ from the terms the provider accepted",
+      "msg": "The job (its input, funding time, fee or windows) differs from the one the provider accepted",
       "name": "jobTermsChanged"
     },
     {
@@ -332,6 +332,11 @@ export type TesseraEscrow = {
       "code": 6056,
       "msg": "The model's publisher does not allow this provider",
       "name": "providerNotAllowed"
+    },
+    {
+      "code": 6057,
+      "msg": "The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes",
+      "name": "mintNotWritable"
     }
   ],
   "events": [
@@ -952,7 +957,8 @@ export type TesseraEscrow = {
             },
             {
               "docs": [
-                "The job's mint (address stored in the job)."
+                "The job's mint (address stored in the job); writable when the vault holds withheld",
+                "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
               ],
               "name": "mint"
             },
@@ -1515,7 +1521,8 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The job's mint (address stored in the job)."
+            "The job's mint (address stored in the job); writable when the vault holds withheld",
+            "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
           ],
           "name": "mint"
         },
@@ -1789,7 +1796,8 @@ export type TesseraEscrow = {
             },
             {
               "docs": [
-                "The job's mint (address stored in the job)."
+                "The job's mint (address stored in the job); writable when the vault holds withheld",
+                "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
               ],
               "name": "mint"
             },
@@ -2057,7 +2065,8 @@ export type TesseraEscrow = {
             },
             {
               "docs": [
-                "The job's mint (address stored in the job)."
+                "The job's mint (address stored in the job); writable when the vault holds withheld",
+                "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
               ],
               "name": "mint"
             },
@@ -2338,7 +2347,8 @@ export type TesseraEscrow = {
             },
             {
               "docs": [
-                "The job's mint (address stored in the job)."
+                "The job's mint (address stored in the job); writable when the vault holds withheld",
+                "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
               ],
               "name": "mint"
             },
@@ -2786,12 +2796,33 @@ export type TesseraEscrow = {
   "types": [
     {
       "docs": [
-        "The provider's guards: the terms it saw and accepts. The job's fee and windows must be",
-        "exactly these, and the slash fixed on the job must not exceed `max_slash`."
+        "The provider's guards: the job it saw and the terms it accepts. The job's instance (its",
+        "input commitment and funding time: a job id reopened after a refund is another instance),",
+        "fee and windows must be exactly these, and the slash fixed on the job must not exceed",
+        "`max_slash`."
       ],
       "name": "acceptJobArgs",
       "type": {
         "fields": [
+          {
+            "docs": [
+              "The job's input commitment."
+            ],
+            "name": "inputCommitment",
+            "type": {
+              "array": [
+                "u8",
+                32
+              ]
+            }
+          },
+          {
+            "docs": [
+              "When the job was funded (`job.funded_at`)."
+            ],
+            "name": "fundedAt",
+            "type": "i64"
+          },
           {
             "docs": [
               "The job's fee, in base units."
