@@ -129,6 +129,7 @@ pub fn update_split(authority: &Pubkey, split: &Pubkey, version: u32, args: Upda
         acc::UpdateSplit {
             authority: *authority,
             split: *split,
+            vault: pda::vault(split),
             parked: pda::parked(split, version),
             system_program: system_program::ID,
             event_authority: event_authority(),

@@ -50,9 +50,10 @@ async fn audit_an_update_that_parks_succeeds_at_a_prefunded_parked_address() {
     assert_eq!(vault(&mut w, &split).await, 0);
 }
 
-/// Stray tokens sent to a split's vault between two parking updates are neither paid to the
-/// parked recipients nor lost: `sync` credits exactly them to the current pool, and every base
-/// unit of the vault stays claimable (Σ owed + Σ parked + dust = vault).
+/// Stray tokens sent to a split's vault before a parking update are neither lost nor left to
+/// the next recipients: the update credits them to the closing epoch (finding R1), so they are
+/// parked with the removed recipients' balances, and every base unit of the vault stays
+/// claimable (Σ owed + Σ parked + dust = vault).
 #[tokio::test]
 async fn audit_stray_tokens_and_parking_conserve_every_unit() {
     let mut w = World::new(0).await;
@@ -73,13 +74,13 @@ async fn audit_stray_tokens_and_parking_conserve_every_unit() {
     let v = vault(&mut w, &split).await;
     assert_eq!(v, 16_340);
     assert_eq!(s.total_received, 16_340);
-    assert_eq!(parked_sum, 16 * 1_000, "the first epoch: 16,007 over 16 shares of 625 bps, floors of 1,000");
-    // The 7 units of dust are carried into the second epoch's pool with the 333 synced.
-    assert_eq!(s.epoch_pool().unwrap(), 340);
+    assert_eq!(parked_sum, 16 * 1_021, "the first epoch: 16,007 + 333 over 16 shares of 625 bps, floors of 1,021");
+    // The 4 units of dust are carried into the second epoch's pool; the sync after finds nothing.
+    assert_eq!(s.epoch_pool().unwrap(), 4);
     assert!(v - parked_sum - owed_sum < 16, "less than one unit of dust per recipient stays unallocated");
 }
 
-/// Finding R1 (accruals paid by plain transfer are not preserved across an update): the split
+/// Finding R1, fixed (update_split now credits the vault's uncredited balance first): the split
 /// credits tokens sent straight to its vault only when someone calls `sync`, into the pool of
 /// the epoch current at that moment. `update_split` does not sync first, so royalties another
 /// program paid by plain transfer (the use the issue gives `sync`) while A was the recipient
@@ -88,7 +89,6 @@ async fn audit_stray_tokens_and_parking_conserve_every_unit() {
 /// uncredited balance to the closing epoch before settling it (or the client should prepend
 /// `sync`; it does not).
 #[tokio::test]
-#[ignore = "audit finding R1, open: update_split does not sync first (run with --include-ignored)"]
 async fn audit_royalties_paid_by_transfer_before_an_update_stay_with_the_old_recipients() {
     let mut w = World::new(0).await;
     let auth = w.keypair().await;

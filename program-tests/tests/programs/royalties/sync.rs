@@ -35,24 +35,27 @@ async fn stray_tokens_break_no_instruction() {
     let ix = ix::royalties::claim_for(&payer, &b.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID);
     w.h.send(&[ix], &[]).await.unwrap();
     assert_eq!(w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await, 440);
-    // update_split: b replaced by c.
-    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 0, UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (c.pubkey(), 5_000)]) });
-    w.h.send(&[ix], &[&auth]).await.unwrap();
     assert_eq!(vault(&mut w, &split).await, 77, "only the stray units are left");
 
-    // sync: the 77 units join the current pool (a 50%, c 50%: 38 + 38, 1 unit of dust).
+    // sync: the 77 units join the current pool (a 60 %, b 40 %: 46 + 30, 1 unit of dust).
     let out = sync_split(&mut w, &split).await.unwrap();
     let ev: Synced = out.event();
     assert_eq!((ev.split, ev.amount, ev.total_received), (split, 77, 1_177));
+    // update_split: b replaced by c; nothing left to credit first (no Synced event).
+    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 0, UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (c.pubkey(), 5_000)]) });
+    let out = w.h.send(&[ix], &[&auth]).await.unwrap();
+    assert!(out.events::<Synced>().is_empty());
     let (res, got_a) = claim(&mut w, &a, &split).await;
     res.unwrap();
-    assert_eq!(got_a, 38);
-    let (res, got_c) = claim(&mut w, &c, &split).await;
-    res.unwrap();
-    assert_eq!(got_c, 38);
+    assert_eq!(got_a, 46, "floor(1,177 × 60 %) − 660");
+    let ix = ix::royalties::claim_for(&payer, &b.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID);
+    w.h.send(&[ix], &[]).await.unwrap();
+    assert_eq!(w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await, 440 + 30);
+    let (res, _) = claim(&mut w, &c, &split).await;
+    assert_err(res, RoyaltiesError::NothingToClaim);
     let s: Split = w.h.fetch(&split).await.unwrap();
     assert_eq!((s.total_received, s.total_claimed), (1_177, 1_176));
-    assert_eq!(vault(&mut w, &split).await, 1, "the dust, held for the next deposits");
+    assert_eq!(vault(&mut w, &split).await, 1, "the dust, carried into a and c's epoch");
     assert_eq!(u128::from(vault(&mut w, &split).await), s.held().unwrap());
 }
 

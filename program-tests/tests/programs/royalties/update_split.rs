@@ -215,3 +215,32 @@ async fn refuses_a_parked_record_of_another_version() {
     assert_err(w.h.send(&[ix], &[&auth]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
     assert_eq!(w.h.fetch::<Split>(&split).await.unwrap().version, 0);
 }
+
+/// Audit finding R1: royalties paid by a plain transfer while `a` was the sole recipient stay
+/// with `a` across an update that replaces it, whoever syncs and whenever: the update credits
+/// the vault's uncredited 1,000 to the closing epoch first (a `Synced` event in its own
+/// transaction). Before the fix the update ignored them and a later sync gave them to `b`.
+#[tokio::test]
+async fn an_update_first_credits_tokens_sent_straight_to_the_vault() {
+    let mut w = World::new(0).await;
+    let auth = w.keypair().await;
+    let (a, b) = (TestKeypair::new().pubkey(), TestKeypair::new().pubkey());
+    let (_, split) = standalone_split(&mut w, &auth.pubkey(), &[(a, 10_000)]).await;
+    deposit(&mut w, &split, 500).await.unwrap();
+    let usdc = w.usdc;
+    super::stray(&mut w, &split, &usdc, &tessera_client::TOKEN_PROGRAM_ID, 1_000).await;
+    let out = update(&mut w, &auth, &split, &[(b, 10_000)]).await.unwrap();
+    let synced: tessera_client::royalties::events::Synced = out.event();
+    assert_eq!((synced.split, synced.amount, synced.total_received), (split, 1_000, 1_500));
+    let s: Split = w.h.fetch(&split).await.unwrap();
+    assert_eq!((s.owed(&a).unwrap(), s.owed(&b).unwrap()), (1_500, 0));
+    // Nothing is left to sync; the next deposit is b's.
+    let ev: tessera_client::royalties::events::Synced = super::sync_split(&mut w, &split).await.unwrap().event();
+    assert_eq!(ev.amount, 0);
+    deposit(&mut w, &split, 200).await.unwrap();
+    let s: Split = w.h.fetch(&split).await.unwrap();
+    assert_eq!((s.owed(&a).unwrap(), s.owed(&b).unwrap()), (1_500, 200));
+    // An update with nothing uncredited emits no Synced event.
+    let out = update(&mut w, &auth, &split, &[(a, 10_000)]).await.unwrap();
+    assert!(out.events::<tessera_client::royalties::events::Synced>().is_empty());
+}

@@ -30,17 +30,9 @@ impl SyncSplit<'_> {
         Ok(())
     }
 
-    /// What the vault holds beyond what the split still holds for its recipients. 0 if the
-    /// vault holds less (it never does while nothing but claims takes tokens out).
-    pub fn uncredited(split: &Split, vault_amount: u64) -> Result<u64> {
-        let surplus = u128::from(vault_amount).saturating_sub(split.held()?);
-        // Never more than `vault_amount`, so it fits.
-        u64::try_from(surplus).map_err(|_| error!(RoyaltiesError::MathOverflow))
-    }
-
     #[access_control(ctx.accounts.validate())]
     pub fn sync(ctx: Context<Self>) -> Result<()> {
-        let amount = Self::uncredited(&ctx.accounts.split, ctx.accounts.vault.amount)?;
+        let amount = ctx.accounts.split.uncredited(ctx.accounts.vault.amount)?;
         let split = &mut ctx.accounts.split;
         split.record_deposit(amount)?;
         let (key, total_received) = (split.key(), split.total_received);

@@ -1,10 +1,11 @@
 use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
 use tessera_common::create::init_pda_account;
 
 use crate::{
     constants::*,
     errors::RoyaltiesError,
-    events::{BalancesParked, SplitUpdated},
+    events::{BalancesParked, SplitUpdated, Synced},
     state::*,
 };
 
@@ -16,6 +17,10 @@ pub struct UpdateSplitArgs {
 
 /// Changes a split's recipients and shares. Everything accrued so far is settled first, so a
 /// removed recipient can still claim what it earned before the update, and nothing after.
+/// "Accrued" includes tokens sent straight to the vault and not yet synced: the update first
+/// credits them to the closing epoch, exactly as `sync` would (with a `Synced` event), so
+/// royalties another program paid by plain transfer stay with the recipients they were paid
+/// under, whatever the timing of the update.
 ///
 /// Never blocked by recipients that do not claim: removed recipients with a balance keep an
 /// entry in the split while there is room (at most `MAX_ENTRIES`); when the new list would not
@@ -42,6 +47,10 @@ pub struct UpdateSplit<'info> {
         realloc::zero = false,
     )]
     pub split: Box<Account<'info, Split>>,
+    /// The split's vault (its PDA, re-derived with the stored bump); only its balance is read,
+    /// to credit tokens sent straight to it before the epoch closes.
+    #[account(seeds = [VAULT_SEED, split.key().as_ref()], bump = split.vault_bump)]
+    pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
     /// The `Parked` record this update creates at `[PARKED_SEED, split, split.version]` (the
     /// version before the update; a client always passes it) if removed recipients' balances no
     /// longer fit in the split, whatever lamports sit at the address; untouched otherwise.
@@ -57,8 +66,9 @@ pub struct UpdateSplit<'info> {
 
 impl UpdateSplit<'_> {
     fn validate(&self, args: &UpdateSplitArgs) -> Result<()> {
-        // authority: signer + has_one. split: PDA + stored bump. parked: PDA of (split,
-        // version); whether it is free is checked by the creation helper if it is needed.
+        // authority: signer + has_one. split: PDA + stored bump. vault: PDA of the split +
+        // stored bump. parked: PDA of (split, version); whether it is free is checked by the
+        // creation helper if it is needed.
         Split::validate_recipients(&args.recipients)
     }
 
@@ -66,6 +76,17 @@ impl UpdateSplit<'_> {
     pub fn update_split(ctx: Context<Self>, args: UpdateSplitArgs) -> Result<()> {
         let split_key = ctx.accounts.split.key();
         let version = ctx.accounts.split.version;
+        // Credit what reached the vault without `deposit` to the epoch that is closing.
+        let uncredited = ctx.accounts.split.uncredited(ctx.accounts.vault.amount)?;
+        if uncredited > 0 {
+            ctx.accounts.split.record_deposit(uncredited)?;
+            let total_received = ctx.accounts.split.total_received;
+            emit_cpi!(Synced {
+                split: split_key,
+                amount: uncredited,
+                total_received,
+            });
+        }
         let balances = ctx.accounts.split.apply_update(&args.recipients)?;
         if !balances.is_empty() {
             let version_bytes = version.to_le_bytes();

@@ -137,6 +137,15 @@ impl Split {
             .ok_or_else(|| error!(RoyaltiesError::MathOverflow))
     }
 
+    /// What a vault holding `vault_amount` holds beyond [`Split::held`]: tokens that reached it
+    /// without `deposit`, not yet credited. 0 if the vault holds less (it never does while
+    /// nothing but claims takes tokens out).
+    pub fn uncredited(&self, vault_amount: u64) -> Result<u64> {
+        let surplus = u128::from(vault_amount).saturating_sub(self.held()?);
+        // Never more than `vault_amount`, so it fits.
+        u64::try_from(surplus).map_err(|_| error!(RoyaltiesError::MathOverflow))
+    }
+
     /// Records a payment of a parked balance (paid from the vault like any claim).
     pub fn record_parked_claim(&mut self, amount: u64) -> Result<()> {
         self.total_claimed = self
