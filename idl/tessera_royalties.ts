@@ -1042,6 +1042,31 @@ export type TesseraRoyalties = {
         },
         {
           "docs": [
+            "The split's vault (its PDA, re-derived with the stored bump); only its balance is read,",
+            "to credit tokens sent straight to it before the epoch closes."
+          ],
+          "name": "vault",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "split"
+              }
+            ]
+          }
+        },
+        {
+          "docs": [
             "The `Parked` record this update creates at `[PARKED_SEED, split, split.version]` (the",
             "version before the update; a client always passes it) if removed recipients' balances no",
             "longer fit in the split, whatever lamports sit at the address; untouched otherwise."
