@@ -145,11 +145,32 @@ async fn audit_a_bare_refund_in_a_transfer_fee_mint_succeeds() {
     let job = w.job(&job_key).await;
     assert_eq!(job.fee, FEE - 20_000, "1% withheld");
 
-    // Nobody accepts; at the accept deadline anyone refunds.
+    // A stranger adds 1,000 units (10 withheld) to the vault.
+    let stranger = w.keypair().await;
+    let sta = w.h.ata(&stranger.pubkey(), &fee_mint, &TOKEN_2022_PROGRAM_ID).await;
+    w.h.mint_to(&fee_mint, &sta, &TOKEN_2022_PROGRAM_ID, 1_000).await;
+    let gift = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
+        &TOKEN_2022_PROGRAM_ID, &sta, &fee_mint, &job.vault, &stranger.pubkey(), &[], 1_000, 6,
+    )
+    .unwrap();
+    w.h.send(&[gift], &[&stranger]).await.expect("stray transfer");
+
+    // Nobody accepts; at the accept deadline anyone refunds. A caller that passes the mint
+    // read-only is told so (it cannot harvest); the builder's instruction goes through bare.
     w.h.set_time(job.accept_deadline).await;
     let bot = w.keypair().await;
     let refund = ix::escrow::refund_job(&bot.pubkey(), &job_key, &job, &cta, &TOKEN_2022_PROGRAM_ID);
+    let mut read_only = refund.clone();
+    for m in read_only.accounts.iter_mut().filter(|m| m.pubkey == fee_mint) {
+        m.is_writable = false;
+    }
+    assert_err(w.h.send(&[read_only], &[&bot]).await, EscrowError::MintNotWritable);
+    let before = w.h.balance(&cta).await;
     let res = w.h.send(&[refund], &[&bot]).await;
     assert!(res.is_ok(), "a bare refund of a fee-mint job: {:?}", res.err());
-    assert!(w.h.account(&job_key).await.is_none());
+    assert!(w.h.account(&job_key).await.is_none() && w.h.account(&job.vault).await.is_none());
+    // The fee and the stranger's 990 come back, each transfer out paying its own 1%.
+    let all = job.fee + 990;
+    let out_fee = tessera_program_tests::token2022::transfer_fee(all, 100, 1_000_000);
+    assert_eq!(w.h.balance(&cta).await - before, all - out_fee);
 }
