@@ -816,6 +816,12 @@ impl Sim {
         if by != split.authority || bad_shares {
             assert!(res.is_err(), "step {}: an invalid update_split succeeded", self.step);
         }
+        if res.is_ok() {
+            // The update first credits the vault's surplus to the closing epoch (as `sync`).
+            let surplus = self.surplus.remove(&split.vault).unwrap_or(0);
+            let after: Split = self.state(&split_key).await.expect("split");
+            assert_eq!(after.total_received, split.total_received + u128::from(surplus), "step {}: update_split of {split_key} credited another amount than the surplus {surplus}", self.step);
+        }
     }
 
     /// `claim` (or `claim_for`) by a recipient of a split, or by a stranger.
@@ -1541,7 +1547,9 @@ impl Sim {
         let TransactionError::InstructionError(_, ie) = e else { return };
         for (k, b) in writable.iter().zip(before) {
             let lamports_only = b.as_ref().is_some_and(|a| a.data.is_empty() && a.owner == solana_system_interface::program::ID);
-            if lamports_only && self.prefunded.contains(k) && matches!(ie, InstructionError::InvalidInstructionData | InstructionError::Custom(0)) {
+            // InvalidInstructionData: Anchor's `init` (CreateAccountAllowPrefund); 0: the system
+            // program's AccountAlreadyInUse; 3011: Anchor's AccountNotSystemOwned.
+            if lamports_only && self.prefunded.contains(k) && matches!(ie, InstructionError::InvalidInstructionData | InstructionError::Custom(0 | 3011)) {
                 let what = format!("{op} refused at an address the adversary pre-funded with lamports ({ie:?})");
                 let detail = format!("step {}: {k}", self.step);
                 return self.violation(what, detail);
