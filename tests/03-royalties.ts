@@ -207,7 +207,7 @@ describe("tessera-royalties", () => {
       const { version } = await royalties.account.split.fetch(split);
       return royalties.methods
         .updateSplit({ recipients })
-        .accountsPartial({ authority: signer.publicKey, split, parked: parkedAddress(split, version) })
+        .accountsPartial({ authority: signer.publicKey, split, vault, parked: parkedAddress(split, version) })
         .signers([signer])
         .rpc();
     };

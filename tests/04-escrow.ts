@@ -144,6 +144,9 @@ describe("tessera-escrow", () => {
   };
 
   interface Guards {
+    /** The job instance the provider saw: its input commitment and funding time. */
+    inputCommitment: number[];
+    fundedAt: BN;
     fee: BN;
     deliveryWindow: number;
     challengeWindow: number;
@@ -164,8 +167,12 @@ describe("tessera-escrow", () => {
   /** The guards a provider sends after reading the job: its fee, its windows, the slash shown. */
   const guardsFor = async (job: PublicKey, auth: Keypair = providerAuth): Promise<Guards> => {
     const j = await escrow.account.job.fetchNullable(job);
-    if (!j) return { fee: new BN(0), deliveryWindow: 0, challengeWindow: 0, maxSlash: new BN(0) };
+    if (!j) {
+      return { inputCommitment: Array(32).fill(0), fundedAt: new BN(0), fee: new BN(0), deliveryWindow: 0, challengeWindow: 0, maxSlash: new BN(0) };
+    }
     return {
+      inputCommitment: j.inputCommitment,
+      fundedAt: j.fundedAt,
       fee: j.fee,
       deliveryWindow: j.deliveryWindow,
       challengeWindow: j.challengeWindow,
@@ -651,7 +658,7 @@ describe("tessera-escrow", () => {
       expect(await accountExists(job)).to.equal(false);
     });
 
-    it("accept_job carries the provider's guards: other terms (JobTermsChanged), a larger slash (SlashAboveLimit)", async () => {
+    it("accept_job carries the provider's guards: another job instance or other terms (JobTermsChanged), a larger slash (SlashAboveLimit)", async () => {
       const fee = 400_000;
       const { job, call } = openJob(model, fee, { delivery: 900, challenge: 1_200 });
       await call.rpc();
@@ -664,6 +671,17 @@ describe("tessera-escrow", () => {
         slash,
       ]);
       await expectAnchorError(acceptJob(job, providerAuth, { fee: new BN(fee + 1) }), "JobTermsChanged", "escrow");
+      // Another job instance at the same address (closed and reopened) differs in these.
+      await expectAnchorError(
+        acceptJob(job, providerAuth, { inputCommitment: Array(32).fill(0xee) }),
+        "JobTermsChanged",
+        "escrow",
+      );
+      await expectAnchorError(
+        acceptJob(job, providerAuth, { fundedAt: exact.fundedAt.subn(1) }),
+        "JobTermsChanged",
+        "escrow",
+      );
       await expectAnchorError(acceptJob(job, providerAuth, { deliveryWindow: 600 }), "JobTermsChanged", "escrow");
       await expectAnchorError(acceptJob(job, providerAuth, { challengeWindow: 600 }), "JobTermsChanged", "escrow");
       await expectAnchorError(
@@ -846,7 +864,6 @@ describe("tessera-escrow", () => {
         .withdrawBond()
         .accountsPartial({
           authority: providerAuth.publicKey,
-          config: escrowConfig,
           provider,
           bondVault,
           destination: providerUsdc,
@@ -876,9 +893,17 @@ describe("tessera-escrow", () => {
       await expectAnchorError(withdrawBond(), "UnbondingDelayNotElapsed", "escrow");
     });
 
-    it("with the delay set to 0 by the admin, withdraw_bond pays the bond back; BondChanged", async () => {
+    it("a config change does not move a pending request; a request made under a 0 s delay pays the bond back; BondChanged", async () => {
       // The clock cannot be moved on a live validator: the admin shortens the (global) delay.
+      // The pending request keeps the delay it was made under (fixed at the request)...
       await setUnbondingDelay(0);
+      const pending = await providerAccount();
+      expect(pending.unbondAvailableAt.toNumber()).to.be.greaterThan(await clockNow());
+      await expectAnchorError(withdrawBond(), "UnbondingDelayNotElapsed", "escrow");
+      // ...a new request, made under the 0 s delay, is available at once.
+      const requested = await eventOf(escrow, await requestUnbond(USDC), "unbondRequested");
+      expect((await providerAccount()).unbondAvailableAt.toNumber()).to.equal(requested.availableAt.toNumber());
+      await waitForClock(requested.availableAt.toNumber());
       const p0 = await providerAccount();
       const before = await tokenBalance(providerUsdc);
       const sig = await withdrawBond();

@@ -136,6 +136,8 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
   const job = (state: string, extra: Record<string, unknown> = {}) =>
     ({
       state: { [state]: {} },
+      inputCommitment: Array(32).fill(7),
+      fundedAt: new BN(900),
       fee: new BN(2_000_000),
       acceptDeadline: new BN(1_000),
       deliveryWindow: 900,
@@ -156,6 +158,7 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
     );
     const c = jobTerms(job("open"), config, null);
     assert.equal(c.slash, null);
+    assert.deepEqual([t.inputCommitment, t.fundedAt], [Array(32).fill(7), 900n]);
     assert.equal(c.slashCap, 4_000_000n);
   });
 

@@ -340,6 +340,10 @@ export async function refundJobInstructions(programs: Programs, connection: Conn
 
 /** The terms a provider accepts (accept_job's guards): exactly what it was shown. */
 export interface AcceptGuards {
+  /** The job instance shown: its input commitment and funding time (a job closed and reopened
+   *  at the same address differs in these). */
+  inputCommitment: number[];
+  fundedAt: bigint;
   fee: bigint;
   deliveryWindow: number;
   challengeWindow: number;
@@ -348,12 +352,14 @@ export interface AcceptGuards {
 }
 
 /**
- * accept_job with the provider's guards; the program refuses it if the job's fee or windows
- * differ (JobTermsChanged) or the slash it would fix exceeds `maxSlash` (SlashAboveLimit).
+ * accept_job with the provider's guards; the program refuses it if the job instance, its fee
+ * or its windows differ (JobTermsChanged) or the slash it would fix exceeds `maxSlash` (SlashAboveLimit).
  */
 export async function acceptJobInstructions(programs: Programs, authority: PublicKey, job: Keyed<Job>, guards: AcceptGuards) {
   const ix = await programs.escrow.methods
     .acceptJob({
+      inputCommitment: guards.inputCommitment,
+      fundedAt: toBN(guards.fundedAt),
       fee: toBN(guards.fee),
       deliveryWindow: guards.deliveryWindow,
       challengeWindow: guards.challengeWindow,

@@ -52,6 +52,9 @@ export function slashAtStake(fee: bigint, bond: bigint, slashBps: number, maxSla
 }
 
 export interface JobTerms {
+  /** The job instance: its input commitment and funding time (sent back as guards). */
+  inputCommitment: number[];
+  fundedAt: bigint;
   fee: bigint;
   acceptDeadline: number;
   deliveryWindow: number;
@@ -81,6 +84,8 @@ export function jobTerms(job: Job, config: EscrowConfig | null, providerBond: bi
     slash = slashAtStake(fee, providerBond, config.slashBps, config.maxSlashFeeMultiple);
   }
   return {
+    inputCommitment: Array.from(job.inputCommitment),
+    fundedAt: big(job.fundedAt),
     fee,
     acceptDeadline: Number(big(job.acceptDeadline)),
     deliveryWindow: job.deliveryWindow,

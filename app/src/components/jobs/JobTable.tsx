@@ -207,6 +207,8 @@ export function JobTable({
                     onClick={() =>
                       void act("Accept the job", () =>
                         acceptJobInstructions(programs, me, j, {
+                          inputCommitment: terms.inputCommitment,
+                          fundedAt: terms.fundedAt,
                           fee: terms.fee,
                           deliveryWindow: terms.deliveryWindow,
                           challengeWindow: terms.challengeWindow,
