@@ -2798,8 +2798,10 @@ export type TesseraEscrow = {
       "docs": [
         "The provider's guards: the job it saw and the terms it accepts. The job's instance (its",
         "input commitment and funding time: a job id reopened after a refund is another instance),",
-        "fee and windows must be exactly these, and the slash fixed on the job must not exceed",
-        "`max_slash`."
+        "fee and windows, and the config's arbiter and dispute window (fixed on the job here) must be",
+        "exactly these, and the slash fixed on the job must not exceed `max_slash`. So neither the",
+        "consumer nor the admin can change what the provider agreed to between its decision and its",
+        "acceptance landing."
       ],
       "name": "acceptJobArgs",
       "type": {
@@ -2844,6 +2846,20 @@ export type TesseraEscrow = {
             ],
             "name": "maxSlash",
             "type": "u64"
+          },
+          {
+            "docs": [
+              "The arbiter the provider agrees to (the config's, fixed on the job)."
+            ],
+            "name": "arbiter",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "The dispute window the provider agrees to (the config's, fixed on the job)."
+            ],
+            "name": "disputeWindow",
+            "type": "u32"
           }
         ],
         "kind": "struct"
@@ -3611,6 +3627,13 @@ export type TesseraEscrow = {
             ],
             "name": "arbiter",
             "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Fixed now: seconds the arbiter has to resolve a dispute of this job."
+            ],
+            "name": "disputeWindow",
+            "type": "u32"
           }
         ],
         "kind": "struct"
@@ -3681,6 +3704,32 @@ export type TesseraEscrow = {
           {
             "name": "acceptDeadline",
             "type": "i64"
+          },
+          {
+            "docs": [
+              "The job's instance and terms, as a provider's `AcceptJobArgs` binds them."
+            ],
+            "name": "fundedAt",
+            "type": "i64"
+          },
+          {
+            "name": "deliveryWindow",
+            "type": "u32"
+          },
+          {
+            "name": "challengeWindow",
+            "type": "u32"
+          },
+          {
+            "docs": [
+              "Snapshots at opening: the protocol fee and the model's inference royalty."
+            ],
+            "name": "feeBps",
+            "type": "u16"
+          },
+          {
+            "name": "royaltyBps",
+            "type": "u16"
           }
         ],
         "kind": "struct"

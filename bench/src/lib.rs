@@ -255,7 +255,8 @@ pub async fn run(opts: &Options) -> Report {
     flows.push(b.measure("open a job", &[ix], &[&buyer], &[]).await);
     let job = pda::job(&buyer.pubkey(), 1);
     let jo = b.w.job(&job).await;
-    let ix = ix::escrow::accept_job(&prov.pubkey(), &job, &jo, u64::MAX);
+    let config = b.w.escrow_config().await;
+    let ix = ix::escrow::accept_job(&prov.pubkey(), &job, &jo, &config, u64::MAX);
     flows.push(b.measure("accept a job", &[ix], &[&prov], &[]).await);
     let ix = ix::escrow::submit_result(&prov.pubkey(), &job, [2; 32]);
     flows.push(b.measure("deliver a job", &[ix], &[&prov], &[]).await);

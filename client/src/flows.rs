@@ -310,7 +310,8 @@ impl Tessera {
             Some(m) => m,
             None => self.slash_at_stake(&j, &self.wallet())?,
         };
-        self.send(&[ix::escrow::accept_job(&self.wallet(), job, &j, max_slash)], &[])
+        let config = self.escrow_config()?;
+        self.send(&[ix::escrow::accept_job(&self.wallet(), job, &j, &config, max_slash)], &[])
     }
 
     pub fn submit_result(&self, job: &Pubkey, result_commitment: [u8; 32]) -> Result<Signature> {
@@ -453,5 +454,59 @@ impl Tessera {
     pub fn transfer_sol(&self, to: &Pubkey, lamports: u64) -> Result<()> {
         let ix = solana_system_interface::instruction::transfer(&self.wallet(), to, lamports);
         self.send(&[ix], &[]).map(|_| ())
+    }
+
+    /// Moves `amount` of `mint` from the wallet's associated token account into a new token
+    /// account of the wallet at a fresh (non-associated) address; returns that address. For
+    /// tests of "tokens in any token account count".
+    pub fn move_to_new_token_account(&self, mint: &Pubkey, amount: u64) -> Result<Pubkey> {
+        use anchor_spl::token_2022::spl_token_2022::{
+            extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+            instruction::{initialize_account3, transfer_checked},
+            state::{Account, Mint},
+        };
+        use solana_signer::Signer;
+        let mint_account = self
+            .rpc
+            .get_account_with_commitment(mint, self.rpc.commitment())
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .value
+            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+        let state = StateWithExtensions::<Mint>::unpack(&mint_account.data)
+            .map_err(|_| TesseraError::Invalid(format!("account {mint} is not an SPL mint")))?;
+        let token_program = mint_account.owner;
+        let extensions = ExtensionType::get_required_init_account_extensions(
+            &state.get_extension_types().map_err(|e| TesseraError::Invalid(e.to_string()))?,
+        );
+        let space = ExtensionType::try_calculate_account_len::<Account>(&extensions)
+            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        let rent = self
+            .rpc
+            .get_minimum_balance_for_rent_exemption(space)
+            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+        let account = solana_keypair::Keypair::new();
+        let create = solana_system_interface::instruction::create_account(
+            &self.wallet(),
+            &account.pubkey(),
+            rent,
+            space as u64,
+            &token_program,
+        );
+        let init = initialize_account3(&token_program, &account.pubkey(), mint, &self.wallet())
+            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        let from = pda::ata(&self.wallet(), mint, &token_program);
+        let transfer = transfer_checked(
+            &token_program,
+            &from,
+            mint,
+            &account.pubkey(),
+            &self.wallet(),
+            &[],
+            amount,
+            state.base.decimals,
+        )
+        .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        self.send(&[create, init, transfer], &[&account])?;
+        Ok(account.pubkey())
     }
 }

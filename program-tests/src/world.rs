@@ -8,7 +8,7 @@ use solana_signer::Signer;
 use tessera_client::{
     escrow::{
         instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
-        state::{EscrowSettings, Job, MintBond, Provider},
+        state::{EscrowConfig, EscrowSettings, Job, MintBond, Provider},
     },
     ix::{
         self,
@@ -380,11 +380,19 @@ impl World {
         }
     }
 
+    /// The escrow config (after [`World::init_escrow`]).
+    pub async fn escrow_config(&mut self) -> EscrowConfig {
+        self.h.fetch::<EscrowConfig>(&pda::escrow_config()).await.expect("escrow config")
+    }
+
     /// Sends `accept_job` for the provider, on the job's current terms, any slash accepted
     /// (a job that does not exist: zero terms, for the refusal).
     pub async fn accept(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
         let ix = match self.h.fetch::<Job>(job).await {
-            Some(j) => ix::escrow::accept_job(&provider.pubkey(), job, &j, u64::MAX),
+            Some(j) => {
+                let config = self.escrow_config().await;
+                ix::escrow::accept_job(&provider.pubkey(), job, &j, &config, u64::MAX)
+            }
             None => ix::escrow::accept_job_with(
                 &provider.pubkey(),
                 job,
@@ -396,6 +404,8 @@ impl World {
                     delivery_window: 0,
                     challenge_window: 0,
                     max_slash: u64::MAX,
+                    arbiter: Pubkey::default(),
+                    dispute_window: 0,
                 },
             ),
         };

@@ -1116,7 +1116,8 @@ impl Sim {
         }
         let a = if !serving.is_empty() && self.rng.chance(9, 10) { serving[self.rng.index(serving.len())] } else { self.rng.index(ACTORS) };
         // The provider accepts the terms it reads, any slash (fixed on the job at acceptance).
-        let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key, &j, u64::MAX);
+        let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+        let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key, &j, &config, u64::MAX);
         let signer = self.actor(a);
         let res = self.tx("accept_job", vec![ix], &[&signer], &Deltas::new()).await;
         if j.state != JobState::Open || self.now >= j.accept_deadline || !serving.contains(&a) {
@@ -1951,7 +1952,8 @@ impl Sim {
             }
             let Some(a) = serving else { continue };
             let provider = self.actor(a);
-            let ix = ix::escrow::accept_job(&provider.pubkey(), &k, &j, u64::MAX);
+            let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+            let ix = ix::escrow::accept_job(&provider.pubkey(), &k, &j, &config, u64::MAX);
             if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || target == 1 {
                 continue;
             }
@@ -2022,7 +2024,8 @@ impl Sim {
                 self.send_tokens_to(vault, mint).await;
             }
             let j: Job = self.state(&job).await.expect("job");
-            let ix = ix::escrow::accept_job(&provider.pubkey(), &job, &j, u64::MAX);
+            let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+            let ix = ix::escrow::accept_job(&provider.pubkey(), &job, &j, &config, u64::MAX);
             if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || t % 3 == 0 {
                 continue;
             }
@@ -2326,7 +2329,8 @@ async fn fee_mint_settlement_with_a_one_unit_royalty() {
     assert_eq!(job.fee, 10, "11 sent, 1 withheld");
     let provider = sim.actor(2);
     sim.h.refresh_blockhash().await;
-    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key, &job, u64::MAX)], &[&provider]).await.expect("accept");
+    let config: tessera_client::escrow::state::EscrowConfig = sim.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key, &job, &config, u64::MAX)], &[&provider]).await.expect("accept");
     sim.h.send(&[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])], &[&provider]).await.expect("submit");
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
     let s = SettleAccounts { provider_token_account: sim.wallets[2][4], treasury_token_account: sim.treasury_atas[4], token_program: TOKEN_2022_PROGRAM_ID };

@@ -66,7 +66,7 @@ fn main() {
     for h in &holders {
         boss.transfer_sol(&h.pubkey(), 1_000_000_000).unwrap();
         boss.mint_to(&usdc, &h.pubkey(), 10_000_000).unwrap();
-        c(h).buy(&asset, 1, 1_000_000).unwrap();
+        c(h).buy(&asset, 1, 1_000_000, 0).unwrap();
     }
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bind = format!("127.0.0.1:{port}");

@@ -7,7 +7,7 @@ use anchor_lang::{
 use tessera_escrow::{
     accounts as acc, instruction as data,
     instructions::{AcceptJobArgs, InitializeConfigArgs, OpenJobArgs, RegisterProviderArgs},
-    state::{EscrowSettings, Job},
+    state::{EscrowConfig, EscrowSettings, Job},
 };
 
 use crate::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID};
@@ -259,7 +259,7 @@ pub fn open_job(a: &OpenJobAccounts, args: OpenJobArgs) -> Instruction {
 
 /// The guards of a provider accepting `job` as it reads it, with at most `max_slash` of its
 /// bond at stake.
-pub fn accept_terms(job: &Job, max_slash: u64) -> AcceptJobArgs {
+pub fn accept_terms(job: &Job, config: &EscrowConfig, max_slash: u64) -> AcceptJobArgs {
     AcceptJobArgs {
         input_commitment: job.input_commitment,
         funded_at: job.funded_at,
@@ -267,13 +267,21 @@ pub fn accept_terms(job: &Job, max_slash: u64) -> AcceptJobArgs {
         delivery_window: job.delivery_window,
         challenge_window: job.challenge_window,
         max_slash,
+        arbiter: config.arbiter,
+        dispute_window: config.dispute_window,
     }
 }
 
 /// `accept_job`, signed by the provider's authority, on the terms of `job` as fetched (see
 /// [`accept_terms`]).
-pub fn accept_job(authority: &Pubkey, job_key: &Pubkey, job: &Job, max_slash: u64) -> Instruction {
-    accept_job_with(authority, job_key, &job.model, accept_terms(job, max_slash))
+pub fn accept_job(
+    authority: &Pubkey,
+    job_key: &Pubkey,
+    job: &Job,
+    config: &EscrowConfig,
+    max_slash: u64,
+) -> Instruction {
+    accept_job_with(authority, job_key, &job.model, accept_terms(job, config, max_slash))
 }
 
 /// `accept_job` with explicit guards; `model` is the job's model (its allow-list address).

@@ -83,6 +83,13 @@ pub struct JobOpened {
     pub fee: u64,
     pub input_commitment: [u8; 32],
     pub accept_deadline: i64,
+    /// The job's instance and terms, as a provider's `AcceptJobArgs` binds them.
+    pub funded_at: i64,
+    pub delivery_window: u32,
+    pub challenge_window: u32,
+    /// Snapshots at opening: the protocol fee and the model's inference royalty.
+    pub fee_bps: u16,
+    pub royalty_bps: u16,
 }
 
 #[event]
@@ -94,6 +101,8 @@ pub struct JobAccepted {
     pub slash_amount: u64,
     /// Fixed now: who resolves a dispute of this job.
     pub arbiter: Pubkey,
+    /// Fixed now: seconds the arbiter has to resolve a dispute of this job.
+    pub dispute_window: u32,
 }
 
 #[event]

@@ -56,7 +56,8 @@ async fn a_publisher_chooses_who_serves_its_model() {
     let ix = ix::escrow::set_model_providers(&op.pubkey(), &other, vec![pk]);
     assert_err(f.w.h.send(&[ix], &[&op]).await, EscrowError::NotAModel);
     let j = f.w.job(&job).await;
-    let mut ix = ix::escrow::accept_job(&p.pubkey(), &job, &j, u64::MAX);
+    let config = f.w.escrow_config().await;
+    let mut ix = ix::escrow::accept_job(&p.pubkey(), &job, &j, &config, u64::MAX);
     substitute(&mut ix, &pda::model_providers(&m), &pda::model_providers(&other));
     assert_err(f.w.h.send(&[ix], &[&p]).await, ErrorCode::ConstraintSeeds);
 }

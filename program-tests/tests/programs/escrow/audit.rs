@@ -79,7 +79,8 @@ async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_success
     let job = f.open(1).await;
     let seen = f.w.job(&job).await;
     // The provider decides on what it saw and signs its acceptance.
-    let accept = ix::escrow::accept_job(&p.pubkey(), &job, &seen, 2 * USDC);
+    let seen_config = f.w.escrow_config().await;
+    let accept = ix::escrow::accept_job(&p.pubkey(), &job, &seen, &seen_config, 2 * USDC);
 
     // Before it lands: the accept deadline passes, a bot refunds, the consumer reopens job 1
     // with another input (same model, fee and windows).
@@ -182,15 +183,17 @@ async fn audit_a_bare_refund_in_a_transfer_fee_mint_succeeds() {
 /// lands binds the provider's bond (up to the job's slash) to an arbiter it never saw. The
 /// guards should carry the arbiter and the dispute window the provider accepts (or a config
 /// version), refusing the acceptance when they changed.
+/// Fixed: `AcceptJobArgs` carries the arbiter and the dispute window; a changed one refuses
+/// the acceptance with `JobTermsChanged` and the job stays open.
 #[tokio::test]
-#[ignore = "audit finding A4, open: AcceptJobArgs does not bind the arbiter or the dispute window (run with --include-ignored)"]
 async fn audit_an_acceptance_does_not_take_an_arbiter_the_provider_never_saw() {
     let mut f = fixture(0, 0, false).await;
     let p = f.provider.insecure_clone();
     let job = f.open(1).await;
     let seen = f.w.job(&job).await;
     let seen_arbiter = f.w.arbiter.pubkey();
-    let accept = ix::escrow::accept_job(&p.pubkey(), &job, &seen, 2 * USDC);
+    let seen_config = f.w.escrow_config().await;
+    let accept = ix::escrow::accept_job(&p.pubkey(), &job, &seen, &seen_config, 2 * USDC);
 
     let admin = f.w.admin.insecure_clone();
     let other = f.w.keypair().await;
@@ -200,11 +203,14 @@ async fn audit_an_acceptance_does_not_take_an_arbiter_the_provider_never_saw() {
     f.w.h.send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin]).await.unwrap();
 
     let res = f.w.h.send(&[accept], &[&p]).await;
+    assert_err(res, EscrowError::JobTermsChanged);
     let j = f.w.job(&job).await;
-    assert!(
-        res.is_err() || (j.arbiter == seen_arbiter && j.dispute_window == DISPUTE_WINDOW),
-        "the acceptance bound the job to arbiter {} with a {} s dispute window, not the ones the provider saw",
-        j.arbiter,
-        j.dispute_window
-    );
+    assert_eq!(j.state, tessera_client::escrow::state::JobState::Open, "the job stays open for an acceptance on the new terms");
+    assert_ne!(j.arbiter, seen_arbiter, "no arbiter fixed on an unaccepted job");
+    // Accepting on the terms now in force goes through and fixes them.
+    let now = f.w.escrow_config().await;
+    let ok = ix::escrow::accept_job(&p.pubkey(), &job, &seen, &now, 2 * USDC);
+    f.w.h.send(&[ok], &[&p]).await.expect("accept on the current terms");
+    let j = f.w.job(&job).await;
+    assert_eq!((j.arbiter, j.dispute_window), (other.pubkey(), 1));
 }

@@ -64,7 +64,8 @@ async fn missing_signer() {
     // Accepting a job without the provider authority's signature.
     let open = j.open;
     let jo = j.job(&open).await;
-    let mut ix = ix::escrow::accept_job(&j.f.provider.pubkey(), &open, &jo, u64::MAX);
+    let config = j.f.w.escrow_config().await;
+    let mut ix = ix::escrow::accept_job(&j.f.provider.pubkey(), &open, &jo, &config, u64::MAX);
     unsign(&mut ix, &j.f.provider.pubkey());
     refused(&mut j.f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
     // A dispute resolved by someone who is not the arbiter.
@@ -275,7 +276,8 @@ async fn bump_canonicalisation() {
     let open = j.open;
     let jo = j.job(&open).await;
     let p = j.f.provider.insecure_clone();
-    let mut ix = ix::escrow::accept_job(&p.pubkey(), &open, &jo, u64::MAX);
+    let config = j.f.w.escrow_config().await;
+    let mut ix = ix::escrow::accept_job(&p.pubkey(), &open, &jo, &config, u64::MAX);
     substitute(&mut ix, &pda::model_providers(&model), &forged_list);
     refused(&mut j.f.w.h, &[ix], &[&p], ErrorCode::ConstraintSeeds).await;
     // What the escrow created carries the canonical bumps.

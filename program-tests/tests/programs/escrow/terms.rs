@@ -130,8 +130,10 @@ async fn the_provider_accepts_exactly_the_terms_it_saw() {
     let job = f.open(1).await;
     let j = f.w.job(&job).await;
     let p = f.provider.insecure_clone();
-    let terms = ix::escrow::accept_terms(&j, 2 * USDC);
-    assert_eq!(terms, AcceptJobArgs { input_commitment: [0x11; 32], funded_at: T, fee: FEE, delivery_window: 600, challenge_window: 3_600, max_slash: 2 * USDC });
+    let config = f.w.escrow_config().await;
+    let terms = ix::escrow::accept_terms(&j, &config, 2 * USDC);
+    let arbiter = f.w.arbiter.pubkey();
+    assert_eq!(terms, AcceptJobArgs { input_commitment: [0x11; 32], funded_at: T, fee: FEE, delivery_window: 600, challenge_window: 3_600, max_slash: 2 * USDC, arbiter, dispute_window: config.dispute_window });
     let send = |args: AcceptJobArgs| ix::escrow::accept_job_with(&p.pubkey(), &job, &f.model, args);
     for bad in [
         AcceptJobArgs { input_commitment: [0x12; 32], ..terms.clone() },
@@ -139,6 +141,8 @@ async fn the_provider_accepts_exactly_the_terms_it_saw() {
         AcceptJobArgs { fee: FEE - 1, ..terms.clone() },
         AcceptJobArgs { delivery_window: 601, ..terms.clone() },
         AcceptJobArgs { challenge_window: 3_599, ..terms.clone() },
+        AcceptJobArgs { arbiter: Pubkey::new_unique(), ..terms.clone() },
+        AcceptJobArgs { dispute_window: config.dispute_window + 1, ..terms.clone() },
     ] {
         let ix = send(bad);
         assert_err(f.w.h.send(&[ix], &[&p]).await, EscrowError::JobTermsChanged);

@@ -10,8 +10,10 @@ use crate::{
 
 /// The provider's guards: the job it saw and the terms it accepts. The job's instance (its
 /// input commitment and funding time: a job id reopened after a refund is another instance),
-/// fee and windows must be exactly these, and the slash fixed on the job must not exceed
-/// `max_slash`.
+/// fee and windows, and the config's arbiter and dispute window (fixed on the job here) must be
+/// exactly these, and the slash fixed on the job must not exceed `max_slash`. So neither the
+/// consumer nor the admin can change what the provider agreed to between its decision and its
+/// acceptance landing.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
 pub struct AcceptJobArgs {
     /// The job's input commitment.
@@ -24,6 +26,10 @@ pub struct AcceptJobArgs {
     pub challenge_window: u32,
     /// The most of its bond the provider agrees to put at stake on this job.
     pub max_slash: u64,
+    /// The arbiter the provider agrees to (the config's, fixed on the job).
+    pub arbiter: Pubkey,
+    /// The dispute window the provider agrees to (the config's, fixed on the job).
+    pub dispute_window: u32,
 }
 
 /// A registered provider serving the job's model (and allowed by the model's publisher, if
@@ -109,6 +115,10 @@ impl AcceptJob<'_> {
                 && args.challenge_window == job.challenge_window,
             EscrowError::JobTermsChanged
         );
+        require!(
+            args.arbiter == self.config.arbiter && args.dispute_window == self.config.dispute_window,
+            EscrowError::JobTermsChanged
+        );
         require_gte!(args.max_slash, self.slash_amount()?, EscrowError::SlashAboveLimit);
         Ok(())
     }
@@ -139,6 +149,7 @@ impl AcceptJob<'_> {
             delivery_deadline: job.delivery_deadline,
             slash_amount,
             arbiter,
+            dispute_window,
         });
         Ok(())
     }

@@ -208,6 +208,11 @@ impl OpenJob<'_> {
             fee: job.fee,
             input_commitment: job.input_commitment,
             accept_deadline,
+            funded_at: job.funded_at,
+            delivery_window: job.delivery_window,
+            challenge_window: job.challenge_window,
+            fee_bps: job.fee_bps,
+            royalty_bps: job.royalty_bps,
         });
         Ok(())
     }
