@@ -151,6 +151,9 @@ describe("tessera-escrow", () => {
     deliveryWindow: number;
     challengeWindow: number;
     maxSlash: BN;
+    /** The arbiter and the dispute window the provider agrees to (the config's now). */
+    arbiter: PublicKey;
+    disputeWindow: number;
   }
 
   /** What accepting would put at stake: min(slash_bps × the provider's bond, multiple × fee). */
@@ -168,9 +171,21 @@ describe("tessera-escrow", () => {
   const guardsFor = async (job: PublicKey, auth: Keypair = providerAuth): Promise<Guards> => {
     const j = await escrow.account.job.fetchNullable(job);
     if (!j) {
-      return { inputCommitment: Array(32).fill(0), fundedAt: new BN(0), fee: new BN(0), deliveryWindow: 0, challengeWindow: 0, maxSlash: new BN(0) };
+      return {
+        inputCommitment: Array(32).fill(0),
+        fundedAt: new BN(0),
+        fee: new BN(0),
+        deliveryWindow: 0,
+        challengeWindow: 0,
+        maxSlash: new BN(0),
+        arbiter: PublicKey.default,
+        disputeWindow: 0,
+      };
     }
+    const config = await escrow.account.escrowConfig.fetch(escrowConfig);
     return {
+      arbiter: config.arbiter,
+      disputeWindow: config.disputeWindow,
       inputCommitment: j.inputCommitment,
       fundedAt: j.fundedAt,
       fee: j.fee,
@@ -682,6 +697,13 @@ describe("tessera-escrow", () => {
         "JobTermsChanged",
         "escrow",
       );
+      // The arbiter and the dispute window it agrees to are the config's now.
+      await expectAnchorError(
+        acceptJob(job, providerAuth, { arbiter: stranger.publicKey }),
+        "JobTermsChanged",
+        "escrow",
+      );
+      await expectAnchorError(acceptJob(job, providerAuth, { disputeWindow: 1 }), "JobTermsChanged", "escrow");
       await expectAnchorError(acceptJob(job, providerAuth, { deliveryWindow: 600 }), "JobTermsChanged", "escrow");
       await expectAnchorError(acceptJob(job, providerAuth, { challengeWindow: 600 }), "JobTermsChanged", "escrow");
       await expectAnchorError(

@@ -132,7 +132,9 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
     assert.equal(slashAtStake(5n, 100n, 5_000, 0), 0n);
   });
 
-  const config = { slashBps: 1_000, maxSlashFeeMultiple: 2, disputeWindow: 600 } as unknown as EscrowConfig;
+  const arbiter = Keypair.generate().publicKey;
+  const jobArbiter = Keypair.generate().publicKey;
+  const config = { slashBps: 1_000, maxSlashFeeMultiple: 2, disputeWindow: 600, arbiter } as unknown as EscrowConfig;
   const job = (state: string, extra: Record<string, unknown> = {}) =>
     ({
       state: { [state]: {} },
@@ -147,6 +149,7 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
       disputeDeadline: new BN(state === "disputed" ? 4_000 : 0),
       slashAmount: new BN(state === "open" ? 0 : 300_000),
       disputeWindow: state === "open" ? 0 : 60,
+      arbiter: state === "open" ? PublicKey.default : jobArbiter,
       ...extra,
     }) as unknown as Job;
 
@@ -159,12 +162,14 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
     const c = jobTerms(job("open"), config, null);
     assert.equal(c.slash, null);
     assert.deepEqual([t.inputCommitment, t.fundedAt], [Array(32).fill(7), 900n]);
+    assert.equal(t.arbiter?.toBase58(), arbiter.toBase58());
     assert.equal(c.slashCap, 4_000_000n);
   });
 
   test("an accepted job: the slash and the dispute window fixed on it, whatever the config says now", () => {
     const t = jobTerms(job("accepted"), { ...config, slashBps: 5_000, disputeWindow: 9 } as EscrowConfig, 99_000_000n);
     assert.deepEqual([t.slash, t.slashFixed, t.slashCap, t.disputeWindow], [300_000n, true, null, 60]);
+    assert.equal(t.arbiter?.toBase58(), jobArbiter.toBase58());
   });
 
   test("a disputed job: the arbiter's deadline, then anyone settles", () => {

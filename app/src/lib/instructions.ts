@@ -349,11 +349,14 @@ export interface AcceptGuards {
   challengeWindow: number;
   /** The most of its bond the provider agrees to put at stake (the slash shown). */
   maxSlash: bigint;
+  /** The arbiter and the dispute window shown (the config's, fixed on the job at acceptance). */
+  arbiter: PublicKey;
+  disputeWindow: number;
 }
 
 /**
- * accept_job with the provider's guards; the program refuses it if the job instance, its fee
- * or its windows differ (JobTermsChanged) or the slash it would fix exceeds `maxSlash` (SlashAboveLimit).
+ * accept_job with the provider's guards; the program refuses it if the job instance, its fee,
+ * its windows, the arbiter or the dispute window differ (JobTermsChanged) or the slash it would fix exceeds `maxSlash` (SlashAboveLimit).
  */
 export async function acceptJobInstructions(programs: Programs, authority: PublicKey, job: Keyed<Job>, guards: AcceptGuards) {
   const ix = await programs.escrow.methods
@@ -364,6 +367,8 @@ export async function acceptJobInstructions(programs: Programs, authority: Publi
       deliveryWindow: guards.deliveryWindow,
       challengeWindow: guards.challengeWindow,
       maxSlash: toBN(guards.maxSlash),
+      arbiter: guards.arbiter,
+      disputeWindow: guards.disputeWindow,
     })
     .accountsPartial({
       authority,

@@ -2,6 +2,8 @@
 // deadline that matters in each state, and a job's terms: its windows, its deadlines and the
 // slash at stake — what a provider sees before it accepts, and sends back as its guards.
 
+import type { PublicKey } from "@solana/web3.js";
+
 import { type EscrowConfig, type Job, type JobStateName, variant } from "./accounts";
 import { big } from "./amounts";
 
@@ -68,6 +70,8 @@ export interface JobTerms {
   slashCap: bigint | null;
   /** Seconds the arbiter has after a dispute: fixed at acceptance; before, the config's. */
   disputeWindow: number | null;
+  /** Who resolves a dispute: fixed at acceptance; before, the config's. */
+  arbiter: PublicKey | null;
 }
 
 /**
@@ -94,5 +98,6 @@ export function jobTerms(job: Job, config: EscrowConfig | null, providerBond: bi
     slashFixed: !open,
     slashCap: open && config ? fee * BigInt(config.maxSlashFeeMultiple) : null,
     disputeWindow: open ? (config?.disputeWindow ?? null) : job.disputeWindow,
+    arbiter: open ? (config?.arbiter ?? null) : job.arbiter,
   };
 }

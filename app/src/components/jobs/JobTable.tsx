@@ -78,6 +78,12 @@ function Terms({ job, terms, info }: { job: Job; terms: JobTerms; info: MintInfo
           <span data-testid="job-dispute-window" data-seconds={terms.disputeWindow}>
             {formatDuration(terms.disputeWindow)}
           </span>
+          {terms.arbiter && (
+            <>
+              {" "}
+              (arbiter <Address value={terms.arbiter} />)
+            </>
+          )}
           , then anyone settles it half each
         </div>
       )}
@@ -202,7 +208,8 @@ export function JobTable({
                   </button>
                 )}
                 {a.accept && (
-                  <button type="button" className="small" data-testid="job-accept" disabled={tx.busy || terms.slash === null}
+                  <button type="button" className="small" data-testid="job-accept"
+                    disabled={tx.busy || terms.slash === null || terms.arbiter === null || terms.disputeWindow === null}
                     title="Accepts exactly the fee, windows and slash shown (the program refuses other terms)"
                     onClick={() =>
                       void act("Accept the job", () =>
@@ -213,6 +220,8 @@ export function JobTable({
                           deliveryWindow: terms.deliveryWindow,
                           challengeWindow: terms.challengeWindow,
                           maxSlash: terms.slash!,
+                          arbiter: terms.arbiter!,
+                          disputeWindow: terms.disputeWindow!,
                         }),
                       )
                     }>
