@@ -337,7 +337,6 @@ impl Tessera {
         ixs.extend(more);
         let (_, more) = self.ensure_ata(&job.consumer, &job.mint, &token_program)?;
         ixs.extend(more);
-        ixs.extend(self.harvest_before_close(&job)?);
         Ok((
             job,
             SettleAccounts {
@@ -380,19 +379,7 @@ impl Tessera {
         let job = self.job(job_key)?;
         let (_, token_program) = self.mint_info(&job.mint)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &token_program);
-        let mut ixs = self.harvest_before_close(&job)?;
-        ixs.push(ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program));
-        self.send(&ixs, &[])
-    }
-
-    /// In a transfer-fee mint, the harvest of the job vault's withheld fees that must precede
-    /// the settlement or refund closing it (see [`ix::escrow::harvest_job_vault`]).
-    fn harvest_before_close(&self, job: &tessera_escrow::state::Job) -> Result<Vec<Instruction>> {
-        Ok(if self.transfer_fee_mint(&job.mint)? {
-            vec![ix::escrow::harvest_job_vault(&job.mint, &job.vault)]
-        } else {
-            vec![]
-        })
+        self.send(&[ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program)], &[])
     }
 }
 

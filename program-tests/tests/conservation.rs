@@ -2296,8 +2296,7 @@ async fn fee_mint_open_job(royalty_bps: u16, fee: u64) -> (Sim, Pubkey) {
 /// mint always holds the fee of the transfer that funded it. A bare refund (or settlement) used
 /// to be refused unless the caller prepended the permissionless harvest; the escrow now
 /// harvests the vault itself before closing it (the builders pass a Token-2022 mint writable),
-/// so a bare refund goes through; a prepended harvest (`ix::escrow::harvest_job_vault`) is
-/// harmless.
+/// so a bare refund goes through and clients no longer prepend a harvest.
 #[tokio::test]
 async fn fee_mint_job_refunds_without_the_clients_harvest() {
     let (mut sim, job_key) = fee_mint_open_job(0, 1_000_000).await;

@@ -462,14 +462,3 @@ pub fn refund_job(
     );
     with_writable_mint(ix, &job.mint, token_program)
 }
-
-/// Token-2022's permissionless `HarvestWithheldTokensToMint` for a job vault: a vault of a
-/// transfer-fee mint holds the fee withheld on its funding transfer, and Token-2022 refuses to
-/// close an account holding withheld fees. The escrow now harvests the vault itself before
-/// closing it (the builders above mark a Token-2022 mint writable for that); prepending this
-/// instruction is harmless and no longer needed.
-pub fn harvest_job_vault(mint: &Pubkey, job_vault: &Pubkey) -> Instruction {
-    use anchor_spl::token_2022::spl_token_2022::extension::transfer_fee::instruction::harvest_withheld_tokens_to_mint;
-    harvest_withheld_tokens_to_mint(&crate::TOKEN_2022_PROGRAM_ID, mint, &[job_vault])
-        .expect("the Token-2022 program id is a token program")
-}
