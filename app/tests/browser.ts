@@ -105,8 +105,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Opens `route` (a hash route: no page reload, the app keeps its state). A page already on
+ * `route` is first taken to another route, so that it mounts again and reads the chain afresh
+ * (the same hash again is no navigation at all).
+ */
 export async function goto(page: Page, route: string): Promise<void> {
-  await page.goto(`${APP_URL}/#${route}`);
+  const url = `${APP_URL}/#${route}`;
+  if (page.url() === url) await page.goto(`${APP_URL}/#${route === "/" ? "/settings" : "/"}`);
+  await page.goto(url);
 }
 
 /** Points the app at the tests' validator (a custom URL on 127.0.0.1). */

@@ -409,17 +409,33 @@ impl Tessera {
     }
 }
 
+/// What one transaction redeemed of an asset for a holder (see [`Tessera::redeemed_units`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    /// The transaction is confirmed, succeeded, and redeemed this many units (0: it redeemed
+    /// nothing of this asset for this holder).
+    Units(u64),
+    /// The cluster knows of no such confirmed transaction, or it failed.
+    Unknown,
+    /// The transaction is confirmed and succeeded, but the RPC node does not serve its contents
+    /// yet (its transaction store lags its bank): ask again shortly.
+    NotServedYet,
+}
+
 impl Tessera {
     /// The access tokens of `asset` that `holder` redeemed in the transaction `signature`: the
     /// sum of the quantities of the registry's `AccessRedeemed` events for this holder and this
     /// asset (so a `redeem_access` called directly or through another program counts), if the
-    /// transaction is confirmed and succeeded; 0 otherwise (unknown signature, failed
-    /// transaction, another holder's or another asset's redemption, not a redemption at all).
+    /// transaction is confirmed and succeeded.
     ///
     /// The events are `emit_cpi!` self-invocations of the registry, read from the transaction's
     /// inner instructions. Only the registry can sign for its event authority, which such an
     /// invocation requires, so a successful transaction carries no forged one.
-    pub fn redeemed_units(&self, signature: &Signature, asset: &Pubkey, holder: &Pubkey) -> Result<u64> {
+    ///
+    /// `getTransaction` may answer null for a transaction confirmed a moment ago; the signature's
+    /// status then tells a lagging node ([`Redemption::NotServedYet`]) from an unknown or failed
+    /// transaction ([`Redemption::Unknown`]).
+    pub fn redeemed_units(&self, signature: &Signature, asset: &Pubkey, holder: &Pubkey) -> Result<Redemption> {
         use solana_rpc_client_api::{
             config::RpcTransactionConfig,
             response::{OptionSerializer, UiInstruction},
@@ -431,24 +447,33 @@ impl Tessera {
             commitment: Some(CommitmentConfig::confirmed()),
             max_supported_transaction_version: Some(0),
         };
-        // A transaction confirmed a moment ago may not be served by getTransaction yet.
         let mut attempt = 0;
         let tx = loop {
             match self.rpc.get_transaction_with_config(signature, config) {
                 Ok(tx) => break tx,
-                Err(_) if attempt < 10 => {
+                // Null (the client reports it as a decoding error) or a transient failure.
+                Err(_) if attempt < 5 => {
                     attempt += 1;
-                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    std::thread::sleep(std::time::Duration::from_millis(200));
                 }
-                Err(_) => return Ok(0),
+                Err(_) => {
+                    let status = self
+                        .rpc
+                        .get_signature_status_with_commitment(signature, CommitmentConfig::confirmed())
+                        .map_err(|e| TesseraError::Rpc(format!("signature status of {signature}: {e}")))?;
+                    return Ok(match status {
+                        Some(Ok(())) => Redemption::NotServedYet,
+                        Some(Err(_)) | None => Redemption::Unknown,
+                    });
+                }
             }
         };
-        let Some(meta) = tx.transaction.meta else { return Ok(0) };
+        let Some(meta) = tx.transaction.meta else { return Ok(Redemption::Unknown) };
         if meta.err.is_some() {
-            return Ok(0);
+            return Ok(Redemption::Unknown);
         }
         let Some(decoded) = tx.transaction.transaction.decode() else {
-            return Ok(0);
+            return Err(TesseraError::Rpc(format!("the RPC node returned transaction {signature} in a form that does not decode")));
         };
         // Inner instructions index the static keys, then the addresses loaded from lookup tables.
         let mut keys: Vec<Pubkey> = decoded.message.static_account_keys().to_vec();
@@ -470,7 +495,7 @@ impl Tessera {
             if key(ix.program_id_index) != Some(&REGISTRY_ID) || ix.accounts.first().and_then(|&i| key(i)) != Some(&event_authority) {
                 continue;
             }
-            let Some(data) = base58_decode(&ix.data) else { continue };
+            let Ok(data) = bs58::decode(&ix.data).into_vec() else { continue };
             let Some(e) = crate::events::decode::<AccessRedeemed>(&data) else { continue };
             if e.holder == *holder && e.asset == *asset {
                 units = units
@@ -478,33 +503,8 @@ impl Tessera {
                     .ok_or_else(|| TesseraError::Invalid(format!("transaction {signature}: redeemed quantities overflow u64")))?;
             }
         }
-        Ok(units)
+        Ok(Redemption::Units(units))
     }
-}
-
-/// Decodes base58 (Bitcoin alphabet, as RPC nodes encode instruction data), or `None` if `s`
-/// is not base58.
-fn base58_decode(s: &str) -> Option<Vec<u8>> {
-    const ALPHABET: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    // Little-endian base-256 digits of the number read so far.
-    let mut bytes: Vec<u8> = Vec::with_capacity(s.len());
-    for c in s.bytes() {
-        let mut carry = ALPHABET.iter().position(|&a| a == c)? as u32;
-        for b in bytes.iter_mut() {
-            carry += u32::from(*b) * 58;
-            *b = (carry & 0xff) as u8;
-            carry >>= 8;
-        }
-        while carry > 0 {
-            bytes.push((carry & 0xff) as u8);
-            carry >>= 8;
-        }
-    }
-    // Each leading '1' is a leading zero byte.
-    let zeros = s.bytes().take_while(|&c| c == b'1').count();
-    bytes.extend(std::iter::repeat_n(0, zeros));
-    bytes.reverse();
-    Some(bytes)
 }
 
 /// Whether a mint account (its owner and data) is a Token-2022 mint with `TransferFeeConfig`.
@@ -516,28 +516,4 @@ pub fn has_transfer_fee(owner: &Pubkey, data: &[u8]) -> bool {
     *owner == crate::TOKEN_2022_PROGRAM_ID
         && StateWithExtensions::<MintState>::unpack(data)
             .is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base58_decodes_what_addresses_and_signatures_encode() {
-        for bytes in [[0u8; 32], [255; 32], [1; 32]] {
-            let k = Pubkey::new_from_array(bytes);
-            assert_eq!(base58_decode(&k.to_string()).unwrap(), bytes.to_vec());
-        }
-        let mut with_zeros = [9u8; 64];
-        with_zeros[..3].fill(0);
-        for bytes in [[0u8; 64], [255; 64], with_zeros] {
-            assert_eq!(base58_decode(&Signature::from(bytes).to_string()).unwrap(), bytes.to_vec());
-        }
-        assert_eq!(base58_decode("").unwrap(), Vec::<u8>::new());
-        assert_eq!(base58_decode("2g").unwrap(), b"a".to_vec());
-        assert_eq!(base58_decode("11").unwrap(), vec![0, 0]);
-        for bad in ["0", "O", "I", "l", "abc!", "é"] {
-            assert_eq!(base58_decode(bad), None, "{bad}");
-        }
-    }
 }

@@ -90,6 +90,23 @@ impl Holder<'_> {
     }
 }
 
+/// Sends `request` (each call a fresh proof) again while the gate answers 503 with a
+/// `Retry-After` (`redeem_pending`: its RPC node does not serve the redemption yet), for up to
+/// 120 s; the first other answer is returned.
+fn until_served(mut request: impl FnMut() -> reqwest::blocking::Response) -> reqwest::blocking::Response {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let resp = request();
+        let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        match retry {
+            Some(secs) if resp.status().as_u16() == 503 && std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_secs(secs))
+            }
+            _ => return resp,
+        }
+    }
+}
+
 #[track_caller]
 fn refused(resp: reqwest::blocking::Response, status: u16, code: &str, secret: &[u8]) {
     assert_eq!(resp.status().as_u16(), status, "expected {code}");
@@ -287,9 +304,11 @@ fn the_gate_delivers_only_to_valid_holders() {
     let redeem = c(&alice).redeem(&dataset, 1).unwrap().to_string();
     let ch = Holder { http: &http, base: &cs.1, asset: dataset };
     refused(ch.get(&ch.headers(&alice, &alice.pubkey()), None), 403, "redeem_required", &secret);
-    let mut with_redeem = ch.headers(&alice, &alice.pubkey());
-    with_redeem.push((proof::REDEEM_HEADER, redeem.clone()));
-    let resp = ch.get(&with_redeem, None);
+    let resp = until_served(|| {
+        let mut with_redeem = ch.headers(&alice, &alice.pubkey());
+        with_redeem.push((proof::REDEEM_HEADER, redeem.clone()));
+        ch.get(&with_redeem, None)
+    });
     let status = resp.status().as_u16();
     let body = resp.bytes().unwrap();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body[..body.len().min(300)]));
@@ -300,9 +319,12 @@ fn the_gate_delivers_only_to_valid_holders() {
     // Someone else's redemption is not this holder's (dan holds valid access again).
     c(&dan).buy(&dataset, 1, 1_000_000, 0).unwrap();
     let alices = c(&alice).redeem(&dataset, 1).unwrap().to_string();
-    let mut stolen = ch.headers(&dan, &dan.pubkey());
-    stolen.push((proof::REDEEM_HEADER, alices));
-    refused(ch.get(&stolen, None), 403, "redeem_invalid", &secret);
+    let stolen = until_served(|| {
+        let mut stolen = ch.headers(&dan, &dan.pubkey());
+        stolen.push((proof::REDEEM_HEADER, alices.clone()));
+        ch.get(&stolen, None)
+    });
+    refused(stolen, 403, "redeem_invalid", &secret);
     c(&alice).buy(&dataset, 2, 1_000_000, 0).unwrap(); // alice keeps valid access for what follows
     drop(cs);
     cs = consumable(&cdir);
@@ -312,9 +334,12 @@ fn the_gate_delivers_only_to_valid_holders() {
     refused(ch.get(&after_restart, None), 403, "redeem_reused", &secret);
     // A signature that is not a redeem of this asset by this holder (a purchase).
     let buy = c(&alice).buy(&dataset, 1, 1_000_000, 0).unwrap().to_string();
-    let mut not_redeem = ch.headers(&alice, &alice.pubkey());
-    not_redeem.push((proof::REDEEM_HEADER, buy));
-    refused(ch.get(&not_redeem, None), 403, "redeem_invalid", &secret);
+    let not_redeem = until_served(|| {
+        let mut not_redeem = ch.headers(&alice, &alice.pubkey());
+        not_redeem.push((proof::REDEEM_HEADER, buy.clone()));
+        ch.get(&not_redeem, None)
+    });
+    refused(not_redeem, 403, "redeem_invalid", &secret);
 
     drop((server, gate_for_short, model_server, dead_server, cs));
     drop(net);
@@ -390,11 +415,13 @@ impl World {
     /// GET the dataset as `who`, with a fresh proof and, if given, a redemption.
     fn download(&self, gate: &Server, who: &Tessera, redeem: Option<&str>) -> reqwest::blocking::Response {
         let h = Holder { http: &self.http, base: &gate.1, asset: self.dataset };
-        let mut headers = h.headers(&who.payer, &who.wallet());
-        if let Some(sig) = redeem {
-            headers.push((proof::REDEEM_HEADER, sig.to_string()));
-        }
-        h.get(&headers, None)
+        until_served(|| {
+            let mut headers = h.headers(&who.payer, &who.wallet());
+            if let Some(sig) = redeem {
+                headers.push((proof::REDEEM_HEADER, sig.to_string()));
+            }
+            h.get(&headers, None)
+        })
     }
 
     /// A download that must succeed: the whole file, and the units its redemption has left.
@@ -526,12 +553,14 @@ fn consumable_gate_gives_back_a_unit_when_nothing_is_delivered() {
         serve(&w.net.url, &["--asset", &model.to_string(), "--upstream", upstream, "--consumable", "--data-dir", data_dir.to_str().unwrap()]).unwrap()
     };
     let infer = |gate: &Server| {
-        let h = Holder { http: &w.http, base: &gate.1, asset: model };
-        let mut req = w.http.post(format!("{}/v1/assets/{model}/infer", gate.1)).body("a prompt");
-        for (k, v) in h.headers(&alice.payer, &alice.wallet()) {
-            req = req.header(k, v);
-        }
-        req.header(proof::REDEEM_HEADER, &redeem).send().unwrap()
+        until_served(|| {
+            let h = Holder { http: &w.http, base: &gate.1, asset: model };
+            let mut req = w.http.post(format!("{}/v1/assets/{model}/infer", gate.1)).body("a prompt");
+            for (k, v) in h.headers(&alice.payer, &alice.wallet()) {
+                req = req.header(k, v);
+            }
+            req.header(proof::REDEEM_HEADER, &redeem).send().unwrap()
+        })
     };
     let dead = gate_to(&format!("http://127.0.0.1:{}/v1", free_port()));
     refused(infer(&dead), 502, "upstream_error", b"A PROMPT");

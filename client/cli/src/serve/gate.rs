@@ -20,6 +20,7 @@ use solana_signature::Signature;
 use tessera_client::{
     pda, proof,
     registry::state::{AccessPass, Asset},
+    rpc::Redemption,
     Pubkey, Tessera,
 };
 use tower::ServiceExt;
@@ -56,17 +57,32 @@ fn now() -> i64 {
 }
 
 /// A refusal: status, machine-readable code, message.
-pub struct Refusal(StatusCode, &'static str, String);
+pub struct Refusal(StatusCode, &'static str, String, Option<u64>);
+
+impl Refusal {
+    /// Adds `Retry-After: SECS` (a refusal that the same request may overcome later).
+    fn retry_after(mut self, secs: u64) -> Self {
+        self.3 = Some(secs);
+        self
+    }
+}
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1, "message": self.2 }))).into_response()
+        let mut response = (self.0, Json(json!({ "error": self.1, "message": self.2 }))).into_response();
+        if let Some(secs) = self.3 {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }
 
 fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
-    Refusal(status, code, message.into())
+    Refusal(status, code, message.into(), None)
 }
+
+/// `Retry-After` of a `redeem_pending` answer.
+const REDEEM_RETRY_AFTER_SECS: u64 = 1;
 
 impl Gate {
     #[allow(clippy::too_many_arguments)]
@@ -185,17 +201,28 @@ impl Gate {
             Some(_) => {}
             None => {
                 let (chain, asset, holder) = (self.chain.clone(), self.asset, *holder);
-                let units = tokio::task::spawn_blocking(move || chain.redeemed_units(&signature, &asset, &holder))
+                let redemption = tokio::task::spawn_blocking(move || chain.redeemed_units(&signature, &asset, &holder))
                     .await
                     .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
                     .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
-                if units == 0 {
-                    return Err(refuse(
-                        StatusCode::FORBIDDEN,
-                        "redeem_invalid",
-                        "no confirmed redeem_access of this asset by this holder in that transaction",
-                    ));
-                }
+                let units = match redemption {
+                    Redemption::Units(units) if units > 0 => units,
+                    Redemption::NotServedYet => {
+                        return Err(refuse(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "redeem_pending",
+                            "the redemption is confirmed but the RPC node does not serve its transaction yet; retry shortly",
+                        )
+                        .retry_after(REDEEM_RETRY_AFTER_SECS));
+                    }
+                    Redemption::Units(_) | Redemption::Unknown => {
+                        return Err(refuse(
+                            StatusCode::FORBIDDEN,
+                            "redeem_invalid",
+                            "no confirmed redeem_access of this asset by this holder in that transaction",
+                        ));
+                    }
+                };
                 self.store.record(&text, &h, &a, units, now()).map_err(store_error)?;
             }
         }
