@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The TypeScript suite (tests/*.ts, mocha + the Anchor TS client) against tessera-localnet:
-#   1. `npm ci` when node_modules is missing or older than package-lock.json (hash stamp);
+#   1. `npm ci` when node_modules is missing or older than package-lock.json (hash stamp), then
+#      the SDK check: sdk/src/generated must match what Codama generates from idl/*.json;
 #   2. a keypair for the suite, named upgrade authority of the programs (initialize_config needs
 #      it) and used as the provider wallet (ANCHOR_WALLET);
 #   3. scripts/localnet.sh run: starts the validator on a fresh ledger, waits until healthy
@@ -29,6 +30,14 @@ if [ ! -d node_modules ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ]
   say "npm ci (node_modules missing or stale)"
   npm ci --no-audit --no-fund
   echo "$want" >"$stamp"
+fi
+
+# 1b. The SDK's generated core (sdk/src/generated) is not stale against the committed IDLs: Codama
+# regenerates it into a temporary folder and compares (fix: `npm run sdk:generate`, commit).
+if ! node sdk/scripts/generate.mjs --check; then
+  say "error: sdk/src/generated is stale against idl/*.json"
+  echo "typescript: 0 passed, 1 failed, 0 skipped"
+  exit 1
 fi
 
 # 2. The validator binary: localnet/ is its own Cargo workspace with its own target dir (the

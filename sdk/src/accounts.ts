@@ -1,0 +1,62 @@
+// Account defaults, declared once: the accounts an instruction takes that follow from another one
+// (an asset's split and vault, a job's vault, a provider's bond vault, an owner's associated token
+// account under the mint's own token program).
+
+import type { Connection, PublicKey } from "@solana/web3.js";
+
+import {
+  accessMintAddress,
+  ataAddress,
+  bondVaultAddress,
+  eventAuthorityAddress,
+  jobAddress,
+  jobVaultAddress,
+  providerAddress,
+  splitAddress,
+  vaultAddress,
+} from "./pda";
+import { ROYALTIES_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./programs";
+
+/** The royalties accounts of a subject (an asset): its split and the split's vault. */
+export function splitAccounts(subject: PublicKey): { split: PublicKey; splitVault: PublicKey } {
+  const split = splitAddress(subject);
+  return { split, splitVault: vaultAddress(split) };
+}
+
+/** The accounts that follow from an asset's address: its access mint, split and split vault. */
+export function assetAccounts(asset: PublicKey): { accessMint: PublicKey; split: PublicKey; splitVault: PublicKey } {
+  return { accessMint: accessMintAddress(asset), ...splitAccounts(asset) };
+}
+
+/** What the registry passes to the royalties program: the program and its event authority. */
+export function royaltiesCpiAccounts(): { royaltiesProgram: PublicKey; royaltiesEventAuthority: PublicKey } {
+  return { royaltiesProgram: ROYALTIES_PROGRAM_ID, royaltiesEventAuthority: eventAuthorityAddress(ROYALTIES_PROGRAM_ID) };
+}
+
+/** A provider's accounts: the provider PDA of an authority and its bond vault. */
+export function providerAccounts(authority: PublicKey): { provider: PublicKey; bondVault: PublicKey } {
+  const provider = providerAddress(authority);
+  return { provider, bondVault: bondVaultAddress(provider) };
+}
+
+/** A job's accounts: the job PDA of a consumer's job id and its escrow vault. */
+export function jobAccounts(
+  consumer: PublicKey,
+  jobId: number | bigint | { toString(): string },
+): { job: PublicKey; jobVault: PublicKey } {
+  const job = jobAddress(consumer, jobId);
+  return { job, jobVault: jobVaultAddress(job) };
+}
+
+/** The token program that owns `mint` (SPL Token or Token-2022), read from the chain. */
+export async function tokenProgramOf(connection: Connection, mint: PublicKey): Promise<PublicKey> {
+  const info = await connection.getAccountInfo(mint);
+  if (!info) throw new Error(`mint ${mint.toBase58()} not found`);
+  if (info.owner.equals(TOKEN_PROGRAM_ID) || info.owner.equals(TOKEN_2022_PROGRAM_ID)) return info.owner;
+  throw new Error(`${mint.toBase58()} is not a token mint (owner ${info.owner.toBase58()})`);
+}
+
+/** The owner's associated token account of `mint`, under the token program that owns the mint. */
+export async function ataOf(connection: Connection, mint: PublicKey, owner: PublicKey): Promise<PublicKey> {
+  return ataAddress(mint, owner, await tokenProgramOf(connection, mint));
+}
