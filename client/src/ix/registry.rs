@@ -135,7 +135,7 @@ pub fn update_asset(publisher: &Pubkey, asset: &Pubkey, args: UpdateAssetArgs) -
 /// `delist_asset`, signed by the publisher.
 pub fn delist_asset(publisher: &Pubkey, asset: &Pubkey) -> Instruction {
     build(
-        acc::DelistAsset {
+        acc::SetAssetState {
             publisher: *publisher,
             asset: *asset,
             event_authority: event_authority(),
@@ -148,7 +148,7 @@ pub fn delist_asset(publisher: &Pubkey, asset: &Pubkey) -> Instruction {
 /// `relist_asset`, signed by the publisher.
 pub fn relist_asset(publisher: &Pubkey, asset: &Pubkey) -> Instruction {
     build(
-        acc::RelistAsset {
+        acc::SetAssetState {
             publisher: *publisher,
             asset: *asset,
             event_authority: event_authority(),
@@ -161,7 +161,7 @@ pub fn relist_asset(publisher: &Pubkey, asset: &Pubkey) -> Instruction {
 /// `retire_asset`, signed by the publisher.
 pub fn retire_asset(publisher: &Pubkey, asset: &Pubkey) -> Instruction {
     build(
-        acc::RetireAsset {
+        acc::SetAssetState {
             publisher: *publisher,
             asset: *asset,
             event_authority: event_authority(),

@@ -60,18 +60,18 @@ pub mod tessera_registry {
     }
 
     /// Publisher: takes the asset off sale.
-    pub fn delist_asset(ctx: Context<DelistAsset>) -> Result<()> {
-        DelistAsset::delist_asset(ctx)
+    pub fn delist_asset(ctx: Context<SetAssetState>) -> Result<()> {
+        SetAssetState::delist_asset(ctx)
     }
 
     /// Publisher: puts a delisted asset back on sale.
-    pub fn relist_asset(ctx: Context<RelistAsset>) -> Result<()> {
-        RelistAsset::relist_asset(ctx)
+    pub fn relist_asset(ctx: Context<SetAssetState>) -> Result<()> {
+        SetAssetState::relist_asset(ctx)
     }
 
     /// Publisher: ends the asset's sales for good.
-    pub fn retire_asset(ctx: Context<RetireAsset>) -> Result<()> {
-        RetireAsset::retire_asset(ctx)
+    pub fn retire_asset(ctx: Context<SetAssetState>) -> Result<()> {
+        SetAssetState::retire_asset(ctx)
     }
 
     /// Buys access tokens; pays the treasury, the parents' splits and the asset's split.

@@ -1,26 +1,23 @@
 pub mod accept_admin;
+// delist_asset, relist_asset and retire_asset: one accounts struct (`SetAssetState`) in asset_state.rs.
+pub mod asset_state;
 pub mod buy_access;
-pub mod delist_asset;
 pub mod initialize_config;
 pub mod propose_admin;
 pub mod publish_asset;
 pub mod redeem_access;
-pub mod relist_asset;
-pub mod retire_asset;
 pub mod revoke_pass;
 pub mod update_asset;
 pub mod update_config;
 pub mod verify_access;
 
 pub use accept_admin::*;
+pub use asset_state::*;
 pub use buy_access::*;
-pub use delist_asset::*;
 pub use initialize_config::*;
 pub use propose_admin::*;
 pub use publish_asset::*;
 pub use redeem_access::*;
-pub use relist_asset::*;
-pub use retire_asset::*;
 pub use revoke_pass::*;
 pub use update_asset::*;
 pub use update_config::*;

@@ -5,7 +5,7 @@ use crate::{
     constants::*,
     errors::RegistryError,
     return_data,
-    state::{AccessPass, Asset, VerifiedAccess},
+    state::{access_denied, AccessPass, Asset, VerifiedAccess},
 };
 
 /// Read-only; for other programs to call by CPI. Succeeds only when the holder's pass is valid
@@ -39,13 +39,13 @@ pub struct VerifyAccess<'info> {
 
 impl VerifyAccess<'_> {
     fn validate(&self) -> Result<()> {
-        // asset, pass: PDAs with stored bumps. holder_access_account: mint + owner.
-        self.pass.check_valid_at(Clock::get()?.unix_timestamp)?;
-        require!(
-            self.holder_access_account.amount > 0,
-            RegistryError::NoAccessToken
-        );
-        Ok(())
+        // asset, pass: PDAs with stored bumps. holder_access_account: mint + owner. Then the
+        // one access rule, on this token account's balance.
+        let now = Clock::get()?.unix_timestamp;
+        match access_denied(Some(&self.pass), self.holder_access_account.amount, now) {
+            None => Ok(()),
+            Some(reason) => Err(reason.error()),
+        }
     }
 
     #[access_control(ctx.accounts.validate())]
