@@ -18,7 +18,7 @@ pub use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 use tessera_escrow::state::{EscrowConfig, Job, JobState, Provider};
-use tessera_registry::state::{AccessPass, Asset, AssetKind, Config};
+use tessera_registry::state::{access_denied, AccessDenied, AccessPass, Asset, AssetKind, Config};
 use tessera_royalties::state::Split;
 
 use crate::{
@@ -61,13 +61,22 @@ pub struct AccessReport {
     pub asset: String,
     pub holder: String,
     pub valid: bool,
-    /// Why access is refused: the registry's error name (`PassExpired`, `PassRevoked`,
-    /// `NoAccessToken`) or `NoPass`.
-    pub reason: Option<String>,
+    /// Why access is refused, by the registry's own rule
+    /// ([`tessera_registry::state::access_denied`]); serialized as its name (`NoPass`,
+    /// `PassRevoked`, `PassExpired`, `NoAccessToken`).
+    #[serde(serialize_with = "serialize_denied")]
+    pub reason: Option<AccessDenied>,
     pub expires_at: Option<i64>,
     pub perpetual: bool,
     pub balance: u64,
     pub now: i64,
+}
+
+fn serialize_denied<S: serde::Serializer>(reason: &Option<AccessDenied>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match reason {
+        Some(r) => s.serialize_some(r.name()),
+        None => s.serialize_none(),
+    }
 }
 
 pub struct Tessera {
@@ -341,21 +350,8 @@ impl Tessera {
             ),
         };
         let balance = self.access_token_balance(holder, &a.access_mint)?;
-        let (reason, expires_at, perpetual) = match &pass {
-            None => (Some("NoPass".to_string()), None, false),
-            Some(p) => {
-                let reason = if p.revoked {
-                    Some("PassRevoked")
-                } else if !p.perpetual && now >= p.expires_at {
-                    Some("PassExpired")
-                } else if balance == 0 {
-                    Some("NoAccessToken")
-                } else {
-                    None
-                };
-                (reason.map(str::to_string), (!p.perpetual).then_some(p.expires_at), p.perpetual)
-            }
-        };
+        let reason = access_denied(pass.as_ref(), balance, now);
+        let (expires_at, perpetual) = pass.as_ref().map_or((None, false), |p| ((!p.perpetual).then_some(p.expires_at), p.perpetual));
         Ok(AccessReport {
             asset: asset.to_string(),
             holder: holder.to_string(),

@@ -18,7 +18,7 @@ use solana_signer::Signer;
 use tessera_client::{
     localnet::Localnet,
     parse, proof,
-    registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AssetKind, License}},
+    registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AccessDenied, AssetKind, License}},
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
@@ -262,7 +262,7 @@ fn the_gate_delivers_only_to_valid_holders() {
     assert!(short_server.is_err(), "the short asset's hash differs from the file: refused");
     // Wait until the validator's clock passes the expiry (its unix time follows its slots).
     let mut waited = 0;
-    while boss.access(&short, &bob.pubkey()).unwrap().reason.as_deref() != Some("PassExpired") {
+    while boss.access(&short, &bob.pubkey()).unwrap().reason != Some(AccessDenied::PassExpired) {
         assert!(waited < 60, "the 2-second pass never expired on the validator's clock");
         std::thread::sleep(Duration::from_secs(1));
         waited += 1;
@@ -451,7 +451,7 @@ fn consumable_gate_delivers_to_a_holder_who_redeemed_its_last_token() {
     alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
     let redeem = alice.redeem(&w.dataset, 1).unwrap().to_string();
     let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
-    assert_eq!((report.balance, report.reason.as_deref()), (0, Some("NoAccessToken")), "no token left");
+    assert_eq!((report.balance, report.reason), (0, Some(AccessDenied::NoAccessToken)), "no token left");
     let gate = w.gate(true, "last-token");
     assert_eq!(w.delivered(w.download(&gate, &alice, Some(&redeem))), Some(0));
     refused(w.download(&gate, &alice, Some(&redeem)), 403, "redeem_reused", SECRET);
@@ -591,7 +591,7 @@ fn gate_counts_access_tokens_in_any_token_account_of_the_holder() {
     assert_eq!(w.delivered(w.download(&gate, &alice, None)), None);
     // The client's off-chain twin of verify_access (`tessera access check`) sums them too.
     let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
-    assert_eq!((report.valid, report.reason.as_deref(), report.balance), (true, None, 3), "{report:?}");
+    assert_eq!((report.valid, report.reason, report.balance), (true, None, 3), "{report:?}");
     // Another wallet's tokens are not alice's: bob holds none and is refused.
     let bob = w.wallet();
     bob.buy(&w.dataset, 1, 1_000_000, 0).unwrap();

@@ -48,7 +48,7 @@ pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
     let human = fields(&[
         ("asset", r.asset.clone()),
         ("holder", r.holder.clone()),
-        ("access", if r.valid { "valid".into() } else { format!("refused ({})", r.reason.clone().unwrap_or_default()) }),
+        ("access", if r.valid { "valid".into() } else { format!("refused ({})", r.reason.map_or("", |d| d.name())) }),
         ("expires", if r.perpetual { "never".into() } else { r.expires_at.map_or("-".into(), |e| format!("{e} (now {})", r.now)) }),
         ("access tokens", r.balance.to_string()),
     ]);

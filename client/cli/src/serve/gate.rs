@@ -19,7 +19,7 @@ use serde_json::json;
 use solana_signature::Signature;
 use tessera_client::{
     pda, proof,
-    registry::state::{AccessPass, Asset},
+    registry::state::{AccessDenied, AccessPass, Asset},
     rpc::Redemption,
     Pubkey, Tessera,
 };
@@ -79,6 +79,16 @@ impl IntoResponse for Refusal {
 
 fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) -> Refusal {
     Refusal(status, code, message.into(), None)
+}
+
+/// The gate's answer to each reason of the registry's access rule.
+fn denied(reason: AccessDenied) -> Refusal {
+    match reason {
+        AccessDenied::NoPass => refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset"),
+        AccessDenied::PassExpired => refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired"),
+        AccessDenied::PassRevoked => refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked"),
+        AccessDenied::NoAccessToken => refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token in any token account"),
+    }
 }
 
 /// `Retry-After` of a `redeem_pending` answer.
@@ -153,9 +163,11 @@ impl Gate {
                 .await
                 .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
                 .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+            // A redemption was checked against a valid pass when it ran: only a missing or
+            // revoked pass refuses it now, not an expiry or an empty balance.
             match pass {
-                None => return Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
-                Some(p) if p.revoked => return Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
+                None => return Err(denied(AccessDenied::NoPass)),
+                Some(p) if p.revoked => return Err(denied(AccessDenied::PassRevoked)),
                 Some(_) => {}
             }
             let Some((text, signature)) = redeem else {
@@ -173,12 +185,9 @@ impl Gate {
             .await
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
-        match report.reason.as_deref() {
+        match report.reason {
             None => Ok((holder, None)),
-            Some("NoPass") => Err(refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset")),
-            Some("PassExpired") => Err(refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired")),
-            Some("PassRevoked") => Err(refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked")),
-            Some(_) => Err(refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token in any token account")),
+            Some(reason) => Err(denied(reason)),
         }
     }
 

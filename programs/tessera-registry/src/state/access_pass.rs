@@ -24,15 +24,69 @@ pub struct AccessPass {
     pub bump: u8,
 }
 
+/// Why a holder's access to an asset is refused: the one access rule, [`access_denied`], used by
+/// `verify_access`, `redeem_access`, the client and the access gate alike. In the order checked.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccessDenied {
+    /// The holder has no pass for this asset.
+    NoPass,
+    /// The publisher revoked the pass.
+    PassRevoked,
+    /// The pass's access period ended.
+    PassExpired,
+    /// The holder holds no access token (in the token accounts considered).
+    NoAccessToken,
+}
+
+impl AccessDenied {
+    /// The variant's name (`"PassExpired"`, …): the registry error of the same name, and the
+    /// reason the client and the CLI report.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AccessDenied::NoPass => "NoPass",
+            AccessDenied::PassRevoked => "PassRevoked",
+            AccessDenied::PassExpired => "PassExpired",
+            AccessDenied::NoAccessToken => "NoAccessToken",
+        }
+    }
+
+    /// The error the registry raises for it. A missing pass fails Anchor's account check, so
+    /// `NoPass` is Anchor's `AccountNotInitialized`.
+    pub fn error(self) -> Error {
+        match self {
+            AccessDenied::NoPass => ErrorCode::AccountNotInitialized.into(),
+            AccessDenied::PassRevoked => RegistryError::PassRevoked.into(),
+            AccessDenied::PassExpired => RegistryError::PassExpired.into(),
+            AccessDenied::NoAccessToken => RegistryError::NoAccessToken.into(),
+        }
+    }
+}
+
+/// The access rule: `None` when a holder with `pass` (if any) and `balance` access tokens may
+/// use the asset at unix time `now`, else the first reason it may not. A pass is valid while not
+/// revoked and, unless perpetual, while `now < expires_at`; access also needs a token.
+pub fn access_denied(pass: Option<&AccessPass>, balance: u64, now: i64) -> Option<AccessDenied> {
+    match pass {
+        None => Some(AccessDenied::NoPass),
+        Some(p) => p.validity_at(now).err().or((balance == 0).then_some(AccessDenied::NoAccessToken)),
+    }
+}
+
 impl AccessPass {
-    /// Ok when the pass is valid at `now`, else the reason it is not.
-    pub fn check_valid_at(&self, now: i64) -> Result<()> {
-        require!(!self.revoked, RegistryError::PassRevoked);
-        require!(
-            self.perpetual || now < self.expires_at,
-            RegistryError::PassExpired
-        );
+    /// The pass half of [`access_denied`]: revoked, then expired.
+    pub fn validity_at(&self, now: i64) -> core::result::Result<(), AccessDenied> {
+        if self.revoked {
+            return Err(AccessDenied::PassRevoked);
+        }
+        if !self.perpetual && now >= self.expires_at {
+            return Err(AccessDenied::PassExpired);
+        }
         Ok(())
+    }
+
+    /// Ok when the pass is valid at `now`, else the registry error for the reason it is not.
+    pub fn check_valid_at(&self, now: i64) -> Result<()> {
+        self.validity_at(now).map_err(AccessDenied::error)
     }
 }
 
@@ -49,4 +103,38 @@ pub struct VerifiedAccess {
     pub perpetual: bool,
     /// Access tokens in the holder's token account that was read.
     pub balance: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pass(expires_at: i64, perpetual: bool, revoked: bool) -> AccessPass {
+        AccessPass {
+            asset: Pubkey::new_unique(),
+            holder: Pubkey::new_unique(),
+            expires_at,
+            perpetual,
+            revoked,
+            revoke_reason: 0,
+            purchased: 1,
+            redeemed: 0,
+            created_at: 0,
+            bump: 255,
+        }
+    }
+
+    #[test]
+    fn the_access_rule_checks_pass_revocation_expiry_then_tokens() {
+        let now = 1_000;
+        assert_eq!(access_denied(None, 5, now), Some(AccessDenied::NoPass));
+        assert_eq!(access_denied(Some(&pass(now + 1, false, false)), 1, now), None);
+        assert_eq!(access_denied(Some(&pass(now, false, false)), 1, now), Some(AccessDenied::PassExpired), "valid while now < expires_at");
+        assert_eq!(access_denied(Some(&pass(0, true, false)), 1, now), None, "perpetual ignores expires_at");
+        assert_eq!(access_denied(Some(&pass(now + 1, false, false)), 0, now), Some(AccessDenied::NoAccessToken));
+        assert_eq!(access_denied(Some(&pass(0, false, true)), 0, now), Some(AccessDenied::PassRevoked), "revocation first");
+        assert_eq!(access_denied(Some(&pass(0, false, false)), 0, now), Some(AccessDenied::PassExpired), "then expiry");
+        assert_eq!(AccessDenied::PassExpired.error(), error!(RegistryError::PassExpired));
+        assert_eq!(AccessDenied::NoPass.name(), "NoPass");
+    }
 }
