@@ -28,7 +28,7 @@ impl Tessera {
         let exists = self
             .rpc
             .get_account_with_commitment(&ata, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value
             .is_some();
         let ixs = if exists {
@@ -210,7 +210,7 @@ impl Tessera {
             let accounts = self
                 .rpc
                 .get_multiple_accounts_with_commitment(chunk, self.rpc.commitment())
-                .map_err(|e| TesseraError::Rpc(e.to_string()))?
+                .map_err(TesseraError::from)?
                 .value;
             for acc in accounts.into_iter().flatten() {
                 let parked = tessera_royalties::state::Parked::try_deserialize(&mut acc.data.as_slice())
@@ -411,7 +411,7 @@ impl Tessera {
         let rent = self
             .rpc
             .get_minimum_balance_for_rent_exemption(space)
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+            .map_err(TesseraError::from)?;
         let create = solana_system_interface::instruction::create_account(
             &self.wallet(),
             &mint.pubkey(),
@@ -456,7 +456,7 @@ impl Tessera {
         let mint_account = self
             .rpc
             .get_account_with_commitment(mint, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value
             .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
         let state = StateWithExtensions::<Mint>::unpack(&mint_account.data)
@@ -470,7 +470,7 @@ impl Tessera {
         let rent = self
             .rpc
             .get_minimum_balance_for_rent_exemption(space)
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+            .map_err(TesseraError::from)?;
         let account = solana_keypair::Keypair::new();
         let create = solana_system_interface::instruction::create_account(
             &self.wallet(),

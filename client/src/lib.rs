@@ -14,7 +14,7 @@ pub mod pda;
 pub mod proof;
 pub mod rpc;
 
-pub use error::{Result, TesseraError};
+pub use error::{ProgramError, Result, TesseraError};
 pub use rpc::Tessera;
 
 pub use tessera_escrow as escrow;

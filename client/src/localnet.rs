@@ -56,8 +56,8 @@ pub fn binary() -> Result<PathBuf> {
 /// A free TCP port `p` on 127.0.0.1 such that `p + 1` is free too (RPC and websocket).
 fn free_port_pair() -> Result<u16> {
     for _ in 0..50 {
-        let l = TcpListener::bind("127.0.0.1:0").map_err(|e| TesseraError::Rpc(e.to_string()))?;
-        let p = l.local_addr().map_err(|e| TesseraError::Rpc(e.to_string()))?.port();
+        let l = TcpListener::bind("127.0.0.1:0").map_err(TesseraError::from)?;
+        let p = l.local_addr().map_err(TesseraError::from)?.port();
         if p < u16::MAX && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
             return Ok(p);
         }
@@ -66,8 +66,8 @@ fn free_port_pair() -> Result<u16> {
 }
 
 fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| TesseraError::Rpc(e.to_string()))?;
-    Ok(l.local_addr().map_err(|e| TesseraError::Rpc(e.to_string()))?.port())
+    let l = TcpListener::bind("127.0.0.1:0").map_err(TesseraError::from)?;
+    Ok(l.local_addr().map_err(TesseraError::from)?.port())
 }
 
 impl Localnet {

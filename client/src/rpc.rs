@@ -160,7 +160,7 @@ impl Tessera {
         let acc = self
             .rpc
             .get_account_with_commitment(address, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value;
         match acc {
             None => Ok(None),
@@ -204,7 +204,7 @@ impl Tessera {
         let acc = self
             .rpc
             .get_account_with_commitment(mint, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value
             .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
         let m = Mint::try_deserialize(&mut acc.data.as_slice())
@@ -217,7 +217,7 @@ impl Tessera {
         let acc = self
             .rpc
             .get_account_with_commitment(mint, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value
             .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
         Ok(has_transfer_fee(&acc.owner, &acc.data))
@@ -228,7 +228,7 @@ impl Tessera {
         let acc = self
             .rpc
             .get_account_with_commitment(account, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value;
         Ok(acc
             .and_then(|a| TokenAccount::try_deserialize(&mut a.data.as_slice()).ok())
@@ -240,7 +240,7 @@ impl Tessera {
         let clock = self
             .rpc
             .get_account(&<anchor_lang::prelude::Clock as anchor_lang::solana_program::sysvar::SysvarId>::id())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+            .map_err(TesseraError::from)?;
         clock_unix_timestamp(&clock.data)
     }
 
@@ -263,7 +263,7 @@ impl Tessera {
         let accounts = self
             .rpc
             .get_program_ui_accounts_with_config(program, config)
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+            .map_err(TesseraError::from)?;
         Ok(accounts
             .into_iter()
             .filter_map(|(k, a)| {
@@ -339,7 +339,7 @@ impl Tessera {
         let accs = self
             .rpc
             .get_multiple_accounts_with_commitment(&keys, self.rpc.commitment())
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?
+            .map_err(TesseraError::from)?
             .value;
         let now = clock_unix_timestamp(accs[0].as_ref().map_or(&[][..], |c| c.data.as_slice()))?;
         let pass: Option<AccessPass> = match &accs[1] {
@@ -385,7 +385,7 @@ impl Tessera {
                 RpcRequest::GetTokenAccountsByOwner,
                 serde_json::json!([holder.to_string(), RpcTokenAccountsFilter::Mint(mint.to_string()), config]),
             )
-            .map_err(|e| TesseraError::Rpc(e.to_string()))?;
+            .map_err(TesseraError::from)?;
         let token_programs = [crate::TOKEN_PROGRAM_ID.to_string(), crate::TOKEN_2022_PROGRAM_ID.to_string()];
         let mut total: u64 = 0;
         for keyed in accounts.value {

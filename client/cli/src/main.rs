@@ -132,15 +132,16 @@ fn main() -> ExitCode {
             if format == Format::Json {
                 use tessera_client::TesseraError as E;
                 let json = match &e {
-                    E::Program { program, code, name, message } => serde_json::json!({
-                        "error": { "kind": "program", "program": program, "code": code, "name": name, "message": message }
+                    E::Program(p) => serde_json::json!({
+                        "error": { "kind": "program", "program": p.program(), "code": p.code(), "name": p.name(), "message": p.message() }
                     }),
                     other => {
                         let kind = match other {
-                            E::Transaction(_) => "transaction",
-                            E::Rpc(_) => "rpc",
+                            E::Program(_) | E::Transaction(_) => "transaction",
+                            E::Rpc(_) | E::Client(_) => "rpc",
+                            E::Io(_) => "io",
                             E::NotFound { .. } => "not-found",
-                            _ => "invalid",
+                            E::Invalid(_) => "invalid",
                         };
                         serde_json::json!({ "error": { "kind": kind, "message": other.to_string() } })
                     }

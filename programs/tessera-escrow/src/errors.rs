@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 #[error_code]
+#[derive(num_enum::TryFromPrimitive, PartialEq, Eq)]
 pub enum EscrowError {
     #[msg("Only the program's upgrade authority may initialise the config")]
     NotUpgradeAuthority,

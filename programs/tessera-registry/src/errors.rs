@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 #[error_code]
+#[derive(num_enum::TryFromPrimitive, PartialEq, Eq)]
 pub enum RegistryError {
     #[msg("The protocol fee cannot exceed 1,000 bps (10%)")]
     FeeAboveCap,

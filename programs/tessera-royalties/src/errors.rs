@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
 #[error_code]
+#[derive(num_enum::TryFromPrimitive, PartialEq, Eq)]
 pub enum RoyaltiesError {
     #[msg("Recipient shares must sum to exactly 10,000 bps")]
     SharesDoNotSumTo10000,
