@@ -25,6 +25,11 @@ export default defineConfig({
   plugins: [noRemoteFonts(), react()],
   // Relative asset URLs: dist/ can be served from any path (a static host, IPFS, a sub-folder).
   base: "./",
+  resolve: {
+    // @tessera/sdk (../sdk, a file: dependency) is TypeScript source outside this package: its
+    // imports of these packages resolve to the app's own copies (one web3.js PublicKey class).
+    dedupe: ["@anchor-lang/core", "@solana/kit", "@solana/program-client-core", "@solana/web3.js"],
+  },
   define: {
     // Some of web3.js's dependencies still test `global`.
     global: "globalThis",

@@ -48,13 +48,15 @@
 import { AnchorProvider, BN, Program } from "@anchor-lang/core";
 import { PublicKey, TransactionSignature } from "@solana/web3.js";
 
-import registryIdlJson from "../idl/tessera_registry.json";
-import escrowIdlJson from "../idl/tessera_escrow.json";
-import type { TesseraRegistry } from "../idl/tessera_registry";
-import type { TesseraEscrow } from "../idl/tessera_escrow";
+import {
+  type TesseraEscrow,
+  type TesseraRegistry,
+  configAddress as sdkConfigAddress,
+  escrowIdl,
+  registryIdl,
+} from "@tessera/sdk";
 
-export const registryIdl = registryIdlJson as unknown as TesseraRegistry;
-export const escrowIdl = escrowIdlJson as unknown as TesseraEscrow;
+export { registryIdl, escrowIdl };
 
 /** The registry's settings (`InitializeConfigArgs`). */
 export interface RegistrySettings {
@@ -128,7 +130,7 @@ export interface InitializeResult {
 
 /** The global config PDA (`["config"]`) of a program. */
 export function configAddress(programId: PublicKey): PublicKey {
-  return PublicKey.findProgramAddressSync([Buffer.from("config")], programId)[0];
+  return sdkConfigAddress(programId);
 }
 
 export function registryProgram(provider: AnchorProvider): Program<TesseraRegistry> {

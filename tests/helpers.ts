@@ -12,11 +12,8 @@ import {
   AnchorError,
   AnchorProvider,
   BN,
-  LangErrorCode,
   Program,
-  ProgramError,
   Wallet,
-  utils,
 } from "@anchor-lang/core";
 import {
   Commitment,
@@ -39,14 +36,33 @@ import {
 } from "@solana/spl-token";
 import { expect } from "chai";
 
-import registryIdlJson from "../idl/tessera_registry.json";
-import royaltiesIdlJson from "../idl/tessera_royalties.json";
-import escrowIdlJson from "../idl/tessera_escrow.json";
-import type { TesseraRegistry } from "../idl/tessera_registry";
-import type { TesseraRoyalties } from "../idl/tessera_royalties";
-import type { TesseraEscrow } from "../idl/tessera_escrow";
 import {
+  type EventDecoder,
+  type TesseraEscrow,
+  type TesseraRegistry,
+  type TesseraRoyalties,
+  accessMintAddress,
+  assetAddress,
+  bondVaultAddress,
   configAddress,
+  errorCode,
+  errorCodeOf as sdkErrorCodeOf,
+  errorNamesOf as sdkErrorNamesOf,
+  escrowIdl,
+  eventAuthorityAddress,
+  eventsOf as sdkEventsOf,
+  jobAddress,
+  jobVaultAddress,
+  modelProvidersAddress,
+  parkedAddress,
+  passAddress,
+  providerAddress,
+  registryIdl,
+  royaltiesIdl,
+  splitAddress,
+  vaultAddress,
+} from "@tessera/sdk";
+import {
   escrowSettingsArgs,
   initializeTessera,
   InitializeResult,
@@ -91,91 +107,47 @@ export const connection = provider.connection;
 export const payer: Keypair = (provider.wallet as Wallet).payer;
 
 export const registry: Registry = new Program<TesseraRegistry>(
-  registryIdlJson as unknown as TesseraRegistry,
+  registryIdl,
   provider,
 );
 export const royalties: Royalties = new Program<TesseraRoyalties>(
-  royaltiesIdlJson as unknown as TesseraRoyalties,
+  royaltiesIdl,
   provider,
 );
 export const escrow: Escrow = new Program<TesseraEscrow>(
-  escrowIdlJson as unknown as TesseraEscrow,
+  escrowIdl,
   provider,
 );
 
 // ---------------------------------------------------------------------------------------------
-// PDAs
+// PDAs (the SDK's: every seed is written once, in sdk/src/pda.ts)
 
-const pda = (seeds: (Buffer | Uint8Array)[], programId: PublicKey) =>
-  PublicKey.findProgramAddressSync(seeds, programId)[0];
+export {
+  assetAddress,
+  accessMintAddress,
+  passAddress,
+  splitAddress,
+  vaultAddress,
+  parkedAddress,
+  providerAddress,
+  bondVaultAddress,
+  jobAddress,
+  jobVaultAddress,
+  modelProvidersAddress,
+};
 
 export const registryConfig = configAddress(registry.programId);
 export const escrowConfig = configAddress(escrow.programId);
-export const royaltiesEventAuthority = pda([Buffer.from("__event_authority")], royalties.programId);
-
-export const assetAddress = (publisher: PublicKey, contentHash: number[]) =>
-  pda([Buffer.from("asset"), publisher.toBuffer(), Buffer.from(contentHash)], registry.programId);
-export const accessMintAddress = (asset: PublicKey) =>
-  pda([Buffer.from("access_mint"), asset.toBuffer()], registry.programId);
-export const passAddress = (asset: PublicKey, holder: PublicKey) =>
-  pda([Buffer.from("pass"), asset.toBuffer(), holder.toBuffer()], registry.programId);
-export const splitAddress = (subject: PublicKey) =>
-  pda([Buffer.from("split"), subject.toBuffer()], royalties.programId);
-export const vaultAddress = (split: PublicKey) =>
-  pda([Buffer.from("vault"), split.toBuffer()], royalties.programId);
-export const providerAddress = (authority: PublicKey) =>
-  pda([Buffer.from("provider"), authority.toBuffer()], escrow.programId);
-export const bondVaultAddress = (provider: PublicKey) =>
-  pda([Buffer.from("bond"), provider.toBuffer()], escrow.programId);
-export const jobAddress = (consumer: PublicKey, jobId: BN) =>
-  pda([Buffer.from("job"), consumer.toBuffer(), jobId.toArrayLike(Buffer, "le", 8)], escrow.programId);
-export const jobVaultAddress = (job: PublicKey) =>
-  pda([Buffer.from("job_vault"), job.toBuffer()], escrow.programId);
-export const modelProvidersAddress = (model: PublicKey) =>
-  pda([Buffer.from("model_providers"), model.toBuffer()], escrow.programId);
-export const parkedAddress = (split: PublicKey, version: number) => {
-  const v = Buffer.alloc(4);
-  v.writeUInt32LE(version);
-  return pda([Buffer.from("parked"), split.toBuffer(), v], royalties.programId);
-};
+export const royaltiesEventAuthority = eventAuthorityAddress(royalties.programId);
 
 // ---------------------------------------------------------------------------------------------
-// Errors
-
-type RawIdl = { errors?: { code: number; name: string }[] };
-const idlErrors: Record<string, RawIdl> = {
-  registry: registryIdlJson as RawIdl,
-  royalties: royaltiesIdlJson as RawIdl,
-  escrow: escrowIdlJson as RawIdl,
-};
+// Errors (the SDK's typed errors: the generated tables of the three programs and Anchor's own)
 
 /** The numeric program error code carried by whatever the client threw, if any. */
-export function errorCodeOf(err: unknown): number | null {
-  if (err instanceof AnchorError) return err.error.errorCode.number;
-  if (err instanceof ProgramError) return err.code;
-  const e = err as { logs?: string[]; transactionLogs?: string[]; transactionMessage?: string };
-  const text = [
-    String(err),
-    e?.transactionMessage ?? "",
-    ...(e?.logs ?? []),
-    ...(e?.transactionLogs ?? []),
-  ].join("\n");
-  const hex = text.match(/custom program error: (0x[0-9a-fA-F]+)/);
-  if (hex) return parseInt(hex[1], 16);
-  const json = text.match(/"Custom"\s*:\s*(\d+)/);
-  if (json) return parseInt(json[1], 10);
-  return null;
-}
+export const errorCodeOf = sdkErrorCodeOf;
 
 /** Every name a code has in the three IDLs and in Anchor's own errors (for messages). */
-export function errorNamesOf(code: number): string[] {
-  const names: string[] = [];
-  for (const [program, idl] of Object.entries(idlErrors)) {
-    for (const e of idl.errors ?? []) if (e.code === code) names.push(`${program}:${e.name}`);
-  }
-  for (const [name, c] of Object.entries(LangErrorCode)) if (c === code) names.push(`anchor:${name}`);
-  return names;
-}
+export const errorNamesOf = sdkErrorNamesOf;
 
 /**
  * Awaits `promise` and asserts it failed with the Anchor error `name`: an error of `program`'s
@@ -198,9 +170,7 @@ export async function expectAnchorError(
     err = e;
   }
   if (!failed) expect.fail(`expected ${program} error ${name}, but the transaction succeeded`);
-  const fromIdl = idlErrors[program].errors?.find((e) => e.name === name)?.code;
-  const fromLang = (LangErrorCode as Record<string, number>)[name];
-  const expected = fromIdl ?? fromLang;
+  const expected = errorCode(program, name);
   if (expected === undefined) throw new Error(`no error named ${name} in ${program} nor Anchor`);
   const code = errorCodeOf(err);
   if (code !== expected) {
@@ -214,12 +184,6 @@ export async function expectAnchorError(
 
 // ---------------------------------------------------------------------------------------------
 // Events (emit_cpi!: a self-CPI whose data is Anchor's event tag, then the event)
-
-// Anchor's EVENT_IX_TAG, 0x1d9acb512ea545e4 (the first 8 bytes of sha256("anchor:event") read
-// big-endian), as it leads the instruction data: little-endian (EVENT_IX_TAG_LE).
-const EVENT_IX_TAG = Buffer.from(
-  createHash("sha256").update("anchor:event").digest().subarray(0, 8),
-).reverse();
 
 export interface DecodedEvent {
   name: string;
@@ -251,19 +215,10 @@ export async function eventsOf(
 ): Promise<DecodedEvent[]> {
   const tx = await confirmedTransaction(signature);
   expect(tx.meta?.err ?? null, `transaction ${signature} failed`).to.equal(null);
-  const keys = tx.transaction.message.getAccountKeys({
-    accountKeysFromLookups: tx.meta?.loadedAddresses,
-  });
-  const events: DecodedEvent[] = [];
-  for (const inner of tx.meta?.innerInstructions ?? []) {
-    for (const ix of inner.instructions) {
-      if (!keys.get(ix.programIdIndex)?.equals(program.programId)) continue;
-      const data = Buffer.from(utils.bytes.bs58.decode(ix.data));
-      if (data.length < 16 || !data.subarray(0, 8).equals(EVENT_IX_TAG)) continue;
-      const event = program.coder.events.decode(data.subarray(8).toString("base64"));
-      if (event) events.push(event as DecodedEvent);
-    }
-  }
+  const events = sdkEventsOf(tx, {
+    programId: program.programId,
+    decoder: program.coder.events as unknown as EventDecoder,
+  }) as DecodedEvent[];
   return events;
 }
 

@@ -12,18 +12,26 @@ import {
   createAssociatedTokenAccountIdempotent,
   createMint,
   getAccount,
-  getAssociatedTokenAddressSync,
   mintTo,
 } from "@solana/spl-token";
 import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 
 import deployModule from "../../migrations/deploy.ts";
-import registryIdl from "../../idl/tessera_registry.json" with { type: "json" };
-import royaltiesIdl from "../../idl/tessera_royalties.json" with { type: "json" };
-import escrowIdl from "../../idl/tessera_escrow.json" with { type: "json" };
-import type { TesseraRegistry } from "../../idl/tessera_registry.ts";
-import type { TesseraRoyalties } from "../../idl/tessera_royalties.ts";
-import type { TesseraEscrow } from "../../idl/tessera_escrow.ts";
+import {
+  type TesseraEscrow,
+  type TesseraRegistry,
+  type TesseraRoyalties,
+  assetAddress,
+  ataAddress,
+  bondVaultAddress,
+  escrowIdl,
+  passAddress,
+  providerAddress,
+  registryIdl,
+  royaltiesIdl,
+  splitAddress,
+  vaultAddress,
+} from "@tessera/sdk";
 
 // migrations/deploy.ts is CommonJS (`module.exports = Object.assign(deploy, { initializeTessera, … })`,
 // as `anchor migrate` requires): its named functions are properties of the default export.
@@ -45,18 +53,12 @@ export const provider = new AnchorProvider(connection, new Wallet(payer), {
   commitment: "confirmed",
   preflightCommitment: "confirmed",
 });
-export const registry = new Program<TesseraRegistry>(registryIdl as unknown as TesseraRegistry, provider);
-export const royalties = new Program<TesseraRoyalties>(royaltiesIdl as unknown as TesseraRoyalties, provider);
-export const escrow = new Program<TesseraEscrow>(escrowIdl as unknown as TesseraEscrow, provider);
+export const registry = new Program<TesseraRegistry>(registryIdl, provider);
+export const royalties = new Program<TesseraRoyalties>(royaltiesIdl, provider);
+export const escrow = new Program<TesseraEscrow>(escrowIdl, provider);
 
-const pda = (seeds: Buffer[], programId: PublicKey) => PublicKey.findProgramAddressSync(seeds, programId)[0];
-export const assetAddress = (publisher: PublicKey, hash: Buffer) =>
-  pda([Buffer.from("asset"), publisher.toBuffer(), hash], registry.programId);
-export const passAddress = (asset: PublicKey, holder: PublicKey) =>
-  pda([Buffer.from("pass"), asset.toBuffer(), holder.toBuffer()], registry.programId);
-export const splitAddress = (asset: PublicKey) => pda([Buffer.from("split"), asset.toBuffer()], royalties.programId);
-export const vaultAddress = (split: PublicKey) => pda([Buffer.from("vault"), split.toBuffer()], royalties.programId);
-export const ataAddress = (mint: PublicKey, owner: PublicKey) => getAssociatedTokenAddressSync(mint, owner, true);
+// PDAs and associated token accounts: the SDK's (every seed is written once, in sdk/src/pda.ts).
+export { assetAddress, passAddress, splitAddress, vaultAddress, ataAddress, providerAddress, bondVaultAddress };
 
 export const sha256 = (data: Uint8Array | string) => createHash("sha256").update(data).digest();
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,10 +150,6 @@ export async function mintUsdc(w: World, owner: PublicKey, amount: bigint): Prom
 export async function mintToAccount(account: PublicKey, w: World, amount: bigint): Promise<void> {
   await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
 }
-
-export const providerAddress = (authority: PublicKey) =>
-  pda([Buffer.from("provider"), authority.toBuffer()], escrow.programId);
-export const bondVaultAddress = (providerKey: PublicKey) => pda([Buffer.from("bond"), providerKey.toBuffer()], escrow.programId);
 
 /** Registers `authority` as a provider of `models` and bonds `bond` base units (needs that much of the mint). */
 export async function registerProvider(w: World, authority: Keypair, models: PublicKey[], bond: bigint): Promise<PublicKey> {

@@ -8,7 +8,16 @@ import type { PublicKey } from "@solana/web3.js";
 import * as registryErrors from "./generated/registry/errors";
 import * as royaltiesErrors from "./generated/royalties/errors";
 import * as escrowErrors from "./generated/escrow/errors";
-import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, type TesseraProgram, programLabel, tesseraProgramOf } from "./programs";
+import {
+  TOKEN_2022_PROGRAM_ID,
+  TOKEN_PROGRAM_ID,
+  type TesseraProgram,
+  escrowIdl,
+  programLabel,
+  registryIdl,
+  royaltiesIdl,
+  tesseraProgramOf,
+} from "./programs";
 
 /** One program error: its program, code, IDL name (e.g. "PriceAboveLimit") and message. */
 export interface ProgramErrorInfo {
@@ -29,12 +38,22 @@ const pascal = (s: string) =>
     .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
     .join("");
 
-/** A program's table from its generated errors module (`PREFIX__NAME = code` and the message getter). */
-function tableOf(module: Record<string, unknown>, prefix: string, message: (code: never) => string): ErrorTable {
+/**
+ * A program's table from its generated errors module (`PREFIX__NAME = code` and the message
+ * getter). The generated getter answers a placeholder in production bundles (it tests
+ * `process.env.NODE_ENV`), so the message is the IDL's own `msg` when the IDL has one.
+ */
+function tableOf(
+  module: Record<string, unknown>,
+  prefix: string,
+  message: (code: never) => string,
+  idl: { errors?: readonly { code: number; msg?: string }[] },
+): ErrorTable {
   const table: ErrorTable = new Map();
   for (const [key, value] of Object.entries(module)) {
     if (key.startsWith(prefix) && typeof value === "number") {
-      table.set(value, { name: pascal(key.slice(prefix.length)), message: message(value as never) });
+      const msg = idl.errors?.find((e) => e.code === value)?.msg ?? message(value as never);
+      table.set(value, { name: pascal(key.slice(prefix.length)), message: msg });
     }
   }
   return table;
@@ -42,9 +61,14 @@ function tableOf(module: Record<string, unknown>, prefix: string, message: (code
 
 /** Each Tessera program's errors by code. */
 export const PROGRAM_ERRORS: Record<TesseraProgram, ErrorTable> = {
-  registry: tableOf(registryErrors, "TESSERA_REGISTRY_ERROR__", registryErrors.getTesseraRegistryErrorMessage),
-  royalties: tableOf(royaltiesErrors, "TESSERA_ROYALTIES_ERROR__", royaltiesErrors.getTesseraRoyaltiesErrorMessage),
-  escrow: tableOf(escrowErrors, "TESSERA_ESCROW_ERROR__", escrowErrors.getTesseraEscrowErrorMessage),
+  registry: tableOf(registryErrors, "TESSERA_REGISTRY_ERROR__", registryErrors.getTesseraRegistryErrorMessage, registryIdl),
+  royalties: tableOf(
+    royaltiesErrors,
+    "TESSERA_ROYALTIES_ERROR__",
+    royaltiesErrors.getTesseraRoyaltiesErrorMessage,
+    royaltiesIdl,
+  ),
+  escrow: tableOf(escrowErrors, "TESSERA_ESCROW_ERROR__", escrowErrors.getTesseraEscrowErrorMessage, escrowIdl),
 };
 
 /** Anchor's framework errors (codes below 6000) by code. */

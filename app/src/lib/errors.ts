@@ -1,10 +1,10 @@
 // Transaction failures as the user should read them: the program's error by name and message
 // (from the committed IDLs, or Anchor's own errors below 6000), else the runtime's error.
 
-import { LangErrorCode, LangErrorMessage } from "@anchor-lang/core";
-import { PublicKey, type TransactionError } from "@solana/web3.js";
+import { type PublicKey, type TransactionError } from "@solana/web3.js";
+import { customErrorOf, programError, programLabel } from "@tessera/sdk";
 
-import { escrowIdl, registryIdl, royaltiesIdl } from "./programs";
+export { programLabel };
 
 export interface TxErrorDetails {
   /** The error's name: an IDL error (e.g. "PriceAboveLimit"), an Anchor error, or the runtime's. */
@@ -16,66 +16,9 @@ export interface TxErrorDetails {
   logs: string[];
 }
 
-interface IdlWithErrors {
-  address: string;
-  errors?: readonly { code: number; name: string; msg?: string }[];
-}
-
-const KNOWN_PROGRAMS: { label: string; idl: IdlWithErrors }[] = [
-  { label: "registry", idl: registryIdl },
-  { label: "royalties", idl: royaltiesIdl },
-  { label: "escrow", idl: escrowIdl },
-];
-
-const langNames = new Map<number, string>(Object.entries(LangErrorCode).map(([name, code]) => [code as number, name]));
-
-const SYSTEM_PROGRAMS: Record<string, string> = {
-  "11111111111111111111111111111111": "system",
-  TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA: "spl-token",
-  TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb: "token-2022",
-  ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL: "associated-token",
-};
-
-/** The label of a program id: one of Tessera's, a well-known one, or the address. */
-export function programLabel(programId: string): string {
-  return KNOWN_PROGRAMS.find((p) => p.idl.address === programId)?.label ?? SYSTEM_PROGRAMS[programId] ?? programId;
-}
-
-/** A custom error code raised by `programId`, named from its IDL (≥ 6000) or Anchor (< 6000). */
+/** A custom error code raised by `programId`, named by the SDK (its IDL's ≥ 6000, Anchor's < 6000). */
 export function namedProgramError(programId: string | undefined, code: number): Omit<TxErrorDetails, "logs"> {
-  if (code < 6000 && langNames.has(code)) {
-    return { name: langNames.get(code)!, message: LangErrorMessage.get(code) ?? "", program: "anchor", code };
-  }
-  const known = KNOWN_PROGRAMS.find((p) => p.idl.address === programId);
-  const e = known?.idl.errors?.find((x) => x.code === code);
-  if (known && e) return { name: e.name, message: e.msg ?? "", program: known.label, code };
-  if (programId === SPL_TOKEN || programId === SPL_TOKEN_2022) {
-    const t = TOKEN_ERRORS[code];
-    if (t) return { name: t[0], message: t[1], program: programLabel(programId), code };
-  }
-  return {
-    name: `Custom(${code})`,
-    message: `custom program error 0x${code.toString(16)}`,
-    program: programId ? programLabel(programId) : undefined,
-    code,
-  };
-}
-
-const SPL_TOKEN = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
-const SPL_TOKEN_2022 = "TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb";
-const TOKEN_ERRORS: Record<number, [string, string]> = {
-  1: ["InsufficientFunds", "Insufficient token balance"],
-  3: ["MintMismatch", "Account not associated with this mint"],
-  4: ["OwnerMismatch", "Owner does not match"],
-};
-
-/** The program that failed first (the innermost), from "Program X failed: …" log lines. */
-function failingProgramFromLogs(logs: string[]): string | undefined {
-  for (const line of logs) {
-    const m = line.match(/^Program (\w{32,44}) failed: /);
-    if (m) return m[1];
-  }
-  return undefined;
+  return programError(programId, code);
 }
 
 /**
@@ -88,14 +31,11 @@ export function decodeTransactionError(
   logs: string[],
   instructionPrograms: PublicKey[],
 ): TxErrorDetails {
+  const custom = customErrorOf(err, logs, instructionPrograms);
+  if (custom) return { ...programError(custom.programId, custom.code), logs };
   if (typeof err === "object" && err !== null && "InstructionError" in err) {
     const [index, inner] = (err as { InstructionError: [number, unknown] }).InstructionError;
     const topLevel = instructionPrograms[index]?.toBase58();
-    if (typeof inner === "object" && inner !== null && "Custom" in inner) {
-      const code = Number((inner as { Custom: number }).Custom);
-      const program = failingProgramFromLogs(logs) ?? topLevel;
-      return { ...namedProgramError(program, code), logs };
-    }
     const variant = typeof inner === "string" ? inner : JSON.stringify(inner);
     return {
       name: variant,
@@ -134,13 +74,8 @@ export function decodeThrown(err: unknown, instructionPrograms: PublicKey[]): Tx
     cur = e.error ?? e.cause;
   }
   const text = messages.join("\n");
-  const custom = text.match(/custom program error: 0x([0-9a-fA-F]+)/);
-  if (custom) {
-    const code = parseInt(custom[1], 16);
-    const ix = text.match(/Error processing Instruction (\d+)/);
-    const program = failingProgramFromLogs(logs) ?? (ix ? instructionPrograms[Number(ix[1])]?.toBase58() : undefined);
-    return { ...namedProgramError(program, code), logs };
-  }
+  const custom = customErrorOf(err, logs, instructionPrograms);
+  if (custom) return { ...programError(custom.programId, custom.code), logs: custom.logs };
   if (/reject/i.test(text)) return { name: "UserRejected", message: "The wallet refused to sign", logs };
   return { name, message: messages[0] ?? String(err), logs };
 }
