@@ -12,7 +12,10 @@ use tessera_registry::{
     },
     instructions::ParentInput,
 };
-use tessera_royalties::{constants::MAX_RECIPIENTS, state::RecipientInput};
+use tessera_royalties::{
+    constants::{BPS_DENOMINATOR, MAX_BPS, MAX_RECIPIENTS},
+    state::RecipientInput,
+};
 
 use crate::error::{Result, TesseraError};
 
@@ -55,7 +58,7 @@ pub fn split(s: &str) -> Result<Vec<RecipientInput>> {
     }
     let mut sum: u32 = 0;
     for (i, (a, bps)) in entries.iter().enumerate() {
-        if *bps == 0 || *bps > 10_000 {
+        if *bps == 0 || *bps > MAX_BPS {
             return Err(invalid(format!("invalid split share {bps} for {a}: expected 1..=10000 bps")));
         }
         if entries[..i].iter().any(|(o, _)| o == a) {
@@ -63,7 +66,7 @@ pub fn split(s: &str) -> Result<Vec<RecipientInput>> {
         }
         sum += u32::from(*bps);
     }
-    if sum != 10_000 {
+    if sum != u32::from(BPS_DENOMINATOR) {
         return Err(invalid(format!("invalid split `{s}`: shares sum to {sum}, expected exactly 10000")));
     }
     Ok(entries

@@ -1,5 +1,7 @@
 //! Code shared by the Tessera programs.
 //!
+//! [`bps`]: the basis-point denominator and the one rounding-down share function.
+//!
 //! [`create`]: account creation that succeeds whatever lamports already sit at the address.
 //! Anchor 1.2's `init` switches to the system program's `CreateAccountAllowPrefund` when the
 //! address holds lamports, an instruction the runtime we target (Agave 3.1) refuses; anyone could
@@ -7,4 +9,5 @@
 //! goes through [`create::create_pda_account`] instead, which tops up, allocates and assigns, as
 //! the associated-token program does.
 
+pub mod bps;
 pub mod create;

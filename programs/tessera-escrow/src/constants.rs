@@ -14,7 +14,8 @@ pub const JOB_VAULT_SEED: &[u8] = b"job_vault";
 /// `[MODEL_PROVIDERS_SEED, model]`.
 pub const MODEL_PROVIDERS_SEED: &[u8] = b"model_providers";
 
-pub const BPS_DENOMINATOR: u16 = 10_000;
+/// Basis-point denominator (10,000 bps = 100%), shared by the three programs.
+pub use tessera_common::bps::BPS_DENOMINATOR;
 /// Highest protocol fee on inference fees: 10%.
 pub const MAX_PROTOCOL_FEE_BPS: u16 = 1_000;
 /// Highest share of a provider's bond the config may put at stake on one job: 50%.

@@ -2,13 +2,7 @@
 //! protocol fee and the model's royalty are rounded down and the provider takes the rest, so
 //! the parts add up to exactly the amount settled.
 
-use crate::constants::BPS_DENOMINATOR;
-
-/// `floor(amount × bps / 10_000)`.
-pub fn bps_of(amount: u64, bps: u16) -> Option<u64> {
-    let v = u128::from(amount).checked_mul(u128::from(bps))? / u128::from(BPS_DENOMINATOR);
-    u64::try_from(v).ok()
-}
+pub use tessera_common::bps::bps_of;
 
 /// The slash at stake on a job, fixed at acceptance:
 /// `min(floor(bond × slash_bps / 10_000), fee × max_fee_multiple)`, in u128.

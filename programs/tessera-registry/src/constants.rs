@@ -9,8 +9,8 @@ pub const ACCESS_MINT_SEED: &[u8] = b"access_mint";
 /// Seed of an [`crate::state::AccessPass`]: `[PASS_SEED, asset, holder]`.
 pub const PASS_SEED: &[u8] = b"pass";
 
-/// Basis-point denominator.
-pub const BPS_DENOMINATOR: u16 = 10_000;
+/// Basis-point denominator (10,000 bps = 100%), shared by the three programs.
+pub use tessera_common::bps::BPS_DENOMINATOR;
 /// Highest protocol fee the admin may set: 10%.
 pub const MAX_PROTOCOL_FEE_BPS: u16 = 1_000;
 /// Most payment mints the allow-list holds.

@@ -3,7 +3,8 @@
 //! remainder, so rounding always favours the asset's royalty vault and the parts add up to
 //! exactly what the buyer paid.
 
-use crate::constants::{BPS_DENOMINATOR, MAX_PARENTS};
+use crate::constants::MAX_PARENTS;
+pub use tessera_common::bps::bps_of;
 
 /// How one payment is divided.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,14 +13,6 @@ pub struct SaleBreakdown {
     pub fee: u64,
     pub parents: [u64; MAX_PARENTS],
     pub net: u64,
-}
-
-/// `floor(amount × bps / 10_000)`.
-pub fn bps_of(amount: u64, bps: u16) -> Option<u64> {
-    let v = u128::from(amount)
-        .checked_mul(u128::from(bps))?
-        .checked_div(u128::from(BPS_DENOMINATOR))?;
-    u64::try_from(v).ok()
 }
 
 /// `price × quantity`, or `None` if it does not fit a u64.

@@ -9,8 +9,8 @@ pub const VAULT_SEED: &[u8] = b"vault";
 /// the `update_split` that parked the balances.
 pub const PARKED_SEED: &[u8] = b"parked";
 
-/// Shares are expressed in basis points of this denominator.
-pub const BPS_DENOMINATOR: u16 = 10_000;
+/// Basis-point denominator (10,000 bps = 100%), shared by the three programs.
+pub use tessera_common::bps::{BPS_DENOMINATOR, MAX_BPS};
 /// Most recipients with a non-zero share a split may have.
 pub const MAX_RECIPIENTS: usize = 16;
 /// Most entries a split stores: the active recipients plus removed recipients that still have
