@@ -80,8 +80,36 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// A command line clap refuses (an unknown value of an enumerated argument, a missing one…).
+/// With `--output json` the refusal is also the documented JSON error, `kind` "invalid", and
+/// stderr gets one line; otherwise clap prints its usage as usual. Help and version are not
+/// refusals.
+fn refuse_usage(e: clap::Error) -> ExitCode {
+    let json = {
+        let args: Vec<String> = std::env::args().collect();
+        args.windows(2).any(|w| w[0] == "--output" && w[1] == "json") || args.iter().any(|a| a == "--output=json")
+    };
+    if !e.use_stderr() || !json {
+        e.exit()
+    }
+    let rendered = e.render().to_string();
+    let message = rendered
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = message.strip_prefix("error: ").unwrap_or(&message).to_string();
+    println!("{}", serde_json::json!({ "error": { "kind": "invalid", "message": message } }));
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refuse_usage(e),
+    };
     let format = cli.output;
     let result = (|| {
         if let Command::Demo(args) = &cli.command {
@@ -110,9 +138,9 @@ fn main() -> ExitCode {
             Command::Publish(c) => commands::publish::run(&t, c, format),
             Command::Assets(c) => commands::assets::run(&t, c),
             Command::Update(a) => commands::assets::update(&t, a, format),
-            Command::Delist { asset } => commands::assets::set_state(&t, "delist", &asset, format),
-            Command::Relist { asset } => commands::assets::set_state(&t, "relist", &asset, format),
-            Command::Retire { asset } => commands::assets::set_state(&t, "retire", &asset, format),
+            Command::Delist { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Delist, &asset, format),
+            Command::Relist { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Relist, &asset, format),
+            Command::Retire { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Retire, &asset, format),
             Command::Buy(a) => commands::buy::buy(&t, a, format),
             Command::Redeem(a) => commands::buy::redeem(&t, a, format),
             Command::Revoke(a) => commands::buy::revoke(&t, a, format),

@@ -143,7 +143,8 @@ fn every_command_against_a_local_validator() {
     assert_eq!((shown["kind"].as_str(), shown["priceUi"].as_str(), shown["parents"][0]["bps"].as_u64()), (Some("model"), Some("10"), Some(2000)));
     env.invalid(a, &["assets", "show", "not-an-address"], "invalid asset `not-an-address`");
     env.invalid(a, &["assets", "show", &Keypair::new().pubkey().to_string()], "not found");
-    env.invalid(a, &["assets", "list", "--kind", "song"], "invalid --kind `song`");
+    env.invalid(a, &["assets", "list", "--kind", "song"], "invalid value 'song' for '--kind <KIND>' [possible values: dataset, model]");
+    env.invalid(a, &["jobs", "list", "--state", "done"], "invalid value 'done' for '--state <STATE>' [possible values: open, accepted, delivered, disputed]");
 
     // update / delist / relist / retire
     env.refused(&path[bob], &["update", &dataset, "--price", "2"], "NotPublisher");

@@ -1,12 +1,12 @@
 //! `tessera assets list|show`, `tessera update`, `tessera delist|relist|retire`.
 
-use clap::{Args, Subcommand};
+use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use tessera_client::{
     amount, parse,
     registry::{instructions::UpdateAssetArgs, state::{Asset, AssetKind, AssetState}},
     rpc::AssetFilter,
-    Pubkey, Result, Tessera, TesseraError,
+    Pubkey, Result, Tessera,
 };
 
 use super::{key, sent};
@@ -16,9 +16,8 @@ use crate::output::{fields, table, with_spinner, Format, Report};
 pub enum AssetsCmd {
     /// List assets (filters are applied by the RPC node)
     List {
-        /// dataset or model
-        #[arg(long)]
-        kind: Option<String>,
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
         #[arg(long)]
         publisher: Option<String>,
         /// Payment mint
@@ -47,6 +46,40 @@ pub struct UpdateArgs {
     inference_royalty_bps: Option<u16>,
     #[arg(long)]
     gated: Option<bool>,
+}
+
+/// `--kind`: an asset kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Dataset,
+    Model,
+}
+
+impl From<KindArg> for AssetKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Dataset => AssetKind::Dataset,
+            KindArg::Model => AssetKind::Model,
+        }
+    }
+}
+
+/// A publisher's change of an asset's state: `tessera delist|relist|retire`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StateChange {
+    Delist,
+    Relist,
+    Retire,
+}
+
+impl StateChange {
+    pub fn name(self) -> &'static str {
+        match self {
+            StateChange::Delist => "delist",
+            StateChange::Relist => "relist",
+            StateChange::Retire => "retire",
+        }
+    }
 }
 
 pub fn kind_name(k: AssetKind) -> &'static str {
@@ -95,12 +128,7 @@ pub fn run(t: &Tessera, cmd: AssetsCmd) -> Result<Report> {
     match cmd {
         AssetsCmd::List { kind, publisher, mint } => {
             let filter = AssetFilter {
-                kind: match kind.as_deref() {
-                    None => None,
-                    Some("dataset") => Some(AssetKind::Dataset),
-                    Some("model") => Some(AssetKind::Model),
-                    Some(other) => return Err(TesseraError::Invalid(format!("invalid --kind `{other}`: expected dataset or model"))),
-                },
+                kind: kind.map(AssetKind::from),
                 publisher: publisher.as_deref().map(|p| key("publisher", p)).transpose()?,
                 payment_mint: mint.as_deref().map(|m| key("mint", m)).transpose()?,
             };
@@ -176,13 +204,13 @@ pub fn update(t: &Tessera, a: UpdateArgs, format: Format) -> Result<Report> {
     Ok(sent("update", sig, json!({ "asset": k.to_string() })))
 }
 
-pub fn set_state(t: &Tessera, action: &str, asset: &str, format: Format) -> Result<Report> {
+pub fn set_state(t: &Tessera, change: StateChange, asset: &str, format: Format) -> Result<Report> {
     let k = key("asset", asset)?;
-    let sig = with_spinner(format, action, || match action {
-        "delist" => t.delist(&k),
-        "relist" => t.relist(&k),
-        _ => t.retire(&k),
+    let sig = with_spinner(format, change.name(), || match change {
+        StateChange::Delist => t.delist(&k),
+        StateChange::Relist => t.relist(&k),
+        StateChange::Retire => t.retire(&k),
     })?;
     let state = state_name(t.asset(&k)?.state);
-    Ok(sent(action, sig, json!({ "asset": k.to_string(), "state": state })))
+    Ok(sent(change.name(), sig, json!({ "asset": k.to_string(), "state": state })))
 }

@@ -28,9 +28,8 @@ pub enum JobsCmd {
         provider: Option<String>,
         #[arg(long)]
         model: Option<String>,
-        /// open, accepted, delivered or disputed
-        #[arg(long)]
-        state: Option<String>,
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
     },
     Show { job: String },
     /// Provider: accept a job on the terms shown by `jobs show` (fee, windows, slash at stake)
@@ -90,6 +89,26 @@ pub struct OpenArgs {
     delivery_window: String,
     #[arg(long, default_value = "1h")]
     challenge_window: String,
+}
+
+/// `--state`: a job state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StateArg {
+    Open,
+    Accepted,
+    Delivered,
+    Disputed,
+}
+
+impl From<StateArg> for JobState {
+    fn from(s: StateArg) -> Self {
+        match s {
+            StateArg::Open => JobState::Open,
+            StateArg::Accepted => JobState::Accepted,
+            StateArg::Delivered => JobState::Delivered,
+            StateArg::Disputed => JobState::Disputed,
+        }
+    }
 }
 
 fn state_name(s: JobState) -> &'static str {
@@ -172,14 +191,7 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
                 consumer: consumer.as_deref().map(|c| key("consumer", c)).transpose()?,
                 provider: provider.as_deref().map(|p| key("provider", p).map(|k| pda::provider(&k))).transpose()?,
                 model: model.as_deref().map(|m| key("model", m)).transpose()?,
-                state: match state.as_deref() {
-                    None => None,
-                    Some("open") => Some(JobState::Open),
-                    Some("accepted") => Some(JobState::Accepted),
-                    Some("delivered") => Some(JobState::Delivered),
-                    Some("disputed") => Some(JobState::Disputed),
-                    Some(o) => return Err(TesseraError::Invalid(format!("invalid --state `{o}`: expected open, accepted, delivered or disputed"))),
-                },
+                state: state.map(JobState::from),
             };
             let jobs = t.list_jobs(&f)?;
             let multiple = t.escrow_config().ok().map(|c| c.max_slash_fee_multiple);
