@@ -10,9 +10,9 @@ use serde::Serialize;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
+use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     ix::{self, registry::BuyAccounts},
-    localnet::Localnet,
     pda,
     registry::instructions::{BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs},
     registry::state::{AssetKind, License},

@@ -23,7 +23,7 @@ use crate::{
 
 impl Tessera {
     /// Instructions creating `owner`'s associated token account for `mint` if it is missing.
-    fn ensure_ata(&self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Result<(Pubkey, Vec<Instruction>)> {
+    pub fn ensure_ata(&self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Result<(Pubkey, Vec<Instruction>)> {
         let ata = pda::ata(owner, mint, token_program);
         let exists = self
             .rpc
@@ -380,120 +380,5 @@ impl Tessera {
         let (_, token_program) = self.mint_info(&job.mint)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &token_program);
         self.send(&[ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program)], &[])
-    }
-}
-
-/// Set-up helpers for local clusters (demo, tests): SOL airdrops and a test mint whose mint
-/// authority is the wallet.
-impl Tessera {
-    /// Requests an airdrop and waits until it is confirmed.
-    pub fn airdrop(&self, to: &Pubkey, lamports: u64) -> Result<()> {
-        let sig = self
-            .rpc
-            .request_airdrop(to, lamports)
-            .map_err(|e| TesseraError::Rpc(format!("airdrop: {e}")))?;
-        let start = std::time::Instant::now();
-        while start.elapsed() < std::time::Duration::from_secs(30) {
-            if self.rpc.confirm_transaction(&sig).unwrap_or(false) {
-                return Ok(());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(200));
-        }
-        Err(TesseraError::Rpc(format!("airdrop {sig} not confirmed after 30 s")))
-    }
-
-    /// Creates an SPL Token mint (the wallet is its mint authority); returns its address.
-    pub fn create_mint(&self, decimals: u8) -> Result<Pubkey> {
-        use anchor_spl::token_2022::spl_token_2022::instruction::initialize_mint2;
-        use solana_signer::Signer;
-        let mint = solana_keypair::Keypair::new();
-        let space = 82; // SPL Token Mint::LEN
-        let rent = self
-            .rpc
-            .get_minimum_balance_for_rent_exemption(space)
-            .map_err(TesseraError::from)?;
-        let create = solana_system_interface::instruction::create_account(
-            &self.wallet(),
-            &mint.pubkey(),
-            rent,
-            space as u64,
-            &crate::TOKEN_PROGRAM_ID,
-        );
-        let init = initialize_mint2(&crate::TOKEN_PROGRAM_ID, &mint.pubkey(), &self.wallet(), None, decimals)
-            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        self.send(&[create, init], &[&mint])?;
-        Ok(mint.pubkey())
-    }
-
-    /// Mints `amount` of a mint whose authority is the wallet to `owner`'s associated account.
-    pub fn mint_to(&self, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<Pubkey> {
-        use anchor_spl::token_2022::spl_token_2022::instruction::mint_to;
-        let (ata, mut ixs) = self.ensure_ata(owner, mint, &crate::TOKEN_PROGRAM_ID)?;
-        ixs.push(
-            mint_to(&crate::TOKEN_PROGRAM_ID, mint, &ata, &self.wallet(), &[], amount)
-                .map_err(|e| TesseraError::Invalid(e.to_string()))?,
-        );
-        self.send(&ixs, &[])?;
-        Ok(ata)
-    }
-
-    /// Sends SOL from the wallet.
-    pub fn transfer_sol(&self, to: &Pubkey, lamports: u64) -> Result<()> {
-        let ix = solana_system_interface::instruction::transfer(&self.wallet(), to, lamports);
-        self.send(&[ix], &[]).map(|_| ())
-    }
-
-    /// Moves `amount` of `mint` from the wallet's associated token account into a new token
-    /// account of the wallet at a fresh (non-associated) address; returns that address. For
-    /// tests of "tokens in any token account count".
-    pub fn move_to_new_token_account(&self, mint: &Pubkey, amount: u64) -> Result<Pubkey> {
-        use anchor_spl::token_2022::spl_token_2022::{
-            extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
-            instruction::{initialize_account3, transfer_checked},
-            state::{Account, Mint},
-        };
-        use solana_signer::Signer;
-        let mint_account = self
-            .rpc
-            .get_account_with_commitment(mint, self.rpc.commitment())
-            .map_err(TesseraError::from)?
-            .value
-            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
-        let state = StateWithExtensions::<Mint>::unpack(&mint_account.data)
-            .map_err(|_| TesseraError::Invalid(format!("account {mint} is not an SPL mint")))?;
-        let token_program = mint_account.owner;
-        let extensions = ExtensionType::get_required_init_account_extensions(
-            &state.get_extension_types().map_err(|e| TesseraError::Invalid(e.to_string()))?,
-        );
-        let space = ExtensionType::try_calculate_account_len::<Account>(&extensions)
-            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        let rent = self
-            .rpc
-            .get_minimum_balance_for_rent_exemption(space)
-            .map_err(TesseraError::from)?;
-        let account = solana_keypair::Keypair::new();
-        let create = solana_system_interface::instruction::create_account(
-            &self.wallet(),
-            &account.pubkey(),
-            rent,
-            space as u64,
-            &token_program,
-        );
-        let init = initialize_account3(&token_program, &account.pubkey(), mint, &self.wallet())
-            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        let from = pda::ata(&self.wallet(), mint, &token_program);
-        let transfer = transfer_checked(
-            &token_program,
-            &from,
-            mint,
-            &account.pubkey(),
-            &self.wallet(),
-            &[],
-            amount,
-            state.base.decimals,
-        )
-        .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        self.send(&[create, init, transfer], &[&account])?;
-        Ok(account.pubkey())
     }
 }

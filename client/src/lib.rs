@@ -8,7 +8,6 @@ pub mod error;
 pub mod events;
 pub mod flows;
 pub mod ix;
-pub mod localnet;
 pub mod parse;
 pub mod pda;
 pub mod proof;

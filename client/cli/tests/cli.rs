@@ -11,7 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
-use tessera_client::{localnet::Localnet, pda, Tessera, TOKEN_PROGRAM_ID};
+use tessera_dev::{DevFlows, Localnet};
+use tessera_client::{pda, Tessera, TOKEN_PROGRAM_ID};
 
 struct Env {
     url: String,

@@ -33,8 +33,8 @@ use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signature::Signature;
 use solana_signer::Signer;
+use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
-    localnet::Localnet,
     parse, proof,
     registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AssetKind, License}},
     royalties::state::RecipientInput,

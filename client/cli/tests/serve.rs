@@ -15,8 +15,8 @@ use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
+use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
-    localnet::Localnet,
     parse, proof,
     registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AccessDenied, AssetKind, License}},
     royalties::state::RecipientInput,

@@ -7,13 +7,13 @@ use clap::Args;
 use serde_json::json;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
+use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     amount::format_ui_amount,
     escrow::{
         instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
         state::{EscrowSettings, MintBond},
     },
-    localnet::Localnet,
     parse, pda,
     registry::{
         instructions::{InitializeConfigArgs, ParentInput, PublishAssetArgs},

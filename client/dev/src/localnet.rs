@@ -11,7 +11,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::error::{Result, TesseraError};
+use tessera_client::{Result, TesseraError};
 
 /// A running local validator.
 pub struct Localnet {

@@ -1,0 +1,9 @@
+//! Development tooling around the Tessera client, kept out of the client library: a launcher
+//! for `tessera-localnet` (the local validator built from `localnet/`) and faucet helpers for
+//! local clusters. Used by `tessera demo`, the CLI's integration tests and the benchmarks.
+
+pub mod faucet;
+pub mod localnet;
+
+pub use faucet::DevFlows;
+pub use localnet::Localnet;
