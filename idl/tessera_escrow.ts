@@ -1389,17 +1389,14 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
-            "The config's admin."
+            "The config's admin (checked against `config.admin` in validate)."
           ],
           "name": "admin",
-          "relations": [
-            "config"
-          ],
           "signer": true
         },
         {
           "docs": [
-            "The config (PDA with stored bump); `has_one = admin`."
+            "The config (PDA with stored bump)."
           ],
           "name": "config",
           "pda": {
@@ -2496,7 +2493,7 @@ export type TesseraEscrow = {
       "accounts": [
         {
           "docs": [
-            "The provider (PDA with stored bump); `has_one = bond_vault`."
+            "The provider (PDA with stored bump)."
           ],
           "name": "provider",
           "pda": {
@@ -2525,12 +2522,9 @@ export type TesseraEscrow = {
         },
         {
           "docs": [
-            "The provider's bond vault (`has_one`)."
+            "The provider's bond vault (checked against `provider.bond_vault` in validate)."
           ],
-          "name": "bondVault",
-          "relations": [
-            "provider"
-          ]
+          "name": "bondVault"
         },
         {
           "name": "eventAuthority"

@@ -937,17 +937,14 @@ export type TesseraRegistry = {
       "accounts": [
         {
           "docs": [
-            "The config's admin."
+            "The config's admin (checked against `config.admin` in validate)."
           ],
           "name": "admin",
-          "relations": [
-            "config"
-          ],
           "signer": true
         },
         {
           "docs": [
-            "The config (PDA with stored bump); `has_one = admin`."
+            "The config (PDA with stored bump)."
           ],
           "name": "config",
           "pda": {

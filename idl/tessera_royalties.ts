@@ -876,12 +876,9 @@ export type TesseraRoyalties = {
       "accounts": [
         {
           "docs": [
-            "The split's current authority."
+            "The split's current authority (checked against `split.authority` in validate)."
           ],
           "name": "authority",
-          "relations": [
-            "split"
-          ],
           "signer": true
         },
         {
@@ -972,7 +969,8 @@ export type TesseraRoyalties = {
         },
         {
           "docs": [
-            "The split's vault (address stored in the split); only its balance is read."
+            "The split's vault (address stored in the split, checked in validate); only its balance",
+            "is read."
           ],
           "name": "vault"
         },

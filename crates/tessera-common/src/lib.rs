@@ -2,6 +2,8 @@
 //!
 //! [`bps`]: the basis-point denominator and the one rounding-down share function.
 //!
+//! [`two_step`]: the checks and updates of a two-step role transfer (propose, then accept).
+//!
 //! [`create`]: account creation that succeeds whatever lamports already sit at the address.
 //! Anchor 1.2's `init` switches to the system program's `CreateAccountAllowPrefund` when the
 //! address holds lamports, an instruction the runtime we target (Agave 3.1) refuses; anyone could
@@ -11,3 +13,4 @@
 
 pub mod bps;
 pub mod create;
+pub mod two_step;

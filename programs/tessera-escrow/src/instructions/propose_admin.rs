@@ -1,34 +1,40 @@
 use anchor_lang::prelude::*;
+use tessera_common::two_step;
 
 use crate::{constants::*, errors::EscrowError, events::AdminProposed, state::EscrowConfig};
 
 /// First step of an admin transfer: the admin proposes its successor, which takes over only
-/// when it signs `accept_admin`. A new proposal replaces the previous one (proposing oneself
-/// cancels it in effect).
+/// when it signs `accept_admin`, so the role never goes to a key nobody controls. A new
+/// proposal replaces the previous one; proposing the current admin cancels it in effect.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ProposeAdmin<'info> {
-    /// The config's admin.
+    /// The config's admin (checked against `config.admin` in validate).
     pub admin: Signer<'info>,
-    /// The config (PDA with stored bump); `has_one = admin`.
-    #[account(
-        mut,
-        seeds = [CONFIG_SEED],
-        bump = config.bump,
-        has_one = admin @ EscrowError::NotAdmin,
-    )]
+    /// The config (PDA with stored bump).
+    #[account(mut, seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, EscrowConfig>>,
+}
+
+/// The escrow's error for a refused step of an admin transfer.
+pub(crate) fn admin_refusal(refusal: two_step::Refusal) -> Error {
+    match refusal {
+        two_step::Refusal::NotCurrent => error!(EscrowError::NotAdmin),
+        two_step::Refusal::NoPending => error!(EscrowError::NoPendingAdmin),
+        two_step::Refusal::NotPending => error!(EscrowError::NotPendingAdmin),
+    }
 }
 
 impl ProposeAdmin<'_> {
     fn validate(&self) -> Result<()> {
-        // admin: signer + has_one. config: PDA + stored bump. Any key may be proposed.
-        Ok(())
+        // admin: signer, and the config's admin. config: PDA + stored bump. Any key may be
+        // proposed: it has no power until it signs `accept_admin`.
+        two_step::check_propose(&self.config.admin, &self.admin.key()).map_err(admin_refusal)
     }
 
     #[access_control(ctx.accounts.validate())]
     pub fn propose_admin(ctx: Context<Self>, new_admin: Pubkey) -> Result<()> {
-        ctx.accounts.config.pending_admin = Some(new_admin);
+        two_step::propose(&mut ctx.accounts.config.pending_admin, Some(new_admin));
         emit_cpi!(AdminProposed {
             admin: ctx.accounts.admin.key(),
             pending_admin: new_admin,

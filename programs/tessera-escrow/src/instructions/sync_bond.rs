@@ -14,21 +14,25 @@ use crate::{
 #[event_cpi]
 #[derive(Accounts)]
 pub struct SyncBond<'info> {
-    /// The provider (PDA with stored bump); `has_one = bond_vault`.
+    /// The provider (PDA with stored bump).
     #[account(
         mut,
         seeds = [PROVIDER_SEED, provider.authority.as_ref()],
         bump = provider.bump,
-        has_one = bond_vault @ EscrowError::BondVaultMismatch,
     )]
     pub provider: Box<Account<'info, Provider>>,
-    /// The provider's bond vault (`has_one`).
+    /// The provider's bond vault (checked against `provider.bond_vault` in validate).
     pub bond_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
 impl SyncBond<'_> {
     fn validate(&self) -> Result<()> {
-        // provider: PDA + stored bump. bond_vault: has_one. Permissionless.
+        // provider: PDA + stored bump. bond_vault: the provider's. Permissionless.
+        require_keys_eq!(
+            self.bond_vault.key(),
+            self.provider.bond_vault,
+            EscrowError::BondVaultMismatch
+        );
         Ok(())
     }
 

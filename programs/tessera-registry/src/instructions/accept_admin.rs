@@ -1,6 +1,9 @@
 use anchor_lang::prelude::*;
+use tessera_common::two_step;
 
-use crate::{constants::*, errors::RegistryError, events::AdminChanged, state::Config};
+use crate::{
+    constants::*, events::AdminChanged, instructions::propose_admin::admin_refusal, state::Config,
+};
 
 /// Second step of an admin transfer: the proposed admin signs and becomes the admin; the
 /// proposal is cleared.
@@ -17,20 +20,15 @@ pub struct AcceptAdmin<'info> {
 impl AcceptAdmin<'_> {
     fn validate(&self) -> Result<()> {
         // new_admin: signer, and the pending admin. config: PDA + stored bump.
-        let pending = self
-            .config
-            .pending_admin
-            .ok_or_else(|| error!(RegistryError::NoPendingAdmin))?;
-        require_keys_eq!(pending, self.new_admin.key(), RegistryError::NotPendingAdmin);
-        Ok(())
+        two_step::check_accept(self.config.pending_admin.as_ref(), &self.new_admin.key())
+            .map_err(admin_refusal)
     }
 
     #[access_control(ctx.accounts.validate())]
     pub fn accept_admin(ctx: Context<Self>) -> Result<()> {
-        let config = &mut ctx.accounts.config;
-        let previous = config.admin;
-        config.admin = ctx.accounts.new_admin.key();
-        config.pending_admin = None;
+        let new_admin = ctx.accounts.new_admin.key();
+        let config: &mut Config = &mut ctx.accounts.config;
+        let previous = two_step::accept(&mut config.admin, &mut config.pending_admin, new_admin);
         emit_cpi!(AdminChanged {
             previous,
             admin: config.admin,

@@ -32,9 +32,10 @@ pub struct Claim<'info> {
 
 impl Claim<'_> {
     fn validate(&self) -> Result<()> {
-        // recipient: signer; membership checked by `record_claim`. split: PDA + stored bump.
-        // vault, mint: stored addresses. destination: mint + owner == recipient.
-        Ok(())
+        // recipient: signer, an entry of the split with something owed (below; `record_claim`
+        // re-checks). split: PDA + stored bump. vault, mint: stored addresses. destination:
+        // mint + owner == recipient.
+        self.split.check_claimable(&self.recipient.key())
     }
 
     #[access_control(ctx.accounts.validate())]

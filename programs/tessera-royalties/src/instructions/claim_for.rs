@@ -46,9 +46,10 @@ pub struct ClaimFor<'info> {
 
 impl ClaimFor<'_> {
     fn validate(&self) -> Result<()> {
-        // payer: signer. recipient: membership checked by `record_claim`. split: PDA + stored
-        // bump. vault, mint: stored addresses. destination: the recipient's ATA (constraint).
-        Ok(())
+        // payer: signer. recipient: an entry of the split with something owed (below;
+        // `record_claim` re-checks). split: PDA + stored bump. vault, mint: stored addresses.
+        // destination: the recipient's ATA (constraint).
+        self.split.check_claimable(&self.recipient.key())
     }
 
     #[access_control(ctx.accounts.validate())]

@@ -58,9 +58,13 @@ pub struct ClaimParked<'info> {
 
 impl ClaimParked<'_> {
     fn validate(&self) -> Result<()> {
-        // caller: signer. recipient: has a balance in `parked` (handler). split: PDA + stored
+        // caller: signer. recipient: has a balance in `parked` (below). split: PDA + stored
         // bump. parked: PDA of (split, version) + stored bump. vault, mint: stored addresses.
         // destination: mint + owner == recipient. rent_receiver: recorded payer.
+        require!(
+            self.parked.owed(&self.recipient.key()).is_some(),
+            RoyaltiesError::NotParked
+        );
         Ok(())
     }
 

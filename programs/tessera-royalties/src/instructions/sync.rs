@@ -18,15 +18,16 @@ pub struct SyncSplit<'info> {
     /// The split credited; seeds re-derived with its stored bump.
     #[account(mut, seeds = [SPLIT_SEED, split.subject.as_ref()], bump = split.bump)]
     pub split: Box<Account<'info, Split>>,
-    /// The split's vault (address stored in the split); only its balance is read.
-    #[account(address = split.vault @ RoyaltiesError::VaultMismatch)]
+    /// The split's vault (address stored in the split, checked in validate); only its balance
+    /// is read.
     pub vault: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
 impl SyncSplit<'_> {
     fn validate(&self) -> Result<()> {
-        // split: PDA + stored bump. vault: stored address (and a token account, by type). No
-        // signer: crediting the recipients can only help them.
+        // split: PDA + stored bump. vault: a token account (by type) at the split's stored
+        // address. No signer: crediting the recipients can only help them.
+        require_keys_eq!(self.vault.key(), self.split.vault, RoyaltiesError::VaultMismatch);
         Ok(())
     }
 

@@ -45,6 +45,14 @@ impl Parked {
         [PARKED_SEED, split.as_ref(), version]
     }
 
+    /// `recipient`'s parked balance, if it has one.
+    pub fn owed(&self, recipient: &Pubkey) -> Option<u64> {
+        self.balances
+            .iter()
+            .find(|b| b.address == *recipient)
+            .map(|b| b.owed)
+    }
+
     /// Removes `recipient`'s balance and returns it.
     pub fn take(&mut self, recipient: &Pubkey) -> Result<u64> {
         let index = self

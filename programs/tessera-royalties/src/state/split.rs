@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
-    constants::{BPS_DENOMINATOR, MAX_ENTRIES, MAX_RECIPIENTS},
+    constants::{BPS_DENOMINATOR, MAX_BPS, MAX_ENTRIES, MAX_RECIPIENTS},
     errors::RoyaltiesError,
     math::bps_share,
     state::ParkedBalance,
@@ -103,7 +103,7 @@ impl Split {
         let mut sum: u32 = 0;
         for (i, r) in recipients.iter().enumerate() {
             require!(r.bps > 0, RoyaltiesError::ZeroShare);
-            require!(r.bps <= BPS_DENOMINATOR, RoyaltiesError::ShareAboveMax);
+            require!(r.bps <= MAX_BPS, RoyaltiesError::ShareAboveMax);
             require!(
                 !recipients[..i].iter().any(|o| o.address == r.address),
                 RoyaltiesError::DuplicateRecipient
@@ -186,6 +186,16 @@ impl Split {
             .total_received
             .checked_add(u128::from(received))
             .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
+        Ok(())
+    }
+
+    /// Checks that `recipient` is an entry with something owed: `NotARecipient`, then
+    /// `NothingToClaim`, as [`Split::record_claim`] refuses.
+    pub fn check_claimable(&self, recipient: &Pubkey) -> Result<()> {
+        let index = self
+            .position(recipient)
+            .ok_or_else(|| error!(RoyaltiesError::NotARecipient))?;
+        require!(self.owed_at(index)? > 0, RoyaltiesError::NothingToClaim);
         Ok(())
     }
 
