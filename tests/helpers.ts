@@ -31,7 +31,6 @@ import {
   createAssociatedTokenAccountIdempotent,
   createMint,
   getAccount,
-  getAssociatedTokenAddressSync,
   mintTo,
 } from "@solana/spl-token";
 import { expect } from "chai";
@@ -43,6 +42,7 @@ import {
   type TesseraRoyalties,
   accessMintAddress,
   assetAddress,
+  ataAddress as sdkAtaAddress,
   bondVaultAddress,
   configAddress,
   errorCode,
@@ -303,8 +303,7 @@ export async function ata(mint: PublicKey, owner: PublicKey): Promise<PublicKey>
   );
 }
 
-export const ataAddress = (mint: PublicKey, owner: PublicKey) =>
-  getAssociatedTokenAddressSync(mint, owner, true);
+export const ataAddress = (mint: PublicKey, owner: PublicKey) => sdkAtaAddress(mint, owner);
 
 /** A SHA-256-sized, non-zero content hash unique to this run. */
 export function contentHash(label: string): number[] {

@@ -1,11 +1,8 @@
 // Instruction builders for the app's transactions (account lists as in the TS suite, tests/).
 
-import {
-  TOKEN_PROGRAM_ID,
-  createAssociatedTokenAccountIdempotentInstruction,
-  getAssociatedTokenAddressSync,
-} from "@solana/spl-token";
+import { TOKEN_PROGRAM_ID, createAssociatedTokenAccountIdempotentInstruction } from "@solana/spl-token";
 import type { Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
+import { ataAddress } from "@tessera/sdk";
 
 import {
   type Asset,
@@ -39,7 +36,7 @@ import type { Programs } from "./programs";
 
 /** The owner's associated token account for `mint` (off-curve owners allowed). */
 export const ataOf = (mint: PublicKey, owner: PublicKey, tokenProgram: PublicKey = TOKEN_PROGRAM_ID) =>
-  getAssociatedTokenAddressSync(mint, owner, true, tokenProgram);
+  ataAddress(mint, owner, tokenProgram);
 
 /** Creates `owner`'s associated token account when it does not exist yet (payer: `payer`). */
 async function ensureAta(
