@@ -119,9 +119,9 @@ export type ProposeAdminAsyncInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The config's admin. */
+  /** The config's admin (checked against `config.admin` in validate). */
   admin: TransactionSigner<TAccountAdmin>;
-  /** The config (PDA with stored bump); `has_one = admin`. */
+  /** The config (PDA with stored bump). */
   config?: Address<TAccountConfig>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -202,9 +202,9 @@ export type ProposeAdminInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The config's admin. */
+  /** The config's admin (checked against `config.admin` in validate). */
   admin: TransactionSigner<TAccountAdmin>;
-  /** The config (PDA with stored bump); `has_one = admin`. */
+  /** The config (PDA with stored bump). */
   config: Address<TAccountConfig>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -278,9 +278,9 @@ export type ParsedProposeAdminInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** The config's admin. */
+    /** The config's admin (checked against `config.admin` in validate). */
     admin: TAccountMetas[0];
-    /** The config (PDA with stored bump); `has_one = admin`. */
+    /** The config (PDA with stored bump). */
     config: TAccountMetas[1];
     eventAuthority: TAccountMetas[2];
     program: TAccountMetas[3];

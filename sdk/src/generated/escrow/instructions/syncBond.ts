@@ -103,9 +103,9 @@ export type SyncBondInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The provider (PDA with stored bump); `has_one = bond_vault`. */
+  /** The provider (PDA with stored bump). */
   provider: Address<TAccountProvider>;
-  /** The provider's bond vault (`has_one`). */
+  /** The provider's bond vault (checked against `provider.bond_vault` in validate). */
   bondVault: Address<TAccountBondVault>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -173,9 +173,9 @@ export type ParsedSyncBondInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** The provider (PDA with stored bump); `has_one = bond_vault`. */
+    /** The provider (PDA with stored bump). */
     provider: TAccountMetas[0];
-    /** The provider's bond vault (`has_one`). */
+    /** The provider's bond vault (checked against `provider.bond_vault` in validate). */
     bondVault: TAccountMetas[1];
     eventAuthority: TAccountMetas[2];
     program: TAccountMetas[3];

@@ -134,7 +134,7 @@ export type ProposeSplitAuthorityInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The split's current authority. */
+  /** The split's current authority (checked against `split.authority` in validate). */
   authority: TransactionSigner<TAccountAuthority>;
   /** The split; seeds re-derived with its stored bump. */
   split: Address<TAccountSplit>;
@@ -210,7 +210,7 @@ export type ParsedProposeSplitAuthorityInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** The split's current authority. */
+    /** The split's current authority (checked against `split.authority` in validate). */
     authority: TAccountMetas[0];
     /** The split; seeds re-derived with its stored bump. */
     split: TAccountMetas[1];

@@ -105,7 +105,10 @@ export type SyncInput<
 > = {
   /** The split credited; seeds re-derived with its stored bump. */
   split: Address<TAccountSplit>;
-  /** The split's vault (address stored in the split); only its balance is read. */
+  /**
+   * The split's vault (address stored in the split, checked in validate); only its balance
+   * is read.
+   */
   vault: Address<TAccountVault>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
@@ -175,7 +178,10 @@ export type ParsedSyncInstruction<
   accounts: {
     /** The split credited; seeds re-derived with its stored bump. */
     split: TAccountMetas[0];
-    /** The split's vault (address stored in the split); only its balance is read. */
+    /**
+     * The split's vault (address stored in the split, checked in validate); only its balance
+     * is read.
+     */
     vault: TAccountMetas[1];
     eventAuthority: TAccountMetas[2];
     program: TAccountMetas[3];
