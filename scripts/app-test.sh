@@ -17,7 +17,7 @@
 # (9990), APP_TEST_HTTP_PORT (4179), LOCALNET_TIMEOUT (60), CHROMIUM (/usr/bin/chromium).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 cd "$ROOT"
 
 say() { echo "app-test: $*" >&2; }
@@ -60,8 +60,7 @@ if ! (cd app && npm run build && node_modules/.bin/tsc --noEmit -p tests/tsconfi
 fi
 
 # The validator binary (localnet/ is its own Cargo workspace with its own target dir).
-LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
-if [ ! -x "$LOCALNET_TARGET/debug/tessera-localnet" ]; then
+if [ ! -x "$LOCALNET_BIN" ]; then
   say "tessera-localnet not built yet: building it (scripts/localnet.sh build; cold: ~25 min)"
   CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
 fi

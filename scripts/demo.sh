@@ -4,8 +4,7 @@
 # it, a buyer, a paid inference job, every contributor claiming — then prints who paid and who
 # received what.
 source "$(dirname "$0")/env.sh"
-LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
 CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
-export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
+export TESSERA_LOCALNET="$LOCALNET_BIN"
 cargo build --locked --workspace --all-targets
 cargo run --locked -q -p tessera-cli -- demo

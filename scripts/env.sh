@@ -1,10 +1,10 @@
 # Sourced by the other scripts: build caches outside the clone, quiet runtime logs, and the
 # Debian packages the Rust build needs (installed only if missing).
 set -euo pipefail
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
+export CARGO_TARGET_DIR="$MAIN_TARGET"
 export RUST_LOG="${RUST_LOG:-error}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 need=()

@@ -20,9 +20,8 @@
 # `run` gets the caller's environment unchanged, plus TESSERA_RPC_URL and ANCHOR_PROVIDER_URL.
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 LOCALNET_SRC="$ROOT/localnet"
-LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
 STATE="${LOCALNET_DIR:-$HOME/.cache/tessera/localnet}"
 PIDFILE="$STATE/tessera-localnet.pid"
 LOG="$STATE/tessera-localnet.log"
@@ -30,7 +29,7 @@ LEDGER="$STATE/test-ledger"
 RPC_PORT="${LOCALNET_RPC_PORT:-8899}"
 RPC_URL="http://127.0.0.1:$RPC_PORT"
 TIMEOUT="${LOCALNET_TIMEOUT:-60}"
-BIN="$LOCALNET_TARGET/debug/tessera-localnet"
+BIN="$LOCALNET_BIN"
 
 say() { echo "localnet: $*" >&2; }
 die() { say "error: $*"; exit 1; }

@@ -12,12 +12,24 @@ source "$(dirname "$0")/env.sh"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
 CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
-export TESSERA_LOCALNET="$LOCALNET_TARGET/debug/tessera-localnet"
+export TESSERA_LOCALNET="$LOCALNET_BIN"
 
 status=0
-cargo test --locked --no-fail-fast --workspace --lib --bins --tests 2>&1 | tee "$log" || status=$?
+# Formatting (rustfmt.toml), both workspaces; a diff fails the suite. Skipped, saying so, where
+# the toolchain has no rustfmt.
+if cargo fmt --version >/dev/null 2>&1; then
+  if cargo fmt --all --check >/dev/null && (cd localnet && cargo fmt --check >/dev/null); then
+    echo "test result: ok. 1 passed; 0 failed (cargo fmt --check)" | tee -a "$log"
+  else
+    echo "cargo fmt --check: the code is not formatted; run cargo fmt --all (and in localnet/)" >&2
+    echo "test result: FAILED. 0 passed; 1 failed (cargo fmt --check)" | tee -a "$log"
+    status=1
+  fi
+else
+  echo "cargo fmt --check: skipped (rustfmt is not installed)" >&2
+fi
+cargo test --locked --no-fail-fast --workspace --lib --bins --tests 2>&1 | tee -a "$log" || status=$?
 bash scripts/ts-test.sh 2>&1 | tee -a "$log" || status=$?
 bash scripts/app-test.sh 2>&1 | tee -a "$log" || status=$?
 

@@ -14,7 +14,7 @@
 # (scripts/localnet.sh build; cold: ~25 min on 2 cores).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"
 cd "$ROOT"
 
 say() { echo "ts-test: $*" >&2; }
@@ -43,9 +43,7 @@ fi
 # 2. The validator binary: localnet/ is its own Cargo workspace with its own target dir (the
 # caller's CARGO_TARGET_DIR, e.g. the main workspace's from scripts/env.sh, is for the tests'
 # `cargo run -p tessera-idl`).
-MAIN_TARGET="${CARGO_TARGET_DIR:-$HOME/.cache/tessera/target}"
-LOCALNET_TARGET="${LOCALNET_CARGO_TARGET_DIR:-$HOME/.cache/tessera/localnet-target}"
-BIN="$LOCALNET_TARGET/debug/tessera-localnet"
+BIN="$LOCALNET_BIN"
 if [ ! -x "$BIN" ]; then
   say "tessera-localnet not built yet: building it (scripts/localnet.sh build; cold: ~25 min)"
   CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build

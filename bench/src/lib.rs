@@ -99,16 +99,32 @@ struct Bench {
 impl Bench {
     /// Sends as a legacy transaction, or — when that would exceed the packet size — as a v0
     /// transaction through a lookup table holding `table_candidates`.
-    async fn measure(&mut self, flow: &str, ixs: &[Instruction], signers: &[&Keypair], table_candidates: &[Pubkey]) -> Row {
+    async fn measure(
+        &mut self,
+        flow: &str,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+        table_candidates: &[Pubkey],
+    ) -> Row {
         let legacy = self.w.h.sign(ixs, signers);
         let legacy_size = TxStats::of(&legacy.clone().into()).size;
         if legacy_size <= PACKET_DATA_SIZE || table_candidates.is_empty() {
-            let m = self.w.h.send_measured(ixs, signers).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+            let m = self
+                .w
+                .h
+                .send_measured(ixs, signers)
+                .await
+                .unwrap_or_else(|e| panic!("{flow}: {e:?}"));
             return row(flow, &m, legacy_size, false);
         }
         let table: LookupTable = self.w.h.lookup_table(table_candidates).await;
         let tx = self.w.h.sign_v0(ixs, signers, &[table]);
-        let m = self.w.h.process_measured(tx).await.unwrap_or_else(|e| panic!("{flow}: {e:?}"));
+        let m = self
+            .w
+            .h
+            .process_measured(tx)
+            .await
+            .unwrap_or_else(|e| panic!("{flow}: {e:?}"));
         row(flow, &m, legacy_size, true)
     }
 }
@@ -117,7 +133,12 @@ impl Bench {
 fn shares(n: usize) -> Vec<(Pubkey, u16)> {
     let each = 10_000 / n as u16;
     (0..n)
-        .map(|i| (Keypair::new().pubkey(), if i == 0 { 10_000 - each * (n as u16 - 1) } else { each }))
+        .map(|i| {
+            (
+                Keypair::new().pubkey(),
+                if i == 0 { 10_000 - each * (n as u16 - 1) } else { each },
+            )
+        })
         .collect()
 }
 
@@ -144,7 +165,10 @@ pub async fn run(opts: &Options) -> Report {
     args.parents = parents.iter().map(|&asset| ParentInput { asset, bps: 500 }).collect();
     let model = pda::asset(&publisher.pubkey(), &args.content_hash);
     let ix = b.w.publish_ix(&publisher.pubkey(), args);
-    flows.push(b.measure("publish a model with 8 parents", &[ix], &[&publisher], &parents).await);
+    flows.push(
+        b.measure("publish a model with 8 parents", &[ix], &[&publisher], &parents)
+            .await,
+    );
 
     // Buys by number of recipients (first purchase creates the pass and the token account;
     // the repeat purchase is the steady state compared across split sizes).
@@ -154,11 +178,23 @@ pub async fn run(opts: &Options) -> Report {
     for (i, n) in [1usize, 4, 8, 16].into_iter().enumerate() {
         let split = shares(n);
         let p = b.w.keypair().await;
-        let asset = b.w.publish(&p, publish_args(30 + i as u8, USDC, 3_600, &split)).await.expect("publish");
+        let asset =
+            b.w.publish(&p, publish_args(30 + i as u8, USDC, 3_600, &split))
+                .await
+                .expect("publish");
         let ix = b.w.buy_ix(&buyer.pubkey(), &buyer_usdc, &asset, 1, USDC).await;
-        let first = b.measure(&format!("buy access, split of {n} (first purchase)"), &[ix], &[&buyer], &[]).await;
+        let first = b
+            .measure(
+                &format!("buy access, split of {n} (first purchase)"),
+                &[ix],
+                &[&buyer],
+                &[],
+            )
+            .await;
         let ix = b.w.buy_ix(&buyer.pubkey(), &buyer_usdc, &asset, 1, USDC).await;
-        let again = b.measure(&format!("buy access, split of {n}"), &[ix], &[&buyer], &[]).await;
+        let again = b
+            .measure(&format!("buy access, split of {n}"), &[ix], &[&buyer], &[])
+            .await;
         if n == 1 || n == 16 {
             flows.push(first);
             flows.push(again.clone());
@@ -175,7 +211,9 @@ pub async fn run(opts: &Options) -> Report {
             let ata = b.w.h.ata(r, &usdc, &TOKEN_PROGRAM_ID).await;
             ixs.push(transfer(&buyer_usdc, &usdc, &ata, &buyer.pubkey(), amount));
         }
-        let push = b.measure(&format!("push-style sale, {n} recipients"), &ixs, &[&buyer], &[]).await;
+        let push = b
+            .measure(&format!("push-style sale, {n} recipients"), &ixs, &[&buyer], &[])
+            .await;
         push_rows.push(PushRow {
             recipients: n,
             cu_ratio: push.compute_units as f64 / again.compute_units.max(1) as f64,
@@ -195,7 +233,15 @@ pub async fn run(opts: &Options) -> Report {
             [s, pda::vault(&s)]
         })
         .collect();
-    flows.push(b.measure("buy access of a model with 8 parents", &[ix], &[&buyer], &parent_accounts).await);
+    flows.push(
+        b.measure(
+            "buy access of a model with 8 parents",
+            &[ix],
+            &[&buyer],
+            &parent_accounts,
+        )
+        .await,
+    );
 
     // Claims after 1, 100, … sales.
     let recipient = b.w.keypair().await;
@@ -206,9 +252,16 @@ pub async fn run(opts: &Options) -> Report {
         targets.push(opts.max_sales);
     }
     for (i, sales) in targets.iter().enumerate() {
-        let asset = b
-            .w
-            .publish(&recipient, publish_args(60 + i as u8, USDC, 0, &[(claimer.pubkey(), 5_000), (recipient.pubkey(), 5_000)]))
+        let asset =
+            b.w.publish(
+                &recipient,
+                publish_args(
+                    60 + i as u8,
+                    USDC,
+                    0,
+                    &[(claimer.pubkey(), 5_000), (recipient.pubkey(), 5_000)],
+                ),
+            )
             .await
             .expect("publish");
         let batch = 6; // each purchase is ~8 instruction-trace entries; a transaction allows 64
@@ -227,7 +280,9 @@ pub async fn run(opts: &Options) -> Report {
         let usdc = b.w.usdc;
         let dest = b.w.h.ata(&claimer.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
         let ix = ix::royalties::claim(&claimer.pubkey(), &pda::split(&asset), &usdc, &dest, &TOKEN_PROGRAM_ID);
-        let r = b.measure(&format!("claim after {sales} sales"), &[ix], &[&claimer], &[]).await;
+        let r = b
+            .measure(&format!("claim after {sales} sales"), &[ix], &[&claimer], &[])
+            .await;
         if *sales == 1 || sales == targets.last().unwrap() {
             flows.push(r.clone());
         }
@@ -238,20 +293,44 @@ pub async fn run(opts: &Options) -> Report {
     let auth = b.w.keypair().await;
     let (_, split) = {
         let subject = Keypair::new();
-        let ix = ix::royalties::create_split(&b.w.h.payer(), &subject.pubkey(), &b.w.usdc, &TOKEN_PROGRAM_ID,
-            tessera_client::royalties::instructions::CreateSplitArgs { authority: auth.pubkey(), recipients: recipients(&shares(16)) });
+        let ix = ix::royalties::create_split(
+            &b.w.h.payer(),
+            &subject.pubkey(),
+            &b.w.usdc,
+            &TOKEN_PROGRAM_ID,
+            tessera_client::royalties::instructions::CreateSplitArgs {
+                authority: auth.pubkey(),
+                recipients: recipients(&shares(16)),
+            },
+        );
         b.w.h.send(&[ix], &[&subject]).await.expect("split");
         ((), pda::split(&subject.pubkey()))
     };
-    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 0, UpdateSplitArgs { recipients: recipients(&shares(16)) });
+    let ix = ix::royalties::update_split(
+        &auth.pubkey(),
+        &split,
+        0,
+        UpdateSplitArgs {
+            recipients: recipients(&shares(16)),
+        },
+    );
     flows.push(b.measure("update a split (16 recipients)", &[ix], &[&auth], &[]).await);
 
     // Jobs: open, accept, deliver, release; and a refund.
     let (prov, _) = b.w.provider(&[model], 10 * USDC).await;
     let t0 = 1_800_000_000;
     b.w.h.set_time(t0).await;
-    let args = OpenJobArgs { job_id: 1, fee: 2 * USDC, input_commitment: [1; 32], provider: None, accept_window: 60, delivery_window: 600, challenge_window: 3_600 };
-    let ix = b.w.open_job_ix(&buyer.pubkey(), &buyer_usdc, &model, false, args.clone());
+    let args = OpenJobArgs {
+        job_id: 1,
+        fee: 2 * USDC,
+        input_commitment: [1; 32],
+        provider: None,
+        accept_window: 60,
+        delivery_window: 600,
+        challenge_window: 3_600,
+    };
+    let ix =
+        b.w.open_job_ix(&buyer.pubkey(), &buyer_usdc, &model, false, args.clone());
     flows.push(b.measure("open a job", &[ix], &[&buyer], &[]).await);
     let job = pda::job(&buyer.pubkey(), 1);
     let jo = b.w.job(&job).await;
@@ -266,23 +345,47 @@ pub async fn run(opts: &Options) -> Report {
     let caller = b.w.keypair().await;
     let ix = ix::escrow::release_job(&caller.pubkey(), &job, &j, &s);
     flows.push(b.measure("release a job", &[ix], &[&caller], &[]).await);
-    let ix = b.w.open_job_ix(&buyer.pubkey(), &buyer_usdc, &model, false, OpenJobArgs { job_id: 2, ..args });
+    let ix = b.w.open_job_ix(
+        &buyer.pubkey(),
+        &buyer_usdc,
+        &model,
+        false,
+        OpenJobArgs { job_id: 2, ..args },
+    );
     b.w.h.send(&[ix], &[&buyer]).await.expect("open");
     b.w.h.set_time(t0 + 4_100).await;
     let job2 = pda::job(&buyer.pubkey(), 2);
     let j2 = b.w.job(&job2).await;
     let ix = ix::escrow::refund_job(&caller.pubkey(), &job2, &j2, &buyer_usdc, &TOKEN_PROGRAM_ID);
-    flows.push(b.measure("refund a job (nobody accepted)", &[ix], &[&caller], &[]).await);
+    flows.push(
+        b.measure("refund a job (nobody accepted)", &[ix], &[&caller], &[])
+            .await,
+    );
 
     // The checks that make a regression fail the report.
     for r in &flows {
-        checks.push((format!("{}: {} bytes ≤ {PACKET_DATA_SIZE}", r.flow, r.size), r.size <= PACKET_DATA_SIZE));
+        checks.push((
+            format!("{}: {} bytes ≤ {PACKET_DATA_SIZE}", r.flow, r.size),
+            r.size <= PACKET_DATA_SIZE,
+        ));
     }
-    let same = |rows: &[Row]| rows.windows(2).all(|p| p[0].compute_units == p[1].compute_units && p[0].cpis == p[1].cpis);
+    let same = |rows: &[Row]| {
+        rows.windows(2)
+            .all(|p| p[0].compute_units == p[1].compute_units && p[0].cpis == p[1].cpis)
+    };
     let buys: Vec<Row> = buy_by_recipients.iter().map(|(_, r)| r.clone()).collect();
-    checks.push(("buy: same CU and CPIs for 1, 4, 8 and 16 recipients".into(), same(&buys)));
+    checks.push((
+        "buy: same CU and CPIs for 1, 4, 8 and 16 recipients".into(),
+        same(&buys),
+    ));
     let claims: Vec<Row> = claim_by_sales.iter().map(|(_, r)| r.clone()).collect();
-    checks.push((format!("claim: same CU, CPIs and size after 1 … {} sales", targets.last().unwrap()), same(&claims) && claims.windows(2).all(|p| p[0].size == p[1].size)));
+    checks.push((
+        format!(
+            "claim: same CU, CPIs and size after 1 … {} sales",
+            targets.last().unwrap()
+        ),
+        same(&claims) && claims.windows(2).all(|p| p[0].size == p[1].size),
+    ));
 
     let throughput = if opts.throughput_secs > 0 {
         Some(throughput::run(opts.throughput_secs, opts.senders))
@@ -290,7 +393,10 @@ pub async fn run(opts: &Options) -> Report {
         None
     };
     if let Some(t) = &throughput {
-        checks.push((format!("throughput: {} confirmed buys, {} failed", t.confirmed, t.failed), t.failed == 0 && t.confirmed > 0));
+        checks.push((
+            format!("throughput: {} confirmed buys, {} failed", t.confirmed, t.failed),
+            t.failed == 0 && t.confirmed > 0,
+        ));
     }
 
     Report {
@@ -325,9 +431,10 @@ async fn push_max_recipients(b: &mut Bench, buyer: &Keypair, buyer_usdc: &Pubkey
     let usdc = b.w.usdc;
     let mut n = 1;
     loop {
-        let ixs: Vec<Instruction> = std::iter::once(transfer(buyer_usdc, &usdc, &b.w.treasury_usdc, &buyer.pubkey(), 1))
-            .chain((0..n + 1).map(|_| transfer(buyer_usdc, &usdc, &Keypair::new().pubkey(), &buyer.pubkey(), 1)))
-            .collect();
+        let ixs: Vec<Instruction> =
+            std::iter::once(transfer(buyer_usdc, &usdc, &b.w.treasury_usdc, &buyer.pubkey(), 1))
+                .chain((0..n + 1).map(|_| transfer(buyer_usdc, &usdc, &Keypair::new().pubkey(), &buyer.pubkey(), 1)))
+                .collect();
         let tx = b.w.h.sign(&ixs, &[buyer]);
         if TxStats::of(&tx.into()).size > PACKET_DATA_SIZE {
             return n;
@@ -355,7 +462,12 @@ pub fn render(r: &Report) -> String {
     for p in &r.push_vs_tessera {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {:.2}× |\n",
-            p.recipients, p.push.size, p.push.compute_units, p.tessera_buy.size, p.tessera_buy.compute_units, p.cu_ratio
+            p.recipients,
+            p.push.size,
+            p.push.compute_units,
+            p.tessera_buy.size,
+            p.tessera_buy.compute_units,
+            p.cu_ratio
         ));
     }
     out.push_str(&format!(

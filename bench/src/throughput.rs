@@ -10,7 +10,6 @@ use serde::Serialize;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
-use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     ix::{self, registry::BuyAccounts},
     pda,
@@ -19,6 +18,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Tessera, TOKEN_PROGRAM_ID,
 };
+use tessera_dev::{DevFlows, Localnet};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
@@ -60,24 +60,39 @@ pub fn run(secs: u64, senders: usize) -> Throughput {
     let boss = client(&admin);
     let usdc = boss.create_mint(6).expect("mint");
     let treasury = Keypair::new().pubkey();
-    boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury, fee_bps: 250, payment_mints: vec![usdc] })
-        .expect("config");
+    boss.initialize_config(InitializeConfigArgs {
+        admin: admin.pubkey(),
+        treasury,
+        fee_bps: 250,
+        payment_mints: vec![usdc],
+    })
+    .expect("config");
     let publisher = Keypair::new();
     boss.transfer_sol(&publisher.pubkey(), 1_000_000_000).expect("fund");
     let (asset, _) = client(&publisher)
-        .publish(&usdc, None, PublishAssetArgs {
-            kind: AssetKind::Dataset,
-            content_hash: [0x5a; 32],
-            uri: "ar://bench".into(),
-            license: License { flags: 0, terms_hash: [0; 32] },
-            price: 1_000_000,
-            max_supply: 0,
-            access_duration: 60,
-            inference_royalty_bps: 0,
-            inference_gated: false,
-            parents: vec![],
-            recipients: vec![RecipientInput { address: publisher.pubkey(), bps: 10_000 }],
-        })
+        .publish(
+            &usdc,
+            None,
+            PublishAssetArgs {
+                kind: AssetKind::Dataset,
+                content_hash: [0x5a; 32],
+                uri: "ar://bench".into(),
+                license: License {
+                    flags: 0,
+                    terms_hash: [0; 32],
+                },
+                price: 1_000_000,
+                max_supply: 0,
+                access_duration: 60,
+                inference_royalty_bps: 0,
+                inference_gated: false,
+                parents: vec![],
+                recipients: vec![RecipientInput {
+                    address: publisher.pubkey(),
+                    bps: 10_000,
+                }],
+            },
+        )
         .expect("publish");
     let treasury_ata = boss.mint_to(&usdc, &treasury, 0).expect("treasury account");
     let a = boss.asset(&asset).expect("asset");
@@ -105,7 +120,16 @@ pub fn run(secs: u64, senders: usize) -> Throughput {
                 let mut i = 0u64;
                 while Instant::now() < deadline {
                     // A different price guard each time keeps every transaction unique.
-                    let ix = ix::registry::buy_access(&accounts, &asset, &a, BuyAccessArgs { quantity: 1, max_unit_price: a.price + i, min_access_duration: 0 });
+                    let ix = ix::registry::buy_access(
+                        &accounts,
+                        &asset,
+                        &a,
+                        BuyAccessArgs {
+                            quantity: 1,
+                            max_unit_price: a.price + i,
+                            min_access_duration: 0,
+                        },
+                    );
                     let t0 = Instant::now();
                     match t.send(&[ix], &[]) {
                         Ok(_) => latencies.lock().unwrap().push(t0.elapsed().as_secs_f64() * 1_000.0),

@@ -20,7 +20,10 @@ pub enum ProgramError {
     Escrow(EscrowError),
     /// Anchor's own error (codes below 6000: account constraints and checks), raised in the
     /// program named.
-    Anchor { program: &'static str, error: ErrorCode },
+    Anchor {
+        program: &'static str,
+        error: ErrorCode,
+    },
 }
 
 impl ProgramError {
@@ -39,7 +42,10 @@ impl ProgramError {
             ANCHOR_ERRORS
                 .iter()
                 .find(|e| u32::from(**e) == code)
-                .map(|&error| ProgramError::Anchor { program: program_name, error })
+                .map(|&error| ProgramError::Anchor {
+                    program: program_name,
+                    error,
+                })
         })
     }
 
@@ -86,7 +92,14 @@ impl ProgramError {
 
 impl std::fmt::Display for ProgramError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} refused: {} ({}): {}", self.program(), self.name(), self.code(), self.message())
+        write!(
+            f,
+            "{} refused: {} ({}): {}",
+            self.program(),
+            self.name(),
+            self.code(),
+            self.message()
+        )
     }
 }
 
@@ -209,19 +222,34 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match describe(&ROYALTIES_ID, 2006) {
-            Some(TesseraError::Program(ProgramError::Anchor { program: "tessera-royalties", error: ErrorCode::ConstraintSeeds })) => {}
+            Some(TesseraError::Program(ProgramError::Anchor {
+                program: "tessera-royalties",
+                error: ErrorCode::ConstraintSeeds,
+            })) => {}
             other => panic!("{other:?}"),
         }
         assert!(describe(&Pubkey::new_unique(), 6000).is_none());
-        assert!(describe(&ESCROW_ID, 6999).is_none(), "a code the program does not define");
+        assert!(
+            describe(&ESCROW_ID, 6999).is_none(),
+            "a code the program does not define"
+        );
         let e = from_transaction_error(
             TransactionError::InstructionError(1, InstructionError::Custom(6005)),
             &[Pubkey::new_unique(), ROYALTIES_ID],
         );
-        assert!(matches!(e, TesseraError::Program(ProgramError::Royalties(RoyaltiesError::NothingToClaim))), "{e}");
+        assert!(
+            matches!(
+                e,
+                TesseraError::Program(ProgramError::Royalties(RoyaltiesError::NothingToClaim))
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("NothingToClaim"), "{e}");
         let other = from_transaction_error(TransactionError::AccountNotFound, &[]);
-        assert!(matches!(other, TesseraError::Transaction(TransactionError::AccountNotFound)));
+        assert!(matches!(
+            other,
+            TesseraError::Transaction(TransactionError::AccountNotFound)
+        ));
     }
 
     /// Every error the committed IDLs list decodes into its program's enum with the same name:

@@ -23,7 +23,12 @@ use crate::{
 
 impl Tessera {
     /// Instructions creating `owner`'s associated token account for `mint` if it is missing.
-    pub fn ensure_ata(&self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Result<(Pubkey, Vec<Instruction>)> {
+    pub fn ensure_ata(
+        &self,
+        owner: &Pubkey,
+        mint: &Pubkey,
+        token_program: &Pubkey,
+    ) -> Result<(Pubkey, Vec<Instruction>)> {
         let ata = pda::ata(owner, mint, token_program);
         let exists = self
             .rpc
@@ -34,7 +39,12 @@ impl Tessera {
         let ixs = if exists {
             vec![]
         } else {
-            vec![create_associated_token_account_idempotent(&self.wallet(), owner, mint, token_program)]
+            vec![create_associated_token_account_idempotent(
+                &self.wallet(),
+                owner,
+                mint,
+                token_program,
+            )]
         };
         Ok((ata, ixs))
     }
@@ -78,7 +88,10 @@ impl Tessera {
 
     /// A model's publisher (the wallet) sets the providers allowed to accept its jobs.
     pub fn set_model_providers(&self, model: &Pubkey, providers: Vec<Pubkey>) -> Result<Signature> {
-        self.send(&[ix::escrow::set_model_providers(&self.wallet(), model, providers)], &[])
+        self.send(
+            &[ix::escrow::set_model_providers(&self.wallet(), model, providers)],
+            &[],
+        )
     }
 
     /// Publishes an asset priced in `payment_mint`; returns its address.
@@ -127,7 +140,13 @@ impl Tessera {
     /// `u64::MAX` accepts only a perpetual one). Pays from the wallet's associated token
     /// account of the payment mint; the fee goes to the current treasury's associated account,
     /// created if missing.
-    pub fn buy(&self, asset_key: &Pubkey, quantity: u64, max_unit_price: u64, min_access_duration: u64) -> Result<Signature> {
+    pub fn buy(
+        &self,
+        asset_key: &Pubkey,
+        quantity: u64,
+        max_unit_price: u64,
+        min_access_duration: u64,
+    ) -> Result<Signature> {
         let asset = self.asset(asset_key)?;
         let config = self.config()?;
         let (_, token_program) = self.mint_info(&asset.payment_mint)?;
@@ -141,7 +160,11 @@ impl Tessera {
             },
             asset_key,
             &asset,
-            BuyAccessArgs { quantity, max_unit_price, min_access_duration },
+            BuyAccessArgs {
+                quantity,
+                max_unit_price,
+                min_access_duration,
+            },
         ));
         self.send(&ixs, &[])
     }
@@ -157,10 +180,18 @@ impl Tessera {
     /// Claims from one split into the wallet's associated token account (created if missing).
     pub fn claim(&self, split_key: &Pubkey) -> Result<(u64, Signature)> {
         let split = self.split(split_key)?;
-        let owed = split.owed(&self.wallet()).map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        let owed = split
+            .owed(&self.wallet())
+            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
         let (_, token_program) = self.mint_info(&split.mint)?;
         let (dest, mut ixs) = self.ensure_ata(&self.wallet(), &split.mint, &token_program)?;
-        ixs.push(ix::royalties::claim(&self.wallet(), split_key, &split.mint, &dest, &token_program));
+        ixs.push(ix::royalties::claim(
+            &self.wallet(),
+            split_key,
+            &split.mint,
+            &dest,
+            &token_program,
+        ));
         Ok((owed, self.send(&ixs, &[])?))
     }
 
@@ -179,13 +210,23 @@ impl Tessera {
     /// version locates the record of removed recipients' balances the update may park.
     pub fn update_split(&self, split: &Pubkey, args: UpdateSplitArgs) -> Result<Signature> {
         let version = self.split(split)?.version;
-        self.send(&[ix::royalties::update_split(&self.wallet(), split, version, args)], &[])
+        self.send(
+            &[ix::royalties::update_split(&self.wallet(), split, version, args)],
+            &[],
+        )
     }
 
     /// Proposes `new_authority` as the split's next authority (`None` withdraws the proposal);
     /// nothing changes until it accepts.
     pub fn propose_split_authority(&self, split: &Pubkey, new_authority: Option<Pubkey>) -> Result<Signature> {
-        self.send(&[ix::royalties::propose_split_authority(&self.wallet(), split, new_authority)], &[])
+        self.send(
+            &[ix::royalties::propose_split_authority(
+                &self.wallet(),
+                split,
+                new_authority,
+            )],
+            &[],
+        )
     }
 
     /// The wallet, proposed by the split's authority, takes the split over.
@@ -232,7 +273,16 @@ impl Tessera {
         let mut out = vec![];
         for (version, owed, rent_payer) in self.parked_balances(split_key, &me)? {
             let (dest, mut ixs) = self.ensure_ata(&me, &split.mint, &token_program)?;
-            ixs.push(ix::royalties::claim_parked(&me, &me, split_key, version, &split.mint, &dest, &rent_payer, &token_program));
+            ixs.push(ix::royalties::claim_parked(
+                &me,
+                &me,
+                split_key,
+                version,
+                &split.mint,
+                &dest,
+                &rent_payer,
+                &token_program,
+            ));
             out.push((owed, self.send(&ixs, &[])?));
         }
         Ok(out)
@@ -240,7 +290,15 @@ impl Tessera {
 
     pub fn register_provider(&self, mint: &Pubkey, args: RegisterProviderArgs) -> Result<Signature> {
         let (_, token_program) = self.mint_info(mint)?;
-        self.send(&[ix::escrow::register_provider(&self.wallet(), mint, &token_program, args)], &[])
+        self.send(
+            &[ix::escrow::register_provider(
+                &self.wallet(),
+                mint,
+                &token_program,
+                args,
+            )],
+            &[],
+        )
     }
 
     /// Adds `amount` to the wallet's provider bond, from its associated token account.
@@ -248,7 +306,16 @@ impl Tessera {
         let p = self.provider(&self.wallet())?;
         let (_, token_program) = self.mint_info(&p.mint)?;
         let source = pda::ata(&self.wallet(), &p.mint, &token_program);
-        self.send(&[ix::escrow::bond(&self.wallet(), &source, &p.mint, &token_program, amount)], &[])
+        self.send(
+            &[ix::escrow::bond(
+                &self.wallet(),
+                &source,
+                &p.mint,
+                &token_program,
+                amount,
+            )],
+            &[],
+        )
     }
 
     /// Credits tokens sent straight to a provider's bond vault to its bond (permissionless).
@@ -264,7 +331,12 @@ impl Tessera {
         let p = self.provider(&self.wallet())?;
         let (_, token_program) = self.mint_info(&p.mint)?;
         let (dest, mut ixs) = self.ensure_ata(&self.wallet(), &p.mint, &token_program)?;
-        ixs.push(ix::escrow::withdraw_bond(&self.wallet(), &dest, &p.mint, &token_program));
+        ixs.push(ix::escrow::withdraw_bond(
+            &self.wallet(),
+            &dest,
+            &p.mint,
+            &token_program,
+        ));
         self.send(&ixs, &[])
     }
 
@@ -311,11 +383,17 @@ impl Tessera {
             None => self.slash_at_stake(&j, &self.wallet())?,
         };
         let config = self.escrow_config()?;
-        self.send(&[ix::escrow::accept_job(&self.wallet(), job, &j, &config, max_slash)], &[])
+        self.send(
+            &[ix::escrow::accept_job(&self.wallet(), job, &j, &config, max_slash)],
+            &[],
+        )
     }
 
     pub fn submit_result(&self, job: &Pubkey, result_commitment: [u8; 32]) -> Result<Signature> {
-        self.send(&[ix::escrow::submit_result(&self.wallet(), job, result_commitment)], &[])
+        self.send(
+            &[ix::escrow::submit_result(&self.wallet(), job, result_commitment)],
+            &[],
+        )
     }
 
     pub fn dispute_job(&self, job: &Pubkey) -> Result<Signature> {
@@ -327,7 +405,9 @@ impl Tessera {
     fn settlement(&self, job_key: &Pubkey) -> Result<(tessera_escrow::state::Job, SettleAccounts, Vec<Instruction>)> {
         let job = self.job(job_key)?;
         if job.state == JobState::Open {
-            return Err(TesseraError::Invalid(format!("job {job_key} has not been accepted yet")));
+            return Err(TesseraError::Invalid(format!(
+                "job {job_key} has not been accepted yet"
+            )));
         }
         let provider: tessera_escrow::state::Provider = self.fetch("provider", &job.provider)?;
         let config = self.escrow_config()?;
@@ -363,7 +443,14 @@ impl Tessera {
     pub fn resolve_dispute(&self, job_key: &Pubkey, provider_share_bps: u16) -> Result<Signature> {
         let (job, s, mut ixs) = self.settlement(job_key)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &s.token_program);
-        ixs.push(ix::escrow::resolve_dispute(&self.wallet(), job_key, &job, &s, &consumer_ata, provider_share_bps));
+        ixs.push(ix::escrow::resolve_dispute(
+            &self.wallet(),
+            job_key,
+            &job,
+            &s,
+            &consumer_ata,
+            provider_share_bps,
+        ));
         self.send(&ixs, &[])
     }
 
@@ -371,7 +458,13 @@ impl Tessera {
     pub fn settle_dispute(&self, job_key: &Pubkey) -> Result<Signature> {
         let (job, s, mut ixs) = self.settlement(job_key)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &s.token_program);
-        ixs.push(ix::escrow::settle_dispute(&self.wallet(), job_key, &job, &s, &consumer_ata));
+        ixs.push(ix::escrow::settle_dispute(
+            &self.wallet(),
+            job_key,
+            &job,
+            &s,
+            &consumer_ata,
+        ));
         self.send(&ixs, &[])
     }
 
@@ -379,6 +472,15 @@ impl Tessera {
         let job = self.job(job_key)?;
         let (_, token_program) = self.mint_info(&job.mint)?;
         let consumer_ata = pda::ata(&job.consumer, &job.mint, &token_program);
-        self.send(&[ix::escrow::refund_job(&self.wallet(), job_key, &job, &consumer_ata, &token_program)], &[])
+        self.send(
+            &[ix::escrow::refund_job(
+                &self.wallet(),
+                job_key,
+                &job,
+                &consumer_ata,
+                &token_program,
+            )],
+            &[],
+        )
     }
 }

@@ -7,8 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use sha2::{Digest, Sha256};
 use tessera_registry::{
     constants::{
-        LICENSE_COMMERCIAL_USE, LICENSE_FINE_TUNING, LICENSE_REDISTRIBUTION, MAX_PARENTS,
-        MAX_PARENTS_TOTAL_BPS,
+        LICENSE_COMMERCIAL_USE, LICENSE_FINE_TUNING, LICENSE_REDISTRIBUTION, MAX_PARENTS, MAX_PARENTS_TOTAL_BPS,
     },
     instructions::ParentInput,
 };
@@ -25,21 +24,24 @@ fn invalid(msg: String) -> TesseraError {
 
 /// A base58 address; `what` names it in the error.
 pub fn pubkey(what: &str, s: &str) -> Result<Pubkey> {
-    Pubkey::from_str(s.trim())
-        .map_err(|_| invalid(format!("invalid {what} `{s}`: expected a base58 address")))
+    Pubkey::from_str(s.trim()).map_err(|_| invalid(format!("invalid {what} `{s}`: expected a base58 address")))
 }
 
 fn pairs(what: &str, s: &str) -> Result<Vec<(Pubkey, u16)>> {
     let mut out = vec![];
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (addr, bps) = part.split_once(':').ok_or_else(|| {
-            invalid(format!("invalid {what} entry `{part}`: expected ADDRESS:BPS"))
-        })?;
+        let (addr, bps) = part
+            .split_once(':')
+            .ok_or_else(|| invalid(format!("invalid {what} entry `{part}`: expected ADDRESS:BPS")))?;
         let address = Pubkey::from_str(addr.trim()).map_err(|_| {
-            invalid(format!("invalid {what} address `{addr}` in `{part}`: expected a base58 address"))
+            invalid(format!(
+                "invalid {what} address `{addr}` in `{part}`: expected a base58 address"
+            ))
         })?;
         let bps: u16 = bps.trim().parse().map_err(|_| {
-            invalid(format!("invalid {what} share `{bps}` in `{part}`: expected basis points 1..=10000"))
+            invalid(format!(
+                "invalid {what} share `{bps}` in `{part}`: expected basis points 1..=10000"
+            ))
         })?;
         out.push((address, bps));
     }
@@ -51,15 +53,22 @@ fn pairs(what: &str, s: &str) -> Result<Vec<(Pubkey, u16)>> {
 pub fn split(s: &str) -> Result<Vec<RecipientInput>> {
     let entries = pairs("split", s)?;
     if entries.is_empty() {
-        return Err(invalid(format!("invalid split `{s}`: expected ADDRESS:BPS,… summing to 10000")));
+        return Err(invalid(format!(
+            "invalid split `{s}`: expected ADDRESS:BPS,… summing to 10000"
+        )));
     }
     if entries.len() > MAX_RECIPIENTS {
-        return Err(invalid(format!("invalid split `{s}`: {} recipients, at most {MAX_RECIPIENTS}", entries.len())));
+        return Err(invalid(format!(
+            "invalid split `{s}`: {} recipients, at most {MAX_RECIPIENTS}",
+            entries.len()
+        )));
     }
     let mut sum: u32 = 0;
     for (i, (a, bps)) in entries.iter().enumerate() {
         if *bps == 0 || *bps > MAX_BPS {
-            return Err(invalid(format!("invalid split share {bps} for {a}: expected 1..=10000 bps")));
+            return Err(invalid(format!(
+                "invalid split share {bps} for {a}: expected 1..=10000 bps"
+            )));
         }
         if entries[..i].iter().any(|(o, _)| o == a) {
             return Err(invalid(format!("invalid split: {a} appears twice")));
@@ -67,7 +76,9 @@ pub fn split(s: &str) -> Result<Vec<RecipientInput>> {
         sum += u32::from(*bps);
     }
     if sum != u32::from(BPS_DENOMINATOR) {
-        return Err(invalid(format!("invalid split `{s}`: shares sum to {sum}, expected exactly 10000")));
+        return Err(invalid(format!(
+            "invalid split `{s}`: shares sum to {sum}, expected exactly 10000"
+        )));
     }
     Ok(entries
         .into_iter()
@@ -79,12 +90,17 @@ pub fn split(s: &str) -> Result<Vec<RecipientInput>> {
 pub fn parents(s: &str) -> Result<Vec<ParentInput>> {
     let entries = pairs("parent", s)?;
     if entries.len() > MAX_PARENTS {
-        return Err(invalid(format!("invalid parents `{s}`: {} parents, at most {MAX_PARENTS}", entries.len())));
+        return Err(invalid(format!(
+            "invalid parents `{s}`: {} parents, at most {MAX_PARENTS}",
+            entries.len()
+        )));
     }
     let mut sum: u32 = 0;
     for (i, (a, bps)) in entries.iter().enumerate() {
         if *bps == 0 {
-            return Err(invalid(format!("invalid parent share 0 for {a}: expected at least 1 bps")));
+            return Err(invalid(format!(
+                "invalid parent share 0 for {a}: expected at least 1 bps"
+            )));
         }
         if entries[..i].iter().any(|(o, _)| o == a) {
             return Err(invalid(format!("invalid parents: {a} appears twice")));
@@ -92,7 +108,9 @@ pub fn parents(s: &str) -> Result<Vec<ParentInput>> {
         sum += u32::from(*bps);
     }
     if sum > u32::from(MAX_PARENTS_TOTAL_BPS) {
-        return Err(invalid(format!("invalid parents `{s}`: shares sum to {sum}, at most {MAX_PARENTS_TOTAL_BPS}")));
+        return Err(invalid(format!(
+            "invalid parents `{s}`: shares sum to {sum}, at most {MAX_PARENTS_TOTAL_BPS}"
+        )));
     }
     Ok(entries
         .into_iter()
@@ -115,19 +133,31 @@ pub fn duration(s: &str) -> Result<u64> {
         'm' => 60,
         'h' => 3_600,
         'd' => 86_400,
-        _ => return Err(invalid(format!("invalid duration `{s}`: expected e.g. 3600, 90m, 24h, 30d or perpetual"))),
+        _ => {
+            return Err(invalid(format!(
+                "invalid duration `{s}`: expected e.g. 3600, 90m, 24h, 30d or perpetual"
+            )))
+        }
     };
     num.parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .filter(|v| i64::try_from(*v).is_ok())
-        .ok_or_else(|| invalid(format!("invalid duration `{s}`: expected e.g. 3600, 90m, 24h, 30d or perpetual")))
+        .ok_or_else(|| {
+            invalid(format!(
+                "invalid duration `{s}`: expected e.g. 3600, 90m, 24h, 30d or perpetual"
+            ))
+        })
 }
 
 /// A 32-byte hash as 64 hexadecimal characters.
 pub fn hash_hex(s: &str) -> Result<[u8; 32]> {
     let t = s.trim();
-    let err = || invalid(format!("invalid hash `{s}`: expected 64 hexadecimal characters (SHA-256)"));
+    let err = || {
+        invalid(format!(
+            "invalid hash `{s}`: expected 64 hexadecimal characters (SHA-256)"
+        ))
+    };
     // Checked before slicing: a 64-byte string with multi-byte characters must not be cut
     // inside a character.
     if t.len() != 64 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -156,8 +186,8 @@ pub fn to_hex(h: &[u8]) -> String {
 
 /// SHA-256 of a file, read in chunks (works for files larger than memory).
 pub fn hash_file(path: &Path) -> Result<[u8; 32]> {
-    let mut f = std::fs::File::open(path)
-        .map_err(|e| invalid(format!("cannot read file `{}`: {e}", path.display())))?;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| invalid(format!("cannot read file `{}`: {e}", path.display())))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
@@ -234,14 +264,22 @@ mod tests {
             let e = split(&input).unwrap_err().to_string();
             assert!(e.contains(needle), "{input}: {e}");
         }
-        let seventeen: Vec<String> = (1..=17).map(|i| format!("{}:{}", k(i), if i == 1 { 592 } else { 588 })).collect();
-        assert!(split(&seventeen.join(",")).unwrap_err().to_string().contains("at most 16"));
+        let seventeen: Vec<String> = (1..=17)
+            .map(|i| format!("{}:{}", k(i), if i == 1 { 592 } else { 588 }))
+            .collect();
+        assert!(split(&seventeen.join(","))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 16"));
     }
 
     #[test]
     fn parents_rules() {
         assert_eq!(parents(&format!("{}:2500,{}:2500", k(1), k(2))).unwrap().len(), 2);
-        assert!(parents(&format!("{}:2501,{}:2500", k(1), k(2))).unwrap_err().to_string().contains("at most 5000"));
+        assert!(parents(&format!("{}:2501,{}:2500", k(1), k(2)))
+            .unwrap_err()
+            .to_string()
+            .contains("at most 5000"));
         assert!(parents("").unwrap().is_empty());
     }
 
@@ -253,7 +291,10 @@ mod tests {
         assert_eq!(duration("30d").unwrap(), 2_592_000);
         assert_eq!(duration("perpetual").unwrap(), 0);
         for bad in ["-5", "1w", "abc", "", "99999999999999999999d"] {
-            assert!(duration(bad).unwrap_err().to_string().contains(&format!("`{bad}`")), "{bad}");
+            assert!(
+                duration(bad).unwrap_err().to_string().contains(&format!("`{bad}`")),
+                "{bad}"
+            );
         }
     }
 
@@ -266,10 +307,19 @@ mod tests {
         assert!(hash_hex(&"zz".repeat(32)).is_err());
         assert_eq!(license_flags("commercial,fine-tuning").unwrap(), 3);
         assert_eq!(license_names(5), vec!["commercial", "redistribution"]);
-        assert!(license_flags("public-domain").unwrap_err().to_string().contains("`public-domain`"));
+        assert!(license_flags("public-domain")
+            .unwrap_err()
+            .to_string()
+            .contains("`public-domain`"));
         let dir = std::env::temp_dir().join("tessera-hash-test.txt");
         std::fs::write(&dir, b"abc").unwrap();
-        assert_eq!(to_hex(&hash_file(&dir).unwrap()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert!(pubkey("asset", "xyz").unwrap_err().to_string().contains("invalid asset `xyz`"));
+        assert_eq!(
+            to_hex(&hash_file(&dir).unwrap()),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert!(pubkey("asset", "xyz")
+            .unwrap_err()
+            .to_string()
+            .contains("invalid asset `xyz`"));
     }
 }

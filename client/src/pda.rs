@@ -68,7 +68,11 @@ pub fn bond_vault(provider: &Pubkey) -> Pubkey {
 /// A consumer's job `job_id`.
 pub fn job(consumer: &Pubkey, job_id: u64) -> Pubkey {
     Pubkey::find_program_address(
-        &[tessera_escrow::constants::JOB_SEED, consumer.as_ref(), &job_id.to_le_bytes()],
+        &[
+            tessera_escrow::constants::JOB_SEED,
+            consumer.as_ref(),
+            &job_id.to_le_bytes(),
+        ],
         &ESCROW_ID,
     )
     .0
@@ -85,11 +89,7 @@ pub fn model_providers(model: &Pubkey) -> Pubkey {
 
 /// A job's escrow vault.
 pub fn job_vault(job: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(
-        &[tessera_escrow::constants::JOB_VAULT_SEED, job.as_ref()],
-        &ESCROW_ID,
-    )
-    .0
+    Pubkey::find_program_address(&[tessera_escrow::constants::JOB_VAULT_SEED, job.as_ref()], &ESCROW_ID).0
 }
 
 /// The `emit_cpi!` event authority of a program.
@@ -108,11 +108,7 @@ pub fn program_data(program: &Pubkey) -> Pubkey {
 
 /// The associated token account of `owner` for `mint` under `token_program`.
 pub fn ata(owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-    anchor_spl::associated_token::get_associated_token_address_with_program_id(
-        owner,
-        mint,
-        token_program,
-    )
+    anchor_spl::associated_token::get_associated_token_address_with_program_id(owner, mint, token_program)
 }
 
 #[cfg(test)]
@@ -127,7 +123,10 @@ mod tests {
         // Each PDA is the canonical program address of its seeds under its program.
         let (expected, bump) = Pubkey::find_program_address(&[b"asset", publisher.as_ref(), &[9; 32]], &REGISTRY_ID);
         assert_eq!(a, expected);
-        assert_eq!(Pubkey::create_program_address(&[b"asset", publisher.as_ref(), &[9; 32], &[bump]], &REGISTRY_ID), Ok(a));
+        assert_eq!(
+            Pubkey::create_program_address(&[b"asset", publisher.as_ref(), &[9; 32], &[bump]], &REGISTRY_ID),
+            Ok(a)
+        );
         assert!(!a.is_on_curve(), "a PDA has no private key");
         // Different inputs, different addresses; the same input, the same address.
         assert_ne!(a, asset(&publisher, &[8; 32]));

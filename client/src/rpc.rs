@@ -102,7 +102,11 @@ impl Tessera {
         Self {
             // A debug-build local validator under load can take longer than the 30-second
             // default to answer.
-            rpc: RpcClient::new_with_timeout_and_commitment(url.to_string(), std::time::Duration::from_secs(120), commitment),
+            rpc: RpcClient::new_with_timeout_and_commitment(
+                url.to_string(),
+                std::time::Duration::from_secs(120),
+                commitment,
+            ),
             payer,
         }
     }
@@ -171,8 +175,10 @@ impl Tessera {
     }
 
     pub fn fetch<T: AccountDeserialize>(&self, what: &'static str, address: &Pubkey) -> Result<T> {
-        self.fetch_opt(address)?
-            .ok_or(TesseraError::NotFound { what, address: *address })
+        self.fetch_opt(address)?.ok_or(TesseraError::NotFound {
+            what,
+            address: *address,
+        })
     }
 
     pub fn config(&self) -> Result<Config> {
@@ -206,7 +212,10 @@ impl Tessera {
             .get_account_with_commitment(mint, self.rpc.commitment())
             .map_err(TesseraError::from)?
             .value
-            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+            .ok_or(TesseraError::NotFound {
+                what: "mint",
+                address: *mint,
+            })?;
         let m = Mint::try_deserialize(&mut acc.data.as_slice())
             .map_err(|_| TesseraError::Invalid(format!("account {mint} is not an SPL mint")))?;
         Ok((m.decimals, acc.owner))
@@ -219,7 +228,10 @@ impl Tessera {
             .get_account_with_commitment(mint, self.rpc.commitment())
             .map_err(TesseraError::from)?
             .value
-            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+            .ok_or(TesseraError::NotFound {
+                what: "mint",
+                address: *mint,
+            })?;
         Ok(has_transfer_fee(&acc.owner, &acc.data))
     }
 
@@ -351,7 +363,9 @@ impl Tessera {
         };
         let balance = self.access_token_balance(holder, &a.access_mint)?;
         let reason = access_denied(pass.as_ref(), balance, now);
-        let (expires_at, perpetual) = pass.as_ref().map_or((None, false), |p| ((!p.perpetual).then_some(p.expires_at), p.perpetual));
+        let (expires_at, perpetual) = pass
+            .as_ref()
+            .map_or((None, false), |p| ((!p.perpetual).then_some(p.expires_at), p.perpetual));
         Ok(AccessReport {
             asset: asset.to_string(),
             holder: holder.to_string(),
@@ -383,18 +397,29 @@ impl Tessera {
             .rpc
             .send(
                 RpcRequest::GetTokenAccountsByOwner,
-                serde_json::json!([holder.to_string(), RpcTokenAccountsFilter::Mint(mint.to_string()), config]),
+                serde_json::json!([
+                    holder.to_string(),
+                    RpcTokenAccountsFilter::Mint(mint.to_string()),
+                    config
+                ]),
             )
             .map_err(TesseraError::from)?;
-        let token_programs = [crate::TOKEN_PROGRAM_ID.to_string(), crate::TOKEN_2022_PROGRAM_ID.to_string()];
+        let token_programs = [
+            crate::TOKEN_PROGRAM_ID.to_string(),
+            crate::TOKEN_2022_PROGRAM_ID.to_string(),
+        ];
         let mut total: u64 = 0;
         for keyed in accounts.value {
             if !token_programs.contains(&keyed.account.owner) {
                 continue;
             }
-            let Some(data) = keyed.account.data.decode() else { continue };
+            let Some(data) = keyed.account.data.decode() else {
+                continue;
+            };
             // Counted only if the data itself says: this mint, this owner.
-            let Ok(t) = TokenAccount::try_deserialize(&mut data.as_slice()) else { continue };
+            let Ok(t) = TokenAccount::try_deserialize(&mut data.as_slice()) else {
+                continue;
+            };
             if t.mint == *mint && t.owner == *holder {
                 total = total
                     .checked_add(t.amount)
@@ -464,18 +489,25 @@ impl Tessera {
                 }
             }
         };
-        let Some(meta) = tx.transaction.meta else { return Ok(Redemption::Unknown) };
+        let Some(meta) = tx.transaction.meta else {
+            return Ok(Redemption::Unknown);
+        };
         if meta.err.is_some() {
             return Ok(Redemption::Unknown);
         }
         let Some(decoded) = tx.transaction.transaction.decode() else {
-            return Err(TesseraError::Rpc(format!("the RPC node returned transaction {signature} in a form that does not decode")));
+            return Err(TesseraError::Rpc(format!(
+                "the RPC node returned transaction {signature} in a form that does not decode"
+            )));
         };
         // Inner instructions index the static keys, then the addresses loaded from lookup tables.
         let mut keys: Vec<Pubkey> = decoded.message.static_account_keys().to_vec();
         if let OptionSerializer::Some(loaded) = &meta.loaded_addresses {
             for k in loaded.writable.iter().chain(&loaded.readonly) {
-                keys.push(k.parse().map_err(|_| TesseraError::Rpc(format!("transaction {signature}: bad loaded address `{k}`")))?);
+                keys.push(
+                    k.parse()
+                        .map_err(|_| TesseraError::Rpc(format!("transaction {signature}: bad loaded address `{k}`")))?,
+                );
             }
         }
         let OptionSerializer::Some(groups) = meta.inner_instructions else {
@@ -488,15 +520,21 @@ impl Tessera {
         for ix in groups.into_iter().flat_map(|g| g.instructions) {
             let UiInstruction::Compiled(ix) = ix else { continue };
             let key = |i: u8| keys.get(usize::from(i));
-            if key(ix.program_id_index) != Some(&REGISTRY_ID) || ix.accounts.first().and_then(|&i| key(i)) != Some(&event_authority) {
+            if key(ix.program_id_index) != Some(&REGISTRY_ID)
+                || ix.accounts.first().and_then(|&i| key(i)) != Some(&event_authority)
+            {
                 continue;
             }
-            let Ok(data) = bs58::decode(&ix.data).into_vec() else { continue };
-            let Some(e) = crate::events::decode::<AccessRedeemed>(&data) else { continue };
+            let Ok(data) = bs58::decode(&ix.data).into_vec() else {
+                continue;
+            };
+            let Some(e) = crate::events::decode::<AccessRedeemed>(&data) else {
+                continue;
+            };
             if e.holder == *holder && e.asset == *asset {
-                units = units
-                    .checked_add(e.quantity)
-                    .ok_or_else(|| TesseraError::Invalid(format!("transaction {signature}: redeemed quantities overflow u64")))?;
+                units = units.checked_add(e.quantity).ok_or_else(|| {
+                    TesseraError::Invalid(format!("transaction {signature}: redeemed quantities overflow u64"))
+                })?;
             }
         }
         Ok(Redemption::Units(units))
@@ -510,6 +548,5 @@ pub fn has_transfer_fee(owner: &Pubkey, data: &[u8]) -> bool {
         state::Mint as MintState,
     };
     *owner == crate::TOKEN_2022_PROGRAM_ID
-        && StateWithExtensions::<MintState>::unpack(data)
-            .is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
+        && StateWithExtensions::<MintState>::unpack(data).is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
 }

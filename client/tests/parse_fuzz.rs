@@ -51,7 +51,10 @@ fn invalid<T: std::fmt::Debug>(r: Result<T, TesseraError>, input: &str) -> Strin
 /// The message quotes the whole input in backquotes.
 #[track_caller]
 fn names(msg: &str, value: &str) {
-    assert!(msg.contains(&format!("`{value}`")), "message does not name `{value}`: {msg}");
+    assert!(
+        msg.contains(&format!("`{value}`")),
+        "message does not name `{value}`: {msg}"
+    );
 }
 
 /// A split / parents message names the input, one of its entries, an entry's address or share.
@@ -89,7 +92,14 @@ fn junk() -> impl Strategy<Value = String> {
 fn shares(n: usize, total: u16) -> impl Strategy<Value = Vec<u16>> {
     proptest::collection::btree_set(1..total, n - 1).prop_map(move |cuts| {
         let mut prev = 0;
-        let mut out: Vec<u16> = cuts.iter().map(|&c| { let s = c - prev; prev = c; s }).collect();
+        let mut out: Vec<u16> = cuts
+            .iter()
+            .map(|&c| {
+                let s = c - prev;
+                prev = c;
+                s
+            })
+            .collect();
         out.push(total - prev);
         out
     })
@@ -98,9 +108,8 @@ fn shares(n: usize, total: u16) -> impl Strategy<Value = Vec<u16>> {
 /// 1..=16 distinct recipients with shares summing to 10,000.
 fn valid_split() -> impl Strategy<Value = Vec<(Pubkey, u16)>> {
     (1usize..=16).prop_flat_map(|n| {
-        (proptest::collection::hash_set(any::<[u8; 32]>(), n), shares(n, 10_000)).prop_map(|(keys, bps)| {
-            keys.into_iter().map(Pubkey::new_from_array).zip(bps).collect()
-        })
+        (proptest::collection::hash_set(any::<[u8; 32]>(), n), shares(n, 10_000))
+            .prop_map(|(keys, bps)| keys.into_iter().map(Pubkey::new_from_array).zip(bps).collect())
     })
 }
 
@@ -110,7 +119,11 @@ fn render(entries: &[(Pubkey, u16)], spaces: &[bool]) -> String {
         .iter()
         .enumerate()
         .map(|(i, (k, b))| {
-            let sp = if spaces.get(i).copied().unwrap_or(false) { " " } else { "" };
+            let sp = if spaces.get(i).copied().unwrap_or(false) {
+                " "
+            } else {
+                ""
+            };
             format!("{sp}{k}:{b}{sp}")
         })
         .collect::<Vec<_>>()
@@ -452,7 +465,10 @@ fn edge_amounts() {
         assert_eq!(parse_ui_amount(s, d).unwrap(), v, "{s:?}");
     }
     assert_eq!(format_ui_amount(1, 21), "0.000000000000000000001");
-    assert_eq!(format_ui_amount(u64::MAX, 255), format!("0.{}18446744073709551615", "0".repeat(235)));
+    assert_eq!(
+        format_ui_amount(u64::MAX, 255),
+        format!("0.{}18446744073709551615", "0".repeat(235))
+    );
     assert_eq!(format_ui_amount(0, 9), "0");
     assert_eq!(format_ui_amount(u64::MAX, 19), "1.8446744073709551615");
     assert_eq!(format_ui_amount(u64::MAX, 20), "0.18446744073709551615");
@@ -492,10 +508,14 @@ fn edge_splits() {
         assert!(m.contains(needle), "{input:?}: {m}");
         names_a_piece(&m, &input);
     }
-    let seventeen: Vec<(Pubkey, u16)> = (0..17).map(|i| (Pubkey::new_from_array([i + 1; 32]), shares_even(17)[usize::from(i)])).collect();
+    let seventeen: Vec<(Pubkey, u16)> = (0..17)
+        .map(|i| (Pubkey::new_from_array([i + 1; 32]), shares_even(17)[usize::from(i)]))
+        .collect();
     assert!(invalid(parse::split(&render(&seventeen, &[])), "17").contains("17 recipients, at most 16"));
     // Sixteen is fine; the whole range of a single share too.
-    let sixteen: Vec<(Pubkey, u16)> = (0..16).map(|i| (Pubkey::new_from_array([i + 1; 32]), shares_even(16)[usize::from(i)])).collect();
+    let sixteen: Vec<(Pubkey, u16)> = (0..16)
+        .map(|i| (Pubkey::new_from_array([i + 1; 32]), shares_even(16)[usize::from(i)]))
+        .collect();
     assert_eq!(parse::split(&render(&sixteen, &[])).unwrap().len(), 16);
     assert_eq!(parse::split(&format!("  {a}:10000 ,")).unwrap()[0].bps, 10_000);
 }
@@ -525,17 +545,45 @@ fn edge_parents() {
 #[test]
 fn edge_durations() {
     for bad in [
-        "", " ", "-1", "-5m", "1w", "1y", "1.5h", "1e3", "h", "d", "mm", "5 m", "5mm", "perpetually", "forever",
-        "٣h", "１０", "9223372036854775808", "18446744073709551616", "106751991167301d", "2562047788015216h",
-        "99999999999999999999d", "0x10", "1_000",
+        "",
+        " ",
+        "-1",
+        "-5m",
+        "1w",
+        "1y",
+        "1.5h",
+        "1e3",
+        "h",
+        "d",
+        "mm",
+        "5 m",
+        "5mm",
+        "perpetually",
+        "forever",
+        "٣h",
+        "１０",
+        "9223372036854775808",
+        "18446744073709551616",
+        "106751991167301d",
+        "2562047788015216h",
+        "99999999999999999999d",
+        "0x10",
+        "1_000",
     ] {
         let m = invalid(parse::duration(bad), bad);
         names(&m, bad);
         assert!(m.contains("expected e.g. 3600, 90m, 24h, 30d or perpetual"), "{m}");
     }
     for (s, v) in [
-        ("0", 0), ("perpetual", 0), (" PERPETUAL ", 0), ("0d", 0), ("1", 1), ("59s", 59), ("90M", 5_400),
-        ("9223372036854775807", i64::MAX as u64), ("106751991167300d", 106_751_991_167_300 * 86_400),
+        ("0", 0),
+        ("perpetual", 0),
+        (" PERPETUAL ", 0),
+        ("0d", 0),
+        ("1", 1),
+        ("59s", 59),
+        ("90M", 5_400),
+        ("9223372036854775807", i64::MAX as u64),
+        ("106751991167300d", 106_751_991_167_300 * 86_400),
     ] {
         assert_eq!(parse::duration(s).unwrap(), v, "{s:?}");
     }
@@ -552,7 +600,7 @@ fn edge_hashes() {
         format!("0x{}", "ab".repeat(31)),
         format!("{}0", "ab".repeat(32)),
         "zz".repeat(32),
-        "é".repeat(32),                 // 64 bytes, 32 characters
+        "é".repeat(32),                       // 64 bytes, 32 characters
         format!("a{}", "é".repeat(31) + "b"), // 64 bytes, a 2-byte character across a byte pair
         format!("{}\u{1F600}", "ab".repeat(30)),
         format!("+{}", &good[1..]),
@@ -562,7 +610,10 @@ fn edge_hashes() {
         names(&m, &bad);
         assert!(m.contains("expected 64 hexadecimal characters"), "{m}");
     }
-    assert_eq!(parse::hash_hex(&format!("\t{}\n", good.to_uppercase())).unwrap(), [0xab; 32]);
+    assert_eq!(
+        parse::hash_hex(&format!("\t{}\n", good.to_uppercase())).unwrap(),
+        [0xab; 32]
+    );
     let m = invalid(parse::hash_or_file(None, None), "nothing");
     assert!(m.contains("expected a hash"), "{m}");
     let missing = std::path::Path::new("/nonexistent/tessera/fuzz-input.bin");
@@ -577,7 +628,10 @@ fn edge_hashes() {
 fn edge_license_flags() {
     assert_eq!(parse::license_flags("").unwrap(), 0);
     assert_eq!(parse::license_flags(" none ").unwrap(), 0);
-    assert_eq!(parse::license_flags("Commercial, FINE-TUNING,redistribution,commercial").unwrap(), 7);
+    assert_eq!(
+        parse::license_flags("Commercial, FINE-TUNING,redistribution,commercial").unwrap(),
+        7
+    );
     assert_eq!(parse::license_flags("finetuning").unwrap(), 2);
     for (s, bad) in [
         ("public-domain", "public-domain"),
@@ -596,9 +650,25 @@ fn edge_license_flags() {
 
 #[test]
 fn edge_addresses() {
-    for s in ["", " ", "0", "11111111111111111111111111111111111", &"1".repeat(31), &format!("{}1", k(9)), "0x00", "ñ", "So11111111111111111111111111111111111111112 extra"] {
+    for s in [
+        "",
+        " ",
+        "0",
+        "11111111111111111111111111111111111",
+        &"1".repeat(31),
+        &format!("{}1", k(9)),
+        "0x00",
+        "ñ",
+        "So11111111111111111111111111111111111111112 extra",
+    ] {
         let m = invalid(parse::pubkey("asset", s), s);
-        assert!(m.contains(&format!("invalid asset `{s}`")) && m.contains("base58 address"), "{m}");
+        assert!(
+            m.contains(&format!("invalid asset `{s}`")) && m.contains("base58 address"),
+            "{m}"
+        );
     }
-    assert_eq!(parse::pubkey("asset", "11111111111111111111111111111111").unwrap(), Pubkey::default());
+    assert_eq!(
+        parse::pubkey("asset", "11111111111111111111111111111111").unwrap(),
+        Pubkey::default()
+    );
 }

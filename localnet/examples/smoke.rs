@@ -21,8 +21,8 @@
 use std::{path::PathBuf, thread, time::Duration};
 
 use anchor_lang::{
-    error::ErrorCode, event::EVENT_IX_TAG_LE, prelude::Pubkey,
-    solana_program::instruction::Instruction, AnchorDeserialize, Discriminator,
+    error::ErrorCode, event::EVENT_IX_TAG_LE, prelude::Pubkey, solana_program::instruction::Instruction,
+    AnchorDeserialize, Discriminator,
 };
 use solana_commitment_config::CommitmentConfig;
 use solana_instruction_error::InstructionError;
@@ -50,12 +50,9 @@ use tessera_registry::{
 const REGISTRY_ID: Pubkey = tessera_registry::ID;
 const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
 const ESCROW_ID: Pubkey = tessera_escrow::ID;
-const TOKEN_PROGRAM_ID: Pubkey =
-    Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
-const TOKEN_2022_PROGRAM_ID: Pubkey =
-    Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
-const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey =
-    Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
+const TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
+const TOKEN_2022_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
 
 mod pda {
     use super::*;
@@ -103,10 +100,7 @@ mod ix {
         )
     }
 
-    pub fn initialize_config(
-        upgrade_authority: &Pubkey,
-        args: InitializeConfigArgs,
-    ) -> Instruction {
+    pub fn initialize_config(upgrade_authority: &Pubkey, args: InitializeConfigArgs) -> Instruction {
         build(
             acc::InitializeConfig {
                 upgrade_authority: *upgrade_authority,
@@ -123,9 +117,7 @@ mod ix {
 
 /// Decodes an `emit_cpi!` event from an inner instruction's data.
 fn decode_event<E: Discriminator + AnchorDeserialize>(ix_data: &[u8]) -> Option<E> {
-    let body = ix_data
-        .strip_prefix(EVENT_IX_TAG_LE)?
-        .strip_prefix(E::DISCRIMINATOR)?;
+    let body = ix_data.strip_prefix(EVENT_IX_TAG_LE)?.strip_prefix(E::DISCRIMINATOR)?;
     E::deserialize(&mut &body[..]).ok()
 }
 
@@ -162,10 +154,7 @@ fn confirm(client: &RpcClient, sig: &Signature) -> Check<()> {
 }
 
 /// The landed transaction: its error and the (program, data) of its inner instructions.
-fn landed(
-    client: &RpcClient,
-    sig: &Signature,
-) -> Check<(Option<TransactionError>, Vec<(Pubkey, Vec<u8>)>)> {
+fn landed(client: &RpcClient, sig: &Signature) -> Check<(Option<TransactionError>, Vec<(Pubkey, Vec<u8>)>)> {
     let cfg = RpcTransactionConfig {
         encoding: Some(UiTransactionEncoding::Base64),
         commitment: Some(CommitmentConfig::confirmed()),
@@ -197,9 +186,7 @@ fn landed(
     if let OptionSerializer::Some(groups) = meta.inner_instructions {
         for ui in groups.into_iter().flat_map(|g| g.instructions) {
             if let UiInstruction::Compiled(c) = ui {
-                let data = bs58::decode(&c.data)
-                    .into_vec()
-                    .map_err(|e| e.to_string())?;
+                let data = bs58::decode(&c.data).into_vec().map_err(|e| e.to_string())?;
                 inner.push((keys[usize::from(c.program_id_index)], data));
             }
         }
@@ -207,12 +194,7 @@ fn landed(
     Ok((meta.err.map(Into::into), inner))
 }
 
-fn tx(
-    client: &RpcClient,
-    ixs: &[Instruction],
-    payer: &Keypair,
-    signers: &[&Keypair],
-) -> Check<Transaction> {
+fn tx(client: &RpcClient, ixs: &[Instruction], payer: &Keypair, signers: &[&Keypair]) -> Check<Transaction> {
     let blockhash = client
         .get_latest_blockhash()
         .map_err(|e| format!("getLatestBlockhash: {e}"))?;
@@ -240,17 +222,16 @@ fn run() -> Check<()> {
         .next()
         .or_else(|| std::env::var("TESSERA_RPC_URL").ok())
         .unwrap_or_else(|| "http://127.0.0.1:8899".into());
-    let authority_path = argv.next().map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json")
-    });
+    let authority_path = argv
+        .next()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".config/solana/id.json"));
     let client = RpcClient::new_with_commitment(url.clone(), CommitmentConfig::confirmed());
 
     // 1.
     client.get_health().map_err(|e| format!("getHealth: {e}"))?;
     println!("ok   getHealth {url}: ok");
-    let version = client
-        .get_version()
-        .map_err(|e| format!("getVersion: {e}"))?;
+    let version = client.get_version().map_err(|e| format!("getVersion: {e}"))?;
     println!(
         "ok   getVersion: solana-core {} feature-set {:?}",
         version.solana_core, version.feature_set
@@ -266,10 +247,7 @@ fn run() -> Check<()> {
         .get_balance(&payer.pubkey())
         .map_err(|e| format!("getBalance: {e}"))?;
     if balance != 2 * LAMPORTS_PER_SOL {
-        return Err(format!(
-            "getBalance: {balance}, expected {}",
-            2 * LAMPORTS_PER_SOL
-        ));
+        return Err(format!("getBalance: {balance}, expected {}", 2 * LAMPORTS_PER_SOL));
     }
     println!(
         "ok   requestAirdrop 2 SOL to {} + getBalance: {balance}",
@@ -305,17 +283,13 @@ fn run() -> Check<()> {
             acc.data.len()
         );
     }
-    for (name, program) in [
-        ("tessera_registry", REGISTRY_ID),
-        ("tessera_escrow", ESCROW_ID),
-    ] {
+    for (name, program) in [("tessera_registry", REGISTRY_ID), ("tessera_escrow", ESCROW_ID)] {
         let address = pda::program_data(&program);
         let acc = client
             .get_account(&address)
             .map_err(|e| format!("getAccountInfo ProgramData of {name}: {e}"))?;
-        let named =
-            (acc.owner == bpf_loader_upgradeable::ID && acc.data.len() >= 45 && acc.data[12] == 1)
-                .then(|| Pubkey::try_from(&acc.data[13..45]).unwrap());
+        let named = (acc.owner == bpf_loader_upgradeable::ID && acc.data.len() >= 45 && acc.data[12] == 1)
+            .then(|| Pubkey::try_from(&acc.data[13..45]).unwrap());
         match (&authority, named) {
             (Some(a), Some(n)) if a.pubkey() != n => {
                 return Err(format!("{name} ProgramData names {n}, not {}", a.pubkey()))
@@ -333,11 +307,7 @@ fn run() -> Check<()> {
         .simulate_transaction(&t)
         .map_err(|e| format!("simulateTransaction: {e}"))?
         .value;
-    expect_custom(
-        "simulateTransaction verify_access",
-        sim.err.map(Into::into),
-        not_init,
-    )?;
+    expect_custom("simulateTransaction verify_access", sim.err.map(Into::into), not_init)?;
     let sent = client.send_transaction(&t);
     expect_custom(
         "sendTransaction (preflight) verify_access",
@@ -363,11 +333,7 @@ fn run() -> Check<()> {
     };
     expect_custom("landed verify_access (getSignatureStatuses)", err, not_init)?;
     let (err, _) = landed(&client, &sig)?;
-    expect_custom(
-        "landed verify_access (getTransaction meta.err)",
-        err,
-        not_init,
-    )?;
+    expect_custom("landed verify_access (getTransaction meta.err)", err, not_init)?;
 
     // 5.
     let args = |admin: Pubkey| InitializeConfigArgs {

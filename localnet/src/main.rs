@@ -39,9 +39,7 @@ use solana_account::{Account, AccountSharedData, ReadableAccount};
 use solana_faucet::faucet::{run_faucet, Faucet, FAUCET_PORT};
 use solana_keypair::{read_keypair_file, write_keypair_file, Keypair};
 use solana_native_token::LAMPORTS_PER_SOL;
-use solana_program_runtime::{
-    invoke_context::BuiltinFunctionWithContext, loaded_programs::ProgramCacheEntry,
-};
+use solana_program_runtime::{invoke_context::BuiltinFunctionWithContext, loaded_programs::ProgramCacheEntry};
 use solana_program_test::{processor, ProgramTest};
 use solana_rpc::rpc::JsonRpcConfig;
 use solana_rpc_client::rpc_client::RpcClient;
@@ -62,8 +60,7 @@ const PORT_RANGE_WIDTH: u16 = 32;
 const MIN_PORT_RANGE: u16 = 25;
 /// Log filter unless RUST_LOG is set: errors only, minus two that every start prints and that
 /// mean nothing for a local validator (the container's open-file limit; metrics datapoints).
-const DEFAULT_LOG_FILTER: &str =
-    "solana=error,agave=error,solana_core::resource_limits=off,solana_metrics=off";
+const DEFAULT_LOG_FILTER: &str = "solana=error,agave=error,solana_core::resource_limits=off,solana_metrics=off";
 /// How long new banks get the programs registered explicitly after start-up.
 const BUILTIN_GUARD: Duration = Duration::from_secs(10);
 
@@ -252,12 +249,8 @@ fn default_keypair_path() -> PathBuf {
 /// Reads the upgrade authority; the default path is created with a new keypair if missing.
 fn load_upgrade_authority(arg: Option<&Path>, out: &Out) -> Result<Keypair, String> {
     match arg {
-        Some(path) => read_keypair_file(path).map_err(|e| {
-            format!(
-                "cannot read upgrade authority keypair {}: {e}",
-                path.display()
-            )
-        }),
+        Some(path) => read_keypair_file(path)
+            .map_err(|e| format!("cannot read upgrade authority keypair {}: {e}", path.display())),
         None => {
             let path = default_keypair_path();
             if !path.exists() {
@@ -271,8 +264,7 @@ fn load_upgrade_authority(arg: Option<&Path>, out: &Out) -> Result<Keypair, Stri
                 ));
                 return Ok(kp);
             }
-            read_keypair_file(&path)
-                .map_err(|e| format!("cannot read keypair {}: {e}", path.display()))
+            read_keypair_file(&path).map_err(|e| format!("cannot read keypair {}: {e}", path.display()))
         }
     }
 }
@@ -282,8 +274,7 @@ fn load_upgrade_authority(arg: Option<&Path>, out: &Out) -> Result<Keypair, Stri
 fn load_faucet_keypair(ledger: &Path) -> Result<Keypair, String> {
     let path = ledger.join("faucet-keypair.json");
     if path.exists() {
-        return read_keypair_file(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+        return read_keypair_file(&path).map_err(|e| format!("cannot read {}: {e}", path.display()));
     }
     if TestValidatorGenesis::ledger_exists(ledger) {
         return Err(format!(
@@ -302,24 +293,19 @@ fn parse_port_range(s: &str) -> Result<(u16, u16), String> {
     let a: u16 = a.trim().parse().map_err(|e| format!("{a}: {e}"))?;
     let b: u16 = b.trim().parse().map_err(|e| format!("{b}: {e}"))?;
     if b < a.saturating_add(MIN_PORT_RANGE) {
-        return Err(format!(
-            "the range must hold at least {MIN_PORT_RANGE} ports"
-        ));
+        return Err(format!("the range must hold at least {MIN_PORT_RANGE} ports"));
     }
     Ok((a, b))
 }
 
 /// Whether `port` is free for both UDP and TCP on 127.0.0.1 and 0.0.0.0.
 fn port_free(port: u16) -> bool {
-    [
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-    ]
-    .into_iter()
-    .all(|ip| {
-        let addr = SocketAddr::new(ip, port);
-        UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok()
-    })
+    [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V4(Ipv4Addr::UNSPECIFIED)]
+        .into_iter()
+        .all(|ip| {
+            let addr = SocketAddr::new(ip, port);
+            UdpSocket::bind(addr).is_ok() && TcpListener::bind(addr).is_ok()
+        })
 }
 
 /// A block of `PORT_RANGE_WIDTH` free ports for the validator's node sockets, outside
@@ -346,13 +332,9 @@ fn find_port_range(rpc_port: u16, avoid: &[u16]) -> Result<(u16, u16), String> {
 }
 
 fn check_port_free(port: u16, what: &str) -> Result<(), String> {
-    for ip in [
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-    ] {
-        TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
-            format!("{what} port {port} is not available ({e}); is another validator running?")
-        })?;
+    for ip in [IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V4(Ipv4Addr::LOCALHOST)] {
+        TcpListener::bind(SocketAddr::new(ip, port))
+            .map_err(|e| format!("{what} port {port} is not available ({e}); is another validator running?"))?;
     }
     Ok(())
 }
@@ -360,11 +342,7 @@ fn check_port_free(port: u16, what: &str) -> Result<(), String> {
 /// Registers the programs in every bank of `bank_forks` whose slot is not in `done` yet (then
 /// adds it there); returns how many banks it registered them in. `Bank::add_builtin` is
 /// idempotent (a builtin replacing the same builtin is a plain reload of the cache entry).
-fn register_builtins(
-    bank_forks: &RwLock<BankForks>,
-    programs: &[Program],
-    done: &mut HashSet<u64>,
-) -> usize {
+fn register_builtins(bank_forks: &RwLock<BankForks>, programs: &[Program], done: &mut HashSet<u64>) -> usize {
     // Write lock: no bank is inserted while we go through them.
     let forks = bank_forks.write().unwrap();
     let mut count = 0;
@@ -373,11 +351,7 @@ fn register_builtins(
             continue;
         }
         for p in programs {
-            bank.add_builtin(
-                p.id,
-                p.name,
-                ProgramCacheEntry::new_builtin(0, p.name.len(), p.entry),
-            );
+            bank.add_builtin(p.id, p.name, ProgramCacheEntry::new_builtin(0, p.name.len(), p.entry));
         }
         count += 1;
     }
@@ -473,11 +447,9 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     }
 
     if args.reset && args.ledger.exists() {
-        std::fs::remove_dir_all(&args.ledger)
-            .map_err(|e| format!("cannot remove {}: {e}", args.ledger.display()))?;
+        std::fs::remove_dir_all(&args.ledger).map_err(|e| format!("cannot remove {}: {e}", args.ledger.display()))?;
     }
-    std::fs::create_dir_all(&args.ledger)
-        .map_err(|e| format!("cannot create {}: {e}", args.ledger.display()))?;
+    std::fs::create_dir_all(&args.ledger).map_err(|e| format!("cannot create {}: {e}", args.ledger.display()))?;
     let ledger = args
         .ledger
         .canonicalize()
@@ -548,10 +520,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
             }),
         );
         if p.has_program_data {
-            genesis.add_account(
-                program_data_address(&p.id),
-                program_data_account(&authority.pubkey()),
-            );
+            genesis.add_account(program_data_address(&p.id), program_data_account(&authority.pubkey()));
         }
     }
     genesis.add_account(
@@ -629,9 +598,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         out.info(&format!("  {:<17} {}", p.name, p.id));
     }
     out.info(&format!("  upgrade authority {}", authority.pubkey()));
-    out.info(&format!(
-        "  faucet            {faucet_addr} ({faucet_pubkey})"
-    ));
+    out.info(&format!("  faucet            {faucet_addr} ({faucet_pubkey})"));
     out.info(&format!(
         "  node ports        {}-{} (gossip {})",
         port_range.0, port_range.1, port_range.0
@@ -641,9 +608,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         started.elapsed().as_secs_f64(),
         healthy_after.as_secs_f64() * 1e3
     ));
-    out.line(&format!(
-        "tessera-localnet ready: rpc {rpc_url} ws {ws_url}"
-    ));
+    out.line(&format!("tessera-localnet ready: rpc {rpc_url} ws {ws_url}"));
 
     // 5. Serve until SIGINT/SIGTERM, then drop the validator (closes it, keeps the ledger).
     runtime.block_on(stop.notified());

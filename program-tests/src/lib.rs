@@ -18,12 +18,12 @@ use anchor_spl::{
 };
 use solana_account::Account;
 use solana_keypair::Keypair;
+pub use solana_message::AddressLookupTableAccount as LookupTable;
+use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signature::Signature;
 use solana_signer::Signer;
-use solana_message::{v0, AddressLookupTableAccount, VersionedMessage};
 use solana_transaction::{versioned::VersionedTransaction, Transaction};
-pub use solana_message::AddressLookupTableAccount as LookupTable;
 pub use solana_transaction_error::TransactionError;
 use tessera_client::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
@@ -82,10 +82,7 @@ pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
     pt.add_program("tessera_royalties", ROYALTIES_ID, processor!(royalties_entry));
     pt.add_program("tessera_escrow", ESCROW_ID, processor!(escrow_entry));
     for program in [REGISTRY_ID, ESCROW_ID] {
-        pt.add_account(
-            pda::program_data(&program),
-            program_data_account(upgrade_authority),
-        );
+        pt.add_account(pda::program_data(&program), program_data_account(upgrade_authority));
     }
     pt
 }
@@ -143,10 +140,11 @@ impl TxStats {
         let sigs = tx.signatures.len();
         // compact-u16 length prefix of the signature list, the signatures, the message.
         let prefix = if sigs < 0x80 { 1 } else { 2 };
-        let loaded: usize = tx
-            .message
-            .address_table_lookups()
-            .map_or(0, |l| l.iter().map(|t| t.writable_indexes.len() + t.readonly_indexes.len()).sum());
+        let loaded: usize = tx.message.address_table_lookups().map_or(0, |l| {
+            l.iter()
+                .map(|t| t.writable_indexes.len() + t.readonly_indexes.len())
+                .sum()
+        });
         TxStats {
             size: prefix + 64 * sigs + tx.message.serialize().len(),
             accounts: tx.message.static_account_keys().len() + loaded,
@@ -187,11 +185,7 @@ impl Harness {
     pub async fn sign_unique(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let mut tx = self.sign(ixs, signers);
         if self.sent.contains(&tx.signatures[0]) {
-            self.ctx.last_blockhash = self
-                .ctx
-                .get_new_latest_blockhash()
-                .await
-                .expect("new blockhash");
+            self.ctx.last_blockhash = self.ctx.get_new_latest_blockhash().await.expect("new blockhash");
             tx = self.sign(ixs, signers);
         }
         self.sent.insert(tx.signatures[0]);
@@ -265,9 +259,7 @@ impl Harness {
             signature,
             inner,
             compute_units,
-            return_data: meta_return
-                .map(|r| (r.program_id, r.data))
-                .or(return_data),
+            return_data: meta_return.map(|r| (r.program_id, r.data)).or(return_data),
         })
     }
 
@@ -278,8 +270,8 @@ impl Harness {
         signers: &[&Keypair],
         tables: &[AddressLookupTableAccount],
     ) -> VersionedTransaction {
-        let msg = v0::Message::try_compile(&self.payer(), ixs, tables, self.ctx.last_blockhash)
-            .expect("compile v0 message");
+        let msg =
+            v0::Message::try_compile(&self.payer(), ixs, tables, self.ctx.last_blockhash).expect("compile v0 message");
         let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
         all.extend(signers.iter().copied());
         VersionedTransaction::try_new(VersionedMessage::V0(msg), &all).expect("sign v0")
@@ -297,9 +289,12 @@ impl Harness {
         let slot = self.ctx.banks_client.get_root_slot().await.expect("slot");
         let mut meta = LookupTableMeta::new(self.payer());
         meta.last_extended_slot = slot;
-        let data = AddressLookupTable { meta, addresses: std::borrow::Cow::Borrowed(addresses) }
-            .serialize_for_tests()
-            .expect("serialize lookup table");
+        let data = AddressLookupTable {
+            meta,
+            addresses: std::borrow::Cow::Borrowed(addresses),
+        }
+        .serialize_for_tests()
+        .expect("serialize lookup table");
         let rent = self.ctx.banks_client.get_rent().await.expect("rent");
         let key = Pubkey::new_unique();
         let account = Account {
@@ -312,7 +307,10 @@ impl Harness {
         self.ctx.set_account(&key, &account.into());
         self.ctx.warp_to_slot(slot + 2).expect("warp");
         self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await.expect("blockhash");
-        AddressLookupTableAccount { key, addresses: addresses.to_vec() }
+        AddressLookupTableAccount {
+            key,
+            addresses: addresses.to_vec(),
+        }
     }
 
     /// Like [`Harness::send`], and also measures the transaction: its wire size, accounts,
@@ -327,10 +325,7 @@ impl Harness {
     }
 
     /// [`Harness::process`] with the measurements of [`Harness::send_measured`].
-    pub async fn process_measured(
-        &mut self,
-        tx: VersionedTransaction,
-    ) -> Result<(Outcome, TxStats), TransactionError> {
+    pub async fn process_measured(&mut self, tx: VersionedTransaction) -> Result<(Outcome, TxStats), TransactionError> {
         let stats = TxStats::of(&tx);
         let keys = tx.message.static_account_keys().to_vec();
         let mut existed = Vec::with_capacity(keys.len());
@@ -347,38 +342,30 @@ impl Harness {
                 }
             }
         }
-        Ok((out, TxStats { rent_created: created, ..stats }))
+        Ok((
+            out,
+            TxStats {
+                rent_created: created,
+                ..stats
+            },
+        ))
     }
 
     pub fn sign(&self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
         let mut all: Vec<&Keypair> = vec![&self.ctx.payer];
         all.extend(signers.iter().copied());
-        Transaction::new_signed_with_payer(
-            ixs,
-            Some(&self.ctx.payer.pubkey()),
-            &all,
-            self.ctx.last_blockhash,
-        )
+        Transaction::new_signed_with_payer(ixs, Some(&self.ctx.payer.pubkey()), &all, self.ctx.last_blockhash)
     }
 
     /// Sets the Clock sysvar's `unix_timestamp`.
     pub async fn set_time(&mut self, unix_timestamp: i64) {
-        let mut clock: Clock = self
-            .ctx
-            .banks_client
-            .get_sysvar()
-            .await
-            .expect("clock");
+        let mut clock: Clock = self.ctx.banks_client.get_sysvar().await.expect("clock");
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
     }
 
     pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
-        self.ctx
-            .banks_client
-            .get_account(*address)
-            .await
-            .expect("get_account")
+        self.ctx.banks_client.get_account(*address).await.expect("get_account")
     }
 
     /// Decodes an Anchor account (discriminator checked); `None` if it does not exist.
@@ -394,9 +381,11 @@ impl Harness {
     /// A token account's balance (0 if it does not exist).
     pub async fn balance(&mut self, token_account: &Pubkey) -> u64 {
         match self.account(token_account).await {
-            Some(a) => TokenAccount::try_deserialize(&mut a.data.as_slice())
-                .expect("token account")
-                .amount,
+            Some(a) => {
+                TokenAccount::try_deserialize(&mut a.data.as_slice())
+                    .expect("token account")
+                    .amount
+            }
             None => 0,
         }
     }
@@ -404,11 +393,7 @@ impl Harness {
     /// A new keypair holding `lamports`.
     pub async fn funded_keypair(&mut self, lamports: u64) -> Keypair {
         let kp = Keypair::new();
-        let ix = solana_system_interface::instruction::transfer(
-            &self.payer(),
-            &kp.pubkey(),
-            lamports,
-        );
+        let ix = solana_system_interface::instruction::transfer(&self.payer(), &kp.pubkey(), lamports);
         self.send(&[ix], &[]).await.expect("fund");
         kp
     }
@@ -425,37 +410,24 @@ impl Harness {
             len as u64,
             token_program,
         );
-        let init = spl_token_2022::instruction::initialize_mint2(
-            token_program,
-            &mint.pubkey(),
-            &self.payer(),
-            None,
-            decimals,
-        )
-        .expect("initialize_mint2");
+        let init =
+            spl_token_2022::instruction::initialize_mint2(token_program, &mint.pubkey(), &self.payer(), None, decimals)
+                .expect("initialize_mint2");
         self.send(&[create, init], &[&mint]).await.expect("create mint");
         mint.pubkey()
     }
 
     /// The associated token account of `owner` for `mint`, created if missing.
     pub async fn ata(&mut self, owner: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Pubkey {
-        let ix =
-            create_associated_token_account_idempotent(&self.payer(), owner, mint, token_program);
+        let ix = create_associated_token_account_idempotent(&self.payer(), owner, mint, token_program);
         self.send(&[ix], &[]).await.expect("create ATA");
         pda::ata(owner, mint, token_program)
     }
 
     /// Mints `amount` base units of `mint` (whose authority is the payer) to `to`.
     pub async fn mint_to(&mut self, mint: &Pubkey, to: &Pubkey, token_program: &Pubkey, amount: u64) {
-        let ix = spl_token_2022::instruction::mint_to(
-            token_program,
-            mint,
-            to,
-            &self.payer(),
-            &[],
-            amount,
-        )
-        .expect("mint_to");
+        let ix =
+            spl_token_2022::instruction::mint_to(token_program, mint, to, &self.payer(), &[], amount).expect("mint_to");
         self.send(&[ix], &[]).await.expect("mint_to");
     }
 }

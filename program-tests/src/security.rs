@@ -37,7 +37,10 @@ impl Snapshot {
     #[track_caller]
     pub fn assert_same(&self, after: &Snapshot) {
         for ((key, before), (_, now)) in self.0.iter().zip(&after.0) {
-            assert_eq!(before, now, "account {key} changed although the transaction was refused");
+            assert_eq!(
+                before, now,
+                "account {key} changed although the transaction was refused"
+            );
         }
     }
 }
@@ -120,7 +123,10 @@ const SYSVAR_OWNER: Pubkey = Pubkey::from_str_const("Sysvar111111111111111111111
 /// A Clock-shaped account owned by the sysvar program, at an address that is not the Clock
 /// sysvar's, telling `unix_timestamp`.
 pub async fn fake_clock(h: &mut Harness, unix_timestamp: i64) -> Pubkey {
-    let clock = Clock { unix_timestamp, ..Clock::default() };
+    let clock = Clock {
+        unix_timestamp,
+        ..Clock::default()
+    };
     let data = bincode_clock(&clock);
     planted(h, &SYSVAR_OWNER, data).await
 }

@@ -21,15 +21,17 @@ impl Harness {
     /// units per transfer); mint authority: the harness payer; no fee authorities.
     pub async fn create_transfer_fee_mint(&mut self, decimals: u8, fee_bps: u16, max_fee: u64) -> Pubkey {
         self.create_token_2022_mint_with(decimals, &[ExtensionType::TransferFeeConfig], |mint| {
-            vec![spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config(
-                &TOKEN_2022_PROGRAM_ID,
-                mint,
-                None,
-                None,
-                fee_bps,
-                max_fee,
-            )
-            .expect("initialize_transfer_fee_config")]
+            vec![
+                spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config(
+                    &TOKEN_2022_PROGRAM_ID,
+                    mint,
+                    None,
+                    None,
+                    fee_bps,
+                    max_fee,
+                )
+                .expect("initialize_transfer_fee_config"),
+            ]
         })
         .await
     }
@@ -55,7 +57,11 @@ pub fn token_amount(data: &[u8]) -> u64 {
 pub fn withheld_in_account(data: &[u8]) -> u64 {
     StateWithExtensions::<TokenAccountState>::unpack(data)
         .ok()
-        .and_then(|s| s.get_extension::<TransferFeeAmount>().ok().map(|e| u64::from(e.withheld_amount)))
+        .and_then(|s| {
+            s.get_extension::<TransferFeeAmount>()
+                .ok()
+                .map(|e| u64::from(e.withheld_amount))
+        })
         .unwrap_or(0)
 }
 
@@ -63,7 +69,11 @@ pub fn withheld_in_account(data: &[u8]) -> u64 {
 pub fn withheld_in_mint(data: &[u8]) -> u64 {
     StateWithExtensions::<MintState>::unpack(data)
         .ok()
-        .and_then(|s| s.get_extension::<TransferFeeConfig>().ok().map(|e| u64::from(e.withheld_amount)))
+        .and_then(|s| {
+            s.get_extension::<TransferFeeConfig>()
+                .ok()
+                .map(|e| u64::from(e.withheld_amount))
+        })
         .unwrap_or(0)
 }
 
@@ -85,7 +95,8 @@ impl Harness {
         let mint_data = self.account(mint).await.expect("mint exists").data;
         let len = if *token_program == TOKEN_2022_PROGRAM_ID {
             let state = StateWithExtensions::<MintState>::unpack(&mint_data).expect("mint");
-            let needed = ExtensionType::get_required_init_account_extensions(&state.get_extension_types().expect("extensions"));
+            let needed =
+                ExtensionType::get_required_init_account_extensions(&state.get_extension_types().expect("extensions"));
             ExtensionType::try_calculate_account_len::<TokenAccountState>(&needed).expect("account length")
         } else {
             165
@@ -100,7 +111,9 @@ impl Harness {
         );
         let init = spl_token_2022::instruction::initialize_account3(token_program, &account.pubkey(), mint, owner)
             .expect("initialize_account3");
-        self.send(&[create, init], &[&account]).await.expect("create token account");
+        self.send(&[create, init], &[&account])
+            .await
+            .expect("create token account");
         account.pubkey()
     }
 }
@@ -127,8 +140,14 @@ impl Harness {
         )];
         ixs.extend(init(&mint.pubkey()));
         ixs.push(
-            spl_token_2022::instruction::initialize_mint2(&TOKEN_2022_PROGRAM_ID, &mint.pubkey(), &self.payer(), None, decimals)
-                .expect("initialize_mint2"),
+            spl_token_2022::instruction::initialize_mint2(
+                &TOKEN_2022_PROGRAM_ID,
+                &mint.pubkey(),
+                &self.payer(),
+                None,
+                decimals,
+            )
+            .expect("initialize_mint2"),
         );
         self.send(&ixs, &[&mint]).await.expect("create Token-2022 mint");
         mint.pubkey()

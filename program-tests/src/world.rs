@@ -55,12 +55,7 @@ pub fn recipients(shares: &[(Pubkey, u16)]) -> Vec<RecipientInput> {
 }
 
 /// Publication arguments with sensible defaults: a dataset, unlimited supply, no parents.
-pub fn publish_args(
-    seed: u8,
-    price: u64,
-    access_duration: u64,
-    split: &[(Pubkey, u16)],
-) -> PublishAssetArgs {
+pub fn publish_args(seed: u8, price: u64, access_duration: u64, split: &[(Pubkey, u16)]) -> PublishAssetArgs {
     PublishAssetArgs {
         kind: AssetKind::Dataset,
         content_hash: hash(seed),
@@ -126,10 +121,7 @@ impl World {
     }
 
     /// Sends `update_config` signed by the admin.
-    pub async fn update_config(
-        &mut self,
-        args: tessera_client::registry::instructions::UpdateConfigArgs,
-    ) -> TxResult {
+    pub async fn update_config(&mut self, args: tessera_client::registry::instructions::UpdateConfigArgs) -> TxResult {
         let admin = self.admin.insecure_clone();
         let ix = ix::registry::update_config(&admin.pubkey(), args);
         self.h.send(&[ix], &[&admin]).await
@@ -177,10 +169,7 @@ impl World {
     ) -> Result<Pubkey, crate::TransactionError> {
         let mut args = publish_args(seed, price, 0, split);
         args.kind = AssetKind::Model;
-        args.parents = parents
-            .iter()
-            .map(|&(asset, bps)| ParentInput { asset, bps })
-            .collect();
+        args.parents = parents.iter().map(|&(asset, bps)| ParentInput { asset, bps }).collect();
         self.publish(publisher, args).await
     }
 
@@ -210,7 +199,11 @@ impl World {
         quantity: u64,
         max_unit_price: u64,
     ) -> tessera_client::Instruction {
-        let args = BuyAccessArgs { quantity, max_unit_price, min_access_duration: 0 };
+        let args = BuyAccessArgs {
+            quantity,
+            max_unit_price,
+            min_access_duration: 0,
+        };
         self.buy_ix_with(buyer, buyer_usdc, asset, args).await
     }
 
@@ -255,13 +248,7 @@ impl World {
     pub async fn claim(&mut self, recipient: &Keypair, asset: &Pubkey) -> (TxResult, Pubkey) {
         let usdc = self.usdc;
         let dest = self.h.ata(&recipient.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
-        let ix = ix::royalties::claim(
-            &recipient.pubkey(),
-            &pda::split(asset),
-            &usdc,
-            &dest,
-            &TOKEN_PROGRAM_ID,
-        );
+        let ix = ix::royalties::claim(&recipient.pubkey(), &pda::split(asset), &usdc, &dest, &TOKEN_PROGRAM_ID);
         (self.h.send(&[ix], &[recipient]).await, dest)
     }
 }
@@ -289,7 +276,13 @@ impl World {
 
     /// `initialize_config` of the escrow by the upgrade authority (`self.admin`, also the admin).
     pub fn escrow_init_ix(&self, settings: EscrowSettings) -> tessera_client::Instruction {
-        ix::escrow::initialize_config(&self.admin.pubkey(), InitializeEscrowArgs { admin: self.admin.pubkey(), settings })
+        ix::escrow::initialize_config(
+            &self.admin.pubkey(),
+            InitializeEscrowArgs {
+                admin: self.admin.pubkey(),
+                settings,
+            },
+        )
     }
 
     /// Escrow settings: treasury and arbiter of the world, a minimum bond of `min_bond` in the
@@ -307,7 +300,10 @@ impl World {
             min_challenge_window: 0,
             dispute_window: DISPUTE_WINDOW,
             unbonding_delay,
-            min_bonds: vec![MintBond { mint: self.usdc, min_bond }],
+            min_bonds: vec![MintBond {
+                mint: self.usdc,
+                min_bond,
+            }],
         }
     }
 
@@ -318,7 +314,10 @@ impl World {
             &authority.pubkey(),
             &self.usdc,
             &TOKEN_PROGRAM_ID,
-            RegisterProviderArgs { endpoint: "https://infer.example/v1".into(), models: models.to_vec() },
+            RegisterProviderArgs {
+                endpoint: "https://infer.example/v1".into(),
+                models: models.to_vec(),
+            },
         );
         self.h.send(&[ix], &[&authority]).await.expect("register_provider");
         if bond > 0 {
@@ -340,7 +339,14 @@ impl World {
         }
     }
 
-    pub fn open_job_ix(&self, consumer: &Pubkey, consumer_usdc: &Pubkey, model: &Pubkey, gated: bool, args: OpenJobArgs) -> tessera_client::Instruction {
+    pub fn open_job_ix(
+        &self,
+        consumer: &Pubkey,
+        consumer_usdc: &Pubkey,
+        model: &Pubkey,
+        gated: bool,
+        args: OpenJobArgs,
+    ) -> tessera_client::Instruction {
         ix::escrow::open_job(
             &OpenJobAccounts {
                 consumer: *consumer,
@@ -355,7 +361,13 @@ impl World {
     }
 
     /// Opens a job; returns its address.
-    pub async fn open_job(&mut self, consumer: &Keypair, consumer_usdc: &Pubkey, model: &Pubkey, args: OpenJobArgs) -> Result<Pubkey, crate::TransactionError> {
+    pub async fn open_job(
+        &mut self,
+        consumer: &Keypair,
+        consumer_usdc: &Pubkey,
+        model: &Pubkey,
+        args: OpenJobArgs,
+    ) -> Result<Pubkey, crate::TransactionError> {
         let job = pda::job(&consumer.pubkey(), args.job_id);
         let gated = self.asset(model).await.inference_gated;
         let ix = self.open_job_ix(&consumer.pubkey(), consumer_usdc, model, gated, args);
@@ -382,7 +394,10 @@ impl World {
 
     /// The escrow config (after [`World::init_escrow`]).
     pub async fn escrow_config(&mut self) -> EscrowConfig {
-        self.h.fetch::<EscrowConfig>(&pda::escrow_config()).await.expect("escrow config")
+        self.h
+            .fetch::<EscrowConfig>(&pda::escrow_config())
+            .await
+            .expect("escrow config")
     }
 
     /// Sends `accept_job` for the provider, on the job's current terms, any slash accepted
@@ -414,6 +429,11 @@ impl World {
 
     /// Sends `submit_result` (a non-zero commitment) for the provider.
     pub async fn deliver(&mut self, provider: &Keypair, job: &Pubkey) -> TxResult {
-        self.h.send(&[ix::escrow::submit_result(&provider.pubkey(), job, [0x22; 32])], &[provider]).await
+        self.h
+            .send(
+                &[ix::escrow::submit_result(&provider.pubkey(), job, [0x22; 32])],
+                &[provider],
+            )
+            .await
     }
 }

@@ -74,7 +74,9 @@ use tessera_program_tests::{
 fn seed(default: u64) -> u64 {
     match std::env::var("TESSERA_SEED") {
         Ok(s) if s == "random" => {
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap();
             t.as_nanos() as u64 ^ u64::from(std::process::id()).rotate_left(32)
         }
         Ok(s) => {
@@ -91,7 +93,9 @@ fn seed(default: u64) -> u64 {
 
 fn env_count(var: &str) -> Option<u64> {
     std::env::var(var).ok().map(|v| {
-        v.replace('_', "").parse().unwrap_or_else(|_| panic!("{var}={v}: not a number"))
+        v.replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{var}={v}: not a number"))
     })
 }
 
@@ -201,10 +205,30 @@ struct JobInfo {
 
 /// Operation names, for the statistics.
 const OPS: &[&str] = &[
-    "publish", "buy", "redeem", "revoke", "delist/relist", "update_asset", "update_split", "claim",
-    "claim_for", "registry_config", "escrow_config", "register_provider", "update_provider", "bond",
-    "request_unbond", "withdraw_bond", "open_job", "accept_job", "submit_result", "confirm_job",
-    "release_job", "dispute_job", "resolve_dispute", "refund_job",
+    "publish",
+    "buy",
+    "redeem",
+    "revoke",
+    "delist/relist",
+    "update_asset",
+    "update_split",
+    "claim",
+    "claim_for",
+    "registry_config",
+    "escrow_config",
+    "register_provider",
+    "update_provider",
+    "bond",
+    "request_unbond",
+    "withdraw_bond",
+    "open_job",
+    "accept_job",
+    "submit_result",
+    "confirm_job",
+    "release_job",
+    "dispute_job",
+    "resolve_dispute",
+    "refund_job",
 ];
 
 struct Sim {
@@ -275,12 +299,16 @@ fn add(d: &mut Deltas, k: Pubkey, v: i128) {
 
 /// An account's state; `None` if it does not exist or is only lamports (a pre-funded address).
 fn decode<T: AccountDeserialize>(a: &Option<Account>) -> Option<T> {
-    a.as_ref().filter(|a| !a.data.is_empty()).map(|a| T::try_deserialize(&mut a.data.as_slice()).expect("decode account"))
+    a.as_ref()
+        .filter(|a| !a.data.is_empty())
+        .map(|a| T::try_deserialize(&mut a.data.as_slice()).expect("decode account"))
 }
 
 /// A token account's balance; 0 if it does not exist or is only lamports.
 fn amount_of(a: &Option<Account>) -> u64 {
-    a.as_ref().filter(|a| !a.data.is_empty()).map_or(0, |a| token_amount(&a.data))
+    a.as_ref()
+        .filter(|a| !a.data.is_empty())
+        .map_or(0, |a| token_amount(&a.data))
 }
 
 impl Sim {
@@ -294,14 +322,29 @@ impl Sim {
         let arbiter = Keypair::new();
 
         let mut mints = vec![];
-        for (decimals, program) in [(0u8, TOKEN_PROGRAM_ID), (6, TOKEN_PROGRAM_ID), (9, TOKEN_PROGRAM_ID), (6, TOKEN_2022_PROGRAM_ID)] {
+        for (decimals, program) in [
+            (0u8, TOKEN_PROGRAM_ID),
+            (6, TOKEN_PROGRAM_ID),
+            (9, TOKEN_PROGRAM_ID),
+            (6, TOKEN_2022_PROGRAM_ID),
+        ] {
             h.refresh_blockhash().await;
             let key = h.create_mint(decimals, &program).await;
-            mints.push(MintInfo { key, program, unit: 10u64.pow(u32::from(decimals)), fee: None });
+            mints.push(MintInfo {
+                key,
+                program,
+                unit: 10u64.pow(u32::from(decimals)),
+                fee: None,
+            });
         }
         h.refresh_blockhash().await;
         let key = h.create_transfer_fee_mint(6, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX).await;
-        mints.push(MintInfo { key, program: TOKEN_2022_PROGRAM_ID, unit: 1_000_000, fee: Some((TRANSFER_FEE_BPS, TRANSFER_FEE_MAX)) });
+        mints.push(MintInfo {
+            key,
+            program: TOKEN_2022_PROGRAM_ID,
+            unit: 1_000_000,
+            fee: Some((TRANSFER_FEE_BPS, TRANSFER_FEE_MAX)),
+        });
         h.refresh_blockhash().await;
         let stray_mint = h.create_mint(6, &TOKEN_PROGRAM_ID).await;
         let adv = adversary(&mut h, &mints).await;
@@ -324,7 +367,15 @@ impl Sim {
                 settings: escrow_settings(&admin, &treasury, &arbiter, ESCROW_FEE_BPS, SLASH_BPS, &mints),
             },
         );
-        init_config(&mut h, init, &admin, pda::escrow_config(), adv.as_ref(), &mut violations).await;
+        init_config(
+            &mut h,
+            init,
+            &admin,
+            pda::escrow_config(),
+            adv.as_ref(),
+            &mut violations,
+        )
+        .await;
 
         let mut kinds = HashMap::new();
         let mut treasury_atas = vec![];
@@ -406,7 +457,12 @@ impl Sim {
             }
         }
         // Cache every tracked account and the fee mint (its harvested withheld fees).
-        let keys: Vec<Pubkey> = sim.kinds.keys().copied().chain(sim.mints.iter().map(|m| m.key)).collect();
+        let keys: Vec<Pubkey> = sim
+            .kinds
+            .keys()
+            .copied()
+            .chain(sim.mints.iter().map(|m| m.key))
+            .collect();
         for k in keys {
             sim.get(&k).await;
         }
@@ -438,7 +494,14 @@ impl Sim {
     }
 
     /// [`Sim::tx`], also counting a success per mint.
-    async fn tx_in(&mut self, op: &'static str, mint: usize, ixs: Vec<Instruction>, signers: &[&Keypair], expected: &Deltas) -> Result<(), TransactionError> {
+    async fn tx_in(
+        &mut self,
+        op: &'static str,
+        mint: usize,
+        ixs: Vec<Instruction>,
+        signers: &[&Keypair],
+        expected: &Deltas,
+    ) -> Result<(), TransactionError> {
         let res = self.tx(op, ixs, signers, expected).await;
         if res.is_ok() {
             *self.per_mint.entry((op, mint)).or_default() += 1;
@@ -448,7 +511,13 @@ impl Sim {
 
     /// Sends `ixs`; checks a refusal changed no account it could write, and a success moved
     /// exactly `expected` (token amount deltas; every other tracked token account: 0).
-    async fn tx(&mut self, op: &'static str, ixs: Vec<Instruction>, signers: &[&Keypair], expected: &Deltas) -> Result<(), TransactionError> {
+    async fn tx(
+        &mut self,
+        op: &'static str,
+        ixs: Vec<Instruction>,
+        signers: &[&Keypair],
+        expected: &Deltas,
+    ) -> Result<(), TransactionError> {
         let payer = self.h.payer();
         let mut writable: Vec<Pubkey> = vec![];
         let mut seen = HashSet::new();
@@ -479,7 +548,10 @@ impl Sim {
                 *self.refusals.entry((op, format!("{e:?}"))).or_default() += 1;
                 self.blame_adversary(op, e, &writable, &before);
                 for ((k, b), a) in writable.iter().zip(&before).zip(&after) {
-                    assert!(b == a, "step {step} ({op}): refused ({e:?}) but account {k} changed:\nbefore {b:?}\nafter {a:?}");
+                    assert!(
+                        b == a,
+                        "step {step} ({op}): refused ({e:?}) but account {k} changed:\nbefore {b:?}\nafter {a:?}"
+                    );
                 }
                 self.stats.entry(op).or_default().1 += 1;
             }
@@ -488,13 +560,23 @@ impl Sim {
                     if self.kinds.contains_key(k) {
                         let delta = i128::from(amount_of(a)) - i128::from(amount_of(b));
                         let want = expected.get(k).copied().unwrap_or(0);
-                        assert_eq!(delta, want, "step {step} ({op}): token account {k} ({:?}) moved {delta}, the model expects {want}", self.kinds[k]);
+                        assert_eq!(
+                            delta, want,
+                            "step {step} ({op}): token account {k} ({:?}) moved {delta}, the model expects {want}",
+                            self.kinds[k]
+                        );
                     }
                     self.cache.insert(*k, a.clone());
                 }
                 for (k, v) in expected {
-                    assert!(seen.contains(k), "step {step} ({op}): expected a movement on {k}, not written by the transaction");
-                    assert!(*v == 0 || self.kinds.contains_key(k), "step {step} ({op}): expected a movement on the untracked account {k}");
+                    assert!(
+                        seen.contains(k),
+                        "step {step} ({op}): expected a movement on {k}, not written by the transaction"
+                    );
+                    assert!(
+                        *v == 0 || self.kinds.contains_key(k),
+                        "step {step} ({op}): expected a movement on the untracked account {k}"
+                    );
                 }
                 self.stats.entry(op).or_default().0 += 1;
             }
@@ -525,7 +607,11 @@ impl Sim {
     }
 
     fn models_of(&self, mint: usize) -> Vec<Pubkey> {
-        self.assets.iter().filter(|a| a.model && a.mint == mint).map(|a| a.key).collect()
+        self.assets
+            .iter()
+            .filter(|a| a.model && a.mint == mint)
+            .map(|a| a.key)
+            .collect()
     }
 
     // --- registry ---------------------------------------------------------------------------
@@ -549,8 +635,16 @@ impl Sim {
             people.swap(i, j);
         }
         let shares = self.rng.shares(n_recipients);
-        let split: Vec<(Pubkey, u16)> = people[..n_recipients].iter().zip(&shares).map(|(&i, &s)| (self.actors[i].pubkey(), s)).collect();
-        let duration = if self.rng.chance(1, 3) { 0 } else { self.rng.range(60, 20_000) };
+        let split: Vec<(Pubkey, u16)> = people[..n_recipients]
+            .iter()
+            .zip(&shares)
+            .map(|(&i, &s)| (self.actors[i].pubkey(), s))
+            .collect();
+        let duration = if self.rng.chance(1, 3) {
+            0
+        } else {
+            self.rng.range(60, 20_000)
+        };
         let price = self.random_price(mint);
         let hash_seed = self.next_hash;
         self.next_hash += 1;
@@ -565,7 +659,10 @@ impl Sim {
             for _ in 0..n_parents {
                 let i = self.rng.index(pool.len());
                 let bps = self.rng.range(1, 2_000) as u16; // Σ may exceed 5,000: refused
-                args.parents.push(ParentInput { asset: pool.swap_remove(i), bps });
+                args.parents.push(ParentInput {
+                    asset: pool.swap_remove(i),
+                    bps,
+                });
             }
         }
         let (mint_key, program) = if stray {
@@ -579,12 +676,21 @@ impl Sim {
         let signer = self.actor(p);
         let res = self.tx("publish", vec![ix], &[&signer], &Deltas::new()).await;
         if stray || total_parent_bps > 5_000 {
-            assert!(res.is_err(), "step {}: publish in a stray mint / parents above the cap succeeded", self.step);
+            assert!(
+                res.is_err(),
+                "step {}: publish in a stray mint / parents above the cap succeeded",
+                self.step
+            );
         }
         if res.is_ok() {
             let split = pda::split(&asset);
             self.kinds.insert(pda::vault(&split), (Kind::SplitVault, mint));
-            self.assets.push(AssetInfo { key: asset, mint, model, buyers: vec![] });
+            self.assets.push(AssetInfo {
+                key: asset,
+                mint,
+                model,
+                buyers: vec![],
+            });
         }
     }
 
@@ -593,7 +699,11 @@ impl Sim {
         let key = self.assets[ai].key;
         let asset: Asset = self.state(&key).await.expect("asset");
         let b = self.rng.index(ACTORS);
-        let quantity = if self.rng.chance(1, 30) { 0 } else { self.rng.range(1, 3) };
+        let quantity = if self.rng.chance(1, 30) {
+            0
+        } else {
+            self.rng.range(1, 3)
+        };
         let roll = self.rng.below(20);
         let max_unit_price = match roll {
             0 | 1 => asset.price - 1, // the guard is too low
@@ -605,11 +715,23 @@ impl Sim {
     }
 
     /// A purchase of asset `ai` by actor `b`, checked against the model.
-    async fn buy_as(&mut self, op: &'static str, ai: usize, b: usize, quantity: u64, max_unit_price: u64, wrong_account: bool) -> Result<(), TransactionError> {
+    async fn buy_as(
+        &mut self,
+        op: &'static str,
+        ai: usize,
+        b: usize,
+        quantity: u64,
+        max_unit_price: u64,
+        wrong_account: bool,
+    ) -> Result<(), TransactionError> {
         let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
         let asset: Asset = self.state(&key).await.expect("asset");
         let config: Config = self.state(&pda::config()).await.expect("config");
-        let payer_wallet = if wrong_account { self.wallets[(b + 1) % ACTORS][mint] } else { self.wallets[b][mint] };
+        let payer_wallet = if wrong_account {
+            self.wallets[(b + 1) % ACTORS][mint]
+        } else {
+            self.wallets[b][mint]
+        };
         let m = &self.mints[mint];
         let ix = ix::registry::buy_access(
             &BuyAccounts {
@@ -620,7 +742,11 @@ impl Sim {
             },
             &key,
             &asset,
-            BuyAccessArgs { quantity, max_unit_price, min_access_duration: 0 },
+            BuyAccessArgs {
+                quantity,
+                max_unit_price,
+                min_access_duration: 0,
+            },
         );
         // The model of a sale: fee of the total, each parent's share of what remains, the rest
         // to the asset's split; every part rounded down except the rest.
@@ -662,13 +788,28 @@ impl Sim {
             assert_eq!(pass.perpetual, perpetual, "step {}: pass perpetual", self.step);
             if !perpetual {
                 let base = pass_before.as_ref().map_or(self.now, |p| p.expires_at.max(self.now));
-                assert_eq!(pass.expires_at, base + (asset.access_duration * quantity) as i64, "step {}: pass renewal", self.step);
+                assert_eq!(
+                    pass.expires_at,
+                    base + (asset.access_duration * quantity) as i64,
+                    "step {}: pass renewal",
+                    self.step
+                );
             }
             let purchased = pass_before.as_ref().map_or(0, |p| p.purchased);
-            assert_eq!(pass.purchased, purchased + quantity, "step {}: pass purchases", self.step);
+            assert_eq!(
+                pass.purchased,
+                purchased + quantity,
+                "step {}: pass purchases",
+                self.step
+            );
             assert!(!pass.revoked, "step {}: a revoked pass was renewed", self.step);
         }
-        if max_unit_price < asset.price || wrong_account || quantity == 0 || config.paused || asset.state != AssetState::Listed {
+        if max_unit_price < asset.price
+            || wrong_account
+            || quantity == 0
+            || config.paused
+            || asset.state != AssetState::Listed
+        {
             assert!(res.is_err(), "step {}: an invalid purchase succeeded", self.step);
         }
         if res.is_ok() {
@@ -695,7 +836,11 @@ impl Sim {
         let lo = if self.rng.chance(1, 30) { 0 } else { 1 };
         let quantity = self.rng.range(lo, 2);
         let key = self.assets[ai].key;
-        let access = pda::ata(&self.actors[holder].pubkey(), &pda::access_mint(&key), &TOKEN_PROGRAM_ID);
+        let access = pda::ata(
+            &self.actors[holder].pubkey(),
+            &pda::access_mint(&key),
+            &TOKEN_PROGRAM_ID,
+        );
         self.kinds.insert(access, (Kind::Access, self.assets[ai].mint));
         let mut d = Deltas::new();
         add(&mut d, access, -i128::from(quantity));
@@ -712,7 +857,11 @@ impl Sim {
         let key = self.assets[ai].key;
         let asset: Asset = self.state(&key).await.expect("asset");
         let holder = self.holder_of(ai);
-        let by = if self.rng.chance(3, 4) { asset.publisher } else { self.actors[self.rng.index(ACTORS)].pubkey() };
+        let by = if self.rng.chance(3, 4) {
+            asset.publisher
+        } else {
+            self.actors[self.rng.index(ACTORS)].pubkey()
+        };
         let signer = self.actors.iter().find(|k| k.pubkey() == by).unwrap().insecure_clone();
         let ix = ix::registry::revoke_pass(&by, &key, &self.actors[holder].pubkey(), self.rng.below(100) as u16);
         let res = self.tx("revoke", vec![ix], &[&signer], &Deltas::new()).await;
@@ -729,10 +878,19 @@ impl Sim {
                 delisted.push(i);
             }
         }
-        let ai = if !delisted.is_empty() && self.rng.chance(3, 4) { delisted[self.rng.index(delisted.len())] } else { self.rng.index(self.assets.len()) };
+        let ai = if !delisted.is_empty() && self.rng.chance(3, 4) {
+            delisted[self.rng.index(delisted.len())]
+        } else {
+            self.rng.index(self.assets.len())
+        };
         let key = self.assets[ai].key;
         let asset: Asset = self.state(&key).await.expect("asset");
-        let signer = self.actors.iter().find(|k| k.pubkey() == asset.publisher).unwrap().insecure_clone();
+        let signer = self
+            .actors
+            .iter()
+            .find(|k| k.pubkey() == asset.publisher)
+            .unwrap()
+            .insecure_clone();
         let ix = match (asset.state, self.rng.below(10)) {
             (_, 0) => ix::registry::delist_asset(&asset.publisher, &key), // may be refused
             (AssetState::Listed, _) => ix::registry::delist_asset(&asset.publisher, &key),
@@ -747,12 +905,24 @@ impl Sim {
         let asset: Asset = self.state(&key).await.expect("asset");
         let wrong = self.rng.chance(1, 10);
         let other = self.rng.index(ACTORS);
-        let signer = if wrong { self.actor(other) } else { self.actors.iter().find(|k| k.pubkey() == asset.publisher).unwrap().insecure_clone() };
+        let signer = if wrong {
+            self.actor(other)
+        } else {
+            self.actors
+                .iter()
+                .find(|k| k.pubkey() == asset.publisher)
+                .unwrap()
+                .insecure_clone()
+        };
         let wrong = signer.pubkey() != asset.publisher;
         let price = self.random_price(mint);
         let args = tessera_client::registry::instructions::UpdateAssetArgs {
             price: Some(price),
-            inference_gated: if asset.kind == AssetKind::Model { Some(self.rng.chance(1, 3)) } else { None },
+            inference_gated: if asset.kind == AssetKind::Model {
+                Some(self.rng.chance(1, 3))
+            } else {
+                None
+            },
             ..Default::default()
         };
         let ix = ix::registry::update_asset(&signer.pubkey(), &key, args);
@@ -769,7 +939,11 @@ impl Sim {
             ..Default::default()
         };
         let wrong = self.rng.chance(1, 5);
-        let signer = if wrong { self.actor(0) } else { self.admin.insecure_clone() };
+        let signer = if wrong {
+            self.actor(0)
+        } else {
+            self.admin.insecure_clone()
+        };
         let args_paused = args.paused == Some(true);
         let ix = ix::registry::update_config(&signer.pubkey(), args);
         let paused = args_paused;
@@ -786,7 +960,11 @@ impl Sim {
         let ai = self.rng.index(self.assets.len());
         let split_key = pda::split(&self.assets[ai].key);
         let split: Split = self.state(&split_key).await.expect("split");
-        let by = if self.rng.chance(4, 5) { split.authority } else { self.actors[self.rng.index(ACTORS)].pubkey() };
+        let by = if self.rng.chance(4, 5) {
+            split.authority
+        } else {
+            self.actors[self.rng.index(ACTORS)].pubkey()
+        };
         let signer = self.actors.iter().find(|k| k.pubkey() == by).unwrap().insecure_clone();
         let n = self.rng.range(1, 4) as usize;
         let mut people: Vec<usize> = (0..ACTORS).collect();
@@ -799,13 +977,31 @@ impl Sim {
         if bad_shares {
             shares[0] -= 1.min(shares[0]);
         }
-        let list: Vec<(Pubkey, u16)> = people[..n].iter().zip(&shares).map(|(&i, &s)| (self.actors[i].pubkey(), s)).collect();
-        let new_authority = self.rng.chance(1, 10).then(|| self.actors[self.rng.index(ACTORS)].insecure_clone());
-        let mut ixs = vec![ix::royalties::update_split(&by, &split_key, split.version, UpdateSplitArgs { recipients: recipients(&list) })];
+        let list: Vec<(Pubkey, u16)> = people[..n]
+            .iter()
+            .zip(&shares)
+            .map(|(&i, &s)| (self.actors[i].pubkey(), s))
+            .collect();
+        let new_authority = self
+            .rng
+            .chance(1, 10)
+            .then(|| self.actors[self.rng.index(ACTORS)].insecure_clone());
+        let mut ixs = vec![ix::royalties::update_split(
+            &by,
+            &split_key,
+            split.version,
+            UpdateSplitArgs {
+                recipients: recipients(&list),
+            },
+        )];
         let mut signers = vec![signer];
         if let Some(next) = new_authority {
             // A two-step hand-over (propose, accept) in the same transaction.
-            ixs.push(ix::royalties::propose_split_authority(&by, &split_key, Some(next.pubkey())));
+            ixs.push(ix::royalties::propose_split_authority(
+                &by,
+                &split_key,
+                Some(next.pubkey()),
+            ));
             ixs.push(ix::royalties::accept_split_authority(&next.pubkey(), &split_key));
             if next.pubkey() != by {
                 signers.push(next);
@@ -820,7 +1016,12 @@ impl Sim {
             // The update first credits the vault's surplus to the closing epoch (as `sync`).
             let surplus = self.surplus.remove(&split.vault).unwrap_or(0);
             let after: Split = self.state(&split_key).await.expect("split");
-            assert_eq!(after.total_received, split.total_received + u128::from(surplus), "step {}: update_split of {split_key} credited another amount than the surplus {surplus}", self.step);
+            assert_eq!(
+                after.total_received,
+                split.total_received + u128::from(surplus),
+                "step {}: update_split of {split_key} credited another amount than the surplus {surplus}",
+                self.step
+            );
         }
     }
 
@@ -840,7 +1041,11 @@ impl Sim {
         let owed = split.owed(&recipient).unwrap();
         let m = &self.mints[mint];
         let wrong_destination = !for_other && self.rng.chance(1, 20);
-        let dest = if wrong_destination { self.wallets[(who + 1) % ACTORS][mint] } else { self.wallets[who][mint] };
+        let dest = if wrong_destination {
+            self.wallets[(who + 1) % ACTORS][mint]
+        } else {
+            self.wallets[who][mint]
+        };
         let mut d = Deltas::new();
         add(&mut d, split.vault, -i128::from(owed));
         add(&mut d, dest, self.net(mint, owed));
@@ -848,14 +1053,21 @@ impl Sim {
             let payer = self.rng.index(ACTORS);
             let ix = ix::royalties::claim_for(&self.actors[payer].pubkey(), &recipient, &split_key, &m.key, &m.program);
             let signer = self.actor(payer);
-            ("claim_for", self.tx_in("claim_for", mint, vec![ix], &[&signer], &d).await)
+            (
+                "claim_for",
+                self.tx_in("claim_for", mint, vec![ix], &[&signer], &d).await,
+            )
         } else {
             let ix = ix::royalties::claim(&recipient, &split_key, &m.key, &dest, &m.program);
             let signer = self.actor(who);
             ("claim", self.tx_in("claim", mint, vec![ix], &[&signer], &d).await)
         };
         if owed == 0 || wrong_destination {
-            assert!(res.is_err(), "step {} ({op}): a claim of nothing / into another's account succeeded", self.step);
+            assert!(
+                res.is_err(),
+                "step {} ({op}): a claim of nothing / into another's account succeeded",
+                self.step
+            );
         }
         if res.is_ok() {
             self.paid_out[mint] += u128::from(owed);
@@ -868,9 +1080,14 @@ impl Sim {
         let fee = self.rng.below(1_001) as u16;
         // The escrow caps the slash share at 5,000 bps (MAX_SLASH_BPS).
         let slash = self.rng.below(5_001) as u16;
-        let ix = ix::escrow::update_config(&self.admin.pubkey(), escrow_settings(&self.admin, &self.treasury, &self.arbiter, fee, slash, &self.mints));
+        let ix = ix::escrow::update_config(
+            &self.admin.pubkey(),
+            escrow_settings(&self.admin, &self.treasury, &self.arbiter, fee, slash, &self.mints),
+        );
         let admin = self.admin.insecure_clone();
-        self.tx("escrow_config", vec![ix], &[&admin], &Deltas::new()).await.expect("escrow update_config");
+        self.tx("escrow_config", vec![ix], &[&admin], &Deltas::new())
+            .await
+            .expect("escrow update_config");
     }
 
     fn provider_models(&mut self, mint: usize) -> Vec<Pubkey> {
@@ -895,7 +1112,10 @@ impl Sim {
             &self.actors[a].pubkey(),
             &m.key,
             &m.program,
-            RegisterProviderArgs { endpoint: "https://infer.example/v1".into(), models },
+            RegisterProviderArgs {
+                endpoint: "https://infer.example/v1".into(),
+                models,
+            },
         );
         let signer = self.actor(a);
         let res = self.tx("register_provider", vec![ix], &[&signer], &Deltas::new()).await;
@@ -909,27 +1129,52 @@ impl Sim {
     }
 
     fn some_provider(&mut self) -> Option<(usize, usize)> {
-        let ps: Vec<(usize, usize)> = self.provider.iter().enumerate().filter_map(|(i, m)| m.map(|m| (i, m))).collect();
+        let ps: Vec<(usize, usize)> = self
+            .provider
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| m.map(|m| (i, m)))
+            .collect();
         (!ps.is_empty()).then(|| ps[self.rng.index(ps.len())])
     }
 
     async fn update_provider(&mut self) {
-        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
+        let Some((a, mint)) = self.some_provider() else {
+            return self.register_provider().await;
+        };
         self.update_provider_as(a, mint).await
     }
 
     async fn update_provider_as(&mut self, a: usize, mint: usize) {
         let models = self.provider_models(mint);
-        let ix = ix::escrow::update_provider(&self.actors[a].pubkey(), RegisterProviderArgs { endpoint: "https://infer.example/v2".into(), models });
+        let ix = ix::escrow::update_provider(
+            &self.actors[a].pubkey(),
+            RegisterProviderArgs {
+                endpoint: "https://infer.example/v2".into(),
+                models,
+            },
+        );
         let signer = self.actor(a);
-        self.tx("update_provider", vec![ix], &[&signer], &Deltas::new()).await.expect("update_provider");
+        self.tx("update_provider", vec![ix], &[&signer], &Deltas::new())
+            .await
+            .expect("update_provider");
     }
 
     async fn bond(&mut self) {
-        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
-        let amount = if self.rng.chance(1, 30) { 0 } else { self.random_price(mint) * self.rng.range(1, 4) };
+        let Some((a, mint)) = self.some_provider() else {
+            return self.register_provider().await;
+        };
+        let amount = if self.rng.chance(1, 30) {
+            0
+        } else {
+            self.random_price(mint) * self.rng.range(1, 4)
+        };
         let wrong_mint = self.rng.chance(1, 25);
-        let src_mint = if wrong_mint { (mint + 1) % self.mints.len() } else { mint };
+        let src_mint = if wrong_mint {
+            (mint + 1) % self.mints.len()
+        } else {
+            mint
+        };
         let src = self.wallets[a][src_mint];
         let m = &self.mints[src_mint];
         let ix = ix::escrow::bond(&self.actors[a].pubkey(), &src, &m.key, &m.program, amount);
@@ -948,8 +1193,13 @@ impl Sim {
     }
 
     async fn request_unbond(&mut self) {
-        let Some((a, _)) = self.some_provider() else { return self.register_provider().await };
-        let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+        let Some((a, _)) = self.some_provider() else {
+            return self.register_provider().await;
+        };
+        let p: Provider = self
+            .state(&pda::provider(&self.actors[a].pubkey()))
+            .await
+            .expect("provider");
         let amount = self.rng.range(0, p.bond + p.bond / 5 + 1);
         let ix = ix::escrow::request_unbond(&self.actors[a].pubkey(), amount);
         let signer = self.actor(a);
@@ -960,7 +1210,9 @@ impl Sim {
     }
 
     async fn withdraw_bond(&mut self) {
-        let Some((a, mint)) = self.some_provider() else { return self.register_provider().await };
+        let Some((a, mint)) = self.some_provider() else {
+            return self.register_provider().await;
+        };
         let pkey = pda::provider(&self.actors[a].pubkey());
         let p: Provider = self.state(&pkey).await.expect("provider");
         let amount = p.unbond_amount.min(p.bond);
@@ -998,7 +1250,11 @@ impl Sim {
         } else {
             self.rng.index(ACTORS)
         };
-        let fee = if self.rng.chance(1, 40) { 0 } else { self.random_price(mint) };
+        let fee = if self.rng.chance(1, 40) {
+            0
+        } else {
+            self.random_price(mint)
+        };
         let requested = match self.some_provider() {
             Some((p, _)) if self.rng.chance(1, 5) => Some(pda::provider(&self.actors[p].pubkey())),
             _ => None,
@@ -1015,7 +1271,11 @@ impl Sim {
             challenge_window: self.rng.range(1, 3_600) as u32,
         };
         let wrong_account = self.rng.chance(1, 30);
-        let src = if wrong_account { self.wallets[(c + 1) % ACTORS][mint] } else { self.wallets[c][mint] };
+        let src = if wrong_account {
+            self.wallets[(c + 1) % ACTORS][mint]
+        } else {
+            self.wallets[c][mint]
+        };
         let m = &self.mints[mint];
         let gated = asset.inference_gated && !self.rng.chance(1, 10);
         let ix = ix::escrow::open_job(
@@ -1042,7 +1302,11 @@ impl Sim {
         }
         if res.is_ok() {
             self.paid_in[mint] += u128::from(fee);
-            self.jobs.push(JobInfo { key: job, consumer: c, mint });
+            self.jobs.push(JobInfo {
+                key: job,
+                consumer: c,
+                mint,
+            });
         } else {
             self.kinds.remove(&vault);
             self.cache.remove(&vault);
@@ -1088,12 +1352,17 @@ impl Sim {
     }
 
     async fn accept_job(&mut self) {
-        let Some((i, j)) = self.pick_job(JobState::Open, |j, now| now < j.accept_deadline).await else { return self.open_job().await };
+        let Some((i, j)) = self.pick_job(JobState::Open, |j, now| now < j.accept_deadline).await else {
+            return self.open_job().await;
+        };
         // A provider serving the model in the job's mint if there is one, else anyone.
         let mut serving = vec![];
         for a in 0..ACTORS {
             if self.provider[a] == Some(self.jobs[i].mint) {
-                let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+                let p: Provider = self
+                    .state(&pda::provider(&self.actors[a].pubkey()))
+                    .await
+                    .expect("provider");
                 if p.models.contains(&j.model) {
                     serving.push(a);
                 }
@@ -1105,7 +1374,9 @@ impl Sim {
             let same_mint: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a] == Some(mint)).collect();
             return if same_mint.is_empty() {
                 let free: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a].is_none()).collect();
-                if free.is_empty() { self.update_provider().await } else {
+                if free.is_empty() {
+                    self.update_provider().await
+                } else {
                     let a = free[self.rng.index(free.len())];
                     self.register_provider_as(a, mint).await
                 }
@@ -1114,9 +1385,14 @@ impl Sim {
                 self.update_provider_as(a, mint).await
             };
         }
-        let a = if !serving.is_empty() && self.rng.chance(9, 10) { serving[self.rng.index(serving.len())] } else { self.rng.index(ACTORS) };
+        let a = if !serving.is_empty() && self.rng.chance(9, 10) {
+            serving[self.rng.index(serving.len())]
+        } else {
+            self.rng.index(ACTORS)
+        };
         // The provider accepts the terms it reads, any slash (fixed on the job at acceptance).
-        let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+        let config: tessera_client::escrow::state::EscrowConfig =
+            self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
         let ix = ix::escrow::accept_job(&self.actors[a].pubkey(), &self.jobs[i].key, &j, &config, u64::MAX);
         let signer = self.actor(a);
         let res = self.tx("accept_job", vec![ix], &[&signer], &Deltas::new()).await;
@@ -1126,23 +1402,49 @@ impl Sim {
     }
 
     async fn submit_result(&mut self) {
-        let Some((i, j)) = self.pick_job(JobState::Accepted, |j, now| now < j.delivery_deadline).await else { return self.open_job().await };
-        let a = match self.actors.iter().position(|k| pda::provider(&k.pubkey()) == j.provider) {
+        let Some((i, j)) = self
+            .pick_job(JobState::Accepted, |j, now| now < j.delivery_deadline)
+            .await
+        else {
+            return self.open_job().await;
+        };
+        let a = match self
+            .actors
+            .iter()
+            .position(|k| pda::provider(&k.pubkey()) == j.provider)
+        {
             Some(a) if self.rng.chance(9, 10) => a,
             _ => self.rng.index(ACTORS),
         };
         let zero = self.rng.chance(1, 20);
-        let ix = ix::escrow::submit_result(&self.actors[a].pubkey(), &self.jobs[i].key, if zero { [0; 32] } else { [0x22; 32] });
+        let ix = ix::escrow::submit_result(
+            &self.actors[a].pubkey(),
+            &self.jobs[i].key,
+            if zero { [0; 32] } else { [0x22; 32] },
+        );
         let signer = self.actor(a);
         let res = self.tx("submit_result", vec![ix], &[&signer], &Deltas::new()).await;
-        if zero || j.state != JobState::Accepted || pda::provider(&self.actors[a].pubkey()) != j.provider || self.now >= j.delivery_deadline {
+        if zero
+            || j.state != JobState::Accepted
+            || pda::provider(&self.actors[a].pubkey()) != j.provider
+            || self.now >= j.delivery_deadline
+        {
             assert!(res.is_err(), "step {}: an invalid submit_result succeeded", self.step);
         }
     }
 
     async fn dispute_job(&mut self) {
-        let Some((i, j)) = self.pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline).await else { return self.open_job().await };
-        let c = if self.rng.chance(9, 10) { self.jobs[i].consumer } else { self.rng.index(ACTORS) };
+        let Some((i, j)) = self
+            .pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline)
+            .await
+        else {
+            return self.open_job().await;
+        };
+        let c = if self.rng.chance(9, 10) {
+            self.jobs[i].consumer
+        } else {
+            self.rng.index(ACTORS)
+        };
         let mut ix = ix::escrow::dispute_job(&j.consumer, &self.jobs[i].key);
         ix.accounts[0].pubkey = self.actors[c].pubkey();
         let signer = self.actor(c);
@@ -1155,7 +1457,15 @@ impl Sim {
     /// The expected movements of a settlement paying `share_bps` of the fee to the provider's
     /// side (and `slash` from its bond vault to the consumer); returns them and what leaves
     /// the programs for actors.
-    async fn settlement_model(&mut self, i: usize, j: &Job, share_bps: u16, slash: u64, consumer_dest: Pubkey, provider_wallet: Pubkey) -> (Deltas, u64) {
+    async fn settlement_model(
+        &mut self,
+        i: usize,
+        j: &Job,
+        share_bps: u16,
+        slash: u64,
+        consumer_dest: Pubkey,
+        provider_wallet: Pubkey,
+    ) -> (Deltas, u64) {
         let mint = self.jobs[i].mint;
         let provider: Provider = self.state(&j.provider).await.expect("provider");
         let provider_part = bps(j.fee, share_bps);
@@ -1226,10 +1536,18 @@ impl Sim {
         }
         let picked = match op {
             "resolve_dispute" => self.pick_job(JobState::Disputed, |_, _| true).await,
-            "release_job" => self.pick_job(JobState::Delivered, |j, now| now >= j.challenge_deadline).await,
-            _ => self.pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline).await,
+            "release_job" => {
+                self.pick_job(JobState::Delivered, |j, now| now >= j.challenge_deadline)
+                    .await
+            }
+            _ => {
+                self.pick_job(JobState::Delivered, |j, now| now < j.challenge_deadline)
+                    .await
+            }
         };
-        let Some((i, j)) = picked else { return self.open_job().await };
+        let Some((i, j)) = picked else {
+            return self.open_job().await;
+        };
         let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
         let program = self.mints[mint].program;
         let key = self.jobs[i].key;
@@ -1238,7 +1556,11 @@ impl Sim {
             false => {
                 // Not accepted yet: any settlement is refused.
                 let caller = self.rng.index(ACTORS);
-                let s = SettleAccounts { provider_token_account: self.wallets[caller][mint], treasury_token_account: self.treasury_atas[mint], token_program: program };
+                let s = SettleAccounts {
+                    provider_token_account: self.wallets[caller][mint],
+                    treasury_token_account: self.treasury_atas[mint],
+                    token_program: program,
+                };
                 let ix = ix::escrow::release_job(&self.actors[caller].pubkey(), &key, &j, &s);
                 let signer = self.actor(caller);
                 let res = self.tx(op, vec![ix], &[&signer], &Deltas::new()).await;
@@ -1246,7 +1568,11 @@ impl Sim {
                 return;
             }
         };
-        let pa = self.actors.iter().position(|k| k.pubkey() == provider_authority).unwrap();
+        let pa = self
+            .actors
+            .iter()
+            .position(|k| k.pubkey() == provider_authority)
+            .unwrap();
         let caller = self.rng.index(ACTORS);
         // When the consumer is the provider's own authority, its associated account is also the
         // provider's payee: passed twice as mutable, Anchor refuses it (2040); a second token
@@ -1255,9 +1581,21 @@ impl Sim {
         let self_dealing = pa == c;
         let second = self_dealing && self.rng.chance(3, 4);
         let resolving = op == "resolve_dispute";
-        let consumer_dest = if second && resolving { self.alt_wallets[c][mint] } else { self.wallets[c][mint] };
-        let provider_dest = if second && !resolving { self.alt_wallets[pa][mint] } else { self.wallets[pa][mint] };
-        let s = SettleAccounts { provider_token_account: provider_dest, treasury_token_account: self.treasury_atas[mint], token_program: program };
+        let consumer_dest = if second && resolving {
+            self.alt_wallets[c][mint]
+        } else {
+            self.wallets[c][mint]
+        };
+        let provider_dest = if second && !resolving {
+            self.alt_wallets[pa][mint]
+        } else {
+            self.wallets[pa][mint]
+        };
+        let s = SettleAccounts {
+            provider_token_account: provider_dest,
+            treasury_token_account: self.treasury_atas[mint],
+            token_program: program,
+        };
         let duplicate = consumer_dest == provider_dest;
         let (ix, signer, share, slash, must_fail) = match op {
             "confirm_job" => {
@@ -1280,18 +1618,34 @@ impl Sim {
                     _ => self.rng.below(10_001) as u16,
                 };
                 let by_arbiter = self.rng.chance(9, 10);
-                let signer = if by_arbiter { self.arbiter.insecure_clone() } else { self.actor(c) };
+                let signer = if by_arbiter {
+                    self.arbiter.insecure_clone()
+                } else {
+                    self.actor(c)
+                };
                 let ix = ix::escrow::resolve_dispute(&signer.pubkey(), &key, &j, &s, &consumer_dest, share);
-                let slash = if u32::from(share) * 2 < 10_000 { self.slash_of(&j).await } else { 0 };
+                let slash = if u32::from(share) * 2 < 10_000 {
+                    self.slash_of(&j).await
+                } else {
+                    0
+                };
                 (ix, signer, share, slash, !by_arbiter || j.state != JobState::Disputed)
             }
         };
-        let (d, out) = self.settlement_model(i, &j, share, slash, consumer_dest, provider_dest).await;
+        let (d, out) = self
+            .settlement_model(i, &j, share, slash, consumer_dest, provider_dest)
+            .await;
         let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
         let res = self.tx_in(op, mint, ixs, &[&signer], &d).await;
         if duplicate {
             assert!(
-                matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(2040)))),
+                matches!(
+                    res,
+                    Err(TransactionError::InstructionError(
+                        _,
+                        tessera_program_tests::InstructionError::Custom(2040)
+                    ))
+                ),
                 "step {}: {op} with the consumer's account = the provider's: {res:?}",
                 self.step
             );
@@ -1314,7 +1668,11 @@ impl Sim {
     /// and the slash of a provider that missed its deadline; returns them and what leaves the
     /// programs for actors.
     async fn refund_model(&mut self, mint: usize, j: &Job, dest: Pubkey) -> (Deltas, u64) {
-        let slash = if j.state == JobState::Accepted { self.slash_of(j).await } else { 0 };
+        let slash = if j.state == JobState::Accepted {
+            self.slash_of(j).await
+        } else {
+            0
+        };
         let back = j.fee + self.surplus_of(&j.vault);
         let mut d = Deltas::new();
         add(&mut d, j.vault, -i128::from(back));
@@ -1345,14 +1703,28 @@ impl Sim {
                 due.push(i);
             }
         }
-        let i = if !due.is_empty() && self.rng.chance(4, 5) { due[self.rng.index(due.len())] } else { self.rng.index(self.jobs.len()) };
+        let i = if !due.is_empty() && self.rng.chance(4, 5) {
+            due[self.rng.index(due.len())]
+        } else {
+            self.rng.index(self.jobs.len())
+        };
         let key = self.jobs[i].key;
         let j: Job = self.state(&key).await.expect("live job");
         let (mint, c) = (self.jobs[i].mint, self.jobs[i].consumer);
         let caller = self.rng.index(ACTORS);
         let wrong_account = self.rng.chance(1, 30);
-        let dest = if wrong_account { self.wallets[(c + 1) % ACTORS][mint] } else { self.wallets[c][mint] };
-        let ix = ix::escrow::refund_job(&self.actors[caller].pubkey(), &self.jobs[i].key, &j, &dest, &self.mints[mint].program);
+        let dest = if wrong_account {
+            self.wallets[(c + 1) % ACTORS][mint]
+        } else {
+            self.wallets[c][mint]
+        };
+        let ix = ix::escrow::refund_job(
+            &self.actors[caller].pubkey(),
+            &self.jobs[i].key,
+            &j,
+            &dest,
+            &self.mints[mint].program,
+        );
         let (d, out) = self.refund_model(mint, &j, dest).await;
         let (ixs, withheld_blocks) = self.with_harvest(i, &j, ix).await;
         let signer = self.actor(caller);
@@ -1439,7 +1811,11 @@ impl Sim {
             if kind == Kind::Wallet || kind == Kind::Access {
                 continue;
             }
-            if let Some(Some(a)) = self.cache.get(k).filter(|a| a.as_ref().is_some_and(|a| !a.data.is_empty())) {
+            if let Some(Some(a)) = self
+                .cache
+                .get(k)
+                .filter(|a| a.as_ref().is_some_and(|a| !a.data.is_empty()))
+            {
                 held[mint] += u128::from(token_amount(&a.data));
                 if self.mints[mint].fee.is_some() {
                     withheld[mint] += u128::from(withheld_in_account(&a.data));
@@ -1452,7 +1828,9 @@ impl Sim {
                     withheld[i] += u128::from(withheld_in_mint(&a.data));
                 }
             }
-            let inside = self.paid_in[i].checked_sub(self.paid_out[i]).unwrap_or_else(|| panic!("step {step}: mint {i}: paid out more than paid in"));
+            let inside = self.paid_in[i]
+                .checked_sub(self.paid_out[i])
+                .unwrap_or_else(|| panic!("step {step}: mint {i}: paid out more than paid in"));
             assert_eq!(
                 inside,
                 held[i] + withheld[i],
@@ -1473,8 +1851,15 @@ impl Sim {
                 u128::from(vault),
                 "step {step}: split {split_key}: credited − claimed + surplus {surplus} ≠ vault balance"
             );
-            let owed: u128 = split.entries.iter().map(|e| u128::from(split.owed(&e.address).unwrap())).sum();
-            assert!(owed <= u128::from(vault), "step {step}: split {split_key}: owed {owed} > vault {vault}");
+            let owed: u128 = split
+                .entries
+                .iter()
+                .map(|e| u128::from(split.owed(&e.address).unwrap()))
+                .sum();
+            assert!(
+                owed <= u128::from(vault),
+                "step {step}: split {split_key}: owed {owed} > vault {vault}"
+            );
         }
         for (i, p) in self.provider.iter().enumerate() {
             if p.is_some() {
@@ -1482,14 +1867,23 @@ impl Sim {
                 let provider: Provider = decode(self.cache.get(&key).unwrap_or(&None)).expect("provider cached");
                 let vault = amount_of(self.cache.get(&provider.bond_vault).unwrap_or(&None));
                 let surplus = self.surplus_of(&provider.bond_vault);
-                assert_eq!(provider.bond + surplus, vault, "step {step}: provider {key}: bond + surplus {surplus} ≠ bond vault");
+                assert_eq!(
+                    provider.bond + surplus,
+                    vault,
+                    "step {step}: provider {key}: bond + surplus {surplus} ≠ bond vault"
+                );
             }
         }
         for j in &self.jobs {
             let job: Job = decode(self.cache.get(&j.key).unwrap_or(&None)).expect("job cached");
             let vault = amount_of(self.cache.get(&job.vault).unwrap_or(&None));
             let surplus = self.surplus_of(&job.vault);
-            assert_eq!(job.fee + surplus, vault, "step {step}: job {}: fee + surplus {surplus} ≠ job vault", j.key);
+            assert_eq!(
+                job.fee + surplus,
+                vault,
+                "step {step}: job {}: fee + surplus {surplus} ≠ job vault",
+                j.key
+            );
         }
     }
 }
@@ -1545,20 +1939,35 @@ impl Sim {
     /// the close of a vault refused for the tokens it sent there (token error 11,
     /// `NonNativeHasBalance`).
     fn blame_adversary(&mut self, op: &str, e: &TransactionError, writable: &[Pubkey], before: &[Option<Account>]) {
-        let TransactionError::InstructionError(_, ie) = e else { return };
+        let TransactionError::InstructionError(_, ie) = e else {
+            return;
+        };
         for (k, b) in writable.iter().zip(before) {
-            let lamports_only = b.as_ref().is_some_and(|a| a.data.is_empty() && a.owner == solana_system_interface::program::ID);
+            let lamports_only = b
+                .as_ref()
+                .is_some_and(|a| a.data.is_empty() && a.owner == solana_system_interface::program::ID);
             // InvalidInstructionData: Anchor's `init` (CreateAccountAllowPrefund); 0: the system
             // program's AccountAlreadyInUse; 3011: Anchor's AccountNotSystemOwned.
-            if lamports_only && self.prefunded.contains(k) && matches!(ie, InstructionError::InvalidInstructionData | InstructionError::Custom(0 | 3011)) {
+            if lamports_only
+                && self.prefunded.contains(k)
+                && matches!(
+                    ie,
+                    InstructionError::InvalidInstructionData | InstructionError::Custom(0 | 3011)
+                )
+            {
                 let what = format!("{op} refused at an address the adversary pre-funded with lamports ({ie:?})");
                 let detail = format!("step {}: {k}", self.step);
                 return self.violation(what, detail);
             }
             let surplus = self.surplus_of(k);
             if surplus > 0 && *ie == InstructionError::Custom(11) {
-                let what = format!("{op} refused for tokens sent straight to a vault (token error 11, NonNativeHasBalance)");
-                let detail = format!("step {}: vault {k} ({:?}) holds {surplus} surplus", self.step, self.kinds.get(k).map(|k| k.0));
+                let what =
+                    format!("{op} refused for tokens sent straight to a vault (token error 11, NonNativeHasBalance)");
+                let detail = format!(
+                    "step {}: vault {k} ({:?}) holds {surplus} surplus",
+                    self.step,
+                    self.kinds.get(k).map(|k| k.0)
+                );
                 return self.violation(what, detail);
             }
         }
@@ -1578,8 +1987,16 @@ impl Sim {
     async fn send_stray_tokens(&mut self) {
         let targets: Vec<(Pubkey, usize)> = match self.rng.below(4) {
             0 => self.jobs.iter().map(|j| (pda::job_vault(&j.key), j.mint)).collect(),
-            1 => (0..ACTORS).filter_map(|a| self.provider[a].map(|m| (pda::bond_vault(&pda::provider(&self.actors[a].pubkey())), m))).collect(),
-            2 => self.assets.iter().map(|a| (pda::vault(&pda::split(&a.key)), a.mint)).collect(),
+            1 => (0..ACTORS)
+                .filter_map(|a| {
+                    self.provider[a].map(|m| (pda::bond_vault(&pda::provider(&self.actors[a].pubkey())), m))
+                })
+                .collect(),
+            2 => self
+                .assets
+                .iter()
+                .map(|a| (pda::vault(&pda::split(&a.key)), a.mint))
+                .collect(),
             _ => self.treasury_atas.iter().enumerate().map(|(i, k)| (*k, i)).collect(),
         };
         if targets.is_empty() {
@@ -1599,13 +2016,25 @@ impl Sim {
         };
         let adv = self.adv.as_ref().expect("adversary");
         let (kp, from) = (adv.kp.insecure_clone(), adv.wallets[mint]);
-        let ix = spl_token_2022::instruction::transfer_checked(&program, &from, &key, &to, &kp.pubkey(), &[], amount, unit.ilog10() as u8).expect("transfer_checked");
+        let ix = spl_token_2022::instruction::transfer_checked(
+            &program,
+            &from,
+            &key,
+            &to,
+            &kp.pubkey(),
+            &[],
+            amount,
+            unit.ilog10() as u8,
+        )
+        .expect("transfer_checked");
         let net = self.net(mint, amount);
         let mut d = Deltas::new();
         add(&mut d, from, -i128::from(amount));
         add(&mut d, to, net);
         let step = self.step;
-        self.tx_in("adversary_tokens", mint, vec![ix], &[&kp], &d).await.unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
+        self.tx_in("adversary_tokens", mint, vec![ix], &[&kp], &d)
+            .await
+            .unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
         self.paid_in[mint] += u128::from(amount);
         if !self.treasury_atas.contains(&to) {
             *self.surplus.entry(to).or_default() += u64::try_from(net).expect("net");
@@ -1674,15 +2103,25 @@ impl Sim {
             if self.get(&k).await.is_some_and(|a| !a.data.is_empty()) {
                 continue;
             }
-            let lamports = if self.rng.chance(1, 5) { 10_000_000 } else { self.rng.range(1_000_000, 2_000_000) };
-            ixs.push(solana_system_interface::instruction::transfer(&kp.pubkey(), &k, lamports));
+            let lamports = if self.rng.chance(1, 5) {
+                10_000_000
+            } else {
+                self.rng.range(1_000_000, 2_000_000)
+            };
+            ixs.push(solana_system_interface::instruction::transfer(
+                &kp.pubkey(),
+                &k,
+                lamports,
+            ));
             sent.push(k);
         }
         if ixs.is_empty() {
             return;
         }
         let step = self.step;
-        self.tx("adversary_lamports", ixs, &[&kp], &Deltas::new()).await.unwrap_or_else(|e| panic!("step {step}: the adversary's lamports: {e:?}"));
+        self.tx("adversary_lamports", ixs, &[&kp], &Deltas::new())
+            .await
+            .unwrap_or_else(|e| panic!("step {step}: the adversary's lamports: {e:?}"));
         self.prefunded.extend(sent);
     }
 
@@ -1694,14 +2133,24 @@ impl Sim {
             let split_key = pda::split(&self.assets[ai].key);
             let before: Split = self.state(&split_key).await.expect("split");
             let surplus = self.surplus_of(&before.vault);
-            let res = self.tx("sync", vec![ix::royalties::sync(&split_key)], &[], &Deltas::new()).await;
+            let res = self
+                .tx("sync", vec![ix::royalties::sync(&split_key)], &[], &Deltas::new())
+                .await;
             match res {
                 Ok(()) => {
                     let after: Split = self.state(&split_key).await.expect("split");
-                    assert_eq!(after.total_received, before.total_received + u128::from(surplus), "step {}: sync of {split_key} credited another amount than the surplus {surplus}", self.step);
+                    assert_eq!(
+                        after.total_received,
+                        before.total_received + u128::from(surplus),
+                        "step {}: sync of {split_key} credited another amount than the surplus {surplus}",
+                        self.step
+                    );
                     self.surplus.remove(&before.vault);
                 }
-                Err(e) if surplus > 0 => self.violation(format!("sync refused with a surplus in the split vault ({})", cause(&e)), format!("step {}: split {split_key}, surplus {surplus}", self.step)),
+                Err(e) if surplus > 0 => self.violation(
+                    format!("sync refused with a surplus in the split vault ({})", cause(&e)),
+                    format!("step {}: split {split_key}, surplus {surplus}", self.step),
+                ),
                 Err(_) => {}
             }
         } else {
@@ -1709,14 +2158,24 @@ impl Sim {
             let pkey = pda::provider(&self.actors[a].pubkey());
             let before: Provider = self.state(&pkey).await.expect("provider");
             let surplus = self.surplus_of(&before.bond_vault);
-            let res = self.tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new()).await;
+            let res = self
+                .tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new())
+                .await;
             match res {
                 Ok(()) => {
                     let after: Provider = self.state(&pkey).await.expect("provider");
-                    assert_eq!(after.bond, before.bond + surplus, "step {}: sync_bond of {pkey} credited another amount than the surplus {surplus}", self.step);
+                    assert_eq!(
+                        after.bond,
+                        before.bond + surplus,
+                        "step {}: sync_bond of {pkey} credited another amount than the surplus {surplus}",
+                        self.step
+                    );
                     self.surplus.remove(&before.bond_vault);
                 }
-                Err(e) if surplus > 0 => self.violation(format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)), format!("step {}: provider {pkey}, surplus {surplus}", self.step)),
+                Err(e) if surplus > 0 => self.violation(
+                    format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)),
+                    format!("step {}: provider {pkey}, surplus {surplus}", self.step),
+                ),
                 Err(_) => {}
             }
         }
@@ -1737,13 +2196,19 @@ impl Sim {
             if self.surplus_of(&pda::bond_vault(&pkey)) > 0 {
                 let before: Provider = self.state(&pkey).await.expect("provider");
                 let surplus = self.surplus_of(&before.bond_vault);
-                match self.tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new()).await {
+                match self
+                    .tx("sync_bond", vec![ix::escrow::sync_bond(&pkey)], &[], &Deltas::new())
+                    .await
+                {
                     Ok(()) => {
                         let after: Provider = self.state(&pkey).await.expect("provider");
                         assert_eq!(after.bond, before.bond + surplus, "liveness: sync_bond of {pkey}");
                         self.surplus.remove(&before.bond_vault);
                     }
-                    Err(e) => self.violation(format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)), format!("liveness: provider {pkey}, surplus {surplus}")),
+                    Err(e) => self.violation(
+                        format!("sync_bond refused with a surplus in the bond vault ({})", cause(&e)),
+                        format!("liveness: provider {pkey}, surplus {surplus}"),
+                    ),
                 }
             }
         }
@@ -1757,9 +2222,17 @@ impl Sim {
     async fn liveness(&mut self) {
         // The admin lifts a pause: a pause stops sales, not others' money.
         if self.paused {
-            let ix = ix::registry::update_config(&self.admin.pubkey(), UpdateConfigArgs { paused: Some(false), ..Default::default() });
+            let ix = ix::registry::update_config(
+                &self.admin.pubkey(),
+                UpdateConfigArgs {
+                    paused: Some(false),
+                    ..Default::default()
+                },
+            );
             let admin = self.admin.insecure_clone();
-            self.tx("registry_config", vec![ix], &[&admin], &Deltas::new()).await.expect("unpause");
+            self.tx("registry_config", vec![ix], &[&admin], &Deltas::new())
+                .await
+                .expect("unpause");
             self.paused = false;
         }
         // 1. Jobs: past every deadline, each one settled or refunded by its own parties.
@@ -1768,7 +2241,10 @@ impl Sim {
         let mut horizon = self.now;
         for k in &keys {
             let j: Job = self.state(k).await.expect("live job");
-            horizon = horizon.max(j.accept_deadline).max(j.delivery_deadline).max(j.challenge_deadline);
+            horizon = horizon
+                .max(j.accept_deadline)
+                .max(j.delivery_deadline)
+                .max(j.challenge_deadline);
         }
         self.set_now(horizon + 1).await;
         for k in keys {
@@ -1814,10 +2290,17 @@ impl Sim {
                     continue;
                 }
                 if lamports && pass.is_none() && self.rng.chance(1, 2) {
-                    self.prefund(vec![pda::pass(&key, &holder), pda::ata(&holder, &asset.access_mint, &TOKEN_PROGRAM_ID)]).await;
+                    self.prefund(vec![
+                        pda::pass(&key, &holder),
+                        pda::ata(&holder, &asset.access_mint, &TOKEN_PROGRAM_ID),
+                    ])
+                    .await;
                 }
                 if let Err(e) = self.buy_as("live:buy", ai, b, 1, asset.price, false).await {
-                    self.violation(format!("LIVENESS: a funded wallet cannot buy a listed asset ({})", cause(&e)), format!("actor {b}, asset {key}"));
+                    self.violation(
+                        format!("LIVENESS: a funded wallet cannot buy a listed asset ({})", cause(&e)),
+                        format!("actor {b}, asset {key}"),
+                    );
                 }
                 self.check();
             }
@@ -1844,26 +2327,46 @@ impl Sim {
                 let signer = self.actor(who);
                 match self.tx_in("live:claim", mint, vec![ix], &[&signer], &d).await {
                     Ok(()) => self.paid_out[mint] += u128::from(owed),
-                    Err(e) => self.violation(format!("LIVENESS: a recipient cannot claim what it is owed ({})", cause(&e)), format!("split {split_key}, owed {owed}")),
+                    Err(e) => self.violation(
+                        format!("LIVENESS: a recipient cannot claim what it is owed ({})", cause(&e)),
+                        format!("split {split_key}, owed {owed}"),
+                    ),
                 }
                 self.check();
             }
             // Balances parked by updates (removed recipients): each one claims its own.
             for v in 0..=split.version {
                 let pk = pda::parked(&split_key, v);
-                let Some(parked) = self.state::<Parked>(&pk).await else { continue };
+                let Some(parked) = self.state::<Parked>(&pk).await else {
+                    continue;
+                };
                 for b in parked.balances.iter().filter(|b| b.owed > 0) {
                     let who = self.actors.iter().position(|k| k.pubkey() == b.address).unwrap();
                     let dest = self.wallets[who][mint];
                     let m = &self.mints[mint];
-                    let ix = ix::royalties::claim_parked(&b.address, &b.address, &split_key, v, &m.key, &dest, &parked.rent_payer, &m.program);
+                    let ix = ix::royalties::claim_parked(
+                        &b.address,
+                        &b.address,
+                        &split_key,
+                        v,
+                        &m.key,
+                        &dest,
+                        &parked.rent_payer,
+                        &m.program,
+                    );
                     let mut d = Deltas::new();
                     add(&mut d, split.vault, -i128::from(b.owed));
                     add(&mut d, dest, self.net(mint, b.owed));
                     let signer = self.actor(who);
                     match self.tx_in("live:claim_parked", mint, vec![ix], &[&signer], &d).await {
                         Ok(()) => self.paid_out[mint] += u128::from(b.owed),
-                        Err(e) => self.violation(format!("LIVENESS: a removed recipient cannot claim its parked balance ({})", cause(&e)), format!("split {split_key} v{v}, owed {}", b.owed)),
+                        Err(e) => self.violation(
+                            format!(
+                                "LIVENESS: a removed recipient cannot claim its parked balance ({})",
+                                cause(&e)
+                            ),
+                            format!("split {split_key} v{v}, owed {}", b.owed),
+                        ),
                     }
                     self.check();
                 }
@@ -1871,7 +2374,10 @@ impl Sim {
             let split: Split = self.state(&split_key).await.expect("split");
             let left: u64 = split.entries.iter().map(|e| split.owed(&e.address).unwrap()).sum();
             if left > 0 {
-                self.violation("LIVENESS: a split still owes after every recipient claimed".into(), format!("split {split_key}, owed {left}"));
+                self.violation(
+                    "LIVENESS: a split still owes after every recipient claimed".into(),
+                    format!("split {split_key}, owed {left}"),
+                );
             }
         }
         // 4. Every provider with no open job unbonds all and withdraws it after the delay.
@@ -1881,7 +2387,10 @@ impl Sim {
             let pkey = pda::provider(&self.actors[a].pubkey());
             let p: Provider = self.state(&pkey).await.expect("provider");
             if p.open_jobs > 0 {
-                self.violation("LIVENESS: a provider keeps open jobs after every job was driven to its end".into(), format!("provider {pkey}: {} open", p.open_jobs));
+                self.violation(
+                    "LIVENESS: a provider keeps open jobs after every job was driven to its end".into(),
+                    format!("provider {pkey}: {} open", p.open_jobs),
+                );
                 continue;
             }
             if p.bond == 0 {
@@ -1889,9 +2398,18 @@ impl Sim {
             }
             let ix = ix::escrow::request_unbond(&self.actors[a].pubkey(), p.bond);
             let signer = self.actor(a);
-            match self.tx("live:request_unbond", vec![ix], &[&signer], &Deltas::new()).await {
+            match self
+                .tx("live:request_unbond", vec![ix], &[&signer], &Deltas::new())
+                .await
+            {
                 Ok(()) => unbonding.push((a, mint)),
-                Err(e) => self.violation(format!("LIVENESS: a provider with no open job cannot request to unbond ({})", cause(&e)), format!("provider {pkey}")),
+                Err(e) => self.violation(
+                    format!(
+                        "LIVENESS: a provider with no open job cannot request to unbond ({})",
+                        cause(&e)
+                    ),
+                    format!("provider {pkey}"),
+                ),
             }
         }
         let t = self.now + i64::from(UNBONDING_DELAY) + 1;
@@ -1908,20 +2426,37 @@ impl Sim {
             let signer = self.actor(a);
             match self.tx_in("live:withdraw_bond", mint, vec![ix], &[&signer], &d).await {
                 Ok(()) => self.paid_out[mint] += u128::from(p.bond),
-                Err(e) => self.violation(format!("LIVENESS: a provider with no open job cannot withdraw its bond after the delay ({})", cause(&e)), format!("provider {pkey}, bond {}", p.bond)),
+                Err(e) => self.violation(
+                    format!(
+                        "LIVENESS: a provider with no open job cannot withdraw its bond after the delay ({})",
+                        cause(&e)
+                    ),
+                    format!("provider {pkey}, bond {}", p.bond),
+                ),
             }
             self.check();
         }
         // 5. Nothing stuck: every surplus went to its documented party.
-        let mut stuck: Vec<(Pubkey, u64)> = self.surplus.iter().filter(|(_, &s)| s > 0).map(|(k, &s)| (*k, s)).collect();
+        let mut stuck: Vec<(Pubkey, u64)> = self
+            .surplus
+            .iter()
+            .filter(|(_, &s)| s > 0)
+            .map(|(k, &s)| (*k, s))
+            .collect();
         stuck.sort();
         for (k, s) in stuck {
             let kind = self.kinds.get(&k).map_or("?".into(), |k| format!("{:?}", k.0));
-            self.violation(format!("LIVENESS: tokens sent straight to a {kind} stay there, credited to nobody"), format!("{k} holds {s} surplus"));
+            self.violation(
+                format!("LIVENESS: tokens sent straight to a {kind} stay there, credited to nobody"),
+                format!("{k} holds {s} surplus"),
+            );
         }
         for i in 0..self.jobs.len() {
             let k = self.jobs[i].key;
-            self.violation("LIVENESS: a job is still live after its parties tried to end it".into(), format!("job {k}"));
+            self.violation(
+                "LIVENESS: a job is still live after its parties tried to end it".into(),
+                format!("job {k}"),
+            );
         }
         self.check();
     }
@@ -1952,17 +2487,35 @@ impl Sim {
             }
             let Some(a) = serving else { continue };
             let provider = self.actor(a);
-            let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+            let config: tessera_client::escrow::state::EscrowConfig =
+                self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
             let ix = ix::escrow::accept_job(&provider.pubkey(), &k, &j, &config, u64::MAX);
-            if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || target == 1 {
+            if self
+                .tx("live:accept_job", vec![ix], &[&provider], &Deltas::new())
+                .await
+                .is_err()
+                || target == 1
+            {
                 continue;
             }
             let ix = ix::escrow::submit_result(&provider.pubkey(), &k, [0x22; 32]);
-            if self.tx("live:submit_result", vec![ix], &[&provider], &Deltas::new()).await.is_err() || target == 2 {
+            if self
+                .tx("live:submit_result", vec![ix], &[&provider], &Deltas::new())
+                .await
+                .is_err()
+                || target == 2
+            {
                 continue;
             }
             let consumer = self.actor(c);
-            let _ = self.tx("live:dispute_job", vec![ix::escrow::dispute_job(&consumer.pubkey(), &k)], &[&consumer], &Deltas::new()).await;
+            let _ = self
+                .tx(
+                    "live:dispute_job",
+                    vec![ix::escrow::dispute_job(&consumer.pubkey(), &k)],
+                    &[&consumer],
+                    &Deltas::new(),
+                )
+                .await;
         }
         // Six fresh jobs (ungated listed models, a provider of the mint made to serve the
         // model), two each left accepted, delivered and disputed.
@@ -1972,7 +2525,11 @@ impl Sim {
                 let key = self.assets[ai].key;
                 let asset: Asset = self.state(&key).await.expect("asset");
                 let mint = self.assets[ai].mint;
-                if self.assets[ai].model && asset.state == AssetState::Listed && !asset.inference_gated && self.provider.contains(&Some(mint)) {
+                if self.assets[ai].model
+                    && asset.state == AssetState::Listed
+                    && !asset.inference_gated
+                    && self.provider.contains(&Some(mint))
+                {
                     models.push(ai);
                 }
             }
@@ -1983,7 +2540,10 @@ impl Sim {
             let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
             let providers: Vec<usize> = (0..ACTORS).filter(|&a| self.provider[a] == Some(mint)).collect();
             let a = providers[self.rng.index(providers.len())];
-            let p: Provider = self.state(&pda::provider(&self.actors[a].pubkey())).await.expect("provider");
+            let p: Provider = self
+                .state(&pda::provider(&self.actors[a].pubkey()))
+                .await
+                .expect("provider");
             let provider = self.actor(a);
             if !p.models.contains(&key) {
                 let mut models = p.models.clone();
@@ -1991,8 +2551,16 @@ impl Sim {
                     models.remove(0);
                 }
                 models.push(key);
-                let ix = ix::escrow::update_provider(&provider.pubkey(), RegisterProviderArgs { endpoint: "https://infer.example/v3".into(), models });
-                self.tx("update_provider", vec![ix], &[&provider], &Deltas::new()).await.expect("update_provider");
+                let ix = ix::escrow::update_provider(
+                    &provider.pubkey(),
+                    RegisterProviderArgs {
+                        endpoint: "https://infer.example/v3".into(),
+                        models,
+                    },
+                );
+                self.tx("update_provider", vec![ix], &[&provider], &Deltas::new())
+                    .await
+                    .expect("update_provider");
             }
             let fee = self.random_price(mint);
             let c = self.rng.index(ACTORS);
@@ -2002,9 +2570,27 @@ impl Sim {
             }
             let job_id = self.next_job_id;
             self.next_job_id += 1;
-            let args = OpenJobArgs { job_id, fee, input_commitment: [0x11; 32], provider: None, accept_window: 600, delivery_window: 600, challenge_window: 600 };
+            let args = OpenJobArgs {
+                job_id,
+                fee,
+                input_commitment: [0x11; 32],
+                provider: None,
+                accept_window: 600,
+                delivery_window: 600,
+                challenge_window: 600,
+            };
             let m = &self.mints[mint];
-            let ix = ix::escrow::open_job(&OpenJobAccounts { consumer: self.actors[c].pubkey(), model: key, mint: m.key, consumer_token_account: src, token_program: m.program, gated: false }, args);
+            let ix = ix::escrow::open_job(
+                &OpenJobAccounts {
+                    consumer: self.actors[c].pubkey(),
+                    model: key,
+                    mint: m.key,
+                    consumer_token_account: src,
+                    token_program: m.program,
+                    gated: false,
+                },
+                args,
+            );
             let job = pda::job(&self.actors[c].pubkey(), job_id);
             let vault = pda::job_vault(&job);
             self.kinds.insert(vault, (Kind::JobVault, mint));
@@ -2013,27 +2599,55 @@ impl Sim {
             add(&mut d, vault, self.net(mint, fee));
             let consumer = self.actor(c);
             if let Err(e) = self.tx_in("live:open_job", mint, vec![ix], &[&consumer], &d).await {
-                self.violation(format!("LIVENESS: a funded consumer cannot open a job on a listed model ({})", cause(&e)), format!("actor {c}, model {key}"));
+                self.violation(
+                    format!(
+                        "LIVENESS: a funded consumer cannot open a job on a listed model ({})",
+                        cause(&e)
+                    ),
+                    format!("actor {c}, model {key}"),
+                );
                 self.kinds.remove(&vault);
                 self.cache.remove(&vault);
                 continue;
             }
             self.paid_in[mint] += u128::from(fee);
-            self.jobs.push(JobInfo { key: job, consumer: c, mint });
+            self.jobs.push(JobInfo {
+                key: job,
+                consumer: c,
+                mint,
+            });
             if self.adv.as_ref().is_some_and(|a| a.tokens) && self.rng.chance(1, 2) {
                 self.send_tokens_to(vault, mint).await;
             }
             let j: Job = self.state(&job).await.expect("job");
-            let config: tessera_client::escrow::state::EscrowConfig = self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+            let config: tessera_client::escrow::state::EscrowConfig =
+                self.h.fetch(&pda::escrow_config()).await.expect("escrow config");
             let ix = ix::escrow::accept_job(&provider.pubkey(), &job, &j, &config, u64::MAX);
-            if self.tx("live:accept_job", vec![ix], &[&provider], &Deltas::new()).await.is_err() || t % 3 == 0 {
+            if self
+                .tx("live:accept_job", vec![ix], &[&provider], &Deltas::new())
+                .await
+                .is_err()
+                || t % 3 == 0
+            {
                 continue;
             }
             let ix = ix::escrow::submit_result(&provider.pubkey(), &job, [0x22; 32]);
-            if self.tx("live:submit_result", vec![ix], &[&provider], &Deltas::new()).await.is_err() || t % 3 == 1 {
+            if self
+                .tx("live:submit_result", vec![ix], &[&provider], &Deltas::new())
+                .await
+                .is_err()
+                || t % 3 == 1
+            {
                 continue;
             }
-            let _ = self.tx("live:dispute_job", vec![ix::escrow::dispute_job(&consumer.pubkey(), &job)], &[&consumer], &Deltas::new()).await;
+            let _ = self
+                .tx(
+                    "live:dispute_job",
+                    vec![ix::escrow::dispute_job(&consumer.pubkey(), &job)],
+                    &[&consumer],
+                    &Deltas::new(),
+                )
+                .await;
         }
     }
 
@@ -2061,8 +2675,16 @@ impl Sim {
                 // The consumer is paid in its associated account; a provider that is its own
                 // consumer takes its part in its second account.
                 let dest = self.wallets[c][mint];
-                let provider_dest = if pa == c { self.alt_wallets[pa][mint] } else { self.wallets[pa][mint] };
-                let s = SettleAccounts { provider_token_account: provider_dest, treasury_token_account: self.treasury_atas[mint], token_program: program };
+                let provider_dest = if pa == c {
+                    self.alt_wallets[pa][mint]
+                } else {
+                    self.wallets[pa][mint]
+                };
+                let s = SettleAccounts {
+                    provider_token_account: provider_dest,
+                    treasury_token_account: self.treasury_atas[mint],
+                    token_program: program,
+                };
                 if state == JobState::Delivered {
                     let ix = ix::escrow::release_job(&pa_key, &key, &j, &s);
                     let (d, out) = self.settlement_model(i, &j, 10_000, 0, dest, provider_dest).await;
@@ -2091,7 +2713,11 @@ impl Sim {
                 self.forget_closed_job(i).await;
             }
             Err(e) => self.violation(
-                format!("LIVENESS: a {:?} job cannot be driven to its end by its parties ({op}: {})", j.state, cause(&e)),
+                format!(
+                    "LIVENESS: a {:?} job cannot be driven to its end by its parties ({op}: {})",
+                    j.state,
+                    cause(&e)
+                ),
                 format!("job {key}, fee {}, vault surplus {surplus}", j.fee),
             ),
         }
@@ -2117,13 +2743,25 @@ async fn adversary(h: &mut Harness, mints: &[MintInfo]) -> Option<Adversary> {
         h.mint_to(&m.key, &ata, &m.program, 1_000_000 * m.unit).await;
         wallets.push(ata);
     }
-    Some(Adversary { kp, wallets, tokens, lamports })
+    Some(Adversary {
+        kp,
+        wallets,
+        tokens,
+        lamports,
+    })
 }
 
 /// Sends a config initialisation; with the lamport adversary on, first pre-funds the config's
 /// address. A refusal is a violation; the address is then emptied (a test-harness override) so
 /// that the run goes on and collects the rest of the evidence.
-async fn init_config(h: &mut Harness, init: Instruction, admin: &Keypair, config: Pubkey, adv: Option<&Adversary>, violations: &mut Vec<(String, String, u64)>) {
+async fn init_config(
+    h: &mut Harness,
+    init: Instruction,
+    admin: &Keypair,
+    config: Pubkey,
+    adv: Option<&Adversary>,
+    violations: &mut Vec<(String, String, u64)>,
+) {
     if let Some(a) = adv.filter(|a| a.lamports) {
         let ix = solana_system_interface::instruction::transfer(&a.kp.pubkey(), &config, 1_500_000);
         h.refresh_blockhash().await;
@@ -2132,7 +2770,14 @@ async fn init_config(h: &mut Harness, init: Instruction, admin: &Keypair, config
     h.refresh_blockhash().await;
     if let Err(e) = h.execute(&[init.clone()], &[admin]).await {
         let program = if config == pda::config() { "registry" } else { "escrow" };
-        violations.push((format!("{program} initialize_config refused at a config address the adversary pre-funded ({})", cause(&e)), format!("setup: {config}"), 1));
+        violations.push((
+            format!(
+                "{program} initialize_config refused at a config address the adversary pre-funded ({})",
+                cause(&e)
+            ),
+            format!("setup: {config}"),
+            1,
+        ));
         h.ctx.set_account(&config, &Account::default().into());
         h.refresh_blockhash().await;
         h.execute(&[init], &[admin]).await.expect("initialize_config");
@@ -2142,13 +2787,26 @@ async fn init_config(h: &mut Harness, init: Instruction, admin: &Keypair, config
 /// Token-2022's `AccountHasWithheldTransferFees`: closing a token account that holds withheld
 /// transfer fees.
 fn is_withheld_refusal(res: &Result<(), TransactionError>) -> bool {
-    matches!(res, Err(TransactionError::InstructionError(_, tessera_program_tests::InstructionError::Custom(35))))
+    matches!(
+        res,
+        Err(TransactionError::InstructionError(
+            _,
+            tessera_program_tests::InstructionError::Custom(35)
+        ))
+    )
 }
 
 /// The escrow settings of the run: `MIN_BOND` in every mint (≤ 8), the slash capped at 10× the
 /// fee, no minimum windows, the longest dispute window (30 days). (`_admin`: the escrow admin
 /// is not a setting any more; it changes by `propose_admin` / `accept_admin`.)
-fn escrow_settings(_admin: &Keypair, treasury: &Pubkey, arbiter: &Keypair, fee_bps: u16, slash_bps: u16, mints: &[MintInfo]) -> tessera_client::escrow::state::EscrowSettings {
+fn escrow_settings(
+    _admin: &Keypair,
+    treasury: &Pubkey,
+    arbiter: &Keypair,
+    fee_bps: u16,
+    slash_bps: u16,
+    mints: &[MintInfo],
+) -> tessera_client::escrow::state::EscrowSettings {
     tessera_client::escrow::state::EscrowSettings {
         treasury: *treasury,
         arbiter: arbiter.pubkey(),
@@ -2163,7 +2821,10 @@ fn escrow_settings(_admin: &Keypair, treasury: &Pubkey, arbiter: &Keypair, fee_b
         min_bonds: mints
             .iter()
             .take(tessera_client::escrow::constants::MAX_BOND_MINTS)
-            .map(|m| tessera_client::escrow::state::MintBond { mint: m.key, min_bond: MIN_BOND })
+            .map(|m| tessera_client::escrow::state::MintBond {
+                mint: m.key,
+                min_bond: MIN_BOND,
+            })
             .collect(),
     }
 }
@@ -2179,7 +2840,11 @@ async fn money_is_conserved_through_the_runtime() {
     let started = Instant::now();
     for step in 0..ops as usize {
         sim.step = step;
-        let guard = ReplayHint { seed, step, ops_var: "TESSERA_RUNTIME_OPS" };
+        let guard = ReplayHint {
+            seed,
+            step,
+            ops_var: "TESSERA_RUNTIME_OPS",
+        };
         sim.one_step().await;
         sim.check();
         drop(guard);
@@ -2188,7 +2853,11 @@ async fn money_is_conserved_through_the_runtime() {
     let live_started = Instant::now();
     sim.step = ops as usize;
     // A failure here replays with the same number of operations.
-    let guard = ReplayHint { seed, step: (ops as usize).saturating_sub(1), ops_var: "TESSERA_RUNTIME_OPS" };
+    let guard = ReplayHint {
+        seed,
+        step: (ops as usize).saturating_sub(1),
+        ops_var: "TESSERA_RUNTIME_OPS",
+    };
     sim.liveness().await;
     drop(guard);
     let live_elapsed = live_started.elapsed();
@@ -2212,11 +2881,37 @@ async fn money_is_conserved_through_the_runtime() {
         sim.withheld_close_refusals,
         sim.duplicate_account_refusals
     );
-    const MONEY_OPS: &[&str] = &["buy", "claim", "claim_for", "bond", "withdraw_bond", "open_job", "confirm_job", "release_job", "resolve_dispute", "refund_job"];
+    const MONEY_OPS: &[&str] = &[
+        "buy",
+        "claim",
+        "claim_for",
+        "bond",
+        "withdraw_bond",
+        "open_job",
+        "confirm_job",
+        "release_job",
+        "resolve_dispute",
+        "refund_job",
+    ];
     for (i, m) in sim.mints.iter().enumerate() {
-        let counts: Vec<String> = MONEY_OPS.iter().map(|op| format!("{op} {}", sim.per_mint.get(&(*op, i)).copied().unwrap_or(0))).collect();
+        let counts: Vec<String> = MONEY_OPS
+            .iter()
+            .map(|op| format!("{op} {}", sim.per_mint.get(&(*op, i)).copied().unwrap_or(0)))
+            .collect();
         println!("  mint {i} successes: {}", counts.join(", "));
-        println!("  mint {i} ({}, unit {}): paid in {}, paid out {}", if m.program == TOKEN_PROGRAM_ID { "SPL Token" } else if m.fee.is_some() { "Token-2022, transfer fee" } else { "Token-2022" }, m.unit, sim.paid_in[i], sim.paid_out[i]);
+        println!(
+            "  mint {i} ({}, unit {}): paid in {}, paid out {}",
+            if m.program == TOKEN_PROGRAM_ID {
+                "SPL Token"
+            } else if m.fee.is_some() {
+                "Token-2022, transfer fee"
+            } else {
+                "Token-2022"
+            },
+            m.unit,
+            sim.paid_in[i],
+            sim.paid_out[i]
+        );
     }
     println!(
         "{ops} operations in {:.1} s ({:.0} ops/s; setup {:.1} s; liveness {:.1} s), seed {seed:#x}",
@@ -2239,7 +2934,11 @@ async fn money_is_conserved_through_the_runtime() {
     for (what, first, n) in &sim.violations {
         println!("  VIOLATION ×{n}: {what}\n      first: {first}");
     }
-    assert!(sim.violations.is_empty(), "{} kinds of violations of issue 14's guarantees (listed above), seed {seed:#x}", sim.violations.len());
+    assert!(
+        sim.violations.is_empty(),
+        "{} kinds of violations of issue 14's guarantees (listed above), seed {seed:#x}",
+        sim.violations.len()
+    );
     if ops >= 5_000 {
         // Every operation was exercised both ways, so neither kind of check is vacuous.
         for op in OPS {
@@ -2251,8 +2950,19 @@ async fn money_is_conserved_through_the_runtime() {
         }
         for m in 0..sim.mints.len() {
             assert!(sim.paid_out[m] > 0, "mint {m}: nothing was ever paid out");
-            for op in ["buy", "claim", "claim_for", "bond", "open_job", "confirm_job", "refund_job"] {
-                assert!(sim.per_mint.get(&(op, m)).copied().unwrap_or(0) > 0, "mint {m}: {op} never succeeded");
+            for op in [
+                "buy",
+                "claim",
+                "claim_for",
+                "bond",
+                "open_job",
+                "confirm_job",
+                "refund_job",
+            ] {
+                assert!(
+                    sim.per_mint.get(&(op, m)).copied().unwrap_or(0) > 0,
+                    "mint {m}: {op} never succeeded"
+                );
             }
         }
     }
@@ -2275,14 +2985,43 @@ async fn fee_mint_open_job(royalty_bps: u16, fee: u64) -> (Sim, Pubkey) {
     args.inference_royalty_bps = royalty_bps;
     let model = pda::asset(&publisher.pubkey(), &args.content_hash);
     sim.h.refresh_blockhash().await;
-    sim.h.send(&[ix::registry::publish_asset(&publisher.pubkey(), &m.0, &m.1, None, args)], &[&publisher]).await.expect("publish");
-    let reg = ix::escrow::register_provider(&provider.pubkey(), &m.0, &m.1, RegisterProviderArgs { endpoint: "https://infer.example".into(), models: vec![model] });
+    sim.h
+        .send(
+            &[ix::registry::publish_asset(&publisher.pubkey(), &m.0, &m.1, None, args)],
+            &[&publisher],
+        )
+        .await
+        .expect("publish");
+    let reg = ix::escrow::register_provider(
+        &provider.pubkey(),
+        &m.0,
+        &m.1,
+        RegisterProviderArgs {
+            endpoint: "https://infer.example".into(),
+            models: vec![model],
+        },
+    );
     let bond = ix::escrow::bond(&provider.pubkey(), &sim.wallets[2][FEE_MINT], &m.0, &m.1, 10_000_000);
     sim.h.refresh_blockhash().await;
     sim.h.send(&[reg, bond], &[&provider]).await.expect("register + bond");
-    let args = OpenJobArgs { job_id: 1, fee, input_commitment: [0x11; 32], provider: None, accept_window: 60, delivery_window: 600, challenge_window: 3_600 };
+    let args = OpenJobArgs {
+        job_id: 1,
+        fee,
+        input_commitment: [0x11; 32],
+        provider: None,
+        accept_window: 60,
+        delivery_window: 600,
+        challenge_window: 3_600,
+    };
     let open = ix::escrow::open_job(
-        &OpenJobAccounts { consumer: consumer.pubkey(), model, mint: m.0, consumer_token_account: sim.wallets[1][FEE_MINT], token_program: m.1, gated: false },
+        &OpenJobAccounts {
+            consumer: consumer.pubkey(),
+            model,
+            mint: m.0,
+            consumer_token_account: sim.wallets[1][FEE_MINT],
+            token_program: m.1,
+            gated: false,
+        },
         args,
     );
     sim.h.refresh_blockhash().await;
@@ -2303,17 +3042,37 @@ async fn fee_mint_job_refunds_without_the_clients_harvest() {
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
     for (i, m) in sim.mints.iter().enumerate() {
         let acc = sim.h.account(&m.key).await.expect("mint");
-        assert_eq!(tessera_client::rpc::has_transfer_fee(&acc.owner, &acc.data), i == 4, "mint {i}");
+        assert_eq!(
+            tessera_client::rpc::has_transfer_fee(&acc.owner, &acc.data),
+            i == 4,
+            "mint {i}"
+        );
     }
     sim.h.set_time(T0 + 60).await;
     let caller = sim.actor(3);
-    let refund = ix::escrow::refund_job(&caller.pubkey(), &job_key, &job, &sim.wallets[1][4], &TOKEN_2022_PROGRAM_ID);
+    let refund = ix::escrow::refund_job(
+        &caller.pubkey(),
+        &job_key,
+        &job,
+        &sim.wallets[1][4],
+        &TOKEN_2022_PROGRAM_ID,
+    );
     sim.h.refresh_blockhash().await;
     let before = sim.h.balance(&sim.wallets[1][4]).await;
-    sim.h.execute(&[refund], &[&caller]).await.expect("a bare refund in a transfer-fee mint");
+    sim.h
+        .execute(&[refund], &[&caller])
+        .await
+        .expect("a bare refund in a transfer-fee mint");
     let back = sim.h.balance(&sim.wallets[1][4]).await - before;
-    assert_eq!(back, job.fee - transfer_fee(job.fee, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX), "the fee, net of the transfer fee");
-    assert!(sim.h.account(&job_key).await.is_none() && sim.h.account(&job.vault).await.is_none(), "job and vault closed");
+    assert_eq!(
+        back,
+        job.fee - transfer_fee(job.fee, TRANSFER_FEE_BPS, TRANSFER_FEE_MAX),
+        "the fee, net of the transfer fee"
+    );
+    assert!(
+        sim.h.account(&job_key).await.is_none() && sim.h.account(&job.vault).await.is_none(),
+        "job and vault closed"
+    );
 }
 
 /// In a transfer-fee mint a 1-base-unit royalty share (any share at or below the transfer
@@ -2328,15 +3087,44 @@ async fn fee_mint_settlement_with_a_one_unit_royalty() {
     assert_eq!(job.fee, 10, "11 sent, 1 withheld");
     let provider = sim.actor(2);
     sim.h.refresh_blockhash().await;
-    let config: tessera_client::escrow::state::EscrowConfig = sim.h.fetch(&pda::escrow_config()).await.expect("escrow config");
-    sim.h.send(&[ix::escrow::accept_job(&provider.pubkey(), &job_key, &job, &config, u64::MAX)], &[&provider]).await.expect("accept");
-    sim.h.send(&[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])], &[&provider]).await.expect("submit");
+    let config: tessera_client::escrow::state::EscrowConfig =
+        sim.h.fetch(&pda::escrow_config()).await.expect("escrow config");
+    sim.h
+        .send(
+            &[ix::escrow::accept_job(
+                &provider.pubkey(),
+                &job_key,
+                &job,
+                &config,
+                u64::MAX,
+            )],
+            &[&provider],
+        )
+        .await
+        .expect("accept");
+    sim.h
+        .send(
+            &[ix::escrow::submit_result(&provider.pubkey(), &job_key, [0x22; 32])],
+            &[&provider],
+        )
+        .await
+        .expect("submit");
     let job: Job = sim.h.fetch(&job_key).await.expect("job");
-    let s = SettleAccounts { provider_token_account: sim.wallets[2][4], treasury_token_account: sim.treasury_atas[4], token_program: TOKEN_2022_PROGRAM_ID };
+    let s = SettleAccounts {
+        provider_token_account: sim.wallets[2][4],
+        treasury_token_account: sim.treasury_atas[4],
+        token_program: TOKEN_2022_PROGRAM_ID,
+    };
     let consumer = sim.actor(1);
     let harvest = harvest_ix(&sim.mints[4].key, &[&job.vault]);
-    let res = sim.h.execute(&[harvest, ix::escrow::confirm_job(&job_key, &job, &s)], &[&consumer]).await;
-    assert!(res.is_ok(), "confirm (after a harvest) of a job whose royalty is 1 unit: {res:?}");
+    let res = sim
+        .h
+        .execute(&[harvest, ix::escrow::confirm_job(&job_key, &job, &s)], &[&consumer])
+        .await;
+    assert!(
+        res.is_ok(),
+        "confirm (after a harvest) of a job whose royalty is 1 unit: {res:?}"
+    );
 }
 
 /// Held during a step; if the step panics, prints how to replay it.
@@ -2402,7 +3190,12 @@ mod model {
 
     impl SplitModel {
         pub fn new(shares: Vec<(usize, u16)>) -> Self {
-            SplitModel { shares, earned_closed: vec![0; KEYS], claimed: vec![0; KEYS], ..Default::default() }
+            SplitModel {
+                shares,
+                earned_closed: vec![0; KEYS],
+                claimed: vec![0; KEYS],
+                ..Default::default()
+            }
         }
         fn share(&self, k: usize) -> u16 {
             self.shares.iter().find(|s| s.0 == k).map_or(0, |s| s.1)
@@ -2446,7 +3239,10 @@ mod model {
     }
 
     fn inputs(shares: &[(usize, u16)]) -> Vec<RecipientInput> {
-        shares.iter().map(|&(k, bps)| RecipientInput { address: key(k), bps }).collect()
+        shares
+            .iter()
+            .map(|&(k, bps)| RecipientInput { address: key(k), bps })
+            .collect()
     }
 
     fn random_shares(rng: &mut Rng) -> Vec<(usize, u16)> {
@@ -2497,10 +3293,27 @@ mod model {
             splits.push(s);
             models.push(SplitModel::new(shares));
         }
-        let mut r = Run { ops, split_ops: 0, sale_ops: 0, payout_ops: 0, expiry_ops: 0, claim_refusals: 0, update_refusals: 0 };
+        let mut r = Run {
+            ops,
+            split_ops: 0,
+            sale_ops: 0,
+            payout_ops: 0,
+            expiry_ops: 0,
+            claim_refusals: 0,
+            update_refusals: 0,
+        };
         for step in 0..ops {
-            let _guard = super::ReplayHint { seed, step: step as usize, ops_var: "TESSERA_OPS" };
-            let ctx = |what: &str| format!("step {step} (seed {seed:#x}, replay: TESSERA_SEED={seed:#x} TESSERA_OPS={}): {what}", step + 1);
+            let _guard = super::ReplayHint {
+                seed,
+                step: step as usize,
+                ops_var: "TESSERA_OPS",
+            };
+            let ctx = |what: &str| {
+                format!(
+                    "step {step} (seed {seed:#x}, replay: TESSERA_SEED={seed:#x} TESSERA_OPS={}): {what}",
+                    step + 1
+                )
+            };
             match rng.below(100) {
                 // --- royalties: deposit / claim / update on one split ---
                 0..=74 => {
@@ -2510,7 +3323,8 @@ mod model {
                     match rng.below(10) {
                         0..=4 => {
                             let amount = random_amount(&mut rng);
-                            s.record_deposit(amount).unwrap_or_else(|e| panic!("{}", ctx(&format!("deposit {amount}: {e:?}"))));
+                            s.record_deposit(amount)
+                                .unwrap_or_else(|e| panic!("{}", ctx(&format!("deposit {amount}: {e:?}"))));
                             m.pool += u128::from(amount);
                             m.received += u128::from(amount);
                         }
@@ -2528,7 +3342,11 @@ mod model {
                                 }
                                 Err(e) => {
                                     r.claim_refusals += 1;
-                                    assert!(want == 0, "{}", ctx(&format!("claim of key {k} owed {want} refused: {e:?}")));
+                                    assert!(
+                                        want == 0,
+                                        "{}",
+                                        ctx(&format!("claim of key {k} owed {want} refused: {e:?}"))
+                                    );
                                     let _ = listed;
                                     *s = before; // a refused instruction leaves no trace
                                 }
@@ -2539,14 +3357,18 @@ mod model {
                             let mut next = m.clone();
                             next.close_epoch(shares.clone());
                             let entries_after = (0..KEYS).filter(|&k| next.listed(k)).count();
-                            Split::validate_recipients(&inputs(&shares)).unwrap_or_else(|e| panic!("{}", ctx(&format!("{e:?}"))));
+                            Split::validate_recipients(&inputs(&shares))
+                                .unwrap_or_else(|e| panic!("{}", ctx(&format!("{e:?}"))));
                             // Never refused: beyond 24 entries every removed key's balance leaves
                             // the split's entries and is parked (paid later by `claim_parked`).
-                            let parked = s.apply_update(&inputs(&shares)).unwrap_or_else(|e| panic!("{}", ctx(&format!("update refused: {e:?}"))));
+                            let parked = s
+                                .apply_update(&inputs(&shares))
+                                .unwrap_or_else(|e| panic!("{}", ctx(&format!("update refused: {e:?}"))));
                             let mut want: Vec<(Pubkey, u64)> = vec![];
                             if entries_after > 24 {
                                 r.update_refusals += 1;
-                                let removed: Vec<usize> = (0..KEYS).filter(|&k| next.share(k) == 0 && next.owed(k) > 0).collect();
+                                let removed: Vec<usize> =
+                                    (0..KEYS).filter(|&k| next.share(k) == 0 && next.owed(k) > 0).collect();
                                 for k in removed {
                                     let owed = next.owed(k);
                                     want.push((key(k), u64::try_from(owed).unwrap()));
@@ -2557,7 +3379,12 @@ mod model {
                             let mut got: Vec<(Pubkey, u64)> = parked.iter().map(|b| (b.address, b.owed)).collect();
                             want.sort();
                             got.sort();
-                            assert_eq!(got, want, "{}", ctx(&format!("balances parked by an update to {entries_after} entries")));
+                            assert_eq!(
+                                got,
+                                want,
+                                "{}",
+                                ctx(&format!("balances parked by an update to {entries_after} entries"))
+                            );
                             *m = next;
                         }
                     }
@@ -2569,18 +3396,34 @@ mod model {
                     let vault = m.received - m.paid;
                     let mut owed_sum = 0u128;
                     for k in 0..KEYS {
-                        let got = u128::from(s.owed(&key(k)).unwrap_or_else(|e| panic!("{}", ctx(&format!("owed: {e:?}")))));
+                        let got = u128::from(
+                            s.owed(&key(k))
+                                .unwrap_or_else(|e| panic!("{}", ctx(&format!("owed: {e:?}")))),
+                        );
                         assert_eq!(got, m.owed(k), "{}", ctx(&format!("owed to key {k}")));
-                        assert_eq!(s.position(&key(k)).is_some(), m.listed(k), "{}", ctx(&format!("key {k} listed")));
+                        assert_eq!(
+                            s.position(&key(k)).is_some(),
+                            m.listed(k),
+                            "{}",
+                            ctx(&format!("key {k} listed"))
+                        );
                         owed_sum += got;
                     }
-                    assert!(owed_sum <= vault, "{}", ctx(&format!("owed {owed_sum} > vault {vault}")));
+                    assert!(
+                        owed_sum <= vault,
+                        "{}",
+                        ctx(&format!("owed {owed_sum} > vault {vault}"))
+                    );
                     // The dust left unallocated is less than one unit per share held now plus
                     // what was carried (the carry itself is < one unit per recipient of the
                     // epoch it came from, so it stays below 16).
                     // Parked balances stay in the vault until `claim_parked`.
                     let vault = vault - m.parked;
-                    assert!(vault - owed_sum < 32, "{}", ctx(&format!("dust {} too large", vault - owed_sum)));
+                    assert!(
+                        vault - owed_sum < 32,
+                        "{}",
+                        ctx(&format!("dust {} too large", vault - owed_sum))
+                    );
                 }
                 // --- registry: a sale's breakdown ---
                 75..=89 => {
@@ -2604,21 +3447,40 @@ mod model {
                             b as u16
                         })
                         .collect();
-                    let got = registry_math::split_sale(total, fee_bps, &parent_bps).unwrap_or_else(|| panic!("{}", ctx("split_sale refused")));
+                    let got = registry_math::split_sale(total, fee_bps, &parent_bps)
+                        .unwrap_or_else(|| panic!("{}", ctx("split_sale refused")));
                     let fee = (u128::from(total) * u128::from(fee_bps) / 10_000) as u64;
                     let after = total - fee;
-                    let parents: Vec<u64> = parent_bps.iter().map(|&b| (u128::from(after) * u128::from(b) / 10_000) as u64).collect();
+                    let parents: Vec<u64> = parent_bps
+                        .iter()
+                        .map(|&b| (u128::from(after) * u128::from(b) / 10_000) as u64)
+                        .collect();
                     let net = after - parents.iter().sum::<u64>();
                     assert_eq!(got.fee, fee, "{}", ctx("fee"));
                     assert_eq!(&got.parents[..n], &parents[..], "{}", ctx("parents"));
-                    assert!(got.parents[n..].iter().all(|&p| p == 0), "{}", ctx("unused parent slots"));
+                    assert!(
+                        got.parents[n..].iter().all(|&p| p == 0),
+                        "{}",
+                        ctx("unused parent slots")
+                    );
                     assert_eq!(got.net, net, "{}", ctx("net"));
-                    assert_eq!(u128::from(got.fee) + got.parents.iter().map(|&p| u128::from(p)).sum::<u128>() + u128::from(got.net), u128::from(total), "{}", ctx("the parts add up"));
+                    assert_eq!(
+                        u128::from(got.fee)
+                            + got.parents.iter().map(|&p| u128::from(p)).sum::<u128>()
+                            + u128::from(got.net),
+                        u128::from(total),
+                        "{}",
+                        ctx("the parts add up")
+                    );
                 }
                 // --- escrow: a settlement's payout and a slash ---
                 90..=97 => {
                     r.payout_ops += 1;
-                    let fee = if rng.chance(1, 50) { u64::MAX - rng.below(3) } else { random_amount(&mut rng) };
+                    let fee = if rng.chance(1, 50) {
+                        u64::MAX - rng.below(3)
+                    } else {
+                        random_amount(&mut rng)
+                    };
                     let share = match rng.below(4) {
                         0 => 10_000,
                         1 => 0,
@@ -2626,7 +3488,8 @@ mod model {
                     };
                     let fee_bps = rng.below(1_001) as u16;
                     let royalty_bps = rng.below(5_001) as u16;
-                    let p = escrow_math::payout(fee, share, fee_bps, royalty_bps).unwrap_or_else(|| panic!("{}", ctx("payout refused")));
+                    let p = escrow_math::payout(fee, share, fee_bps, royalty_bps)
+                        .unwrap_or_else(|| panic!("{}", ctx("payout refused")));
                     let part = (u128::from(fee) * u128::from(share) / 10_000) as u64;
                     let to_treasury = (u128::from(part) * u128::from(fee_bps) / 10_000) as u64;
                     let to_split = (u128::from(part) * u128::from(royalty_bps) / 10_000) as u64;
@@ -2634,11 +3497,28 @@ mod model {
                     assert_eq!(p.to_treasury, to_treasury, "{}", ctx("to_treasury"));
                     assert_eq!(p.to_model_split, to_split, "{}", ctx("to_model_split"));
                     assert_eq!(p.to_provider, part - to_treasury - to_split, "{}", ctx("to_provider"));
-                    assert_eq!(u128::from(p.to_consumer) + u128::from(p.to_treasury) + u128::from(p.to_model_split) + u128::from(p.to_provider), u128::from(fee), "{}", ctx("the parts add up"));
+                    assert_eq!(
+                        u128::from(p.to_consumer)
+                            + u128::from(p.to_treasury)
+                            + u128::from(p.to_model_split)
+                            + u128::from(p.to_provider),
+                        u128::from(fee),
+                        "{}",
+                        ctx("the parts add up")
+                    );
                     let bond = random_amount(&mut rng);
                     let slash_bps = rng.below(10_001) as u16;
-                    assert_eq!(escrow_math::bps_of(bond, slash_bps), Some((u128::from(bond) * u128::from(slash_bps) / 10_000) as u64), "{}", ctx("slash"));
-                    assert!(escrow_math::bps_of(bond, slash_bps).unwrap() <= bond, "{}", ctx("a slash above the bond"));
+                    assert_eq!(
+                        escrow_math::bps_of(bond, slash_bps),
+                        Some((u128::from(bond) * u128::from(slash_bps) / 10_000) as u64),
+                        "{}",
+                        ctx("slash")
+                    );
+                    assert!(
+                        escrow_math::bps_of(bond, slash_bps).unwrap() <= bond,
+                        "{}",
+                        ctx("a slash above the bond")
+                    );
                 }
                 // --- registry: pass expiry ---
                 _ => {
@@ -2649,7 +3529,11 @@ mod model {
                         1 => Some(now - rng.below(100_000) as i64),
                         _ => Some(now + rng.below(100_000) as i64),
                     };
-                    let duration = if rng.chance(1, 20) { u64::MAX / rng.range(1, 3) } else { rng.range(1, 10_000_000) };
+                    let duration = if rng.chance(1, 20) {
+                        u64::MAX / rng.range(1, 3)
+                    } else {
+                        rng.range(1, 10_000_000)
+                    };
                     let quantity = rng.range(1, 1_000);
                     let base = i128::from(current.map_or(now, |c| c.max(now)));
                     let want = u128::from(duration)
@@ -2658,7 +3542,12 @@ mod model {
                         .map(|e| base + e as i128)
                         .filter(|&v| v <= i128::from(i64::MAX))
                         .map(|v| v as i64);
-                    assert_eq!(registry_math::extend_expiry(current, now, duration, quantity), want, "{}", ctx("extend_expiry"));
+                    assert_eq!(
+                        registry_math::extend_expiry(current, now, duration, quantity),
+                        want,
+                        "{}",
+                        ctx("extend_expiry")
+                    );
                 }
             }
         }
@@ -2669,7 +3558,11 @@ mod model {
 #[test]
 fn accounting_model_matches_an_independent_model() {
     let seed = seed(0xACC0_0A7F_0000_0010);
-    let ops = env_count("TESSERA_OPS").unwrap_or(if std::env::var("TESSERA_LONG").is_ok_and(|v| v != "0") { 1_000_000 } else { 100_000 });
+    let ops = env_count("TESSERA_OPS").unwrap_or(if std::env::var("TESSERA_LONG").is_ok_and(|v| v != "0") {
+        1_000_000
+    } else {
+        100_000
+    });
     println!("accounting model: seed {seed:#x} (replay: TESSERA_SEED={seed:#x}), {ops} operations");
     let started = Instant::now();
     let r = model::run(seed, ops);

@@ -23,9 +23,9 @@ pub fn settings(
 ) -> Result<Settings, TesseraError> {
     let path = config_file.map(str::to_string).or_else(|| CONFIG_FILE.clone());
     let cfg = match &path {
-        Some(p) if std::path::Path::new(p).exists() => Config::load(p).map_err(|e| {
-            TesseraError::Invalid(format!("cannot read Solana CLI config `{p}`: {e}"))
-        })?,
+        Some(p) if std::path::Path::new(p).exists() => {
+            Config::load(p).map_err(|e| TesseraError::Invalid(format!("cannot read Solana CLI config `{p}`: {e}")))?
+        }
         _ => Config::default(),
     };
     if let Some(c) = commitment {
@@ -43,7 +43,11 @@ pub fn settings(
     }
     let (_, keypair_path) = ConfigInput::compute_keypair_path_setting(keypair.unwrap_or(""), &cfg.keypair_path);
     let (_, commitment) = ConfigInput::compute_commitment_config(commitment.unwrap_or(""), &cfg.commitment);
-    Ok(Settings { url, keypair_path, commitment })
+    Ok(Settings {
+        url,
+        keypair_path,
+        commitment,
+    })
 }
 
 pub fn load_keypair(path: &str) -> Result<Keypair, TesseraError> {
@@ -56,7 +60,11 @@ pub fn load_keypair(path: &str) -> Result<Keypair, TesseraError> {
 
 impl Settings {
     pub fn client(&self) -> Result<Tessera, TesseraError> {
-        Ok(Tessera::new(&self.url, load_keypair(&self.keypair_path)?, self.commitment))
+        Ok(Tessera::new(
+            &self.url,
+            load_keypair(&self.keypair_path)?,
+            self.commitment,
+        ))
     }
 
     /// A client for commands that only read: the configured keypair if there is one, else a

@@ -16,7 +16,11 @@ use clap::{Parser, Subcommand};
 use output::Format;
 
 #[derive(Parser)]
-#[command(name = "tessera", version, about = "Datasets and AI models as tokens on Solana: publish, buy access, run paid inference jobs, claim royalties")]
+#[command(
+    name = "tessera",
+    version,
+    about = "Datasets and AI models as tokens on Solana: publish, buy access, run paid inference jobs, claim royalties"
+)]
 struct Cli {
     /// Solana CLI config file [default: ~/.config/solana/cli/config.yml]
     #[arg(short = 'C', long, global = true, value_name = "PATH")]
@@ -100,7 +104,10 @@ fn refuse_usage(e: clap::Error) -> ExitCode {
         .collect::<Vec<_>>()
         .join(" ");
     let message = message.strip_prefix("error: ").unwrap_or(&message).to_string();
-    println!("{}", serde_json::json!({ "error": { "kind": "invalid", "message": message } }));
+    println!(
+        "{}",
+        serde_json::json!({ "error": { "kind": "invalid", "message": message } })
+    );
     eprintln!("error: {message}");
     ExitCode::from(2)
 }
@@ -123,7 +130,10 @@ fn main() -> ExitCode {
         )?;
         if let Command::Serve(args) = cli.command {
             serve::run(&s, args)?;
-            return Ok(output::Report::new(serde_json::json!({ "action": "serve", "stopped": true }), "stopped"));
+            return Ok(output::Report::new(
+                serde_json::json!({ "action": "serve", "stopped": true }),
+                "stopped",
+            ));
         }
         // Read-only commands that never act as the wallet work without a keypair file.
         let read_only = matches!(
@@ -138,9 +148,15 @@ fn main() -> ExitCode {
             Command::Publish(c) => commands::publish::run(&t, c, format),
             Command::Assets(c) => commands::assets::run(&t, c),
             Command::Update(a) => commands::assets::update(&t, a, format),
-            Command::Delist { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Delist, &asset, format),
-            Command::Relist { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Relist, &asset, format),
-            Command::Retire { asset } => commands::assets::set_state(&t, commands::assets::StateChange::Retire, &asset, format),
+            Command::Delist { asset } => {
+                commands::assets::set_state(&t, commands::assets::StateChange::Delist, &asset, format)
+            }
+            Command::Relist { asset } => {
+                commands::assets::set_state(&t, commands::assets::StateChange::Relist, &asset, format)
+            }
+            Command::Retire { asset } => {
+                commands::assets::set_state(&t, commands::assets::StateChange::Retire, &asset, format)
+            }
             Command::Buy(a) => commands::buy::buy(&t, a, format),
             Command::Redeem(a) => commands::buy::redeem(&t, a, format),
             Command::Revoke(a) => commands::buy::revoke(&t, a, format),

@@ -21,7 +21,10 @@ pub struct Report {
 
 impl Report {
     pub fn new(json: Value, human: impl Into<String>) -> Self {
-        Self { json, human: human.into() }
+        Self {
+            json,
+            human: human.into(),
+        }
     }
 
     pub fn print(&self, format: Format) {

@@ -11,8 +11,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
-use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{pda, Tessera, TOKEN_PROGRAM_ID};
+use tessera_dev::{DevFlows, Localnet};
 
 struct Env {
     url: String,
@@ -35,13 +35,25 @@ impl Env {
     /// Runs `tessera --url URL --keypair KP --output json ARGS…`.
     fn run(&self, kp: &Path, args: &[&str]) -> Out {
         let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
-            .args(["--url", &self.url, "--keypair", kp.to_str().unwrap(), "--output", "json"])
+            .args([
+                "--url",
+                &self.url,
+                "--keypair",
+                kp.to_str().unwrap(),
+                "--output",
+                "json",
+            ])
             .args(args)
             .output()
             .expect("run tessera");
         let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        let json = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout:?} for {args:?}"));
-        Out { ok: out.status.success(), json, stderr: String::from_utf8_lossy(&out.stderr).to_string() }
+        let json =
+            serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout:?} for {args:?}"));
+        Out {
+            ok: out.status.success(),
+            json,
+            stderr: String::from_utf8_lossy(&out.stderr).to_string(),
+        }
     }
 
     #[track_caller]
@@ -57,7 +69,11 @@ impl Env {
         let o = self.run(kp, args);
         assert!(!o.ok, "tessera {args:?} should fail");
         assert_eq!(o.json["error"]["name"], name, "{args:?}: {}", o.stderr);
-        assert!(o.stderr.starts_with("error: ") && o.stderr.contains(name), "{}", o.stderr);
+        assert!(
+            o.stderr.starts_with("error: ") && o.stderr.contains(name),
+            "{}",
+            o.stderr
+        );
     }
 
     /// Expects a client-side refusal (nothing sent) whose one-line message contains `needle`.
@@ -68,7 +84,11 @@ impl Env {
         let kind = o.json["error"]["kind"].as_str().unwrap_or_default();
         assert!(kind == "invalid" || kind == "not-found", "{args:?}: {kind}");
         assert_eq!(o.stderr.trim().lines().count(), 1, "one line: {}", o.stderr);
-        assert!(o.stderr.contains(needle), "{args:?}: expected `{needle}` in {}", o.stderr);
+        assert!(
+            o.stderr.contains(needle),
+            "{args:?}: expected `{needle}` in {}",
+            o.stderr
+        );
     }
 }
 
@@ -84,8 +104,15 @@ fn every_command_against_a_local_validator() {
     let admin_path = dir.join("admin.json");
     write_keypair_file(&admin, &admin_path).unwrap();
     let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
-    let env = Env { url: net.url.clone(), dir: dir.clone() };
-    let boss = Tessera::new(&net.url, admin.insecure_clone(), solana_commitment_config::CommitmentConfig::confirmed());
+    let env = Env {
+        url: net.url.clone(),
+        dir: dir.clone(),
+    };
+    let boss = Tessera::new(
+        &net.url,
+        admin.insecure_clone(),
+        solana_commitment_config::CommitmentConfig::confirmed(),
+    );
 
     let names = ["alice", "bob", "carol", "dave", "frank", "grace", "heidi", "treasury"];
     let kps: Vec<Keypair> = names.iter().map(|_| Keypair::new()).collect();
@@ -103,29 +130,183 @@ fn every_command_against_a_local_validator() {
     let a = admin_path.as_path();
 
     // config
-    env.refused(&path[alice], &["config", "init", "--treasury", &pk(treasury), "--fee-bps", "250", "--mint", &usdc_s], "NotUpgradeAuthority");
-    env.invalid(a, &["config", "init", "--treasury", "nope", "--mint", &usdc_s], "invalid treasury `nope`");
-    let out = env.ok(a, &["config", "init", "--treasury", &pk(treasury), "--fee-bps", "250", "--mint", &usdc_s]);
+    env.refused(
+        &path[alice],
+        &[
+            "config",
+            "init",
+            "--treasury",
+            &pk(treasury),
+            "--fee-bps",
+            "250",
+            "--mint",
+            &usdc_s,
+        ],
+        "NotUpgradeAuthority",
+    );
+    env.invalid(
+        a,
+        &["config", "init", "--treasury", "nope", "--mint", &usdc_s],
+        "invalid treasury `nope`",
+    );
+    let out = env.ok(
+        a,
+        &[
+            "config",
+            "init",
+            "--treasury",
+            &pk(treasury),
+            "--fee-bps",
+            "250",
+            "--mint",
+            &usdc_s,
+        ],
+    );
     assert_eq!(out["config"], pda::config().to_string());
     assert!(out["signature"].as_str().unwrap().len() > 60);
-    env.ok(a, &["config", "init-escrow", "--treasury", &pk(treasury), "--arbiter", &admin.pubkey().to_string(), "--fee-bps", "100", "--slash-bps", "2000", "--min-bond", "1", "--bond-mint", &usdc_s, "--unbonding-delay", "1d"]);
+    env.ok(
+        a,
+        &[
+            "config",
+            "init-escrow",
+            "--treasury",
+            &pk(treasury),
+            "--arbiter",
+            &admin.pubkey().to_string(),
+            "--fee-bps",
+            "100",
+            "--slash-bps",
+            "2000",
+            "--min-bond",
+            "1",
+            "--bond-mint",
+            &usdc_s,
+            "--unbonding-delay",
+            "1d",
+        ],
+    );
     let cfg = env.ok(a, &["config", "show"]);
-    assert_eq!((cfg["registry"]["feeBps"].as_u64(), cfg["escrow"]["minBonds"][0]["minBond"].as_u64()), (Some(250), Some(1_000_000)));
+    assert_eq!(
+        (
+            cfg["registry"]["feeBps"].as_u64(),
+            cfg["escrow"]["minBonds"][0]["minBond"].as_u64()
+        ),
+        (Some(250), Some(1_000_000))
+    );
 
     // publish
     let file = dir.join("corpus.csv");
     std::fs::write(&file, b"id,text\n1,hello\n").unwrap();
     let split = format!("{}:7000,{}:2000,{}:1000", pk(alice), pk(bob), pk(carol));
-    env.invalid(&path[alice], &["publish", "dataset", "--file", file.to_str().unwrap(), "--uri", "ar://x", "--price", "1.5", "--mint", &usdc_s, "--split", &format!("{}:7000,{}:2000", pk(alice), pk(bob))], "sum to 9000, expected exactly 10000");
-    env.invalid(&path[alice], &["publish", "dataset", "--file", file.to_str().unwrap(), "--uri", "ar://x", "--price", "-1", "--mint", &usdc_s], "invalid amount `-1`");
-    env.invalid(&path[alice], &["publish", "dataset", "--file", file.to_str().unwrap(), "--uri", "ar://x", "--price", "1.0000001", "--mint", &usdc_s], "too precise");
-    let ds = env.ok(&path[alice], &["publish", "dataset", "--file", file.to_str().unwrap(), "--uri", "ar://corpus", "--price", "1.5", "--mint", &usdc_s, "--duration", "1h", "--license", "commercial", "--split", &split]);
+    env.invalid(
+        &path[alice],
+        &[
+            "publish",
+            "dataset",
+            "--file",
+            file.to_str().unwrap(),
+            "--uri",
+            "ar://x",
+            "--price",
+            "1.5",
+            "--mint",
+            &usdc_s,
+            "--split",
+            &format!("{}:7000,{}:2000", pk(alice), pk(bob)),
+        ],
+        "sum to 9000, expected exactly 10000",
+    );
+    env.invalid(
+        &path[alice],
+        &[
+            "publish",
+            "dataset",
+            "--file",
+            file.to_str().unwrap(),
+            "--uri",
+            "ar://x",
+            "--price",
+            "-1",
+            "--mint",
+            &usdc_s,
+        ],
+        "invalid amount `-1`",
+    );
+    env.invalid(
+        &path[alice],
+        &[
+            "publish",
+            "dataset",
+            "--file",
+            file.to_str().unwrap(),
+            "--uri",
+            "ar://x",
+            "--price",
+            "1.0000001",
+            "--mint",
+            &usdc_s,
+        ],
+        "too precise",
+    );
+    let ds = env.ok(
+        &path[alice],
+        &[
+            "publish",
+            "dataset",
+            "--file",
+            file.to_str().unwrap(),
+            "--uri",
+            "ar://corpus",
+            "--price",
+            "1.5",
+            "--mint",
+            &usdc_s,
+            "--duration",
+            "1h",
+            "--license",
+            "commercial",
+            "--split",
+            &split,
+        ],
+    );
     assert_eq!(ds["contentHash"], hex(&Sha256::digest(b"id,text\n1,hello\n")));
     let dataset = ds["asset"].as_str().unwrap().to_string();
     let model_hash = hex(&[7u8; 32]);
-    let md = env.ok(&path[dave], &["publish", "model", "--hash", &model_hash, "--uri", "ar://model", "--price", "10", "--mint", &usdc_s, "--parents", &format!("{dataset}:2000"), "--inference-royalty-bps", "1000"]);
+    let md = env.ok(
+        &path[dave],
+        &[
+            "publish",
+            "model",
+            "--hash",
+            &model_hash,
+            "--uri",
+            "ar://model",
+            "--price",
+            "10",
+            "--mint",
+            &usdc_s,
+            "--parents",
+            &format!("{dataset}:2000"),
+            "--inference-royalty-bps",
+            "1000",
+        ],
+    );
     let model = md["asset"].as_str().unwrap().to_string();
-    let again = env.run(&path[dave], &["publish", "model", "--hash", &model_hash, "--uri", "ar://again", "--price", "10", "--mint", &usdc_s]);
+    let again = env.run(
+        &path[dave],
+        &[
+            "publish",
+            "model",
+            "--hash",
+            &model_hash,
+            "--uri",
+            "ar://again",
+            "--price",
+            "10",
+            "--mint",
+            &usdc_s,
+        ],
+    );
     // The asset's address is taken: the registry's creation refuses it (3011 AccountNotSystemOwned).
     assert!(
         !again.ok
@@ -137,39 +318,99 @@ fn every_command_against_a_local_validator() {
     );
 
     // assets
-    assert_eq!(env.ok(a, &["assets", "list", "--kind", "model"])["assets"].as_array().unwrap().len(), 1);
-    assert_eq!(env.ok(a, &["assets", "list", "--publisher", &pk(alice)])["assets"][0]["address"], dataset);
-    assert_eq!(env.ok(a, &["assets", "list", "--mint", &usdc_s])["assets"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        env.ok(a, &["assets", "list", "--kind", "model"])["assets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        env.ok(a, &["assets", "list", "--publisher", &pk(alice)])["assets"][0]["address"],
+        dataset
+    );
+    assert_eq!(
+        env.ok(a, &["assets", "list", "--mint", &usdc_s])["assets"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let shown = env.ok(a, &["assets", "show", &model]);
-    assert_eq!((shown["kind"].as_str(), shown["priceUi"].as_str(), shown["parents"][0]["bps"].as_u64()), (Some("model"), Some("10"), Some(2000)));
-    env.invalid(a, &["assets", "show", "not-an-address"], "invalid asset `not-an-address`");
-    env.invalid(a, &["assets", "show", &Keypair::new().pubkey().to_string()], "not found");
-    env.invalid(a, &["assets", "list", "--kind", "song"], "invalid value 'song' for '--kind <KIND>' [possible values: dataset, model]");
-    env.invalid(a, &["jobs", "list", "--state", "done"], "invalid value 'done' for '--state <STATE>' [possible values: open, accepted, delivered, disputed]");
+    assert_eq!(
+        (
+            shown["kind"].as_str(),
+            shown["priceUi"].as_str(),
+            shown["parents"][0]["bps"].as_u64()
+        ),
+        (Some("model"), Some("10"), Some(2000))
+    );
+    env.invalid(
+        a,
+        &["assets", "show", "not-an-address"],
+        "invalid asset `not-an-address`",
+    );
+    env.invalid(
+        a,
+        &["assets", "show", &Keypair::new().pubkey().to_string()],
+        "not found",
+    );
+    env.invalid(
+        a,
+        &["assets", "list", "--kind", "song"],
+        "invalid value 'song' for '--kind <KIND>' [possible values: dataset, model]",
+    );
+    env.invalid(
+        a,
+        &["jobs", "list", "--state", "done"],
+        "invalid value 'done' for '--state <STATE>' [possible values: open, accepted, delivered, disputed]",
+    );
 
     // update / delist / relist / retire
     env.refused(&path[bob], &["update", &dataset, "--price", "2"], "NotPublisher");
-    env.ok(&path[alice], &["update", &dataset, "--price", "2", "--uri", "ar://corpus-v1.1"]);
+    env.ok(
+        &path[alice],
+        &["update", &dataset, "--price", "2", "--uri", "ar://corpus-v1.1"],
+    );
     assert_eq!(env.ok(a, &["assets", "show", &dataset])["priceUi"], "2");
     assert_eq!(env.ok(&path[alice], &["delist", &dataset])["state"], "delisted");
     env.refused(&path[frank], &["buy", &dataset, "--max-price", "2"], "AssetNotListed");
     assert_eq!(env.ok(&path[alice], &["relist", &dataset])["state"], "listed");
 
     // buy / access / redeem / revoke
-    env.refused(&path[frank], &["buy", &model, "--quantity", "2", "--max-price", "9.99"], "PriceAboveLimit");
+    env.refused(
+        &path[frank],
+        &["buy", &model, "--quantity", "2", "--max-price", "9.99"],
+        "PriceAboveLimit",
+    );
     let bought = env.ok(&path[frank], &["buy", &model, "--quantity", "2", "--max-price", "10"]);
-    assert_eq!((bought["accessTokens"].as_u64(), bought["perpetual"].as_bool()), (Some(2), Some(true)));
+    assert_eq!(
+        (bought["accessTokens"].as_u64(), bought["perpetual"].as_bool()),
+        (Some(2), Some(true))
+    );
     let acc = env.ok(&path[frank], &["access", "check", &model]);
     assert_eq!(acc["valid"], true);
     let acc = env.ok(a, &["access", "check", &dataset, "--holder", &pk(frank)]);
-    assert_eq!((acc["valid"].as_bool(), acc["reason"].as_str()), (Some(false), Some("NoPass")));
+    assert_eq!(
+        (acc["valid"].as_bool(), acc["reason"].as_str()),
+        (Some(false), Some("NoPass"))
+    );
     env.ok(&path[frank], &["buy", &dataset, "--max-price", "2"]);
     let acc = env.ok(a, &["access", "check", &dataset, "--holder", &pk(frank)]);
     assert!(acc["valid"].as_bool().unwrap() && acc["expiresAt"].as_i64().unwrap() > acc["now"].as_i64().unwrap());
-    assert_eq!(env.ok(&path[frank], &["redeem", &model, "--quantity", "2"])["accessTokens"], 0);
-    assert_eq!(env.ok(a, &["access", "check", &model, "--holder", &pk(frank)])["reason"], "NoAccessToken");
+    assert_eq!(
+        env.ok(&path[frank], &["redeem", &model, "--quantity", "2"])["accessTokens"],
+        0
+    );
+    assert_eq!(
+        env.ok(a, &["access", "check", &model, "--holder", &pk(frank)])["reason"],
+        "NoAccessToken"
+    );
     env.ok(&path[alice], &["revoke", &dataset, &pk(frank), "--reason", "7"]);
-    assert_eq!(env.ok(a, &["access", "check", &dataset, "--holder", &pk(frank)])["reason"], "PassRevoked");
+    assert_eq!(
+        env.ok(a, &["access", "check", &dataset, "--holder", &pk(frank)])["reason"],
+        "PassRevoked"
+    );
 
     // royalties: 2 × 10 USDC model sale → fee 0.5, dataset split 3.9, model split 15.6;
     // then 2 USDC dataset sale → fee 0.05, dataset split 1.95.
@@ -177,47 +418,145 @@ fn every_command_against_a_local_validator() {
     assert_eq!(owed["owed"][0]["amount"], 15_600_000);
     let claim = env.ok(&path[alice], &["royalties", "claim"]);
     assert_eq!(claim["claims"][0]["amount"], (3_900_000u64 + 1_950_000) * 7 / 10);
-    assert_eq!(env.ok(&path[alice], &["royalties", "claim"])["claims"].as_array().unwrap().len(), 0, "nothing left to claim");
+    assert_eq!(
+        env.ok(&path[alice], &["royalties", "claim"])["claims"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing left to claim"
+    );
     let split_addr = pda::split(&dataset.parse().unwrap()).to_string();
-    env.refused(&path[bob], &["royalties", "claim", "--split", &pda::split(&model.parse().unwrap()).to_string()], "NotARecipient");
-    env.refused(&path[alice], &["royalties", "claim", "--split", &pda::split(&dataset.parse().unwrap()).to_string()], "NothingToClaim");
-    env.invalid(&path[alice], &["royalties", "update-split", &split_addr, "--recipients", &format!("{}:10001", pk(alice))], "share 10001");
-    env.ok(&path[alice], &["royalties", "update-split", &split_addr, "--recipients", &format!("{}:5000,{}:5000", pk(alice), pk(bob))]);
+    env.refused(
+        &path[bob],
+        &[
+            "royalties",
+            "claim",
+            "--split",
+            &pda::split(&model.parse().unwrap()).to_string(),
+        ],
+        "NotARecipient",
+    );
+    env.refused(
+        &path[alice],
+        &[
+            "royalties",
+            "claim",
+            "--split",
+            &pda::split(&dataset.parse().unwrap()).to_string(),
+        ],
+        "NothingToClaim",
+    );
+    env.invalid(
+        &path[alice],
+        &[
+            "royalties",
+            "update-split",
+            &split_addr,
+            "--recipients",
+            &format!("{}:10001", pk(alice)),
+        ],
+        "share 10001",
+    );
+    env.ok(
+        &path[alice],
+        &[
+            "royalties",
+            "update-split",
+            &split_addr,
+            "--recipients",
+            &format!("{}:5000,{}:5000", pk(alice), pk(bob)),
+        ],
+    );
 
     // provider
-    env.ok(&path[heidi], &["provider", "register", "--mint", &usdc_s, "--endpoint", "https://gpu.example", "--models", &model]);
+    env.ok(
+        &path[heidi],
+        &[
+            "provider",
+            "register",
+            "--mint",
+            &usdc_s,
+            "--endpoint",
+            "https://gpu.example",
+            "--models",
+            &model,
+        ],
+    );
     env.invalid(&path[heidi], &["provider", "bond", "abc"], "invalid amount `abc`");
     assert_eq!(env.ok(&path[heidi], &["provider", "bond", "5"])["bond"], 5_000_000);
     let shown = env.ok(a, &["provider", "show", &pk(heidi)]);
-    assert_eq!((shown["bond"].as_u64(), shown["models"][0].as_str()), (Some(5_000_000), Some(model.as_str())));
+    assert_eq!(
+        (shown["bond"].as_u64(), shown["models"][0].as_str()),
+        (Some(5_000_000), Some(model.as_str()))
+    );
 
     // jobs: open → accept → deliver → confirm
     let h = hex(&[9u8; 32]);
-    let job = env.ok(&path[grace], &["jobs", "open", &model, "--fee", "2", "--input-hash", &h, "--id", "1"])["job"].as_str().unwrap().to_string();
+    let job = env.ok(
+        &path[grace],
+        &["jobs", "open", &model, "--fee", "2", "--input-hash", &h, "--id", "1"],
+    )["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let listed = env.ok(a, &["jobs", "list", "--consumer", &pk(grace), "--state", "open"]);
     assert_eq!(listed["jobs"][0]["address"], job);
     env.refused(&path[carol], &["jobs", "refund", &job], "AcceptWindowOpen");
     // Not a provider: the client reads the provider's bond for the guards first, and says so.
-    env.invalid(&path[alice], &["jobs", "accept", &job], &format!("provider {} not found", pda::provider(&kps[alice].pubkey())));
+    env.invalid(
+        &path[alice],
+        &["jobs", "accept", &job],
+        &format!("provider {} not found", pda::provider(&kps[alice].pubkey())),
+    );
     env.ok(&path[heidi], &["jobs", "accept", &job]);
-    assert_eq!(env.ok(a, &["jobs", "list", "--provider", &pk(heidi)])["jobs"][0]["state"], "accepted");
-    env.refused(&path[heidi], &["jobs", "deliver", &job, "--result-hash", &hex(&[0; 32])], "ZeroResultCommitment");
+    assert_eq!(
+        env.ok(a, &["jobs", "list", "--provider", &pk(heidi)])["jobs"][0]["state"],
+        "accepted"
+    );
+    env.refused(
+        &path[heidi],
+        &["jobs", "deliver", &job, "--result-hash", &hex(&[0; 32])],
+        "ZeroResultCommitment",
+    );
     env.ok(&path[heidi], &["jobs", "deliver", &job, "--result-hash", &h]);
     assert_eq!(env.ok(a, &["jobs", "show", &job])["state"], "delivered");
     env.refused(&path[carol], &["jobs", "release", &job], "ChallengeWindowOpen");
     let heidi_ata = pda::ata(&kps[heidi].pubkey(), &usdc, &TOKEN_PROGRAM_ID);
     let before = boss.token_balance(&heidi_ata).unwrap();
     assert_eq!(env.ok(&path[grace], &["jobs", "confirm", &job])["closed"], true);
-    assert_eq!(boss.token_balance(&heidi_ata).unwrap() - before, 2_000_000 - 20_000 - 200_000);
+    assert_eq!(
+        boss.token_balance(&heidi_ata).unwrap() - before,
+        2_000_000 - 20_000 - 200_000
+    );
 
     // jobs: dispute → resolve
-    let job2 = env.ok(&path[grace], &["jobs", "open", &model, "--fee", "1", "--input-hash", &h, "--id", "2"])["job"].as_str().unwrap().to_string();
+    let job2 = env.ok(
+        &path[grace],
+        &["jobs", "open", &model, "--fee", "1", "--input-hash", &h, "--id", "2"],
+    )["job"]
+        .as_str()
+        .unwrap()
+        .to_string();
     env.ok(&path[heidi], &["jobs", "accept", &job2]);
     env.ok(&path[heidi], &["jobs", "deliver", &job2, "--result-hash", &h]);
     env.ok(&path[grace], &["jobs", "dispute", &job2]);
-    assert_eq!(env.ok(a, &["jobs", "list", "--state", "disputed"])["jobs"].as_array().unwrap().len(), 1);
-    env.refused(&path[grace], &["jobs", "resolve", &job2, "--provider-share-bps", "0"], "NotArbiter");
-    assert_eq!(env.ok(a, &["jobs", "resolve", &job2, "--provider-share-bps", "5000"])["closed"], true);
+    assert_eq!(
+        env.ok(a, &["jobs", "list", "--state", "disputed"])["jobs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    env.refused(
+        &path[grace],
+        &["jobs", "resolve", &job2, "--provider-share-bps", "0"],
+        "NotArbiter",
+    );
+    assert_eq!(
+        env.ok(a, &["jobs", "resolve", &job2, "--provider-share-bps", "5000"])["closed"],
+        true
+    );
 
     // provider unbond / withdraw
     env.ok(&path[heidi], &["provider", "unbond", "5"]);
@@ -225,13 +564,35 @@ fn every_command_against_a_local_validator() {
 
     // retire; bad flags
     assert_eq!(env.ok(&path[alice], &["retire", &dataset])["state"], "retired");
-    env.invalid(&path[grace], &["jobs", "open", &model, "--fee", "1", "--input-hash", "xyz"], "invalid hash `xyz`");
-    env.invalid(&path[grace], &["jobs", "open", &model, "--fee", "1", "--input-hash", &h, "--accept-window", "1w"], "invalid duration `1w`");
+    env.invalid(
+        &path[grace],
+        &["jobs", "open", &model, "--fee", "1", "--input-hash", "xyz"],
+        "invalid hash `xyz`",
+    );
+    env.invalid(
+        &path[grace],
+        &[
+            "jobs",
+            "open",
+            &model,
+            "--fee",
+            "1",
+            "--input-hash",
+            &h,
+            "--accept-window",
+            "1w",
+        ],
+        "invalid duration `1w`",
+    );
 
     // Nothing was sent by the refused inputs: grace's SOL only paid for her real transactions.
     let grace_sol = boss.rpc.get_balance(&kps[grace].pubkey()).unwrap();
     env.invalid(&path[grace], &["buy", "bad"], "invalid asset `bad`");
-    env.invalid(&path[grace], &["jobs", "open", &model, "--fee", "0.0000001", "--input-hash", &h], "too precise");
+    env.invalid(
+        &path[grace],
+        &["jobs", "open", &model, "--fee", "0.0000001", "--input-hash", &h],
+        "too precise",
+    );
     assert_eq!(boss.rpc.get_balance(&kps[grace].pubkey()).unwrap(), grace_sol);
 
     // Human output: a table.

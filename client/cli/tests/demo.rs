@@ -10,7 +10,11 @@ fn demo_balances_and_pays_everyone_what_the_rules_say() {
         .args(["--output", "json", "demo"])
         .output()
         .expect("run tessera demo");
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "demo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     let amount = |list: &str, name: &str| {
         v[list]

@@ -33,13 +33,16 @@ use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signature::Signature;
 use solana_signer::Signer;
-use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     parse, proof,
-    registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AssetKind, License}},
+    registry::{
+        instructions::{InitializeConfigArgs, PublishAssetArgs},
+        state::{AssetKind, License},
+    },
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
+use tessera_dev::{DevFlows, Localnet};
 
 const CLI_CASES: u32 = 24;
 const GATE_CASES: u32 = 200;
@@ -83,7 +86,10 @@ struct Run {
 }
 
 fn tessera(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_tessera")).args(args).output().expect("run tessera");
+    let out = Command::new(env!("CARGO_BIN_EXE_tessera"))
+        .args(args)
+        .output()
+        .expect("run tessera");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -97,10 +103,15 @@ fn tessera(args: &[&str]) -> Run {
 fn refused(r: &Run, needle: &str) {
     assert!(!r.stderr.contains("panicked"), "panic: {}", r.stderr);
     assert_eq!(r.code, 1, "exit code; stderr: {}", r.stderr);
-    assert!(r.stderr.starts_with("error: ") && r.stderr.trim_end().lines().count() == 1, "one error line: {:?}", r.stderr);
+    assert!(
+        r.stderr.starts_with("error: ") && r.stderr.trim_end().lines().count() == 1,
+        "one error line: {:?}",
+        r.stderr
+    );
     assert!(r.stderr.contains(needle), "expected `{needle}` in {:?}", r.stderr);
     if !r.stdout.trim().is_empty() {
-        let v: Value = serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| panic!("stdout not JSON ({e}): {}", r.stdout));
+        let v: Value =
+            serde_json::from_str(r.stdout.trim()).unwrap_or_else(|e| panic!("stdout not JSON ({e}): {}", r.stdout));
         assert_eq!(v["error"]["kind"], "invalid", "{}", r.stdout);
         assert!(v["error"]["message"].as_str().unwrap().contains(needle));
     }
@@ -126,12 +137,25 @@ impl Cli {
         let dir = tmp_dir("cli-fuzz");
         let kp = dir.join("wallet.json");
         write_keypair_file(&Keypair::new(), &kp).unwrap();
-        Cli { keypair: kp.to_str().unwrap().into(), hash: "ab".repeat(32), mint: Pubkey::new_unique().to_string() }
+        Cli {
+            keypair: kp.to_str().unwrap().into(),
+            hash: "ab".repeat(32),
+            mint: Pubkey::new_unique().to_string(),
+        }
     }
 
     /// `tessera --url DEAD --keypair W --output json publish KIND --hash H --uri U --price 1 --mint M EXTRA…`
     fn publish(&self, kind: &str, extra: &[&str]) -> Run {
-        let mut args = vec!["--url", DEAD_URL, "--keypair", &self.keypair, "--output", "json", "publish", kind];
+        let mut args = vec![
+            "--url",
+            DEAD_URL,
+            "--keypair",
+            &self.keypair,
+            "--output",
+            "json",
+            "publish",
+            kind,
+        ];
         if !extra.iter().any(|a| a.starts_with("--hash")) {
             args.extend(["--hash", &self.hash]);
         }
@@ -161,54 +185,139 @@ fn cli_refuses_bad_arguments_naming_them() {
     let asset = Keypair::new().pubkey().to_string();
 
     // Addresses.
-    refused(&cli.publish("dataset", &["--mint", "not-a-mint"]), "invalid mint `not-a-mint`");
+    refused(
+        &cli.publish("dataset", &["--mint", "not-a-mint"]),
+        "invalid mint `not-a-mint`",
+    );
     refused(&cli.publish("dataset", &["--mint", "ñ"]), "invalid mint `ñ`");
-    refused(&cli.publish("dataset", &["--previous", "0x00"]), "invalid previous asset `0x00`");
+    refused(
+        &cli.publish("dataset", &["--previous", "0x00"]),
+        "invalid previous asset `0x00`",
+    );
     refused(&cli.run(&["buy", "buy-me"]), "invalid asset `buy-me`");
     refused(&cli.run(&["redeem", ""]), "invalid asset ``");
     refused(&cli.run(&["revoke", &asset, "holder?"]), "invalid holder `holder?`");
-    refused(&cli.run(&["delist", &asset[..20]]), &format!("invalid asset `{}`", &asset[..20]));
-    refused(&cli.run(&["royalties", "update-split", "x", "--recipients", &format!("{a}:10000")]), "invalid split `x`");
-    refused(&cli.run(&["serve", "--asset", "no", "--file", "/dev/null"]), "invalid asset `no`");
+    refused(
+        &cli.run(&["delist", &asset[..20]]),
+        &format!("invalid asset `{}`", &asset[..20]),
+    );
+    refused(
+        &cli.run(&["royalties", "update-split", "x", "--recipients", &format!("{a}:10000")]),
+        "invalid split `x`",
+    );
+    refused(
+        &cli.run(&["serve", "--asset", "no", "--file", "/dev/null"]),
+        "invalid asset `no`",
+    );
     // Splits.
-    refused(&cli.publish("dataset", &["--split", &format!("{a}:7000,{b}:2000")]), "sum to 9000");
-    refused(&cli.publish("dataset", &["--split", &format!("{a}:10000.5")]), "`10000.5`");
-    refused(&cli.publish("dataset", &["--split", &format!("{a}:5000,{a}:5000")]), &format!("{a} appears twice"));
+    refused(
+        &cli.publish("dataset", &["--split", &format!("{a}:7000,{b}:2000")]),
+        "sum to 9000",
+    );
+    refused(
+        &cli.publish("dataset", &["--split", &format!("{a}:10000.5")]),
+        "`10000.5`",
+    );
+    refused(
+        &cli.publish("dataset", &["--split", &format!("{a}:5000,{a}:5000")]),
+        &format!("{a} appears twice"),
+    );
     refused(&cli.publish("dataset", &["--split", &format!("{a}:-1")]), "`-1`");
     // A value that looks like a flag: clap names it (use `--duration=-5` to pass it).
     usage(&cli.publish("dataset", &["--duration", "-5"]), "'-5'");
     refused(&cli.publish("dataset", &["--split", ""]), "invalid split ``");
-    refused(&cli.publish("dataset", &["--split", &format!("{a}=10000")]), "ADDRESS:BPS");
-    refused(&cli.run(&["royalties", "update-split", &asset, "--recipients", &format!("{a}:99999999999999999999")]), "`99999999999999999999`");
+    refused(
+        &cli.publish("dataset", &["--split", &format!("{a}=10000")]),
+        "ADDRESS:BPS",
+    );
+    refused(
+        &cli.run(&[
+            "royalties",
+            "update-split",
+            &asset,
+            "--recipients",
+            &format!("{a}:99999999999999999999"),
+        ]),
+        "`99999999999999999999`",
+    );
     // Parents.
-    refused(&cli.publish("model", &["--parents", &format!("{a}:5001")]), "at most 5000");
+    refused(
+        &cli.publish("model", &["--parents", &format!("{a}:5001")]),
+        "at most 5000",
+    );
     refused(&cli.publish("model", &["--parents", "nope:100"]), "`nope`");
-    refused(&cli.publish("dataset", &["--parents", &format!("{a}:100")]), "--parents is for models only");
+    refused(
+        &cli.publish("dataset", &["--parents", &format!("{a}:100")]),
+        "--parents is for models only",
+    );
     // Durations, hashes, license flags, URI.
     for d in ["1w", "-5", "1.5h", "99999999999999999999d", "forever", ""] {
-        refused(&cli.publish("dataset", &[&format!("--duration={d}")]), &format!("invalid duration `{d}`"));
+        refused(
+            &cli.publish("dataset", &[&format!("--duration={d}")]),
+            &format!("invalid duration `{d}`"),
+        );
     }
-    for h in ["xyz", "", &"ab".repeat(33), &"é".repeat(32), &format!("0x{}", "ab".repeat(31))] {
+    for h in [
+        "xyz",
+        "",
+        &"ab".repeat(33),
+        &"é".repeat(32),
+        &format!("0x{}", "ab".repeat(31)),
+    ] {
         refused(&cli.publish("dataset", &["--hash", h]), &format!("invalid hash `{h}`"));
     }
-    refused(&cli.publish("dataset", &["--license", "commercial,GPL"]), "invalid license flag `GPL`");
+    refused(
+        &cli.publish("dataset", &["--license", "commercial,GPL"]),
+        "invalid license flag `GPL`",
+    );
     refused(&cli.publish("dataset", &["--uri", ""]), "invalid --uri ``");
-    refused(&cli.publish("dataset", &["--uri", &"u".repeat(201)]), "expected 1 to 200 bytes");
-    usage(&cli.publish("dataset", &["--hash", &cli.hash, "--file", "/nonexistent"]), "cannot be used with");
+    refused(
+        &cli.publish("dataset", &["--uri", &"u".repeat(201)]),
+        "expected 1 to 200 bytes",
+    );
+    usage(
+        &cli.publish("dataset", &["--hash", &cli.hash, "--file", "/nonexistent"]),
+        "cannot be used with",
+    );
     // Connection flags.
-    refused(&tessera(&["--url", "ftp://x", "assets", "list"]), "invalid --url `ftp://x`");
-    refused(&tessera(&["--url", DEAD_URL, "--commitment", "eventually", "assets", "list"]), "invalid commitment `eventually`");
-    refused(&tessera(&["--url", DEAD_URL, "--keypair", "/nonexistent/wallet.json", "buy", &asset]), "cannot read keypair `/nonexistent/wallet.json`");
+    refused(
+        &tessera(&["--url", "ftp://x", "assets", "list"]),
+        "invalid --url `ftp://x`",
+    );
+    refused(
+        &tessera(&["--url", DEAD_URL, "--commitment", "eventually", "assets", "list"]),
+        "invalid commitment `eventually`",
+    );
+    refused(
+        &tessera(&[
+            "--url",
+            DEAD_URL,
+            "--keypair",
+            "/nonexistent/wallet.json",
+            "buy",
+            &asset,
+        ]),
+        "cannot read keypair `/nonexistent/wallet.json`",
+    );
 
     // clap's own checks: numbers, ranges, enums, addresses to bind.
     usage(&cli.publish("dataset", &["--supply=-5"]), "'-5'");
     usage(&cli.publish("dataset", &["--supply", "1e9"]), "'1e9'");
-    usage(&cli.publish("dataset", &["--supply", "18446744073709551616"]), "'18446744073709551616'");
+    usage(
+        &cli.publish("dataset", &["--supply", "18446744073709551616"]),
+        "'18446744073709551616'",
+    );
     usage(&cli.publish("model", &["--inference-royalty-bps", "70000"]), "'70000'");
     usage(&cli.run(&["buy", &asset, "--quantity", "two"]), "'two'");
     usage(&cli.run(&["revoke", &asset, &a, "--reason", "65536"]), "'65536'");
-    usage(&cli.run(&["serve", "--asset", &asset, "--file", "/dev/null", "--nonce-ttl", "301"]), "'301'");
-    usage(&cli.run(&["serve", "--asset", &asset, "--file", "/dev/null", "--bind", "localhost"]), "'localhost'");
+    usage(
+        &cli.run(&["serve", "--asset", &asset, "--file", "/dev/null", "--nonce-ttl", "301"]),
+        "'301'",
+    );
+    usage(
+        &cli.run(&["serve", "--asset", &asset, "--file", "/dev/null", "--bind", "localhost"]),
+        "'localhost'",
+    );
     usage(&cli.run(&["--output", "xml", "assets", "list"]), "'xml'");
     usage(&cli.run(&["publish", "song"]), "'song'");
     // The "still refused by a copy of the assertion" check: a needle that is not there fails.
@@ -218,12 +327,8 @@ fn cli_refuses_bad_arguments_naming_them() {
 /// Junk that can be an argument: no NUL (no OS argument holds one) and no control characters
 /// (the CLI's one-line error would echo them; the parsers' own tests cover them).
 fn arg_junk() -> impl Strategy<Value = String> {
-    prop_oneof![
-        any::<String>(),
-        "[ -~]{0,60}",
-        "[0-9a-zA-Z:, .+-]{0,80}",
-    ]
-    .prop_map(|s| s.chars().filter(|c| !c.is_control()).collect())
+    prop_oneof![any::<String>(), "[ -~]{0,60}", "[0-9a-zA-Z:, .+-]{0,80}",]
+        .prop_map(|s| s.chars().filter(|c| !c.is_control()).collect())
 }
 
 /// Runs `TestRunner` with the fixed config over `strategy`, failing the test on the first
@@ -242,32 +347,69 @@ where
 fn cli_junk_values_are_refused_naming_them() {
     let cli = Cli::new();
     // Only values the parser refuses: a valid one would get as far as the (dead) RPC.
-    check(CLI_CASES, arg_junk().prop_filter("invalid split", |s| parse::split(s).is_err()), |s| {
-        let r = cli.publish("dataset", &[&format!("--split={s}")]);
-        let msg = parse::split(&s).unwrap_err().to_string();
-        refused(&r, &msg);
-        Ok(())
-    });
-    check(CLI_CASES, arg_junk().prop_filter("invalid parents", |s| parse::parents(s).is_err()), |s| {
-        refused(&cli.publish("model", &[&format!("--parents={s}")]), &parse::parents(&s).unwrap_err().to_string());
-        Ok(())
-    });
-    check(CLI_CASES, arg_junk().prop_filter("invalid duration", |s| parse::duration(s).is_err()), |s| {
-        refused(&cli.publish("dataset", &[&format!("--duration={s}")]), &format!("invalid duration `{s}`"));
-        Ok(())
-    });
-    check(CLI_CASES, prop_oneof![arg_junk(), "[0-9a-fA-F]{60,70}", "[0-9a-f\\PC]{32,64}"].prop_filter("invalid hash", |s| parse::hash_hex(s).is_err()), |s| {
-        refused(&cli.publish("dataset", &[&format!("--hash={s}")]), &format!("invalid hash `{s}`"));
-        Ok(())
-    });
-    check(CLI_CASES, arg_junk().prop_filter("invalid license", |s| parse::license_flags(s).is_err()), |s| {
-        refused(&cli.publish("dataset", &[&format!("--license={s}")]), &parse::license_flags(&s).unwrap_err().to_string());
-        Ok(())
-    });
-    check(CLI_CASES, arg_junk().prop_filter("invalid address", |s| parse::pubkey("asset", s).is_err()), |s| {
-        refused(&cli.run(&["buy", "--", &s]), &format!("invalid asset `{s}`"));
-        Ok(())
-    });
+    check(
+        CLI_CASES,
+        arg_junk().prop_filter("invalid split", |s| parse::split(s).is_err()),
+        |s| {
+            let r = cli.publish("dataset", &[&format!("--split={s}")]);
+            let msg = parse::split(&s).unwrap_err().to_string();
+            refused(&r, &msg);
+            Ok(())
+        },
+    );
+    check(
+        CLI_CASES,
+        arg_junk().prop_filter("invalid parents", |s| parse::parents(s).is_err()),
+        |s| {
+            refused(
+                &cli.publish("model", &[&format!("--parents={s}")]),
+                &parse::parents(&s).unwrap_err().to_string(),
+            );
+            Ok(())
+        },
+    );
+    check(
+        CLI_CASES,
+        arg_junk().prop_filter("invalid duration", |s| parse::duration(s).is_err()),
+        |s| {
+            refused(
+                &cli.publish("dataset", &[&format!("--duration={s}")]),
+                &format!("invalid duration `{s}`"),
+            );
+            Ok(())
+        },
+    );
+    check(
+        CLI_CASES,
+        prop_oneof![arg_junk(), "[0-9a-fA-F]{60,70}", "[0-9a-f\\PC]{32,64}"]
+            .prop_filter("invalid hash", |s| parse::hash_hex(s).is_err()),
+        |s| {
+            refused(
+                &cli.publish("dataset", &[&format!("--hash={s}")]),
+                &format!("invalid hash `{s}`"),
+            );
+            Ok(())
+        },
+    );
+    check(
+        CLI_CASES,
+        arg_junk().prop_filter("invalid license", |s| parse::license_flags(s).is_err()),
+        |s| {
+            refused(
+                &cli.publish("dataset", &[&format!("--license={s}")]),
+                &parse::license_flags(&s).unwrap_err().to_string(),
+            );
+            Ok(())
+        },
+    );
+    check(
+        CLI_CASES,
+        arg_junk().prop_filter("invalid address", |s| parse::pubkey("asset", s).is_err()),
+        |s| {
+            refused(&cli.run(&["buy", "--", &s]), &format!("invalid asset `{s}`"));
+            Ok(())
+        },
+    );
 }
 
 // ------------------------------------------------------------------------------------------
@@ -309,7 +451,16 @@ fn serve(url: &str, dir: &Path, name: &str, args: &[&str]) -> Server {
     let addr = format!("127.0.0.1:{}", free_port());
     let log = dir.join(format!("{name}.log"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_tessera"))
-        .args(["--url", url, "serve", "--bind", &addr, "--domain", "fuzz.test", "--data-dir"])
+        .args([
+            "--url",
+            url,
+            "serve",
+            "--bind",
+            &addr,
+            "--domain",
+            "fuzz.test",
+            "--data-dir",
+        ])
         .arg(dir.join(name))
         .args(args)
         .stdout(Stdio::piped())
@@ -317,8 +468,14 @@ fn serve(url: &str, dir: &Path, name: &str, args: &[&str]) -> Server {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert!(line.starts_with("tessera serve:"), "{name} did not start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with("tessera serve:"),
+        "{name} did not start: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     Server { child, addr, log }
 }
 
@@ -334,10 +491,21 @@ impl Resp {
     #[track_caller]
     fn refusal(&self) -> (String, String) {
         let v: Value = serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!("status {} with a body that is not the gate's JSON ({e}): {:?}\n{}", self.status, String::from_utf8_lossy(&self.body), self.head)
+            panic!(
+                "status {} with a body that is not the gate's JSON ({e}): {:?}\n{}",
+                self.status,
+                String::from_utf8_lossy(&self.body),
+                self.head
+            )
         });
-        let code = v["error"].as_str().unwrap_or_else(|| panic!("no error code: {v}")).to_string();
-        let message = v["message"].as_str().unwrap_or_else(|| panic!("no message: {v}")).to_string();
+        let code = v["error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code: {v}"))
+            .to_string();
+        let message = v["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no message: {v}"))
+            .to_string();
         assert!(!message.trim().is_empty(), "empty message: {v}");
         (code, message)
     }
@@ -364,10 +532,17 @@ fn raw(addr: &str, req: &[u8], half_close: bool) -> Option<Resp> {
     if buf.is_empty() {
         return None;
     }
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("a complete response head");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response head");
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let mut body = buf[split + 4..].to_vec();
-    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).expect("a status line");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
     if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
         let mut out = Vec::new();
         let mut rest = &body[..];
@@ -401,15 +576,31 @@ fn request(method: &str, path: &str, headers: &[(String, Vec<u8>)], body: &[u8])
 }
 
 fn pct(s: &str) -> String {
-    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A fresh challenge: (nonce, expiry).
 fn challenge(addr: &str, asset: &Pubkey) -> (String, i64) {
-    let r = raw(addr, &request("GET", &format!("/v1/assets/{asset}/challenge"), &[], b""), false).unwrap();
+    let r = raw(
+        addr,
+        &request("GET", &format!("/v1/assets/{asset}/challenge"), &[], b""),
+        false,
+    )
+    .unwrap();
     assert_eq!(r.status, 200, "{r:?}");
     let v: Value = serde_json::from_slice(&r.body).unwrap();
-    (v["nonce"].as_str().unwrap().to_string(), v["expiresAt"].as_i64().unwrap())
+    (
+        v["nonce"].as_str().unwrap().to_string(),
+        v["expiresAt"].as_i64().unwrap(),
+    )
 }
 
 /// What a generated request sends for one proof header.
@@ -464,8 +655,14 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         Just(vec![]),
         proptest::collection::vec(any::<u8>(), 1..2_000),
-        prop_oneof![Just("{\"prompt\":"), Just("{]"), Just("null"), Just("{\"prompt\": \"\u{0}\"}"), Just("[[[[[[[[[[[[[[")]
-            .prop_map(|s| s.as_bytes().to_vec()),
+        prop_oneof![
+            Just("{\"prompt\":"),
+            Just("{]"),
+            Just("null"),
+            Just("{\"prompt\": \"\u{0}\"}"),
+            Just("[[[[[[[[[[[[[[")
+        ]
+        .prop_map(|s| s.as_bytes().to_vec()),
     ]
 }
 
@@ -487,18 +684,49 @@ struct Req {
 fn req() -> impl Strategy<Value = Req> {
     (
         prop::bool::weighted(0.7),
-        prop::sample::select(vec!["GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "BREW"]),
-        prop::sample::select(vec!["challenge", "data", "infer", "infer", "data/extra", "", "Challenge"]),
+        prop::sample::select(vec![
+            "GET", "GET", "POST", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "BREW",
+        ]),
+        prop::sample::select(vec![
+            "challenge",
+            "data",
+            "infer",
+            "infer",
+            "data/extra",
+            "",
+            "Challenge",
+        ]),
         segment(),
         (header_value(), header_value(), header_value()),
         body(),
         proptest::collection::vec(
-            (prop::sample::select(vec!["content-type", "range", "x-tessera-redeem", "x-forwarded-for", "accept"]), "[!-~][ -~]{0,40}"),
+            (
+                prop::sample::select(vec![
+                    "content-type",
+                    "range",
+                    "x-tessera-redeem",
+                    "x-forwarded-for",
+                    "accept",
+                ]),
+                "[!-~][ -~]{0,40}",
+            ),
             0..3,
         )
         .prop_map(|v| v.into_iter().map(|(k, v)| (k.to_string(), v)).collect()),
     )
-        .prop_map(|(target, method, route, asset, (holder, nonce, signature), body, extra)| Req { target, method, route, asset, holder, nonce, signature, body, extra })
+        .prop_map(
+            |(target, method, route, asset, (holder, nonce, signature), body, extra)| Req {
+                target,
+                method,
+                route,
+                asset,
+                holder,
+                nonce,
+                signature,
+                body,
+                extra,
+            },
+        )
 }
 
 struct Gate<'a> {
@@ -530,12 +758,20 @@ impl Gate<'_> {
             Seg::Encoded(s) => pct(s),
             Seg::NotUtf8(b) => b.iter().map(|x| format!("%{x:02X}")).collect(),
         };
-        let path = if r.route.is_empty() { format!("/v1/assets/{path_asset}") } else { format!("/v1/assets/{path_asset}/{}", r.route) };
+        let path = if r.route.is_empty() {
+            format!("/v1/assets/{path_asset}")
+        } else {
+            format!("/v1/assets/{path_asset}/{}", r.route)
+        };
         let (nonce, expires) = match r.nonce {
             H::Real => challenge(&self.server.addr, &self.asset),
             _ => self.used_nonce.clone(),
         };
-        let sign = |k: &Keypair| proof::sign(k, "fuzz.test", &self.asset, &nonce, expires).to_string().into_bytes();
+        let sign = |k: &Keypair| {
+            proof::sign(k, "fuzz.test", &self.asset, &nonce, expires)
+                .to_string()
+                .into_bytes()
+        };
         let value = |h: &H, real: Vec<u8>, other: Vec<u8>| -> Option<Vec<u8>> {
             match h {
                 H::Absent => None,
@@ -553,13 +789,21 @@ impl Gate<'_> {
             b[32..].copy_from_slice(k);
             Signature::from(b).to_string().into_bytes()
         };
-        let holder = value(&r.holder, self.holder.pubkey().to_string().into_bytes(), Keypair::new().pubkey().to_string().into_bytes());
+        let holder = value(
+            &r.holder,
+            self.holder.pubkey().to_string().into_bytes(),
+            Keypair::new().pubkey().to_string().into_bytes(),
+        );
         let nonce_v = value(&r.nonce, nonce.clone().into_bytes(), nonce.clone().into_bytes());
         let sig = match &r.signature {
             H::Random(k) => Some(random_sig(k)),
             h => value(h, sign(self.holder), sign(&Keypair::new())),
         };
-        for (name, v) in [(proof::HOLDER_HEADER, &holder), (proof::NONCE_HEADER, &nonce_v), (proof::SIGNATURE_HEADER, &sig)] {
+        for (name, v) in [
+            (proof::HOLDER_HEADER, &holder),
+            (proof::NONCE_HEADER, &nonce_v),
+            (proof::SIGNATURE_HEADER, &sig),
+        ] {
             if let Some(v) = v {
                 headers.push((name.to_string(), v.clone()));
             }
@@ -569,17 +813,28 @@ impl Gate<'_> {
         }
         let resp = raw(&self.server.addr, &request(r.method, &path, &headers, &r.body), false)
             .ok_or_else(|| TestCaseError::fail("no answer"))?;
-        let code = serde_json::from_slice::<Value>(&resp.body).ok().and_then(|v| v["error"].as_str().map(str::to_string));
-        let code = if r.method == "HEAD" { "(HEAD)".to_string() } else { code.unwrap_or_default() };
-        *self.seen.borrow_mut().entry(format!("{} {code}", resp.status)).or_default() += 1;
+        let code = serde_json::from_slice::<Value>(&resp.body)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_string));
+        let code = if r.method == "HEAD" {
+            "(HEAD)".to_string()
+        } else {
+            code.unwrap_or_default()
+        };
+        *self
+            .seen
+            .borrow_mut()
+            .entry(format!("{} {code}", resp.status))
+            .or_default() += 1;
 
         // A valid proof at the delivering route may be served; nothing else may.
-        let valid_route = matches!(r.asset, Seg::Real) && r.route == self.delivers && ((r.method == "POST") == (self.delivers == "infer") || (r.method == "HEAD" && self.delivers == "data"));
-        let fully_valid = valid_route
-            && matches!(r.holder, H::Real)
-            && matches!(r.nonce, H::Real)
-            && matches!(r.signature, H::Real);
-        let challenge_ok = matches!(r.asset, Seg::Real) && r.route == "challenge" && (r.method == "GET" || r.method == "HEAD");
+        let valid_route = matches!(r.asset, Seg::Real)
+            && r.route == self.delivers
+            && ((r.method == "POST") == (self.delivers == "infer") || (r.method == "HEAD" && self.delivers == "data"));
+        let fully_valid =
+            valid_route && matches!(r.holder, H::Real) && matches!(r.nonce, H::Real) && matches!(r.signature, H::Real);
+        let challenge_ok =
+            matches!(r.asset, Seg::Real) && r.route == "challenge" && (r.method == "GET" || r.method == "HEAD");
         if challenge_ok {
             prop_assert!(resp.status == 200, "{r:?} → {resp:?}");
             return Ok(());
@@ -589,8 +844,16 @@ impl Gate<'_> {
             prop_assert!(resp.status < 500, "{r:?} → {resp:?}");
             return Ok(());
         }
-        prop_assert!((400..500).contains(&resp.status), "expected a 4xx for {r:?}, got {} {}", resp.status, String::from_utf8_lossy(&resp.body));
-        prop_assert!(!resp.body.windows(self.secret.len()).any(|w| w == self.secret), "content on a refusal");
+        prop_assert!(
+            (400..500).contains(&resp.status),
+            "expected a 4xx for {r:?}, got {} {}",
+            resp.status,
+            String::from_utf8_lossy(&resp.body)
+        );
+        prop_assert!(
+            !resp.body.windows(self.secret.len()).any(|w| w == self.secret),
+            "content on a refusal"
+        );
         if r.method == "HEAD" {
             return Ok(());
         }
@@ -606,7 +869,10 @@ impl Gate<'_> {
                 prop_assert!(message.contains(&format!("`{shown}`")), "{message}");
             }
             "bad_request" => {
-                let named = [&holder, &sig, &nonce_v].into_iter().flatten().any(|v| message.contains(&format!("`{}`", String::from_utf8_lossy(v))))
+                let named = [&holder, &sig, &nonce_v]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| message.contains(&format!("`{}`", String::from_utf8_lossy(v))))
                     || message.contains("X-Tessera-")
                     || matches!(r.asset, Seg::NotUtf8(_));
                 prop_assert!(named, "{message}");
@@ -628,7 +894,12 @@ fn upstream() -> String {
             let mut buf = [0u8; 65_536];
             let _ = s.read(&mut buf);
             let body = "MODEL-OUTPUT";
-            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                body.len(),
+                body
+            );
         }
     });
     format!("http://{addr}/v1/generate")
@@ -660,7 +931,13 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
             Err(e) => panic!("create a mint: {e}"),
         }
     };
-    boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury: admin.pubkey(), fee_bps: 0, payment_mints: vec![usdc] }).unwrap();
+    boss.initialize_config(InitializeConfigArgs {
+        admin: admin.pubkey(),
+        treasury: admin.pubkey(),
+        fee_bps: 0,
+        payment_mints: vec![usdc],
+    })
+    .unwrap();
     step("mint and config");
     let alice = Keypair::new();
     boss.transfer_sol(&alice.pubkey(), 1_000_000_000).unwrap();
@@ -672,19 +949,29 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     std::fs::write(&file, &content).unwrap();
     let a = c(&alice);
     let publish = |hash: [u8; 32], kind: AssetKind| {
-        a.publish(&usdc, None, PublishAssetArgs {
-            kind,
-            content_hash: hash,
-            uri: "ar://gate-fuzz".into(),
-            license: License { flags: 0, terms_hash: [0; 32] },
-            price: 1_000_000,
-            max_supply: 0,
-            access_duration: 0,
-            inference_royalty_bps: 0,
-            inference_gated: false,
-            parents: vec![],
-            recipients: vec![RecipientInput { address: alice.pubkey(), bps: 10_000 }],
-        })
+        a.publish(
+            &usdc,
+            None,
+            PublishAssetArgs {
+                kind,
+                content_hash: hash,
+                uri: "ar://gate-fuzz".into(),
+                license: License {
+                    flags: 0,
+                    terms_hash: [0; 32],
+                },
+                price: 1_000_000,
+                max_supply: 0,
+                access_duration: 0,
+                inference_royalty_bps: 0,
+                inference_gated: false,
+                parents: vec![],
+                recipients: vec![RecipientInput {
+                    address: alice.pubkey(),
+                    bps: 10_000,
+                }],
+            },
+        )
         .unwrap()
         .0
     };
@@ -694,35 +981,93 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     a.buy(&model, 1, 1_000_000, 0).unwrap();
     step("assets published and bought");
     let file_s = file.to_str().unwrap();
-    let mut data_gate = serve(&net.url, &dir, "data", &["--asset", &dataset.to_string(), "--file", file_s]);
-    let mut model_gate = serve(&net.url, &dir, "model", &["--asset", &model.to_string(), "--upstream", &upstream()]);
-    let mut consumable = serve(&net.url, &dir, "consumable", &["--asset", &dataset.to_string(), "--file", file_s, "--consumable"]);
+    let mut data_gate = serve(
+        &net.url,
+        &dir,
+        "data",
+        &["--asset", &dataset.to_string(), "--file", file_s],
+    );
+    let mut model_gate = serve(
+        &net.url,
+        &dir,
+        "model",
+        &["--asset", &model.to_string(), "--upstream", &upstream()],
+    );
+    let mut consumable = serve(
+        &net.url,
+        &dir,
+        "consumable",
+        &["--asset", &dataset.to_string(), "--file", file_s, "--consumable"],
+    );
 
     // One nonce used up by a successful download, for the replay cases.
     let used = challenge(&data_gate.addr, &dataset);
     let sig = proof::sign(&alice, "fuzz.test", &dataset, &used.0, used.1).to_string();
     let proof_headers = |n: &(String, i64), s: &str| {
         vec![
-            (proof::HOLDER_HEADER.to_string(), alice.pubkey().to_string().into_bytes()),
+            (
+                proof::HOLDER_HEADER.to_string(),
+                alice.pubkey().to_string().into_bytes(),
+            ),
             (proof::NONCE_HEADER.to_string(), n.0.clone().into_bytes()),
             (proof::SIGNATURE_HEADER.to_string(), s.as_bytes().to_vec()),
         ]
     };
-    let ok = raw(&data_gate.addr, &request("GET", &format!("/v1/assets/{dataset}/data"), &proof_headers(&used, &sig), b""), false).unwrap();
+    let ok = raw(
+        &data_gate.addr,
+        &request(
+            "GET",
+            &format!("/v1/assets/{dataset}/data"),
+            &proof_headers(&used, &sig),
+            b"",
+        ),
+        false,
+    )
+    .unwrap();
     assert_eq!(ok.status, 200);
     assert_eq!(ok.body, content);
     let used_model = challenge(&model_gate.addr, &model);
     let msig = proof::sign(&alice, "fuzz.test", &model, &used_model.0, used_model.1).to_string();
-    let ok = raw(&model_gate.addr, &request("POST", &format!("/v1/assets/{model}/infer"), &proof_headers(&used_model, &msig), b"{}"), false).unwrap();
+    let ok = raw(
+        &model_gate.addr,
+        &request(
+            "POST",
+            &format!("/v1/assets/{model}/infer"),
+            &proof_headers(&used_model, &msig),
+            b"{}",
+        ),
+        false,
+    )
+    .unwrap();
     assert_eq!((ok.status, ok.body.as_slice()), (200, b"MODEL-OUTPUT".as_slice()));
 
     step("gates up");
     // Random requests at both gates.
-    let dg = Gate { server: &data_gate, asset: dataset, holder: &alice, used_nonce: used.clone(), secret: &secret, delivers: "data", seen: Default::default() };
+    let dg = Gate {
+        server: &data_gate,
+        asset: dataset,
+        holder: &alice,
+        used_nonce: used.clone(),
+        secret: &secret,
+        delivers: "data",
+        seen: Default::default(),
+    };
     check(GATE_CASES, req(), |r| dg.send(&r));
-    let mg = Gate { server: &model_gate, asset: model, holder: &alice, used_nonce: used_model.clone(), secret: b"MODEL-OUTPUT", delivers: "infer", seen: Default::default() };
+    let mg = Gate {
+        server: &model_gate,
+        asset: model,
+        holder: &alice,
+        used_nonce: used_model.clone(),
+        secret: b"MODEL-OUTPUT",
+        delivers: "infer",
+        seen: Default::default(),
+    };
     check(GATE_CASES, req(), |r| mg.send(&r));
-    step(&format!("random requests done; answers (status code: count): data gate {:?}, model gate {:?}", dg.seen.borrow(), mg.seen.borrow()));
+    step(&format!(
+        "random requests done; answers (status code: count): data gate {:?}, model gate {:?}",
+        dg.seen.borrow(),
+        mg.seen.borrow()
+    ));
 
     // Hand-picked.
     let at = |g: &Server, method: &str, path: &str, headers: &[(String, Vec<u8>)], body: &[u8]| {
@@ -737,48 +1082,162 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     let data_path = format!("/v1/assets/{dataset}/data");
     let infer_path = format!("/v1/assets/{model}/infer");
     // Wrong methods: a JSON 405 that says what to use.
-    refusal(&at(&data_gate, "POST", &data_path, &[], b"x"), 405, "method_not_allowed", "GET");
-    refusal(&at(&data_gate, "DELETE", &format!("/v1/assets/{dataset}/challenge"), &[], b""), 405, "method_not_allowed", "GET");
-    refusal(&at(&model_gate, "GET", &infer_path, &[], b""), 405, "method_not_allowed", "POST");
+    refusal(
+        &at(&data_gate, "POST", &data_path, &[], b"x"),
+        405,
+        "method_not_allowed",
+        "GET",
+    );
+    refusal(
+        &at(
+            &data_gate,
+            "DELETE",
+            &format!("/v1/assets/{dataset}/challenge"),
+            &[],
+            b"",
+        ),
+        405,
+        "method_not_allowed",
+        "GET",
+    );
+    refusal(
+        &at(&model_gate, "GET", &infer_path, &[], b""),
+        405,
+        "method_not_allowed",
+        "POST",
+    );
     // Asset ids.
-    refusal(&at(&data_gate, "GET", "/v1/assets/%FF%FE/data", &[], b""), 400, "bad_request", "asset");
-    refusal(&at(&data_gate, "GET", &format!("/v1/assets/{}/data", pct("ñandú")), &[], b""), 404, "unknown_asset", "`ñandú`");
-    refusal(&at(&data_gate, "GET", &format!("/v1/assets/{model}/data"), &[], b""), 404, "unknown_asset", &model.to_string());
-    refusal(&at(&data_gate, "GET", &format!("/v1/assets/{dataset}/infer"), &[], b""), 405, "method_not_allowed", "POST");
-    refusal(&at(&data_gate, "POST", &format!("/v1/assets/{dataset}/infer"), &[], b""), 404, "not_a_model", "GET");
-    refusal(&at(&model_gate, "GET", &format!("/v1/assets/{model}/data"), &[], b""), 404, "not_a_dataset", "POST");
+    refusal(
+        &at(&data_gate, "GET", "/v1/assets/%FF%FE/data", &[], b""),
+        400,
+        "bad_request",
+        "asset",
+    );
+    refusal(
+        &at(
+            &data_gate,
+            "GET",
+            &format!("/v1/assets/{}/data", pct("ñandú")),
+            &[],
+            b"",
+        ),
+        404,
+        "unknown_asset",
+        "`ñandú`",
+    );
+    refusal(
+        &at(&data_gate, "GET", &format!("/v1/assets/{model}/data"), &[], b""),
+        404,
+        "unknown_asset",
+        &model.to_string(),
+    );
+    refusal(
+        &at(&data_gate, "GET", &format!("/v1/assets/{dataset}/infer"), &[], b""),
+        405,
+        "method_not_allowed",
+        "POST",
+    );
+    refusal(
+        &at(&data_gate, "POST", &format!("/v1/assets/{dataset}/infer"), &[], b""),
+        404,
+        "not_a_model",
+        "GET",
+    );
+    refusal(
+        &at(&model_gate, "GET", &format!("/v1/assets/{model}/data"), &[], b""),
+        404,
+        "not_a_dataset",
+        "POST",
+    );
     // Headers: present but not text, malformed, someone else's, replayed, expired-looking.
     let mut h = proof_headers(&challenge(&data_gate.addr, &dataset), &sig);
     h[0].1 = vec![0xff, 0xfe];
-    refusal(&at(&data_gate, "GET", &data_path, &h, b""), 400, "bad_request", "X-Tessera-Holder");
+    refusal(
+        &at(&data_gate, "GET", &data_path, &h, b""),
+        400,
+        "bad_request",
+        "X-Tessera-Holder",
+    );
     let mut h = proof_headers(&challenge(&data_gate.addr, &dataset), &sig);
     h[2].1 = b"\xc3\xa9".to_vec();
-    refusal(&at(&data_gate, "GET", &data_path, &h, b""), 400, "bad_request", "X-Tessera-Signature");
+    refusal(
+        &at(&data_gate, "GET", &data_path, &h, b""),
+        400,
+        "bad_request",
+        "X-Tessera-Signature",
+    );
     let mut h = proof_headers(&challenge(&data_gate.addr, &dataset), &sig);
     h[0].1 = b"11111111111111111111111111111111111".to_vec();
-    refusal(&at(&data_gate, "GET", &data_path, &h, b""), 400, "bad_request", "`11111111111111111111111111111111111`");
-    refusal(&at(&data_gate, "GET", &data_path, &proof_headers(&used, &sig), b""), 401, "replayed_nonce", "already used");
+    refusal(
+        &at(&data_gate, "GET", &data_path, &h, b""),
+        400,
+        "bad_request",
+        "`11111111111111111111111111111111111`",
+    );
+    refusal(
+        &at(&data_gate, "GET", &data_path, &proof_headers(&used, &sig), b""),
+        401,
+        "replayed_nonce",
+        "already used",
+    );
     let fresh = challenge(&data_gate.addr, &dataset);
-    refusal(&at(&data_gate, "GET", &data_path, &proof_headers(&fresh, "not-a-signature"), b""), 401, "bad_signature", "signature");
+    refusal(
+        &at(
+            &data_gate,
+            "GET",
+            &data_path,
+            &proof_headers(&fresh, "not-a-signature"),
+            b"",
+        ),
+        401,
+        "bad_signature",
+        "signature",
+    );
     let fresh = challenge(&data_gate.addr, &dataset);
-    let mut h = proof_headers(&fresh, &proof::sign(&alice, "fuzz.test", &dataset, &fresh.0, fresh.1 + 1).to_string());
-    refusal(&at(&data_gate, "GET", &data_path, &h, b""), 401, "bad_signature", "signature");
+    let mut h = proof_headers(
+        &fresh,
+        &proof::sign(&alice, "fuzz.test", &dataset, &fresh.0, fresh.1 + 1).to_string(),
+    );
+    refusal(
+        &at(&data_gate, "GET", &data_path, &h, b""),
+        401,
+        "bad_signature",
+        "signature",
+    );
     h[1].1 = "n".repeat(10_000).into_bytes();
-    refusal(&at(&data_gate, "GET", &data_path, &h, b""), 401, "unknown_nonce", "not issued");
+    refusal(
+        &at(&data_gate, "GET", &data_path, &h, b""),
+        401,
+        "unknown_nonce",
+        "not issued",
+    );
     // Oversized and truncated requests.
     let big = vec![b'x'; 3 * 1024 * 1024];
     let fresh_model = challenge(&model_gate.addr, &model);
     let msig = proof::sign(&alice, "fuzz.test", &model, &fresh_model.0, fresh_model.1).to_string();
-    let r = at(&model_gate, "POST", &infer_path, &proof_headers(&fresh_model, &msig), &big);
+    let r = at(
+        &model_gate,
+        "POST",
+        &infer_path,
+        &proof_headers(&fresh_model, &msig),
+        &big,
+    );
     refusal(&r, 413, "payload_too_large", "limit");
-    refusal(&at(&model_gate, "POST", &infer_path, &[], &big), 413, "payload_too_large", "limit");
+    refusal(
+        &at(&model_gate, "POST", &infer_path, &[], &big),
+        413,
+        "payload_too_large",
+        "limit",
+    );
     // A body shorter than its Content-Length, the connection then half-closed: refused without a
     // proof (401) before the body is read; with one, a 400 — or no answer, when the HTTP layer
     // drops a connection that ended mid-request.
     let with_length = |headers: &[(String, Vec<u8>)], len: &str, body: &[u8]| {
         let head = String::from_utf8_lossy(&request("POST", &infer_path, headers, b"")).into_owned();
         assert!(head.contains("content-length: 0\r\n"));
-        let mut r = head.replace("content-length: 0\r\n", &format!("content-length: {len}\r\n")).into_bytes();
+        let mut r = head
+            .replace("content-length: 0\r\n", &format!("content-length: {len}\r\n"))
+            .into_bytes();
         r.extend_from_slice(body);
         r
     };
@@ -786,7 +1245,11 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     assert!(r.as_ref().is_none_or(|r| r.status == 401), "{r:?}");
     let fresh_model = challenge(&model_gate.addr, &model);
     let msig = proof::sign(&alice, "fuzz.test", &model, &fresh_model.0, fresh_model.1).to_string();
-    let r = raw(&model_gate.addr, &with_length(&proof_headers(&fresh_model, &msig), "1000", b"{\"prompt\":"), true);
+    let r = raw(
+        &model_gate.addr,
+        &with_length(&proof_headers(&fresh_model, &msig), "1000", b"{\"prompt\":"),
+        true,
+    );
     if let Some(r) = r {
         refusal(&r, 400, "bad_request", "truncated");
     }
@@ -801,9 +1264,18 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
     let r = raw(&data_gate.addr, &request("GET", &data_path, &huge, b""), false);
     assert!(r.as_ref().is_none_or(|r| (400..500).contains(&r.status)), "{r:?}");
     // Not HTTP at all.
-    for garbage in [&b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..], b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"\r\n\r\n", b"GET /v1/assets/x/data HTTP/1.1\r\nbad header\r\n\r\n"] {
+    for garbage in [
+        &b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"[..],
+        b"GET\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+        b"\r\n\r\n",
+        b"GET /v1/assets/x/data HTTP/1.1\r\nbad header\r\n\r\n",
+    ] {
         let r = raw(&data_gate.addr, garbage, true);
-        assert!(r.as_ref().is_none_or(|r| (400..500).contains(&r.status)), "{garbage:?}: {r:?}");
+        assert!(
+            r.as_ref().is_none_or(|r| (400..500).contains(&r.status)),
+            "{garbage:?}: {r:?}"
+        );
     }
 
     step("hand-picked requests done");
@@ -816,26 +1288,42 @@ fn gate_answers_every_malformed_request_with_a_clear_4xx() {
         h.push((proof::REDEEM_HEADER.to_string(), redeem.to_vec()));
         at(cg, "GET", &data_path, &h, b"")
     };
-    check(CLI_CASES, "[!-~]([ -~]{0,100}[!-~])?".prop_filter("not a signature", |s| s.parse::<Signature>().is_err()), |s| {
-        let r = with_redeem(s.as_bytes());
-        prop_assert_eq!(r.status, 400, "{:?}", r);
-        let (code, m) = r.refusal();
-        prop_assert_eq!(code, "bad_request");
-        prop_assert!(m.contains(&format!("`{s}`")), "{}", m);
-        Ok(())
-    });
+    check(
+        CLI_CASES,
+        "[!-~]([ -~]{0,100}[!-~])?".prop_filter("not a signature", |s| s.parse::<Signature>().is_err()),
+        |s| {
+            let r = with_redeem(s.as_bytes());
+            prop_assert_eq!(r.status, 400, "{:?}", r);
+            let (code, m) = r.refusal();
+            prop_assert_eq!(code, "bad_request");
+            prop_assert!(m.contains(&format!("`{s}`")), "{}", m);
+            Ok(())
+        },
+    );
     refusal(&with_redeem(&[0xff]), 400, "bad_request", "X-Tessera-Redeem");
-    refusal(&with_redeem(Signature::from([7u8; 64]).to_string().as_bytes()), 403, "redeem_invalid", "redeem_access");
+    refusal(
+        &with_redeem(Signature::from([7u8; 64]).to_string().as_bytes()),
+        403,
+        "redeem_invalid",
+        "redeem_access",
+    );
 
     step("consumable gate done");
     // The gates are still up, answer correctly, and never logged a panic.
-    for (g, asset) in [(&mut data_gate, dataset), (&mut model_gate, model), (&mut consumable, dataset)] {
+    for (g, asset) in [
+        (&mut data_gate, dataset),
+        (&mut model_gate, model),
+        (&mut consumable, dataset),
+    ] {
         g.assert_healthy();
         challenge(&g.addr, &asset);
     }
     let n = challenge(&data_gate.addr, &dataset);
     let s = proof::sign(&alice, "fuzz.test", &dataset, &n.0, n.1).to_string();
-    assert_eq!(at(&data_gate, "GET", &data_path, &proof_headers(&n, &s), b"").body, content);
+    assert_eq!(
+        at(&data_gate, "GET", &data_path, &proof_headers(&n, &s), b"").body,
+        content
+    );
     drop((data_gate, model_gate, consumable));
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);

@@ -15,13 +15,16 @@ use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
-use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     parse, proof,
-    registry::{instructions::{InitializeConfigArgs, PublishAssetArgs}, state::{AccessDenied, AssetKind, License}},
+    registry::{
+        instructions::{InitializeConfigArgs, PublishAssetArgs},
+        state::{AccessDenied, AssetKind, License},
+    },
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
+use tessera_dev::{DevFlows, Localnet};
 
 struct Server(Child, String);
 
@@ -48,7 +51,9 @@ fn serve(url: &str, args: &[&str]) -> Result<Server, String> {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     if !line.starts_with("tessera serve:") {
         let mut err = String::new();
         child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
@@ -66,16 +71,29 @@ struct Holder<'a> {
 
 impl Holder<'_> {
     fn challenge(&self) -> (String, i64) {
-        let v: Value = self.http.get(format!("{}/v1/assets/{}/challenge", self.base, self.asset)).send().unwrap().json().unwrap();
+        let v: Value = self
+            .http
+            .get(format!("{}/v1/assets/{}/challenge", self.base, self.asset))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
         assert_eq!(v["domain"], "data.test");
-        (v["nonce"].as_str().unwrap().to_string(), v["expiresAt"].as_i64().unwrap())
+        (
+            v["nonce"].as_str().unwrap().to_string(),
+            v["expiresAt"].as_i64().unwrap(),
+        )
     }
 
     /// A proof signed by `signer` presented as `holder`.
     fn headers(&self, signer: &Keypair, holder: &Pubkey) -> Vec<(&'static str, String)> {
         let (nonce, expires) = self.challenge();
         let sig = proof::sign(signer, "data.test", &self.asset, &nonce, expires);
-        vec![(proof::HOLDER_HEADER, holder.to_string()), (proof::NONCE_HEADER, nonce), (proof::SIGNATURE_HEADER, sig.to_string())]
+        vec![
+            (proof::HOLDER_HEADER, holder.to_string()),
+            (proof::NONCE_HEADER, nonce),
+            (proof::SIGNATURE_HEADER, sig.to_string()),
+        ]
     }
 
     fn get(&self, headers: &[(&str, String)], range: Option<&str>) -> reqwest::blocking::Response {
@@ -97,7 +115,10 @@ fn until_served(mut request: impl FnMut() -> reqwest::blocking::Response) -> req
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
         let resp = request();
-        let retry = resp.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        let retry = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         match retry {
             Some(secs) if resp.status().as_u16() == 503 && std::time::Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_secs(secs))
@@ -111,7 +132,10 @@ fn until_served(mut request: impl FnMut() -> reqwest::blocking::Response) -> req
 fn refused(resp: reqwest::blocking::Response, status: u16, code: &str, secret: &[u8]) {
     assert_eq!(resp.status().as_u16(), status, "expected {code}");
     let body = resp.bytes().unwrap();
-    assert!(!body.windows(secret.len()).any(|w| w == secret), "content leaked on a refusal");
+    assert!(
+        !body.windows(secret.len()).any(|w| w == secret),
+        "content leaked on a refusal"
+    );
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["error"], code);
 }
@@ -134,7 +158,12 @@ fn upstream() -> String {
             }
             let text = String::from_utf8_lossy(&got);
             let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_uppercase();
-            let _ = write!(s, "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}", body.len(), body);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                body.len(),
+                body
+            );
         }
     });
     format!("http://{addr}/v1/generate")
@@ -142,28 +171,44 @@ fn upstream() -> String {
 
 fn body_complete(req: &[u8]) -> bool {
     let text = String::from_utf8_lossy(req);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
     let len = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0)))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+        })
         .unwrap_or(0);
     body.len() >= len
 }
 
 fn publish(t: &Tessera, mint: &Pubkey, hash: [u8; 32], kind: AssetKind, duration: u64) -> Pubkey {
-    t.publish(mint, None, PublishAssetArgs {
-        kind,
-        content_hash: hash,
-        uri: "ar://gate-test".into(),
-        license: License { flags: 0, terms_hash: [0; 32] },
-        price: 1_000_000,
-        max_supply: 0,
-        access_duration: duration,
-        inference_royalty_bps: 0,
-        inference_gated: false,
-        parents: vec![],
-        recipients: vec![RecipientInput { address: t.wallet(), bps: 10_000 }],
-    })
+    t.publish(
+        mint,
+        None,
+        PublishAssetArgs {
+            kind,
+            content_hash: hash,
+            uri: "ar://gate-test".into(),
+            license: License {
+                flags: 0,
+                terms_hash: [0; 32],
+            },
+            price: 1_000_000,
+            max_supply: 0,
+            access_duration: duration,
+            inference_royalty_bps: 0,
+            inference_gated: false,
+            parents: vec![],
+            recipients: vec![RecipientInput {
+                address: t.wallet(),
+                bps: 10_000,
+            }],
+        },
+    )
     .unwrap()
     .0
 }
@@ -173,7 +218,9 @@ fn publish(t: &Tessera, mint: &Pubkey, hash: [u8; 32], kind: AssetKind, duration
 static ONE_VALIDATOR_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_VALIDATOR_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ONE_VALIDATOR_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[test]
@@ -188,7 +235,13 @@ fn the_gate_delivers_only_to_valid_holders() {
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();
-    boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury: admin.pubkey(), fee_bps: 0, payment_mints: vec![usdc] }).unwrap();
+    boss.initialize_config(InitializeConfigArgs {
+        admin: admin.pubkey(),
+        treasury: admin.pubkey(),
+        fee_bps: 0,
+        payment_mints: vec![usdc],
+    })
+    .unwrap();
     let [publisher, alice, bob, carol, dan] = std::array::from_fn(|_| Keypair::new());
     for k in [&publisher, &alice, &bob, &carol, &dan] {
         boss.transfer_sol(&k.pubkey(), 1_000_000_000).unwrap();
@@ -213,15 +266,45 @@ fn the_gate_delivers_only_to_valid_holders() {
     // A file whose hash differs from the asset's: the server refuses to start.
     let wrong = dir.join("wrong.bin");
     std::fs::write(&wrong, b"not the dataset").unwrap();
-    let err = serve(&net.url, &["--asset", &dataset.to_string(), "--file", wrong.to_str().unwrap(), "--data-dir", dir.join("d0").to_str().unwrap()])
-        .err()
-        .expect("must refuse to start");
-    assert!(err.contains("refusing to serve") && err.contains("content hash"), "{err}");
+    let err = serve(
+        &net.url,
+        &[
+            "--asset",
+            &dataset.to_string(),
+            "--file",
+            wrong.to_str().unwrap(),
+            "--data-dir",
+            dir.join("d0").to_str().unwrap(),
+        ],
+    )
+    .err()
+    .expect("must refuse to start");
+    assert!(
+        err.contains("refusing to serve") && err.contains("content hash"),
+        "{err}"
+    );
 
     let data_dir = dir.join("d1");
-    let server = serve(&net.url, &["--asset", &dataset.to_string(), "--file", file.to_str().unwrap(), "--data-dir", data_dir.to_str().unwrap(), "--nonce-ttl", "2"]).unwrap();
+    let server = serve(
+        &net.url,
+        &[
+            "--asset",
+            &dataset.to_string(),
+            "--file",
+            file.to_str().unwrap(),
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--nonce-ttl",
+            "2",
+        ],
+    )
+    .unwrap();
     let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-    let h = Holder { http: &http, base: &server.1, asset: dataset };
+    let h = Holder {
+        http: &http,
+        base: &server.1,
+        asset: dataset,
+    };
 
     // Download, byte for byte, and a range of it.
     let resp = h.get(&h.headers(&alice, &alice.pubkey()), None);
@@ -232,7 +315,12 @@ fn the_gate_delivers_only_to_valid_holders() {
     assert_eq!(resp.bytes().unwrap().as_ref(), &content[1000..2000]);
 
     // Refusals.
-    refused(h.get(&h.headers(&bob, &alice.pubkey()), None), 401, "bad_signature", &secret);
+    refused(
+        h.get(&h.headers(&bob, &alice.pubkey()), None),
+        401,
+        "bad_signature",
+        &secret,
+    );
     refused(h.get(&[], None), 401, "missing_proof", &secret);
     let mut forged = h.headers(&alice, &alice.pubkey());
     forged[1].1 = "00112233445566778899aabbccddeeff".into();
@@ -245,21 +333,67 @@ fn the_gate_delivers_only_to_valid_holders() {
     refused(h.get(&stale, None), 401, "expired_nonce", &secret);
     refused(h.get(&h.headers(&bob, &bob.pubkey()), None), 403, "no_pass", &secret);
     p.revoke(&dataset, &carol.pubkey(), 9).unwrap();
-    refused(h.get(&h.headers(&carol, &carol.pubkey()), None), 403, "pass_revoked", &secret);
+    refused(
+        h.get(&h.headers(&carol, &carol.pubkey()), None),
+        403,
+        "pass_revoked",
+        &secret,
+    );
     c(&dan).redeem(&dataset, 1).unwrap();
-    refused(h.get(&h.headers(&dan, &dan.pubkey()), None), 403, "no_access_token", &secret);
-    let other = Holder { http: &http, base: &server.1, asset: model };
-    refused(http.get(format!("{}/v1/assets/{}/challenge", server.1, other.asset)).send().unwrap(), 404, "unknown_asset", &secret);
-    refused(http.get(format!("{}/v1/assets/not-a-key/data", server.1)).send().unwrap(), 404, "unknown_asset", &secret);
-    refused(http.get(format!("{}/nowhere", server.1)).send().unwrap(), 404, "not_found", &secret);
+    refused(
+        h.get(&h.headers(&dan, &dan.pubkey()), None),
+        403,
+        "no_access_token",
+        &secret,
+    );
+    let other = Holder {
+        http: &http,
+        base: &server.1,
+        asset: model,
+    };
+    refused(
+        http.get(format!("{}/v1/assets/{}/challenge", server.1, other.asset))
+            .send()
+            .unwrap(),
+        404,
+        "unknown_asset",
+        &secret,
+    );
+    refused(
+        http.get(format!("{}/v1/assets/not-a-key/data", server.1))
+            .send()
+            .unwrap(),
+        404,
+        "unknown_asset",
+        &secret,
+    );
+    refused(
+        http.get(format!("{}/nowhere", server.1)).send().unwrap(),
+        404,
+        "not_found",
+        &secret,
+    );
     let mut bad_holder = h.headers(&alice, &alice.pubkey());
     bad_holder[0].1 = "zzz".into();
     refused(h.get(&bad_holder, None), 400, "bad_request", &secret);
 
     // An expired pass (2 seconds of access, on the validator's clock).
     c(&bob).buy(&short, 1, 1_000_000, 0).unwrap();
-    let short_server = serve(&net.url, &["--asset", &short.to_string(), "--file", file.to_str().unwrap(), "--data-dir", dir.join("d2").to_str().unwrap()]);
-    assert!(short_server.is_err(), "the short asset's hash differs from the file: refused");
+    let short_server = serve(
+        &net.url,
+        &[
+            "--asset",
+            &short.to_string(),
+            "--file",
+            file.to_str().unwrap(),
+            "--data-dir",
+            dir.join("d2").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        short_server.is_err(),
+        "the short asset's hash differs from the file: refused"
+    );
     // Wait until the validator's clock passes the expiry (its unix time follows its slots).
     let mut waited = 0;
     while boss.access(&short, &bob.pubkey()).unwrap().reason != Some(AccessDenied::PassExpired) {
@@ -269,18 +403,53 @@ fn the_gate_delivers_only_to_valid_holders() {
     }
     // The short asset has no file here (its content hash is made up): gate it as an
     // endpoint, whose start-up hashes nothing.
-    let gate_for_short = serve(&net.url, &["--asset", &short.to_string(), "--upstream", &upstream(), "--data-dir", dir.join("d3").to_str().unwrap()]).unwrap();
-    let sh = Holder { http: &http, base: &gate_for_short.1, asset: short };
-    let mut req = http.post(format!("{}/v1/assets/{short}/infer", gate_for_short.1)).body("hello");
+    let gate_for_short = serve(
+        &net.url,
+        &[
+            "--asset",
+            &short.to_string(),
+            "--upstream",
+            &upstream(),
+            "--data-dir",
+            dir.join("d3").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let sh = Holder {
+        http: &http,
+        base: &gate_for_short.1,
+        asset: short,
+    };
+    let mut req = http
+        .post(format!("{}/v1/assets/{short}/infer", gate_for_short.1))
+        .body("hello");
     for (k, v) in sh.headers(&bob, &bob.pubkey()) {
         req = req.header(k, v);
     }
     refused(req.send().unwrap(), 403, "pass_expired", &secret);
 
     // A model: the request reaches the upstream and its answer comes back.
-    let model_server = serve(&net.url, &["--asset", &model.to_string(), "--upstream", &upstream(), "--data-dir", dir.join("d4").to_str().unwrap()]).unwrap();
-    let mh = Holder { http: &http, base: &model_server.1, asset: model };
-    let mut req = http.post(format!("{}/v1/assets/{model}/infer", model_server.1)).header("content-type", "text/plain").body("a prompt");
+    let model_server = serve(
+        &net.url,
+        &[
+            "--asset",
+            &model.to_string(),
+            "--upstream",
+            &upstream(),
+            "--data-dir",
+            dir.join("d4").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let mh = Holder {
+        http: &http,
+        base: &model_server.1,
+        asset: model,
+    };
+    let mut req = http
+        .post(format!("{}/v1/assets/{model}/infer", model_server.1))
+        .header("content-type", "text/plain")
+        .body("a prompt");
     for (k, v) in mh.headers(&alice, &alice.pubkey()) {
         req = req.header(k, v);
     }
@@ -289,9 +458,26 @@ fn the_gate_delivers_only_to_valid_holders() {
     assert_eq!(resp.text().unwrap(), "A PROMPT");
     // An upstream that is down: a clear gateway error.
     let dead = format!("http://127.0.0.1:{}/v1", free_port());
-    let dead_server = serve(&net.url, &["--asset", &model.to_string(), "--upstream", &dead, "--data-dir", dir.join("d5").to_str().unwrap()]).unwrap();
-    let dh = Holder { http: &http, base: &dead_server.1, asset: model };
-    let mut req = http.post(format!("{}/v1/assets/{model}/infer", dead_server.1)).body("x");
+    let dead_server = serve(
+        &net.url,
+        &[
+            "--asset",
+            &model.to_string(),
+            "--upstream",
+            &dead,
+            "--data-dir",
+            dir.join("d5").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let dh = Holder {
+        http: &http,
+        base: &dead_server.1,
+        asset: model,
+    };
+    let mut req = http
+        .post(format!("{}/v1/assets/{model}/infer", dead_server.1))
+        .body("x");
     for (k, v) in dh.headers(&alice, &alice.pubkey()) {
         req = req.header(k, v);
     }
@@ -299,11 +485,34 @@ fn the_gate_delivers_only_to_valid_holders() {
 
     // Consumable: each delivery needs a confirmed redeem, honoured once, across restarts.
     let cdir = dir.join("d6");
-    let consumable = |dir: &Path| serve(&net.url, &["--asset", &dataset.to_string(), "--file", file.to_str().unwrap(), "--consumable", "--data-dir", dir.to_str().unwrap()]).unwrap();
+    let consumable = |dir: &Path| {
+        serve(
+            &net.url,
+            &[
+                "--asset",
+                &dataset.to_string(),
+                "--file",
+                file.to_str().unwrap(),
+                "--consumable",
+                "--data-dir",
+                dir.to_str().unwrap(),
+            ],
+        )
+        .unwrap()
+    };
     let mut cs = consumable(&cdir);
     let redeem = c(&alice).redeem(&dataset, 1).unwrap().to_string();
-    let ch = Holder { http: &http, base: &cs.1, asset: dataset };
-    refused(ch.get(&ch.headers(&alice, &alice.pubkey()), None), 403, "redeem_required", &secret);
+    let ch = Holder {
+        http: &http,
+        base: &cs.1,
+        asset: dataset,
+    };
+    refused(
+        ch.get(&ch.headers(&alice, &alice.pubkey()), None),
+        403,
+        "redeem_required",
+        &secret,
+    );
     let resp = until_served(|| {
         let mut with_redeem = ch.headers(&alice, &alice.pubkey());
         with_redeem.push((proof::REDEEM_HEADER, redeem.clone()));
@@ -328,7 +537,11 @@ fn the_gate_delivers_only_to_valid_holders() {
     c(&alice).buy(&dataset, 2, 1_000_000, 0).unwrap(); // alice keeps valid access for what follows
     drop(cs);
     cs = consumable(&cdir);
-    let ch = Holder { http: &http, base: &cs.1, asset: dataset };
+    let ch = Holder {
+        http: &http,
+        base: &cs.1,
+        asset: dataset,
+    };
     let mut after_restart = ch.headers(&alice, &alice.pubkey());
     after_restart.push((proof::REDEEM_HEADER, redeem));
     refused(ch.get(&after_restart, None), 403, "redeem_reused", &secret);
@@ -379,8 +592,13 @@ impl World {
         let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
         let boss = Tessera::new(&net.url, admin.insecure_clone(), CommitmentConfig::confirmed());
         let usdc = boss.create_mint(6).unwrap();
-        boss.initialize_config(InitializeConfigArgs { admin: admin.pubkey(), treasury: admin.pubkey(), fee_bps: 0, payment_mints: vec![usdc] })
-            .unwrap();
+        boss.initialize_config(InitializeConfigArgs {
+            admin: admin.pubkey(),
+            treasury: admin.pubkey(),
+            fee_bps: 0,
+            payment_mints: vec![usdc],
+        })
+        .unwrap();
         let mut content = SECRET.to_vec();
         content.extend((0..65_536u32).map(|i| (i % 251) as u8));
         let file = dir.join("dataset.bin");
@@ -388,9 +606,26 @@ impl World {
         let publisher = Keypair::new();
         boss.transfer_sol(&publisher.pubkey(), 1_000_000_000).unwrap();
         let publisher = Tessera::new(&net.url, publisher, CommitmentConfig::confirmed());
-        let dataset = publish(&publisher, &usdc, parse::hash_file(&file).unwrap(), AssetKind::Dataset, 0);
+        let dataset = publish(
+            &publisher,
+            &usdc,
+            parse::hash_file(&file).unwrap(),
+            AssetKind::Dataset,
+            0,
+        );
         let http = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
-        World { dir, net, boss, usdc, publisher, file, content, dataset, http, _one: one }
+        World {
+            dir,
+            net,
+            boss,
+            usdc,
+            publisher,
+            file,
+            content,
+            dataset,
+            http,
+            _one: one,
+        }
     }
 
     /// A new wallet with 1 SOL and 100 USDC.
@@ -404,7 +639,12 @@ impl World {
     /// `tessera serve` of the dataset; `--consumable` if asked, its state in `data_dir`.
     fn gate(&self, consumable: bool, data_dir: &str) -> Server {
         let data_dir = self.dir.join(data_dir);
-        let mut args = vec!["--asset".to_string(), self.dataset.to_string(), "--file".into(), self.file.to_str().unwrap().into()];
+        let mut args = vec![
+            "--asset".to_string(),
+            self.dataset.to_string(),
+            "--file".into(),
+            self.file.to_str().unwrap().into(),
+        ];
         args.extend(["--data-dir".into(), data_dir.to_str().unwrap().into()]);
         if consumable {
             args.push("--consumable".into());
@@ -414,7 +654,11 @@ impl World {
 
     /// GET the dataset as `who`, with a fresh proof and, if given, a redemption.
     fn download(&self, gate: &Server, who: &Tessera, redeem: Option<&str>) -> reqwest::blocking::Response {
-        let h = Holder { http: &self.http, base: &gate.1, asset: self.dataset };
+        let h = Holder {
+            http: &self.http,
+            base: &gate.1,
+            asset: self.dataset,
+        };
         until_served(|| {
             let mut headers = h.headers(&who.payer, &who.wallet());
             if let Some(sig) = redeem {
@@ -428,7 +672,10 @@ impl World {
     #[track_caller]
     fn delivered(&self, resp: reqwest::blocking::Response) -> Option<u64> {
         let status = resp.status().as_u16();
-        let remaining = resp.headers().get(proof::REDEEM_REMAINING_HEADER).map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+        let remaining = resp
+            .headers()
+            .get(proof::REDEEM_REMAINING_HEADER)
+            .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
         let body = resp.bytes().unwrap();
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body[..body.len().min(300)]));
         assert_eq!(body.as_ref(), self.content.as_slice());
@@ -451,7 +698,11 @@ fn consumable_gate_delivers_to_a_holder_who_redeemed_its_last_token() {
     alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
     let redeem = alice.redeem(&w.dataset, 1).unwrap().to_string();
     let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
-    assert_eq!((report.balance, report.reason), (0, Some(AccessDenied::NoAccessToken)), "no token left");
+    assert_eq!(
+        (report.balance, report.reason),
+        (0, Some(AccessDenied::NoAccessToken)),
+        "no token left"
+    );
     let gate = w.gate(true, "last-token");
     assert_eq!(w.delivered(w.download(&gate, &alice, Some(&redeem))), Some(0));
     refused(w.download(&gate, &alice, Some(&redeem)), 403, "redeem_reused", SECRET);
@@ -479,7 +730,11 @@ fn consumable_gate_honours_a_redemption_of_3_units_exactly_3_times() {
     assert_eq!(resp.status().as_u16(), 206, "the second delivery");
     let second = resp.headers().get(proof::REDEEM_REMAINING_HEADER).cloned();
     assert_eq!(resp.bytes().unwrap().as_ref(), &w.content[..100]);
-    assert_eq!((first, second.as_ref().map(|v| v.to_str().unwrap())), (Some(2), Some("1")), "units left after each");
+    assert_eq!(
+        (first, second.as_ref().map(|v| v.to_str().unwrap())),
+        (Some(2), Some("1")),
+        "units left after each"
+    );
     // Restarted on the same data: one unit left; four requests at once get one delivery.
     drop(gate);
     let gate = w.gate(true, "three");
@@ -501,7 +756,12 @@ fn consumable_gate_honours_a_redemption_of_3_units_exactly_3_times() {
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let ok: Vec<_> = answers.iter().filter(|(s, _)| *s == 200).collect();
-    assert_eq!(ok.len(), 1, "exactly one of four concurrent requests is delivered: {:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+    assert_eq!(
+        ok.len(),
+        1,
+        "exactly one of four concurrent requests is delivered: {:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
     assert_eq!(ok[0].1, w.content);
     for (status, body) in answers.iter().filter(|(s, _)| *s != 200) {
         assert_eq!(*status, 403);
@@ -516,7 +776,11 @@ fn consumable_gate_honours_a_redemption_of_3_units_exactly_3_times() {
 }
 
 fn h_for<'a>(w: &'a World, gate: &'a Server) -> Holder<'a> {
-    Holder { http: &w.http, base: &gate.1, asset: w.dataset }
+    Holder {
+        http: &w.http,
+        base: &gate.1,
+        asset: w.dataset,
+    }
 }
 
 /// A redemption serves only its holder and its asset: another holder (with a valid pass and
@@ -534,8 +798,17 @@ fn consumable_gate_refuses_a_redemption_to_another_holder_or_asset() {
     let bobs_other = bob.redeem(&other, 1).unwrap().to_string();
     let gate = w.gate(true, "other-holder");
     refused(w.download(&gate, &bob, Some(&alices)), 403, "redeem_invalid", SECRET);
-    refused(w.download(&gate, &bob, Some(&bobs_other)), 403, "redeem_invalid", SECRET);
-    assert_eq!(w.delivered(w.download(&gate, &alice, Some(&alices))), Some(0), "bob's attempt spent nothing");
+    refused(
+        w.download(&gate, &bob, Some(&bobs_other)),
+        403,
+        "redeem_invalid",
+        SECRET,
+    );
+    assert_eq!(
+        w.delivered(w.download(&gate, &alice, Some(&alices))),
+        Some(0),
+        "bob's attempt spent nothing"
+    );
     refused(w.download(&gate, &bob, Some(&alices)), 403, "redeem_invalid", SECRET);
     refused(w.download(&gate, &alice, Some(&alices)), 403, "redeem_reused", SECRET);
 }
@@ -550,12 +823,31 @@ fn consumable_gate_gives_back_a_unit_when_nothing_is_delivered() {
     let redeem = alice.redeem(&model, 1).unwrap().to_string();
     let data_dir = w.dir.join("give-back");
     let gate_to = |upstream: &str| {
-        serve(&w.net.url, &["--asset", &model.to_string(), "--upstream", upstream, "--consumable", "--data-dir", data_dir.to_str().unwrap()]).unwrap()
+        serve(
+            &w.net.url,
+            &[
+                "--asset",
+                &model.to_string(),
+                "--upstream",
+                upstream,
+                "--consumable",
+                "--data-dir",
+                data_dir.to_str().unwrap(),
+            ],
+        )
+        .unwrap()
     };
     let infer = |gate: &Server| {
         until_served(|| {
-            let h = Holder { http: &w.http, base: &gate.1, asset: model };
-            let mut req = w.http.post(format!("{}/v1/assets/{model}/infer", gate.1)).body("a prompt");
+            let h = Holder {
+                http: &w.http,
+                base: &gate.1,
+                asset: model,
+            };
+            let mut req = w
+                .http
+                .post(format!("{}/v1/assets/{model}/infer", gate.1))
+                .body("a prompt");
             for (k, v) in h.headers(&alice.payer, &alice.wallet()) {
                 req = req.header(k, v);
             }
@@ -586,12 +878,23 @@ fn gate_counts_access_tokens_in_any_token_account_of_the_holder() {
     let x = alice.move_to_new_token_account(&mint, 2).unwrap();
     let y = alice.move_to_new_token_account(&mint, 1).unwrap();
     let ata = tessera_client::pda::ata(&alice.wallet(), &mint, &tessera_client::TOKEN_PROGRAM_ID);
-    assert_eq!((alice.token_balance(&ata).unwrap(), alice.token_balance(&x).unwrap(), alice.token_balance(&y).unwrap()), (0, 2, 1));
+    assert_eq!(
+        (
+            alice.token_balance(&ata).unwrap(),
+            alice.token_balance(&x).unwrap(),
+            alice.token_balance(&y).unwrap()
+        ),
+        (0, 2, 1)
+    );
     let gate = w.gate(false, "any-account");
     assert_eq!(w.delivered(w.download(&gate, &alice, None)), None);
     // The client's off-chain twin of verify_access (`tessera access check`) sums them too.
     let report = alice.access(&w.dataset, &alice.wallet()).unwrap();
-    assert_eq!((report.valid, report.reason, report.balance), (true, None, 3), "{report:?}");
+    assert_eq!(
+        (report.valid, report.reason, report.balance),
+        (true, None, 3),
+        "{report:?}"
+    );
     // Another wallet's tokens are not alice's: bob holds none and is refused.
     let bob = w.wallet();
     bob.buy(&w.dataset, 1, 1_000_000, 0).unwrap();

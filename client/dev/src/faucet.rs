@@ -90,12 +90,17 @@ impl DevFlows for Tessera {
             .get_account_with_commitment(mint, self.rpc.commitment())
             .map_err(TesseraError::from)?
             .value
-            .ok_or(TesseraError::NotFound { what: "mint", address: *mint })?;
+            .ok_or(TesseraError::NotFound {
+                what: "mint",
+                address: *mint,
+            })?;
         let state = StateWithExtensions::<Mint>::unpack(&mint_account.data)
             .map_err(|_| TesseraError::Invalid(format!("account {mint} is not an SPL mint")))?;
         let token_program = mint_account.owner;
         let extensions = ExtensionType::get_required_init_account_extensions(
-            &state.get_extension_types().map_err(|e| TesseraError::Invalid(e.to_string()))?,
+            &state
+                .get_extension_types()
+                .map_err(|e| TesseraError::Invalid(e.to_string()))?,
         );
         let space = ExtensionType::try_calculate_account_len::<Account>(&extensions)
             .map_err(|e| TesseraError::Invalid(e.to_string()))?;

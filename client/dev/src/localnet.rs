@@ -102,7 +102,11 @@ impl Localnet {
             }
         });
         let started = Instant::now();
-        let net = Localnet { child, url: format!("http://127.0.0.1:{rpc_port}"), _ledger: TempDir(ledger) };
+        let net = Localnet {
+            child,
+            url: format!("http://127.0.0.1:{rpc_port}"),
+            _ledger: TempDir(ledger),
+        };
         let mut net = net;
         loop {
             if rx.recv_timeout(Duration::from_millis(200)).is_ok() {
@@ -114,13 +118,21 @@ impl Localnet {
                     }
                     std::thread::sleep(Duration::from_millis(200));
                 }
-                return Err(TesseraError::Rpc(format!("tessera-localnet at {} does not answer RPC", net.url)));
+                return Err(TesseraError::Rpc(format!(
+                    "tessera-localnet at {} does not answer RPC",
+                    net.url
+                )));
             }
             if let Ok(Some(status)) = net.child.try_wait() {
-                return Err(TesseraError::Rpc(format!("tessera-localnet exited before it was ready ({status})")));
+                return Err(TesseraError::Rpc(format!(
+                    "tessera-localnet exited before it was ready ({status})"
+                )));
             }
             if started.elapsed() > timeout {
-                return Err(TesseraError::Rpc(format!("tessera-localnet not ready after {} s", timeout.as_secs())));
+                return Err(TesseraError::Rpc(format!(
+                    "tessera-localnet not ready after {} s",
+                    timeout.as_secs()
+                )));
             }
         }
     }

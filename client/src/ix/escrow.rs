@@ -1,8 +1,7 @@
 //! Builders for `tessera-escrow` instructions.
 
 use anchor_lang::{
-    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
-    ToAccountMetas,
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData, ToAccountMetas,
 };
 use tessera_escrow::{
     accounts as acc, instruction as data,
@@ -28,7 +27,10 @@ fn event_authority() -> Pubkey {
 /// the mint before closing the vault, which needs the mint writable: marks it so.
 fn with_writable_mint(mut ix: Instruction, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     if *token_program == crate::TOKEN_2022_PROGRAM_ID {
-        ix.accounts.iter_mut().filter(|m| m.pubkey == *mint).for_each(|m| m.is_writable = true);
+        ix.accounts
+            .iter_mut()
+            .filter(|m| m.pubkey == *mint)
+            .for_each(|m| m.is_writable = true);
     }
     ix
 }
@@ -153,13 +155,7 @@ pub fn update_provider(authority: &Pubkey, args: RegisterProviderArgs) -> Instru
 }
 
 /// `bond`: adds `amount` from `source` (a token account of the authority).
-pub fn bond(
-    authority: &Pubkey,
-    source: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-    amount: u64,
-) -> Instruction {
+pub fn bond(authority: &Pubkey, source: &Pubkey, mint: &Pubkey, token_program: &Pubkey, amount: u64) -> Instruction {
     let provider = pda::provider(authority);
     build(
         acc::Bond {
@@ -191,12 +187,7 @@ pub fn request_unbond(authority: &Pubkey, amount: u64) -> Instruction {
 }
 
 /// `withdraw_bond` into `destination` (a token account of the authority).
-pub fn withdraw_bond(
-    authority: &Pubkey,
-    destination: &Pubkey,
-    mint: &Pubkey,
-    token_program: &Pubkey,
-) -> Instruction {
+pub fn withdraw_bond(authority: &Pubkey, destination: &Pubkey, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
     let provider = pda::provider(authority);
     build(
         acc::WithdrawBond {

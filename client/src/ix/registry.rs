@@ -1,14 +1,11 @@
 //! Builders for `tessera-registry` instructions.
 
 use anchor_lang::{
-    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
-    ToAccountMetas,
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData, ToAccountMetas,
 };
 use tessera_registry::{
     accounts as acc, instruction as data,
-    instructions::{
-        BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs, UpdateAssetArgs, UpdateConfigArgs,
-    },
+    instructions::{BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs, UpdateAssetArgs, UpdateConfigArgs},
     state::Asset,
 };
 
@@ -184,12 +181,7 @@ pub struct BuyAccounts {
 
 /// `buy_access` of `asset` (its decoded account gives the mints and the parents); the
 /// parents' splits and vaults are appended in the asset's order.
-pub fn buy_access(
-    accounts: &BuyAccounts,
-    asset_key: &Pubkey,
-    asset: &Asset,
-    args: BuyAccessArgs,
-) -> Instruction {
+pub fn buy_access(accounts: &BuyAccounts, asset_key: &Pubkey, asset: &Asset, args: BuyAccessArgs) -> Instruction {
     let access_mint = asset.access_mint;
     let mut ix = build(
         acc::BuyAccess {
@@ -242,12 +234,7 @@ pub fn redeem_access(holder: &Pubkey, asset_key: &Pubkey, quantity: u64) -> Inst
 }
 
 /// `revoke_pass`, signed by the publisher.
-pub fn revoke_pass(
-    publisher: &Pubkey,
-    asset_key: &Pubkey,
-    holder: &Pubkey,
-    reason: u16,
-) -> Instruction {
+pub fn revoke_pass(publisher: &Pubkey, asset_key: &Pubkey, holder: &Pubkey, reason: u16) -> Instruction {
     build(
         acc::RevokePass {
             publisher: *publisher,

@@ -1,8 +1,7 @@
 //! Builders for `tessera-royalties` instructions.
 
 use anchor_lang::{
-    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData,
-    ToAccountMetas,
+    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData, ToAccountMetas,
 };
 use tessera_royalties::{
     accounts as acc, instruction as data,
@@ -194,7 +193,9 @@ pub fn propose_split_authority(authority: &Pubkey, split: &Pubkey, new_authority
             event_authority: event_authority(),
             program: ROYALTIES_ID,
         },
-        data::ProposeSplitAuthority { args: ProposeSplitAuthorityArgs { new_authority } },
+        data::ProposeSplitAuthority {
+            args: ProposeSplitAuthorityArgs { new_authority },
+        },
     )
 }
 

@@ -48,7 +48,10 @@ mod tests {
         let parts = [3_333u16, 3_333, 3_334];
         for a in [0u64, 1, 2, 7, 99, 10_001, 123_456_789, u64::MAX] {
             let sum: u128 = parts.iter().map(|&p| u128::from(bps_of(a, p).unwrap())).sum();
-            assert!(sum <= u128::from(a) && u128::from(a) - sum < parts.len() as u128, "a={a} sum={sum}");
+            assert!(
+                sum <= u128::from(a) && u128::from(a) - sum < parts.len() as u128,
+                "a={a} sum={sum}"
+            );
         }
     }
 }

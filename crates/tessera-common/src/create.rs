@@ -29,11 +29,7 @@ pub fn create_pda_account<'info>(
     owner: &Pubkey,
     signer_seeds: &[&[u8]],
 ) -> Result<()> {
-    require_keys_eq!(
-        *system_program.key,
-        system_program::ID,
-        ErrorCode::InvalidProgramId
-    );
+    require_keys_eq!(*system_program.key, system_program::ID, ErrorCode::InvalidProgramId);
     // An address already in use (data, or another owner) is not ours to create. Anchor 1.2.2
     // has no `AccountAlreadyInUse` code: `AccountNotSystemOwned` (3011) says what is wrong.
     require!(
@@ -46,7 +42,10 @@ pub fn create_pda_account<'info>(
         return system_program::create_account(
             CpiContext::new_with_signer(
                 system_program::ID,
-                CreateAccount { from: payer.clone(), to: target.clone() },
+                CreateAccount {
+                    from: payer.clone(),
+                    to: target.clone(),
+                },
                 &[signer_seeds],
             ),
             rent,
@@ -60,7 +59,10 @@ pub fn create_pda_account<'info>(
         system_program::transfer(
             CpiContext::new(
                 system_program::ID,
-                Transfer { from: payer.clone(), to: target.clone() },
+                Transfer {
+                    from: payer.clone(),
+                    to: target.clone(),
+                },
             ),
             missing,
         )?;
@@ -68,7 +70,9 @@ pub fn create_pda_account<'info>(
     system_program::allocate(
         CpiContext::new_with_signer(
             system_program::ID,
-            Allocate { account_to_allocate: target.clone() },
+            Allocate {
+                account_to_allocate: target.clone(),
+            },
             &[signer_seeds],
         ),
         space as u64,
@@ -76,7 +80,9 @@ pub fn create_pda_account<'info>(
     system_program::assign(
         CpiContext::new_with_signer(
             system_program::ID,
-            Assign { account_to_assign: target.clone() },
+            Assign {
+                account_to_assign: target.clone(),
+            },
             &[signer_seeds],
         ),
         owner,
@@ -111,7 +117,9 @@ pub fn token_account_space(mint: &AccountInfo) -> Result<usize> {
         let data = mint.try_borrow_data()?;
         let state = StateWithExtensions::<MintState>::unpack(&data)?;
         let required = ExtensionType::get_required_init_account_extensions(&state.get_extension_types()?);
-        Ok(ExtensionType::try_calculate_account_len::<TokenAccountState>(&required)?)
+        Ok(ExtensionType::try_calculate_account_len::<TokenAccountState>(
+            &required,
+        )?)
     } else {
         Ok(anchor_spl::token::TokenAccount::LEN)
     }

@@ -15,7 +15,12 @@ async fn three_sales_then_claims(fee_bps: u16) -> (World, Vec<u64>, Pubkey) {
     let mut w = World::new(fee_bps).await;
     let publisher = w.keypair().await;
     let (a, b, c) = (w.keypair().await, w.keypair().await, w.keypair().await);
-    let args = publish_args(1, PRICE, 0, &[(a.pubkey(), 7_000), (b.pubkey(), 2_000), (c.pubkey(), 1_000)]);
+    let args = publish_args(
+        1,
+        PRICE,
+        0,
+        &[(a.pubkey(), 7_000), (b.pubkey(), 2_000), (c.pubkey(), 1_000)],
+    );
     let asset = w.publish(&publisher, args).await.unwrap();
     for _ in 0..3 {
         let (buyer, usdc) = w.buyer(PRICE).await;
@@ -118,24 +123,44 @@ async fn case5_insufficient_balance_and_unlisted_mint() {
     let other = w.h.create_mint(6, &TOKEN_PROGRAM_ID).await;
     let ix = ix::registry::update_config(
         &admin.pubkey(),
-        UpdateConfigArgs { payment_mints: Some(vec![other]), ..Default::default() },
+        UpdateConfigArgs {
+            payment_mints: Some(vec![other]),
+            ..Default::default()
+        },
     );
     w.h.send(&[ix], &[&admin]).await.unwrap();
     let (rich, rich_usdc) = w.buyer(10 * PRICE).await;
-    w.buy(&rich, &rich_usdc, &asset, 1, PRICE).await.expect("the listed asset still sells");
+    w.buy(&rich, &rich_usdc, &asset, 1, PRICE)
+        .await
+        .expect("the listed asset still sells");
     // Publishing in a mint that is not allowed is refused.
     let args = publish_args(6, PRICE, 0, &[(publisher.pubkey(), 10_000)]);
-    assert_err(w.publish(&publisher, args).await.map(|_| Default::default()), RegistryError::PaymentMintNotAllowed);
+    assert_err(
+        w.publish(&publisher, args).await.map(|_| Default::default()),
+        RegistryError::PaymentMintNotAllowed,
+    );
 }
 
 #[tokio::test]
 async fn case7_model_with_two_parents_pays_everyone_in_one_transaction() {
     let mut w = World::new(250).await;
     let (d1_pub, d2_pub, m_pub) = (w.keypair().await, w.keypair().await, w.keypair().await);
-    let d1 = w.publish(&d1_pub, publish_args(71, 1_000_000, 0, &[(d1_pub.pubkey(), 10_000)])).await.unwrap();
-    let d2 = w.publish(&d2_pub, publish_args(72, 2_000_000, 0, &[(d2_pub.pubkey(), 10_000)])).await.unwrap();
+    let d1 = w
+        .publish(&d1_pub, publish_args(71, 1_000_000, 0, &[(d1_pub.pubkey(), 10_000)]))
+        .await
+        .unwrap();
+    let d2 = w
+        .publish(&d2_pub, publish_args(72, 2_000_000, 0, &[(d2_pub.pubkey(), 10_000)]))
+        .await
+        .unwrap();
     let model = w
-        .publish_model(&m_pub, 73, 3_333_333, &[(d1, 1_500), (d2, 1_000)], &[(m_pub.pubkey(), 10_000)])
+        .publish_model(
+            &m_pub,
+            73,
+            3_333_333,
+            &[(d1, 1_500), (d2, 1_000)],
+            &[(m_pub.pubkey(), 10_000)],
+        )
         .await
         .unwrap();
     let stored = w.asset(&model).await;
@@ -156,7 +181,10 @@ async fn case7_model_with_two_parents_pays_everyone_in_one_transaction() {
     assert_eq!(w.vault_balance(&model).await, net);
     assert_eq!(fee + p1 + p2 + net, paid, "adds up exactly to what the buyer paid");
     let ev: AccessBought = out.event();
-    assert_eq!((ev.fee, ev.parent_amounts.clone(), ev.net, ev.total), (fee, vec![p1, p2], net, paid));
+    assert_eq!(
+        (ev.fee, ev.parent_amounts.clone(), ev.net, ev.total),
+        (fee, vec![p1, p2], net, paid)
+    );
     // The parents' publishers can claim their share.
     let (res, dest) = w.claim(&d1_pub, &d1).await;
     res.unwrap();
@@ -185,9 +213,26 @@ async fn money_is_conserved_over_a_random_sequence() {
         }
         v
     };
-    let d = w.publish(&people[0], publish_args(1, 1_234_567, 60, &[(people[0].pubkey(), 5_000), (people[1].pubkey(), 5_000)])).await.unwrap();
+    let d = w
+        .publish(
+            &people[0],
+            publish_args(
+                1,
+                1_234_567,
+                60,
+                &[(people[0].pubkey(), 5_000), (people[1].pubkey(), 5_000)],
+            ),
+        )
+        .await
+        .unwrap();
     let m = w
-        .publish_model(&people[2], 2, 999_999, &[(d, 3_333)], &[(people[2].pubkey(), 9_000), (people[3].pubkey(), 1_000)])
+        .publish_model(
+            &people[2],
+            2,
+            999_999,
+            &[(d, 3_333)],
+            &[(people[2].pubkey(), 9_000), (people[3].pubkey(), 1_000)],
+        )
         .await
         .unwrap();
     let assets = [d, m];
@@ -197,7 +242,12 @@ async fn money_is_conserved_over_a_random_sequence() {
     let mut claimed: u64 = 0;
 
     for step in 0..150 {
-        let before = (w.h.balance(&usdc).await, w.h.balance(&w.treasury_usdc.clone()).await, w.vault_balance(&d).await, w.vault_balance(&m).await);
+        let before = (
+            w.h.balance(&usdc).await,
+            w.h.balance(&w.treasury_usdc.clone()).await,
+            w.vault_balance(&d).await,
+            w.vault_balance(&m).await,
+        );
         let which = next(2) as usize;
         let asset = assets[which];
         let res = match next(4) {
@@ -233,12 +283,21 @@ async fn money_is_conserved_over_a_random_sequence() {
                 w.h.send(&[ix], &[p]).await
             }
         };
-        let after = (w.h.balance(&usdc).await, w.h.balance(&w.treasury_usdc.clone()).await, w.vault_balance(&d).await, w.vault_balance(&m).await);
+        let after = (
+            w.h.balance(&usdc).await,
+            w.h.balance(&w.treasury_usdc.clone()).await,
+            w.vault_balance(&d).await,
+            w.vault_balance(&m).await,
+        );
         if res.is_err() {
             assert_eq!(before, after, "step {step}: a refused transaction moved funds");
         }
         let paid_in = start - after.0;
-        assert_eq!(paid_in, after.1 + claimed + after.2 + after.3, "step {step}: conservation");
+        assert_eq!(
+            paid_in,
+            after.1 + claimed + after.2 + after.3,
+            "step {step}: conservation"
+        );
         for a in assets {
             let split = w.split(&a).await;
             let vault = w.vault_balance(&a).await;

@@ -57,10 +57,7 @@ pub mod tessera_escrow {
     }
 
     /// A provider registers its endpoint and models, with an empty bond vault.
-    pub fn register_provider(
-        ctx: Context<RegisterProvider>,
-        args: RegisterProviderArgs,
-    ) -> Result<()> {
+    pub fn register_provider(ctx: Context<RegisterProvider>, args: RegisterProviderArgs) -> Result<()> {
         RegisterProvider::register_provider(ctx, args)
     }
 

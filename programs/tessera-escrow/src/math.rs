@@ -27,9 +27,7 @@ pub fn payout(fee: u64, provider_share_bps: u16, fee_bps: u16, royalty_bps: u16)
     let to_consumer = fee.checked_sub(provider_part)?;
     let to_treasury = bps_of(provider_part, fee_bps)?;
     let to_model_split = bps_of(provider_part, royalty_bps)?;
-    let to_provider = provider_part
-        .checked_sub(to_treasury)?
-        .checked_sub(to_model_split)?;
+    let to_provider = provider_part.checked_sub(to_treasury)?.checked_sub(to_model_split)?;
     Some(Payout {
         to_treasury,
         to_model_split,
@@ -45,7 +43,15 @@ mod tests {
     #[test]
     fn release_of_two_usdc_with_one_percent_fee() {
         let p = payout(2_000_000, 10_000, 100, 0).unwrap();
-        assert_eq!(p, Payout { to_treasury: 20_000, to_model_split: 0, to_provider: 1_980_000, to_consumer: 0 });
+        assert_eq!(
+            p,
+            Payout {
+                to_treasury: 20_000,
+                to_model_split: 0,
+                to_provider: 1_980_000,
+                to_consumer: 0
+            }
+        );
     }
 
     #[test]

@@ -9,9 +9,7 @@
 //! (slashes and withdrawals are bounded by the recorded bond).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{
-    self, CloseAccount, Mint, TokenAccount, TokenInterface, TransferChecked,
-};
+use anchor_spl::token_interface::{self, CloseAccount, Mint, TokenAccount, TokenInterface, TransferChecked};
 use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 
 use crate::{
@@ -248,10 +246,7 @@ pub fn harvest_job_vault<'info>(
     let mint_info = mint.to_account_info();
     require!(mint_info.is_writable, EscrowError::MintNotWritable);
     let ix = harvest_withheld_tokens_to_mint(&token_program.key(), &mint.key(), &[&vault.key()])?;
-    anchor_lang::solana_program::program::invoke(
-        &ix,
-        &[mint_info, vault, token_program.to_account_info()],
-    )?;
+    anchor_lang::solana_program::program::invoke(&ix, &[mint_info, vault, token_program.to_account_info()])?;
     Ok(())
 }
 

@@ -24,10 +24,7 @@ pub mod tessera_registry {
     use super::*;
 
     /// Creates the global config (upgrade authority only).
-    pub fn initialize_config(
-        ctx: Context<InitializeConfig>,
-        args: InitializeConfigArgs,
-    ) -> Result<()> {
+    pub fn initialize_config(ctx: Context<InitializeConfig>, args: InitializeConfigArgs) -> Result<()> {
         InitializeConfig::initialize_config(ctx, args)
     }
 
@@ -47,10 +44,7 @@ pub mod tessera_registry {
     }
 
     /// Lists a dataset or model with its access mint and royalty split.
-    pub fn publish_asset<'info>(
-        ctx: Context<'info, PublishAsset<'info>>,
-        args: PublishAssetArgs,
-    ) -> Result<()> {
+    pub fn publish_asset<'info>(ctx: Context<'info, PublishAsset<'info>>, args: PublishAssetArgs) -> Result<()> {
         PublishAsset::publish_asset(ctx, args)
     }
 
@@ -75,10 +69,7 @@ pub mod tessera_registry {
     }
 
     /// Buys access tokens; pays the treasury, the parents' splits and the asset's split.
-    pub fn buy_access<'info>(
-        ctx: Context<'info, BuyAccess<'info>>,
-        args: BuyAccessArgs,
-    ) -> Result<()> {
+    pub fn buy_access<'info>(ctx: Context<'info, BuyAccess<'info>>, args: BuyAccessArgs) -> Result<()> {
         BuyAccess::buy_access(ctx, args)
     }
 

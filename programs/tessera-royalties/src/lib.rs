@@ -63,10 +63,7 @@ pub mod tessera_royalties {
     }
 
     /// The split's authority proposes its successor (or withdraws its proposal).
-    pub fn propose_split_authority(
-        ctx: Context<ProposeSplitAuthority>,
-        args: ProposeSplitAuthorityArgs,
-    ) -> Result<()> {
+    pub fn propose_split_authority(ctx: Context<ProposeSplitAuthority>, args: ProposeSplitAuthorityArgs) -> Result<()> {
         ProposeSplitAuthority::propose_split_authority(ctx, args)
     }
 

@@ -79,8 +79,15 @@ fn main() -> ExitCode {
     // The workspace root: the nearest directory upwards holding Anchor.toml (found at run time,
     // so a binary built from another checkout with the same target dir checks this one).
     let cwd = std::env::current_dir().expect("current directory");
-    let Some(root) = cwd.ancestors().find(|d| d.join("Anchor.toml").is_file()).map(Path::to_path_buf) else {
-        eprintln!("run tessera-idl inside the Tessera workspace (no Anchor.toml above {})", cwd.display());
+    let Some(root) = cwd
+        .ancestors()
+        .find(|d| d.join("Anchor.toml").is_file())
+        .map(Path::to_path_buf)
+    else {
+        eprintln!(
+            "run tessera-idl inside the Tessera workspace (no Anchor.toml above {})",
+            cwd.display()
+        );
         return ExitCode::FAILURE;
     };
     // The IDL build compiles with other RUSTFLAGS: keep its artifacts apart from the main build.

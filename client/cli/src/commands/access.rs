@@ -32,7 +32,12 @@ pub enum AccessCmd {
 pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
     let (asset, holder) = match cmd {
         AccessCmd::Check { asset, holder } => (asset, holder),
-        AccessCmd::Sign { asset, domain, nonce, expires } => {
+        AccessCmd::Sign {
+            asset,
+            domain,
+            nonce,
+            expires,
+        } => {
             let asset = key("asset", &asset)?;
             let sig = tessera_client::proof::sign(&t.payer, &domain, &asset, &nonce, expires).to_string();
             let holder = t.wallet().to_string();
@@ -42,14 +47,32 @@ pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
         }
     };
     let asset = key("asset", &asset)?;
-    let holder = holder.as_deref().map(|h| key("holder", h)).transpose()?.unwrap_or(t.wallet());
+    let holder = holder
+        .as_deref()
+        .map(|h| key("holder", h))
+        .transpose()?
+        .unwrap_or(t.wallet());
     let r = t.access(&asset, &holder)?;
     let json = serde_json::to_value(&r).expect("serializable");
     let human = fields(&[
         ("asset", r.asset.clone()),
         ("holder", r.holder.clone()),
-        ("access", if r.valid { "valid".into() } else { format!("refused ({})", r.reason.map_or("", |d| d.name())) }),
-        ("expires", if r.perpetual { "never".into() } else { r.expires_at.map_or("-".into(), |e| format!("{e} (now {})", r.now)) }),
+        (
+            "access",
+            if r.valid {
+                "valid".into()
+            } else {
+                format!("refused ({})", r.reason.map_or("", |d| d.name()))
+            },
+        ),
+        (
+            "expires",
+            if r.perpetual {
+                "never".into()
+            } else {
+                r.expires_at.map_or("-".into(), |e| format!("{e} (now {})", r.now))
+            },
+        ),
         ("access tokens", r.balance.to_string()),
     ]);
     Ok(Report::new(json, human))

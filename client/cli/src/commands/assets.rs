@@ -4,7 +4,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 use tessera_client::{
     amount, parse,
-    registry::{instructions::UpdateAssetArgs, state::{Asset, AssetKind, AssetState}},
+    registry::{
+        instructions::UpdateAssetArgs,
+        state::{Asset, AssetKind, AssetState},
+    },
     rpc::AssetFilter,
     Pubkey, Result, Tessera,
 };
@@ -166,13 +169,37 @@ pub fn run(t: &Tessera, cmd: AssetsCmd) -> Result<Report> {
                 ("publisher", a.publisher.to_string()),
                 ("uri", a.uri.clone()),
                 ("content hash", parse::to_hex(&a.content_hash)),
-                ("price", format!("{} ({})", amount::format_ui_amount(a.price, decimals), a.payment_mint)),
-                ("supply", if a.max_supply == 0 { format!("{} sold, unlimited", a.sold) } else { format!("{} of {} sold", a.sold, a.max_supply) }),
-                ("access", if a.access_duration == 0 { "perpetual".into() } else { format!("{} s per token", a.access_duration) }),
+                (
+                    "price",
+                    format!("{} ({})", amount::format_ui_amount(a.price, decimals), a.payment_mint),
+                ),
+                (
+                    "supply",
+                    if a.max_supply == 0 {
+                        format!("{} sold, unlimited", a.sold)
+                    } else {
+                        format!("{} of {} sold", a.sold, a.max_supply)
+                    },
+                ),
+                (
+                    "access",
+                    if a.access_duration == 0 {
+                        "perpetual".into()
+                    } else {
+                        format!("{} s per token", a.access_duration)
+                    },
+                ),
                 ("license", parse::license_names(a.license.flags).join(", ")),
                 ("access mint", a.access_mint.to_string()),
                 ("split", a.split.to_string()),
-                ("inference", format!("royalty {} bps{}", a.inference_royalty_bps, if a.inference_gated { ", pass required" } else { "" })),
+                (
+                    "inference",
+                    format!(
+                        "royalty {} bps{}",
+                        a.inference_royalty_bps,
+                        if a.inference_gated { ", pass required" } else { "" }
+                    ),
+                ),
             ];
             for p in &a.parents {
                 rows.push(("parent", format!("{} ({} bps)", p.asset, p.bps)));
@@ -194,7 +221,11 @@ pub fn update(t: &Tessera, a: UpdateArgs, format: Format) -> Result<Report> {
     let (decimals, _) = t.mint_info(&asset.payment_mint)?;
     let args = UpdateAssetArgs {
         uri: a.uri,
-        price: a.price.as_deref().map(|p| amount::parse_ui_amount(p, decimals)).transpose()?,
+        price: a
+            .price
+            .as_deref()
+            .map(|p| amount::parse_ui_amount(p, decimals))
+            .transpose()?,
         access_duration: a.duration.as_deref().map(parse::duration).transpose()?,
         max_supply: a.supply,
         inference_royalty_bps: a.inference_royalty_bps,
@@ -212,5 +243,9 @@ pub fn set_state(t: &Tessera, change: StateChange, asset: &str, format: Format) 
         StateChange::Retire => t.retire(&k),
     })?;
     let state = state_name(t.asset(&k)?.state);
-    Ok(sent(change.name(), sig, json!({ "asset": k.to_string(), "state": state })))
+    Ok(sent(
+        change.name(),
+        sig,
+        json!({ "asset": k.to_string(), "state": state }),
+    ))
 }

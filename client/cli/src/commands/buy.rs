@@ -74,12 +74,20 @@ pub fn redeem(t: &Tessera, a: RedeemArgs, format: Format) -> Result<Report> {
     let sig = with_spinner(format, "redeeming", || t.redeem(&k, a.quantity))?;
     let mint = pda::access_mint(&k);
     let left = t.token_balance(&pda::ata(&t.wallet(), &mint, &TOKEN_PROGRAM_ID))?;
-    Ok(sent("redeem", sig, json!({ "asset": k.to_string(), "quantity": a.quantity, "accessTokens": left })))
+    Ok(sent(
+        "redeem",
+        sig,
+        json!({ "asset": k.to_string(), "quantity": a.quantity, "accessTokens": left }),
+    ))
 }
 
 pub fn revoke(t: &Tessera, a: RevokeArgs, format: Format) -> Result<Report> {
     let k = key("asset", &a.asset)?;
     let holder = key("holder", &a.holder)?;
     let sig = with_spinner(format, "revoking", || t.revoke(&k, &holder, a.reason))?;
-    Ok(sent("revoke", sig, json!({ "asset": k.to_string(), "holder": holder.to_string(), "reason": a.reason })))
+    Ok(sent(
+        "revoke",
+        sig,
+        json!({ "asset": k.to_string(), "holder": holder.to_string(), "reason": a.reason }),
+    ))
 }

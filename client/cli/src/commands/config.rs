@@ -4,8 +4,13 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use tessera_client::{
     amount,
-    escrow::{instructions::InitializeConfigArgs as InitializeEscrowArgs, state::{EscrowSettings, MintBond}},
-    parse, registry::instructions::{InitializeConfigArgs, UpdateConfigArgs}, Result, Tessera, TesseraError,
+    escrow::{
+        instructions::InitializeConfigArgs as InitializeEscrowArgs,
+        state::{EscrowSettings, MintBond},
+    },
+    parse,
+    registry::instructions::{InitializeConfigArgs, UpdateConfigArgs},
+    Result, Tessera, TesseraError,
 };
 
 use super::{key, sent};
@@ -104,28 +109,50 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
     match cmd {
         ConfigCmd::Init(a) => {
             let args = InitializeConfigArgs {
-                admin: a.admin.as_deref().map(|s| key("admin", s)).transpose()?.unwrap_or(t.wallet()),
+                admin: a
+                    .admin
+                    .as_deref()
+                    .map(|s| key("admin", s))
+                    .transpose()?
+                    .unwrap_or(t.wallet()),
                 treasury: key("treasury", &a.treasury)?,
                 fee_bps: a.fee_bps,
                 payment_mints: a.mint.iter().map(|m| key("mint", m)).collect::<Result<_>>()?,
             };
             let sig = with_spinner(format, "initialising the registry config", || t.initialize_config(args))?;
-            Ok(sent("config init", sig, json!({ "config": tessera_client::pda::config().to_string() })))
+            Ok(sent(
+                "config init",
+                sig,
+                json!({ "config": tessera_client::pda::config().to_string() }),
+            ))
         }
         ConfigCmd::InitEscrow(a) => {
             let min_bonds = match &a.bond_mint {
                 Some(m) => {
                     let mint = key("bond mint", m)?;
-                    vec![MintBond { mint, min_bond: amount::parse_ui_amount(&a.min_bond, t.mint_info(&mint)?.0)? }]
+                    vec![MintBond {
+                        mint,
+                        min_bond: amount::parse_ui_amount(&a.min_bond, t.mint_info(&mint)?.0)?,
+                    }]
                 }
                 None if a.min_bond.trim() == "0" => vec![],
-                None => return Err(TesseraError::Invalid("--min-bond needs --bond-mint to know the mint's decimals".into())),
+                None => {
+                    return Err(TesseraError::Invalid(
+                        "--min-bond needs --bond-mint to know the mint's decimals".into(),
+                    ))
+                }
             };
             let secs = |what: &str, s: &str| -> Result<u32> {
-                u32::try_from(parse::duration(s)?).map_err(|_| TesseraError::Invalid(format!("invalid {what} `{s}`: too long")))
+                u32::try_from(parse::duration(s)?)
+                    .map_err(|_| TesseraError::Invalid(format!("invalid {what} `{s}`: too long")))
             };
             let args = InitializeEscrowArgs {
-                admin: a.admin.as_deref().map(|s| key("admin", s)).transpose()?.unwrap_or(t.wallet()),
+                admin: a
+                    .admin
+                    .as_deref()
+                    .map(|s| key("admin", s))
+                    .transpose()?
+                    .unwrap_or(t.wallet()),
                 settings: EscrowSettings {
                     treasury: key("treasury", &a.treasury)?,
                     arbiter: key("arbiter", &a.arbiter)?,
@@ -141,30 +168,50 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                 },
             };
             let sig = with_spinner(format, "initialising the escrow config", || t.initialize_escrow(args))?;
-            Ok(sent("config init-escrow", sig, json!({ "config": tessera_client::pda::escrow_config().to_string() })))
+            Ok(sent(
+                "config init-escrow",
+                sig,
+                json!({ "config": tessera_client::pda::escrow_config().to_string() }),
+            ))
         }
         ConfigCmd::Update(a) => {
             let new_admin = a.new_admin.as_deref().map(|s| key("admin", s)).transpose()?;
             let args = UpdateConfigArgs {
                 treasury: a.treasury.as_deref().map(|s| key("treasury", s)).transpose()?,
                 fee_bps: a.fee_bps,
-                payment_mints: a.mints.map(|v| v.iter().map(|m| key("mint", m)).collect::<Result<Vec<_>>>()).transpose()?,
+                payment_mints: a
+                    .mints
+                    .map(|v| v.iter().map(|m| key("mint", m)).collect::<Result<Vec<_>>>())
+                    .transpose()?,
                 paused: a.paused,
             };
-            let changes = args.treasury.is_some() || args.fee_bps.is_some() || args.payment_mints.is_some() || args.paused.is_some();
+            let changes = args.treasury.is_some()
+                || args.fee_bps.is_some()
+                || args.payment_mints.is_some()
+                || args.paused.is_some();
             let mut sig = None;
             if changes || new_admin.is_none() {
-                sig = Some(with_spinner(format, "updating the registry config", || t.update_config(args))?);
+                sig = Some(with_spinner(format, "updating the registry config", || {
+                    t.update_config(args)
+                })?);
             }
             if let Some(n) = new_admin {
                 sig = Some(with_spinner(format, "proposing the new admin", || t.propose_admin(&n))?);
             }
             let pending = new_admin.map(|n| n.to_string());
-            Ok(sent("config update", sig.expect("one instruction sent"), json!({ "pendingAdmin": pending })))
+            Ok(sent(
+                "config update",
+                sig.expect("one instruction sent"),
+                json!({ "pendingAdmin": pending }),
+            ))
         }
         ConfigCmd::AcceptAdmin => {
             let sig = with_spinner(format, "accepting the registry admin role", || t.accept_admin())?;
-            Ok(sent("config accept-admin", sig, json!({ "admin": t.wallet().to_string() })))
+            Ok(sent(
+                "config accept-admin",
+                sig,
+                json!({ "admin": t.wallet().to_string() }),
+            ))
         }
         ConfigCmd::Show => {
             let c = t.config()?;
@@ -197,10 +244,29 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                 rows.extend([
                     ("escrow arbiter", e.arbiter.to_string()),
                     ("inference fee", format!("{} bps", e.fee_bps)),
-                    ("slash share", format!("{} bps, at most {}× the job's fee", e.slash_bps, e.max_slash_fee_multiple)),
-                    ("min windows", format!("accept {} s, delivery {} s, challenge {} s", e.min_accept_window, e.min_delivery_window, e.min_challenge_window)),
+                    (
+                        "slash share",
+                        format!(
+                            "{} bps, at most {}× the job's fee",
+                            e.slash_bps, e.max_slash_fee_multiple
+                        ),
+                    ),
+                    (
+                        "min windows",
+                        format!(
+                            "accept {} s, delivery {} s, challenge {} s",
+                            e.min_accept_window, e.min_delivery_window, e.min_challenge_window
+                        ),
+                    ),
                     ("dispute window", format!("{} s", e.dispute_window)),
-                    ("min bonds (base units)", e.min_bonds.iter().map(|b| format!("{} in {}", b.min_bond, b.mint)).collect::<Vec<_>>().join(", ")),
+                    (
+                        "min bonds (base units)",
+                        e.min_bonds
+                            .iter()
+                            .map(|b| format!("{} in {}", b.min_bond, b.mint))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
                     ("unbonding delay", format!("{} s", e.unbonding_delay)),
                 ]);
             }

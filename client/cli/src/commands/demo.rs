@@ -7,7 +7,6 @@ use clap::Args;
 use serde_json::json;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
-use tessera_dev::{DevFlows, Localnet};
 use tessera_client::{
     amount::format_ui_amount,
     escrow::{
@@ -22,6 +21,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Pubkey, Result, Tessera, TesseraError, TOKEN_PROGRAM_ID,
 };
+use tessera_dev::{DevFlows, Localnet};
 
 use crate::output::{table, Format, Report};
 
@@ -56,7 +56,10 @@ pub fn run(args: &DemoArgs, format: Format) -> Result<Report> {
     let admin_path = dir.join("admin.json");
     write_keypair_file(&admin, &admin_path).map_err(|e| TesseraError::Invalid(e.to_string()))?;
     let mut log = vec![];
-    let mut step = Step { log: &mut log, human: format == Format::Human };
+    let mut step = Step {
+        log: &mut log,
+        human: format == Format::Human,
+    };
     step.say("starting a local validator (tessera-localnet) with the Tessera programs…".into());
     let net = Localnet::start(&admin_path, Duration::from_secs(args.startup_timeout))?;
     step.say(format!("validator ready at {}", net.url));
@@ -67,7 +70,11 @@ pub fn run(args: &DemoArgs, format: Format) -> Result<Report> {
 }
 
 fn client(url: &str, kp: &Keypair) -> Tessera {
-    Tessera::new(url, kp.insecure_clone(), solana_commitment_config::CommitmentConfig::confirmed())
+    Tessera::new(
+        url,
+        kp.insecure_clone(),
+        solana_commitment_config::CommitmentConfig::confirmed(),
+    )
 }
 
 fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
@@ -80,7 +87,9 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         boss.transfer_sol(&w.pubkey(), 2 * SOL)?;
     }
     let usdc = boss.create_mint(6)?;
-    step.say(format!("created a USDC-like mint {usdc} (6 decimals) and funded 7 wallets"));
+    step.say(format!(
+        "created a USDC-like mint {usdc} (6 decimals) and funded 7 wallets"
+    ));
 
     boss.initialize_config(InitializeConfigArgs {
         admin: admin.pubkey(),
@@ -101,7 +110,10 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
             min_challenge_window: 0,
             dispute_window: 86_400,
             unbonding_delay: 86_400,
-            min_bonds: vec![MintBond { mint: usdc, min_bond: USDC }],
+            min_bonds: vec![MintBond {
+                mint: usdc,
+                min_bond: USDC,
+            }],
         },
     })?;
     step.say("registry config: protocol fee 250 bps; escrow config: inference fee 100 bps".into());
@@ -111,63 +123,102 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
 
     // A dataset by a 70/20/10 team.
     let a = client(url, &wallets[alice]);
-    let recipients = |v: &[(usize, u16)]| v.iter().map(|&(i, bps)| RecipientInput { address: who(i), bps }).collect::<Vec<_>>();
-    let (dataset, _) = a.publish(&usdc, None, PublishAssetArgs {
-        kind: AssetKind::Dataset,
-        content_hash: parse::hash_str("speech-corpus-v1.tar"),
-        uri: "ar://tessera-demo/speech-corpus-v1.json".into(),
-        license: License { flags: 3, terms_hash: parse::hash_str("https://example.org/license") },
-        price: 1_500_000,
-        max_supply: 0,
-        access_duration: 30 * 86_400,
-        inference_royalty_bps: 0,
-        inference_gated: false,
-        parents: vec![],
-        recipients: recipients(&[(alice, 7_000), (bob, 2_000), (carol, 1_000)]),
-    })?;
-    step.say(format!("alice published dataset {dataset}: 1.5 USDC / 30 days, split alice 70% / bob 20% / carol 10%"));
+    let recipients = |v: &[(usize, u16)]| {
+        v.iter()
+            .map(|&(i, bps)| RecipientInput { address: who(i), bps })
+            .collect::<Vec<_>>()
+    };
+    let (dataset, _) = a.publish(
+        &usdc,
+        None,
+        PublishAssetArgs {
+            kind: AssetKind::Dataset,
+            content_hash: parse::hash_str("speech-corpus-v1.tar"),
+            uri: "ar://tessera-demo/speech-corpus-v1.json".into(),
+            license: License {
+                flags: 3,
+                terms_hash: parse::hash_str("https://example.org/license"),
+            },
+            price: 1_500_000,
+            max_supply: 0,
+            access_duration: 30 * 86_400,
+            inference_royalty_bps: 0,
+            inference_gated: false,
+            parents: vec![],
+            recipients: recipients(&[(alice, 7_000), (bob, 2_000), (carol, 1_000)]),
+        },
+    )?;
+    step.say(format!(
+        "alice published dataset {dataset}: 1.5 USDC / 30 days, split alice 70% / bob 20% / carol 10%"
+    ));
 
     // A model trained on it: the dataset gets 20% of each sale; 10% of each inference fee.
     let d = client(url, &wallets[dave]);
-    let (model, _) = d.publish(&usdc, None, PublishAssetArgs {
-        kind: AssetKind::Model,
-        content_hash: parse::hash_str("whisper-tessera-ft.safetensors"),
-        uri: "ar://tessera-demo/whisper-ft.json".into(),
-        license: License { flags: 1, terms_hash: parse::hash_str("https://example.org/model-license") },
-        price: 10 * USDC,
-        max_supply: 0,
-        access_duration: 0,
-        inference_royalty_bps: 1_000,
-        inference_gated: false,
-        parents: vec![ParentInput { asset: dataset, bps: 2_000 }],
-        recipients: recipients(&[(dave, 10_000)]),
-    })?;
-    step.say(format!("dave published model {model}: 10 USDC per access token, parent: the dataset at 20%, 10% inference royalty"));
+    let (model, _) = d.publish(
+        &usdc,
+        None,
+        PublishAssetArgs {
+            kind: AssetKind::Model,
+            content_hash: parse::hash_str("whisper-tessera-ft.safetensors"),
+            uri: "ar://tessera-demo/whisper-ft.json".into(),
+            license: License {
+                flags: 1,
+                terms_hash: parse::hash_str("https://example.org/model-license"),
+            },
+            price: 10 * USDC,
+            max_supply: 0,
+            access_duration: 0,
+            inference_royalty_bps: 1_000,
+            inference_gated: false,
+            parents: vec![ParentInput {
+                asset: dataset,
+                bps: 2_000,
+            }],
+            recipients: recipients(&[(dave, 10_000)]),
+        },
+    )?;
+    step.say(format!(
+        "dave published model {model}: 10 USDC per access token, parent: the dataset at 20%, 10% inference royalty"
+    ));
 
     // A buyer buys model access.
     let f = client(url, &wallets[frank]);
     f.buy(&model, 2, 10 * USDC, 0)?;
     let access = f.access(&model, &who(frank))?;
-    step.say(format!("frank bought 2 access tokens of the model (20 USDC); access valid: {}", access.valid));
+    step.say(format!(
+        "frank bought 2 access tokens of the model (20 USDC); access valid: {}",
+        access.valid
+    ));
 
     // A paid inference.
     let h = client(url, &wallets[heidi]);
-    h.register_provider(&usdc, RegisterProviderArgs { endpoint: "https://heidi-gpu.example/v1".into(), models: vec![model] })?;
+    h.register_provider(
+        &usdc,
+        RegisterProviderArgs {
+            endpoint: "https://heidi-gpu.example/v1".into(),
+            models: vec![model],
+        },
+    )?;
     h.bond(10 * USDC)?;
     let g = client(url, &wallets[grace]);
-    let (job, _) = g.open_job(&model, OpenJobArgs {
-        job_id: 1,
-        fee: 2 * USDC,
-        input_commitment: parse::hash_str("transcribe: meeting-2026-11-25.wav"),
-        provider: None,
-        accept_window: 600,
-        delivery_window: 3_600,
-        challenge_window: 3_600,
-    })?;
+    let (job, _) = g.open_job(
+        &model,
+        OpenJobArgs {
+            job_id: 1,
+            fee: 2 * USDC,
+            input_commitment: parse::hash_str("transcribe: meeting-2026-11-25.wav"),
+            provider: None,
+            accept_window: 600,
+            delivery_window: 3_600,
+            challenge_window: 3_600,
+        },
+    )?;
     h.accept_job(&job, None)?;
     h.submit_result(&job, parse::hash_str("transcript: …"))?;
     g.confirm_job(&job)?;
-    step.say(format!("grace paid 2 USDC for an inference (job {job}); heidi accepted and delivered; grace confirmed"));
+    step.say(format!(
+        "grace paid 2 USDC for an inference (job {job}); heidi accepted and delivered; grace confirmed"
+    ));
 
     // Everyone claims.
     let mut claimed = std::collections::BTreeMap::new();
@@ -183,13 +234,18 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
     let heidi_fee = bal(heidi)?; // her 10 USDC are in the bond vault; this is her fee
     let received = [
         (treasury, bal(treasury)?, "protocol fees (sale + inference)"),
-        (alice, bal(alice)?, "royalties: dataset split (parent share of the model sale)"),
+        (
+            alice,
+            bal(alice)?,
+            "royalties: dataset split (parent share of the model sale)",
+        ),
         (bob, bal(bob)?, "royalties: dataset split"),
         (carol, bal(carol)?, "royalties: dataset split"),
         (dave, bal(dave)?, "royalties: model split (sale + inference royalty)"),
         (heidi, heidi_fee, "inference fee (provider)"),
     ];
-    let dust = boss.token_balance(&pda::vault(&pda::split(&dataset)))? + boss.token_balance(&pda::vault(&pda::split(&model)))?;
+    let dust = boss.token_balance(&pda::vault(&pda::split(&dataset)))?
+        + boss.token_balance(&pda::vault(&pda::split(&model)))?;
     let total_paid: u64 = paid.iter().map(|p| p.1).sum();
     let total_received: u64 = received.iter().map(|r| r.1).sum();
     if total_paid != total_received + dust {
@@ -199,14 +255,29 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
     }
     for (i, r, _) in &received[1..5] {
         if claimed.get(i) != Some(r) {
-            return Err(TesseraError::Invalid(format!("{} claimed {:?} but holds {r}", names[*i], claimed.get(i))));
+            return Err(TesseraError::Invalid(format!(
+                "{} claimed {:?} but holds {r}",
+                names[*i],
+                claimed.get(i)
+            )));
         }
     }
 
     let ui = |v: u64| format_ui_amount(v, 6);
-    let mut rows: Vec<Vec<String>> = paid.iter().map(|(i, v)| vec![names[*i].into(), format!("-{}", ui(*v)), "paid".into()]).collect();
-    rows.extend(received.iter().map(|(i, v, why)| vec![names[*i].into(), format!("+{}", ui(*v)), why.to_string()]));
-    rows.push(vec!["vaults".into(), format!("+{}", ui(dust)), "rounding dust left in royalty vaults".into()]);
+    let mut rows: Vec<Vec<String>> = paid
+        .iter()
+        .map(|(i, v)| vec![names[*i].into(), format!("-{}", ui(*v)), "paid".into()])
+        .collect();
+    rows.extend(
+        received
+            .iter()
+            .map(|(i, v, why)| vec![names[*i].into(), format!("+{}", ui(*v)), why.to_string()]),
+    );
+    rows.push(vec![
+        "vaults".into(),
+        format!("+{}", ui(dust)),
+        "rounding dust left in royalty vaults".into(),
+    ]);
     let human = format!(
         "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance",
         step.log.join("\n"),

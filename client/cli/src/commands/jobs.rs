@@ -6,7 +6,10 @@ use clap::{Args, Subcommand};
 use serde_json::{json, Value};
 use tessera_client::{
     amount,
-    escrow::{instructions::OpenJobArgs, state::{Job, JobState}},
+    escrow::{
+        instructions::OpenJobArgs,
+        state::{Job, JobState},
+    },
     parse, pda,
     rpc::JobFilter,
     Pubkey, Result, Tessera, TesseraError,
@@ -31,7 +34,9 @@ pub enum JobsCmd {
         #[arg(long, value_enum)]
         state: Option<StateArg>,
     },
-    Show { job: String },
+    Show {
+        job: String,
+    },
     /// Provider: accept a job on the terms shown by `jobs show` (fee, windows, slash at stake)
     Accept {
         job: String,
@@ -49,13 +54,21 @@ pub enum JobsCmd {
         result_hash: Option<String>,
     },
     /// Consumer: confirm the delivery and release the fee at once
-    Confirm { job: String },
+    Confirm {
+        job: String,
+    },
     /// Anyone: release after the challenge window
-    Release { job: String },
+    Release {
+        job: String,
+    },
     /// Anyone: refund after a missed deadline
-    Refund { job: String },
+    Refund {
+        job: String,
+    },
     /// Consumer: dispute within the challenge window
-    Dispute { job: String },
+    Dispute {
+        job: String,
+    },
     /// The job's arbiter: give the provider a bps share of the fee (before the dispute deadline)
     Resolve {
         job: String,
@@ -63,7 +76,9 @@ pub enum JobsCmd {
         provider_share_bps: u16,
     },
     /// Anyone: settle a dispute unresolved after its deadline (half each, no slash)
-    Settle { job: String },
+    Settle {
+        job: String,
+    },
 }
 
 #[derive(Args)]
@@ -160,7 +175,8 @@ fn next_deadline(j: &Job) -> String {
 }
 
 fn window(what: &str, s: &str) -> Result<u32> {
-    u32::try_from(parse::duration(s)?).map_err(|_| TesseraError::Invalid(format!("invalid {what} `{s}`: at most 30 days")))
+    u32::try_from(parse::duration(s)?)
+        .map_err(|_| TesseraError::Invalid(format!("invalid {what} `{s}`: at most 30 days")))
 }
 
 pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
@@ -172,24 +188,42 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             let fee = amount::parse_ui_amount(&a.fee, decimals)?;
             let input_commitment = parse::hash_or_file(a.input_hash.as_deref(), a.input.as_deref())?;
             let job_id = a.id.unwrap_or_else(|| {
-                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as u64)
             });
             let args = OpenJobArgs {
                 job_id,
                 fee,
                 input_commitment,
-                provider: a.provider.as_deref().map(|p| key("provider", p).map(|k| pda::provider(&k))).transpose()?,
+                provider: a
+                    .provider
+                    .as_deref()
+                    .map(|p| key("provider", p).map(|k| pda::provider(&k)))
+                    .transpose()?,
                 accept_window: window("accept window", &a.accept_window)?,
                 delivery_window: window("delivery window", &a.delivery_window)?,
                 challenge_window: window("challenge window", &a.challenge_window)?,
             };
             let (job, sig) = with_spinner(format, "opening the job", || t.open_job(&model, args))?;
-            Ok(sent("jobs open", sig, json!({ "job": job.to_string(), "jobId": job_id, "fee": fee })))
+            Ok(sent(
+                "jobs open",
+                sig,
+                json!({ "job": job.to_string(), "jobId": job_id, "fee": fee }),
+            ))
         }
-        JobsCmd::List { consumer, provider, model, state } => {
+        JobsCmd::List {
+            consumer,
+            provider,
+            model,
+            state,
+        } => {
             let f = JobFilter {
                 consumer: consumer.as_deref().map(|c| key("consumer", c)).transpose()?,
-                provider: provider.as_deref().map(|p| key("provider", p).map(|k| pda::provider(&k))).transpose()?,
+                provider: provider
+                    .as_deref()
+                    .map(|p| key("provider", p).map(|k| pda::provider(&k)))
+                    .transpose()?,
                 model: model.as_deref().map(|m| key("model", m)).transpose()?,
                 state: state.map(JobState::from),
             };
@@ -213,9 +247,24 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             let human = if rows.is_empty() {
                 "no jobs".into()
             } else {
-                table(&["JOB", "STATE", "FEE (base units)", "DELIVER/CHALLENGE", "NEXT DEADLINE", "SLASH AT STAKE", "MODEL", "CONSUMER"], &rows)
+                table(
+                    &[
+                        "JOB",
+                        "STATE",
+                        "FEE (base units)",
+                        "DELIVER/CHALLENGE",
+                        "NEXT DEADLINE",
+                        "SLASH AT STAKE",
+                        "MODEL",
+                        "CONSUMER",
+                    ],
+                    &rows,
+                )
             };
-            Ok(Report::new(json!({ "jobs": jobs.iter().map(|(k, j)| job_json(k, j, multiple)).collect::<Vec<_>>() }), human))
+            Ok(Report::new(
+                json!({ "jobs": jobs.iter().map(|(k, j)| job_json(k, j, multiple)).collect::<Vec<_>>() }),
+                human,
+            ))
         }
         JobsCmd::Show { job } => {
             let k = key("job", &job)?;
@@ -228,14 +277,64 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
                 ("consumer", j.consumer.to_string()),
                 ("model", j.model.to_string()),
                 ("fee (base units)", j.fee.to_string()),
-                ("provider", if j.provider == Pubkey::default() { "-".into() } else { j.provider.to_string() }),
-                ("windows", format!("deliver within {} s of acceptance, challenge within {} s of delivery", j.delivery_window, j.challenge_window)),
-                ("slash at stake (base units)", if accepted { j.slash_amount.to_string() } else { format!("{} (fixed at acceptance)", slash_at_stake(&j, multiple).1) }),
-                ("arbiter", if accepted { j.arbiter.to_string() } else { "- (fixed at acceptance)".into() }),
+                (
+                    "provider",
+                    if j.provider == Pubkey::default() {
+                        "-".into()
+                    } else {
+                        j.provider.to_string()
+                    },
+                ),
+                (
+                    "windows",
+                    format!(
+                        "deliver within {} s of acceptance, challenge within {} s of delivery",
+                        j.delivery_window, j.challenge_window
+                    ),
+                ),
+                (
+                    "slash at stake (base units)",
+                    if accepted {
+                        j.slash_amount.to_string()
+                    } else {
+                        format!("{} (fixed at acceptance)", slash_at_stake(&j, multiple).1)
+                    },
+                ),
+                (
+                    "arbiter",
+                    if accepted {
+                        j.arbiter.to_string()
+                    } else {
+                        "- (fixed at acceptance)".into()
+                    },
+                ),
                 ("accept by", j.accept_deadline.to_string()),
-                ("deliver by", if accepted { j.delivery_deadline.to_string() } else { "-".into() }),
-                ("challenge until", if j.challenge_deadline > 0 { j.challenge_deadline.to_string() } else { "-".into() }),
-                ("dispute resolved by", if j.state == JobState::Disputed { format!("{} (then anyone settles half each)", j.dispute_deadline) } else if accepted { format!("{} s after a dispute", j.dispute_window) } else { "-".into() }),
+                (
+                    "deliver by",
+                    if accepted {
+                        j.delivery_deadline.to_string()
+                    } else {
+                        "-".into()
+                    },
+                ),
+                (
+                    "challenge until",
+                    if j.challenge_deadline > 0 {
+                        j.challenge_deadline.to_string()
+                    } else {
+                        "-".into()
+                    },
+                ),
+                (
+                    "dispute resolved by",
+                    if j.state == JobState::Disputed {
+                        format!("{} (then anyone settles half each)", j.dispute_deadline)
+                    } else if accepted {
+                        format!("{} s after a dispute", j.dispute_window)
+                    } else {
+                        "-".into()
+                    },
+                ),
             ]);
             Ok(Report::new(job_json(&k, &j, multiple), human))
         }
@@ -250,18 +349,35 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             };
             let sig = with_spinner(format, "accepting", || t.accept_job(&k, max_slash))?;
             let slash = t.fetch_opt::<Job>(&k)?.map(|j| j.slash_amount);
-            Ok(sent("jobs accept", sig, json!({ "job": k.to_string(), "slashAmount": slash })))
+            Ok(sent(
+                "jobs accept",
+                sig,
+                json!({ "job": k.to_string(), "slashAmount": slash }),
+            ))
         }
-        JobsCmd::Deliver { job, result, result_hash } => {
+        JobsCmd::Deliver {
+            job,
+            result,
+            result_hash,
+        } => {
             let k = key("job", &job)?;
             let c = parse::hash_or_file(result_hash.as_deref(), result.as_deref())?;
             let sig = with_spinner(format, "delivering", || t.submit_result(&k, c))?;
-            Ok(sent("jobs deliver", sig, json!({ "job": k.to_string(), "resultCommitment": parse::to_hex(&c) })))
+            Ok(sent(
+                "jobs deliver",
+                sig,
+                json!({ "job": k.to_string(), "resultCommitment": parse::to_hex(&c) }),
+            ))
         }
         JobsCmd::Confirm { job } => settle(t, format, "jobs confirm", &job, |k| t.confirm_job(k)),
         JobsCmd::Release { job } => settle(t, format, "jobs release", &job, |k| t.release_job(k)),
         JobsCmd::Refund { job } => settle(t, format, "jobs refund", &job, |k| t.refund_job(k)),
-        JobsCmd::Resolve { job, provider_share_bps } => settle(t, format, "jobs resolve", &job, |k| t.resolve_dispute(k, provider_share_bps)),
+        JobsCmd::Resolve {
+            job,
+            provider_share_bps,
+        } => settle(t, format, "jobs resolve", &job, |k| {
+            t.resolve_dispute(k, provider_share_bps)
+        }),
         JobsCmd::Settle { job } => settle(t, format, "jobs settle", &job, |k| t.settle_dispute(k)),
         JobsCmd::Dispute { job } => {
             let k = key("job", &job)?;
@@ -280,5 +396,9 @@ fn settle(
 ) -> Result<Report> {
     let k = key("job", job)?;
     let sig = with_spinner(format, action, || f(&k))?;
-    Ok(sent(action, sig, json!({ "job": k.to_string(), "closed": t.fetch_opt::<Job>(&k)?.is_none() })))
+    Ok(sent(
+        action,
+        sig,
+        json!({ "job": k.to_string(), "closed": t.fetch_opt::<Job>(&k)?.is_none() }),
+    ))
 }

@@ -43,17 +43,31 @@ pub fn run(t: &Tessera, cmd: ProviderCmd, format: Format) -> Result<Report> {
         ProviderCmd::Register { mint, endpoint, models } => {
             let mint = key("mint", &mint)?;
             let models = models.iter().map(|m| key("model", m)).collect::<Result<Vec<_>>>()?;
-            let sig = with_spinner(format, "registering", || t.register_provider(&mint, RegisterProviderArgs { endpoint, models }))?;
-            Ok(sent("provider register", sig, json!({ "provider": pda::provider(&t.wallet()).to_string() })))
+            let sig = with_spinner(format, "registering", || {
+                t.register_provider(&mint, RegisterProviderArgs { endpoint, models })
+            })?;
+            Ok(sent(
+                "provider register",
+                sig,
+                json!({ "provider": pda::provider(&t.wallet()).to_string() }),
+            ))
         }
         ProviderCmd::Bond { amount: a } => {
             let p = t.provider(&t.wallet())?;
             let v = amount::parse_ui_amount(&a, t.mint_info(&p.mint)?.0)?;
             let sig = with_spinner(format, "bonding", || t.bond(v))?;
-            Ok(sent("provider bond", sig, json!({ "bond": t.provider(&t.wallet())?.bond })))
+            Ok(sent(
+                "provider bond",
+                sig,
+                json!({ "bond": t.provider(&t.wallet())?.bond }),
+            ))
         }
         ProviderCmd::Sync { authority } => {
-            let who = authority.as_deref().map(|a| key("authority", a)).transpose()?.unwrap_or(t.wallet());
+            let who = authority
+                .as_deref()
+                .map(|a| key("authority", a))
+                .transpose()?
+                .unwrap_or(t.wallet());
             let sig = with_spinner(format, "syncing the bond", || t.sync_bond(&who))?;
             Ok(sent("provider sync", sig, json!({ "bond": t.provider(&who)?.bond })))
         }
@@ -65,10 +79,18 @@ pub fn run(t: &Tessera, cmd: ProviderCmd, format: Format) -> Result<Report> {
         }
         ProviderCmd::Withdraw => {
             let sig = with_spinner(format, "withdrawing the bond", || t.withdraw_bond())?;
-            Ok(sent("provider withdraw", sig, json!({ "bond": t.provider(&t.wallet())?.bond })))
+            Ok(sent(
+                "provider withdraw",
+                sig,
+                json!({ "bond": t.provider(&t.wallet())?.bond }),
+            ))
         }
         ProviderCmd::Show { authority } => {
-            let who = authority.as_deref().map(|a| key("authority", a)).transpose()?.unwrap_or(t.wallet());
+            let who = authority
+                .as_deref()
+                .map(|a| key("authority", a))
+                .transpose()?
+                .unwrap_or(t.wallet());
             let p = t.provider(&who)?;
             let d = t.mint_info(&p.mint).map(|m| m.0).unwrap_or(0);
             let json = json!({
@@ -80,10 +102,19 @@ pub fn run(t: &Tessera, cmd: ProviderCmd, format: Format) -> Result<Report> {
             let human = fields(&[
                 ("provider", pda::provider(&who).to_string()),
                 ("endpoint", p.endpoint.clone()),
-                ("models", p.models.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")),
+                (
+                    "models",
+                    p.models.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", "),
+                ),
                 ("bond", amount::format_ui_amount(p.bond, d)),
                 ("open jobs", p.open_jobs.to_string()),
-                ("record", format!("{} completed, {} refunded, {} disputes lost", p.jobs_completed, p.jobs_refunded, p.disputes_lost)),
+                (
+                    "record",
+                    format!(
+                        "{} completed, {} refunded, {} disputes lost",
+                        p.jobs_completed, p.jobs_refunded, p.disputes_lost
+                    ),
+                ),
             ]);
             Ok(Report::new(json, human))
         }

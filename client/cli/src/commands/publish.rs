@@ -6,7 +6,10 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use tessera_client::{
     amount, parse,
-    registry::{instructions::PublishAssetArgs, state::{AssetKind, License}},
+    registry::{
+        instructions::PublishAssetArgs,
+        state::{AssetKind, License},
+    },
     Result, Tessera, TesseraError,
 };
 
@@ -80,24 +83,38 @@ pub fn run(t: &Tessera, cmd: PublishCmd, format: Format) -> Result<Report> {
         Some(s) => parse::split(s)?,
         None => parse::split(&format!("{}:10000", t.wallet()))?,
     };
-    let parents = a.parents.as_deref().map(parse::parents).transpose()?.unwrap_or_default();
+    let parents = a
+        .parents
+        .as_deref()
+        .map(parse::parents)
+        .transpose()?
+        .unwrap_or_default();
     let duration = parse::duration(&a.duration)?;
     let flags = parse::license_flags(&a.license)?;
     let previous = a.previous.as_deref().map(|p| key("previous asset", p)).transpose()?;
     let content_hash = parse::hash_or_file(a.hash.as_deref(), a.file.as_deref())?;
     if a.uri.is_empty() || a.uri.len() > 200 {
-        return Err(TesseraError::Invalid(format!("invalid --uri `{}`: expected 1 to 200 bytes", a.uri)));
+        return Err(TesseraError::Invalid(format!(
+            "invalid --uri `{}`: expected 1 to 200 bytes",
+            a.uri
+        )));
     }
     let (decimals, _) = t.mint_info(&mint)?;
     let price = amount::parse_ui_amount(&a.price, decimals)?;
     if price == 0 {
-        return Err(TesseraError::Invalid(format!("invalid --price `{}`: must be above zero", a.price)));
+        return Err(TesseraError::Invalid(format!(
+            "invalid --price `{}`: must be above zero",
+            a.price
+        )));
     }
     let args = PublishAssetArgs {
         kind,
         content_hash,
         uri: a.uri,
-        license: License { flags, terms_hash: parse::hash_str(&a.license_uri) },
+        license: License {
+            flags,
+            terms_hash: parse::hash_str(&a.license_uri),
+        },
         price,
         max_supply: a.supply,
         access_duration: duration,

@@ -57,18 +57,32 @@ fn ui(t: &Tessera, mint: &str, v: u64) -> String {
 pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
     match cmd {
         RoyaltiesCmd::Show { recipient } => {
-            let who = recipient.as_deref().map(|r| key("recipient", r)).transpose()?.unwrap_or(t.wallet());
+            let who = recipient
+                .as_deref()
+                .map(|r| key("recipient", r))
+                .transpose()?
+                .unwrap_or(t.wallet());
             let owed = t.owed_to(&who)?;
             let rows: Vec<Vec<String>> = owed
                 .iter()
-                .map(|o| vec![o.split.clone(), o.subject.clone(), ui(t, &o.mint, o.amount), o.mint.clone()])
+                .map(|o| {
+                    vec![
+                        o.split.clone(),
+                        o.subject.clone(),
+                        ui(t, &o.mint, o.amount),
+                        o.mint.clone(),
+                    ]
+                })
                 .collect();
             let human = if rows.is_empty() {
                 format!("nothing owed to {who}")
             } else {
                 table(&["SPLIT", "ASSET", "OWED", "MINT"], &rows)
             };
-            Ok(Report::new(json!({ "recipient": who.to_string(), "owed": owed }), human))
+            Ok(Report::new(
+                json!({ "recipient": who.to_string(), "owed": owed }),
+                human,
+            ))
         }
         RoyaltiesCmd::Claim { split } => {
             let claims = match split {
@@ -88,10 +102,16 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
             } else {
                 table(
                     &["SPLIT", "CLAIMED (base units)", "SIGNATURE"],
-                    &claims.iter().map(|(k, a, s)| vec![k.to_string(), a.to_string(), s.to_string()]).collect::<Vec<_>>(),
+                    &claims
+                        .iter()
+                        .map(|(k, a, s)| vec![k.to_string(), a.to_string(), s.to_string()])
+                        .collect::<Vec<_>>(),
                 )
             };
-            Ok(Report::new(json!({ "action": "royalties claim", "claims": items }), human))
+            Ok(Report::new(
+                json!({ "action": "royalties claim", "claims": items }),
+                human,
+            ))
         }
         RoyaltiesCmd::ClaimParked { split } => {
             let k = key("split", &split)?;
@@ -105,28 +125,54 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
             } else {
                 table(
                     &["CLAIMED (base units)", "SIGNATURE"],
-                    &claims.iter().map(|(a, s)| vec![a.to_string(), s.to_string()]).collect::<Vec<_>>(),
+                    &claims
+                        .iter()
+                        .map(|(a, s)| vec![a.to_string(), s.to_string()])
+                        .collect::<Vec<_>>(),
                 )
             };
-            Ok(Report::new(json!({ "action": "royalties claim-parked", "claims": items }), human))
+            Ok(Report::new(
+                json!({ "action": "royalties claim-parked", "claims": items }),
+                human,
+            ))
         }
         RoyaltiesCmd::UpdateSplit { split, recipients } => {
             let k = key("split", &split)?;
-            let args = UpdateSplitArgs { recipients: parse::split(&recipients)? };
+            let args = UpdateSplitArgs {
+                recipients: parse::split(&recipients)?,
+            };
             let sig = with_spinner(format, "updating the split", || t.update_split(&k, args))?;
             Ok(sent("royalties update-split", sig, json!({ "split": k.to_string() })))
         }
-        RoyaltiesCmd::ProposeAuthority { split, new_authority, cancel } => {
+        RoyaltiesCmd::ProposeAuthority {
+            split,
+            new_authority,
+            cancel,
+        } => {
             let k = key("split", &split)?;
-            let proposed = if cancel { None } else { new_authority.as_deref().map(|a| key("new authority", a)).transpose()? };
-            let sig = with_spinner(format, "proposing the split authority", || t.propose_split_authority(&k, proposed))?;
+            let proposed = if cancel {
+                None
+            } else {
+                new_authority.as_deref().map(|a| key("new authority", a)).transpose()?
+            };
+            let sig = with_spinner(format, "proposing the split authority", || {
+                t.propose_split_authority(&k, proposed)
+            })?;
             let proposed = proposed.map(|p| p.to_string());
-            Ok(sent("royalties propose-authority", sig, json!({ "split": k.to_string(), "proposed": proposed })))
+            Ok(sent(
+                "royalties propose-authority",
+                sig,
+                json!({ "split": k.to_string(), "proposed": proposed }),
+            ))
         }
         RoyaltiesCmd::AcceptAuthority { split } => {
             let k = key("split", &split)?;
             let sig = with_spinner(format, "accepting the split authority", || t.accept_split_authority(&k))?;
-            Ok(sent("royalties accept-authority", sig, json!({ "split": k.to_string() })))
+            Ok(sent(
+                "royalties accept-authority",
+                sig,
+                json!({ "split": k.to_string() }),
+            ))
         }
         RoyaltiesCmd::Sync { split } => {
             let k = key("split", &split)?;

@@ -53,7 +53,9 @@ pub struct Gate {
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// A refusal: status, machine-readable code, message.
@@ -71,7 +73,9 @@ impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         let mut response = (self.0, Json(json!({ "error": self.1, "message": self.2 }))).into_response();
         if let Some(secs) = self.3 {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -84,10 +88,18 @@ fn refuse(status: StatusCode, code: &'static str, message: impl Into<String>) ->
 /// The gate's answer to each reason of the registry's access rule.
 fn denied(reason: AccessDenied) -> Refusal {
     match reason {
-        AccessDenied::NoPass => refuse(StatusCode::FORBIDDEN, "no_pass", "the holder has no pass for this asset"),
+        AccessDenied::NoPass => refuse(
+            StatusCode::FORBIDDEN,
+            "no_pass",
+            "the holder has no pass for this asset",
+        ),
         AccessDenied::PassExpired => refuse(StatusCode::FORBIDDEN, "pass_expired", "the holder's pass has expired"),
         AccessDenied::PassRevoked => refuse(StatusCode::FORBIDDEN, "pass_revoked", "the holder's pass was revoked"),
-        AccessDenied::NoAccessToken => refuse(StatusCode::FORBIDDEN, "no_access_token", "the holder holds no access token in any token account"),
+        AccessDenied::NoAccessToken => refuse(
+            StatusCode::FORBIDDEN,
+            "no_access_token",
+            "the holder holds no access token in any token account",
+        ),
     }
 }
 
@@ -96,14 +108,37 @@ const REDEEM_RETRY_AFTER_SECS: u64 = 1;
 
 impl Gate {
     #[allow(clippy::too_many_arguments)]
-    pub fn new(domain: String, asset: Pubkey, account: Asset, chain: Tessera, content: Content, consumable: bool, store: RedeemStore, nonce_ttl: i64) -> Self {
-        Self { domain, asset, account, chain: Arc::new(chain), content, consumable, store, nonces: Mutex::new(HashMap::new()), nonce_ttl }
+    pub fn new(
+        domain: String,
+        asset: Pubkey,
+        account: Asset,
+        chain: Tessera,
+        content: Content,
+        consumable: bool,
+        store: RedeemStore,
+        nonce_ttl: i64,
+    ) -> Self {
+        Self {
+            domain,
+            asset,
+            account,
+            chain: Arc::new(chain),
+            content,
+            consumable,
+            store,
+            nonces: Mutex::new(HashMap::new()),
+            nonce_ttl,
+        }
     }
 
     fn check_asset(&self, path_asset: &str) -> Result<(), Refusal> {
         match Pubkey::from_str(path_asset) {
             Ok(k) if k == self.asset => Ok(()),
-            _ => Err(refuse(StatusCode::NOT_FOUND, "unknown_asset", format!("this server does not serve asset `{path_asset}`"))),
+            _ => Err(refuse(
+                StatusCode::NOT_FOUND,
+                "unknown_asset",
+                format!("this server does not serve asset `{path_asset}`"),
+            )),
         }
     }
 
@@ -132,28 +167,56 @@ impl Gate {
     ///   it was checked against a valid pass when it ran, so a pass that has expired since does
     ///   not void it.
     async fn authorize(&self, headers: &HeaderMap) -> Result<(Pubkey, Option<Spent<'_>>), Refusal> {
-        let (holder, nonce, signature) =
-            (text_header(headers, proof::HOLDER_HEADER)?, text_header(headers, proof::NONCE_HEADER)?, text_header(headers, proof::SIGNATURE_HEADER)?);
+        let (holder, nonce, signature) = (
+            text_header(headers, proof::HOLDER_HEADER)?,
+            text_header(headers, proof::NONCE_HEADER)?,
+            text_header(headers, proof::SIGNATURE_HEADER)?,
+        );
         let (Some(holder), Some(nonce), Some(signature)) = (holder, nonce, signature) else {
-            return Err(refuse(StatusCode::UNAUTHORIZED, "missing_proof", "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature"));
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "missing_proof",
+                "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature",
+            ));
         };
-        let holder = Pubkey::from_str(&holder)
-            .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Holder `{holder}` is not a base58 address")))?;
+        let holder = Pubkey::from_str(&holder).map_err(|_| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("X-Tessera-Holder `{holder}` is not a base58 address"),
+            )
+        })?;
         // At a consumable gate, a malformed redemption is refused before any RPC call.
         let redeem = if self.consumable { redeem_header(headers)? } else { None };
         {
             let mut nonces = self.nonces.lock().expect("nonces");
             let Some(n) = nonces.get_mut(&nonce) else {
-                return Err(refuse(StatusCode::UNAUTHORIZED, "unknown_nonce", "this nonce was not issued by this server"));
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "unknown_nonce",
+                    "this nonce was not issued by this server",
+                ));
             };
             if n.used {
-                return Err(refuse(StatusCode::UNAUTHORIZED, "replayed_nonce", "this nonce was already used"));
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "replayed_nonce",
+                    "this nonce was already used",
+                ));
             }
             if now() > n.expires {
-                return Err(refuse(StatusCode::UNAUTHORIZED, "expired_nonce", "this nonce has expired; ask for a new challenge"));
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "expired_nonce",
+                    "this nonce has expired; ask for a new challenge",
+                ));
             }
             if !proof::verify(&holder, &signature, &self.domain, &self.asset, &nonce, n.expires) {
-                return Err(refuse(StatusCode::UNAUTHORIZED, "bad_signature", "the signature does not match the holder and the challenge"));
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_signature",
+                    "the signature does not match the holder and the challenge",
+                ));
             }
             n.used = true;
         }
@@ -195,14 +258,23 @@ impl Gate {
     /// A redemption seen for the first time is read from the chain (the units this holder
     /// redeemed of this asset in that confirmed transaction) and recorded; after that the store
     /// alone decides, so N units pay for N deliveries in total, across restarts.
-    async fn spend_redemption(&self, text: String, signature: Signature, holder: &Pubkey) -> Result<Spent<'_>, Refusal> {
+    async fn spend_redemption(
+        &self,
+        text: String,
+        signature: Signature,
+        holder: &Pubkey,
+    ) -> Result<Spent<'_>, Refusal> {
         let (h, a) = (holder.to_string(), self.asset.to_string());
-        let store_error = |e: tessera_client::TesseraError| refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string());
+        let store_error =
+            |e: tessera_client::TesseraError| refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string());
         let used_up = |units: u64| {
             refuse(
                 StatusCode::FORBIDDEN,
                 "redeem_reused",
-                format!("this redemption paid for {units} deliver{} and all were used; redeem more access tokens", if units == 1 { "y" } else { "ies" }),
+                format!(
+                    "this redemption paid for {units} deliver{} and all were used; redeem more access tokens",
+                    if units == 1 { "y" } else { "ies" }
+                ),
             )
         };
         match self.store.get(&text, &h, &a).map_err(store_error)? {
@@ -236,9 +308,20 @@ impl Gate {
             }
         }
         match self.store.use_one(&text, &h, &a, now()).map_err(store_error)? {
-            Some(r) => Ok(Spent { store: &self.store, signature: text, holder: h, asset: a, remaining: r.units.saturating_sub(r.used), delivered: false }),
+            Some(r) => Ok(Spent {
+                store: &self.store,
+                signature: text,
+                holder: h,
+                asset: a,
+                remaining: r.units.saturating_sub(r.used),
+                delivered: false,
+            }),
             None => {
-                let units = self.store.get(&text, &h, &a).map_err(store_error)?.map_or(0, |r| r.units);
+                let units = self
+                    .store
+                    .get(&text, &h, &a)
+                    .map_err(store_error)?
+                    .map_or(0, |r| r.units);
                 Err(used_up(units))
             }
         }
@@ -262,7 +345,9 @@ impl Spent<'_> {
     /// The content is being sent: the unit stays spent. Adds `X-Tessera-Redeem-Remaining`.
     fn deliver(mut self, response: &mut Response) {
         self.delivered = true;
-        response.headers_mut().insert(proof::REDEEM_REMAINING_HEADER, HeaderValue::from(self.remaining));
+        response
+            .headers_mut()
+            .insert(proof::REDEEM_REMAINING_HEADER, HeaderValue::from(self.remaining));
     }
 }
 
@@ -270,7 +355,11 @@ impl Drop for Spent<'_> {
     fn drop(&mut self) {
         if !self.delivered {
             if let Err(e) = self.store.give_back(&self.signature, &self.holder, &self.asset) {
-                eprintln!("{} redeem store: could not give back a unit of {}: {e}", now(), self.signature);
+                eprintln!(
+                    "{} redeem store: could not give back a unit of {}: {e}",
+                    now(),
+                    self.signature
+                );
             }
         }
     }
@@ -278,9 +367,16 @@ impl Drop for Spent<'_> {
 
 /// The `X-Tessera-Redeem` header, parsed: `None` if absent, a 400 if not a signature.
 fn redeem_header(headers: &HeaderMap) -> Result<Option<(String, Signature)>, Refusal> {
-    let Some(text) = text_header(headers, proof::REDEEM_HEADER)? else { return Ok(None) };
-    let signature = Signature::from_str(&text)
-        .map_err(|_| refuse(StatusCode::BAD_REQUEST, "bad_request", format!("X-Tessera-Redeem `{text}` is not a transaction signature")))?;
+    let Some(text) = text_header(headers, proof::REDEEM_HEADER)? else {
+        return Ok(None);
+    };
+    let signature = Signature::from_str(&text).map_err(|_| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("X-Tessera-Redeem `{text}` is not a transaction signature"),
+        )
+    })?;
     Ok(Some((signature.to_string(), signature)))
 }
 
@@ -290,7 +386,11 @@ fn text_header(headers: &HeaderMap, name: &str) -> Result<Option<String>, Refusa
     match headers.get(name) {
         None => Ok(None),
         Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
-            refuse(StatusCode::BAD_REQUEST, "bad_request", format!("{} is not visible ASCII text", canonical(name)))
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("{} is not visible ASCII text", canonical(name)),
+            )
         }),
     }
 }
@@ -300,7 +400,8 @@ fn canonical(name: &str) -> String {
     name.split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
+            c.next()
+                .map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
         })
         .collect::<Vec<_>>()
         .join("-")
@@ -309,14 +410,21 @@ fn canonical(name: &str) -> String {
 /// The `{asset}` path segment, or a 400 when it cannot be decoded (e.g. not UTF-8).
 fn path_asset(path: Result<Path<String>, PathRejection>) -> Result<String, Refusal> {
     path.map(|Path(a)| a).map_err(|e| {
-        refuse(StatusCode::BAD_REQUEST, "bad_request", format!("the asset in the path is not a valid address: {}", e.body_text()))
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the asset in the path is not a valid address: {}", e.body_text()),
+        )
     })
 }
 
 /// The log's word for an allowed request: `allow`, or at a consumable gate the redemption
 /// units left.
 fn allowed(spent: Option<&Spent<'_>>) -> String {
-    spent.map_or_else(|| "allow".to_string(), |s| format!("allow (redemption {}: {} left)", s.signature, s.remaining))
+    spent.map_or_else(
+        || "allow".to_string(),
+        |s| format!("allow (redemption {}: {} left)", s.signature, s.remaining),
+    )
 }
 
 fn log(method: &str, path: &str, holder: Option<&Pubkey>, decision: &str) {
@@ -360,7 +468,12 @@ pub async fn data(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRe
         return r.into_response();
     }
     let Content::File(file) = &g.content else {
-        return refuse(StatusCode::NOT_FOUND, "not_a_dataset", "this server forwards inference requests: POST /v1/assets/{asset}/infer").into_response();
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "not_a_dataset",
+            "this server forwards inference requests: POST /v1/assets/{asset}/infer",
+        )
+        .into_response();
     };
     match g.authorize(req.headers()).await {
         Err(r) => {
@@ -397,10 +510,18 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
         return r.into_response();
     }
     let Content::Upstream { url, client } = &g.content else {
-        return refuse(StatusCode::NOT_FOUND, "not_a_model", "this server delivers a dataset: GET /v1/assets/{asset}/data").into_response();
+        return refuse(
+            StatusCode::NOT_FOUND,
+            "not_a_model",
+            "this server delivers a dataset: GET /v1/assets/{asset}/data",
+        )
+        .into_response();
     };
     // A declared length over the limit is refused before anything is read (or authorized).
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_INFER_BODY as u64) {
         log("POST", &path, None, "deny payload_too_large");
         return too_large().into_response();
@@ -420,7 +541,12 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
             return if too_big {
                 too_large().into_response()
             } else {
-                refuse(StatusCode::BAD_REQUEST, "bad_request", format!("the request body could not be read (truncated?): {e}")).into_response()
+                refuse(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("the request body could not be read (truncated?): {e}"),
+                )
+                .into_response()
             };
         }
     };
@@ -434,7 +560,12 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
             let ct = resp.headers().get("content-type").cloned();
             match resp.bytes().await {
                 Ok(bytes) => {
-                    log("POST", &path, Some(&holder), &format!("{} upstream {status}", allowed(spent.as_ref())));
+                    log(
+                        "POST",
+                        &path,
+                        Some(&holder),
+                        &format!("{} upstream {status}", allowed(spent.as_ref())),
+                    );
                     let mut r = (status, bytes).into_response();
                     if let Some(ct) = ct.and_then(|v| axum::http::HeaderValue::from_bytes(v.as_bytes()).ok()) {
                         r.headers_mut().insert("content-type", ct);
@@ -445,37 +576,66 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
                     }
                     r
                 }
-                Err(e) => refuse(StatusCode::BAD_GATEWAY, "upstream_error", format!("upstream response: {e}")).into_response(),
+                Err(e) => refuse(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    format!("upstream response: {e}"),
+                )
+                .into_response(),
             }
         }
         Err(e) if e.is_timeout() => {
             log("POST", &path, Some(&holder), "upstream timeout");
-            refuse(StatusCode::GATEWAY_TIMEOUT, "upstream_timeout", "the inference upstream did not answer in time").into_response()
+            refuse(
+                StatusCode::GATEWAY_TIMEOUT,
+                "upstream_timeout",
+                "the inference upstream did not answer in time",
+            )
+            .into_response()
         }
         Err(e) => {
             log("POST", &path, Some(&holder), "upstream error");
-            refuse(StatusCode::BAD_GATEWAY, "upstream_error", format!("the inference upstream failed: {e}")).into_response()
+            refuse(
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                format!("the inference upstream failed: {e}"),
+            )
+            .into_response()
         }
     }
 }
 
 fn too_large() -> Refusal {
-    refuse(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is over the {MAX_INFER_BODY}-byte limit"))
+    refuse(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body is over the {MAX_INFER_BODY}-byte limit"),
+    )
 }
 
 /// A known route with the wrong method.
 pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    let (allow, header_value) = if uri.path().ends_with("/infer") { ("POST", "POST") } else { ("GET", "GET, HEAD") };
+    let (allow, header_value) = if uri.path().ends_with("/infer") {
+        ("POST", "POST")
+    } else {
+        ("GET", "GET, HEAD")
+    };
     let mut r = refuse(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         format!("`{method}` is not allowed on {}: use {allow}", uri.path()),
     )
     .into_response();
-    r.headers_mut().insert(header::ALLOW, HeaderValue::from_static(header_value));
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(header_value));
     r
 }
 
 pub async fn not_found() -> Response {
-    refuse(StatusCode::NOT_FOUND, "not_found", "routes: GET /v1/assets/{asset}/challenge, GET /v1/assets/{asset}/data, POST /v1/assets/{asset}/infer").into_response()
+    refuse(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "routes: GET /v1/assets/{asset}/challenge, GET /v1/assets/{asset}/data, POST /v1/assets/{asset}/infer",
+    )
+    .into_response()
 }

@@ -19,7 +19,10 @@ mod store;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
-use axum::{routing::{get, post}, Router};
+use axum::{
+    routing::{get, post},
+    Router,
+};
 use clap::Args;
 use tessera_client::{parse, Result, Tessera, TesseraError};
 
@@ -82,13 +85,18 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         }
         (None, Some(url)) => {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(TesseraError::Invalid(format!("invalid --upstream `{url}`: expected an http(s) URL")));
+                return Err(TesseraError::Invalid(format!(
+                    "invalid --upstream `{url}`: expected an http(s) URL"
+                )));
             }
             let client = reqwest::Client::builder()
                 .timeout(Duration::from_secs(a.upstream_timeout))
                 .build()
                 .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-            Content::Upstream { url: url.clone(), client }
+            Content::Upstream {
+                url: url.clone(),
+                client,
+            }
         }
         (None, None) => unreachable!("clap requires one"),
     };
@@ -96,7 +104,16 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         .map_err(|e| TesseraError::Invalid(format!("cannot create --data-dir `{}`: {e}", a.data_dir.display())))?;
     let store = store::RedeemStore::open(&a.data_dir.join("redeemed.sqlite3"))?;
     let domain = a.domain.unwrap_or_else(|| a.bind.to_string());
-    let state = Arc::new(gate::Gate::new(domain.clone(), asset, account, chain, content, a.consumable, store, a.nonce_ttl));
+    let state = Arc::new(gate::Gate::new(
+        domain.clone(),
+        asset,
+        account,
+        chain,
+        content,
+        a.consumable,
+        store,
+        a.nonce_ttl,
+    ));
 
     let app = Router::new()
         .route("/v1/assets/{asset}/challenge", get(gate::challenge))
@@ -110,8 +127,13 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(a.bind)
             .await
             .map_err(|e| TesseraError::Invalid(format!("cannot listen on {}: {e}", a.bind)))?;
-        let local = listener.local_addr().map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        println!("tessera serve: asset {asset} on http://{local} (domain {domain}){}", if a.consumable { ", consumable" } else { "" });
+        let local = listener
+            .local_addr()
+            .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+        println!(
+            "tessera serve: asset {asset} on http://{local} (domain {domain}){}",
+            if a.consumable { ", consumable" } else { "" }
+        );
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -54,11 +54,18 @@ impl RedeemStore {
         )
         .map_err(err)?;
         let legacy = conn
-            .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'redeemed'", [], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'redeemed'",
+                [],
+                |_| Ok(()),
+            )
             .optional()
             .map_err(err)?
             .is_some();
-        Ok(Self { conn: Mutex::new(conn), legacy })
+        Ok(Self {
+            conn: Mutex::new(conn),
+            legacy,
+        })
     }
 
     /// What the store knows of this holder's redemption of this asset in this transaction.
@@ -67,7 +74,12 @@ impl RedeemStore {
         conn.query_row(
             "SELECT units, used FROM redemptions WHERE signature = ?1 AND holder = ?2 AND asset = ?3",
             params![signature, holder, asset],
-            |r| Ok(Redemption { units: to_u64(r.get(0)?), used: to_u64(r.get(1)?) }),
+            |r| {
+                Ok(Redemption {
+                    units: to_u64(r.get(0)?),
+                    used: to_u64(r.get(1)?),
+                })
+            },
         )
         .optional()
         .map_err(|e| TesseraError::Invalid(format!("redeem store: {e}")))
@@ -98,7 +110,12 @@ impl RedeemStore {
              WHERE signature = ?1 AND holder = ?2 AND asset = ?3 AND used < units
              RETURNING units, used",
             params![signature, holder, asset, at],
-            |r| Ok(Redemption { units: to_u64(r.get(0)?), used: to_u64(r.get(1)?) }),
+            |r| {
+                Ok(Redemption {
+                    units: to_u64(r.get(0)?),
+                    used: to_u64(r.get(1)?),
+                })
+            },
         )
         .optional()
         .map_err(|e| TesseraError::Invalid(format!("redeem store: {e}")))
@@ -136,19 +153,31 @@ mod tests {
         assert_eq!(s.use_one("sig", "h", "a", 1).unwrap(), None, "unrecorded");
         s.record("sig", "h", "a", 3, 1).unwrap();
         s.record("sig", "h", "a", 3, 2).unwrap(); // a concurrent record changes nothing
-        assert_eq!(s.use_one("sig", "h", "a", 2).unwrap(), Some(Redemption { units: 3, used: 1 }));
-        assert_eq!(s.use_one("sig", "h", "a", 2).unwrap(), Some(Redemption { units: 3, used: 2 }));
+        assert_eq!(
+            s.use_one("sig", "h", "a", 2).unwrap(),
+            Some(Redemption { units: 3, used: 1 })
+        );
+        assert_eq!(
+            s.use_one("sig", "h", "a", 2).unwrap(),
+            Some(Redemption { units: 3, used: 2 })
+        );
         drop(s);
         let s = RedeemStore::open(&path).unwrap();
         assert_eq!(s.get("sig", "h", "a").unwrap(), Some(Redemption { units: 3, used: 2 }));
-        assert_eq!(s.use_one("sig", "h", "a", 3).unwrap(), Some(Redemption { units: 3, used: 3 }));
+        assert_eq!(
+            s.use_one("sig", "h", "a", 3).unwrap(),
+            Some(Redemption { units: 3, used: 3 })
+        );
         assert_eq!(s.use_one("sig", "h", "a", 3).unwrap(), None);
         // Another holder or another asset is another row: nothing of this one.
         assert_eq!(s.use_one("sig", "other", "a", 3).unwrap(), None);
         assert_eq!(s.use_one("sig", "h", "other", 3).unwrap(), None);
         // A delivery given back can be used again, once.
         s.give_back("sig", "h", "a").unwrap();
-        assert_eq!(s.use_one("sig", "h", "a", 4).unwrap(), Some(Redemption { units: 3, used: 3 }));
+        assert_eq!(
+            s.use_one("sig", "h", "a", 4).unwrap(),
+            Some(Redemption { units: 3, used: 3 })
+        );
         assert_eq!(s.use_one("sig", "h", "a", 4).unwrap(), None);
     }
 
@@ -164,10 +193,17 @@ mod tests {
         drop(conn);
         let s = RedeemStore::open(&path).unwrap();
         s.record("old", "h", "a", 1, 2).unwrap();
-        assert_eq!(s.use_one("old", "h", "a", 2).unwrap(), None, "its one unit was used by the earlier gate");
+        assert_eq!(
+            s.use_one("old", "h", "a", 2).unwrap(),
+            None,
+            "its one unit was used by the earlier gate"
+        );
         s.record("old", "h", "b", 2, 2).unwrap();
         assert_eq!(s.get("old", "h", "b").unwrap(), Some(Redemption { units: 2, used: 1 }));
         s.record("old", "other", "a", 1, 2).unwrap();
-        assert_eq!(s.get("old", "other", "a").unwrap(), Some(Redemption { units: 1, used: 0 }));
+        assert_eq!(
+            s.get("old", "other", "a").unwrap(),
+            Some(Redemption { units: 1, used: 0 })
+        );
     }
 }

@@ -32,7 +32,11 @@ async fn a_publisher_chooses_who_serves_its_model() {
     let many = (0..17).map(|_| Pubkey::new_unique()).collect();
     let ix = ix::escrow::set_model_providers(&mp.pubkey(), &m, many);
     assert_err(f.w.h.send(&[ix], &[&mp]).await, EscrowError::TooManyProviders);
-    let out = f.w.h.send(&[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![qk])], &[&mp]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![qk])], &[&mp])
+            .await
+            .unwrap();
     let ev: ModelProvidersSet = out.event();
     assert_eq!((ev.model, ev.publisher, ev.providers), (m, mp.pubkey(), vec![qk]));
 
@@ -41,13 +45,22 @@ async fn a_publisher_chooses_who_serves_its_model() {
     assert_err(f.w.accept(&p, &job).await, EscrowError::ProviderNotAllowed);
     f.w.accept(&q, &job).await.expect("listed");
     // The publisher lists p too (the list is rewritten in place).
-    f.w.h.send(&[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![pk, qk])], &[&mp]).await.unwrap();
+    f.w.h
+        .send(
+            &[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![pk, qk])],
+            &[&mp],
+        )
+        .await
+        .unwrap();
     let l: ModelProviders = f.w.h.fetch(&pda::model_providers(&m)).await.unwrap();
     assert_eq!(l.providers, vec![pk, qk]);
     let job = f.open(3).await;
     f.w.accept(&p, &job).await.expect("listed now");
     // An empty list admits nobody.
-    f.w.h.send(&[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![])], &[&mp]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::set_model_providers(&mp.pubkey(), &m, vec![])], &[&mp])
+        .await
+        .unwrap();
     let job = f.open(4).await;
     assert_err(f.w.accept(&p, &job).await, EscrowError::ProviderNotAllowed);
 

@@ -2,7 +2,10 @@
 //! behaviour the issue promises; a test that fails shows the finding is still open.
 
 use tessera_client::{
-    escrow::{errors::EscrowError, events::{BondChangeReason, BondChanged, UnbondRequested}},
+    escrow::{
+        errors::EscrowError,
+        events::{BondChangeReason, BondChanged, UnbondRequested},
+    },
     ix, TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{assert_err, world::*, TestSigner};
@@ -22,14 +25,21 @@ async fn audit_unbonding_delay_is_fixed_at_the_request() {
     let pu = f.provider_usdc;
     let usdc = f.w.usdc;
     // The fixture's delay: one day.
-    let out = f.w.h.send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p])
+            .await
+            .unwrap();
     let announced = out.event::<UnbondRequested>().available_at;
     assert_eq!(announced, T + 86_400);
 
     // The admin raises the delay to the 90-day maximum after the request.
     let admin = f.w.admin.insecure_clone();
     let s = f.w.escrow_settings(0, SLASH_BPS, USDC, 90 * 86_400);
-    f.w.h.send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin])
+        .await
+        .unwrap();
 
     // At the announced time, with no open job, the provider withdraws its bond.
     f.w.h.set_time(announced).await;
@@ -41,7 +51,10 @@ async fn audit_unbonding_delay_is_fixed_at_the_request() {
         res.err()
     );
     let ev: BondChanged = res.unwrap().event();
-    assert_eq!((ev.delta, ev.bond, ev.reason), (-(BOND as i128), 0, BondChangeReason::Withdrawal));
+    assert_eq!(
+        (ev.delta, ev.bond, ev.reason),
+        (-(BOND as i128), 0, BondChangeReason::Withdrawal)
+    );
     assert_eq!(f.provider_balance().await, BOND);
 }
 
@@ -54,12 +67,21 @@ async fn audit_unbonding_delay_unchanged_config_control() {
     let p = f.provider.insecure_clone();
     let pu = f.provider_usdc;
     let usdc = f.w.usdc;
-    f.w.h.send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p])
+        .await
+        .unwrap();
     let withdraw = ix::escrow::withdraw_bond(&p.pubkey(), &pu, &usdc, &TOKEN_PROGRAM_ID);
     f.w.h.set_time(T + 86_399).await;
-    assert_err(f.w.h.send(&[withdraw.clone()], &[&p]).await, EscrowError::UnbondingDelayNotElapsed);
+    assert_err(
+        f.w.h.send(&[withdraw.clone()], &[&p]).await,
+        EscrowError::UnbondingDelayNotElapsed,
+    );
     f.w.h.set_time(T + 86_400).await;
-    f.w.h.send(&[withdraw], &[&p]).await.expect("withdraw at the announced time");
+    f.w.h
+        .send(&[withdraw], &[&p])
+        .await
+        .expect("withdraw at the announced time");
 }
 
 /// Finding A2 (the provider's guards do not bind the job it saw): `AcceptJobArgs` carries the
@@ -87,7 +109,19 @@ async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_success
     f.w.h.set_time(seen.accept_deadline).await;
     let bot = f.w.keypair().await;
     let cu = f.consumer_usdc;
-    f.w.h.send(&[ix::escrow::refund_job(&bot.pubkey(), &job, &seen, &cu, &TOKEN_PROGRAM_ID)], &[&bot]).await.expect("refund");
+    f.w.h
+        .send(
+            &[ix::escrow::refund_job(
+                &bot.pubkey(),
+                &job,
+                &seen,
+                &cu,
+                &TOKEN_PROGRAM_ID,
+            )],
+            &[&bot],
+        )
+        .await
+        .expect("refund");
     let mut args = World::open_job_args(1, FEE, None, WINDOWS);
     args.input_commitment = [0x99; 32];
     let (c, m) = (f.consumer.insecure_clone(), f.model);
@@ -112,22 +146,41 @@ async fn audit_an_accept_signed_for_one_job_does_not_accept_its_reopened_success
 #[tokio::test]
 async fn audit_a_bare_refund_in_a_transfer_fee_mint_succeeds() {
     use tessera_client::{
-        escrow::state::MintBond, ix::escrow::OpenJobAccounts, registry::{instructions::UpdateConfigArgs, state::AssetKind},
+        escrow::state::MintBond,
+        ix::escrow::OpenJobAccounts,
+        registry::{instructions::UpdateConfigArgs, state::AssetKind},
         TOKEN_2022_PROGRAM_ID,
     };
     let mut w = World::new(0).await;
     let fee_mint = w.h.create_transfer_fee_mint(6, 100, 1_000_000).await;
-    w.update_config(UpdateConfigArgs { payment_mints: Some(vec![w.usdc, fee_mint]), ..Default::default() }).await.unwrap();
+    w.update_config(UpdateConfigArgs {
+        payment_mints: Some(vec![w.usdc, fee_mint]),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut s = w.escrow_settings(0, SLASH_BPS, USDC, 86_400);
-    s.min_bonds.push(MintBond { mint: fee_mint, min_bond: 0 });
+    s.min_bonds.push(MintBond {
+        mint: fee_mint,
+        min_bond: 0,
+    });
     w.init_escrow_with(s).await;
     let publisher = w.keypair().await;
     let mut args = publish_args(7, USDC, 0, &[(publisher.pubkey(), 10_000)]);
     args.kind = AssetKind::Model;
     let model = tessera_client::pda::asset(&publisher.pubkey(), &args.content_hash);
-    w.h.send(&[ix::registry::publish_asset(&publisher.pubkey(), &fee_mint, &TOKEN_2022_PROGRAM_ID, None, args)], &[&publisher])
-        .await
-        .expect("publish in the fee mint");
+    w.h.send(
+        &[ix::registry::publish_asset(
+            &publisher.pubkey(),
+            &fee_mint,
+            &TOKEN_2022_PROGRAM_ID,
+            None,
+            args,
+        )],
+        &[&publisher],
+    )
+    .await
+    .expect("publish in the fee mint");
     let consumer = w.keypair().await;
     let cta = w.h.ata(&consumer.pubkey(), &fee_mint, &TOKEN_2022_PROGRAM_ID).await;
     w.h.mint_to(&fee_mint, &cta, &TOKEN_2022_PROGRAM_ID, 10 * USDC).await;
@@ -151,7 +204,14 @@ async fn audit_a_bare_refund_in_a_transfer_fee_mint_succeeds() {
     let sta = w.h.ata(&stranger.pubkey(), &fee_mint, &TOKEN_2022_PROGRAM_ID).await;
     w.h.mint_to(&fee_mint, &sta, &TOKEN_2022_PROGRAM_ID, 1_000).await;
     let gift = anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked(
-        &TOKEN_2022_PROGRAM_ID, &sta, &fee_mint, &job.vault, &stranger.pubkey(), &[], 1_000, 6,
+        &TOKEN_2022_PROGRAM_ID,
+        &sta,
+        &fee_mint,
+        &job.vault,
+        &stranger.pubkey(),
+        &[],
+        1_000,
+        6,
     )
     .unwrap();
     w.h.send(&[gift], &[&stranger]).await.expect("stray transfer");
@@ -200,12 +260,19 @@ async fn audit_an_acceptance_does_not_take_an_arbiter_the_provider_never_saw() {
     let mut s = f.w.escrow_settings(0, SLASH_BPS, USDC, 86_400);
     s.arbiter = other.pubkey();
     s.dispute_window = 1;
-    f.w.h.send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin])
+        .await
+        .unwrap();
 
     let res = f.w.h.send(&[accept], &[&p]).await;
     assert_err(res, EscrowError::JobTermsChanged);
     let j = f.w.job(&job).await;
-    assert_eq!(j.state, tessera_client::escrow::state::JobState::Open, "the job stays open for an acceptance on the new terms");
+    assert_eq!(
+        j.state,
+        tessera_client::escrow::state::JobState::Open,
+        "the job stays open for an acceptance on the new terms"
+    );
     assert_ne!(j.arbiter, seen_arbiter, "no arbiter fixed on an unaccepted job");
     // Accepting on the terms now in force goes through and fixes them.
     let now = f.w.escrow_config().await;

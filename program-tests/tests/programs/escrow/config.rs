@@ -1,10 +1,10 @@
 //! `initialize_config`, `update_config`.
 
+use anchor_lang::error::ErrorCode;
 use tessera_client::{
     escrow::{errors::EscrowError, events::EscrowConfigUpdated, state::EscrowConfig},
     ix, pda,
 };
-use anchor_lang::error::ErrorCode;
 use tessera_program_tests::{assert_err, substitute, world::*, TestSigner};
 
 #[tokio::test]
@@ -16,14 +16,26 @@ async fn upgrade_authority_initialises_and_admin_updates() {
     let ev: EscrowConfigUpdated = out.event();
     assert_eq!((ev.admin, ev.settings.fee_bps), (admin.pubkey(), 100));
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.unwrap();
-    assert_eq!((c.fee_bps, c.slash_bps, c.min_bond(&w.usdc), c.unbonding_delay), (100, 2_000, Some(USDC), 86_400));
-    assert_eq!((c.arbiter, c.admin, c.pending_admin), (w.arbiter.pubkey(), admin.pubkey(), None));
-    assert_eq!((c.max_slash_fee_multiple, c.dispute_window), (MAX_SLASH_FEE_MULTIPLE, DISPUTE_WINDOW));
+    assert_eq!(
+        (c.fee_bps, c.slash_bps, c.min_bond(&w.usdc), c.unbonding_delay),
+        (100, 2_000, Some(USDC), 86_400)
+    );
+    assert_eq!(
+        (c.arbiter, c.admin, c.pending_admin),
+        (w.arbiter.pubkey(), admin.pubkey(), None)
+    );
+    assert_eq!(
+        (c.max_slash_fee_multiple, c.dispute_window),
+        (MAX_SLASH_FEE_MULTIPLE, DISPUTE_WINDOW)
+    );
 
     let ix = ix::escrow::update_config(&admin.pubkey(), w.escrow_settings(250, 5_000, 0, 60));
     w.h.send(&[ix], &[&admin]).await.unwrap();
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.unwrap();
-    assert_eq!((c.fee_bps, c.slash_bps, c.min_bond(&w.usdc), c.unbonding_delay), (250, 5_000, Some(0), 60));
+    assert_eq!(
+        (c.fee_bps, c.slash_bps, c.min_bond(&w.usdc), c.unbonding_delay),
+        (250, 5_000, Some(0), 60)
+    );
 
     // An existing config is not created again (the prefund-safe creation refuses an address
     // that is not a system account).
@@ -41,7 +53,10 @@ async fn refuses_an_intruder_and_bad_settings() {
     let admin = w.admin.insecure_clone();
     for (s, err) in [
         (w.escrow_settings(1_001, 0, 0, 0), EscrowError::FeeAboveCap),
-        (w.escrow_settings(0, 0, 0, 90 * 86_400 + 1), EscrowError::UnbondingDelayTooLong),
+        (
+            w.escrow_settings(0, 0, 0, 90 * 86_400 + 1),
+            EscrowError::UnbondingDelayTooLong,
+        ),
     ] {
         let ix = w.escrow_init_ix(s);
         assert_err(w.h.send(&[ix], &[&admin]).await, err);

@@ -40,26 +40,48 @@ async fn the_admin_changes_in_two_steps() {
     let next = w.keypair().await;
     let intruder = w.keypair().await;
     // Nothing proposed yet.
-    assert_err(w.h.send(&[ix::escrow::accept_admin(&next.pubkey())], &[&next]).await, EscrowError::NoPendingAdmin);
+    assert_err(
+        w.h.send(&[ix::escrow::accept_admin(&next.pubkey())], &[&next]).await,
+        EscrowError::NoPendingAdmin,
+    );
     // Only the admin proposes.
     let ix = ix::escrow::propose_admin(&intruder.pubkey(), &intruder.pubkey());
     assert_err(w.h.send(&[ix], &[&intruder]).await, EscrowError::NotAdmin);
-    let out = w.h.send(&[ix::escrow::propose_admin(&admin.pubkey(), &next.pubkey())], &[&admin]).await.unwrap();
+    let out =
+        w.h.send(&[ix::escrow::propose_admin(&admin.pubkey(), &next.pubkey())], &[&admin])
+            .await
+            .unwrap();
     let ev: AdminProposed = out.event();
     assert_eq!((ev.admin, ev.pending_admin), (admin.pubkey(), next.pubkey()));
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.unwrap();
     assert_eq!((c.admin, c.pending_admin), (admin.pubkey(), Some(next.pubkey())));
     // Only the proposed key accepts.
-    assert_err(w.h.send(&[ix::escrow::accept_admin(&intruder.pubkey())], &[&intruder]).await, EscrowError::NotPendingAdmin);
-    let out = w.h.send(&[ix::escrow::accept_admin(&next.pubkey())], &[&next]).await.unwrap();
+    assert_err(
+        w.h.send(&[ix::escrow::accept_admin(&intruder.pubkey())], &[&intruder])
+            .await,
+        EscrowError::NotPendingAdmin,
+    );
+    let out =
+        w.h.send(&[ix::escrow::accept_admin(&next.pubkey())], &[&next])
+            .await
+            .unwrap();
     let ev: AdminChanged = out.event();
     assert_eq!((ev.previous, ev.admin), (admin.pubkey(), next.pubkey()));
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.unwrap();
     assert_eq!((c.admin, c.pending_admin), (next.pubkey(), None));
     // The old admin lost its power; update_config keeps the admin.
     let settings = w.escrow_settings(100, 0, 0, 0);
-    assert_err(w.h.send(&[ix::escrow::update_config(&admin.pubkey(), settings.clone())], &[&admin]).await, EscrowError::NotAdmin);
-    w.h.send(&[ix::escrow::update_config(&next.pubkey(), settings)], &[&next]).await.unwrap();
+    assert_err(
+        w.h.send(
+            &[ix::escrow::update_config(&admin.pubkey(), settings.clone())],
+            &[&admin],
+        )
+        .await,
+        EscrowError::NotAdmin,
+    );
+    w.h.send(&[ix::escrow::update_config(&next.pubkey(), settings)], &[&next])
+        .await
+        .unwrap();
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.unwrap();
     assert_eq!((c.admin, c.fee_bps), (next.pubkey(), 100));
 }
@@ -70,7 +92,11 @@ async fn an_unresolved_dispute_settles_half_each_after_its_deadline() {
     let job = f.delivered(1, WINDOWS).await;
     let c = f.consumer.insecure_clone();
     f.w.h.set_time(T + 100).await;
-    let out = f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c])
+            .await
+            .unwrap();
     let deadline = T + 100 + i64::from(DISPUTE_WINDOW);
     assert_eq!(out.event::<JobDisputed>().dispute_deadline, deadline);
     let j = f.w.job(&job).await;
@@ -81,18 +107,38 @@ async fn an_unresolved_dispute_settles_half_each_after_its_deadline() {
     let bot = f.w.keypair().await;
     let settle = ix::escrow::settle_dispute(&bot.pubkey(), &job, &j, &s, &cu);
     f.w.h.set_time(deadline - 1).await;
-    assert_err(f.w.h.send(&[settle.clone()], &[&bot]).await, EscrowError::DisputeWindowOpen);
+    assert_err(
+        f.w.h.send(&[settle.clone()], &[&bot]).await,
+        EscrowError::DisputeWindowOpen,
+    );
     f.w.h.set_time(deadline).await;
     // The arbiter is too late.
     let arbiter = f.w.arbiter.insecure_clone();
     let resolve = ix::escrow::resolve_dispute(&arbiter.pubkey(), &job, &j, &s, &cu, 0);
-    assert_err(f.w.h.send(&[resolve], &[&arbiter]).await, EscrowError::DisputeWindowClosed);
+    assert_err(
+        f.w.h.send(&[resolve], &[&arbiter]).await,
+        EscrowError::DisputeWindowClosed,
+    );
     // Anyone settles: 1.0 to the provider's side (fee 1%, royalty 10%), 1.0 back, no slash.
     let (c_before, p_before) = (f.consumer_balance().await, f.provider_balance().await);
     let out = f.w.h.send(&[settle], &[&bot]).await.expect("settle_dispute");
     let ev: JobSettled = out.event();
-    assert_eq!(ev.outcome, JobOutcome::SettledByDefault { provider_share_bps: 5_000 });
-    assert_eq!((ev.to_treasury, ev.to_model_split, ev.to_provider, ev.to_consumer, ev.slashed), (10_000, 100_000, 890_000, 1_000_000, 0));
+    assert_eq!(
+        ev.outcome,
+        JobOutcome::SettledByDefault {
+            provider_share_bps: 5_000
+        }
+    );
+    assert_eq!(
+        (
+            ev.to_treasury,
+            ev.to_model_split,
+            ev.to_provider,
+            ev.to_consumer,
+            ev.slashed
+        ),
+        (10_000, 100_000, 890_000, 1_000_000, 0)
+    );
     assert_eq!(f.consumer_balance().await - c_before, 1_000_000);
     assert_eq!(f.provider_balance().await - p_before, 890_000);
     assert_eq!(f.treasury_balance().await, 10_000);
@@ -114,7 +160,10 @@ async fn config_changes_after_acceptance_do_not_reach_the_job() {
     }
     f.w.deliver(&p, &disputed).await.unwrap();
     f.w.deliver(&p, &released).await.unwrap();
-    f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &disputed)], &[&c]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::dispute_job(&c.pubkey(), &disputed)], &[&c])
+        .await
+        .unwrap();
     let old_arbiter = f.w.arbiter.insecure_clone();
 
     // Everything the admin can change, changed: a 50% share at up to 1,000× the fee, a new
@@ -130,7 +179,10 @@ async fn config_changes_after_acceptance_do_not_reach_the_job() {
     (s.min_accept_window, s.min_delivery_window, s.min_challenge_window) = (30 * 86_400, 30 * 86_400, 30 * 86_400);
     s.dispute_window = 1;
     s.min_bonds = vec![];
-    f.w.h.send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::update_config(&admin.pubkey(), s)], &[&admin])
+        .await
+        .unwrap();
     let usdc = f.w.usdc;
     let new_treasury_usdc = f.w.h.ata(&new_treasury.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
 
@@ -138,13 +190,29 @@ async fn config_changes_after_acceptance_do_not_reach_the_job() {
     f.w.h.set_time(T + 600).await;
     let bot = f.w.keypair().await;
     let j = f.w.job(&missed).await;
-    let out = f.w.h.send(&[ix::escrow::refund_job(&bot.pubkey(), &missed, &j, &f.consumer_usdc, &TOKEN_PROGRAM_ID)], &[&bot]).await.unwrap();
+    let out =
+        f.w.h
+            .send(
+                &[ix::escrow::refund_job(
+                    &bot.pubkey(),
+                    &missed,
+                    &j,
+                    &f.consumer_usdc,
+                    &TOKEN_PROGRAM_ID,
+                )],
+                &[&bot],
+            )
+            .await
+            .unwrap();
     assert_eq!(out.event::<JobSettled>().slashed, 2 * USDC);
 
     // The disputed job: still the old arbiter's, within the dispute window fixed at
     // acceptance (1 day, not 1 second); the new arbiter is refused.
     let j = f.w.job(&disputed).await;
-    assert_eq!((j.arbiter, j.dispute_deadline), (old_arbiter.pubkey(), T + i64::from(DISPUTE_WINDOW)));
+    assert_eq!(
+        (j.arbiter, j.dispute_deadline),
+        (old_arbiter.pubkey(), T + i64::from(DISPUTE_WINDOW))
+    );
     let mut st = f.w.settle_accounts(&p.pubkey());
     st.treasury_token_account = new_treasury_usdc;
     let cu = f.consumer_usdc;
@@ -153,15 +221,36 @@ async fn config_changes_after_acceptance_do_not_reach_the_job() {
     // The old treasury's account is refused, the new one's accepted.
     let old = f.w.settle_accounts(&p.pubkey());
     let to_old = ix::escrow::resolve_dispute(&old_arbiter.pubkey(), &disputed, &j, &old, &cu, 0);
-    assert_err(f.w.h.send(&[to_old], &[&old_arbiter]).await, EscrowError::TreasuryMismatch);
-    let out = f.w.h.send(&[ix::escrow::resolve_dispute(&old_arbiter.pubkey(), &disputed, &j, &st, &cu, 0)], &[&old_arbiter]).await.unwrap();
+    assert_err(
+        f.w.h.send(&[to_old], &[&old_arbiter]).await,
+        EscrowError::TreasuryMismatch,
+    );
+    let out =
+        f.w.h
+            .send(
+                &[ix::escrow::resolve_dispute(
+                    &old_arbiter.pubkey(),
+                    &disputed,
+                    &j,
+                    &st,
+                    &cu,
+                    0,
+                )],
+                &[&old_arbiter],
+            )
+            .await
+            .unwrap();
     let ev: JobSettled = out.event();
     assert_eq!((ev.to_consumer, ev.slashed), (FEE, 2 * USDC));
 
     // The delivered job: released with the fee fixed at opening (1%) to the new treasury.
     f.w.h.set_time(T + 3_600).await;
     let j = f.w.job(&released).await;
-    let out = f.w.h.send(&[ix::escrow::release_job(&bot.pubkey(), &released, &j, &st)], &[&bot]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::release_job(&bot.pubkey(), &released, &j, &st)], &[&bot])
+            .await
+            .unwrap();
     let ev: JobSettled = out.event();
     assert_eq!((ev.to_treasury, ev.to_provider), (20_000, 1_980_000));
     assert_eq!(f.w.h.balance(&new_treasury_usdc).await, 20_000);

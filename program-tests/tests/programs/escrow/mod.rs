@@ -43,7 +43,15 @@ pub async fn fixture(fee_bps: u16, royalty_bps: u16, gated: bool) -> Fx {
     let (provider, provider_usdc) = w.provider(&[model], BOND).await;
     let (consumer, consumer_usdc) = w.buyer(100 * USDC).await;
     w.h.set_time(T).await;
-    Fx { w, model, model_publisher, provider, provider_usdc, consumer, consumer_usdc }
+    Fx {
+        w,
+        model,
+        model_publisher,
+        provider,
+        provider_usdc,
+        consumer,
+        consumer_usdc,
+    }
 }
 
 impl Fx {
@@ -93,7 +101,17 @@ impl Fx {
 pub async fn stray(w: &mut World, to: &Pubkey, amount: u64) {
     use anchor_spl::token_2022::spl_token_2022::instruction::transfer_checked;
     let (stranger, source) = w.buyer(amount).await;
-    let ix = transfer_checked(&tessera_client::TOKEN_PROGRAM_ID, &source, &w.usdc, to, &stranger.pubkey(), &[], amount, 6).unwrap();
+    let ix = transfer_checked(
+        &tessera_client::TOKEN_PROGRAM_ID,
+        &source,
+        &w.usdc,
+        to,
+        &stranger.pubkey(),
+        &[],
+        amount,
+        6,
+    )
+    .unwrap();
     w.h.send(&[ix], &[&stranger]).await.expect("stray transfer");
 }
 

@@ -29,7 +29,13 @@ async fn the_config_is_created_at_a_prefunded_address() {
     let c: EscrowConfig = w.h.fetch(&pda::escrow_config()).await.expect("config");
     assert_eq!((c.admin, c.fee_bps), (w.admin.pubkey(), 100));
     let acc = w.h.account(&pda::escrow_config()).await.unwrap();
-    let rent = w.h.ctx.banks_client.get_rent().await.unwrap().minimum_balance(acc.data.len());
+    let rent =
+        w.h.ctx
+            .banks_client
+            .get_rent()
+            .await
+            .unwrap()
+            .minimum_balance(acc.data.len());
     assert_eq!(acc.lamports, rent, "topped up to the rent, no more");
 }
 
@@ -40,11 +46,25 @@ async fn a_provider_is_created_at_a_prefunded_address() {
     let (a, _) = w.buyer(0).await;
     let provider = pda::provider(&a.pubkey());
     prefund(&mut w, &provider, PLENTY).await;
-    let ix = ix::escrow::register_provider(&a.pubkey(), &w.usdc, &TOKEN_PROGRAM_ID, RegisterProviderArgs { endpoint: "https://gpu.example".into(), models: vec![] });
-    w.h.send(&[ix], &[&a]).await.expect("register at a prefunded provider address");
+    let ix = ix::escrow::register_provider(
+        &a.pubkey(),
+        &w.usdc,
+        &TOKEN_PROGRAM_ID,
+        RegisterProviderArgs {
+            endpoint: "https://gpu.example".into(),
+            models: vec![],
+        },
+    );
+    w.h.send(&[ix], &[&a])
+        .await
+        .expect("register at a prefunded provider address");
     let p: Provider = w.h.fetch(&provider).await.expect("provider");
     assert_eq!((p.authority, p.bond_vault), (a.pubkey(), pda::bond_vault(&provider)));
-    assert_eq!(w.h.lamports(&provider).await, PLENTY, "the stranger's lamports stay as rent");
+    assert_eq!(
+        w.h.lamports(&provider).await,
+        PLENTY,
+        "the stranger's lamports stay as rent"
+    );
 }
 
 #[tokio::test]
@@ -54,11 +74,32 @@ async fn a_bond_vault_is_created_at_a_prefunded_address() {
     let (a, usdc) = w.buyer(3 * USDC).await;
     let vault = pda::bond_vault(&pda::provider(&a.pubkey()));
     prefund(&mut w, &vault, DUST).await;
-    let ix = ix::escrow::register_provider(&a.pubkey(), &w.usdc, &TOKEN_PROGRAM_ID, RegisterProviderArgs { endpoint: "https://gpu.example".into(), models: vec![] });
-    w.h.send(&[ix], &[&a]).await.expect("register at a prefunded bond vault address");
+    let ix = ix::escrow::register_provider(
+        &a.pubkey(),
+        &w.usdc,
+        &TOKEN_PROGRAM_ID,
+        RegisterProviderArgs {
+            endpoint: "https://gpu.example".into(),
+            models: vec![],
+        },
+    );
+    w.h.send(&[ix], &[&a])
+        .await
+        .expect("register at a prefunded bond vault address");
     let acc = w.h.account(&vault).await.unwrap();
     assert_eq!(acc.owner, TOKEN_PROGRAM_ID);
-    w.h.send(&[ix::escrow::bond(&a.pubkey(), &usdc, &w.usdc, &TOKEN_PROGRAM_ID, 3 * USDC)], &[&a]).await.expect("bond");
+    w.h.send(
+        &[ix::escrow::bond(
+            &a.pubkey(),
+            &usdc,
+            &w.usdc,
+            &TOKEN_PROGRAM_ID,
+            3 * USDC,
+        )],
+        &[&a],
+    )
+    .await
+    .expect("bond");
     assert_eq!(w.h.balance(&vault).await, 3 * USDC);
 }
 
@@ -95,7 +136,10 @@ async fn a_job_vault_is_created_at_a_prefunded_address() {
     let j: Job = f.w.h.fetch(&job).await.expect("job");
     let s = f.w.settle_accounts(&p.pubkey());
     let c = f.consumer.insecure_clone();
-    f.w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c]).await.expect("confirm");
+    f.w.h
+        .send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c])
+        .await
+        .expect("confirm");
     assert_eq!(f.provider_balance().await, FEE);
 }
 

@@ -29,12 +29,19 @@ async fn case1_happy_path_confirmed_by_the_consumer() {
     let j = f.w.job(&job).await;
     let s = f.w.settle_accounts(&p.pubkey());
     let c = f.consumer.insecure_clone();
-    let out = f.w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c])
+            .await
+            .unwrap();
 
     assert_eq!(f.provider_balance().await - before, 1_980_000);
     assert_eq!(f.treasury_balance().await, 20_000);
     let ev: JobSettled = out.event();
-    assert_eq!((ev.outcome, ev.to_provider, ev.to_treasury, ev.to_model_split), (JobOutcome::Confirmed, 1_980_000, 20_000, 0));
+    assert_eq!(
+        (ev.outcome, ev.to_provider, ev.to_treasury, ev.to_model_split),
+        (JobOutcome::Confirmed, 1_980_000, 20_000, 0)
+    );
     // The job and its vault are closed; the consumer got its rents back.
     assert!(f.w.h.account(&job).await.is_none());
     assert!(f.w.h.account(&pda::job_vault(&job)).await.is_none());
@@ -54,7 +61,10 @@ async fn case2_nobody_accepts_then_anyone_refunds() {
     let stranger = f.w.keypair().await;
     let refund = ix::escrow::refund_job(&stranger.pubkey(), &job, &j, &f.consumer_usdc, &TOKEN_PROGRAM_ID);
     f.w.h.set_time(T + 59).await;
-    assert_err(f.w.h.send(&[refund.clone()], &[&stranger]).await, EscrowError::AcceptWindowOpen);
+    assert_err(
+        f.w.h.send(&[refund.clone()], &[&stranger]).await,
+        EscrowError::AcceptWindowOpen,
+    );
     let before = f.consumer_balance().await;
     f.w.h.set_time(T + 60).await;
     let out = f.w.h.send(&[refund], &[&stranger]).await.unwrap();
@@ -76,7 +86,10 @@ async fn case3_optimistic_release_and_immediate_confirmation() {
     let bot = f.w.keypair().await;
     let release = ix::escrow::release_job(&bot.pubkey(), &job, &j, &s);
     f.w.h.set_time(T + 3_899).await;
-    assert_err(f.w.h.send(&[release.clone()], &[&bot]).await, EscrowError::ChallengeWindowOpen);
+    assert_err(
+        f.w.h.send(&[release.clone()], &[&bot]).await,
+        EscrowError::ChallengeWindowOpen,
+    );
     f.w.h.set_time(T + 3_900).await;
     let out = f.w.h.send(&[release], &[&bot]).await.unwrap();
     assert_eq!(out.event::<JobSettled>().outcome, JobOutcome::Released);
@@ -88,7 +101,10 @@ async fn case3_optimistic_release_and_immediate_confirmation() {
     f.w.h.set_time(T + 400).await;
     let before = f.provider_balance().await;
     let c = f.consumer.insecure_clone();
-    f.w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c])
+        .await
+        .unwrap();
     assert_eq!(f.provider_balance().await - before, 1_980_000);
 }
 
@@ -97,13 +113,23 @@ async fn case4_the_models_split_receives_its_royalty_share() {
     let mut f = fixture(100, 1_500, false).await;
     let job = f.delivered(5, WINDOWS).await;
     let j = f.w.job(&job).await;
-    assert_eq!((j.fee_bps, j.royalty_bps, j.model_split), (100, 1_500, pda::split(&f.model)));
+    assert_eq!(
+        (j.fee_bps, j.royalty_bps, j.model_split),
+        (100, 1_500, pda::split(&f.model))
+    );
     let s = f.w.settle_accounts(&f.provider.pubkey());
     let before = f.provider_balance().await;
     let c = f.consumer.insecure_clone();
-    let out = f.w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c]).await.unwrap();
+    let out =
+        f.w.h
+            .send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c])
+            .await
+            .unwrap();
     let ev: JobSettled = out.event();
-    assert_eq!((ev.to_treasury, ev.to_model_split, ev.to_provider), (20_000, 300_000, 1_680_000));
+    assert_eq!(
+        (ev.to_treasury, ev.to_model_split, ev.to_provider),
+        (20_000, 300_000, 1_680_000)
+    );
     assert_eq!(ev.to_treasury + ev.to_model_split + ev.to_provider, FEE);
     assert_eq!(f.provider_balance().await - before, 1_680_000);
     let m = f.model;
@@ -123,12 +149,18 @@ async fn case5_refusals() {
     // Accept by a provider not registered for the model.
     let (_, other_model) = f.w.listed(91, USDC, 0).await;
     let (stranger, _) = f.w.provider(&[other_model], BOND).await;
-    assert_err(f.w.accept(&stranger, &job).await, EscrowError::ProviderDoesNotServeModel);
+    assert_err(
+        f.w.accept(&stranger, &job).await,
+        EscrowError::ProviderDoesNotServeModel,
+    );
 
     let p = f.provider.insecure_clone();
     f.w.accept(&p, &job).await.unwrap();
     // Withdrawing a bond with open jobs.
-    f.w.h.send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::request_unbond(&p.pubkey(), BOND)], &[&p])
+        .await
+        .unwrap();
     f.w.h.set_time(T + 86_400).await;
     let pu = f.provider_usdc;
     let withdraw = ix::escrow::withdraw_bond(&p.pubkey(), &pu, &f.w.usdc, &TOKEN_PROGRAM_ID);
@@ -146,7 +178,10 @@ async fn case5_refusals() {
 
     // Release while disputed.
     let c = f.consumer.insecure_clone();
-    f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c])
+        .await
+        .unwrap();
     let j = f.w.job(&job).await;
     let s = f.w.settle_accounts(&p.pubkey());
     f.w.h.set_time(T + 10_000).await;
@@ -159,13 +194,19 @@ async fn case5_refusals() {
     let arbiter = f.w.arbiter.insecure_clone();
     let resolve = ix::escrow::resolve_dispute(&arbiter.pubkey(), &job, &j, &s, &cu, 6_000);
     f.w.h.send(&[resolve.clone()], &[&arbiter]).await.unwrap();
-    assert_err(f.w.h.send(&[resolve], &[&arbiter]).await, ErrorCode::AccountNotInitialized);
+    assert_err(
+        f.w.h.send(&[resolve], &[&arbiter]).await,
+        ErrorCode::AccountNotInitialized,
+    );
 
     // A dispute after the window.
     f.w.h.set_time(T).await;
     let job = f.delivered(7, WINDOWS).await;
     f.w.h.set_time(T + 3_600).await;
-    assert_err(f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c]).await, EscrowError::ChallengeWindowClosed);
+    assert_err(
+        f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c]).await,
+        EscrowError::ChallengeWindowClosed,
+    );
 }
 
 #[tokio::test]
@@ -198,8 +239,17 @@ async fn case5_opening_a_gated_model_requires_valid_access() {
     assert_eq!(before - f.consumer_balance().await, FEE);
     // Ungating the model lets anyone open without a pass.
     let mp = f.model_publisher.insecure_clone();
-    let ix = ix::registry::update_asset(&mp.pubkey(), &m, UpdateAssetArgs { inference_gated: Some(false), ..Default::default() });
+    let ix = ix::registry::update_asset(
+        &mp.pubkey(),
+        &m,
+        UpdateAssetArgs {
+            inference_gated: Some(false),
+            ..Default::default()
+        },
+    );
     f.w.h.send(&[ix], &[&mp]).await.unwrap();
     let (other, other_usdc) = f.w.buyer(10 * USDC).await;
-    f.w.open_job(&other, &other_usdc, &m, World::open_job_args(9, FEE, None, WINDOWS)).await.expect("ungated");
+    f.w.open_job(&other, &other_usdc, &m, World::open_job_args(9, FEE, None, WINDOWS))
+        .await
+        .expect("ungated");
 }

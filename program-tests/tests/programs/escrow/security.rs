@@ -6,7 +6,10 @@
 //! (no instructions-sysvar introspection either); the test shows a forged clock account beside
 //! the instruction changes nothing.
 
-use anchor_lang::{error::ErrorCode, prelude::{AccountMeta, Pubkey}};
+use anchor_lang::{
+    error::ErrorCode,
+    prelude::{AccountMeta, Pubkey},
+};
 use tessera_client::{
     escrow::{
         constants::{JOB_SEED, JOB_VAULT_SEED, MODEL_PROVIDERS_SEED, PROVIDER_SEED},
@@ -49,7 +52,13 @@ impl Jobs {
 
     fn open_ix(&self, id: u64) -> tessera_client::Instruction {
         let args = World::open_job_args(id, FEE, None, WINDOWS);
-        self.f.w.open_job_ix(&self.f.consumer.pubkey(), &self.f.consumer_usdc, &self.f.model, false, args)
+        self.f.w.open_job_ix(
+            &self.f.consumer.pubkey(),
+            &self.f.consumer_usdc,
+            &self.f.model,
+            false,
+            args,
+        )
     }
 }
 
@@ -70,7 +79,11 @@ async fn missing_signer() {
     refused(&mut j.f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
     // A dispute resolved by someone who is not the arbiter.
     let d = j.delivered;
-    j.f.w.h.send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer]).await.unwrap();
+    j.f.w
+        .h
+        .send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer])
+        .await
+        .unwrap();
     let jd = j.job(&d).await;
     let s = j.f.w.settle_accounts(&j.f.provider.pubkey());
     let impostor = j.f.w.keypair().await;
@@ -108,7 +121,11 @@ async fn account_data_matching() {
     let mut ix = j.confirm_ix().await;
     let model_split = pda::split(&j.f.model);
     substitute(&mut ix, &model_split, &pda::split(&other_asset));
-    substitute(&mut ix, &pda::vault(&model_split), &pda::vault(&pda::split(&other_asset)));
+    substitute(
+        &mut ix,
+        &pda::vault(&model_split),
+        &pda::vault(&pda::split(&other_asset)),
+    );
     refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::SplitMismatch).await;
     // A job paid from someone else's token account.
     let (_, victim_usdc) = j.f.w.buyer(100 * USDC).await;
@@ -117,7 +134,10 @@ async fn account_data_matching() {
     refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::ConstraintTokenOwner).await;
     // A job in a mint that is not the model's.
     let c_other = j.f.w.h.ata(&consumer.pubkey(), &other_mint, &TOKEN_PROGRAM_ID).await;
-    j.f.w.h.mint_to(&other_mint, &c_other, &TOKEN_PROGRAM_ID, 100 * USDC).await;
+    j.f.w
+        .h
+        .mint_to(&other_mint, &c_other, &TOKEN_PROGRAM_ID, 100 * USDC)
+        .await;
     let mut ix = j.open_ix(3);
     substitute(&mut ix, &j.f.w.usdc.clone(), &other_mint);
     substitute(&mut ix, &j.f.consumer_usdc.clone(), &c_other);
@@ -154,7 +174,13 @@ async fn type_cosplay() {
     // The provider account (escrow-owned) where a job is expected.
     let mut ix = ix::escrow::dispute_job(&consumer.pubkey(), &j.delivered);
     substitute(&mut ix, &j.delivered.clone(), &provider);
-    refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::AccountDiscriminatorMismatch).await;
+    refused(
+        &mut j.f.w.h,
+        &[ix],
+        &[&consumer],
+        ErrorCode::AccountDiscriminatorMismatch,
+    )
+    .await;
     // The escrow config where a provider is expected.
     let p = j.f.provider.insecure_clone();
     let mut ix = ix::escrow::request_unbond(&p.pubkey(), 1);
@@ -164,7 +190,13 @@ async fn type_cosplay() {
     let fake = planted_copy(&mut j.f.w.h, &j.f.model.clone(), &ESCROW_ID).await;
     let mut ix = ix::escrow::dispute_job(&consumer.pubkey(), &j.delivered);
     substitute(&mut ix, &j.delivered.clone(), &fake);
-    refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::AccountDiscriminatorMismatch).await;
+    refused(
+        &mut j.f.w.h,
+        &[ix],
+        &[&consumer],
+        ErrorCode::AccountDiscriminatorMismatch,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -181,7 +213,10 @@ async fn reinitialisation() {
         &p.pubkey(),
         &j.f.w.usdc,
         &TOKEN_PROGRAM_ID,
-        RegisterProviderArgs { endpoint: "https://evil.example".into(), models: vec![] },
+        RegisterProviderArgs {
+            endpoint: "https://evil.example".into(),
+            models: vec![],
+        },
     );
     refused(&mut j.f.w.h, &[ix], &[&p], ErrorCode::AccountNotSystemOwned).await;
     assert_eq!(j.f.w.provider_account(&p.pubkey()).await.bond, BOND);
@@ -222,19 +257,41 @@ async fn duplicate_mutable_accounts() {
     let vault = j.job(&j.delivered.clone()).await.vault;
     let mut ix = j.confirm_ix().await;
     substitute(&mut ix, &j.f.provider_usdc.clone(), &vault);
-    refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::ConstraintDuplicateMutableAccount).await;
+    refused(
+        &mut j.f.w.h,
+        &[ix],
+        &[&consumer],
+        ErrorCode::ConstraintDuplicateMutableAccount,
+    )
+    .await;
     // The provider's payout account as the treasury's.
     let mut ix = j.confirm_ix().await;
     substitute(&mut ix, &j.f.w.treasury_usdc.clone(), &j.f.provider_usdc.clone());
-    refused(&mut j.f.w.h, &[ix], &[&consumer], ErrorCode::ConstraintDuplicateMutableAccount).await;
+    refused(
+        &mut j.f.w.h,
+        &[ix],
+        &[&consumer],
+        ErrorCode::ConstraintDuplicateMutableAccount,
+    )
+    .await;
     // At a dispute, the provider's payout account as the consumer's refund account.
     let d = j.delivered;
-    j.f.w.h.send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer]).await.unwrap();
+    j.f.w
+        .h
+        .send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer])
+        .await
+        .unwrap();
     let jd = j.job(&d).await;
     let s = j.f.w.settle_accounts(&j.f.provider.pubkey());
     let arbiter = j.f.w.arbiter.insecure_clone();
     let ix = ix::escrow::resolve_dispute(&arbiter.pubkey(), &d, &jd, &s, &j.f.provider_usdc, 0);
-    refused(&mut j.f.w.h, &[ix], &[&arbiter], ErrorCode::ConstraintDuplicateMutableAccount).await;
+    refused(
+        &mut j.f.w.h,
+        &[ix],
+        &[&arbiter],
+        ErrorCode::ConstraintDuplicateMutableAccount,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -265,7 +322,10 @@ async fn bump_canonicalisation() {
         &nk,
         &j.f.w.usdc,
         &TOKEN_PROGRAM_ID,
-        RegisterProviderArgs { endpoint: "https://infer.example".into(), models: vec![] },
+        RegisterProviderArgs {
+            endpoint: "https://infer.example".into(),
+            models: vec![],
+        },
     );
     substitute(&mut ix, &pda::provider(&nk), &forged_provider);
     refused(&mut j.f.w.h, &[ix], &[&newcomer], ErrorCode::ConstraintSeeds).await;
@@ -286,7 +346,10 @@ async fn bump_canonicalisation() {
     let id2 = 2u64.to_le_bytes();
     let s: [&[u8]; 3] = [JOB_SEED, ck.as_ref(), &id2];
     let vs: [&[u8]; 2] = [JOB_VAULT_SEED, open.as_ref()];
-    assert_eq!((jo.bump, jo.vault_bump), (canonical_bump(&s, &ESCROW_ID), canonical_bump(&vs, &ESCROW_ID)));
+    assert_eq!(
+        (jo.bump, jo.vault_bump),
+        (canonical_bump(&s, &ESCROW_ID), canonical_bump(&vs, &ESCROW_ID))
+    );
 }
 
 #[tokio::test]
@@ -302,17 +365,29 @@ async fn pda_sharing() {
     // The delivered job paid to another (bonded, serving) provider.
     let (other, other_usdc) = j.f.w.provider(&[j.f.model], BOND).await;
     let mut ix = j.confirm_ix().await;
-    substitute(&mut ix, &pda::provider(&j.f.provider.pubkey()), &pda::provider(&other.pubkey()));
+    substitute(
+        &mut ix,
+        &pda::provider(&j.f.provider.pubkey()),
+        &pda::provider(&other.pubkey()),
+    );
     substitute(&mut ix, &j.f.provider_usdc.clone(), &other_usdc);
     refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::NotJobProvider).await;
     // A dispute resolved against another provider's bond vault.
     let d = j.delivered;
-    j.f.w.h.send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer]).await.unwrap();
+    j.f.w
+        .h
+        .send(&[ix::escrow::dispute_job(&consumer.pubkey(), &d)], &[&consumer])
+        .await
+        .unwrap();
     let jd = j.job(&d).await;
     let s = j.f.w.settle_accounts(&j.f.provider.pubkey());
     let arbiter = j.f.w.arbiter.insecure_clone();
     let mut ix = ix::escrow::resolve_dispute(&arbiter.pubkey(), &d, &jd, &s, &j.f.consumer_usdc, 5_000);
-    substitute(&mut ix, &pda::bond_vault(&jd.provider), &pda::bond_vault(&pda::provider(&other.pubkey())));
+    substitute(
+        &mut ix,
+        &pda::bond_vault(&jd.provider),
+        &pda::bond_vault(&pda::provider(&other.pubkey())),
+    );
     refused(&mut j.f.w.h, &[ix], &[&arbiter], EscrowError::BondVaultMismatch).await;
     // A missed job whose slash is taken from another provider's bond vault.
     let p = j.f.provider.insecure_clone();
@@ -321,7 +396,11 @@ async fn pda_sharing() {
     j.f.w.h.set_time(T + 10_000).await;
     let jo = j.job(&open).await;
     let mut ix = ix::escrow::refund_job(&consumer.pubkey(), &open, &jo, &j.f.consumer_usdc, &TOKEN_PROGRAM_ID);
-    substitute(&mut ix, &pda::bond_vault(&jo.provider), &pda::bond_vault(&pda::provider(&other.pubkey())));
+    substitute(
+        &mut ix,
+        &pda::bond_vault(&jo.provider),
+        &pda::bond_vault(&pda::provider(&other.pubkey())),
+    );
     refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::BondVaultMismatch).await;
 }
 
@@ -336,7 +415,10 @@ async fn closing_accounts() {
     // The job's and its vault's rent go back to the consumer who paid them, to no one else.
     let thief = j.f.w.keypair().await;
     let mut ix = j.confirm_ix().await;
-    ix.accounts.iter_mut().filter(|m| m.pubkey == consumer.pubkey() && !m.is_signer).for_each(|m| m.pubkey = thief.pubkey());
+    ix.accounts
+        .iter_mut()
+        .filter(|m| m.pubkey == consumer.pubkey() && !m.is_signer)
+        .for_each(|m| m.pubkey = thief.pubkey());
     refused(&mut j.f.w.h, &[ix], &[&consumer], EscrowError::NotConsumer).await;
     let open = j.open;
     let jo = j.job(&open).await;
@@ -348,14 +430,26 @@ async fn closing_accounts() {
     // a system account, and the dispute that would use it as a job fails, undoing everything.
     let confirm = j.confirm_ix().await;
     let dispute = ix::escrow::dispute_job(&consumer.pubkey(), &d);
-    refused(&mut j.f.w.h, &[confirm.clone(), refill.clone(), dispute.clone()], &[&consumer], ErrorCode::AccountOwnedByWrongProgram).await;
+    refused(
+        &mut j.f.w.h,
+        &[confirm.clone(), refill.clone(), dispute.clone()],
+        &[&consumer],
+        ErrorCode::AccountOwnedByWrongProgram,
+    )
+    .await;
     assert_eq!(j.job(&d).await.state, JobState::Delivered);
     // Closing and refilling succeed, and leave no job behind.
     j.f.w.h.send(&[confirm, refill], &[&consumer]).await.unwrap();
     let left = j.f.w.h.account(&d).await.unwrap();
     assert_eq!((left.owner, left.data.len()), (anchor_lang::system_program::ID, 0));
     assert!(j.f.w.h.account(&jd.vault).await.is_none(), "the vault is closed");
-    refused(&mut j.f.w.h, &[dispute], &[&consumer], ErrorCode::AccountOwnedByWrongProgram).await;
+    refused(
+        &mut j.f.w.h,
+        &[dispute],
+        &[&consumer],
+        ErrorCode::AccountOwnedByWrongProgram,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -8,8 +8,8 @@
 
 use tessera_client::{
     escrow::{
-        events::{BondChangeReason, BondChanged, JobOutcome, JobSettled},
         errors::EscrowError,
+        events::{BondChangeReason, BondChanged, JobOutcome, JobSettled},
     },
     ix, pda, TOKEN_PROGRAM_ID,
 };
@@ -27,9 +27,16 @@ async fn stray_tokens_do_not_block_a_confirmation_and_go_to_the_consumer() {
     let (c_before, p_before) = (f.consumer_balance().await, f.provider_balance().await);
     let s = f.w.settle_accounts(&f.provider.pubkey());
     let c = f.consumer.insecure_clone();
-    let out = f.w.h.send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c]).await.expect("confirm with a stray unit");
+    let out =
+        f.w.h
+            .send(&[ix::escrow::confirm_job(&job, &j, &s)], &[&c])
+            .await
+            .expect("confirm with a stray unit");
     let ev: JobSettled = out.event();
-    assert_eq!((ev.to_treasury, ev.to_provider, ev.to_consumer, ev.surplus), (20_000, 1_980_000, 0, 1));
+    assert_eq!(
+        (ev.to_treasury, ev.to_provider, ev.to_consumer, ev.surplus),
+        (20_000, 1_980_000, 0, 1)
+    );
     assert_eq!(f.provider_balance().await - p_before, 1_980_000);
     assert_eq!(f.consumer_balance().await - c_before, 1);
     assert_eq!(f.treasury_balance().await, 20_000);
@@ -49,16 +56,26 @@ async fn stray_tokens_do_not_block_a_refund_nor_freeze_the_bond() {
     let stranger = f.w.keypair().await;
     let before = f.consumer_balance().await;
     let refund = ix::escrow::refund_job(&stranger.pubkey(), &job, &j, &f.consumer_usdc, &TOKEN_PROGRAM_ID);
-    let out = f.w.h.send(&[refund], &[&stranger]).await.expect("refund with stray tokens");
+    let out =
+        f.w.h
+            .send(&[refund], &[&stranger])
+            .await
+            .expect("refund with stray tokens");
     let slash = BOND * u64::from(SLASH_BPS) / 10_000;
     let ev: JobSettled = out.event();
-    assert_eq!((ev.outcome, ev.to_consumer, ev.slashed, ev.surplus), (JobOutcome::RefundedUndelivered, FEE, slash, 5));
+    assert_eq!(
+        (ev.outcome, ev.to_consumer, ev.slashed, ev.surplus),
+        (JobOutcome::RefundedUndelivered, FEE, slash, 5)
+    );
     assert_eq!(f.consumer_balance().await - before, FEE + 5 + slash);
     assert!(f.w.h.account(&j.vault).await.is_none());
     // The provider has no open job: its bond can be withdrawn after the delay.
     let pr = f.w.provider_account(&p.pubkey()).await;
     assert_eq!((pr.open_jobs, pr.bond), (0, BOND - slash));
-    f.w.h.send(&[ix::escrow::request_unbond(&p.pubkey(), BOND - slash)], &[&p]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::request_unbond(&p.pubkey(), BOND - slash)], &[&p])
+        .await
+        .unwrap();
     f.w.h.set_time(T + 600 + 86_400).await;
     let pu = f.provider_usdc;
     let withdraw = ix::escrow::withdraw_bond(&p.pubkey(), &pu, &f.w.usdc, &TOKEN_PROGRAM_ID);
@@ -78,22 +95,39 @@ async fn stray_tokens_do_not_block_a_release_a_resolution_or_an_unaccepted_refun
     f.stray(&j.vault, 3).await;
     f.w.h.set_time(T + 3_600).await;
     let before = f.consumer_balance().await;
-    let out = f.w.h.send(&[ix::escrow::release_job(&bot.pubkey(), &job, &j, &s)], &[&bot]).await.expect("release");
+    let out =
+        f.w.h
+            .send(&[ix::escrow::release_job(&bot.pubkey(), &job, &j, &s)], &[&bot])
+            .await
+            .expect("release");
     let ev: JobSettled = out.event();
-    assert_eq!((ev.to_treasury, ev.to_model_split, ev.to_provider, ev.surplus), (20_000, 200_000, 1_780_000, 3));
+    assert_eq!(
+        (ev.to_treasury, ev.to_model_split, ev.to_provider, ev.surplus),
+        (20_000, 200_000, 1_780_000, 3)
+    );
     assert_eq!(f.consumer_balance().await - before, 3);
 
     // A resolution (30% to the provider): the consumer's 70%, the slash and the surplus.
     f.w.h.set_time(T).await;
     let job = f.delivered(2, WINDOWS).await;
     let c = f.consumer.insecure_clone();
-    f.w.h.send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c]).await.unwrap();
+    f.w.h
+        .send(&[ix::escrow::dispute_job(&c.pubkey(), &job)], &[&c])
+        .await
+        .unwrap();
     let j = f.w.job(&job).await;
     f.stray(&j.vault, 4).await;
     let arbiter = f.w.arbiter.insecure_clone();
     let cu = f.consumer_usdc;
     let before = f.consumer_balance().await;
-    let out = f.w.h.send(&[ix::escrow::resolve_dispute(&arbiter.pubkey(), &job, &j, &s, &cu, 3_000)], &[&arbiter]).await.expect("resolve");
+    let out =
+        f.w.h
+            .send(
+                &[ix::escrow::resolve_dispute(&arbiter.pubkey(), &job, &j, &s, &cu, 3_000)],
+                &[&arbiter],
+            )
+            .await
+            .expect("resolve");
     let ev: JobSettled = out.event();
     let slash = BOND * u64::from(SLASH_BPS) / 10_000;
     assert_eq!((ev.to_consumer, ev.slashed, ev.surplus), (1_400_000, slash, 4));
@@ -108,7 +142,10 @@ async fn stray_tokens_do_not_block_a_release_a_resolution_or_an_unaccepted_refun
     let refund = ix::escrow::refund_job(&bot.pubkey(), &job, &j, &cu, &TOKEN_PROGRAM_ID);
     let out = f.w.h.send(&[refund], &[&bot]).await.expect("refund");
     let ev: JobSettled = out.event();
-    assert_eq!((ev.outcome, ev.to_consumer, ev.surplus), (JobOutcome::RefundedUnaccepted, FEE, 6));
+    assert_eq!(
+        (ev.outcome, ev.to_consumer, ev.surplus),
+        (JobOutcome::RefundedUnaccepted, FEE, 6)
+    );
     assert_eq!(f.consumer_balance().await - before, FEE + 6);
     assert_eq!(f.w.provider_account(&p.pubkey()).await.open_jobs, 0);
 }
@@ -123,12 +160,17 @@ async fn sync_bond_credits_stray_tokens_to_the_providers_bond() {
     // Nothing breaks before the sync: the recorded bond is what counts.
     assert_eq!(f.w.provider_account(&p.pubkey()).await.bond, BOND);
     let job = f.open(1).await;
-    f.w.accept(&p, &job).await.expect("accept with a stray unit in the bond vault");
+    f.w.accept(&p, &job)
+        .await
+        .expect("accept with a stray unit in the bond vault");
     // Anyone syncs (here the harness payer, a stranger to the provider).
     let sync = ix::escrow::sync_bond(&provider);
     let out = f.w.h.send(&[sync.clone()], &[]).await.expect("sync_bond");
     let ev: BondChanged = out.event();
-    assert_eq!((ev.provider, ev.delta, ev.bond, ev.reason), (provider, 7, BOND + 7, BondChangeReason::Sync));
+    assert_eq!(
+        (ev.provider, ev.delta, ev.bond, ev.reason),
+        (provider, 7, BOND + 7, BondChangeReason::Sync)
+    );
     assert_eq!(f.w.provider_account(&p.pubkey()).await.bond, BOND + 7);
     assert_eq!(f.w.h.balance(&vault).await, BOND + 7);
     // Nothing left to credit: no event, no change.

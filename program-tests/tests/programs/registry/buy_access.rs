@@ -38,7 +38,10 @@ async fn mints_tokens_creates_the_pass_and_pays_the_split() {
     let ev: AccessBought = out.event();
     assert_eq!(ev.asset, asset);
     assert_eq!(ev.buyer, buyer.pubkey());
-    assert_eq!((ev.quantity, ev.price, ev.total, ev.fee, ev.net), (3, 2 * USDC, 6 * USDC, 60_000, 6 * USDC - 60_000));
+    assert_eq!(
+        (ev.quantity, ev.price, ev.total, ev.fee, ev.net),
+        (3, 2 * USDC, 6 * USDC, 60_000, 6 * USDC - 60_000)
+    );
     assert_eq!((ev.expires_at, ev.sale_seq), (1_800_000_000 + 10_800, 1));
     let dep: Deposited = out.event();
     assert_eq!((dep.amount, dep.received), (ev.net, ev.net));
@@ -56,7 +59,9 @@ async fn a_perpetual_asset_gives_a_perpetual_pass() {
     let pass = w.pass(&asset, &buyer.pubkey()).await.unwrap();
     assert!(pass.perpetual);
     w.h.set_time(i64::MAX / 2).await;
-    w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[]).await.expect("never expires");
+    w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[])
+        .await
+        .expect("never expires");
 }
 
 #[tokio::test]
@@ -65,9 +70,19 @@ async fn refuses_a_price_above_the_buyers_limit() {
     let (publisher, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     // The publisher raises the price after the buyer saw it.
-    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { price: Some(2 * USDC), ..Default::default() });
+    let ix = ix::registry::update_asset(
+        &publisher.pubkey(),
+        &asset,
+        UpdateAssetArgs {
+            price: Some(2 * USDC),
+            ..Default::default()
+        },
+    );
     w.h.send(&[ix], &[&publisher]).await.unwrap();
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::PriceAboveLimit);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::PriceAboveLimit,
+    );
     assert_eq!(w.h.balance(&usdc).await, 10 * USDC);
 }
 
@@ -78,16 +93,37 @@ async fn refuses_an_access_duration_shortened_below_the_buyers_minimum() {
     let mut w = World::new(0).await;
     let (publisher, asset) = w.listed(1, USDC, 30 * 86_400).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
-    let quote = BuyAccessArgs { quantity: 1, max_unit_price: USDC, min_access_duration: 30 * 86_400 };
-    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(3_600), ..Default::default() });
+    let quote = BuyAccessArgs {
+        quantity: 1,
+        max_unit_price: USDC,
+        min_access_duration: 30 * 86_400,
+    };
+    let ix = ix::registry::update_asset(
+        &publisher.pubkey(),
+        &asset,
+        UpdateAssetArgs {
+            access_duration: Some(3_600),
+            ..Default::default()
+        },
+    );
     w.h.send(&[ix], &[&publisher]).await.unwrap();
     let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, quote).await;
-    assert_err(w.h.send(&[buy], &[&buyer]).await, RegistryError::AccessDurationBelowLimit);
+    assert_err(
+        w.h.send(&[buy], &[&buyer]).await,
+        RegistryError::AccessDurationBelowLimit,
+    );
     assert_eq!(w.h.balance(&usdc).await, 10 * USDC);
     assert!(w.pass(&asset, &buyer.pubkey()).await.is_none());
 
     // Exactly the minimum passes; so does a longer duration.
-    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(30 * 86_400), ..Default::default() });
+    let ix = ix::registry::update_asset(
+        &publisher.pubkey(),
+        &asset,
+        UpdateAssetArgs {
+            access_duration: Some(30 * 86_400),
+            ..Default::default()
+        },
+    );
     w.h.send(&[ix], &[&publisher]).await.unwrap();
     let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, quote).await;
     w.h.send(&[buy], &[&buyer]).await.expect("the duration quoted");
@@ -101,13 +137,27 @@ async fn perpetual_always_passes_and_u64_max_requires_it() {
     let mut w = World::new(0).await;
     let (publisher, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
-    let perpetual_only = BuyAccessArgs { quantity: 1, max_unit_price: USDC, min_access_duration: u64::MAX };
+    let perpetual_only = BuyAccessArgs {
+        quantity: 1,
+        max_unit_price: USDC,
+        min_access_duration: u64::MAX,
+    };
     let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, perpetual_only).await;
     w.h.send(&[buy], &[&buyer]).await.expect("perpetual");
-    let ix = ix::registry::update_asset(&publisher.pubkey(), &asset, UpdateAssetArgs { access_duration: Some(365 * 86_400), ..Default::default() });
+    let ix = ix::registry::update_asset(
+        &publisher.pubkey(),
+        &asset,
+        UpdateAssetArgs {
+            access_duration: Some(365 * 86_400),
+            ..Default::default()
+        },
+    );
     w.h.send(&[ix], &[&publisher]).await.unwrap();
     let buy = w.buy_ix_with(&buyer.pubkey(), &usdc, &asset, perpetual_only).await;
-    assert_err(w.h.send(&[buy], &[&buyer]).await, RegistryError::AccessDurationBelowLimit);
+    assert_err(
+        w.h.send(&[buy], &[&buyer]).await,
+        RegistryError::AccessDurationBelowLimit,
+    );
     assert_eq!(w.h.balance(&usdc).await, 9 * USDC);
 }
 
@@ -116,8 +166,14 @@ async fn refuses_zero_quantity_and_overflow() {
     let mut w = World::new(0).await;
     let (_, asset) = w.listed(1, u64::MAX / 2 + 1, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
-    assert_err(w.buy(&buyer, &usdc, &asset, 0, u64::MAX).await, RegistryError::ZeroQuantity);
-    assert_err(w.buy(&buyer, &usdc, &asset, 2, u64::MAX).await, RegistryError::PriceOverflow);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 0, u64::MAX).await,
+        RegistryError::ZeroQuantity,
+    );
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 2, u64::MAX).await,
+        RegistryError::PriceOverflow,
+    );
     assert!(w.pass(&asset, &buyer.pubkey()).await.is_none());
 }
 
@@ -130,9 +186,15 @@ async fn refuses_to_sell_over_the_supply_cap() {
     let asset = w.publish(&p, args).await.unwrap();
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 4, USDC).await.unwrap();
-    assert_err(w.buy(&buyer, &usdc, &asset, 2, USDC).await, RegistryError::SupplyExhausted);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 2, USDC).await,
+        RegistryError::SupplyExhausted,
+    );
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("exactly the cap");
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::SupplyExhausted);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::SupplyExhausted,
+    );
 }
 
 #[tokio::test]
@@ -147,7 +209,11 @@ async fn refuses_a_substituted_split_or_vault() {
     assert_err(w.h.send(&[ix], &[&buyer]).await, RegistryError::SplitMismatch);
 
     let mut ix = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
-    substitute(&mut ix, &pda::vault(&pda::split(&asset)), &pda::vault(&pda::split(&other)));
+    substitute(
+        &mut ix,
+        &pda::vault(&pda::split(&asset)),
+        &pda::vault(&pda::split(&other)),
+    );
     assert_err(w.h.send(&[ix], &[&buyer]).await, RoyaltiesError::VaultMismatch);
     assert_eq!(w.vault_balance(&other).await, 0);
     assert_eq!(w.h.balance(&usdc).await, 10 * USDC);
@@ -181,10 +247,20 @@ async fn refuses_delisted_and_retired_assets() {
     let mut w = World::new(0).await;
     let (p, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
-    w.h.send(&[ix::registry::delist_asset(&p.pubkey(), &asset)], &[&p]).await.unwrap();
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::AssetNotListed);
-    w.h.send(&[ix::registry::retire_asset(&p.pubkey(), &asset)], &[&p]).await.unwrap();
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::AssetNotListed);
+    w.h.send(&[ix::registry::delist_asset(&p.pubkey(), &asset)], &[&p])
+        .await
+        .unwrap();
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::AssetNotListed,
+    );
+    w.h.send(&[ix::registry::retire_asset(&p.pubkey(), &asset)], &[&p])
+        .await
+        .unwrap();
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::AssetNotListed,
+    );
 }
 
 #[tokio::test]
@@ -193,7 +269,10 @@ async fn refuses_missing_or_wrong_parent_splits() {
     let (_, d1) = w.listed(1, USDC, 0).await;
     let (_, d2) = w.listed(2, USDC, 0).await;
     let m = w.keypair().await;
-    let model = w.publish_model(&m, 3, USDC, &[(d1, 1_000)], &[(m.pubkey(), 10_000)]).await.unwrap();
+    let model = w
+        .publish_model(&m, 3, USDC, &[(d1, 1_000)], &[(m.pubkey(), 10_000)])
+        .await
+        .unwrap();
     let (buyer, usdc) = w.buyer(10 * USDC).await;
 
     let mut ix = w.buy_ix(&buyer.pubkey(), &usdc, &model, 1, USDC).await;
@@ -213,7 +292,12 @@ async fn a_revoked_pass_cannot_be_renewed() {
     let (p, asset) = w.listed(1, USDC, 3_600).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.unwrap();
-    w.h.send(&[ix::registry::revoke_pass(&p.pubkey(), &asset, &buyer.pubkey(), 7)], &[&p]).await.unwrap();
+    w.h.send(
+        &[ix::registry::revoke_pass(&p.pubkey(), &asset, &buyer.pubkey(), 7)],
+        &[&p],
+    )
+    .await
+    .unwrap();
     assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::PassRevoked);
     assert_eq!(w.h.balance(&usdc).await, 9 * USDC, "nothing charged for a dead pass");
 }

@@ -1,10 +1,7 @@
 use anchor_lang::error::ErrorCode;
 use tessera_client::{
     ix, pda,
-    registry::{
-        errors::RegistryError, events::ConfigInitialized, instructions::InitializeConfigArgs,
-        state::Config,
-    },
+    registry::{errors::RegistryError, events::ConfigInitialized, instructions::InitializeConfigArgs, state::Config},
     Pubkey, REGISTRY_ID,
 };
 use tessera_program_tests::{assert_err, world::*, TestKeypair, TestSigner};

@@ -36,16 +36,24 @@ async fn sales_continue_after_the_payment_mint_leaves_the_allow_list() {
     let mut w = World::new(100).await;
     let (publisher, asset) = w.listed(1, USDC, 0).await;
     let other = w.h.create_mint(6, &TOKEN_PROGRAM_ID).await;
-    w.update_config(UpdateConfigArgs { payment_mints: Some(vec![other]), ..Default::default() })
-        .await
-        .unwrap();
+    w.update_config(UpdateConfigArgs {
+        payment_mints: Some(vec![other]),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let (buyer, usdc) = w.buyer(2 * USDC).await;
-    w.buy(&buyer, &usdc, &asset, 2, USDC).await.expect("the listed asset still sells");
+    w.buy(&buyer, &usdc, &asset, 2, USDC)
+        .await
+        .expect("the listed asset still sells");
     assert_eq!(w.h.balance(&w.treasury_usdc.clone()).await, 20_000);
     assert_eq!(w.vault_balance(&asset).await, 2 * USDC - 20_000);
     // New publications in the dropped mint are refused.
     let args = publish_args(2, USDC, 0, &[(publisher.pubkey(), 10_000)]);
-    assert_err(w.publish(&publisher, args).await.map(|_| Default::default()), RegistryError::PaymentMintNotAllowed);
+    assert_err(
+        w.publish(&publisher, args).await.map(|_| Default::default()),
+        RegistryError::PaymentMintNotAllowed,
+    );
 }
 
 /// The admin moves the treasury: the fee goes to any token account of the new treasury. Its
@@ -56,13 +64,19 @@ async fn a_new_treasury_is_paid_through_any_of_its_token_accounts() {
     let mut w = World::new(500).await;
     let (_, asset) = w.listed(1, USDC, 0).await;
     let new_treasury = TestKeypair::new().pubkey();
-    w.update_config(UpdateConfigArgs { treasury: Some(new_treasury), ..Default::default() })
-        .await
-        .unwrap();
+    w.update_config(UpdateConfigArgs {
+        treasury: Some(new_treasury),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let (buyer, usdc) = w.buyer(3 * USDC).await;
 
     // The old treasury's account is refused.
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::TreasuryMismatch);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::TreasuryMismatch,
+    );
 
     let usdc_mint = w.usdc;
     let create = anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent(
@@ -74,14 +88,18 @@ async fn a_new_treasury_is_paid_through_any_of_its_token_accounts() {
     let new_ata = pda::ata(&new_treasury, &usdc_mint, &TOKEN_PROGRAM_ID);
     let mut buy = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
     tessera_program_tests::substitute(&mut buy, &w.treasury_usdc.clone(), &new_ata);
-    w.h.send(&[create, buy], &[&buyer]).await.expect("ATA creation + purchase");
+    w.h.send(&[create, buy], &[&buyer])
+        .await
+        .expect("ATA creation + purchase");
     assert_eq!(w.h.balance(&new_ata).await, 50_000);
 
     // Any other token account of the new treasury works as well.
     let other = token_account(&mut w, &new_treasury, &usdc_mint).await;
     let mut buy = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
     tessera_program_tests::substitute(&mut buy, &w.treasury_usdc.clone(), &other);
-    w.h.send(&[buy], &[&buyer]).await.expect("a non-associated treasury account");
+    w.h.send(&[buy], &[&buyer])
+        .await
+        .expect("a non-associated treasury account");
     assert_eq!(w.h.balance(&other).await, 50_000);
     assert_eq!(w.vault_balance(&asset).await, 2 * (USDC - 50_000));
 }
@@ -102,29 +120,78 @@ async fn stray_lamports_and_tokens_block_nothing() {
     let h_tokens = pda::ata(&holder.pubkey(), &mint, &TOKEN_PROGRAM_ID);
     let s_tokens = pda::ata(&stranger.pubkey(), &mint, &TOKEN_PROGRAM_ID);
     let mut ixs = vec![];
-    for to in [pda::config(), asset, mint, pda::pass(&asset, &holder.pubkey()), h_tokens] {
-        ixs.push(solana_system_interface::instruction::transfer(&stranger.pubkey(), &to, 1_000_000));
+    for to in [
+        pda::config(),
+        asset,
+        mint,
+        pda::pass(&asset, &holder.pubkey()),
+        h_tokens,
+    ] {
+        ixs.push(solana_system_interface::instruction::transfer(
+            &stranger.pubkey(),
+            &to,
+            1_000_000,
+        ));
     }
     let usdc_mint = w.usdc;
     for to in [w.treasury_usdc, h_usdc] {
-        ixs.push(spl_token::instruction::transfer_checked(&TOKEN_PROGRAM_ID, &s_usdc, &usdc_mint, &to, &stranger.pubkey(), &[], 1, 6).unwrap());
+        ixs.push(
+            spl_token::instruction::transfer_checked(
+                &TOKEN_PROGRAM_ID,
+                &s_usdc,
+                &usdc_mint,
+                &to,
+                &stranger.pubkey(),
+                &[],
+                1,
+                6,
+            )
+            .unwrap(),
+        );
     }
-    ixs.push(spl_token::instruction::transfer_checked(&TOKEN_PROGRAM_ID, &s_tokens, &mint, &h_tokens, &stranger.pubkey(), &[], 1, 0).unwrap());
+    ixs.push(
+        spl_token::instruction::transfer_checked(
+            &TOKEN_PROGRAM_ID,
+            &s_tokens,
+            &mint,
+            &h_tokens,
+            &stranger.pubkey(),
+            &[],
+            1,
+            0,
+        )
+        .unwrap(),
+    );
     w.h.send(&ixs, &[&stranger]).await.expect("the stranger's transfers");
 
     w.buy(&holder, &h_usdc, &asset, 1, USDC).await.expect("a purchase");
     assert_eq!(w.h.balance(&h_tokens).await, 4);
-    w.h.send(&[ix::registry::redeem_access(&holder.pubkey(), &asset, 4)], &[&holder]).await.expect("a redemption of everything held");
+    w.h.send(&[ix::registry::redeem_access(&holder.pubkey(), &asset, 4)], &[&holder])
+        .await
+        .expect("a redemption of everything held");
     assert_eq!(w.pass(&asset, &holder.pubkey()).await.unwrap().redeemed, 4);
     assert_err(
-        w.h.send(&[ix::registry::verify_access(&asset, &holder.pubkey())], &[]).await,
+        w.h.send(&[ix::registry::verify_access(&asset, &holder.pubkey())], &[])
+            .await,
         RegistryError::NoAccessToken,
     );
-    w.buy(&holder, &h_usdc, &asset, 1, USDC).await.expect("another purchase");
-    w.h.send(&[ix::registry::verify_access(&asset, &holder.pubkey())], &[]).await.expect("a verification");
-    w.h.send(&[ix::registry::revoke_pass(&publisher.pubkey(), &asset, &holder.pubkey(), 3)], &[&publisher])
+    w.buy(&holder, &h_usdc, &asset, 1, USDC)
         .await
-        .expect("a revocation");
+        .expect("another purchase");
+    w.h.send(&[ix::registry::verify_access(&asset, &holder.pubkey())], &[])
+        .await
+        .expect("a verification");
+    w.h.send(
+        &[ix::registry::revoke_pass(
+            &publisher.pubkey(),
+            &asset,
+            &holder.pubkey(),
+            3,
+        )],
+        &[&publisher],
+    )
+    .await
+    .expect("a revocation");
 }
 
 /// The holder closes its (empty) access-token account: the next purchase recreates it.
@@ -134,12 +201,18 @@ async fn a_closed_access_token_account_is_recreated_by_the_next_purchase() {
     let (_, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(2 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.unwrap();
-    w.h.send(&[ix::registry::redeem_access(&buyer.pubkey(), &asset, 1)], &[&buyer]).await.unwrap();
+    w.h.send(&[ix::registry::redeem_access(&buyer.pubkey(), &asset, 1)], &[&buyer])
+        .await
+        .unwrap();
     let tokens = pda::ata(&buyer.pubkey(), &pda::access_mint(&asset), &TOKEN_PROGRAM_ID);
-    let close = spl_token::instruction::close_account(&TOKEN_PROGRAM_ID, &tokens, &buyer.pubkey(), &buyer.pubkey(), &[]).unwrap();
+    let close =
+        spl_token::instruction::close_account(&TOKEN_PROGRAM_ID, &tokens, &buyer.pubkey(), &buyer.pubkey(), &[])
+            .unwrap();
     w.h.send(&[close], &[&buyer]).await.expect("close");
     assert!(w.h.account(&tokens).await.is_none());
-    w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("the purchase recreates it");
+    w.buy(&buyer, &usdc, &asset, 1, USDC)
+        .await
+        .expect("the purchase recreates it");
     assert_eq!(w.h.balance(&tokens).await, 1);
 }
 
@@ -153,11 +226,15 @@ async fn tokens_in_any_account_of_the_holder_verify_and_redeem() {
     let mint = pda::access_mint(&asset);
     let ata = pda::ata(&buyer.pubkey(), &mint, &TOKEN_PROGRAM_ID);
     let other = token_account(&mut w, &buyer.pubkey(), &mint).await;
-    let mv = spl_token::instruction::transfer_checked(&TOKEN_PROGRAM_ID, &ata, &mint, &other, &buyer.pubkey(), &[], 2, 0).unwrap();
+    let mv =
+        spl_token::instruction::transfer_checked(&TOKEN_PROGRAM_ID, &ata, &mint, &other, &buyer.pubkey(), &[], 2, 0)
+            .unwrap();
     w.h.send(&[mv], &[&buyer]).await.unwrap();
     let mut verify = ix::registry::verify_access(&asset, &buyer.pubkey());
     tessera_program_tests::substitute(&mut verify, &ata, &other);
-    w.h.send(&[verify], &[]).await.expect("verified from a non-associated account");
+    w.h.send(&[verify], &[])
+        .await
+        .expect("verified from a non-associated account");
     let mut redeem = ix::registry::redeem_access(&buyer.pubkey(), &asset, 2);
     tessera_program_tests::substitute(&mut redeem, &ata, &other);
     w.h.send(&[redeem], &[&buyer]).await.expect("redeemed from it");
@@ -175,12 +252,29 @@ async fn pause_delisting_and_retirement_leave_holders_their_access() {
     let (b, b_usdc) = w.buyer(2 * USDC).await;
     w.buy(&a, &a_usdc, &asset, 2, USDC).await.unwrap();
     w.buy(&b, &b_usdc, &asset, 2, USDC).await.unwrap();
-    w.update_config(UpdateConfigArgs { paused: Some(true), ..Default::default() }).await.unwrap();
-    w.h.send(&[ix::registry::retire_asset(&publisher.pubkey(), &asset)], &[&publisher]).await.unwrap();
-    w.h.send(&[ix::registry::redeem_access(&a.pubkey(), &asset, 1)], &[&a]).await.expect("redeem");
-    w.h.send(&[ix::registry::verify_access(&asset, &a.pubkey())], &[]).await.expect("verify");
-    w.h.send(&[ix::registry::revoke_pass(&publisher.pubkey(), &asset, &b.pubkey(), 1)], &[&publisher])
+    w.update_config(UpdateConfigArgs {
+        paused: Some(true),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    w.h.send(
+        &[ix::registry::retire_asset(&publisher.pubkey(), &asset)],
+        &[&publisher],
+    )
+    .await
+    .unwrap();
+    w.h.send(&[ix::registry::redeem_access(&a.pubkey(), &asset, 1)], &[&a])
         .await
-        .expect("revoke");
+        .expect("redeem");
+    w.h.send(&[ix::registry::verify_access(&asset, &a.pubkey())], &[])
+        .await
+        .expect("verify");
+    w.h.send(
+        &[ix::registry::revoke_pass(&publisher.pubkey(), &asset, &b.pubkey(), 1)],
+        &[&publisher],
+    )
+    .await
+    .expect("revoke");
     assert_err(w.buy(&a, &a_usdc, &asset, 1, USDC).await, RegistryError::RegistryPaused);
 }

@@ -5,7 +5,7 @@
 //! must be created whatever lamports already sit at its address. Each test has a stranger send
 //! lamports to the address first (a real system transfer), then the creation succeeds.
 
-use tessera_client::{pda, registry::instructions::InitializeConfigArgs, ix, Pubkey, TOKEN_PROGRAM_ID};
+use tessera_client::{ix, pda, registry::instructions::InitializeConfigArgs, Pubkey, TOKEN_PROGRAM_ID};
 use tessera_program_tests::{world::*, TestSigner};
 
 /// The least a system account may hold (rent-exempt with no data): what an attacker pays.
@@ -17,12 +17,20 @@ async fn prefund(w: &mut World, address: &Pubkey, lamports: u64) {
     let ix = solana_system_interface::instruction::transfer(&stranger.pubkey(), address, lamports);
     w.h.send(&[ix], &[&stranger]).await.expect("the stranger's transfer");
     let acc = w.h.account(address).await.expect("funded");
-    assert_eq!((acc.lamports, acc.data.len(), acc.owner), (lamports, 0, anchor_lang::system_program::ID));
+    assert_eq!(
+        (acc.lamports, acc.data.len(), acc.owner),
+        (lamports, 0, anchor_lang::system_program::ID)
+    );
 }
 
 /// Rent-exempt minimum of an account of `len` bytes.
 async fn rent(w: &mut World, len: usize) -> u64 {
-    w.h.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len)
+    w.h.ctx
+        .banks_client
+        .get_rent()
+        .await
+        .expect("rent")
+        .minimum_balance(len)
 }
 
 /// An account created over a pre-funding keeps the attacker's lamports as part of its rent:
@@ -61,7 +69,9 @@ async fn publish_succeeds_on_a_prefunded_asset_address() {
     let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
     // More than the asset's rent: the surplus stays in the asset account.
     prefund(&mut w, &asset, 2 * SOL).await;
-    w.publish(&publisher, args).await.expect("publish over a pre-funded asset address");
+    w.publish(&publisher, args)
+        .await
+        .expect("publish over a pre-funded asset address");
     assert_created(&mut w, &asset, &tessera_client::REGISTRY_ID, 2 * SOL).await;
     assert_eq!(w.asset(&asset).await.price, USDC);
 }
@@ -74,7 +84,9 @@ async fn publish_succeeds_on_a_prefunded_access_mint_address() {
     let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
     let mint = pda::access_mint(&asset);
     prefund(&mut w, &mint, MIN_PREFUND).await;
-    w.publish(&publisher, args).await.expect("publish over a pre-funded access-mint address");
+    w.publish(&publisher, args)
+        .await
+        .expect("publish over a pre-funded access-mint address");
     assert_created(&mut w, &mint, &TOKEN_PROGRAM_ID, MIN_PREFUND).await;
     let m: anchor_spl::token_interface::Mint = w.h.fetch(&mint).await.unwrap();
     assert_eq!((m.decimals, m.supply), (0, 0));
@@ -93,7 +105,9 @@ async fn publish_succeeds_on_prefunded_split_and_vault_addresses() {
     let (split, vault) = (pda::split(&asset), pda::vault(&pda::split(&asset)));
     prefund(&mut w, &split, MIN_PREFUND).await;
     prefund(&mut w, &vault, MIN_PREFUND).await;
-    w.publish(&publisher, args).await.expect("publish over pre-funded split and vault addresses");
+    w.publish(&publisher, args)
+        .await
+        .expect("publish over pre-funded split and vault addresses");
     assert_created(&mut w, &split, &tessera_client::ROYALTIES_ID, MIN_PREFUND).await;
     assert_created(&mut w, &vault, &TOKEN_PROGRAM_ID, MIN_PREFUND).await;
     assert_eq!(w.split(&asset).await.vault, vault);
@@ -109,7 +123,9 @@ async fn everything_publish_creates_may_be_prefunded_at_once() {
     for a in [asset, pda::access_mint(&asset), split, vault] {
         prefund(&mut w, &a, MIN_PREFUND).await;
     }
-    w.publish(&publisher, args).await.expect("publish over four pre-funded addresses");
+    w.publish(&publisher, args)
+        .await
+        .expect("publish over four pre-funded addresses");
     // And it sells.
     let (buyer, usdc) = w.buyer(USDC).await;
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("a sale");
@@ -124,10 +140,15 @@ async fn buy_succeeds_on_a_prefunded_pass_address() {
     let pass = pda::pass(&asset, &buyer.pubkey());
     prefund(&mut w, &pass, MIN_PREFUND).await;
     w.h.set_time(1_800_000_000).await;
-    w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("buy over a pre-funded pass address");
+    w.buy(&buyer, &usdc, &asset, 1, USDC)
+        .await
+        .expect("buy over a pre-funded pass address");
     assert_created(&mut w, &pass, &tessera_client::REGISTRY_ID, MIN_PREFUND).await;
     let p = w.pass(&asset, &buyer.pubkey()).await.unwrap();
-    assert_eq!((p.asset, p.holder, p.purchased, p.expires_at), (asset, buyer.pubkey(), 1, 1_800_003_600));
+    assert_eq!(
+        (p.asset, p.holder, p.purchased, p.expires_at),
+        (asset, buyer.pubkey(), 1, 1_800_003_600)
+    );
     // The second purchase loads and extends the pass it created.
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("a renewal");
     let p = w.pass(&asset, &buyer.pubkey()).await.unwrap();
@@ -144,7 +165,9 @@ async fn buy_succeeds_on_a_prefunded_access_token_account() {
     let (buyer, usdc) = w.buyer(USDC).await;
     let ata = pda::ata(&buyer.pubkey(), &pda::access_mint(&asset), &TOKEN_PROGRAM_ID);
     prefund(&mut w, &ata, MIN_PREFUND).await;
-    w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("buy over a pre-funded access-token account");
+    w.buy(&buyer, &usdc, &asset, 1, USDC)
+        .await
+        .expect("buy over a pre-funded access-token account");
     assert_created(&mut w, &ata, &TOKEN_PROGRAM_ID, MIN_PREFUND).await;
     assert_eq!(w.h.balance(&ata).await, 1);
 }
@@ -163,10 +186,16 @@ async fn an_occupied_pass_address_is_refused_not_taken_over() {
     let pass = pda::pass(&asset, &buyer.pubkey());
     let config = w.h.account(&pda::config()).await.unwrap();
     w.h.ctx.set_account(&pass, &config.clone().into());
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, ErrorCode::AccountDiscriminatorMismatch);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        ErrorCode::AccountDiscriminatorMismatch,
+    );
     let mut foreign = config;
     foreign.owner = TOKEN_PROGRAM_ID;
     w.h.ctx.set_account(&pass, &foreign.into());
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, ErrorCode::AccountNotSystemOwned);
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        ErrorCode::AccountNotSystemOwned,
+    );
     assert_eq!(w.h.balance(&usdc).await, 2 * USDC);
 }

@@ -22,7 +22,12 @@ async fn publishes_a_dataset_with_its_access_mint_and_split() {
     let mut w = World::new(0).await;
     let publisher = w.keypair().await;
     let coauthor = w.keypair().await;
-    let mut args = publish_args(1, 2 * USDC, 86_400, &[(publisher.pubkey(), 6_000), (coauthor.pubkey(), 4_000)]);
+    let mut args = publish_args(
+        1,
+        2 * USDC,
+        86_400,
+        &[(publisher.pubkey(), 6_000), (coauthor.pubkey(), 4_000)],
+    );
     args.max_supply = 100;
     let ix = w.publish_ix(&publisher.pubkey(), args.clone());
     let out = w.h.send(&[ix], &[&publisher]).await.unwrap();
@@ -32,7 +37,10 @@ async fn publishes_a_dataset_with_its_access_mint_and_split() {
     assert_eq!(a.publisher, publisher.pubkey());
     assert_eq!((a.kind, a.state), (AssetKind::Dataset, AssetState::Listed));
     assert_eq!(a.content_hash, args.content_hash);
-    assert_eq!((a.price, a.max_supply, a.access_duration, a.sold), (2 * USDC, 100, 86_400, 0));
+    assert_eq!(
+        (a.price, a.max_supply, a.access_duration, a.sold),
+        (2 * USDC, 100, 86_400, 0)
+    );
     assert_eq!(a.uri, args.uri);
     assert_eq!(a.license, args.license);
     assert_eq!(a.access_mint, pda::access_mint(&asset_key));
@@ -51,7 +59,10 @@ async fn publishes_a_dataset_with_its_access_mint_and_split() {
     assert_eq!(split.authority, publisher.pubkey());
     assert_eq!(split.subject, asset_key);
     assert_eq!(split.mint, w.usdc);
-    assert_eq!(split.active_recipients(), recipients(&[(publisher.pubkey(), 6_000), (coauthor.pubkey(), 4_000)]));
+    assert_eq!(
+        split.active_recipients(),
+        recipients(&[(publisher.pubkey(), 6_000), (coauthor.pubkey(), 4_000)])
+    );
     assert_eq!(split.vault, pda::vault(&a.split));
     assert_eq!(w.vault_balance(&asset_key).await, 0);
 
@@ -74,7 +85,10 @@ async fn publishes_a_model_with_parents() {
     let a = w.asset(&model).await;
     assert_eq!(a.kind, AssetKind::Model);
     assert_eq!(a.parents.len(), 2);
-    assert_eq!((a.parents[1].asset, a.parents[1].split, a.parents[1].bps), (d2, pda::split(&d2), 2_500));
+    assert_eq!(
+        (a.parents[1].asset, a.parents[1].split, a.parents[1].bps),
+        (d2, pda::split(&d2), 2_500)
+    );
 }
 
 #[tokio::test]
@@ -82,7 +96,10 @@ async fn refuses_re_publishing_the_same_artifact() {
     let mut w = World::new(0).await;
     let (publisher, asset) = w.listed(1, USDC, 0).await;
     let args = publish_args(1, 9 * USDC, 0, &[(publisher.pubkey(), 10_000)]);
-    assert_err(unit(w.publish(&publisher, args).await), anchor_lang::error::ErrorCode::AccountNotSystemOwned);
+    assert_err(
+        unit(w.publish(&publisher, args).await),
+        anchor_lang::error::ErrorCode::AccountNotSystemOwned,
+    );
     assert_eq!(w.asset(&asset).await.price, USDC, "the existing asset is untouched");
 }
 
@@ -92,8 +109,11 @@ async fn refuses_invalid_splits_and_creates_nothing() {
     let mut w = World::new(0).await;
     let publisher = w.keypair().await;
     let k: Vec<Pubkey> = (0..17).map(|_| TestKeypair::new().pubkey()).collect();
-    let seventeen: Vec<(Pubkey, u16)> =
-        k.iter().enumerate().map(|(i, p)| (*p, if i == 0 { 10_000 - 16 * 588 } else { 588 })).collect();
+    let seventeen: Vec<(Pubkey, u16)> = k
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, if i == 0 { 10_000 - 16 * 588 } else { 588 }))
+        .collect();
     let cases: Vec<(Vec<(Pubkey, u16)>, RoyaltiesError)> = vec![
         (vec![(k[0], 9_999)], RoyaltiesError::SharesDoNotSumTo10000),
         (seventeen, RoyaltiesError::TooManyRecipients),
@@ -151,22 +171,39 @@ async fn refuses_bad_parents() {
     a.parents = vec![ParentInput { asset: d1, bps: 100 }];
     assert_err(unit(w.publish(&m, a).await), RegistryError::DatasetCannotHaveParents);
     // Sum over the cap.
-    assert_err(unit(w.publish_model(&m, 21, USDC, &[(d1, 2_501), (d2, 2_500)], &me).await), RegistryError::ParentSharesAboveCap);
+    assert_err(
+        unit(w.publish_model(&m, 21, USDC, &[(d1, 2_501), (d2, 2_500)], &me).await),
+        RegistryError::ParentSharesAboveCap,
+    );
     // Duplicates.
-    assert_err(unit(w.publish_model(&m, 22, USDC, &[(d1, 100), (d1, 100)], &me).await), RegistryError::DuplicateParent);
+    assert_err(
+        unit(w.publish_model(&m, 22, USDC, &[(d1, 100), (d1, 100)], &me).await),
+        RegistryError::DuplicateParent,
+    );
     // Zero share.
-    assert_err(unit(w.publish_model(&m, 23, USDC, &[(d1, 0)], &me).await), RegistryError::ZeroParentShare);
+    assert_err(
+        unit(w.publish_model(&m, 23, USDC, &[(d1, 0)], &me).await),
+        RegistryError::ZeroParentShare,
+    );
     // Self-reference: the model's own (future) address as its parent.
     let own = pda::asset(&m.pubkey(), &hash(24));
-    assert_err(unit(w.publish_model(&m, 24, USDC, &[(own, 100)], &me).await), RegistryError::SelfParent);
+    assert_err(
+        unit(w.publish_model(&m, 24, USDC, &[(own, 100)], &me).await),
+        RegistryError::SelfParent,
+    );
     // Nine parents.
     let mut nine = vec![];
     for s in 30..39u8 {
         nine.push((w.listed(s, USDC, 0).await.1, 100));
     }
-    assert_err(unit(w.publish_model(&m, 25, USDC, &nine, &me).await), RegistryError::TooManyParents);
+    assert_err(
+        unit(w.publish_model(&m, 25, USDC, &nine, &me).await),
+        RegistryError::TooManyParents,
+    );
     // Eight is fine.
-    w.publish_model(&m, 26, USDC, &nine[..8], &me).await.expect("eight parents");
+    w.publish_model(&m, 26, USDC, &nine[..8], &me)
+        .await
+        .expect("eight parents");
 }
 
 #[tokio::test]
@@ -187,9 +224,15 @@ async fn refuses_parent_accounts_that_do_not_match() {
     ix.accounts.last_mut().unwrap().pubkey = d2;
     assert_err(w.h.send(&[ix], &[&m]).await, RegistryError::ParentAccountsMismatch);
     // A non-asset account (the parent's split, owned by the royalties program).
-    a.parents = vec![ParentInput { asset: pda::split(&d1), bps: 1_000 }];
+    a.parents = vec![ParentInput {
+        asset: pda::split(&d1),
+        bps: 1_000,
+    }];
     let ix = w.publish_ix(&m.pubkey(), a);
-    assert_err(w.h.send(&[ix], &[&m]).await, anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram);
+    assert_err(
+        w.h.send(&[ix], &[&m]).await,
+        anchor_lang::error::ErrorCode::AccountOwnedByWrongProgram,
+    );
 }
 
 #[tokio::test]
@@ -210,11 +253,19 @@ async fn refuses_a_parent_in_another_mint_or_retired() {
     w.h.send(&[ix], &[&p]).await.unwrap();
     let m = w.keypair().await;
     let me = [(m.pubkey(), 10_000)];
-    assert_err(unit(w.publish_model(&m, 2, USDC, &[(foreign, 100)], &me).await), RegistryError::ParentMintMismatch);
+    assert_err(
+        unit(w.publish_model(&m, 2, USDC, &[(foreign, 100)], &me).await),
+        RegistryError::ParentMintMismatch,
+    );
 
     let (dp, d) = w.listed(3, USDC, 0).await;
-    w.h.send(&[ix::registry::retire_asset(&dp.pubkey(), &d)], &[&dp]).await.unwrap();
-    assert_err(unit(w.publish_model(&m, 4, USDC, &[(d, 100)], &me).await), RegistryError::ParentRetired);
+    w.h.send(&[ix::registry::retire_asset(&dp.pubkey(), &d)], &[&dp])
+        .await
+        .unwrap();
+    assert_err(
+        unit(w.publish_model(&m, 4, USDC, &[(d, 100)], &me).await),
+        RegistryError::ParentRetired,
+    );
 }
 
 #[tokio::test]
@@ -251,7 +302,10 @@ async fn refuses_a_split_address_of_another_asset() {
     let mut ix = w.publish_ix(&p.pubkey(), args);
     tessera_program_tests::substitute(&mut ix, &pda::split(&asset), &pda::split(&other));
     // The royalties program re-derives the split from the asset that signs: seeds mismatch.
-    assert_err(w.h.send(&[ix], &[&p]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    assert_err(
+        w.h.send(&[ix], &[&p]).await,
+        anchor_lang::error::ErrorCode::ConstraintSeeds,
+    );
 }
 
 #[tokio::test]
@@ -262,39 +316,75 @@ async fn refuses_payment_mints_with_unsupported_token_2022_extensions() {
     let mut w = World::new(0).await;
     let authority = w.h.payer();
     let hook_program = tessera_client::ESCROW_ID; // any program id: the mint is refused before
-    let delegate = w.h.create_token_2022_mint_with(6, &[ExtensionType::PermanentDelegate], |m| {
-        vec![t22::initialize_permanent_delegate(&T22, m, &authority).unwrap()]
-    }).await;
-    let closable = w.h.create_token_2022_mint_with(6, &[ExtensionType::MintCloseAuthority], |m| {
-        vec![t22::initialize_mint_close_authority(&T22, m, Some(&authority)).unwrap()]
-    }).await;
-    let hooked = w.h.create_token_2022_mint_with(6, &[ExtensionType::TransferHook], |m| {
-        vec![anchor_spl::token_2022::spl_token_2022::extension::transfer_hook::instruction::initialize(&T22, m, Some(authority), Some(hook_program)).unwrap()]
-    }).await;
-    let soulbound = w.h.create_token_2022_mint_with(6, &[ExtensionType::NonTransferable], |m| {
-        vec![t22::initialize_non_transferable_mint(&T22, m).unwrap()]
-    }).await;
+    let delegate =
+        w.h.create_token_2022_mint_with(6, &[ExtensionType::PermanentDelegate], |m| {
+            vec![t22::initialize_permanent_delegate(&T22, m, &authority).unwrap()]
+        })
+        .await;
+    let closable =
+        w.h.create_token_2022_mint_with(6, &[ExtensionType::MintCloseAuthority], |m| {
+            vec![t22::initialize_mint_close_authority(&T22, m, Some(&authority)).unwrap()]
+        })
+        .await;
+    let hooked =
+        w.h.create_token_2022_mint_with(6, &[ExtensionType::TransferHook], |m| {
+            vec![
+                anchor_spl::token_2022::spl_token_2022::extension::transfer_hook::instruction::initialize(
+                    &T22,
+                    m,
+                    Some(authority),
+                    Some(hook_program),
+                )
+                .unwrap(),
+            ]
+        })
+        .await;
+    let soulbound =
+        w.h.create_token_2022_mint_with(6, &[ExtensionType::NonTransferable], |m| {
+            vec![t22::initialize_non_transferable_mint(&T22, m).unwrap()]
+        })
+        .await;
     // Supported: a plain Token-2022 mint, and one that only points at its metadata.
     let plain = w.h.create_token_2022_mint_with(6, &[], |_| vec![]).await;
-    let described = w.h.create_token_2022_mint_with(6, &[ExtensionType::MetadataPointer], |m| {
-        vec![anchor_spl::token_2022::spl_token_2022::extension::metadata_pointer::instruction::initialize(&T22, m, Some(authority), Some(*m)).unwrap()]
-    }).await;
+    let described =
+        w.h.create_token_2022_mint_with(6, &[ExtensionType::MetadataPointer], |m| {
+            vec![
+                anchor_spl::token_2022::spl_token_2022::extension::metadata_pointer::instruction::initialize(
+                    &T22,
+                    m,
+                    Some(authority),
+                    Some(*m),
+                )
+                .unwrap(),
+            ]
+        })
+        .await;
     let all = vec![delegate, closable, hooked, soulbound, plain, described];
-    w.update_config(UpdateConfigArgs { payment_mints: Some(all), ..Default::default() }).await.unwrap();
+    w.update_config(UpdateConfigArgs {
+        payment_mints: Some(all),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
 
     let publisher = w.keypair().await;
     for (i, mint) in [delegate, closable, hooked, soulbound].into_iter().enumerate() {
         let args = publish_args(40 + i as u8, USDC, 0, &[(publisher.pubkey(), 10_000)]);
         let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
         let ix = ix::registry::publish_asset(&publisher.pubkey(), &mint, &T22, None, args);
-        assert_err(w.h.send(&[ix], &[&publisher]).await, RegistryError::UnsupportedMintExtension);
+        assert_err(
+            w.h.send(&[ix], &[&publisher]).await,
+            RegistryError::UnsupportedMintExtension,
+        );
         assert!(w.h.account(&asset).await.is_none(), "nothing created for mint {i}");
     }
     for (i, mint) in [plain, described].into_iter().enumerate() {
         let args = publish_args(50 + i as u8, USDC, 0, &[(publisher.pubkey(), 10_000)]);
         let asset = pda::asset(&publisher.pubkey(), &args.content_hash);
         let ix = ix::registry::publish_asset(&publisher.pubkey(), &mint, &T22, None, args);
-        w.h.send(&[ix], &[&publisher]).await.expect("a supported Token-2022 mint");
+        w.h.send(&[ix], &[&publisher])
+            .await
+            .expect("a supported Token-2022 mint");
         assert_eq!(w.asset(&asset).await.payment_mint, mint);
     }
 }

@@ -12,12 +12,18 @@ async fn holder_burns_tokens_and_the_event_records_it() {
     let (_, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 5, USDC).await.unwrap();
-    let out = w.h.send(&[ix::registry::redeem_access(&buyer.pubkey(), &asset, 2)], &[&buyer]).await.unwrap();
+    let out =
+        w.h.send(&[ix::registry::redeem_access(&buyer.pubkey(), &asset, 2)], &[&buyer])
+            .await
+            .unwrap();
     let ata = pda::ata(&buyer.pubkey(), &pda::access_mint(&asset), &TOKEN_PROGRAM_ID);
     assert_eq!(w.h.balance(&ata).await, 3);
     assert_eq!(w.pass(&asset, &buyer.pubkey()).await.unwrap().redeemed, 2);
     let ev: AccessRedeemed = out.event();
-    assert_eq!((ev.asset, ev.holder, ev.quantity, ev.redeemed_total, ev.remaining), (asset, buyer.pubkey(), 2, 2, 3));
+    assert_eq!(
+        (ev.asset, ev.holder, ev.quantity, ev.redeemed_total, ev.remaining),
+        (asset, buyer.pubkey(), 2, 2, 3)
+    );
 }
 
 #[tokio::test]
@@ -27,8 +33,14 @@ async fn refuses_zero_or_more_than_held() {
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 2, USDC).await.unwrap();
     let b = buyer.pubkey();
-    assert_err(w.h.send(&[ix::registry::redeem_access(&b, &asset, 0)], &[&buyer]).await, RegistryError::ZeroQuantity);
-    assert_err(w.h.send(&[ix::registry::redeem_access(&b, &asset, 3)], &[&buyer]).await, RegistryError::NoAccessToken);
+    assert_err(
+        w.h.send(&[ix::registry::redeem_access(&b, &asset, 0)], &[&buyer]).await,
+        RegistryError::ZeroQuantity,
+    );
+    assert_err(
+        w.h.send(&[ix::registry::redeem_access(&b, &asset, 3)], &[&buyer]).await,
+        RegistryError::NoAccessToken,
+    );
 }
 
 #[tokio::test]
@@ -40,10 +52,18 @@ async fn refuses_an_expired_or_revoked_pass() {
     w.buy(&buyer, &usdc, &asset, 2, USDC).await.unwrap();
     let b = buyer.pubkey();
     w.h.set_time(1_000_200).await;
-    assert_err(w.h.send(&[ix::registry::redeem_access(&b, &asset, 1)], &[&buyer]).await, RegistryError::PassExpired);
+    assert_err(
+        w.h.send(&[ix::registry::redeem_access(&b, &asset, 1)], &[&buyer]).await,
+        RegistryError::PassExpired,
+    );
     w.h.set_time(1_000_000).await;
-    w.h.send(&[ix::registry::revoke_pass(&p.pubkey(), &asset, &b, 1)], &[&p]).await.unwrap();
-    assert_err(w.h.send(&[ix::registry::redeem_access(&b, &asset, 1)], &[&buyer]).await, RegistryError::PassRevoked);
+    w.h.send(&[ix::registry::revoke_pass(&p.pubkey(), &asset, &b, 1)], &[&p])
+        .await
+        .unwrap();
+    assert_err(
+        w.h.send(&[ix::registry::redeem_access(&b, &asset, 1)], &[&buyer]).await,
+        RegistryError::PassRevoked,
+    );
 }
 
 #[tokio::test]
@@ -56,6 +76,10 @@ async fn refuses_someone_elses_tokens() {
     w.buy(&bob, &b_usdc, &asset, 2, USDC).await.unwrap();
     let mint = pda::access_mint(&asset);
     let mut ix = ix::registry::redeem_access(&bob.pubkey(), &asset, 1);
-    substitute(&mut ix, &pda::ata(&bob.pubkey(), &mint, &TOKEN_PROGRAM_ID), &pda::ata(&alice.pubkey(), &mint, &TOKEN_PROGRAM_ID));
+    substitute(
+        &mut ix,
+        &pda::ata(&bob.pubkey(), &mint, &TOKEN_PROGRAM_ID),
+        &pda::ata(&alice.pubkey(), &mint, &TOKEN_PROGRAM_ID),
+    );
     assert_err(w.h.send(&[ix], &[&bob]).await, ErrorCode::ConstraintTokenOwner);
 }

@@ -21,9 +21,7 @@ use tessera_client::{
     royalties::errors::RoyaltiesError,
     ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{
-    security::*, substitute, world::*, TestKeypair, TestSigner,
-};
+use tessera_program_tests::{security::*, substitute, world::*, TestKeypair, TestSigner};
 
 const PRICE: u64 = 2 * USDC;
 
@@ -48,7 +46,14 @@ async fn fixture() -> Fx {
     let (buyer, buyer_usdc) = w.buyer(100 * USDC).await;
     w.buy(&buyer, &buyer_usdc, &a, 2, PRICE).await.unwrap();
     w.buy(&buyer, &buyer_usdc, &b, 2, PRICE).await.unwrap();
-    Fx { w, publisher_a, a, b, buyer, buyer_usdc }
+    Fx {
+        w,
+        publisher_a,
+        a,
+        b,
+        buyer,
+        buyer_usdc,
+    }
 }
 
 impl Fx {
@@ -158,12 +163,20 @@ async fn reinitialisation() {
     let attacker = f.w.keypair().await;
     let ix = ix::registry::initialize_config(
         &admin.pubkey(),
-        InitializeConfigArgs { admin: attacker.pubkey(), treasury: attacker.pubkey(), fee_bps: 1_000, payment_mints: vec![] },
+        InitializeConfigArgs {
+            admin: attacker.pubkey(),
+            treasury: attacker.pubkey(),
+            fee_bps: 1_000,
+            payment_mints: vec![],
+        },
     );
     refused(&mut f.w.h, &[ix], &[&admin], ErrorCode::AccountNotSystemOwned).await;
     // The asset and its access mint (same publisher, same content hash).
     let publisher = f.publisher_a.insecure_clone();
-    let ix = f.w.publish_ix(&publisher.pubkey(), publish_args(1, 1, 0, &[(publisher.pubkey(), 10_000)]));
+    let ix = f.w.publish_ix(
+        &publisher.pubkey(),
+        publish_args(1, 1, 0, &[(publisher.pubkey(), 10_000)]),
+    );
     refused(&mut f.w.h, &[ix], &[&publisher], ErrorCode::AccountNotSystemOwned).await;
     // The pass is loaded when it exists (created otherwise), and the access-token account is
     // `init_if_needed`: a second purchase extends them and never resets what they hold.
@@ -173,8 +186,14 @@ async fn reinitialisation() {
     let (a, u) = (f.a, f.buyer_usdc);
     f.w.buy(&buyer, &u, &a, 1, PRICE).await.unwrap();
     let after = f.w.pass(&a, &buyer.pubkey()).await.unwrap();
-    assert_eq!((after.purchased, after.expires_at), (before.purchased + 1, before.expires_at + 3_600));
-    assert_eq!((after.holder, after.asset, after.bump), (before.holder, before.asset, before.bump));
+    assert_eq!(
+        (after.purchased, after.expires_at),
+        (before.purchased + 1, before.expires_at + 3_600)
+    );
+    assert_eq!(
+        (after.holder, after.asset, after.bump),
+        (before.holder, before.asset, before.bump)
+    );
     assert_eq!(f.w.h.balance(&tokens).await, 3);
 }
 
@@ -185,7 +204,10 @@ async fn arbitrary_cpi() {
     let a = f.a;
     // A fake token program for the payment (another executable program).
     let mut ix = f.buy_ix(&a).await;
-    ix.accounts.iter_mut().filter(|m| m.pubkey == TOKEN_PROGRAM_ID).for_each(|m| m.pubkey = ESCROW_ID);
+    ix.accounts
+        .iter_mut()
+        .filter(|m| m.pubkey == TOKEN_PROGRAM_ID)
+        .for_each(|m| m.pubkey = ESCROW_ID);
     refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::InvalidProgramId).await;
     // A fake royalties program.
     let mut ix = f.buy_ix(&a).await;
@@ -202,7 +224,10 @@ async fn arbitrary_cpi() {
     refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintAddress).await;
     // A fake royalties program at publication.
     let publisher = f.w.keypair().await;
-    let mut ix = f.w.publish_ix(&publisher.pubkey(), publish_args(9, PRICE, 0, &[(publisher.pubkey(), 10_000)]));
+    let mut ix = f.w.publish_ix(
+        &publisher.pubkey(),
+        publish_args(9, PRICE, 0, &[(publisher.pubkey(), 10_000)]),
+    );
     substitute(&mut ix, &ROYALTIES_ID, &REGISTRY_ID);
     refused(&mut f.w.h, &[ix], &[&publisher], ErrorCode::InvalidProgramId).await;
 }
@@ -215,7 +240,13 @@ async fn duplicate_mutable_accounts() {
     // The buyer's own payment account as the treasury's.
     let mut ix = f.buy_ix(&a).await;
     substitute(&mut ix, &f.w.treasury_usdc.clone(), &f.buyer_usdc.clone());
-    refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintDuplicateMutableAccount).await;
+    refused(
+        &mut f.w.h,
+        &[ix],
+        &[&buyer],
+        ErrorCode::ConstraintDuplicateMutableAccount,
+    )
+    .await;
     // The split's vault as the buyer's payment account (the vault is an unchecked account of
     // `buy_access`, which Anchor's duplicate check skips; the token-authority check refuses it:
     // the vault belongs to the split, not to the buyer).
@@ -227,9 +258,14 @@ async fn duplicate_mutable_accounts() {
     // remaining accounts are matched one by one against the parents stored in the asset.
     let (d1, d2) = (f.a, f.b);
     let model_pub = f.w.keypair().await;
-    let model = f
-        .w
-        .publish_model(&model_pub, 3, PRICE, &[(d1, 1_000), (d2, 1_000)], &[(model_pub.pubkey(), 10_000)])
+    let model =
+        f.w.publish_model(
+            &model_pub,
+            3,
+            PRICE,
+            &[(d1, 1_000), (d2, 1_000)],
+            &[(model_pub.pubkey(), 10_000)],
+        )
         .await
         .unwrap();
     let mut ix = f.buy_ix(&model).await;
@@ -252,7 +288,10 @@ async fn bump_canonicalisation() {
     let canonical = canonical_bump(&seeds, &REGISTRY_ID);
     assert!(bump < canonical);
     let newcomer = f.w.keypair().await;
-    let newcomer_usdc = f.w.h.ata(&newcomer.pubkey(), &f.w.usdc.clone(), &TOKEN_PROGRAM_ID).await;
+    let newcomer_usdc =
+        f.w.h
+            .ata(&newcomer.pubkey(), &f.w.usdc.clone(), &TOKEN_PROGRAM_ID)
+            .await;
     let usdc = f.w.usdc;
     f.w.h.mint_to(&usdc, &newcomer_usdc, &TOKEN_PROGRAM_ID, 10 * USDC).await;
     let newcomer_key = newcomer.pubkey();
@@ -286,11 +325,19 @@ async fn pda_sharing() {
     let (a, b) = (f.a, f.b);
     // Asset B redeemed with the buyer's pass of A.
     let mut ix = ix::registry::redeem_access(&buyer.pubkey(), &b, 1);
-    substitute(&mut ix, &pda::pass(&b, &buyer.pubkey()), &pda::pass(&a, &buyer.pubkey()));
+    substitute(
+        &mut ix,
+        &pda::pass(&b, &buyer.pubkey()),
+        &pda::pass(&a, &buyer.pubkey()),
+    );
     refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintSeeds).await;
     // Access to B verified with the pass of A.
     let mut ix = ix::registry::verify_access(&b, &buyer.pubkey());
-    substitute(&mut ix, &pda::pass(&b, &buyer.pubkey()), &pda::pass(&a, &buyer.pubkey()));
+    substitute(
+        &mut ix,
+        &pda::pass(&b, &buyer.pubkey()),
+        &pda::pass(&a, &buyer.pubkey()),
+    );
     refused(&mut f.w.h, &[ix], &[], ErrorCode::ConstraintSeeds).await;
     // B bought with A's access mint (and the buyer's account of that mint).
     let mut ix = f.buy_ix(&b).await;
@@ -321,9 +368,18 @@ async fn closing_accounts() {
     let buy = f.buy_ix(&a).await;
     refused(&mut f.w.h, &[buy], &[&buyer], RegistryError::PassRevoked).await;
     // A retired asset stays retired: no relisting, no sales.
-    f.w.h.send(&[ix::registry::retire_asset(&publisher.pubkey(), &a)], &[&publisher]).await.unwrap();
+    f.w.h
+        .send(&[ix::registry::retire_asset(&publisher.pubkey(), &a)], &[&publisher])
+        .await
+        .unwrap();
     let relist = ix::registry::relist_asset(&publisher.pubkey(), &a);
-    refused(&mut f.w.h, &[relist], &[&publisher], RegistryError::InvalidStateTransition).await;
+    refused(
+        &mut f.w.h,
+        &[relist],
+        &[&publisher],
+        RegistryError::InvalidStateTransition,
+    )
+    .await;
     let (other, other_usdc) = f.w.buyer(10 * USDC).await;
     let buy = f.w.buy_ix(&other.pubkey(), &other_usdc, &a, 1, PRICE).await;
     refused(&mut f.w.h, &[buy], &[&other], RegistryError::AssetNotListed).await;
@@ -335,12 +391,14 @@ async fn sysvar_address_checks() {
     let buyer = f.buyer.insecure_clone();
     let a = f.a;
     f.w.h.set_time(T + 3 * 3_600).await; // the pass (2 units of 1 hour) has expired
-    // A Clock-shaped account telling an earlier time, appended to the instruction: ignored.
+                                         // A Clock-shaped account telling an earlier time, appended to the instruction: ignored.
     let clock = fake_clock(&mut f.w.h, T).await;
     let mut ix = ix::registry::verify_access(&a, &buyer.pubkey());
-    ix.accounts.push(anchor_lang::prelude::AccountMeta::new_readonly(clock, false));
+    ix.accounts
+        .push(anchor_lang::prelude::AccountMeta::new_readonly(clock, false));
     refused(&mut f.w.h, &[ix], &[], RegistryError::PassExpired).await;
     let mut ix = ix::registry::redeem_access(&buyer.pubkey(), &a, 1);
-    ix.accounts.push(anchor_lang::prelude::AccountMeta::new_readonly(clock, false));
+    ix.accounts
+        .push(anchor_lang::prelude::AccountMeta::new_readonly(clock, false));
     refused(&mut f.w.h, &[ix], &[&buyer], RegistryError::PassExpired).await;
 }

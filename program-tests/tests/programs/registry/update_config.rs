@@ -1,9 +1,6 @@
 use tessera_client::{
     ix, pda,
-    registry::{
-        errors::RegistryError, events::ConfigUpdated, instructions::UpdateConfigArgs,
-        state::Config,
-    },
+    registry::{errors::RegistryError, events::ConfigUpdated, instructions::UpdateConfigArgs, state::Config},
 };
 use tessera_program_tests::{assert_err, world::*, TestSigner};
 
@@ -36,7 +33,10 @@ async fn refuses_a_non_admin() {
     let intruder = w.keypair().await;
     let ix = ix::registry::update_config(
         &intruder.pubkey(),
-        UpdateConfigArgs { fee_bps: Some(1_000), ..Default::default() },
+        UpdateConfigArgs {
+            fee_bps: Some(1_000),
+            ..Default::default()
+        },
     );
     assert_err(w.h.send(&[ix], &[&intruder]).await, RegistryError::NotAdmin);
 }
@@ -45,7 +45,10 @@ async fn refuses_a_non_admin() {
 async fn refuses_a_fee_above_the_cap() {
     let mut w = World::new(0).await;
     let res = w
-        .update_config(UpdateConfigArgs { fee_bps: Some(1_001), ..Default::default() })
+        .update_config(UpdateConfigArgs {
+            fee_bps: Some(1_001),
+            ..Default::default()
+        })
         .await;
     assert_err(res, RegistryError::FeeAboveCap);
 }
@@ -57,14 +60,30 @@ async fn a_paused_registry_refuses_publications_and_sales_but_not_claims() {
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.unwrap();
 
-    w.update_config(UpdateConfigArgs { paused: Some(true), ..Default::default() }).await.unwrap();
-    assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::RegistryPaused);
+    w.update_config(UpdateConfigArgs {
+        paused: Some(true),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    assert_err(
+        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        RegistryError::RegistryPaused,
+    );
     let args = publish_args(2, USDC, 0, &[(publisher.pubkey(), 10_000)]);
-    assert_err(w.publish(&publisher, args).await.map(|_| Default::default()), RegistryError::RegistryPaused);
+    assert_err(
+        w.publish(&publisher, args).await.map(|_| Default::default()),
+        RegistryError::RegistryPaused,
+    );
     let (res, dest) = w.claim(&publisher, &asset).await;
     res.expect("claims go on while paused");
     assert_eq!(w.h.balance(&dest).await, USDC);
 
-    w.update_config(UpdateConfigArgs { paused: Some(false), ..Default::default() }).await.unwrap();
+    w.update_config(UpdateConfigArgs {
+        paused: Some(false),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("sales resume");
 }

@@ -3,7 +3,10 @@
 
 use tessera_client::{
     ix, pda,
-    royalties::{events::Claimed, state::{Parked, Split}},
+    royalties::{
+        events::Claimed,
+        state::{Parked, Split},
+    },
     TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{world::*, TestKeypair, TestSigner};
@@ -28,11 +31,16 @@ async fn audit_an_update_that_parks_succeeds_at_a_prefunded_parked_address() {
     let pre = solana_system_interface::instruction::transfer(&stranger.pubkey(), &parked_key, 5_000_000);
     w.h.send(&[pre], &[&stranger]).await.unwrap();
 
-    update(&mut w, &auth, &split, &shares(&second)).await.expect("the update parks at a pre-funded address");
+    update(&mut w, &auth, &split, &shares(&second))
+        .await
+        .expect("the update parks at a pre-funded address");
     let parked: Parked = w.h.fetch(&parked_key).await.unwrap();
     assert_eq!(parked.balances.len(), 16);
     assert!(parked.balances.iter().all(|b| b.owed == 1_000));
-    assert!(w.h.lamports(&parked_key).await >= 5_000_000, "the stranger's lamports stay in the record");
+    assert!(
+        w.h.lamports(&parked_key).await >= 5_000_000,
+        "the stranger's lamports stay in the record"
+    );
 
     // Paid as usual; the stranger's lamports go to the record's rent payer when it closes.
     let usdc = w.usdc;
@@ -41,7 +49,16 @@ async fn audit_an_update_that_parks_succeeds_at_a_prefunded_parked_address() {
     let record_lamports = w.h.lamports(&parked_key).await;
     for r in &first {
         let dest = w.h.ata(r, &usdc, &TOKEN_PROGRAM_ID).await;
-        let ix = ix::royalties::claim_parked(&bot.pubkey(), r, &split, 0, &usdc, &dest, &auth.pubkey(), &TOKEN_PROGRAM_ID);
+        let ix = ix::royalties::claim_parked(
+            &bot.pubkey(),
+            r,
+            &split,
+            0,
+            &usdc,
+            &dest,
+            &auth.pubkey(),
+            &TOKEN_PROGRAM_ID,
+        );
         let ev: Claimed = w.h.send(&[ix], &[&bot]).await.unwrap().event();
         assert_eq!(ev.amount, 1_000);
     }
@@ -74,10 +91,17 @@ async fn audit_stray_tokens_and_parking_conserve_every_unit() {
     let v = vault(&mut w, &split).await;
     assert_eq!(v, 16_340);
     assert_eq!(s.total_received, 16_340);
-    assert_eq!(parked_sum, 16 * 1_021, "the first epoch: 16,007 + 333 over 16 shares of 625 bps, floors of 1,021");
+    assert_eq!(
+        parked_sum,
+        16 * 1_021,
+        "the first epoch: 16,007 + 333 over 16 shares of 625 bps, floors of 1,021"
+    );
     // The 4 units of dust are carried into the second epoch's pool; the sync after finds nothing.
     assert_eq!(s.epoch_pool().unwrap(), 4);
-    assert!(v - parked_sum - owed_sum < 16, "less than one unit of dust per recipient stays unallocated");
+    assert!(
+        v - parked_sum - owed_sum < 16,
+        "less than one unit of dust per recipient stays unallocated"
+    );
 }
 
 /// Finding R1, fixed (update_split now credits the vault's uncredited balance first): the split

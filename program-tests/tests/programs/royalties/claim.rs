@@ -21,7 +21,10 @@ async fn pays_everything_owed_in_one_transfer_whatever_the_number_of_deposits() 
     let out = res.unwrap();
     assert_eq!(got_a, total * 6_000 / 10_000);
     let ev: Claimed = out.event();
-    assert_eq!((ev.recipient, ev.amount, ev.claimed_by), (a.pubkey(), got_a, a.pubkey()));
+    assert_eq!(
+        (ev.recipient, ev.amount, ev.claimed_by),
+        (a.pubkey(), got_a, a.pubkey())
+    );
     let (res, got_b) = claim(&mut w, &b, &split).await;
     res.unwrap();
     assert_eq!(got_b, total * 4_000 / 10_000);
@@ -71,7 +74,10 @@ async fn refuses_a_destination_the_recipient_does_not_own() {
     deposit(&mut w, &split, 500).await.unwrap();
     let (_, thief_usdc) = w.buyer(0).await;
     let ix = ix::royalties::claim(&a.pubkey(), &split, &w.usdc, &thief_usdc, &TOKEN_PROGRAM_ID);
-    assert_err(w.h.send(&[ix], &[&a]).await, RoyaltiesError::DestinationNotOwnedByRecipient);
+    assert_err(
+        w.h.send(&[ix], &[&a]).await,
+        RoyaltiesError::DestinationNotOwnedByRecipient,
+    );
     assert_eq!(w.h.balance(&thief_usdc).await, 0);
 }
 

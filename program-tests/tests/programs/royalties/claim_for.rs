@@ -18,7 +18,10 @@ async fn anyone_pays_a_recipient_into_its_own_associated_account() {
     // The recipient has no token account yet: claim_for creates it at the bot's expense.
     let ix = ix::royalties::claim_for(&bot.pubkey(), &a, &split, &w.usdc, &TOKEN_PROGRAM_ID);
     let out = w.h.send(&[ix], &[&bot]).await.unwrap();
-    assert_eq!(w.h.balance(&pda::ata(&a, &w.usdc.clone(), &TOKEN_PROGRAM_ID)).await, 500);
+    assert_eq!(
+        w.h.balance(&pda::ata(&a, &w.usdc.clone(), &TOKEN_PROGRAM_ID)).await,
+        500
+    );
     let ev: Claimed = out.event();
     assert_eq!((ev.recipient, ev.claimed_by, ev.amount), (a, bot.pubkey(), 500));
     assert_eq!(vault(&mut w, &split).await, 500);

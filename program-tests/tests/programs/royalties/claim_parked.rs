@@ -5,7 +5,11 @@
 use anchor_lang::{error::ErrorCode, prelude::Pubkey};
 use tessera_client::{
     ix, pda,
-    royalties::{errors::RoyaltiesError, events::Claimed, state::{Parked, Split}},
+    royalties::{
+        errors::RoyaltiesError,
+        events::Claimed,
+        state::{Parked, Split},
+    },
     TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{assert_err, substitute, world::*, TestKeypair, TestSigner};
@@ -25,8 +29,24 @@ async fn parked_split(w: &mut World, auth: &TestKeypair) -> (Pubkey, Vec<Pubkey>
     (split, first, second)
 }
 
-fn claim_parked_ix(caller: &Pubkey, recipient: &Pubkey, split: &Pubkey, mint: &Pubkey, dest: &Pubkey, rent_receiver: &Pubkey) -> tessera_client::Instruction {
-    ix::royalties::claim_parked(caller, recipient, split, 0, mint, dest, rent_receiver, &TOKEN_PROGRAM_ID)
+fn claim_parked_ix(
+    caller: &Pubkey,
+    recipient: &Pubkey,
+    split: &Pubkey,
+    mint: &Pubkey,
+    dest: &Pubkey,
+    rent_receiver: &Pubkey,
+) -> tessera_client::Instruction {
+    ix::royalties::claim_parked(
+        caller,
+        recipient,
+        split,
+        0,
+        mint,
+        dest,
+        rent_receiver,
+        &TOKEN_PROGRAM_ID,
+    )
 }
 
 #[tokio::test]
@@ -40,7 +60,10 @@ async fn anyone_pays_parked_balances_and_the_record_closes_to_its_payer() {
     let dest = w.h.create_token_account(&first[0], &usdc, &TOKEN_PROGRAM_ID).await;
     let ix = claim_parked_ix(&bot.pubkey(), &first[0], &split, &usdc, &dest, &auth.pubkey());
     let ev: Claimed = w.h.send(&[ix], &[&bot]).await.unwrap().event();
-    assert_eq!((ev.split, ev.recipient, ev.destination, ev.amount, ev.claimed_by), (split, first[0], dest, 1_000, bot.pubkey()));
+    assert_eq!(
+        (ev.split, ev.recipient, ev.destination, ev.amount, ev.claimed_by),
+        (split, first[0], dest, 1_000, bot.pubkey())
+    );
     assert_eq!(w.h.balance(&dest).await, 1_000);
     let parked: Parked = w.h.fetch(&pda::parked(&split, 0)).await.unwrap();
     assert_eq!(parked.balances.len(), 15);
@@ -53,8 +76,22 @@ async fn anyone_pays_parked_balances_and_the_record_closes_to_its_payer() {
 
     // The authority hands the split over; the record's rent still goes back to who paid it.
     let next = w.keypair().await;
-    w.h.send(&[ix::royalties::propose_split_authority(&auth.pubkey(), &split, Some(next.pubkey()))], &[&auth]).await.unwrap();
-    w.h.send(&[ix::royalties::accept_split_authority(&next.pubkey(), &split)], &[&next]).await.unwrap();
+    w.h.send(
+        &[ix::royalties::propose_split_authority(
+            &auth.pubkey(),
+            &split,
+            Some(next.pubkey()),
+        )],
+        &[&auth],
+    )
+    .await
+    .unwrap();
+    w.h.send(
+        &[ix::royalties::accept_split_authority(&next.pubkey(), &split)],
+        &[&next],
+    )
+    .await
+    .unwrap();
     let record_rent = w.h.lamports(&pda::parked(&split, 0)).await;
     let auth_before = w.h.lamports(&auth.pubkey()).await;
     for r in &first[1..] {
@@ -63,7 +100,10 @@ async fn anyone_pays_parked_balances_and_the_record_closes_to_its_payer() {
         w.h.send(&[ix], &[&bot]).await.unwrap();
         assert_eq!(w.h.balance(&dest).await, 1_000);
     }
-    assert!(w.h.account(&pda::parked(&split, 0)).await.is_none(), "the empty record is closed");
+    assert!(
+        w.h.account(&pda::parked(&split, 0)).await.is_none(),
+        "the empty record is closed"
+    );
     assert_eq!(w.h.lamports(&auth.pubkey()).await, auth_before + record_rent);
     assert_eq!(vault(&mut w, &split).await, 0);
     let s: Split = w.h.fetch(&split).await.unwrap();
@@ -85,7 +125,10 @@ async fn refuses_what_is_not_parked_or_not_the_recipients() {
     // Into an account the recipient does not own.
     let (_, thief_usdc) = w.buyer(0).await;
     let ix = claim_parked_ix(&payer, &first[0], &split, &usdc, &thief_usdc, &auth.pubkey());
-    assert_err(w.h.send(&[ix], &[]).await, RoyaltiesError::DestinationNotOwnedByRecipient);
+    assert_err(
+        w.h.send(&[ix], &[]).await,
+        RoyaltiesError::DestinationNotOwnedByRecipient,
+    );
     // The record's rent to someone else than its payer.
     let ix = claim_parked_ix(&payer, &first[0], &split, &usdc, &dest0, &payer);
     assert_err(w.h.send(&[ix], &[]).await, RoyaltiesError::RentReceiverMismatch);
@@ -100,5 +143,12 @@ async fn refuses_what_is_not_parked_or_not_the_recipients() {
     assert_err(w.h.send(&[ix], &[]).await, RoyaltiesError::VaultMismatch);
     assert_eq!(w.h.balance(&thief_usdc).await, 0);
     assert_eq!(vault(&mut w, &split).await, 16_000);
-    assert_eq!(w.h.fetch::<Parked>(&pda::parked(&split, 0)).await.unwrap().balances.len(), 16);
+    assert_eq!(
+        w.h.fetch::<Parked>(&pda::parked(&split, 0))
+            .await
+            .unwrap()
+            .balances
+            .len(),
+        16
+    );
 }

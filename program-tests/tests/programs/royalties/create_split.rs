@@ -1,9 +1,7 @@
 use anchor_lang::error::ErrorCode;
 use tessera_client::{
     ix, pda,
-    royalties::{
-        errors::RoyaltiesError, events::SplitCreated, instructions::CreateSplitArgs, state::Split,
-    },
+    royalties::{errors::RoyaltiesError, events::SplitCreated, instructions::CreateSplitArgs, state::Split},
     TOKEN_PROGRAM_ID,
 };
 use tessera_program_tests::{assert_err, world::*, TestKeypair, TestSigner};
@@ -18,7 +16,10 @@ async fn creates_a_split_and_its_vault() {
     let (res, split_key) = standalone_split(&mut w, &auth, &[(a, 2_500), (b, 7_500)]).await;
     let out = res.unwrap();
     let split: Split = w.h.fetch(&split_key).await.unwrap();
-    assert_eq!((split.authority, split.mint, split.vault), (auth, w.usdc, pda::vault(&split_key)));
+    assert_eq!(
+        (split.authority, split.mint, split.vault),
+        (auth, w.usdc, pda::vault(&split_key))
+    );
     assert_eq!(split.active_recipients(), recipients(&[(a, 2_500), (b, 7_500)]));
     assert_eq!((split.total_received, split.version), (0, 0));
     // Sized for its two recipients, not for the maximum.
@@ -32,7 +33,11 @@ async fn creates_a_split_and_its_vault() {
 async fn refuses_invalid_recipient_lists() {
     let mut w = World::new(0).await;
     let k: Vec<_> = (0..17).map(|_| TestKeypair::new().pubkey()).collect();
-    let seventeen: Vec<_> = k.iter().enumerate().map(|(i, p)| (*p, if i == 0 { 592 } else { 588 })).collect();
+    let seventeen: Vec<_> = k
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (*p, if i == 0 { 592 } else { 588 }))
+        .collect();
     for (shares, err) in [
         (vec![(k[0], 9_999)], RoyaltiesError::SharesDoNotSumTo10000),
         (vec![], RoyaltiesError::SharesDoNotSumTo10000),
@@ -57,7 +62,10 @@ async fn the_subject_must_sign() {
         &subject.pubkey(),
         &w.usdc,
         &TOKEN_PROGRAM_ID,
-        CreateSplitArgs { authority: payer, recipients: recipients(&[(payer, 10_000)]) },
+        CreateSplitArgs {
+            authority: payer,
+            recipients: recipients(&[(payer, 10_000)]),
+        },
     );
     ix.accounts[1].is_signer = false;
     assert_err(w.h.send(&[ix], &[]).await, ErrorCode::AccountNotSigner);
@@ -74,7 +82,10 @@ async fn refuses_re_initialisation() {
             &subject.pubkey(),
             &w.usdc,
             &TOKEN_PROGRAM_ID,
-            CreateSplitArgs { authority: who, recipients: recipients(&[(who, 10_000)]) },
+            CreateSplitArgs {
+                authority: who,
+                recipients: recipients(&[(who, 10_000)]),
+            },
         )
     };
     let first = make(payer);
@@ -111,10 +122,19 @@ async fn creates_a_split_whose_address_a_stranger_pre_funded() {
     res.unwrap();
     assert_eq!(key, split_key);
     let split: Split = w.h.fetch(&split_key).await.unwrap();
-    assert_eq!((split.authority, split.active_recipients()), (a, recipients(&[(a, 10_000)])));
+    assert_eq!(
+        (split.authority, split.active_recipients()),
+        (a, recipients(&[(a, 10_000)]))
+    );
     let acc = w.h.account(&split_key).await.unwrap();
     assert_eq!(acc.data.len(), Split::space(1));
-    let rent = w.h.ctx.banks_client.get_rent().await.unwrap().minimum_balance(Split::space(1));
+    let rent =
+        w.h.ctx
+            .banks_client
+            .get_rent()
+            .await
+            .unwrap()
+            .minimum_balance(Split::space(1));
     assert_eq!(acc.lamports, rent.max(1_000_000));
     assert_eq!(w.h.balance(&pda::vault(&split_key)).await, 0);
 }
@@ -132,11 +152,17 @@ async fn creates_a_split_whose_vault_address_a_stranger_pre_funded() {
     let (res, _) = super::split_of(&mut w, &subject, &a, &[(a, 10_000)]).await;
     res.unwrap();
     let acc = w.h.account(&vault).await.unwrap();
-    assert_eq!((acc.owner, acc.data.len(), acc.lamports), (TOKEN_PROGRAM_ID, 165, 5_000_000));
+    assert_eq!(
+        (acc.owner, acc.data.len(), acc.lamports),
+        (TOKEN_PROGRAM_ID, 165, 5_000_000)
+    );
     super::deposit(&mut w, &split_key, 700).await.unwrap();
     assert_eq!(w.h.balance(&vault).await, 700);
     let payer = w.h.payer();
     let ix = ix::royalties::claim_for(&payer, &a, &split_key, &w.usdc.clone(), &TOKEN_PROGRAM_ID);
     w.h.send(&[ix], &[]).await.unwrap();
-    assert_eq!(w.h.balance(&pda::ata(&a, &w.usdc.clone(), &TOKEN_PROGRAM_ID)).await, 700);
+    assert_eq!(
+        w.h.balance(&pda::ata(&a, &w.usdc.clone(), &TOKEN_PROGRAM_ID)).await,
+        700
+    );
 }

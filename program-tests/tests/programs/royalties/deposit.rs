@@ -19,7 +19,10 @@ async fn records_what_the_vault_received() {
     let s: Split = w.h.fetch(&split).await.unwrap();
     assert_eq!(s.total_received, 1_234_568);
     let ev: Deposited = out.event();
-    assert_eq!((ev.split, ev.amount, ev.received, ev.total_received), (split, 1_234_567, 1_234_567, 1_234_567));
+    assert_eq!(
+        (ev.split, ev.amount, ev.received, ev.total_received),
+        (split, 1_234_567, 1_234_567, 1_234_567)
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,11 @@
 
 use anchor_lang::error::ErrorCode;
 use anchor_spl::token_2022::spl_token_2022;
-use tessera_client::{ix, pda, royalties::{events::Synced, state::Split}, TOKEN_PROGRAM_ID};
+use tessera_client::{
+    ix, pda,
+    royalties::{events::Synced, state::Split},
+    TOKEN_PROGRAM_ID,
+};
 use tessera_program_tests::{assert_err, world::*, TestSigner};
 
 use super::{claim, deposit, standalone_split, sync_split, update_split::update, vault};
@@ -32,12 +36,24 @@ async fn claim_for_recreates_an_account_the_recipient_closed() {
     let out = w.h.balance(&ata).await;
     let sink = w.h.ata(&w.treasury.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
     let empty = spl_token_2022::instruction::transfer(&TOKEN_PROGRAM_ID, &ata, &sink, &a.pubkey(), &[], out).unwrap();
-    let close = spl_token_2022::instruction::close_account(&TOKEN_PROGRAM_ID, &ata, &a.pubkey(), &a.pubkey(), &[]).unwrap();
+    let close =
+        spl_token_2022::instruction::close_account(&TOKEN_PROGRAM_ID, &ata, &a.pubkey(), &a.pubkey(), &[]).unwrap();
     w.h.send(&[empty, close], &[&a]).await.unwrap();
     assert!(w.h.account(&ata).await.is_none());
     deposit(&mut w, &split, 300).await.unwrap();
     let payer = w.h.payer();
-    w.h.send(&[ix::royalties::claim_for(&payer, &a.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID)], &[]).await.unwrap();
+    w.h.send(
+        &[ix::royalties::claim_for(
+            &payer,
+            &a.pubkey(),
+            &split,
+            &usdc,
+            &TOKEN_PROGRAM_ID,
+        )],
+        &[],
+    )
+    .await
+    .unwrap();
     assert_eq!(w.h.balance(&ata).await, 300);
 }
 
@@ -54,7 +70,12 @@ async fn claim_for_pays_into_an_account_address_a_stranger_pre_funded() {
     let ata = pda::ata(&a, &usdc, &TOKEN_PROGRAM_ID);
     send_lamports(&mut w, &ata, 1_000_000).await;
     let payer = w.h.payer();
-    w.h.send(&[ix::royalties::claim_for(&payer, &a, &split, &usdc, &TOKEN_PROGRAM_ID)], &[]).await.unwrap();
+    w.h.send(
+        &[ix::royalties::claim_for(&payer, &a, &split, &usdc, &TOKEN_PROGRAM_ID)],
+        &[],
+    )
+    .await
+    .unwrap();
     assert_eq!(w.h.balance(&ata).await, 700);
 }
 
@@ -71,15 +92,36 @@ async fn lamports_sent_to_a_split_and_its_vault_break_nothing() {
     let (res, got) = claim(&mut w, &a, &split).await;
     res.unwrap();
     assert_eq!(got, 500);
-    update(&mut w, &auth, &split, &[(a.pubkey(), 2_500), (b.pubkey(), 2_500), (auth.pubkey(), 5_000)]).await.unwrap();
+    update(
+        &mut w,
+        &auth,
+        &split,
+        &[(a.pubkey(), 2_500), (b.pubkey(), 2_500), (auth.pubkey(), 5_000)],
+    )
+    .await
+    .unwrap();
     deposit(&mut w, &split, 1_000).await.unwrap();
     update(&mut w, &auth, &split, &[(a.pubkey(), 10_000)]).await.unwrap();
     let ev: Synced = sync_split(&mut w, &split).await.unwrap().event();
     assert_eq!(ev.amount, 0, "lamports are not tokens");
     let payer = w.h.payer();
     let usdc = w.usdc;
-    w.h.send(&[ix::royalties::claim_for(&payer, &b.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID)], &[]).await.unwrap();
-    assert_eq!(w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await, 500 + 250);
+    w.h.send(
+        &[ix::royalties::claim_for(
+            &payer,
+            &b.pubkey(),
+            &split,
+            &usdc,
+            &TOKEN_PROGRAM_ID,
+        )],
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await,
+        500 + 250
+    );
     let (res, got) = claim(&mut w, &a, &split).await;
     res.unwrap();
     assert_eq!(got, 250);
@@ -97,7 +139,12 @@ async fn lamports_sent_to_a_split_and_its_vault_break_nothing() {
 #[tokio::test]
 async fn a_recipient_that_gives_its_account_away_blocks_nobody() {
     let mut w = World::new(0).await;
-    let (auth, a, b, other) = (w.keypair().await, w.keypair().await, w.keypair().await, w.keypair().await);
+    let (auth, a, b, other) = (
+        w.keypair().await,
+        w.keypair().await,
+        w.keypair().await,
+        w.keypair().await,
+    );
     let (_, split) = standalone_split(&mut w, &auth.pubkey(), &[(a.pubkey(), 5_000), (b.pubkey(), 5_000)]).await;
     deposit(&mut w, &split, 1_000).await.unwrap();
     let usdc = w.usdc;
@@ -113,15 +160,51 @@ async fn a_recipient_that_gives_its_account_away_blocks_nobody() {
     .unwrap();
     w.h.send(&[give], &[&a]).await.unwrap();
     let payer = w.h.payer();
-    let res = w.h.send(&[ix::royalties::claim_for(&payer, &a.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID)], &[]).await;
+    let res =
+        w.h.send(
+            &[ix::royalties::claim_for(
+                &payer,
+                &a.pubkey(),
+                &split,
+                &usdc,
+                &TOKEN_PROGRAM_ID,
+            )],
+            &[],
+        )
+        .await;
     assert_err(res, ErrorCode::ConstraintTokenOwner);
     update(&mut w, &auth, &split, &[(b.pubkey(), 10_000)]).await.unwrap();
     deposit(&mut w, &split, 1_000).await.unwrap();
-    w.h.send(&[ix::royalties::claim_for(&payer, &b.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID)], &[]).await.unwrap();
-    assert_eq!(w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await, 1_500);
+    w.h.send(
+        &[ix::royalties::claim_for(
+            &payer,
+            &b.pubkey(),
+            &split,
+            &usdc,
+            &TOKEN_PROGRAM_ID,
+        )],
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await,
+        1_500
+    );
     // `a` claims its 500 into another account it owns.
     let dest = w.h.create_token_account(&a.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
-    w.h.send(&[ix::royalties::claim(&a.pubkey(), &split, &usdc, &dest, &TOKEN_PROGRAM_ID)], &[&a]).await.unwrap();
+    w.h.send(
+        &[ix::royalties::claim(
+            &a.pubkey(),
+            &split,
+            &usdc,
+            &dest,
+            &TOKEN_PROGRAM_ID,
+        )],
+        &[&a],
+    )
+    .await
+    .unwrap();
     assert_eq!(w.h.balance(&dest).await, 500);
     assert_eq!(vault(&mut w, &split).await, 0);
 }

@@ -16,11 +16,7 @@ use tessera_client::{ix, pda, royalties::instructions::CreateSplitArgs, TOKEN_PR
 use tessera_program_tests::{world::*, TestKeypair, TestSigner, TxResult};
 
 /// A standalone split (its subject a plain keypair) over the world's USDC mint.
-pub async fn standalone_split(
-    w: &mut World,
-    authority: &Pubkey,
-    shares: &[(Pubkey, u16)],
-) -> (TxResult, Pubkey) {
+pub async fn standalone_split(w: &mut World, authority: &Pubkey, shares: &[(Pubkey, u16)]) -> (TxResult, Pubkey) {
     split_of(w, &TestKeypair::new(), authority, shares).await
 }
 
@@ -37,7 +33,10 @@ pub async fn split_of(
         &subject.pubkey(),
         &w.usdc,
         &TOKEN_PROGRAM_ID,
-        CreateSplitArgs { authority: *authority, recipients: recipients(shares) },
+        CreateSplitArgs {
+            authority: *authority,
+            recipients: recipients(shares),
+        },
     );
     (w.h.send(&[ix], &[subject]).await, pda::split(&subject.pubkey()))
 }
@@ -80,7 +79,10 @@ pub async fn split_over(
         &subject.pubkey(),
         mint,
         token_program,
-        CreateSplitArgs { authority: *authority, recipients: recipients(shares) },
+        CreateSplitArgs {
+            authority: *authority,
+            recipients: recipients(shares),
+        },
     );
     w.h.send(&[ix], &[&subject]).await.unwrap();
     pda::split(&subject.pubkey())

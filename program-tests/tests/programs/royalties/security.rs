@@ -45,7 +45,14 @@ async fn fixture() -> Fx {
     deposit(&mut w, &s2, 900).await.unwrap();
     let usdc = w.usdc;
     let a_usdc = w.h.ata(&a.pubkey(), &usdc, &TOKEN_PROGRAM_ID).await;
-    Fx { w, a, b, s1, s2, a_usdc }
+    Fx {
+        w,
+        a,
+        b,
+        s1,
+        s2,
+        a_usdc,
+    }
 }
 
 impl Fx {
@@ -67,7 +74,9 @@ async fn missing_signer() {
         &f.a.pubkey(),
         &f.s1,
         0,
-        UpdateSplitArgs { recipients: recipients(&[(thief.pubkey(), 10_000)]) },
+        UpdateSplitArgs {
+            recipients: recipients(&[(thief.pubkey(), 10_000)]),
+        },
     );
     unsign(&mut ix, &f.a.pubkey());
     refused(&mut f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
@@ -87,7 +96,10 @@ async fn missing_signer() {
         &subject.pubkey(),
         &usdc,
         &TOKEN_PROGRAM_ID,
-        CreateSplitArgs { authority: thief.pubkey(), recipients: recipients(&[(thief.pubkey(), 10_000)]) },
+        CreateSplitArgs {
+            authority: thief.pubkey(),
+            recipients: recipients(&[(thief.pubkey(), 10_000)]),
+        },
     );
     unsign(&mut ix, &subject.pubkey());
     refused(&mut f.w.h, &[ix], &[], ErrorCode::AccountNotSigner).await;
@@ -116,7 +128,14 @@ async fn account_data_matching() {
     // A deposit from an account the depositor does not own.
     let (depositor, _) = f.w.buyer(0).await;
     let (_, victim_usdc) = f.w.buyer(500).await;
-    let ix = ix::royalties::deposit(&depositor.pubkey(), &victim_usdc, &f.s1, &f.w.usdc, &TOKEN_PROGRAM_ID, 500);
+    let ix = ix::royalties::deposit(
+        &depositor.pubkey(),
+        &victim_usdc,
+        &f.s1,
+        &f.w.usdc,
+        &TOKEN_PROGRAM_ID,
+        500,
+    );
     refused(&mut f.w.h, &[ix], &[&depositor], ErrorCode::ConstraintTokenOwner).await;
     // A split the signer is not a recipient of.
     let ix = f.claim_ix(&f.s2);
@@ -172,7 +191,10 @@ async fn reinitialisation() {
         &subject.pubkey(),
         &usdc,
         &TOKEN_PROGRAM_ID,
-        CreateSplitArgs { authority: thief.pubkey(), recipients: recipients(&[(thief.pubkey(), 10_000)]) },
+        CreateSplitArgs {
+            authority: thief.pubkey(),
+            recipients: recipients(&[(thief.pubkey(), 10_000)]),
+        },
     );
     refused(&mut f.w.h, &[ix], &[&subject], ErrorCode::AccountNotSystemOwned).await;
     assert_eq!(f.w.h.fetch::<Split>(&split).await.unwrap().authority, f.a.pubkey());
@@ -204,7 +226,9 @@ async fn arbitrary_cpi() {
         &a.pubkey(),
         &f.s1,
         0,
-        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 10_000)]) },
+        UpdateSplitArgs {
+            recipients: recipients(&[(a.pubkey(), 10_000)]),
+        },
     );
     substitute(&mut ix, &anchor_lang::system_program::ID, &ESCROW_ID);
     refused(&mut f.w.h, &[ix], &[&a], ErrorCode::InvalidProgramId).await;
@@ -227,7 +251,9 @@ async fn duplicate_mutable_accounts() {
         &a.pubkey(),
         &f.s1,
         0,
-        UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (a.pubkey(), 5_000)]) },
+        UpdateSplitArgs {
+            recipients: recipients(&[(a.pubkey(), 5_000), (a.pubkey(), 5_000)]),
+        },
     );
     refused(&mut f.w.h, &[ix], &[&a], RoyaltiesError::DuplicateRecipient).await;
 }
@@ -241,7 +267,10 @@ async fn bump_canonicalisation() {
     let (forged, _) = non_canonical_pda(&seeds, &ROYALTIES_ID);
     let payer = f.w.h.payer();
     let usdc = f.w.usdc;
-    let args = || CreateSplitArgs { authority: payer, recipients: recipients(&[(payer, 10_000)]) };
+    let args = || CreateSplitArgs {
+        authority: payer,
+        recipients: recipients(&[(payer, 10_000)]),
+    };
     // The split at a non-canonical bump.
     let mut ix = ix::royalties::create_split(&payer, &subject_key, &usdc, &TOKEN_PROGRAM_ID, args());
     substitute(&mut ix, &pda::split(&subject_key), &forged);

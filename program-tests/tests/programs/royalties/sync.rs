@@ -3,10 +3,20 @@
 
 use tessera_client::{
     ix, pda,
-    royalties::{errors::RoyaltiesError, events::{Deposited, Synced}, instructions::UpdateSplitArgs, state::Split},
+    royalties::{
+        errors::RoyaltiesError,
+        events::{Deposited, Synced},
+        instructions::UpdateSplitArgs,
+        state::Split,
+    },
     TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID,
 };
-use tessera_program_tests::{assert_err, substitute, token2022::{harvest_ix, transfer_fee, withheld_in_account}, world::*, TestKeypair, TestSigner};
+use tessera_program_tests::{
+    assert_err, substitute,
+    token2022::{harvest_ix, transfer_fee, withheld_in_account},
+    world::*,
+    TestKeypair, TestSigner,
+};
 
 use super::{claim, deposit, split_over, standalone_split, stray, sync_split, vault};
 
@@ -16,7 +26,12 @@ use super::{claim, deposit, split_over, standalone_split, stray, sync_split, vau
 #[tokio::test]
 async fn stray_tokens_break_no_instruction() {
     let mut w = World::new(0).await;
-    let (auth, a, b, c) = (w.keypair().await, w.keypair().await, w.keypair().await, w.keypair().await);
+    let (auth, a, b, c) = (
+        w.keypair().await,
+        w.keypair().await,
+        w.keypair().await,
+        w.keypair().await,
+    );
     let (_, split) = standalone_split(&mut w, &auth.pubkey(), &[(a.pubkey(), 6_000), (b.pubkey(), 4_000)]).await;
     deposit(&mut w, &split, 1_000).await.unwrap();
     let usdc = w.usdc;
@@ -42,7 +57,14 @@ async fn stray_tokens_break_no_instruction() {
     let ev: Synced = out.event();
     assert_eq!((ev.split, ev.amount, ev.total_received), (split, 77, 1_177));
     // update_split: b replaced by c; nothing left to credit first (no Synced event).
-    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 0, UpdateSplitArgs { recipients: recipients(&[(a.pubkey(), 5_000), (c.pubkey(), 5_000)]) });
+    let ix = ix::royalties::update_split(
+        &auth.pubkey(),
+        &split,
+        0,
+        UpdateSplitArgs {
+            recipients: recipients(&[(a.pubkey(), 5_000), (c.pubkey(), 5_000)]),
+        },
+    );
     let out = w.h.send(&[ix], &[&auth]).await.unwrap();
     assert!(out.events::<Synced>().is_empty());
     let (res, got_a) = claim(&mut w, &a, &split).await;
@@ -50,7 +72,10 @@ async fn stray_tokens_break_no_instruction() {
     assert_eq!(got_a, 46, "floor(1,177 × 60 %) − 660");
     let ix = ix::royalties::claim_for(&payer, &b.pubkey(), &split, &usdc, &TOKEN_PROGRAM_ID);
     w.h.send(&[ix], &[]).await.unwrap();
-    assert_eq!(w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await, 440 + 30);
+    assert_eq!(
+        w.h.balance(&pda::ata(&b.pubkey(), &usdc, &TOKEN_PROGRAM_ID)).await,
+        440 + 30
+    );
     let (res, _) = claim(&mut w, &c, &split).await;
     assert_err(res, RoyaltiesError::NothingToClaim);
     let s: Split = w.h.fetch(&split).await.unwrap();
@@ -127,7 +152,14 @@ async fn sync_credits_the_net_amount_in_a_transfer_fee_mint() {
     let mut w = World::new(0).await;
     let mint = w.h.create_transfer_fee_mint(6, 100, 1_000_000).await;
     let a = w.keypair().await;
-    let split = split_over(&mut w, &a.pubkey(), &[(a.pubkey(), 10_000)], &mint, &TOKEN_2022_PROGRAM_ID).await;
+    let split = split_over(
+        &mut w,
+        &a.pubkey(),
+        &[(a.pubkey(), 10_000)],
+        &mint,
+        &TOKEN_2022_PROGRAM_ID,
+    )
+    .await;
     stray(&mut w, &split, &mint, &TOKEN_2022_PROGRAM_ID, 10_000).await;
     let fee = transfer_fee(10_000, 100, 1_000_000);
     assert_eq!(fee, 100);

@@ -1,3 +1,4 @@
+use anchor_lang::prelude::Pubkey;
 use tessera_client::{
     ix, pda,
     royalties::{
@@ -7,7 +8,6 @@ use tessera_client::{
         state::{Parked, ParkedBalance, Split},
     },
 };
-use anchor_lang::prelude::Pubkey;
 use tessera_program_tests::{assert_err, world::*, TestKeypair, TestSigner, TxResult};
 
 use super::{claim, deposit, standalone_split, vault};
@@ -15,7 +15,14 @@ use super::{claim, deposit, standalone_split, vault};
 /// `update_split` by `auth` (the split's version read first, for the `Parked` record address).
 pub(super) async fn update(w: &mut World, auth: &TestKeypair, split: &Pubkey, shares: &[(Pubkey, u16)]) -> TxResult {
     let version = w.h.fetch::<Split>(split).await.unwrap().version;
-    let ix = ix::royalties::update_split(&auth.pubkey(), split, version, UpdateSplitArgs { recipients: recipients(shares) });
+    let ix = ix::royalties::update_split(
+        &auth.pubkey(),
+        split,
+        version,
+        UpdateSplitArgs {
+            recipients: recipients(shares),
+        },
+    );
     w.h.send(&[ix], &[auth]).await
 }
 
@@ -28,7 +35,9 @@ async fn preserves_accruals_and_a_removed_recipient_keeps_only_what_it_earned() 
     deposit(&mut w, &split, 1_000).await.unwrap();
 
     // b is replaced by c.
-    let out = update(&mut w, &auth, &split, &[(a.pubkey(), 5_000), (c.pubkey(), 5_000)]).await.unwrap();
+    let out = update(&mut w, &auth, &split, &[(a.pubkey(), 5_000), (c.pubkey(), 5_000)])
+        .await
+        .unwrap();
     let ev: SplitUpdated = out.event();
     assert_eq!(ev.version, 1);
     deposit(&mut w, &split, 2_000).await.unwrap();
@@ -53,7 +62,12 @@ async fn dust_is_carried_into_the_next_epoch_not_lost() {
     let mut w = World::new(0).await;
     let auth = w.keypair().await;
     let (a, b, c) = (w.keypair().await, w.keypair().await, w.keypair().await);
-    let (_, split) = standalone_split(&mut w, &auth.pubkey(), &[(a.pubkey(), 3_333), (b.pubkey(), 3_333), (c.pubkey(), 3_334)]).await;
+    let (_, split) = standalone_split(
+        &mut w,
+        &auth.pubkey(),
+        &[(a.pubkey(), 3_333), (b.pubkey(), 3_333), (c.pubkey(), 3_334)],
+    )
+    .await;
     deposit(&mut w, &split, 10).await.unwrap();
     let mut paid = 0;
     for r in [&a, &b, &c] {
@@ -78,9 +92,18 @@ async fn refuses_a_non_authority_and_invalid_shares() {
     let a = TestKeypair::new().pubkey();
     let (_, split) = standalone_split(&mut w, &auth.pubkey(), &[(a, 10_000)]).await;
     let x = w.keypair().await;
-    assert_err(update(&mut w, &x, &split, &[(x.pubkey(), 10_000)]).await, RoyaltiesError::NotSplitAuthority);
-    assert_err(update(&mut w, &auth, &split, &[(a, 9_000)]).await, RoyaltiesError::SharesDoNotSumTo10000);
-    assert_err(update(&mut w, &auth, &split, &[(a, 5_000), (a, 5_000)]).await, RoyaltiesError::DuplicateRecipient);
+    assert_err(
+        update(&mut w, &x, &split, &[(x.pubkey(), 10_000)]).await,
+        RoyaltiesError::NotSplitAuthority,
+    );
+    assert_err(
+        update(&mut w, &auth, &split, &[(a, 9_000)]).await,
+        RoyaltiesError::SharesDoNotSumTo10000,
+    );
+    assert_err(
+        update(&mut w, &auth, &split, &[(a, 5_000), (a, 5_000)]).await,
+        RoyaltiesError::DuplicateRecipient,
+    );
     let s: Split = w.h.fetch(&split).await.unwrap();
     assert_eq!(s.version, 0);
 }
@@ -98,8 +121,14 @@ async fn an_update_leaves_the_authority_alone() {
     w.h.send(&[ix], &[&auth]).await.unwrap();
     update(&mut w, &auth, &split, &[(a, 10_000)]).await.unwrap();
     let s: Split = w.h.fetch(&split).await.unwrap();
-    assert_eq!((s.authority, s.pending_authority, s.version), (auth.pubkey(), Some(next.pubkey()), 1));
-    assert_err(update(&mut w, &next, &split, &[(a, 10_000)]).await, RoyaltiesError::NotSplitAuthority);
+    assert_eq!(
+        (s.authority, s.pending_authority, s.version),
+        (auth.pubkey(), Some(next.pubkey()), 1)
+    );
+    assert_err(
+        update(&mut w, &next, &split, &[(a, 10_000)]).await,
+        RoyaltiesError::NotSplitAuthority,
+    );
 }
 
 /// Sixteen recipients, each owed 1,000, that will never claim.
@@ -128,12 +157,24 @@ async fn recipients_that_never_claim_cannot_block_an_update() {
     let parked_key = pda::parked(&split, 0);
     let ev: BalancesParked = out.event();
     assert_eq!((ev.split, ev.parked, ev.version), (split, parked_key, 0));
-    let expected: Vec<ParkedBalance> = first.iter().map(|(k, _)| ParkedBalance { address: *k, owed: 1_000 }).collect();
+    let expected: Vec<ParkedBalance> = first
+        .iter()
+        .map(|(k, _)| ParkedBalance {
+            address: *k,
+            owed: 1_000,
+        })
+        .collect();
     assert_eq!(ev.balances, expected);
     let parked: Parked = w.h.fetch(&parked_key).await.unwrap();
-    assert_eq!((parked.split, parked.version, parked.rent_payer, parked.balances), (split, 0, auth.pubkey(), expected));
+    assert_eq!(
+        (parked.split, parked.version, parked.rent_payer, parked.balances),
+        (split, 0, auth.pubkey(), expected)
+    );
     assert_eq!(w.h.account(&parked_key).await.unwrap().data.len(), Parked::space(16));
-    assert!(w.h.lamports(&auth.pubkey()).await < rent_before, "the authority paid the record's rent");
+    assert!(
+        w.h.lamports(&auth.pubkey()).await < rent_before,
+        "the authority paid the record's rent"
+    );
     let s: Split = w.h.fetch(&split).await.unwrap();
     assert_eq!(s.active_recipients(), recipients(&second));
     assert_eq!(s.entries.len(), 16, "only the active recipients are left in the split");
@@ -211,8 +252,18 @@ async fn refuses_a_parked_record_of_another_version() {
     let auth = w.keypair().await;
     let (split, _) = split_of_sixteen_that_never_claim(&mut w, &auth).await;
     let second: Vec<_> = (0..16).map(|_| (TestKeypair::new().pubkey(), 625u16)).collect();
-    let ix = ix::royalties::update_split(&auth.pubkey(), &split, 7, UpdateSplitArgs { recipients: recipients(&second) });
-    assert_err(w.h.send(&[ix], &[&auth]).await, anchor_lang::error::ErrorCode::ConstraintSeeds);
+    let ix = ix::royalties::update_split(
+        &auth.pubkey(),
+        &split,
+        7,
+        UpdateSplitArgs {
+            recipients: recipients(&second),
+        },
+    );
+    assert_err(
+        w.h.send(&[ix], &[&auth]).await,
+        anchor_lang::error::ErrorCode::ConstraintSeeds,
+    );
     assert_eq!(w.h.fetch::<Split>(&split).await.unwrap().version, 0);
 }
 
@@ -231,7 +282,10 @@ async fn an_update_first_credits_tokens_sent_straight_to_the_vault() {
     super::stray(&mut w, &split, &usdc, &tessera_client::TOKEN_PROGRAM_ID, 1_000).await;
     let out = update(&mut w, &auth, &split, &[(b, 10_000)]).await.unwrap();
     let synced: tessera_client::royalties::events::Synced = out.event();
-    assert_eq!((synced.split, synced.amount, synced.total_received), (split, 1_000, 1_500));
+    assert_eq!(
+        (synced.split, synced.amount, synced.total_received),
+        (split, 1_000, 1_500)
+    );
     let s: Split = w.h.fetch(&split).await.unwrap();
     assert_eq!((s.owed(&a).unwrap(), s.owed(&b).unwrap()), (1_500, 0));
     // Nothing is left to sync; the next deposit is b's.

@@ -1,9 +1,7 @@
 use anchor_lang::prelude::*;
 use tessera_common::two_step;
 
-use crate::{
-    constants::*, events::AdminChanged, instructions::propose_admin::admin_refusal, state::EscrowConfig,
-};
+use crate::{constants::*, events::AdminChanged, instructions::propose_admin::admin_refusal, state::EscrowConfig};
 
 /// Second step of an admin transfer: the proposed admin signs and becomes the admin; the
 /// proposal is cleared.
@@ -20,8 +18,7 @@ pub struct AcceptAdmin<'info> {
 impl AcceptAdmin<'_> {
     fn validate(&self) -> Result<()> {
         // new_admin: signer, and the pending admin. config: PDA + stored bump.
-        two_step::check_accept(self.config.pending_admin.as_ref(), &self.new_admin.key())
-            .map_err(admin_refusal)
+        two_step::check_accept(self.config.pending_admin.as_ref(), &self.new_admin.key()).map_err(admin_refusal)
     }
 
     #[access_control(ctx.accounts.validate())]

@@ -94,7 +94,10 @@ impl OpenJob<'_> {
             require_gte!(w, min, EscrowError::WindowBelowMinimum);
         }
         if self.model.inference_gated {
-            let pass = self.pass.as_ref().ok_or_else(|| error!(EscrowError::AccessProofMissing))?;
+            let pass = self
+                .pass
+                .as_ref()
+                .ok_or_else(|| error!(EscrowError::AccessProofMissing))?;
             require!(self.consumer_access_account.is_some(), EscrowError::AccessProofMissing);
             require!(
                 pass.holder == self.consumer.key() && pass.asset == self.model.key(),

@@ -76,9 +76,7 @@ impl RefundJob<'_> {
                     .ok_or_else(|| error!(EscrowError::BondVaultMismatch))?;
                 require_keys_eq!(vault.key(), provider.bond_vault, EscrowError::BondVaultMismatch);
             }
-            JobState::Delivered | JobState::Disputed => {
-                return err!(EscrowError::InvalidJobState)
-            }
+            JobState::Delivered | JobState::Disputed => return err!(EscrowError::InvalidJobState),
         }
         Ok(())
     }

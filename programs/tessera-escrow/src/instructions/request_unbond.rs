@@ -1,6 +1,11 @@
 use anchor_lang::prelude::*;
 
-use crate::{constants::*, errors::EscrowError, events::UnbondRequested, state::{EscrowConfig, Provider}};
+use crate::{
+    constants::*,
+    errors::EscrowError,
+    events::UnbondRequested,
+    state::{EscrowConfig, Provider},
+};
 
 /// The provider asks to withdraw `amount` of its bond; it may withdraw it once the unbonding
 /// delay (as configured now: fixed in `unbond_available_at`) has passed and it has no open

@@ -1,13 +1,7 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenAccount;
 
-use crate::{
-    constants::BPS_DENOMINATOR,
-    errors::EscrowError,
-    events::JobOutcome,
-    settlement::*,
-    state::JobState,
-};
+use crate::{constants::BPS_DENOMINATOR, errors::EscrowError, events::JobOutcome, settlement::*, state::JobState};
 
 /// The job's arbiter (fixed at acceptance) divides a disputed fee before the dispute
 /// deadline: `provider_share_bps` of it is paid out like a release (protocol fee, model

@@ -2,12 +2,7 @@ use anchor_lang::{prelude::*, system_program};
 use tessera_common::create::{create_pda_account, write_account};
 use tessera_registry::state::{Asset, AssetKind};
 
-use crate::{
-    constants::*,
-    errors::EscrowError,
-    events::ModelProvidersSet,
-    state::ModelProviders,
-};
+use crate::{constants::*, errors::EscrowError, events::ModelProvidersSet, state::ModelProviders};
 
 /// The model's publisher sets the providers allowed to accept jobs for its model (opt-in:
 /// without a list any provider serving the model may accept). Creates the list at

@@ -1,8 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
-    constants::DEFAULT_PROVIDER_SHARE_BPS, errors::EscrowError, events::JobOutcome, settlement::*,
-    state::JobState,
+    constants::DEFAULT_PROVIDER_SHARE_BPS, errors::EscrowError, events::JobOutcome, settlement::*, state::JobState,
 };
 
 /// Anyone settles a dispute the arbiter did not resolve by its deadline, by the default rule:
@@ -33,10 +32,12 @@ impl SettleDispute<'_> {
     #[access_control(ctx.accounts.validate())]
     pub fn settle_dispute(ctx: Context<Self>) -> Result<()> {
         let share = DEFAULT_PROVIDER_SHARE_BPS;
-        let event = ctx
-            .accounts
-            .settlement
-            .divide(share, JobOutcome::SettledByDefault { provider_share_bps: share })?;
+        let event = ctx.accounts.settlement.divide(
+            share,
+            JobOutcome::SettledByDefault {
+                provider_share_bps: share,
+            },
+        )?;
         ctx.accounts.settlement.record(true, false)?;
         emit_cpi!(event);
         Ok(())

@@ -38,7 +38,11 @@ impl SyncBond<'_> {
 
     #[access_control(ctx.accounts.validate())]
     pub fn sync_bond(ctx: Context<Self>) -> Result<()> {
-        let surplus = ctx.accounts.bond_vault.amount.saturating_sub(ctx.accounts.provider.bond);
+        let surplus = ctx
+            .accounts
+            .bond_vault
+            .amount
+            .saturating_sub(ctx.accounts.provider.bond);
         if surplus == 0 {
             return Ok(());
         }

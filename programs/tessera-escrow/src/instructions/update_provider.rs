@@ -1,8 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::{
-    constants::*, errors::EscrowError, events::ProviderUpdated, instructions::RegisterProviderArgs,
-    state::Provider,
+    constants::*, errors::EscrowError, events::ProviderUpdated, instructions::RegisterProviderArgs, state::Provider,
 };
 
 /// The provider changes its endpoint or the models it serves (jobs it already accepted are

@@ -71,7 +71,11 @@ impl EscrowSettings {
     pub fn validate(&self) -> Result<()> {
         require_gte!(MAX_PROTOCOL_FEE_BPS, self.fee_bps, EscrowError::FeeAboveCap);
         require_gte!(MAX_SLASH_BPS, self.slash_bps, EscrowError::SlashAboveCap);
-        for w in [self.min_accept_window, self.min_delivery_window, self.min_challenge_window] {
+        for w in [
+            self.min_accept_window,
+            self.min_delivery_window,
+            self.min_challenge_window,
+        ] {
             require_gte!(MAX_WINDOW_SECS, w, EscrowError::InvalidMinWindow);
         }
         require!(

@@ -44,11 +44,7 @@ impl Provider {
     }
 
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
-        [
-            PROVIDER_SEED,
-            self.authority.as_ref(),
-            std::slice::from_ref(&self.bump),
-        ]
+        [PROVIDER_SEED, self.authority.as_ref(), std::slice::from_ref(&self.bump)]
     }
 
     pub fn validate_listing(endpoint: &str, models: &[Pubkey]) -> Result<()> {

@@ -138,14 +138,9 @@ impl<'info> BuyAccess<'info> {
         require!(!self.config.paused, RegistryError::RegistryPaused);
         require!(self.asset.is_listed(), RegistryError::AssetNotListed);
         require!(args.quantity > 0, RegistryError::ZeroQuantity);
-        require_gte!(
-            args.max_unit_price,
-            self.asset.price,
-            RegistryError::PriceAboveLimit
-        );
+        require_gte!(args.max_unit_price, self.asset.price, RegistryError::PriceAboveLimit);
         require!(
-            self.asset.access_duration == 0
-                || self.asset.access_duration >= args.min_access_duration,
+            self.asset.access_duration == 0 || self.asset.access_duration >= args.min_access_duration,
             RegistryError::AccessDurationBelowLimit
         );
         require_gte!(
@@ -159,12 +154,7 @@ impl<'info> BuyAccess<'info> {
         Ok(())
     }
 
-    fn deposit(
-        &self,
-        split: AccountInfo<'info>,
-        vault: AccountInfo<'info>,
-        amount: u64,
-    ) -> Result<()> {
+    fn deposit(&self, split: AccountInfo<'info>, vault: AccountInfo<'info>, amount: u64) -> Result<()> {
         if amount == 0 {
             return Ok(());
         }
@@ -190,8 +180,8 @@ impl<'info> BuyAccess<'info> {
     pub fn buy_access(ctx: Context<'info, Self>, args: BuyAccessArgs) -> Result<()> {
         let accounts = &ctx.accounts;
         let asset = &accounts.asset;
-        let total = math::total_price(asset.price, args.quantity)
-            .ok_or_else(|| error!(RegistryError::PriceOverflow))?;
+        let total =
+            math::total_price(asset.price, args.quantity).ok_or_else(|| error!(RegistryError::PriceOverflow))?;
         require_gte!(
             accounts.buyer_payment_account.amount,
             total,

@@ -5,7 +5,7 @@ use anchor_spl::{
 };
 use tessera_common::create::{init_mint_pda, init_pda_account};
 use tessera_royalties::{
-    cpi::accounts::CreateSplit, program::TesseraRoyalties, instructions::CreateSplitArgs, state::RecipientInput,
+    cpi::accounts::CreateSplit, instructions::CreateSplitArgs, program::TesseraRoyalties, state::RecipientInput,
 };
 
 use crate::{
@@ -116,10 +116,7 @@ impl<'info> PublishAsset<'info> {
         check_payment_mint(&self.payment_mint.to_account_info())?;
         require!(!args.uri.is_empty(), RegistryError::UriEmpty);
         require_gte!(MAX_URI_LEN, args.uri.len(), RegistryError::UriTooLong);
-        require!(
-            args.content_hash != [0u8; 32],
-            RegistryError::ZeroContentHash
-        );
+        require!(args.content_hash != [0u8; 32], RegistryError::ZeroContentHash);
         require!(
             args.license.flags & !LICENSE_ALL_FLAGS == 0,
             RegistryError::InvalidLicenseFlags
@@ -136,11 +133,7 @@ impl<'info> PublishAsset<'info> {
             require!(args.parents.is_empty(), RegistryError::DatasetCannotHaveParents);
         }
         require_gte!(MAX_PARENTS, args.parents.len(), RegistryError::TooManyParents);
-        require_eq!(
-            parents.len(),
-            args.parents.len(),
-            RegistryError::ParentAccountsMismatch
-        );
+        require_eq!(parents.len(), args.parents.len(), RegistryError::ParentAccountsMismatch);
         let mut total_bps: u32 = 0;
         for (i, p) in args.parents.iter().enumerate() {
             require!(p.bps > 0, RegistryError::ZeroParentShare);
@@ -181,15 +174,8 @@ impl<'info> PublishAsset<'info> {
         for (input, info) in args.parents.iter().zip(ctx.remaining_accounts) {
             require_keys_eq!(input.asset, info.key(), RegistryError::ParentAccountsMismatch);
             let parent: Account<Asset> = Account::try_from(info)?;
-            require_keys_eq!(
-                parent.payment_mint,
-                payment_mint,
-                RegistryError::ParentMintMismatch
-            );
-            require!(
-                parent.state != AssetState::Retired,
-                RegistryError::ParentRetired
-            );
+            require_keys_eq!(parent.payment_mint, payment_mint, RegistryError::ParentMintMismatch);
+            require!(parent.state != AssetState::Retired, RegistryError::ParentRetired);
             parents.push(ParentLink {
                 asset: input.asset,
                 split: parent.split,

@@ -40,10 +40,7 @@ pub struct UpdateAsset<'info> {
 impl UpdateAsset<'_> {
     fn validate(&self, args: &UpdateAssetArgs) -> Result<()> {
         // publisher: signer + has_one. asset: PDA with stored bump.
-        require!(
-            self.asset.state != AssetState::Retired,
-            RegistryError::AssetRetired
-        );
+        require!(self.asset.state != AssetState::Retired, RegistryError::AssetRetired);
         if let Some(uri) = &args.uri {
             require!(!uri.is_empty(), RegistryError::UriEmpty);
             require_gte!(MAX_URI_LEN, uri.len(), RegistryError::UriTooLong);
@@ -58,11 +55,7 @@ impl UpdateAsset<'_> {
             );
         }
         if let Some(bps) = args.inference_royalty_bps {
-            require_gte!(
-                MAX_INFERENCE_ROYALTY_BPS,
-                bps,
-                RegistryError::InferenceRoyaltyAboveCap
-            );
+            require_gte!(MAX_INFERENCE_ROYALTY_BPS, bps, RegistryError::InferenceRoyaltyAboveCap);
         }
         Ok(())
     }

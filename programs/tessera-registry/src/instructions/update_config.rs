@@ -34,10 +34,7 @@ impl UpdateConfig<'_> {
     fn validate(&self, args: &UpdateConfigArgs) -> Result<()> {
         // admin: signer + has_one (constraint). config: PDA + stored bump.
         let fee = args.fee_bps.unwrap_or(self.config.fee_bps);
-        let mints = args
-            .payment_mints
-            .as_deref()
-            .unwrap_or(&self.config.payment_mints);
+        let mints = args.payment_mints.as_deref().unwrap_or(&self.config.payment_mints);
         Config::validate_settings(fee, mints)
     }
 

@@ -68,7 +68,10 @@ impl AccessDenied {
 pub fn access_denied(pass: Option<&AccessPass>, balance: u64, now: i64) -> Option<AccessDenied> {
     match pass {
         None => Some(AccessDenied::NoPass),
-        Some(p) => p.validity_at(now).err().or((balance == 0).then_some(AccessDenied::NoAccessToken)),
+        Some(p) => p
+            .validity_at(now)
+            .err()
+            .or((balance == 0).then_some(AccessDenied::NoAccessToken)),
     }
 }
 
@@ -129,11 +132,30 @@ mod tests {
         let now = 1_000;
         assert_eq!(access_denied(None, 5, now), Some(AccessDenied::NoPass));
         assert_eq!(access_denied(Some(&pass(now + 1, false, false)), 1, now), None);
-        assert_eq!(access_denied(Some(&pass(now, false, false)), 1, now), Some(AccessDenied::PassExpired), "valid while now < expires_at");
-        assert_eq!(access_denied(Some(&pass(0, true, false)), 1, now), None, "perpetual ignores expires_at");
-        assert_eq!(access_denied(Some(&pass(now + 1, false, false)), 0, now), Some(AccessDenied::NoAccessToken));
-        assert_eq!(access_denied(Some(&pass(0, false, true)), 0, now), Some(AccessDenied::PassRevoked), "revocation first");
-        assert_eq!(access_denied(Some(&pass(0, false, false)), 0, now), Some(AccessDenied::PassExpired), "then expiry");
+        assert_eq!(
+            access_denied(Some(&pass(now, false, false)), 1, now),
+            Some(AccessDenied::PassExpired),
+            "valid while now < expires_at"
+        );
+        assert_eq!(
+            access_denied(Some(&pass(0, true, false)), 1, now),
+            None,
+            "perpetual ignores expires_at"
+        );
+        assert_eq!(
+            access_denied(Some(&pass(now + 1, false, false)), 0, now),
+            Some(AccessDenied::NoAccessToken)
+        );
+        assert_eq!(
+            access_denied(Some(&pass(0, false, true)), 0, now),
+            Some(AccessDenied::PassRevoked),
+            "revocation first"
+        );
+        assert_eq!(
+            access_denied(Some(&pass(0, false, false)), 0, now),
+            Some(AccessDenied::PassExpired),
+            "then expiry"
+        );
         assert_eq!(AccessDenied::PassExpired.error(), error!(RegistryError::PassExpired));
         assert_eq!(AccessDenied::NoPass.name(), "NoPass");
     }

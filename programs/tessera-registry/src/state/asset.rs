@@ -139,7 +139,10 @@ mod tests {
             sold: 0,
             sales: 0,
             access_duration: 0,
-            license: License { flags: 0, terms_hash: [0; 32] },
+            license: License {
+                flags: 0,
+                terms_hash: [0; 32],
+            },
             inference_royalty_bps: 0,
             inference_gated: false,
             published_at: 0,

@@ -39,10 +39,7 @@ impl Config {
             RegistryError::TooManyPaymentMints
         );
         for (i, m) in payment_mints.iter().enumerate() {
-            require!(
-                !payment_mints[..i].contains(m),
-                RegistryError::DuplicatePaymentMint
-            );
+            require!(!payment_mints[..i].contains(m), RegistryError::DuplicatePaymentMint);
         }
         Ok(())
     }

@@ -2,8 +2,8 @@ use anchor_lang::prelude::*;
 use tessera_common::two_step;
 
 use crate::{
-    constants::*, events::SplitAuthorityAccepted,
-    instructions::propose_split_authority::authority_refusal, state::Split,
+    constants::*, events::SplitAuthorityAccepted, instructions::propose_split_authority::authority_refusal,
+    state::Split,
 };
 
 /// Second step of a two-step authority transfer: the proposed key signs and becomes the
@@ -30,8 +30,7 @@ impl AcceptSplitAuthority<'_> {
         let new_authority = ctx.accounts.new_authority.key();
         let key = ctx.accounts.split.key();
         let split: &mut Split = &mut ctx.accounts.split;
-        let previous_authority =
-            two_step::accept(&mut split.authority, &mut split.pending_authority, new_authority);
+        let previous_authority = two_step::accept(&mut split.authority, &mut split.pending_authority, new_authority);
         emit_cpi!(SplitAuthorityAccepted {
             split: key,
             previous_authority,

@@ -4,10 +4,7 @@ use anchor_spl::{
     token_interface::{Mint, TokenAccount, TokenInterface},
 };
 
-use crate::{
-    constants::*, errors::RoyaltiesError, events::Claimed, instructions::claim::pay_from_vault,
-    state::Split,
-};
+use crate::{constants::*, errors::RoyaltiesError, events::Claimed, instructions::claim::pay_from_vault, state::Split};
 
 /// Permissionless: pays a recipient everything it is owed, into the recipient's own associated
 /// token account (created if missing, at the caller's expense). Lets bots distribute royalties.

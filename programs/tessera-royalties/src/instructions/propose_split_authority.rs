@@ -37,15 +37,11 @@ impl ProposeSplitAuthority<'_> {
     fn validate(&self) -> Result<()> {
         // authority: signer, and the split's authority. split: PDA + stored bump. Any key may
         // be proposed.
-        two_step::check_propose(&self.split.authority, &self.authority.key())
-            .map_err(authority_refusal)
+        two_step::check_propose(&self.split.authority, &self.authority.key()).map_err(authority_refusal)
     }
 
     #[access_control(ctx.accounts.validate())]
-    pub fn propose_split_authority(
-        ctx: Context<Self>,
-        args: ProposeSplitAuthorityArgs,
-    ) -> Result<()> {
+    pub fn propose_split_authority(ctx: Context<Self>, args: ProposeSplitAuthorityArgs) -> Result<()> {
         let split = &mut ctx.accounts.split;
         two_step::propose(&mut split.pending_authority, args.new_authority);
         let (key, authority) = (split.key(), split.authority);

@@ -36,8 +36,7 @@ pub struct Parked {
 impl Parked {
     /// Account size for `balances` balances, discriminator included.
     pub fn space(balances: usize) -> usize {
-        8 + Self::INIT_SPACE - MAX_ENTRIES * ParkedBalance::INIT_SPACE
-            + balances * ParkedBalance::INIT_SPACE
+        8 + Self::INIT_SPACE - MAX_ENTRIES * ParkedBalance::INIT_SPACE + balances * ParkedBalance::INIT_SPACE
     }
 
     /// The PDA seeds without the bump.
@@ -47,10 +46,7 @@ impl Parked {
 
     /// `recipient`'s parked balance, if it has one.
     pub fn owed(&self, recipient: &Pubkey) -> Option<u64> {
-        self.balances
-            .iter()
-            .find(|b| b.address == *recipient)
-            .map(|b| b.owed)
+        self.balances.iter().find(|b| b.address == *recipient).map(|b| b.owed)
     }
 
     /// Removes `recipient`'s balance and returns it.

@@ -81,8 +81,7 @@ pub struct Split {
 impl Split {
     /// Account size for `entries` entries, discriminator included.
     pub fn space(entries: usize) -> usize {
-        8 + Self::INIT_SPACE - MAX_ENTRIES * RecipientEntry::INIT_SPACE
-            + entries * RecipientEntry::INIT_SPACE
+        8 + Self::INIT_SPACE - MAX_ENTRIES * RecipientEntry::INIT_SPACE + entries * RecipientEntry::INIT_SPACE
     }
 
     pub fn signer_seeds(&self) -> [&[u8]; 3] {
@@ -96,10 +95,7 @@ impl Split {
     /// Checks a recipient list: 1..=16 recipients, each share in 1..=10_000, no duplicate,
     /// shares summing to exactly 10_000.
     pub fn validate_recipients(recipients: &[RecipientInput]) -> Result<()> {
-        require!(
-            recipients.len() <= MAX_RECIPIENTS,
-            RoyaltiesError::TooManyRecipients
-        );
+        require!(recipients.len() <= MAX_RECIPIENTS, RoyaltiesError::TooManyRecipients);
         let mut sum: u32 = 0;
         for (i, r) in recipients.iter().enumerate() {
             require!(r.bps > 0, RoyaltiesError::ZeroShare);
@@ -110,10 +106,7 @@ impl Split {
             );
             sum += u32::from(r.bps);
         }
-        require!(
-            sum == u32::from(BPS_DENOMINATOR),
-            RoyaltiesError::SharesDoNotSumTo10000
-        );
+        require!(sum == u32::from(BPS_DENOMINATOR), RoyaltiesError::SharesDoNotSumTo10000);
         Ok(())
     }
 
@@ -161,8 +154,8 @@ impl Split {
             .entries
             .get(index)
             .ok_or_else(|| error!(RoyaltiesError::NotARecipient))?;
-        let entitlement = bps_share(self.epoch_pool()?, entry.bps)
-            .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
+        let entitlement =
+            bps_share(self.epoch_pool()?, entry.bps).ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
         let unclaimed = entitlement
             .checked_sub(entry.claimed_in_epoch)
             .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
@@ -209,8 +202,7 @@ impl Split {
         require!(amount > 0, RoyaltiesError::NothingToClaim);
         let pool = self.epoch_pool()?;
         let entry = &mut self.entries[index];
-        entry.claimed_in_epoch =
-            bps_share(pool, entry.bps).ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
+        entry.claimed_in_epoch = bps_share(pool, entry.bps).ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
         entry.settled = 0;
         if entry.bps == 0 {
             self.entries.remove(index);
@@ -231,8 +223,7 @@ impl Split {
         let pool = self.epoch_pool()?;
         let mut allocated: u128 = 0;
         for entry in self.entries.iter_mut() {
-            let entitlement =
-                bps_share(pool, entry.bps).ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
+            let entitlement = bps_share(pool, entry.bps).ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
             allocated = allocated
                 .checked_add(entitlement)
                 .ok_or_else(|| error!(RoyaltiesError::MathOverflow))?;
@@ -331,10 +322,7 @@ mod tests {
     fn inputs(shares: &[(u8, u16)]) -> Vec<RecipientInput> {
         shares
             .iter()
-            .map(|&(k, bps)| RecipientInput {
-                address: key(k),
-                bps,
-            })
+            .map(|&(k, bps)| RecipientInput { address: key(k), bps })
             .collect()
     }
 
@@ -358,11 +346,7 @@ mod tests {
         let owed: u64 = (1..=3).map(|k| s.owed(&key(k)).unwrap()).sum();
         assert_eq!(owed, 9);
         s.apply_update(&inputs(&[(1, 10_000)])).unwrap();
-        assert_eq!(
-            s.epoch_pool().unwrap(),
-            1,
-            "the dust is the new epoch's pool"
-        );
+        assert_eq!(s.epoch_pool().unwrap(), 1, "the dust is the new epoch's pool");
         assert_eq!(s.owed(&key(1)).unwrap(), 3 + 1);
         assert_eq!(s.owed(&key(2)).unwrap(), 3);
         let total: u64 = (1..=3).map(|k| s.owed(&key(k)).unwrap()).sum();
@@ -379,10 +363,7 @@ mod tests {
         assert_eq!(s.owed(&key(2)).unwrap(), 500);
         assert_eq!(s.owed(&key(1)).unwrap(), 1_000);
         assert_eq!(s.record_claim(&key(2)).unwrap(), 500);
-        assert!(
-            s.position(&key(2)).is_none(),
-            "paid-out removed entry is dropped"
-        );
+        assert!(s.position(&key(2)).is_none(), "paid-out removed entry is dropped");
     }
 
     #[test]
@@ -396,16 +377,8 @@ mod tests {
         assert!(parked.iter().all(|p| p.owed == 1_000));
         assert_eq!(s.entries.len(), 16);
         assert!(s.entries.iter().all(|e| e.bps == 625));
-        assert_eq!(
-            s.owed(&key(1)).unwrap(),
-            0,
-            "the split itself no longer owes it"
-        );
-        assert_eq!(
-            s.held().unwrap(),
-            16_000,
-            "the vault still holds it for the record"
-        );
+        assert_eq!(s.owed(&key(1)).unwrap(), 0, "the split itself no longer owes it");
+        assert_eq!(s.held().unwrap(), 16_000, "the vault still holds it for the record");
         // Room left: removed balances stay as entries.
         s.record_deposit(16_000).unwrap();
         let parked = s.apply_update(&inputs(&[(1, 10_000)])).unwrap();
