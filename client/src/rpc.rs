@@ -127,7 +127,7 @@ impl Tessera {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(500 * tries));
                 }
-                Err(e) => return Err(TesseraError::Rpc(e.to_string())),
+                Err(e) => return Err(TesseraError::from(e)),
             }
         };
         let mut signers: Vec<&Keypair> = vec![&self.payer];
