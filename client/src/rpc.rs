@@ -443,6 +443,18 @@ pub enum Redemption {
     NotServedYet,
 }
 
+impl Redemption {
+    /// A transaction `getTransaction` did not serve, by its signature's status at `confirmed`:
+    /// `Some(true)` confirmed and succeeded (the node lags: [`Redemption::NotServedYet`]),
+    /// `Some(false)` failed, `None` unknown (both [`Redemption::Unknown`]).
+    pub fn unserved(status: Option<bool>) -> Self {
+        match status {
+            Some(true) => Redemption::NotServedYet,
+            Some(false) | None => Redemption::Unknown,
+        }
+    }
+}
+
 impl Tessera {
     /// The access tokens of `asset` that `holder` redeemed in the transaction `signature`: the
     /// sum of the quantities of the registry's `AccessRedeemed` events for this holder and this
@@ -482,10 +494,7 @@ impl Tessera {
                         .rpc
                         .get_signature_status_with_commitment(signature, CommitmentConfig::confirmed())
                         .map_err(|e| TesseraError::Rpc(format!("signature status of {signature}: {e}")))?;
-                    return Ok(match status {
-                        Some(Ok(())) => Redemption::NotServedYet,
-                        Some(Err(_)) | None => Redemption::Unknown,
-                    });
+                    return Ok(Redemption::unserved(status.as_ref().map(|r| r.is_ok())));
                 }
             }
         };
@@ -549,4 +558,18 @@ pub fn has_transfer_fee(owner: &Pubkey, data: &[u8]) -> bool {
     };
     *owner == crate::TOKEN_2022_PROGRAM_ID
         && StateWithExtensions::<MintState>::unpack(data).is_ok_and(|m| m.get_extension::<TransferFeeConfig>().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a confirmed, successful transaction the node does not serve yet is worth asking
+    /// again for; a failed or unknown one is refused for good.
+    #[test]
+    fn an_unserved_redemption_is_pending_only_if_it_is_confirmed_and_succeeded() {
+        assert_eq!(Redemption::unserved(Some(true)), Redemption::NotServedYet);
+        assert_eq!(Redemption::unserved(Some(false)), Redemption::Unknown);
+        assert_eq!(Redemption::unserved(None), Redemption::Unknown);
+    }
 }

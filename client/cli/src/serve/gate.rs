@@ -639,3 +639,20 @@ pub async fn not_found() -> Response {
     )
     .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_the_same_request_may_overcome_says_when_to_retry() {
+        let pending = refuse(StatusCode::SERVICE_UNAVAILABLE, "redeem_pending", "not served yet")
+            .retry_after(REDEEM_RETRY_AFTER_SECS)
+            .into_response();
+        assert_eq!(pending.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(pending.headers()[header::RETRY_AFTER], "1");
+        let final_refusal = denied(AccessDenied::PassRevoked).into_response();
+        assert_eq!(final_refusal.status(), StatusCode::FORBIDDEN);
+        assert!(final_refusal.headers().get(header::RETRY_AFTER).is_none());
+    }
+}
