@@ -74,7 +74,22 @@ impl Localnet {
     /// Starts a validator with a fresh ledger whose Tessera programs name the keypair at
     /// `upgrade_authority` as upgrade authority (funded at genesis); waits until it is ready
     /// (at most `timeout`).
+    ///
+    /// A start that stalls is retried once, on fresh ports and a fresh ledger, each attempt
+    /// getting half of `timeout`: on a loaded 2-core machine a validator has been seen to stay
+    /// at slot 0 for minutes (twice in a row in one run of the gate tests), while a normal start
+    /// takes 3–5 s.
     pub fn start(upgrade_authority: &Path, timeout: Duration) -> Result<Self> {
+        match Self::start_once(upgrade_authority, timeout / 2) {
+            Err(TesseraError::Rpc(first)) if first.contains("not ready after") => {
+                Self::start_once(upgrade_authority, timeout / 2)
+                    .map_err(|e| TesseraError::Rpc(format!("{first}; retried on fresh ports: {e}")))
+            }
+            other => other,
+        }
+    }
+
+    fn start_once(upgrade_authority: &Path, timeout: Duration) -> Result<Self> {
         let bin = binary()?;
         let ledger = std::env::temp_dir().join(format!("tessera-localnet-{}-{}", std::process::id(), free_port()?));
         let rpc_port = free_port_pair()?;
