@@ -52,9 +52,9 @@ impl ProgramError {
     /// `tessera-registry`, `tessera-royalties` or `tessera-escrow`.
     pub fn program(&self) -> &'static str {
         match self {
-            ProgramError::Registry(_) => "tessera-registry",
-            ProgramError::Royalties(_) => "tessera-royalties",
-            ProgramError::Escrow(_) => "tessera-escrow",
+            ProgramError::Registry(_) => REGISTRY_NAME,
+            ProgramError::Royalties(_) => ROYALTIES_NAME,
+            ProgramError::Escrow(_) => ESCROW_NAME,
             ProgramError::Anchor { program, .. } => program,
         }
     }
@@ -129,22 +129,23 @@ pub enum TesseraError {
 impl From<ClientError> for TesseraError {
     /// A client error that carries a transaction error is decoded as one; others are kept.
     fn from(err: ClientError) -> Self {
-        match err.get_transaction_error() {
-            Some(te) => from_transaction_error(te, &[]),
-            None => TesseraError::Client(Box::new(err)),
-        }
+        from_client_error(err, &[])
     }
 }
 
 pub type Result<T> = std::result::Result<T, TesseraError>;
 
+const REGISTRY_NAME: &str = "tessera-registry";
+const ROYALTIES_NAME: &str = "tessera-royalties";
+const ESCROW_NAME: &str = "tessera-escrow";
+
 fn program_name(program: &Pubkey) -> Option<&'static str> {
     if *program == REGISTRY_ID {
-        Some("tessera-registry")
+        Some(REGISTRY_NAME)
     } else if *program == ROYALTIES_ID {
-        Some("tessera-royalties")
+        Some(ROYALTIES_NAME)
     } else if *program == ESCROW_ID {
-        Some("tessera-escrow")
+        Some(ESCROW_NAME)
     } else {
         None
     }
