@@ -1,4 +1,5 @@
-//! `register_provider`, `update_provider`, `bond`, `request_unbond`, `withdraw_bond`.
+//! `register_provider`, and a provider's life after it: `bond`, `request_unbond`,
+//! `withdraw_bond`, `update_provider`.
 
 use anchor_lang::error::ErrorCode;
 use tessera_client::{

@@ -1,4 +1,4 @@
-//! `initialize_config`, `update_config`.
+//! `initialize_config` (the program's upgrade authority), then `update_config` (the admin).
 
 use anchor_lang::error::ErrorCode;
 use tessera_client::{
