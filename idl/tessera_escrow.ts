@@ -2595,7 +2595,7 @@ export type TesseraEscrow = {
           "name": "args",
           "type": {
             "defined": {
-              "name": "escrowSettings"
+              "name": "updateConfigArgs"
             }
           }
         }
@@ -2611,8 +2611,8 @@ export type TesseraEscrow = {
         99
       ],
       "docs": [
-        "Admin: replaces the settings (treasury, arbiter, fee, slash share and cap, minimum",
-        "windows, dispute window, per-mint minimum bonds, unbonding delay); not the admin."
+        "Admin: changes the settings that are set (treasury, arbiter, fee, slash share and cap,",
+        "minimum windows, dispute window, per-mint minimum bonds, unbonding delay); not the admin."
       ],
       "name": "updateConfig"
     },
@@ -3325,7 +3325,7 @@ export type TesseraEscrow = {
     },
     {
       "docs": [
-        "The config was initialised or its settings replaced."
+        "The config was initialised or its settings changed: the settings as they now stand."
       ],
       "name": "escrowConfigUpdated",
       "type": {
@@ -4218,6 +4218,95 @@ export type TesseraEscrow = {
           {
             "name": "availableAt",
             "type": "i64"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "Each field that is set replaces the stored value; the merged settings are validated as a",
+        "whole. The admin is not among them: it changes in two steps (`propose_admin`, then",
+        "`accept_admin` signed by the successor). The same convention as the registry's",
+        "`update_config`."
+      ],
+      "name": "updateConfigArgs",
+      "type": {
+        "fields": [
+          {
+            "name": "treasury",
+            "type": {
+              "option": "pubkey"
+            }
+          },
+          {
+            "name": "arbiter",
+            "type": {
+              "option": "pubkey"
+            }
+          },
+          {
+            "name": "feeBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "slashBps",
+            "type": {
+              "option": "u16"
+            }
+          },
+          {
+            "name": "maxSlashFeeMultiple",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "minAcceptWindow",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "minDeliveryWindow",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "minChallengeWindow",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "disputeWindow",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "name": "unbondingDelay",
+            "type": {
+              "option": "u32"
+            }
+          },
+          {
+            "docs": [
+              "Replaces the whole per-mint list (≤ 8 entries, one per mint)."
+            ],
+            "name": "minBonds",
+            "type": {
+              "option": {
+                "vec": {
+                  "defined": {
+                    "name": "mintBond"
+                  }
+                }
+              }
+            }
           }
         ],
         "kind": "struct"

@@ -341,6 +341,50 @@ describe("migrations/deploy.ts and the configs", () => {
       }
       expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(ESCROW_SLASH_BPS);
     });
+
+    it("changes only the fields that are set (the registry's convention); the merged settings are validated", async () => {
+      const unset = {
+        treasury: null,
+        arbiter: null,
+        feeBps: null,
+        slashBps: null,
+        maxSlashFeeMultiple: null,
+        minAcceptWindow: null,
+        minDeliveryWindow: null,
+        minChallengeWindow: null,
+        disputeWindow: null,
+        unbondingDelay: null,
+        minBonds: null,
+      };
+      const before = await escrow.account.escrowConfig.fetch(escrowConfig);
+      await expectAnchorError(
+        escrow.methods
+          .updateConfig({ ...unset, disputeWindow: 0 })
+          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
+          .rpc(),
+        "InvalidDisputeWindow",
+        "escrow",
+      );
+      try {
+        const sig = await escrow.methods
+          .updateConfig({ ...unset, slashBps: 4_321 })
+          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
+          .rpc();
+        const ev = await eventOf(escrow, sig, "escrowConfigUpdated");
+        expect(ev.settings.slashBps).to.equal(4_321);
+        const after = await escrow.account.escrowConfig.fetch(escrowConfig);
+        expect(after.slashBps).to.equal(4_321);
+        expect(after.feeBps).to.equal(before.feeBps);
+        expect(after.treasury.toBase58()).to.equal(before.treasury.toBase58());
+        expect(after.disputeWindow).to.equal(before.disputeWindow);
+        expect(after.minBonds.length).to.equal(before.minBonds.length);
+      } finally {
+        await escrow.methods
+          .updateConfig(escrowSettingsArgs(w.settings.escrow))
+          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
+          .rpc();
+      }
+    });
   });
 
   describe("two-step admin transfers (propose_admin, accept_admin)", () => {

@@ -7,8 +7,9 @@ use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
 use solana_signature::Signature;
 use tessera_escrow::{
+    instructions::UpdateConfigArgs as EscrowConfigArgs,
     instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
-    state::{EscrowSettings, Job, JobState},
+    state::{Job, JobState},
 };
 use tessera_registry::instructions::{
     BuyAccessArgs, InitializeConfigArgs, PublishAssetArgs, UpdateAssetArgs, UpdateConfigArgs,
@@ -71,9 +72,10 @@ impl Tessera {
         self.send(&[ix::escrow::initialize_config(&self.wallet(), args)], &[])
     }
 
-    /// Escrow admin: replaces the escrow settings.
-    pub fn update_escrow(&self, settings: EscrowSettings) -> Result<Signature> {
-        self.send(&[ix::escrow::update_config(&self.wallet(), settings)], &[])
+    /// Escrow admin: changes the escrow settings that are set (a whole
+    /// [`tessera_escrow::state::EscrowSettings`] sets them all).
+    pub fn update_escrow(&self, args: impl Into<EscrowConfigArgs>) -> Result<Signature> {
+        self.send(&[ix::escrow::update_config(&self.wallet(), args)], &[])
     }
 
     /// Escrow admin: proposes `new_admin` (it takes over with [`Tessera::accept_escrow_admin`]).

@@ -5,8 +5,8 @@ use anchor_lang::{
 };
 use tessera_escrow::{
     accounts as acc, instruction as data,
-    instructions::{AcceptJobArgs, InitializeConfigArgs, OpenJobArgs, RegisterProviderArgs},
-    state::{EscrowConfig, EscrowSettings, Job},
+    instructions::{AcceptJobArgs, InitializeConfigArgs, OpenJobArgs, RegisterProviderArgs, UpdateConfigArgs},
+    state::{EscrowConfig, Job},
 };
 
 use crate::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID};
@@ -50,8 +50,9 @@ pub fn initialize_config(upgrade_authority: &Pubkey, args: InitializeConfigArgs)
     )
 }
 
-/// `update_config`, signed by the admin.
-pub fn update_config(admin: &Pubkey, args: EscrowSettings) -> Instruction {
+/// `update_config`, signed by the admin: the fields set in `args` replace the stored ones (a
+/// whole [`tessera_escrow::state::EscrowSettings`] converts into arguments that set every field).
+pub fn update_config(admin: &Pubkey, args: impl Into<UpdateConfigArgs>) -> Instruction {
     build(
         acc::UpdateConfig {
             admin: *admin,
@@ -59,7 +60,7 @@ pub fn update_config(admin: &Pubkey, args: EscrowSettings) -> Instruction {
             event_authority: event_authority(),
             program: ESCROW_ID,
         },
-        data::UpdateConfig { args },
+        data::UpdateConfig { args: args.into() },
     )
 }
 

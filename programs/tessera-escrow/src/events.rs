@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::state::EscrowSettings;
 
-/// The config was initialised or its settings replaced.
+/// The config was initialised or its settings changed: the settings as they now stand.
 #[event]
 pub struct EscrowConfigUpdated {
     pub admin: Pubkey,

@@ -22,7 +22,6 @@ pub mod settlement;
 pub mod state;
 
 use instructions::*;
-use state::EscrowSettings;
 
 declare_id!("FzR89KuMAAUtmNNnenStDxWDc8kGbjCNtid8V1yGNKzU");
 
@@ -35,9 +34,9 @@ pub mod tessera_escrow {
         InitializeConfig::initialize_config(ctx, args)
     }
 
-    /// Admin: replaces the settings (treasury, arbiter, fee, slash share and cap, minimum
-    /// windows, dispute window, per-mint minimum bonds, unbonding delay); not the admin.
-    pub fn update_config(ctx: Context<UpdateConfig>, args: EscrowSettings) -> Result<()> {
+    /// Admin: changes the settings that are set (treasury, arbiter, fee, slash share and cap,
+    /// minimum windows, dispute window, per-mint minimum bonds, unbonding delay); not the admin.
+    pub fn update_config(ctx: Context<UpdateConfig>, args: UpdateConfigArgs) -> Result<()> {
         UpdateConfig::update_config(ctx, args)
     }
 

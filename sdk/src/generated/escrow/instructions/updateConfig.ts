@@ -10,10 +10,20 @@ import {
   combineCodec,
   fixDecoderSize,
   fixEncoderSize,
+  getAddressDecoder,
+  getAddressEncoder,
+  getArrayDecoder,
+  getArrayEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getOptionDecoder,
+  getOptionEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU16Decoder,
+  getU16Encoder,
+  getU32Decoder,
+  getU32Encoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
   SolanaError,
   transformEncoder,
@@ -26,6 +36,8 @@ import {
   type Instruction,
   type InstructionWithAccounts,
   type InstructionWithData,
+  type Option,
+  type OptionOrNullable,
   type ReadonlyAccount,
   type ReadonlySignerAccount,
   type ReadonlyUint8Array,
@@ -39,10 +51,10 @@ import {
 import { findConfigPda } from "../pdas";
 import { TESSERA_ESCROW_PROGRAM_ADDRESS } from "../programs";
 import {
-  getEscrowSettingsDecoder,
-  getEscrowSettingsEncoder,
-  type EscrowSettings,
-  type EscrowSettingsArgs,
+  getMintBondDecoder,
+  getMintBondEncoder,
+  type MintBond,
+  type MintBondArgs,
 } from "../types";
 
 export const UPDATE_CONFIG_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -85,16 +97,50 @@ export type UpdateConfigInstruction<
 
 export type UpdateConfigInstructionData = {
   discriminator: ReadonlyUint8Array;
-  args: EscrowSettings;
+  treasury: Option<Address>;
+  arbiter: Option<Address>;
+  feeBps: Option<number>;
+  slashBps: Option<number>;
+  maxSlashFeeMultiple: Option<number>;
+  minAcceptWindow: Option<number>;
+  minDeliveryWindow: Option<number>;
+  minChallengeWindow: Option<number>;
+  disputeWindow: Option<number>;
+  unbondingDelay: Option<number>;
+  /** Replaces the whole per-mint list (≤ 8 entries, one per mint). */
+  minBonds: Option<Array<MintBond>>;
 };
 
-export type UpdateConfigInstructionDataArgs = { args: EscrowSettingsArgs };
+export type UpdateConfigInstructionDataArgs = {
+  treasury: OptionOrNullable<Address>;
+  arbiter: OptionOrNullable<Address>;
+  feeBps: OptionOrNullable<number>;
+  slashBps: OptionOrNullable<number>;
+  maxSlashFeeMultiple: OptionOrNullable<number>;
+  minAcceptWindow: OptionOrNullable<number>;
+  minDeliveryWindow: OptionOrNullable<number>;
+  minChallengeWindow: OptionOrNullable<number>;
+  disputeWindow: OptionOrNullable<number>;
+  unbondingDelay: OptionOrNullable<number>;
+  /** Replaces the whole per-mint list (≤ 8 entries, one per mint). */
+  minBonds: OptionOrNullable<Array<MintBondArgs>>;
+};
 
 export function getUpdateConfigInstructionDataEncoder(): Encoder<UpdateConfigInstructionDataArgs> {
   return transformEncoder(
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
-      ["args", getEscrowSettingsEncoder()],
+      ["treasury", getOptionEncoder(getAddressEncoder())],
+      ["arbiter", getOptionEncoder(getAddressEncoder())],
+      ["feeBps", getOptionEncoder(getU16Encoder())],
+      ["slashBps", getOptionEncoder(getU16Encoder())],
+      ["maxSlashFeeMultiple", getOptionEncoder(getU32Encoder())],
+      ["minAcceptWindow", getOptionEncoder(getU32Encoder())],
+      ["minDeliveryWindow", getOptionEncoder(getU32Encoder())],
+      ["minChallengeWindow", getOptionEncoder(getU32Encoder())],
+      ["disputeWindow", getOptionEncoder(getU32Encoder())],
+      ["unbondingDelay", getOptionEncoder(getU32Encoder())],
+      ["minBonds", getOptionEncoder(getArrayEncoder(getMintBondEncoder()))],
     ]),
     (value) => ({ ...value, discriminator: UPDATE_CONFIG_DISCRIMINATOR }),
   );
@@ -103,7 +149,17 @@ export function getUpdateConfigInstructionDataEncoder(): Encoder<UpdateConfigIns
 export function getUpdateConfigInstructionDataDecoder(): Decoder<UpdateConfigInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
-    ["args", getEscrowSettingsDecoder()],
+    ["treasury", getOptionDecoder(getAddressDecoder())],
+    ["arbiter", getOptionDecoder(getAddressDecoder())],
+    ["feeBps", getOptionDecoder(getU16Decoder())],
+    ["slashBps", getOptionDecoder(getU16Decoder())],
+    ["maxSlashFeeMultiple", getOptionDecoder(getU32Decoder())],
+    ["minAcceptWindow", getOptionDecoder(getU32Decoder())],
+    ["minDeliveryWindow", getOptionDecoder(getU32Decoder())],
+    ["minChallengeWindow", getOptionDecoder(getU32Decoder())],
+    ["disputeWindow", getOptionDecoder(getU32Decoder())],
+    ["unbondingDelay", getOptionDecoder(getU32Decoder())],
+    ["minBonds", getOptionDecoder(getArrayDecoder(getMintBondDecoder()))],
   ]);
 }
 
@@ -129,7 +185,17 @@ export type UpdateConfigAsyncInput<
   config?: Address<TAccountConfig>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
-  args: UpdateConfigInstructionDataArgs["args"];
+  treasury: UpdateConfigInstructionDataArgs["treasury"];
+  arbiter: UpdateConfigInstructionDataArgs["arbiter"];
+  feeBps: UpdateConfigInstructionDataArgs["feeBps"];
+  slashBps: UpdateConfigInstructionDataArgs["slashBps"];
+  maxSlashFeeMultiple: UpdateConfigInstructionDataArgs["maxSlashFeeMultiple"];
+  minAcceptWindow: UpdateConfigInstructionDataArgs["minAcceptWindow"];
+  minDeliveryWindow: UpdateConfigInstructionDataArgs["minDeliveryWindow"];
+  minChallengeWindow: UpdateConfigInstructionDataArgs["minChallengeWindow"];
+  disputeWindow: UpdateConfigInstructionDataArgs["disputeWindow"];
+  unbondingDelay: UpdateConfigInstructionDataArgs["unbondingDelay"];
+  minBonds: UpdateConfigInstructionDataArgs["minBonds"];
 };
 
 export async function getUpdateConfigInstructionAsync<
@@ -212,7 +278,17 @@ export type UpdateConfigInput<
   config: Address<TAccountConfig>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
-  args: UpdateConfigInstructionDataArgs["args"];
+  treasury: UpdateConfigInstructionDataArgs["treasury"];
+  arbiter: UpdateConfigInstructionDataArgs["arbiter"];
+  feeBps: UpdateConfigInstructionDataArgs["feeBps"];
+  slashBps: UpdateConfigInstructionDataArgs["slashBps"];
+  maxSlashFeeMultiple: UpdateConfigInstructionDataArgs["maxSlashFeeMultiple"];
+  minAcceptWindow: UpdateConfigInstructionDataArgs["minAcceptWindow"];
+  minDeliveryWindow: UpdateConfigInstructionDataArgs["minDeliveryWindow"];
+  minChallengeWindow: UpdateConfigInstructionDataArgs["minChallengeWindow"];
+  disputeWindow: UpdateConfigInstructionDataArgs["disputeWindow"];
+  unbondingDelay: UpdateConfigInstructionDataArgs["unbondingDelay"];
+  minBonds: UpdateConfigInstructionDataArgs["minBonds"];
 };
 
 export function getUpdateConfigInstruction<
