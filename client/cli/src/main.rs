@@ -84,6 +84,19 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// `serve`'s result once the server stops: `{"action": "serve", "stopped": true}`.
+#[derive(serde::Serialize)]
+struct ServeStopped {
+    action: &'static str,
+    stopped: bool,
+}
+
+impl output::CommandOutput for ServeStopped {
+    fn human(&self) -> String {
+        "stopped".into()
+    }
+}
+
 /// A command line clap refuses (an unknown value of an enumerated argument, a missing one…).
 /// With `--output json` the refusal is also the documented JSON error, `kind` "invalid", and
 /// stderr gets one line; otherwise clap prints its usage as usual. Help and version are not
@@ -106,7 +119,7 @@ fn refuse_usage(e: clap::Error) -> ExitCode {
     let message = message.strip_prefix("error: ").unwrap_or(&message).to_string();
     println!(
         "{}",
-        serde_json::json!({ "error": { "kind": "invalid", "message": message } })
+        output::to_json(&output::ErrorOutput::new(output::ErrorKind::Invalid, message.clone()))
     );
     eprintln!("error: {message}");
     ExitCode::from(2)
@@ -130,10 +143,11 @@ fn main() -> ExitCode {
         )?;
         if let Command::Serve(args) = cli.command {
             serve::run(&s, args)?;
-            return Ok(output::Report::new(
-                serde_json::json!({ "action": "serve", "stopped": true }),
-                "stopped",
-            ));
+            return Ok(ServeStopped {
+                action: "serve",
+                stopped: true,
+            }
+            .into());
         }
         // Read-only commands that never act as the wallet work without a keypair file.
         let read_only = matches!(
@@ -174,23 +188,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             if format == Format::Json {
-                use tessera_client::TesseraError as E;
-                let json = match &e {
-                    E::Program(p) => serde_json::json!({
-                        "error": { "kind": "program", "program": p.program(), "code": p.code(), "name": p.name(), "message": p.message() }
-                    }),
-                    other => {
-                        let kind = match other {
-                            E::Program(_) | E::Transaction(_) => "transaction",
-                            E::Rpc(_) | E::Client(_) => "rpc",
-                            E::Io(_) => "io",
-                            E::NotFound { .. } => "not-found",
-                            E::Invalid(_) => "invalid",
-                        };
-                        serde_json::json!({ "error": { "kind": kind, "message": other.to_string() } })
-                    }
-                };
-                println!("{json}");
+                println!("{}", output::to_json(&output::ErrorOutput::from_error(&e)));
             }
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -1,10 +1,11 @@
 //! `tessera access check ASSET [--holder]`.
 
 use clap::Subcommand;
-use tessera_client::{Result, Tessera};
+use serde::Serialize;
+use tessera_client::{rpc::AccessReport, Result, Tessera};
 
 use super::key;
-use crate::output::{fields, Report};
+use crate::output::{fields, CommandOutput, Report};
 
 #[derive(Subcommand)]
 pub enum AccessCmd {
@@ -29,6 +30,52 @@ pub enum AccessCmd {
     },
 }
 
+/// `access sign`: the proof headers a gate expects.
+#[derive(Debug, Serialize)]
+pub struct AccessProof {
+    pub holder: String,
+    pub nonce: String,
+    pub signature: String,
+}
+
+impl CommandOutput for AccessProof {
+    fn human(&self) -> String {
+        format!(
+            "X-Tessera-Holder: {}\nX-Tessera-Nonce: {}\nX-Tessera-Signature: {}",
+            self.holder, self.nonce, self.signature
+        )
+    }
+}
+
+/// `access check`: the client's [`AccessReport`] is the result (`asset`, `holder`, `valid`,
+/// `reason`, `expiresAt`, `perpetual`, `balance`, `now`).
+impl CommandOutput for AccessReport {
+    fn human(&self) -> String {
+        fields(&[
+            ("asset", self.asset.clone()),
+            ("holder", self.holder.clone()),
+            (
+                "access",
+                if self.valid {
+                    "valid".into()
+                } else {
+                    format!("refused ({})", self.reason.map_or("", |d| d.name()))
+                },
+            ),
+            (
+                "expires",
+                if self.perpetual {
+                    "never".into()
+                } else {
+                    self.expires_at
+                        .map_or("-".into(), |e| format!("{e} (now {})", self.now))
+                },
+            ),
+            ("access tokens", self.balance.to_string()),
+        ])
+    }
+}
+
 pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
     let (asset, holder) = match cmd {
         AccessCmd::Check { asset, holder } => (asset, holder),
@@ -39,11 +86,13 @@ pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
             expires,
         } => {
             let asset = key("asset", &asset)?;
-            let sig = tessera_client::proof::sign(&t.payer, &domain, &asset, &nonce, expires).to_string();
-            let holder = t.wallet().to_string();
-            let json = serde_json::json!({ "holder": holder, "nonce": nonce, "signature": sig });
-            let human = format!("X-Tessera-Holder: {holder}\nX-Tessera-Nonce: {nonce}\nX-Tessera-Signature: {sig}");
-            return Ok(Report::new(json, human));
+            let signature = tessera_client::proof::sign(&t.payer, &domain, &asset, &nonce, expires).to_string();
+            return Ok(AccessProof {
+                holder: t.wallet().to_string(),
+                nonce,
+                signature,
+            }
+            .into());
         }
     };
     let asset = key("asset", &asset)?;
@@ -52,28 +101,55 @@ pub fn run(t: &Tessera, cmd: AccessCmd) -> Result<Report> {
         .map(|h| key("holder", h))
         .transpose()?
         .unwrap_or(t.wallet());
-    let r = t.access(&asset, &holder)?;
-    let json = serde_json::to_value(&r).expect("serializable");
-    let human = fields(&[
-        ("asset", r.asset.clone()),
-        ("holder", r.holder.clone()),
-        (
-            "access",
-            if r.valid {
-                "valid".into()
-            } else {
-                format!("refused ({})", r.reason.map_or("", |d| d.name()))
-            },
-        ),
-        (
-            "expires",
-            if r.perpetual {
-                "never".into()
-            } else {
-                r.expires_at.map_or("-".into(), |e| format!("{e} (now {})", r.now))
-            },
-        ),
-        ("access tokens", r.balance.to_string()),
-    ]);
-    Ok(Report::new(json, human))
+    Ok(t.access(&asset, &holder)?.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use tessera_client::registry::state::AccessDenied;
+
+    use super::*;
+
+    #[test]
+    fn access_check_is_the_clients_report() {
+        let r = AccessReport {
+            asset: "A".into(),
+            holder: "H".into(),
+            valid: false,
+            reason: Some(AccessDenied::PassExpired),
+            expires_at: Some(100),
+            perpetual: false,
+            balance: 1,
+            now: 200,
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({
+                "asset": "A", "holder": "H", "valid": false, "reason": "PassExpired",
+                "expiresAt": 100, "perpetual": false, "balance": 1, "now": 200,
+            })
+        );
+        let human = r.human();
+        assert!(human.contains("access         refused (PassExpired)"), "{human}");
+        assert!(human.contains("expires        100 (now 200)"), "{human}");
+        assert!(human.contains("access tokens  1"), "{human}");
+    }
+
+    #[test]
+    fn access_sign_prints_the_proof_headers() {
+        let p = AccessProof {
+            holder: "H".into(),
+            nonce: "n1".into(),
+            signature: "S".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            json!({ "holder": "H", "nonce": "n1", "signature": "S" })
+        );
+        assert_eq!(
+            p.human(),
+            "X-Tessera-Holder: H\nX-Tessera-Nonce: n1\nX-Tessera-Signature: S"
+        );
+    }
 }

@@ -1,7 +1,7 @@
 //! `tessera assets list|show`, `tessera update`, `tessera delist|relist|retire`.
 
 use clap::{Args, Subcommand, ValueEnum};
-use serde_json::{json, Value};
+use serde::Serialize;
 use tessera_client::{
     amount, parse,
     registry::{
@@ -12,8 +12,8 @@ use tessera_client::{
     Pubkey, Result, Tessera,
 };
 
-use super::{key, sent};
-use crate::output::{fields, table, with_spinner, Format, Report};
+use super::key;
+use crate::output::{fields, table, with_spinner, CommandOutput, Format, Report, Sent};
 
 #[derive(Subcommand)]
 pub enum AssetsCmd {
@@ -100,31 +100,171 @@ pub fn state_name(s: AssetState) -> &'static str {
     }
 }
 
-/// The documented JSON form of an asset (amounts in base units and UI units).
-pub fn asset_json(key: &Pubkey, a: &Asset, decimals: u8) -> Value {
-    json!({
-        "address": key.to_string(),
-        "kind": kind_name(a.kind),
-        "state": state_name(a.state),
-        "publisher": a.publisher.to_string(),
-        "uri": a.uri,
-        "contentHash": parse::to_hex(&a.content_hash),
-        "accessMint": a.access_mint.to_string(),
-        "paymentMint": a.payment_mint.to_string(),
-        "price": a.price,
-        "priceUi": amount::format_ui_amount(a.price, decimals),
-        "maxSupply": a.max_supply,
-        "sold": a.sold,
-        "sales": a.sales,
-        "accessDuration": a.access_duration,
-        "license": parse::license_names(a.license.flags),
-        "inferenceRoyaltyBps": a.inference_royalty_bps,
-        "inferenceGated": a.inference_gated,
-        "split": a.split.to_string(),
-        "parents": a.parents.iter().map(|p| json!({ "asset": p.asset.to_string(), "bps": p.bps })).collect::<Vec<_>>(),
-        "previousVersion": a.previous_version.map(|k| k.to_string()),
-        "successor": a.successor.map(|k| k.to_string()),
-    })
+/// An asset as `assets show` prints it and `assets list` lists it (amounts in base units and UI
+/// units).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssetView {
+    pub address: String,
+    pub kind: &'static str,
+    pub state: &'static str,
+    pub publisher: String,
+    pub uri: String,
+    pub content_hash: String,
+    pub access_mint: String,
+    pub payment_mint: String,
+    /// The unit price in base units of the payment mint.
+    pub price: u64,
+    pub price_ui: String,
+    /// 0 = unlimited.
+    pub max_supply: u64,
+    pub sold: u64,
+    pub sales: u64,
+    /// Seconds of access per token; 0 = perpetual.
+    pub access_duration: u64,
+    pub license: Vec<&'static str>,
+    pub inference_royalty_bps: u16,
+    pub inference_gated: bool,
+    pub split: String,
+    pub parents: Vec<ParentView>,
+    pub previous_version: Option<String>,
+    pub successor: Option<String>,
+}
+
+/// A model's parent asset and its share of each sale.
+#[derive(Debug, Serialize)]
+pub struct ParentView {
+    pub asset: String,
+    pub bps: u16,
+}
+
+impl AssetView {
+    pub fn new(key: &Pubkey, a: &Asset, decimals: u8) -> Self {
+        AssetView {
+            address: key.to_string(),
+            kind: kind_name(a.kind),
+            state: state_name(a.state),
+            publisher: a.publisher.to_string(),
+            uri: a.uri.clone(),
+            content_hash: parse::to_hex(&a.content_hash),
+            access_mint: a.access_mint.to_string(),
+            payment_mint: a.payment_mint.to_string(),
+            price: a.price,
+            price_ui: amount::format_ui_amount(a.price, decimals),
+            max_supply: a.max_supply,
+            sold: a.sold,
+            sales: a.sales,
+            access_duration: a.access_duration,
+            license: parse::license_names(a.license.flags),
+            inference_royalty_bps: a.inference_royalty_bps,
+            inference_gated: a.inference_gated,
+            split: a.split.to_string(),
+            parents: a
+                .parents
+                .iter()
+                .map(|p| ParentView {
+                    asset: p.asset.to_string(),
+                    bps: p.bps,
+                })
+                .collect(),
+            previous_version: a.previous_version.map(|k| k.to_string()),
+            successor: a.successor.map(|k| k.to_string()),
+        }
+    }
+}
+
+/// `assets show`: key/value lines.
+impl CommandOutput for AssetView {
+    fn human(&self) -> String {
+        let mut rows = vec![
+            ("asset", self.address.clone()),
+            ("kind", self.kind.into()),
+            ("state", self.state.into()),
+            ("publisher", self.publisher.clone()),
+            ("uri", self.uri.clone()),
+            ("content hash", self.content_hash.clone()),
+            ("price", format!("{} ({})", self.price_ui, self.payment_mint)),
+            (
+                "supply",
+                if self.max_supply == 0 {
+                    format!("{} sold, unlimited", self.sold)
+                } else {
+                    format!("{} of {} sold", self.sold, self.max_supply)
+                },
+            ),
+            (
+                "access",
+                if self.access_duration == 0 {
+                    "perpetual".into()
+                } else {
+                    format!("{} s per token", self.access_duration)
+                },
+            ),
+            ("license", self.license.join(", ")),
+            ("access mint", self.access_mint.clone()),
+            ("split", self.split.clone()),
+            (
+                "inference",
+                format!(
+                    "royalty {} bps{}",
+                    self.inference_royalty_bps,
+                    if self.inference_gated { ", pass required" } else { "" }
+                ),
+            ),
+        ];
+        for p in &self.parents {
+            rows.push(("parent", format!("{} ({} bps)", p.asset, p.bps)));
+        }
+        if let Some(prev) = &self.previous_version {
+            rows.push(("supersedes", prev.clone()));
+        }
+        if let Some(next) = &self.successor {
+            rows.push(("superseded by", next.clone()));
+        }
+        fields(&rows)
+    }
+}
+
+/// `assets list`: `{"assets": [asset…]}`.
+#[derive(Debug, Serialize)]
+pub struct AssetList {
+    pub assets: Vec<AssetView>,
+}
+
+impl CommandOutput for AssetList {
+    fn human(&self) -> String {
+        if self.assets.is_empty() {
+            return "no assets".to_string();
+        }
+        let rows: Vec<Vec<String>> = self
+            .assets
+            .iter()
+            .map(|a| {
+                vec![
+                    a.address.clone(),
+                    a.kind.into(),
+                    a.state.into(),
+                    a.price_ui.clone(),
+                    a.sold.to_string(),
+                    a.uri.clone(),
+                ]
+            })
+            .collect();
+        table(&["ASSET", "KIND", "STATE", "PRICE", "SOLD", "URI"], &rows)
+    }
+}
+
+/// `update`: the asset changed.
+#[derive(Debug, Serialize)]
+pub struct AssetUpdated {
+    pub asset: String,
+}
+
+/// `delist|relist|retire`: the asset and its state after the change.
+#[derive(Debug, Serialize)]
+pub struct AssetStateChanged {
+    pub asset: String,
+    pub state: &'static str,
 }
 
 pub fn run(t: &Tessera, cmd: AssetsCmd) -> Result<Report> {
@@ -135,82 +275,21 @@ pub fn run(t: &Tessera, cmd: AssetsCmd) -> Result<Report> {
                 publisher: publisher.as_deref().map(|p| key("publisher", p)).transpose()?,
                 payment_mint: mint.as_deref().map(|m| key("mint", m)).transpose()?,
             };
-            let assets = t.list_assets(&filter)?;
-            let mut rows = vec![];
-            let mut items = vec![];
-            for (k, a) in &assets {
-                let decimals = t.mint_info(&a.payment_mint).map(|m| m.0).unwrap_or(0);
-                items.push(asset_json(k, a, decimals));
-                rows.push(vec![
-                    k.to_string(),
-                    kind_name(a.kind).into(),
-                    state_name(a.state).into(),
-                    amount::format_ui_amount(a.price, decimals),
-                    a.sold.to_string(),
-                    a.uri.clone(),
-                ]);
-            }
-            let human = if rows.is_empty() {
-                "no assets".to_string()
-            } else {
-                table(&["ASSET", "KIND", "STATE", "PRICE", "SOLD", "URI"], &rows)
-            };
-            Ok(Report::new(json!({ "assets": items }), human))
+            let assets = t
+                .list_assets(&filter)?
+                .iter()
+                .map(|(k, a)| {
+                    let decimals = t.mint_info(&a.payment_mint).map(|m| m.0).unwrap_or(0);
+                    AssetView::new(k, a, decimals)
+                })
+                .collect();
+            Ok(AssetList { assets }.into())
         }
         AssetsCmd::Show { asset } => {
             let k = key("asset", &asset)?;
             let a = t.asset(&k)?;
             let (decimals, _) = t.mint_info(&a.payment_mint)?;
-            let json = asset_json(&k, &a, decimals);
-            let mut rows = vec![
-                ("asset", k.to_string()),
-                ("kind", kind_name(a.kind).into()),
-                ("state", state_name(a.state).into()),
-                ("publisher", a.publisher.to_string()),
-                ("uri", a.uri.clone()),
-                ("content hash", parse::to_hex(&a.content_hash)),
-                (
-                    "price",
-                    format!("{} ({})", amount::format_ui_amount(a.price, decimals), a.payment_mint),
-                ),
-                (
-                    "supply",
-                    if a.max_supply == 0 {
-                        format!("{} sold, unlimited", a.sold)
-                    } else {
-                        format!("{} of {} sold", a.sold, a.max_supply)
-                    },
-                ),
-                (
-                    "access",
-                    if a.access_duration == 0 {
-                        "perpetual".into()
-                    } else {
-                        format!("{} s per token", a.access_duration)
-                    },
-                ),
-                ("license", parse::license_names(a.license.flags).join(", ")),
-                ("access mint", a.access_mint.to_string()),
-                ("split", a.split.to_string()),
-                (
-                    "inference",
-                    format!(
-                        "royalty {} bps{}",
-                        a.inference_royalty_bps,
-                        if a.inference_gated { ", pass required" } else { "" }
-                    ),
-                ),
-            ];
-            for p in &a.parents {
-                rows.push(("parent", format!("{} ({} bps)", p.asset, p.bps)));
-            }
-            if let Some(prev) = a.previous_version {
-                rows.push(("supersedes", prev.to_string()));
-            }
-            if let Some(next) = a.successor {
-                rows.push(("superseded by", next.to_string()));
-            }
-            Ok(Report::new(json, fields(&rows)))
+            Ok(AssetView::new(&k, &a, decimals).into())
         }
     }
 }
@@ -232,7 +311,7 @@ pub fn update(t: &Tessera, a: UpdateArgs, format: Format) -> Result<Report> {
         inference_gated: a.gated,
     };
     let sig = with_spinner(format, "updating", || t.update_asset(&k, args))?;
-    Ok(sent("update", sig, json!({ "asset": k.to_string() })))
+    Ok(Sent::new("update", sig, AssetUpdated { asset: k.to_string() }).into())
 }
 
 pub fn set_state(t: &Tessera, change: StateChange, asset: &str, format: Format) -> Result<Report> {
@@ -243,9 +322,139 @@ pub fn set_state(t: &Tessera, change: StateChange, asset: &str, format: Format) 
         StateChange::Retire => t.retire(&k),
     })?;
     let state = state_name(t.asset(&k)?.state);
-    Ok(sent(
+    Ok(Sent::new(
         change.name(),
         sig,
-        json!({ "asset": k.to_string(), "state": state }),
-    ))
+        AssetStateChanged {
+            asset: k.to_string(),
+            state,
+        },
+    )
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use tessera_client::registry::state::{License, ParentLink};
+
+    use super::*;
+
+    fn model() -> (Pubkey, Asset) {
+        let key = Pubkey::new_unique();
+        let asset = Asset {
+            publisher: Pubkey::new_unique(),
+            kind: AssetKind::Model,
+            state: AssetState::Delisted,
+            content_hash: [0xab; 32],
+            access_mint: Pubkey::new_unique(),
+            payment_mint: Pubkey::new_unique(),
+            split: Pubkey::new_unique(),
+            price: 1_500_000,
+            max_supply: 0,
+            sold: 3,
+            sales: 2,
+            access_duration: 0,
+            license: License {
+                flags: 3,
+                terms_hash: [0; 32],
+            },
+            inference_royalty_bps: 1_000,
+            inference_gated: true,
+            published_at: 1_700_000_000,
+            bump: 255,
+            access_mint_bump: 254,
+            previous_version: Some(Pubkey::new_unique()),
+            successor: None,
+            parents: vec![ParentLink {
+                asset: Pubkey::new_unique(),
+                split: Pubkey::new_unique(),
+                bps: 2_000,
+            }],
+            uri: "ar://model.json".into(),
+        };
+        (key, asset)
+    }
+
+    /// The asset's JSON is the documented one: every field of the README's list, by the same
+    /// name and encoding as the hand-built object it replaced.
+    #[test]
+    fn an_asset_serializes_to_the_documented_json() {
+        let (k, a) = model();
+        let view = AssetView::new(&k, &a, 6);
+        let documented = json!({
+            "address": k.to_string(),
+            "kind": "model",
+            "state": "delisted",
+            "publisher": a.publisher.to_string(),
+            "uri": "ar://model.json",
+            "contentHash": "ab".repeat(32),
+            "accessMint": a.access_mint.to_string(),
+            "paymentMint": a.payment_mint.to_string(),
+            "price": 1_500_000,
+            "priceUi": "1.5",
+            "maxSupply": 0,
+            "sold": 3,
+            "sales": 2,
+            "accessDuration": 0,
+            "license": ["commercial", "fine-tuning"],
+            "inferenceRoyaltyBps": 1_000,
+            "inferenceGated": true,
+            "split": a.split.to_string(),
+            "parents": [{ "asset": a.parents[0].asset.to_string(), "bps": 2_000 }],
+            "previousVersion": a.previous_version.unwrap().to_string(),
+            "successor": null,
+        });
+        assert_eq!(serde_json::to_value(&view).unwrap(), documented);
+        let list = AssetList { assets: vec![view] };
+        assert_eq!(serde_json::to_value(&list).unwrap(), json!({ "assets": [documented] }));
+    }
+
+    #[test]
+    fn an_assets_human_rendering_shows_its_values() {
+        let (k, a) = model();
+        let view = AssetView::new(&k, &a, 6);
+        let human = view.human();
+        // The value of a `key  value` line.
+        let value = |key: &str| {
+            human
+                .lines()
+                .find_map(|l| l.strip_prefix(key).filter(|rest| rest.starts_with("  ")).map(str::trim))
+                .unwrap_or_else(|| panic!("no `{key}` line in\n{human}"))
+                .to_string()
+        };
+        assert_eq!(value("asset"), k.to_string());
+        assert_eq!(value("price"), format!("1.5 ({})", a.payment_mint));
+        assert_eq!(value("supply"), "3 sold, unlimited");
+        assert_eq!(value("access"), "perpetual");
+        assert_eq!(value("license"), "commercial, fine-tuning");
+        assert_eq!(value("inference"), "royalty 1000 bps, pass required");
+        assert_eq!(value("parent"), format!("{} (2000 bps)", a.parents[0].asset));
+        assert_eq!(value("supersedes"), a.previous_version.unwrap().to_string());
+        assert!(!human.contains("superseded by"));
+        let list = AssetList { assets: vec![view] }.human();
+        assert!(list.starts_with("ASSET"), "{list}");
+        assert!(list.contains(&k.to_string()) && list.contains("model") && list.contains("1.5"));
+        assert_eq!(AssetList { assets: vec![] }.human(), "no assets");
+    }
+
+    #[test]
+    fn a_state_change_is_a_sent_transaction() {
+        let out = Sent::new(
+            StateChange::Retire.name(),
+            "sig",
+            AssetStateChanged {
+                asset: "A".into(),
+                state: state_name(AssetState::Retired),
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&out).unwrap(),
+            json!({ "action": "retire", "signature": "sig", "asset": "A", "state": "retired" })
+        );
+        assert_eq!(
+            out.human(),
+            "retire: confirmed\nsignature: sig\nasset: A\nstate: retired"
+        );
+    }
 }

@@ -1,11 +1,11 @@
 //! `tessera buy`, `tessera redeem`, `tessera revoke`.
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 use tessera_client::{amount, pda, Result, Tessera, TOKEN_PROGRAM_ID};
 
-use super::{key, sent};
-use crate::output::{with_spinner, Format, Report};
+use super::key;
+use crate::output::{with_spinner, Format, Report, Sent};
 
 #[derive(Args)]
 pub struct BuyArgs {
@@ -38,6 +38,37 @@ pub struct RevokeArgs {
     reason: u16,
 }
 
+/// `buy`: what was bought and the wallet's pass after it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bought {
+    pub asset: String,
+    pub quantity: u64,
+    /// The price paid at the asset's price, in UI units.
+    pub paid: String,
+    pub pass: String,
+    pub expires_at: Option<i64>,
+    pub perpetual: bool,
+    pub access_tokens: u64,
+}
+
+/// `redeem`: the access tokens left.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Redeemed {
+    pub asset: String,
+    pub quantity: u64,
+    pub access_tokens: u64,
+}
+
+/// `revoke`: whose pass, and the reason code recorded.
+#[derive(Debug, Serialize)]
+pub struct Revoked {
+    pub asset: String,
+    pub holder: String,
+    pub reason: u16,
+}
+
 pub fn buy(t: &Tessera, a: BuyArgs, format: Format) -> Result<Report> {
     let k = key("asset", &a.asset)?;
     let asset = t.asset(&k)?;
@@ -54,19 +85,20 @@ pub fn buy(t: &Tessera, a: BuyArgs, format: Format) -> Result<Report> {
     };
     let sig = with_spinner(format, "buying access", || t.buy(&k, a.quantity, max, min_duration))?;
     let pass = t.access(&k, &t.wallet())?;
-    Ok(sent(
+    Ok(Sent::new(
         "buy",
         sig,
-        json!({
-            "asset": k.to_string(),
-            "quantity": a.quantity,
-            "paid": amount::format_ui_amount(asset.price.saturating_mul(a.quantity), decimals),
-            "pass": pda::pass(&k, &t.wallet()).to_string(),
-            "expiresAt": pass.expires_at,
-            "perpetual": pass.perpetual,
-            "accessTokens": pass.balance,
-        }),
-    ))
+        Bought {
+            asset: k.to_string(),
+            quantity: a.quantity,
+            paid: amount::format_ui_amount(asset.price.saturating_mul(a.quantity), decimals),
+            pass: pda::pass(&k, &t.wallet()).to_string(),
+            expires_at: pass.expires_at,
+            perpetual: pass.perpetual,
+            access_tokens: pass.balance,
+        },
+    )
+    .into())
 }
 
 pub fn redeem(t: &Tessera, a: RedeemArgs, format: Format) -> Result<Report> {
@@ -74,20 +106,30 @@ pub fn redeem(t: &Tessera, a: RedeemArgs, format: Format) -> Result<Report> {
     let sig = with_spinner(format, "redeeming", || t.redeem(&k, a.quantity))?;
     let mint = pda::access_mint(&k);
     let left = t.token_balance(&pda::ata(&t.wallet(), &mint, &TOKEN_PROGRAM_ID))?;
-    Ok(sent(
+    Ok(Sent::new(
         "redeem",
         sig,
-        json!({ "asset": k.to_string(), "quantity": a.quantity, "accessTokens": left }),
-    ))
+        Redeemed {
+            asset: k.to_string(),
+            quantity: a.quantity,
+            access_tokens: left,
+        },
+    )
+    .into())
 }
 
 pub fn revoke(t: &Tessera, a: RevokeArgs, format: Format) -> Result<Report> {
     let k = key("asset", &a.asset)?;
     let holder = key("holder", &a.holder)?;
     let sig = with_spinner(format, "revoking", || t.revoke(&k, &holder, a.reason))?;
-    Ok(sent(
+    Ok(Sent::new(
         "revoke",
         sig,
-        json!({ "asset": k.to_string(), "holder": holder.to_string(), "reason": a.reason }),
-    ))
+        Revoked {
+            asset: k.to_string(),
+            holder: holder.to_string(),
+            reason: a.reason,
+        },
+    )
+    .into())
 }

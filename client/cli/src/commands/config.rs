@@ -1,7 +1,7 @@
 //! `tessera config init | init-escrow | update | show`.
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde::Serialize;
 use tessera_client::{
     amount,
     escrow::{
@@ -13,8 +13,8 @@ use tessera_client::{
     Result, Tessera, TesseraError,
 };
 
-use super::{key, sent};
-use crate::output::{fields, with_spinner, Format, Report};
+use super::key;
+use crate::output::{fields, with_spinner, CommandOutput, Format, Report, Sent};
 
 #[derive(Subcommand)]
 pub enum ConfigCmd {
@@ -105,6 +105,114 @@ pub struct UpdateArgs {
     paused: Option<bool>,
 }
 
+/// `config init|init-escrow`: the config account created.
+#[derive(Debug, Serialize)]
+pub struct ConfigCreated {
+    pub config: String,
+}
+
+/// `config update`: the admin proposed, if any.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigUpdated {
+    pub pending_admin: Option<String>,
+}
+
+/// `config accept-admin`: the new admin.
+#[derive(Debug, Serialize)]
+pub struct AdminAccepted {
+    pub admin: String,
+}
+
+/// `config show`: `{"registry", "escrow"}`; `escrow` is null before `config init-escrow`.
+#[derive(Debug, Serialize)]
+pub struct ConfigView {
+    pub registry: RegistryConfigView,
+    pub escrow: Option<EscrowConfigView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegistryConfigView {
+    pub admin: String,
+    pub pending_admin: Option<String>,
+    pub treasury: String,
+    pub fee_bps: u16,
+    pub paused: bool,
+    pub payment_mints: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EscrowConfigView {
+    pub admin: String,
+    pub pending_admin: Option<String>,
+    pub treasury: String,
+    pub arbiter: String,
+    pub fee_bps: u16,
+    pub slash_bps: u16,
+    pub max_slash_fee_multiple: u32,
+    /// Seconds.
+    pub min_accept_window: u32,
+    pub min_delivery_window: u32,
+    pub min_challenge_window: u32,
+    pub dispute_window: u32,
+    /// Base units of each bondable mint.
+    pub min_bonds: Vec<MinBondView>,
+    pub unbonding_delay: u32,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinBondView {
+    pub mint: String,
+    pub min_bond: u64,
+}
+
+impl CommandOutput for ConfigView {
+    fn human(&self) -> String {
+        let c = &self.registry;
+        let mut rows = vec![
+            ("registry admin", c.admin.clone()),
+            ("treasury", c.treasury.clone()),
+            ("protocol fee", format!("{} bps", c.fee_bps)),
+            ("paused", c.paused.to_string()),
+            ("payment mints", c.payment_mints.join(", ")),
+        ];
+        if let Some(e) = &self.escrow {
+            rows.extend([
+                ("escrow arbiter", e.arbiter.clone()),
+                ("inference fee", format!("{} bps", e.fee_bps)),
+                (
+                    "slash share",
+                    format!(
+                        "{} bps, at most {}× the job's fee",
+                        e.slash_bps, e.max_slash_fee_multiple
+                    ),
+                ),
+                (
+                    "min windows",
+                    format!(
+                        "accept {} s, delivery {} s, challenge {} s",
+                        e.min_accept_window, e.min_delivery_window, e.min_challenge_window
+                    ),
+                ),
+                ("dispute window", format!("{} s", e.dispute_window)),
+                (
+                    "min bonds (base units)",
+                    e.min_bonds
+                        .iter()
+                        .map(|b| format!("{} in {}", b.min_bond, b.mint))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                ("unbonding delay", format!("{} s", e.unbonding_delay)),
+            ]);
+        }
+        fields(&rows)
+    }
+}
+
 pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
     match cmd {
         ConfigCmd::Init(a) => {
@@ -120,11 +228,14 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                 payment_mints: a.mint.iter().map(|m| key("mint", m)).collect::<Result<_>>()?,
             };
             let sig = with_spinner(format, "initialising the registry config", || t.initialize_config(args))?;
-            Ok(sent(
+            Ok(Sent::new(
                 "config init",
                 sig,
-                json!({ "config": tessera_client::pda::config().to_string() }),
-            ))
+                ConfigCreated {
+                    config: tessera_client::pda::config().to_string(),
+                },
+            )
+            .into())
         }
         ConfigCmd::InitEscrow(a) => {
             let min_bonds = match &a.bond_mint {
@@ -168,11 +279,14 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
                 },
             };
             let sig = with_spinner(format, "initialising the escrow config", || t.initialize_escrow(args))?;
-            Ok(sent(
+            Ok(Sent::new(
                 "config init-escrow",
                 sig,
-                json!({ "config": tessera_client::pda::escrow_config().to_string() }),
-            ))
+                ConfigCreated {
+                    config: tessera_client::pda::escrow_config().to_string(),
+                },
+            )
+            .into())
         }
         ConfigCmd::Update(a) => {
             let new_admin = a.new_admin.as_deref().map(|s| key("admin", s)).transpose()?;
@@ -198,79 +312,151 @@ pub fn run(t: &Tessera, cmd: ConfigCmd, format: Format) -> Result<Report> {
             if let Some(n) = new_admin {
                 sig = Some(with_spinner(format, "proposing the new admin", || t.propose_admin(&n))?);
             }
-            let pending = new_admin.map(|n| n.to_string());
-            Ok(sent(
+            Ok(Sent::new(
                 "config update",
                 sig.expect("one instruction sent"),
-                json!({ "pendingAdmin": pending }),
-            ))
+                ConfigUpdated {
+                    pending_admin: new_admin.map(|n| n.to_string()),
+                },
+            )
+            .into())
         }
         ConfigCmd::AcceptAdmin => {
             let sig = with_spinner(format, "accepting the registry admin role", || t.accept_admin())?;
-            Ok(sent(
+            Ok(Sent::new(
                 "config accept-admin",
                 sig,
-                json!({ "admin": t.wallet().to_string() }),
-            ))
+                AdminAccepted {
+                    admin: t.wallet().to_string(),
+                },
+            )
+            .into())
         }
         ConfigCmd::Show => {
             let c = t.config()?;
             let e = t.escrow_config().ok();
-            let mints: Vec<String> = c.payment_mints.iter().map(|m| m.to_string()).collect();
-            let json = json!({
-                "registry": {
-                    "admin": c.admin.to_string(), "pendingAdmin": c.pending_admin.map(|p| p.to_string()),
-                    "treasury": c.treasury.to_string(), "feeBps": c.fee_bps,
-                    "paused": c.paused, "paymentMints": mints,
+            Ok(ConfigView {
+                registry: RegistryConfigView {
+                    admin: c.admin.to_string(),
+                    pending_admin: c.pending_admin.map(|p| p.to_string()),
+                    treasury: c.treasury.to_string(),
+                    fee_bps: c.fee_bps,
+                    paused: c.paused,
+                    payment_mints: c.payment_mints.iter().map(|m| m.to_string()).collect(),
                 },
-                "escrow": e.as_ref().map(|e| json!({
-                    "admin": e.admin.to_string(), "pendingAdmin": e.pending_admin.map(|p| p.to_string()),
-                    "treasury": e.treasury.to_string(), "arbiter": e.arbiter.to_string(),
-                    "feeBps": e.fee_bps, "slashBps": e.slash_bps, "maxSlashFeeMultiple": e.max_slash_fee_multiple,
-                    "minAcceptWindow": e.min_accept_window, "minDeliveryWindow": e.min_delivery_window,
-                    "minChallengeWindow": e.min_challenge_window, "disputeWindow": e.dispute_window,
-                    "minBonds": e.min_bonds.iter().map(|b| json!({ "mint": b.mint.to_string(), "minBond": b.min_bond })).collect::<Vec<_>>(),
-                    "unbondingDelay": e.unbonding_delay,
-                })),
-            });
-            let mut rows = vec![
-                ("registry admin", c.admin.to_string()),
-                ("treasury", c.treasury.to_string()),
-                ("protocol fee", format!("{} bps", c.fee_bps)),
-                ("paused", c.paused.to_string()),
-                ("payment mints", mints.join(", ")),
-            ];
-            if let Some(e) = e {
-                rows.extend([
-                    ("escrow arbiter", e.arbiter.to_string()),
-                    ("inference fee", format!("{} bps", e.fee_bps)),
-                    (
-                        "slash share",
-                        format!(
-                            "{} bps, at most {}× the job's fee",
-                            e.slash_bps, e.max_slash_fee_multiple
-                        ),
-                    ),
-                    (
-                        "min windows",
-                        format!(
-                            "accept {} s, delivery {} s, challenge {} s",
-                            e.min_accept_window, e.min_delivery_window, e.min_challenge_window
-                        ),
-                    ),
-                    ("dispute window", format!("{} s", e.dispute_window)),
-                    (
-                        "min bonds (base units)",
-                        e.min_bonds
-                            .iter()
-                            .map(|b| format!("{} in {}", b.min_bond, b.mint))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    ),
-                    ("unbonding delay", format!("{} s", e.unbonding_delay)),
-                ]);
+                escrow: e.map(|e| EscrowConfigView {
+                    admin: e.admin.to_string(),
+                    pending_admin: e.pending_admin.map(|p| p.to_string()),
+                    treasury: e.treasury.to_string(),
+                    arbiter: e.arbiter.to_string(),
+                    fee_bps: e.fee_bps,
+                    slash_bps: e.slash_bps,
+                    max_slash_fee_multiple: e.max_slash_fee_multiple,
+                    min_accept_window: e.min_accept_window,
+                    min_delivery_window: e.min_delivery_window,
+                    min_challenge_window: e.min_challenge_window,
+                    dispute_window: e.dispute_window,
+                    min_bonds: e
+                        .min_bonds
+                        .iter()
+                        .map(|b| MinBondView {
+                            mint: b.mint.to_string(),
+                            min_bond: b.min_bond,
+                        })
+                        .collect(),
+                    unbonding_delay: e.unbonding_delay,
+                }),
             }
-            Ok(Report::new(json, fields(&rows)))
+            .into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn registry() -> RegistryConfigView {
+        RegistryConfigView {
+            admin: "A".into(),
+            pending_admin: None,
+            treasury: "T".into(),
+            fee_bps: 250,
+            paused: false,
+            payment_mints: vec!["M".into()],
+        }
+    }
+
+    #[test]
+    fn config_show_serializes_both_configs() {
+        let view = ConfigView {
+            registry: registry(),
+            escrow: Some(EscrowConfigView {
+                admin: "A".into(),
+                pending_admin: Some("B".into()),
+                treasury: "T".into(),
+                arbiter: "R".into(),
+                fee_bps: 100,
+                slash_bps: 2_000,
+                max_slash_fee_multiple: 10,
+                min_accept_window: 1,
+                min_delivery_window: 2,
+                min_challenge_window: 3,
+                dispute_window: 86_400,
+                min_bonds: vec![MinBondView {
+                    mint: "M".into(),
+                    min_bond: 1_000_000,
+                }],
+                unbonding_delay: 604_800,
+            }),
+        };
+        assert_eq!(
+            serde_json::to_value(&view).unwrap(),
+            json!({
+                "registry": {
+                    "admin": "A", "pendingAdmin": null, "treasury": "T", "feeBps": 250,
+                    "paused": false, "paymentMints": ["M"],
+                },
+                "escrow": {
+                    "admin": "A", "pendingAdmin": "B", "treasury": "T", "arbiter": "R",
+                    "feeBps": 100, "slashBps": 2_000, "maxSlashFeeMultiple": 10,
+                    "minAcceptWindow": 1, "minDeliveryWindow": 2, "minChallengeWindow": 3,
+                    "disputeWindow": 86_400, "minBonds": [{ "mint": "M", "minBond": 1_000_000 }],
+                    "unbondingDelay": 604_800,
+                },
+            })
+        );
+        let human = view.human();
+        for needle in [
+            "protocol fee            250 bps",
+            "slash share             2000 bps, at most 10× the job's fee",
+            "min windows             accept 1 s, delivery 2 s, challenge 3 s",
+            "min bonds (base units)  1000000 in M",
+        ] {
+            assert!(human.contains(needle), "`{needle}` in\n{human}");
+        }
+        let no_escrow = ConfigView {
+            registry: registry(),
+            escrow: None,
+        };
+        assert_eq!(serde_json::to_value(&no_escrow).unwrap()["escrow"], json!(null));
+        assert!(!no_escrow.human().contains("escrow"));
+    }
+
+    #[test]
+    fn config_update_names_the_pending_admin() {
+        let out = Sent::new(
+            "config update",
+            "sig",
+            ConfigUpdated {
+                pending_admin: Some("N".into()),
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&out).unwrap(),
+            json!({ "action": "config update", "signature": "sig", "pendingAdmin": "N" })
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tessera_client::{
@@ -19,11 +19,11 @@ use tessera_client::{
         state::{AssetKind, License},
     },
     royalties::state::RecipientInput,
-    Pubkey, Result, Tessera, TesseraError, TOKEN_PROGRAM_ID,
+    Result, Tessera, TesseraError, TOKEN_PROGRAM_ID,
 };
 use tessera_dev::{DevFlows, Localnet};
 
-use crate::output::{table, Format, Report};
+use crate::output::{table, CommandOutput, Format, Report};
 
 #[derive(Args)]
 pub struct DemoArgs {
@@ -46,6 +46,79 @@ impl Step<'_> {
             eprintln!("{s}");
         }
         self.log.push(s);
+    }
+}
+
+/// `demo`: who paid and who received what (base units of the demo's 6-decimal mint), read back
+/// from the chain; `balanced` is always true (the demo fails otherwise).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoReport {
+    pub mint: String,
+    pub dataset: String,
+    pub model: String,
+    pub job: String,
+    pub paid: Vec<Payment>,
+    pub received: Vec<Receipt>,
+    /// Rounding dust left in the royalty vaults.
+    pub dust: u64,
+    pub total_paid: u64,
+    pub total_received: u64,
+    pub balanced: bool,
+    /// The story's steps (human output only; printed on stderr as they happen).
+    #[serde(skip)]
+    pub log: Vec<String>,
+}
+
+/// A demo wallet: its name in the story and its address.
+#[derive(Debug, Serialize)]
+pub struct Party {
+    pub name: &'static str,
+    pub address: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Payment {
+    pub who: Party,
+    pub amount: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Receipt {
+    pub who: Party,
+    pub amount: u64,
+    /// What the amount is for.
+    #[serde(rename = "for")]
+    pub purpose: &'static str,
+}
+
+/// The story's log, the table of who paid and who received what, and the balance.
+impl CommandOutput for DemoReport {
+    fn human(&self) -> String {
+        let ui = |v: u64| format_ui_amount(v, 6);
+        let mut rows: Vec<Vec<String>> = self
+            .paid
+            .iter()
+            .map(|p| vec![p.who.name.into(), format!("-{}", ui(p.amount)), "paid".into()])
+            .collect();
+        rows.extend(
+            self.received
+                .iter()
+                .map(|r| vec![r.who.name.into(), format!("+{}", ui(r.amount)), r.purpose.to_string()]),
+        );
+        rows.push(vec![
+            "vaults".into(),
+            format!("+{}", ui(self.dust)),
+            "rounding dust left in royalty vaults".into(),
+        ]);
+        format!(
+            "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance",
+            self.log.join("\n"),
+            table(&["WHO", "USDC", "FOR"], &rows),
+            ui(self.total_paid),
+            ui(self.total_received),
+            ui(self.dust)
+        )
     }
 }
 
@@ -263,42 +336,83 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         }
     }
 
-    let ui = |v: u64| format_ui_amount(v, 6);
-    let mut rows: Vec<Vec<String>> = paid
-        .iter()
-        .map(|(i, v)| vec![names[*i].into(), format!("-{}", ui(*v)), "paid".into()])
-        .collect();
-    rows.extend(
-        received
+    let party = |i: usize| Party {
+        name: names[i],
+        address: who(i).to_string(),
+    };
+    Ok(DemoReport {
+        mint: usdc.to_string(),
+        dataset: dataset.to_string(),
+        model: model.to_string(),
+        job: job.to_string(),
+        paid: paid
             .iter()
-            .map(|(i, v, why)| vec![names[*i].into(), format!("+{}", ui(*v)), why.to_string()]),
-    );
-    rows.push(vec![
-        "vaults".into(),
-        format!("+{}", ui(dust)),
-        "rounding dust left in royalty vaults".into(),
-    ]);
-    let human = format!(
-        "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance",
-        step.log.join("\n"),
-        table(&["WHO", "USDC", "FOR"], &rows),
-        ui(total_paid),
-        ui(total_received),
-        ui(dust)
-    );
-    let party = |i: usize| json!({ "name": names[i], "address": who(i).to_string() });
-    let json = json!({
-        "mint": usdc.to_string(),
-        "dataset": dataset.to_string(),
-        "model": model.to_string(),
-        "job": job.to_string(),
-        "paid": paid.iter().map(|(i, v)| json!({ "who": party(*i), "amount": v })).collect::<Vec<_>>(),
-        "received": received.iter().map(|(i, v, why)| json!({ "who": party(*i), "amount": v, "for": why })).collect::<Vec<_>>(),
-        "dust": dust,
-        "totalPaid": total_paid,
-        "totalReceived": total_received,
-        "balanced": true,
-    });
-    let _: Pubkey = usdc;
-    Ok(Report::new(json, human))
+            .map(|&(i, amount)| Payment { who: party(i), amount })
+            .collect(),
+        received: received
+            .iter()
+            .map(|&(i, amount, purpose)| Receipt {
+                who: party(i),
+                amount,
+                purpose,
+            })
+            .collect(),
+        dust,
+        total_paid,
+        total_received,
+        balanced: true,
+        log: std::mem::take(step.log),
+    }
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn the_demo_report_serializes_parties_and_purposes() {
+        let alice = || Party {
+            name: "alice",
+            address: "AL".into(),
+        };
+        let report = DemoReport {
+            mint: "M".into(),
+            dataset: "D".into(),
+            model: "O".into(),
+            job: "J".into(),
+            paid: vec![Payment {
+                who: alice(),
+                amount: 1_000_000,
+            }],
+            received: vec![Receipt {
+                who: alice(),
+                amount: 1_000_000,
+                purpose: "royalties: dataset split",
+            }],
+            dust: 0,
+            total_paid: 1_000_000,
+            total_received: 1_000_000,
+            balanced: true,
+            log: vec!["step one".into()],
+        };
+        assert_eq!(
+            serde_json::to_value(&report).unwrap(),
+            json!({
+                "mint": "M", "dataset": "D", "model": "O", "job": "J",
+                "paid": [{ "who": { "name": "alice", "address": "AL" }, "amount": 1_000_000 }],
+                "received": [{ "who": { "name": "alice", "address": "AL" }, "amount": 1_000_000, "for": "royalties: dataset split" }],
+                "dust": 0, "totalPaid": 1_000_000, "totalReceived": 1_000_000, "balanced": true,
+            })
+        );
+        let human = report.human();
+        assert!(human.starts_with("step one\n\nWHO"), "{human}");
+        assert!(
+            human.contains("alice   -1    paid") && human.contains("alice   +1    royalties: dataset split"),
+            "{human}"
+        );
+        assert!(human.ends_with("paid 1 USDC = received 1 USDC + 0 USDC dust: the books balance"));
+    }
 }

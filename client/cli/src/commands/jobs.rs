@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde_json::{json, Value};
+use serde::Serialize;
 use tessera_client::{
     amount,
     escrow::{
@@ -15,8 +15,8 @@ use tessera_client::{
     Pubkey, Result, Tessera, TesseraError,
 };
 
-use super::{key, sent};
-use crate::output::{fields, table, with_spinner, Format, Report};
+use super::key;
+use crate::output::{fields, table, with_spinner, CommandOutput, Format, Report, Sent};
 
 #[derive(Subcommand)]
 pub enum JobsCmd {
@@ -106,8 +106,10 @@ pub struct OpenArgs {
     challenge_window: String,
 }
 
-/// `--state`: a job state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+/// A job state: the `--state` filter and the `state` of a job in the JSON (`open`, `accepted`,
+/// `delivered`, `disputed`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum StateArg {
     Open,
     Accepted,
@@ -126,52 +128,260 @@ impl From<StateArg> for JobState {
     }
 }
 
-fn state_name(s: JobState) -> &'static str {
+impl From<JobState> for StateArg {
+    fn from(s: JobState) -> Self {
+        match s {
+            JobState::Open => StateArg::Open,
+            JobState::Accepted => StateArg::Accepted,
+            JobState::Delivered => StateArg::Delivered,
+            JobState::Disputed => StateArg::Disputed,
+        }
+    }
+}
+
+/// A job as `jobs show` prints it and `jobs list` lists it (amounts in base units, times in unix
+/// seconds, windows in seconds). What acceptance fixes (`slashAmount`, `arbiter`,
+/// `disputeWindow`) is null on an open job; `disputeDeadline` is null unless disputed.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobView {
+    pub address: String,
+    pub consumer: String,
+    pub job_id: u64,
+    pub model: String,
+    pub mint: String,
+    pub state: StateArg,
+    pub fee: u64,
+    /// The provider's escrow account, once accepted.
+    pub provider: Option<String>,
+    pub requested_provider: Option<String>,
+    pub fee_bps: u16,
+    pub royalty_bps: u16,
+    pub input_commitment: String,
+    pub result_commitment: String,
+    pub accept_deadline: i64,
+    pub delivery_deadline: i64,
+    pub challenge_deadline: i64,
+    pub delivery_window: u32,
+    pub challenge_window: u32,
+    pub slash_amount: Option<u64>,
+    /// The slash at stake: fixed on an accepted job; on an open one, the most accepting could fix
+    /// (the config's cap of `max_slash_fee_multiple` × the fee; the bond share may make it
+    /// less); null when the escrow config cannot be read.
+    pub max_slash: Option<u64>,
+    pub arbiter: Option<String>,
+    pub dispute_window: Option<u32>,
+    pub dispute_deadline: Option<i64>,
+}
+
+impl JobView {
+    /// `multiple`: the escrow config's `max_slash_fee_multiple`, if it could be read.
+    pub fn new(k: &Pubkey, j: &Job, multiple: Option<u32>) -> Self {
+        let accepted = j.state != JobState::Open;
+        JobView {
+            address: k.to_string(),
+            consumer: j.consumer.to_string(),
+            job_id: j.job_id,
+            model: j.model.to_string(),
+            mint: j.mint.to_string(),
+            state: j.state.into(),
+            fee: j.fee,
+            provider: (j.provider != Pubkey::default()).then(|| j.provider.to_string()),
+            requested_provider: j.requested_provider.map(|p| p.to_string()),
+            fee_bps: j.fee_bps,
+            royalty_bps: j.royalty_bps,
+            input_commitment: parse::to_hex(&j.input_commitment),
+            result_commitment: parse::to_hex(&j.result_commitment),
+            accept_deadline: j.accept_deadline,
+            delivery_deadline: j.delivery_deadline,
+            challenge_deadline: j.challenge_deadline,
+            delivery_window: j.delivery_window,
+            challenge_window: j.challenge_window,
+            slash_amount: accepted.then_some(j.slash_amount),
+            max_slash: if accepted {
+                Some(j.slash_amount)
+            } else {
+                multiple.and_then(|m| j.fee.checked_mul(u64::from(m)))
+            },
+            arbiter: accepted.then(|| j.arbiter.to_string()),
+            dispute_window: accepted.then_some(j.dispute_window),
+            dispute_deadline: (j.state == JobState::Disputed).then_some(j.dispute_deadline),
+        }
+    }
+
+    fn accepted(&self) -> bool {
+        self.state != StateArg::Open
+    }
+
+    /// The slash at stake as text: the fixed amount, `≤ cap` before acceptance, or `-`.
+    fn slash_at_stake(&self) -> String {
+        match (self.slash_amount, self.max_slash) {
+            (Some(fixed), _) => fixed.to_string(),
+            (None, Some(cap)) => format!("≤ {cap}"),
+            (None, None) => "-".into(),
+        }
+    }
+
+    /// The deadline that decides what may happen next.
+    fn next_deadline(&self) -> String {
+        let or_dash = |d: Option<i64>| d.map_or("-".into(), |d| d.to_string());
+        match self.state {
+            StateArg::Open => format!("accept by {}", self.accept_deadline),
+            StateArg::Accepted => format!("deliver by {}", self.delivery_deadline),
+            StateArg::Delivered => format!("challenge until {}", self.challenge_deadline),
+            StateArg::Disputed => format!("resolve by {}", or_dash(self.dispute_deadline)),
+        }
+    }
+}
+
+/// `jobs show`: key/value lines.
+impl CommandOutput for JobView {
+    fn human(&self) -> String {
+        let accepted = self.accepted();
+        let dash = || "-".to_string();
+        fields(&[
+            ("job", self.address.clone()),
+            ("state", state_name(self.state).into()),
+            ("consumer", self.consumer.clone()),
+            ("model", self.model.clone()),
+            ("fee (base units)", self.fee.to_string()),
+            ("provider", self.provider.clone().unwrap_or_else(dash)),
+            (
+                "windows",
+                format!(
+                    "deliver within {} s of acceptance, challenge within {} s of delivery",
+                    self.delivery_window, self.challenge_window
+                ),
+            ),
+            (
+                "slash at stake (base units)",
+                if accepted {
+                    self.slash_at_stake()
+                } else {
+                    format!("{} (fixed at acceptance)", self.slash_at_stake())
+                },
+            ),
+            (
+                "arbiter",
+                self.arbiter.clone().unwrap_or_else(|| "- (fixed at acceptance)".into()),
+            ),
+            ("accept by", self.accept_deadline.to_string()),
+            (
+                "deliver by",
+                if accepted {
+                    self.delivery_deadline.to_string()
+                } else {
+                    dash()
+                },
+            ),
+            (
+                "challenge until",
+                if self.challenge_deadline > 0 {
+                    self.challenge_deadline.to_string()
+                } else {
+                    dash()
+                },
+            ),
+            (
+                "dispute resolved by",
+                match (self.dispute_deadline, self.dispute_window) {
+                    (Some(deadline), _) => format!("{deadline} (then anyone settles half each)"),
+                    (None, Some(window)) => format!("{window} s after a dispute"),
+                    (None, None) => dash(),
+                },
+            ),
+        ])
+    }
+}
+
+fn state_name(s: StateArg) -> &'static str {
     match s {
-        JobState::Open => "open",
-        JobState::Accepted => "accepted",
-        JobState::Delivered => "delivered",
-        JobState::Disputed => "disputed",
+        StateArg::Open => "open",
+        StateArg::Accepted => "accepted",
+        StateArg::Delivered => "delivered",
+        StateArg::Disputed => "disputed",
     }
 }
 
-/// The slash at stake: fixed on an accepted job; on an open one, the most accepting could fix
-/// (the config's cap of `max_slash_fee_multiple` × the fee; the bond share may make it less).
-fn slash_at_stake(j: &Job, multiple: Option<u32>) -> (Option<u64>, String) {
-    if j.state != JobState::Open {
-        return (Some(j.slash_amount), j.slash_amount.to_string());
-    }
-    match multiple.and_then(|m| j.fee.checked_mul(u64::from(m))) {
-        Some(cap) => (Some(cap), format!("≤ {cap}")),
-        None => (None, "-".into()),
+/// `jobs list`: `{"jobs": [job…]}`.
+#[derive(Debug, Serialize)]
+pub struct JobList {
+    pub jobs: Vec<JobView>,
+}
+
+impl CommandOutput for JobList {
+    fn human(&self) -> String {
+        if self.jobs.is_empty() {
+            return "no jobs".into();
+        }
+        let rows: Vec<Vec<String>> = self
+            .jobs
+            .iter()
+            .map(|j| {
+                vec![
+                    j.address.clone(),
+                    state_name(j.state).into(),
+                    j.fee.to_string(),
+                    format!("{}s/{}s", j.delivery_window, j.challenge_window),
+                    j.next_deadline(),
+                    j.slash_at_stake(),
+                    j.model.clone(),
+                    j.consumer.clone(),
+                ]
+            })
+            .collect();
+        table(
+            &[
+                "JOB",
+                "STATE",
+                "FEE (base units)",
+                "DELIVER/CHALLENGE",
+                "NEXT DEADLINE",
+                "SLASH AT STAKE",
+                "MODEL",
+                "CONSUMER",
+            ],
+            &rows,
+        )
     }
 }
 
-fn job_json(k: &Pubkey, j: &Job, multiple: Option<u32>) -> Value {
-    let accepted = j.state != JobState::Open;
-    json!({
-        "address": k.to_string(), "consumer": j.consumer.to_string(), "jobId": j.job_id, "model": j.model.to_string(),
-        "mint": j.mint.to_string(), "state": state_name(j.state), "fee": j.fee,
-        "provider": (j.provider != Pubkey::default()).then(|| j.provider.to_string()),
-        "requestedProvider": j.requested_provider.map(|p| p.to_string()),
-        "feeBps": j.fee_bps, "royaltyBps": j.royalty_bps,
-        "inputCommitment": parse::to_hex(&j.input_commitment), "resultCommitment": parse::to_hex(&j.result_commitment),
-        "acceptDeadline": j.accept_deadline, "deliveryDeadline": j.delivery_deadline, "challengeDeadline": j.challenge_deadline,
-        "deliveryWindow": j.delivery_window, "challengeWindow": j.challenge_window,
-        "slashAmount": accepted.then_some(j.slash_amount), "maxSlash": slash_at_stake(j, multiple).0,
-        "arbiter": accepted.then(|| j.arbiter.to_string()), "disputeWindow": accepted.then_some(j.dispute_window),
-        "disputeDeadline": (j.state == JobState::Disputed).then_some(j.dispute_deadline),
-    })
+/// `jobs open`: the job created, its id and fee (base units).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobOpened {
+    pub job: String,
+    pub job_id: u64,
+    pub fee: u64,
 }
 
-/// The deadline that decides what may happen next.
-fn next_deadline(j: &Job) -> String {
-    match j.state {
-        JobState::Open => format!("accept by {}", j.accept_deadline),
-        JobState::Accepted => format!("deliver by {}", j.delivery_deadline),
-        JobState::Delivered => format!("challenge until {}", j.challenge_deadline),
-        JobState::Disputed => format!("resolve by {}", j.dispute_deadline),
-    }
+/// `jobs accept`: the slash now at stake (null if the job is already gone).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobAccepted {
+    pub job: String,
+    pub slash_amount: Option<u64>,
+}
+
+/// `jobs deliver`: the result's commitment (hex).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobDelivered {
+    pub job: String,
+    pub result_commitment: String,
+}
+
+/// `jobs dispute`: the job disputed.
+#[derive(Debug, Serialize)]
+pub struct JobDisputed {
+    pub job: String,
+}
+
+/// `jobs confirm|release|refund|resolve|settle`: whether the job account is closed now.
+#[derive(Debug, Serialize)]
+pub struct JobSettled {
+    pub job: String,
+    pub closed: bool,
 }
 
 fn window(what: &str, s: &str) -> Result<u32> {
@@ -206,11 +416,16 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
                 challenge_window: window("challenge window", &a.challenge_window)?,
             };
             let (job, sig) = with_spinner(format, "opening the job", || t.open_job(&model, args))?;
-            Ok(sent(
+            Ok(Sent::new(
                 "jobs open",
                 sig,
-                json!({ "job": job.to_string(), "jobId": job_id, "fee": fee }),
-            ))
+                JobOpened {
+                    job: job.to_string(),
+                    job_id,
+                    fee,
+                },
+            )
+            .into())
         }
         JobsCmd::List {
             consumer,
@@ -229,114 +444,14 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             };
             let jobs = t.list_jobs(&f)?;
             let multiple = t.escrow_config().ok().map(|c| c.max_slash_fee_multiple);
-            let rows: Vec<Vec<String>> = jobs
-                .iter()
-                .map(|(k, j)| {
-                    vec![
-                        k.to_string(),
-                        state_name(j.state).into(),
-                        j.fee.to_string(),
-                        format!("{}s/{}s", j.delivery_window, j.challenge_window),
-                        next_deadline(j),
-                        slash_at_stake(j, multiple).1,
-                        j.model.to_string(),
-                        j.consumer.to_string(),
-                    ]
-                })
-                .collect();
-            let human = if rows.is_empty() {
-                "no jobs".into()
-            } else {
-                table(
-                    &[
-                        "JOB",
-                        "STATE",
-                        "FEE (base units)",
-                        "DELIVER/CHALLENGE",
-                        "NEXT DEADLINE",
-                        "SLASH AT STAKE",
-                        "MODEL",
-                        "CONSUMER",
-                    ],
-                    &rows,
-                )
-            };
-            Ok(Report::new(
-                json!({ "jobs": jobs.iter().map(|(k, j)| job_json(k, j, multiple)).collect::<Vec<_>>() }),
-                human,
-            ))
+            let jobs = jobs.iter().map(|(k, j)| JobView::new(k, j, multiple)).collect();
+            Ok(JobList { jobs }.into())
         }
         JobsCmd::Show { job } => {
             let k = key("job", &job)?;
             let j = t.job(&k)?;
             let multiple = t.escrow_config().ok().map(|c| c.max_slash_fee_multiple);
-            let accepted = j.state != JobState::Open;
-            let human = fields(&[
-                ("job", k.to_string()),
-                ("state", state_name(j.state).into()),
-                ("consumer", j.consumer.to_string()),
-                ("model", j.model.to_string()),
-                ("fee (base units)", j.fee.to_string()),
-                (
-                    "provider",
-                    if j.provider == Pubkey::default() {
-                        "-".into()
-                    } else {
-                        j.provider.to_string()
-                    },
-                ),
-                (
-                    "windows",
-                    format!(
-                        "deliver within {} s of acceptance, challenge within {} s of delivery",
-                        j.delivery_window, j.challenge_window
-                    ),
-                ),
-                (
-                    "slash at stake (base units)",
-                    if accepted {
-                        j.slash_amount.to_string()
-                    } else {
-                        format!("{} (fixed at acceptance)", slash_at_stake(&j, multiple).1)
-                    },
-                ),
-                (
-                    "arbiter",
-                    if accepted {
-                        j.arbiter.to_string()
-                    } else {
-                        "- (fixed at acceptance)".into()
-                    },
-                ),
-                ("accept by", j.accept_deadline.to_string()),
-                (
-                    "deliver by",
-                    if accepted {
-                        j.delivery_deadline.to_string()
-                    } else {
-                        "-".into()
-                    },
-                ),
-                (
-                    "challenge until",
-                    if j.challenge_deadline > 0 {
-                        j.challenge_deadline.to_string()
-                    } else {
-                        "-".into()
-                    },
-                ),
-                (
-                    "dispute resolved by",
-                    if j.state == JobState::Disputed {
-                        format!("{} (then anyone settles half each)", j.dispute_deadline)
-                    } else if accepted {
-                        format!("{} s after a dispute", j.dispute_window)
-                    } else {
-                        "-".into()
-                    },
-                ),
-            ]);
-            Ok(Report::new(job_json(&k, &j, multiple), human))
+            Ok(JobView::new(&k, &j, multiple).into())
         }
         JobsCmd::Accept { job, max_slash } => {
             let k = key("job", &job)?;
@@ -349,11 +464,15 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             };
             let sig = with_spinner(format, "accepting", || t.accept_job(&k, max_slash))?;
             let slash = t.fetch_opt::<Job>(&k)?.map(|j| j.slash_amount);
-            Ok(sent(
+            Ok(Sent::new(
                 "jobs accept",
                 sig,
-                json!({ "job": k.to_string(), "slashAmount": slash }),
-            ))
+                JobAccepted {
+                    job: k.to_string(),
+                    slash_amount: slash,
+                },
+            )
+            .into())
         }
         JobsCmd::Deliver {
             job,
@@ -363,11 +482,15 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
             let k = key("job", &job)?;
             let c = parse::hash_or_file(result_hash.as_deref(), result.as_deref())?;
             let sig = with_spinner(format, "delivering", || t.submit_result(&k, c))?;
-            Ok(sent(
+            Ok(Sent::new(
                 "jobs deliver",
                 sig,
-                json!({ "job": k.to_string(), "resultCommitment": parse::to_hex(&c) }),
-            ))
+                JobDelivered {
+                    job: k.to_string(),
+                    result_commitment: parse::to_hex(&c),
+                },
+            )
+            .into())
         }
         JobsCmd::Confirm { job } => settle(t, format, "jobs confirm", &job, |k| t.confirm_job(k)),
         JobsCmd::Release { job } => settle(t, format, "jobs release", &job, |k| t.release_job(k)),
@@ -382,7 +505,7 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
         JobsCmd::Dispute { job } => {
             let k = key("job", &job)?;
             let sig = with_spinner(format, "disputing", || t.dispute_job(&k))?;
-            Ok(sent("jobs dispute", sig, json!({ "job": k.to_string() })))
+            Ok(Sent::new("jobs dispute", sig, JobDisputed { job: k.to_string() }).into())
         }
     }
 }
@@ -390,15 +513,164 @@ pub fn run(t: &Tessera, cmd: JobsCmd, format: Format) -> Result<Report> {
 fn settle(
     t: &Tessera,
     format: Format,
-    action: &str,
+    action: &'static str,
     job: &str,
     f: impl FnOnce(&Pubkey) -> Result<tessera_client::rpc::Signature>,
 ) -> Result<Report> {
     let k = key("job", job)?;
     let sig = with_spinner(format, action, || f(&k))?;
-    Ok(sent(
+    Ok(Sent::new(
         action,
         sig,
-        json!({ "job": k.to_string(), "closed": t.fetch_opt::<Job>(&k)?.is_none() }),
-    ))
+        JobSettled {
+            job: k.to_string(),
+            closed: t.fetch_opt::<Job>(&k)?.is_none(),
+        },
+    )
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn job(state: JobState) -> Job {
+        let accepted = state != JobState::Open;
+        Job {
+            consumer: Pubkey::new_unique(),
+            job_id: 7,
+            model: Pubkey::new_unique(),
+            mint: Pubkey::new_unique(),
+            vault: Pubkey::new_unique(),
+            provider: if accepted {
+                Pubkey::new_unique()
+            } else {
+                Pubkey::default()
+            },
+            state,
+            fee: 2_000_000,
+            fee_bps: 100,
+            royalty_bps: 1_000,
+            model_split: Pubkey::new_unique(),
+            input_commitment: [1; 32],
+            result_commitment: [0; 32],
+            funded_at: 100,
+            accept_deadline: 700,
+            delivery_window: 3_600,
+            delivery_deadline: if accepted { 4_000 } else { 0 },
+            challenge_window: 3_600,
+            challenge_deadline: 0,
+            bump: 255,
+            vault_bump: 254,
+            slash_amount: if accepted { 400_000 } else { 0 },
+            arbiter: Pubkey::new_unique(),
+            dispute_window: 86_400,
+            dispute_deadline: if state == JobState::Disputed { 90_000 } else { 0 },
+            requested_provider: None,
+        }
+    }
+
+    #[test]
+    fn an_open_job_serializes_to_the_documented_json() {
+        let k = Pubkey::new_unique();
+        let j = job(JobState::Open);
+        let view = JobView::new(&k, &j, Some(10));
+        assert_eq!(
+            serde_json::to_value(&view).unwrap(),
+            json!({
+                "address": k.to_string(), "consumer": j.consumer.to_string(), "jobId": 7,
+                "model": j.model.to_string(), "mint": j.mint.to_string(), "state": "open", "fee": 2_000_000,
+                "provider": null, "requestedProvider": null, "feeBps": 100, "royaltyBps": 1_000,
+                "inputCommitment": "01".repeat(32), "resultCommitment": "00".repeat(32),
+                "acceptDeadline": 700, "deliveryDeadline": 0, "challengeDeadline": 0,
+                "deliveryWindow": 3_600, "challengeWindow": 3_600,
+                "slashAmount": null, "maxSlash": 20_000_000,
+                "arbiter": null, "disputeWindow": null, "disputeDeadline": null,
+            })
+        );
+        let human = view.human();
+        for needle in [
+            "state                        open",
+            "provider                     -",
+            "slash at stake (base units)  ≤ 20000000 (fixed at acceptance)",
+            "arbiter                      - (fixed at acceptance)",
+            "deliver by                   -",
+            "dispute resolved by          -",
+        ] {
+            assert!(human.contains(needle), "`{needle}` in\n{human}");
+        }
+        // Without the escrow config, the cap is unknown.
+        assert_eq!(JobView::new(&k, &j, None).slash_at_stake(), "-");
+    }
+
+    #[test]
+    fn a_disputed_job_shows_what_acceptance_fixed() {
+        let k = Pubkey::new_unique();
+        let j = job(JobState::Disputed);
+        let view = JobView::new(&k, &j, Some(10));
+        let v = serde_json::to_value(&view).unwrap();
+        assert_eq!(v["state"], "disputed");
+        assert_eq!(v["provider"], j.provider.to_string());
+        assert_eq!(
+            (v["slashAmount"].as_u64(), v["maxSlash"].as_u64()),
+            (Some(400_000), Some(400_000))
+        );
+        assert_eq!(v["arbiter"], j.arbiter.to_string());
+        assert_eq!(
+            (v["disputeWindow"].as_u64(), v["disputeDeadline"].as_i64()),
+            (Some(86_400), Some(90_000))
+        );
+        let human = view.human();
+        assert!(human.contains("slash at stake (base units)  400000\n"), "{human}");
+        assert!(human.contains("dispute resolved by          90000 (then anyone settles half each)"));
+        let list = JobList { jobs: vec![view] }.human();
+        assert!(
+            list.contains("resolve by 90000") && list.contains("3600s/3600s"),
+            "{list}"
+        );
+        assert_eq!(
+            serde_json::to_value(JobList { jobs: vec![] }).unwrap(),
+            json!({ "jobs": [] })
+        );
+    }
+
+    #[test]
+    fn an_accepted_job_waits_for_delivery() {
+        let view = JobView::new(&Pubkey::new_unique(), &job(JobState::Accepted), Some(10));
+        assert_eq!(view.next_deadline(), "deliver by 4000");
+        assert!(view
+            .human()
+            .contains("dispute resolved by          86400 s after a dispute"));
+    }
+
+    #[test]
+    fn settlements_report_whether_the_job_closed() {
+        let out = Sent::new(
+            "jobs confirm",
+            "sig",
+            JobSettled {
+                job: "J".into(),
+                closed: true,
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&out).unwrap(),
+            json!({ "action": "jobs confirm", "signature": "sig", "job": "J", "closed": true })
+        );
+        let opened = Sent::new(
+            "jobs open",
+            "sig",
+            JobOpened {
+                job: "J".into(),
+                job_id: 1,
+                fee: 5,
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&opened).unwrap(),
+            json!({ "action": "jobs open", "signature": "sig", "job": "J", "jobId": 1, "fee": 5 })
+        );
+    }
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use serde_json::json;
+use serde::Serialize;
 use tessera_client::{
     amount, parse,
     registry::{
@@ -13,8 +13,8 @@ use tessera_client::{
     Result, Tessera, TesseraError,
 };
 
-use super::{key, sent};
-use crate::output::{with_spinner, Format, Report};
+use super::key;
+use crate::output::{with_spinner, Format, Report, Sent};
 
 #[derive(Subcommand)]
 pub enum PublishCmd {
@@ -68,6 +68,16 @@ pub struct PublishArgs {
     /// The asset this one supersedes
     #[arg(long)]
     previous: Option<String>,
+}
+
+/// `publish`: the asset created and its accounts.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Published {
+    pub asset: String,
+    pub access_mint: String,
+    pub split: String,
+    pub content_hash: String,
 }
 
 pub fn run(t: &Tessera, cmd: PublishCmd, format: Format) -> Result<Report> {
@@ -125,14 +135,15 @@ pub fn run(t: &Tessera, cmd: PublishCmd, format: Format) -> Result<Report> {
     };
     let (asset, sig) = with_spinner(format, "publishing", || t.publish(&mint, previous, args))?;
     let a = t.asset(&asset)?;
-    Ok(sent(
+    Ok(Sent::new(
         "publish",
         sig,
-        json!({
-            "asset": asset.to_string(),
-            "accessMint": a.access_mint.to_string(),
-            "split": a.split.to_string(),
-            "contentHash": parse::to_hex(&a.content_hash),
-        }),
-    ))
+        Published {
+            asset: asset.to_string(),
+            access_mint: a.access_mint.to_string(),
+            split: a.split.to_string(),
+            content_hash: parse::to_hex(&a.content_hash),
+        },
+    )
+    .into())
 }

@@ -1,11 +1,11 @@
 //! `tessera royalties show|claim|claim-parked|update-split|propose-authority|accept-authority|sync`.
 
 use clap::Subcommand;
-use serde_json::json;
-use tessera_client::{amount, parse, royalties::instructions::UpdateSplitArgs, Result, Tessera};
+use serde::Serialize;
+use tessera_client::{amount, parse, royalties::instructions::UpdateSplitArgs, rpc::Owed, Result, Tessera};
 
-use super::{key, sent};
-use crate::output::{table, with_spinner, Format, Report};
+use super::key;
+use crate::output::{table, with_spinner, CommandOutput, Format, Report, Sent};
 
 #[derive(Subcommand)]
 pub enum RoyaltiesCmd {
@@ -54,6 +54,118 @@ fn ui(t: &Tessera, mint: &str, v: u64) -> String {
         .map_or_else(|| v.to_string(), |(d, _)| amount::format_ui_amount(v, d))
 }
 
+/// `royalties show`: what every split owes the recipient (base units).
+#[derive(Debug, Serialize)]
+pub struct OwedReport {
+    pub recipient: String,
+    pub owed: Vec<OwedRow>,
+}
+
+/// One split's debt: the client's [`Owed`] (`split`, `subject`, `mint`, `amount`).
+#[derive(Debug, Serialize)]
+pub struct OwedRow {
+    #[serde(flatten)]
+    pub owed: Owed,
+    /// The amount in UI units of the mint (human output only).
+    #[serde(skip)]
+    pub amount_ui: String,
+}
+
+impl CommandOutput for OwedReport {
+    fn human(&self) -> String {
+        if self.owed.is_empty() {
+            return format!("nothing owed to {}", self.recipient);
+        }
+        let rows: Vec<Vec<String>> = self
+            .owed
+            .iter()
+            .map(|o| {
+                vec![
+                    o.owed.split.clone(),
+                    o.owed.subject.clone(),
+                    o.amount_ui.clone(),
+                    o.owed.mint.clone(),
+                ]
+            })
+            .collect();
+        table(&["SPLIT", "ASSET", "OWED", "MINT"], &rows)
+    }
+}
+
+/// One claim transaction: the split, the amount claimed (base units), its signature.
+#[derive(Debug, Serialize)]
+pub struct Claim {
+    pub split: String,
+    pub amount: u64,
+    pub signature: String,
+}
+
+/// `royalties claim`: `{"action": "royalties claim", "claims": [claim…]}` (one transaction
+/// per split).
+#[derive(Debug, Serialize)]
+pub struct Claims {
+    pub action: &'static str,
+    pub claims: Vec<Claim>,
+}
+
+impl CommandOutput for Claims {
+    fn human(&self) -> String {
+        if self.claims.is_empty() {
+            return "nothing to claim".to_string();
+        }
+        table(
+            &["SPLIT", "CLAIMED (base units)", "SIGNATURE"],
+            &self
+                .claims
+                .iter()
+                .map(|c| vec![c.split.clone(), c.amount.to_string(), c.signature.clone()])
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// `royalties claim-parked`: `{"action": "royalties claim-parked", "claims": [claim…]}`, all
+/// from the one split.
+#[derive(Debug, Serialize)]
+pub struct ParkedClaims {
+    pub action: &'static str,
+    pub claims: Vec<Claim>,
+    /// The split and the wallet (human output only: what an empty result names).
+    #[serde(skip)]
+    pub split: String,
+    #[serde(skip)]
+    pub wallet: String,
+}
+
+impl CommandOutput for ParkedClaims {
+    fn human(&self) -> String {
+        if self.claims.is_empty() {
+            return format!("nothing parked for {} in {}", self.wallet, self.split);
+        }
+        table(
+            &["CLAIMED (base units)", "SIGNATURE"],
+            &self
+                .claims
+                .iter()
+                .map(|c| vec![c.amount.to_string(), c.signature.clone()])
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+/// `royalties update-split|accept-authority|sync`: the split changed.
+#[derive(Debug, Serialize)]
+pub struct SplitChanged {
+    pub split: String,
+}
+
+/// `royalties propose-authority`: the authority proposed (null: the proposal withdrawn).
+#[derive(Debug, Serialize)]
+pub struct AuthorityProposed {
+    pub split: String,
+    pub proposed: Option<String>,
+}
+
 pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
     match cmd {
         RoyaltiesCmd::Show { recipient } => {
@@ -62,27 +174,19 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
                 .map(|r| key("recipient", r))
                 .transpose()?
                 .unwrap_or(t.wallet());
-            let owed = t.owed_to(&who)?;
-            let rows: Vec<Vec<String>> = owed
-                .iter()
-                .map(|o| {
-                    vec![
-                        o.split.clone(),
-                        o.subject.clone(),
-                        ui(t, &o.mint, o.amount),
-                        o.mint.clone(),
-                    ]
+            let owed = t
+                .owed_to(&who)?
+                .into_iter()
+                .map(|o| OwedRow {
+                    amount_ui: ui(t, &o.mint, o.amount),
+                    owed: o,
                 })
                 .collect();
-            let human = if rows.is_empty() {
-                format!("nothing owed to {who}")
-            } else {
-                table(&["SPLIT", "ASSET", "OWED", "MINT"], &rows)
-            };
-            Ok(Report::new(
-                json!({ "recipient": who.to_string(), "owed": owed }),
-                human,
-            ))
+            Ok(OwedReport {
+                recipient: who.to_string(),
+                owed,
+            }
+            .into())
         }
         RoyaltiesCmd::Claim { split } => {
             let claims = match split {
@@ -93,48 +197,36 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
                 }
                 None => with_spinner(format, "claiming from every split", || t.claim_all())?,
             };
-            let items: Vec<_> = claims
-                .iter()
-                .map(|(k, a, s)| json!({ "split": k.to_string(), "amount": a, "signature": s.to_string() }))
-                .collect();
-            let human = if claims.is_empty() {
-                "nothing to claim".to_string()
-            } else {
-                table(
-                    &["SPLIT", "CLAIMED (base units)", "SIGNATURE"],
-                    &claims
-                        .iter()
-                        .map(|(k, a, s)| vec![k.to_string(), a.to_string(), s.to_string()])
-                        .collect::<Vec<_>>(),
-                )
-            };
-            Ok(Report::new(
-                json!({ "action": "royalties claim", "claims": items }),
-                human,
-            ))
+            Ok(Claims {
+                action: "royalties claim",
+                claims: claims
+                    .iter()
+                    .map(|(k, amount, sig)| Claim {
+                        split: k.to_string(),
+                        amount: *amount,
+                        signature: sig.to_string(),
+                    })
+                    .collect(),
+            }
+            .into())
         }
         RoyaltiesCmd::ClaimParked { split } => {
             let k = key("split", &split)?;
             let claims = with_spinner(format, "claiming parked balances", || t.claim_parked(&k))?;
-            let items: Vec<_> = claims
-                .iter()
-                .map(|(a, s)| json!({ "split": k.to_string(), "amount": a, "signature": s.to_string() }))
-                .collect();
-            let human = if claims.is_empty() {
-                format!("nothing parked for {} in {k}", t.wallet())
-            } else {
-                table(
-                    &["CLAIMED (base units)", "SIGNATURE"],
-                    &claims
-                        .iter()
-                        .map(|(a, s)| vec![a.to_string(), s.to_string()])
-                        .collect::<Vec<_>>(),
-                )
-            };
-            Ok(Report::new(
-                json!({ "action": "royalties claim-parked", "claims": items }),
-                human,
-            ))
+            Ok(ParkedClaims {
+                action: "royalties claim-parked",
+                claims: claims
+                    .iter()
+                    .map(|(amount, sig)| Claim {
+                        split: k.to_string(),
+                        amount: *amount,
+                        signature: sig.to_string(),
+                    })
+                    .collect(),
+                split: k.to_string(),
+                wallet: t.wallet().to_string(),
+            }
+            .into())
         }
         RoyaltiesCmd::UpdateSplit { split, recipients } => {
             let k = key("split", &split)?;
@@ -142,7 +234,7 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
                 recipients: parse::split(&recipients)?,
             };
             let sig = with_spinner(format, "updating the split", || t.update_split(&k, args))?;
-            Ok(sent("royalties update-split", sig, json!({ "split": k.to_string() })))
+            Ok(Sent::new("royalties update-split", sig, SplitChanged { split: k.to_string() }).into())
         }
         RoyaltiesCmd::ProposeAuthority {
             split,
@@ -158,26 +250,102 @@ pub fn run(t: &Tessera, cmd: RoyaltiesCmd, format: Format) -> Result<Report> {
             let sig = with_spinner(format, "proposing the split authority", || {
                 t.propose_split_authority(&k, proposed)
             })?;
-            let proposed = proposed.map(|p| p.to_string());
-            Ok(sent(
+            Ok(Sent::new(
                 "royalties propose-authority",
                 sig,
-                json!({ "split": k.to_string(), "proposed": proposed }),
-            ))
+                AuthorityProposed {
+                    split: k.to_string(),
+                    proposed: proposed.map(|p| p.to_string()),
+                },
+            )
+            .into())
         }
         RoyaltiesCmd::AcceptAuthority { split } => {
             let k = key("split", &split)?;
             let sig = with_spinner(format, "accepting the split authority", || t.accept_split_authority(&k))?;
-            Ok(sent(
-                "royalties accept-authority",
-                sig,
-                json!({ "split": k.to_string() }),
-            ))
+            Ok(Sent::new("royalties accept-authority", sig, SplitChanged { split: k.to_string() }).into())
         }
         RoyaltiesCmd::Sync { split } => {
             let k = key("split", &split)?;
             let sig = with_spinner(format, "crediting the vault's uncredited tokens", || t.sync_split(&k))?;
-            Ok(sent("royalties sync", sig, json!({ "split": k.to_string() })))
+            Ok(Sent::new("royalties sync", sig, SplitChanged { split: k.to_string() }).into())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn owed_serializes_the_clients_rows_without_the_ui_amounts() {
+        let report = OwedReport {
+            recipient: "R".into(),
+            owed: vec![OwedRow {
+                owed: Owed {
+                    split: "S".into(),
+                    subject: "A".into(),
+                    mint: "M".into(),
+                    amount: 15_600_000,
+                },
+                amount_ui: "15.6".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&report).unwrap(),
+            json!({ "recipient": "R", "owed": [{ "split": "S", "subject": "A", "mint": "M", "amount": 15_600_000 }] })
+        );
+        let human = report.human();
+        assert!(
+            human.starts_with("SPLIT") && human.contains("S      A      15.6  M"),
+            "{human}"
+        );
+        let nothing = OwedReport {
+            recipient: "R".into(),
+            owed: vec![],
+        };
+        assert_eq!(nothing.human(), "nothing owed to R");
+    }
+
+    #[test]
+    fn claims_list_one_transaction_per_split() {
+        let claims = Claims {
+            action: "royalties claim",
+            claims: vec![Claim {
+                split: "S".into(),
+                amount: 4_095_000,
+                signature: "sig".into(),
+            }],
+        };
+        assert_eq!(
+            serde_json::to_value(&claims).unwrap(),
+            json!({ "action": "royalties claim", "claims": [{ "split": "S", "amount": 4_095_000, "signature": "sig" }] })
+        );
+        assert!(claims.human().contains("4095000"));
+        let parked = ParkedClaims {
+            action: "royalties claim-parked",
+            claims: vec![],
+            split: "S".into(),
+            wallet: "W".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&parked).unwrap(),
+            json!({ "action": "royalties claim-parked", "claims": [] })
+        );
+        assert_eq!(parked.human(), "nothing parked for W in S");
+        let proposed = Sent::new(
+            "royalties propose-authority",
+            "sig",
+            AuthorityProposed {
+                split: "S".into(),
+                proposed: None,
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&proposed).unwrap(),
+            json!({ "action": "royalties propose-authority", "signature": "sig", "split": "S", "proposed": null })
+        );
     }
 }
