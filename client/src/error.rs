@@ -1,16 +1,17 @@
 //! The client's error type. A program refusal is decoded into that program's own error enum
-//! (`RegistryError`, `RoyaltiesError`, `EscrowError`, each `TryFrom<u32>` as Token-2022's is)
+//! (`RegistryError`, `RoyaltiesError`, `EscrowError`, `ChannelsError`, each `TryFrom<u32>` as Token-2022's is)
 //! or Anchor's `ErrorCode`; RPC-client and I/O errors are kept as sources.
 
 use anchor_lang::{error::ErrorCode, prelude::Pubkey};
 use solana_client::client_error::ClientError;
 use solana_instruction_error::InstructionError;
 use solana_transaction_error::TransactionError;
+use tessera_channels::errors::ChannelsError;
 use tessera_escrow::errors::EscrowError;
 use tessera_registry::errors::RegistryError;
 use tessera_royalties::errors::RoyaltiesError;
 
-use crate::{ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
+use crate::{CHANNELS_ID, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
 /// A Tessera program's refusal, typed.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +19,7 @@ pub enum ProgramError {
     Registry(RegistryError),
     Royalties(RoyaltiesError),
     Escrow(EscrowError),
+    Channels(ChannelsError),
     /// Anchor's own error (codes below 6000: account constraints and checks), raised in the
     /// program named.
     Anchor {
@@ -36,6 +38,7 @@ impl ProgramError {
             Some(i) if *program == REGISTRY_ID => RegistryError::try_from(i).ok().map(ProgramError::Registry),
             Some(i) if *program == ROYALTIES_ID => RoyaltiesError::try_from(i).ok().map(ProgramError::Royalties),
             Some(i) if *program == ESCROW_ID => EscrowError::try_from(i).ok().map(ProgramError::Escrow),
+            Some(i) if *program == CHANNELS_ID => ChannelsError::try_from(i).ok().map(ProgramError::Channels),
             _ => None,
         };
         typed.or_else(|| {
@@ -49,12 +52,13 @@ impl ProgramError {
         })
     }
 
-    /// `tessera-registry`, `tessera-royalties` or `tessera-escrow`.
+    /// `tessera-registry`, `tessera-royalties`, `tessera-escrow` or `tessera-channels`.
     pub fn program(&self) -> &'static str {
         match self {
             ProgramError::Registry(_) => REGISTRY_NAME,
             ProgramError::Royalties(_) => ROYALTIES_NAME,
             ProgramError::Escrow(_) => ESCROW_NAME,
+            ProgramError::Channels(_) => CHANNELS_NAME,
             ProgramError::Anchor { program, .. } => program,
         }
     }
@@ -65,6 +69,7 @@ impl ProgramError {
             ProgramError::Registry(e) => e.into(),
             ProgramError::Royalties(e) => e.into(),
             ProgramError::Escrow(e) => e.into(),
+            ProgramError::Channels(e) => e.into(),
             ProgramError::Anchor { error, .. } => error.into(),
         }
     }
@@ -75,6 +80,7 @@ impl ProgramError {
             ProgramError::Registry(e) => e.name(),
             ProgramError::Royalties(e) => e.name(),
             ProgramError::Escrow(e) => e.name(),
+            ProgramError::Channels(e) => e.name(),
             ProgramError::Anchor { error, .. } => error.name(),
         }
     }
@@ -85,6 +91,7 @@ impl ProgramError {
             ProgramError::Registry(e) => e.to_string(),
             ProgramError::Royalties(e) => e.to_string(),
             ProgramError::Escrow(e) => e.to_string(),
+            ProgramError::Channels(e) => e.to_string(),
             ProgramError::Anchor { error, .. } => error.to_string(),
         }
     }
@@ -138,6 +145,7 @@ pub type Result<T> = std::result::Result<T, TesseraError>;
 const REGISTRY_NAME: &str = "tessera-registry";
 const ROYALTIES_NAME: &str = "tessera-royalties";
 const ESCROW_NAME: &str = "tessera-escrow";
+const CHANNELS_NAME: &str = "tessera-channels";
 
 fn program_name(program: &Pubkey) -> Option<&'static str> {
     if *program == REGISTRY_ID {
@@ -146,6 +154,8 @@ fn program_name(program: &Pubkey) -> Option<&'static str> {
         Some(ROYALTIES_NAME)
     } else if *program == ESCROW_ID {
         Some(ESCROW_NAME)
+    } else if *program == CHANNELS_ID {
+        Some(CHANNELS_NAME)
     } else {
         None
     }
@@ -261,6 +271,7 @@ mod tests {
             (REGISTRY_ID, include_str!("../../idl/tessera_registry.json")),
             (ROYALTIES_ID, include_str!("../../idl/tessera_royalties.json")),
             (ESCROW_ID, include_str!("../../idl/tessera_escrow.json")),
+            (CHANNELS_ID, include_str!("../../idl/tessera_channels.json")),
         ] {
             let v: serde_json::Value = serde_json::from_str(idl).unwrap();
             let errors = v["errors"].as_array().unwrap();

@@ -16,6 +16,7 @@ pub mod rpc;
 pub use error::{ProgramError, Result, TesseraError};
 pub use rpc::Tessera;
 
+pub use tessera_channels as channels;
 pub use tessera_escrow as escrow;
 pub use tessera_registry as registry;
 pub use tessera_royalties as royalties;
@@ -27,6 +28,7 @@ pub use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 pub const REGISTRY_ID: Pubkey = tessera_registry::ID;
 pub const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
 pub const ESCROW_ID: Pubkey = tessera_escrow::ID;
+pub const CHANNELS_ID: Pubkey = tessera_channels::ID;
 /// Classic SPL Token program id.
 pub const TOKEN_PROGRAM_ID: Pubkey = anchor_spl::token::ID;
 /// Token-2022 program id.

@@ -4,7 +4,7 @@ use anchor_lang::prelude::Pubkey;
 use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, PASS_SEED};
 use tessera_royalties::constants::{PARKED_SEED, SPLIT_SEED, VAULT_SEED};
 
-use crate::{ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
+use crate::{CHANNELS_ID, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
 
 /// The registry's config.
 pub fn config() -> Pubkey {
@@ -92,6 +92,33 @@ pub fn job_vault(job: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[tessera_escrow::constants::JOB_VAULT_SEED, job.as_ref()], &ESCROW_ID).0
 }
 
+/// The channels program's config.
+pub fn channels_config() -> Pubkey {
+    Pubkey::find_program_address(&[tessera_channels::constants::CONFIG_SEED], &CHANNELS_ID).0
+}
+
+/// A payer's payment channel `channel_id`.
+pub fn channel(payer: &Pubkey, channel_id: u64) -> Pubkey {
+    Pubkey::find_program_address(
+        &[
+            tessera_channels::constants::CHANNEL_SEED,
+            payer.as_ref(),
+            &channel_id.to_le_bytes(),
+        ],
+        &CHANNELS_ID,
+    )
+    .0
+}
+
+/// A channel's vault token account.
+pub fn channel_vault(channel: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_channels::constants::CHANNEL_VAULT_SEED, channel.as_ref()],
+        &CHANNELS_ID,
+    )
+    .0
+}
+
 /// The `emit_cpi!` event authority of a program.
 pub fn event_authority(program: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[b"__event_authority"], program).0
@@ -136,6 +163,9 @@ mod tests {
         assert_ne!(split(&a), vault(&split(&a)));
         assert_ne!(job(&holder, 1), job(&holder, 2));
         assert_ne!(provider(&holder), bond_vault(&provider(&holder)));
+        assert_ne!(channel(&holder, 1), channel(&holder, 2));
+        assert_ne!(channel(&holder, 1), channel_vault(&channel(&holder, 1)));
+        assert_ne!(channels_config(), escrow_config());
         // Programs keep their own address spaces.
         assert_ne!(config(), escrow_config());
         assert_ne!(event_authority(&REGISTRY_ID), event_authority(&ROYALTIES_ID));

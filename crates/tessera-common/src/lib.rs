@@ -4,6 +4,9 @@
 //!
 //! [`two_step`]: the checks and updates of a two-step role transfer (propose, then accept).
 //!
+//! [`lineage`]: how a paid inference is divided between the protocol, the model's split, its
+//! parents' splits and the provider (the lineage rule, parts adding up to the amount).
+//!
 //! [`create`]: account creation that succeeds whatever lamports already sit at the address.
 //! Anchor 1.2's `init` switches to the system program's `CreateAccountAllowPrefund` when the
 //! address holds lamports, an instruction the runtime we target (Agave 3.1) refuses; anyone could
@@ -13,4 +16,5 @@
 
 pub mod bps;
 pub mod create;
+pub mod lineage;
 pub mod two_step;

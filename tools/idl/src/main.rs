@@ -14,7 +14,12 @@ use std::{
 use heck::ToLowerCamelCase;
 use serde_json::Value;
 
-const PROGRAMS: [&str; 3] = ["tessera-registry", "tessera-royalties", "tessera-escrow"];
+const PROGRAMS: [&str; 4] = [
+    "tessera-registry",
+    "tessera-royalties",
+    "tessera-escrow",
+    "tessera-channels",
+];
 
 fn camel(name: &str) -> String {
     name.split(['_', '-'])

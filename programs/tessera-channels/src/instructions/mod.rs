@@ -1,0 +1,21 @@
+pub mod accept_admin;
+pub mod finalize_close;
+pub mod initialize_config;
+pub mod open_channel;
+pub mod propose_admin;
+pub mod request_close;
+pub mod settle;
+pub mod settle_and_close;
+pub mod top_up;
+pub mod update_config;
+
+pub use accept_admin::*;
+pub use finalize_close::*;
+pub use initialize_config::*;
+pub use open_channel::*;
+pub use propose_admin::*;
+pub use request_close::*;
+pub use settle::*;
+pub use settle_and_close::*;
+pub use top_up::*;
+pub use update_config::*;

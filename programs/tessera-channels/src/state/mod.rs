@@ -1,0 +1,5 @@
+pub mod channel;
+pub mod config;
+
+pub use channel::*;
+pub use config::*;
