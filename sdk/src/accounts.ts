@@ -2,7 +2,7 @@
 // (an asset's split and vault, a job's vault, a provider's bond vault, an owner's associated token
 // account under the mint's own token program).
 
-import type { Connection, PublicKey } from "@solana/web3.js";
+import { type Connection, type PublicKey, TransactionInstruction } from "@solana/web3.js";
 
 import {
   accessMintAddress,
@@ -15,7 +15,13 @@ import {
   splitAddress,
   vaultAddress,
 } from "./pda";
-import { ROYALTIES_PROGRAM_ID, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "./programs";
+import {
+  ASSOCIATED_TOKEN_PROGRAM_ID,
+  ROYALTIES_PROGRAM_ID,
+  SYSTEM_PROGRAM_ID,
+  TOKEN_2022_PROGRAM_ID,
+  TOKEN_PROGRAM_ID,
+} from "./programs";
 
 /** The royalties accounts of a subject (an asset): its split and the split's vault. */
 export function splitAccounts(subject: PublicKey): { split: PublicKey; splitVault: PublicKey } {
@@ -59,4 +65,28 @@ export async function tokenProgramOf(connection: Connection, mint: PublicKey): P
 /** The owner's associated token account of `mint`, under the token program that owns the mint. */
 export async function ataOf(connection: Connection, mint: PublicKey, owner: PublicKey): Promise<PublicKey> {
   return ataAddress(mint, owner, await tokenProgramOf(connection, mint));
+}
+
+/**
+ * The associated token program's `CreateIdempotent` (instruction 1): creates `owner`'s associated
+ * token account of `mint` under `tokenProgram` unless it exists (payer: `payer`).
+ */
+export function createAtaIdempotentInstruction(
+  payer: PublicKey,
+  owner: PublicKey,
+  mint: PublicKey,
+  tokenProgram: PublicKey = TOKEN_PROGRAM_ID,
+): TransactionInstruction {
+  return new TransactionInstruction({
+    programId: ASSOCIATED_TOKEN_PROGRAM_ID,
+    keys: [
+      { pubkey: payer, isSigner: true, isWritable: true },
+      { pubkey: ataAddress(mint, owner, tokenProgram), isSigner: false, isWritable: true },
+      { pubkey: owner, isSigner: false, isWritable: false },
+      { pubkey: mint, isSigner: false, isWritable: false },
+      { pubkey: SYSTEM_PROGRAM_ID, isSigner: false, isWritable: false },
+      { pubkey: tokenProgram, isSigner: false, isWritable: false },
+    ],
+    data: Buffer.from([1]),
+  });
 }
