@@ -2,8 +2,9 @@
 //!
 //! 1. getHealth, getVersion;
 //! 2. requestAirdrop to a new keypair, getBalance;
-//! 3. getAccountInfo: the three Tessera program ids (executable builtins), the registry's and
-//!    escrow's ProgramData (naming the upgrade authority), SPL Token, Token-2022, ATA;
+//! 3. getAccountInfo: the Tessera program ids (executable builtins; `tessera_host::PROGRAMS`), the
+//!    ProgramData of those that check their upgrade authority (naming it), SPL Token, Token-2022,
+//!    ATA;
 //! 4. registry `verify_access` on accounts that do not exist: simulateTransaction, sendTransaction
 //!    (preflight) and, skipping preflight, the landed transaction through getTransaction must all
 //!    report Anchor's `AccountNotInitialized` (3012) — the program really runs;
@@ -38,6 +39,7 @@ use solana_transaction_error::TransactionError;
 use solana_transaction_status_client_types::{
     option_serializer::OptionSerializer, UiInstruction, UiTransactionEncoding,
 };
+use tessera_host::{program_data_address, program_data_authority, PROGRAMS};
 use tessera_registry::{
     constants::{CONFIG_SEED, PASS_SEED},
     errors::RegistryError,
@@ -48,8 +50,6 @@ use tessera_registry::{
 // Built from the program crate alone (not tessera-client), so that this workspace's lock file
 // does not follow every change of the client's dependencies.
 const REGISTRY_ID: Pubkey = tessera_registry::ID;
-const ROYALTIES_ID: Pubkey = tessera_royalties::ID;
-const ESCROW_ID: Pubkey = tessera_escrow::ID;
 const TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
 const TOKEN_2022_PROGRAM_ID: Pubkey = Pubkey::from_str_const("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
 const ASSOCIATED_TOKEN_PROGRAM_ID: Pubkey = Pubkey::from_str_const("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL");
@@ -67,10 +67,6 @@ mod pda {
 
     pub fn event_authority(program: &Pubkey) -> Pubkey {
         Pubkey::find_program_address(&[b"__event_authority"], program).0
-    }
-
-    pub fn program_data(program: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(&[program.as_ref()], &bpf_loader_upgradeable::ID).0
     }
 }
 
@@ -105,7 +101,7 @@ mod ix {
             acc::InitializeConfig {
                 upgrade_authority: *upgrade_authority,
                 config: pda::config(),
-                program_data: pda::program_data(&REGISTRY_ID),
+                program_data: program_data_address(&REGISTRY_ID),
                 system_program: system_program::ID,
                 event_authority: pda::event_authority(&REGISTRY_ID),
                 program: REGISTRY_ID,
@@ -256,10 +252,8 @@ fn run() -> Check<()> {
 
     // 3.
     let authority = read_keypair_file(&authority_path).ok();
-    for (name, id, owner) in [
-        ("tessera_registry", REGISTRY_ID, native_loader::ID),
-        ("tessera_royalties", ROYALTIES_ID, native_loader::ID),
-        ("tessera_escrow", ESCROW_ID, native_loader::ID),
+    let tessera = PROGRAMS.iter().map(|p| (p.name, p.id, native_loader::ID));
+    for (name, id, owner) in tessera.chain([
         ("spl_token", TOKEN_PROGRAM_ID, Pubkey::default()),
         ("spl_token_2022", TOKEN_2022_PROGRAM_ID, Pubkey::default()),
         (
@@ -267,7 +261,7 @@ fn run() -> Check<()> {
             ASSOCIATED_TOKEN_PROGRAM_ID,
             Pubkey::default(),
         ),
-    ] {
+    ]) {
         let acc = client
             .get_account(&id)
             .map_err(|e| format!("getAccountInfo {name} {id}: {e}"))?;
@@ -283,13 +277,14 @@ fn run() -> Check<()> {
             acc.data.len()
         );
     }
-    for (name, program) in [("tessera_registry", REGISTRY_ID), ("tessera_escrow", ESCROW_ID)] {
-        let address = pda::program_data(&program);
+    for p in PROGRAMS.iter().filter(|p| p.has_upgrade_authority_check) {
+        let (name, address) = (p.name, program_data_address(&p.id));
         let acc = client
             .get_account(&address)
             .map_err(|e| format!("getAccountInfo ProgramData of {name}: {e}"))?;
-        let named = (acc.owner == bpf_loader_upgradeable::ID && acc.data.len() >= 45 && acc.data[12] == 1)
-            .then(|| Pubkey::try_from(&acc.data[13..45]).unwrap());
+        let named = (acc.owner == bpf_loader_upgradeable::ID)
+            .then(|| program_data_authority(&acc.data))
+            .flatten();
         match (&authority, named) {
             (Some(a), Some(n)) if a.pubkey() != n => {
                 return Err(format!("{name} ProgramData names {n}, not {}", a.pubkey()))

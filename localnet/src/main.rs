@@ -9,7 +9,8 @@
 //!   the registry's and escrow's ProgramData naming the upgrade authority, and the funded
 //!   upgrade authority itself.
 //! * Once the validator runs, every bank gets `add_builtin(id, name, entry)` with the entry from
-//!   program-test's `processor!` over the same re-borrowing wrappers as program-tests. Child
+//!   program-test's `processor!` over `tessera_host::dispatch`, as in program-tests (the
+//!   programs' table, entry shims and ProgramData live in `crates/tessera-host`). Child
 //!   banks inherit it; for the first seconds a guard thread also registers it (idempotent) in
 //!   every new bank, in case one was created from its parent just before the registration.
 
@@ -32,8 +33,6 @@ use std::{
     time::{Duration, Instant},
 };
 
-use anchor_lang::prelude::AccountInfo;
-use anchor_lang::solana_program::{entrypoint::ProgramResult, pubkey::Pubkey};
 use clap::Parser;
 use solana_account::{Account, AccountSharedData, ReadableAccount};
 use solana_faucet::faucet::{run_faucet, Faucet, FAUCET_PORT};
@@ -44,10 +43,11 @@ use solana_program_test::{processor, ProgramTest};
 use solana_rpc::rpc::JsonRpcConfig;
 use solana_rpc_client::rpc_client::RpcClient;
 use solana_runtime::bank_forks::BankForks;
-use solana_sdk_ids::{bpf_loader_upgradeable, native_loader, system_program};
+use solana_sdk_ids::{native_loader, system_program};
 use solana_signer::Signer;
 use solana_streamer::socket::SocketAddrSpace;
 use solana_test_validator::TestValidatorGenesis;
+use tessera_host::{program_data_account, program_data_address, program_data_authority, HostProgram, PROGRAMS};
 
 /// Lamports given to the upgrade authority at genesis, so it can pay fees.
 const AUTHORITY_LAMPORTS: u64 = 1_000 * LAMPORTS_PER_SOL;
@@ -108,91 +108,6 @@ struct Args {
     /// By default stdout is reserved for the banner and the "ready" line.
     #[arg(long)]
     program_logs: bool,
-}
-
-// Anchor's generated `entry` ties all its arguments to one lifetime, which the runtime's
-// processor type does not. The account slice lives for the whole call, so re-borrowing it with
-// the slice's own lifetime is sound (same wrappers as program-tests/src/lib.rs).
-fn registry_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: only the lifetime parameter changes.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_registry::entry(program_id, accounts, data)
-}
-
-fn royalties_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: as in `registry_entry`.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_royalties::entry(program_id, accounts, data)
-}
-
-fn escrow_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: as in `registry_entry`.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_escrow::entry(program_id, accounts, data)
-}
-
-struct Program {
-    name: &'static str,
-    id: Pubkey,
-    entry: BuiltinFunctionWithContext,
-    /// Whether the program checks its upgrade authority through its ProgramData account.
-    has_program_data: bool,
-}
-
-fn programs() -> Vec<Program> {
-    let registry: Option<BuiltinFunctionWithContext> = processor!(registry_entry);
-    let royalties: Option<BuiltinFunctionWithContext> = processor!(royalties_entry);
-    let escrow: Option<BuiltinFunctionWithContext> = processor!(escrow_entry);
-    vec![
-        Program {
-            name: "tessera_registry",
-            id: tessera_registry::ID,
-            entry: registry.expect("processor"),
-            has_program_data: true,
-        },
-        Program {
-            name: "tessera_royalties",
-            id: tessera_royalties::ID,
-            entry: royalties.expect("processor"),
-            has_program_data: false,
-        },
-        Program {
-            name: "tessera_escrow",
-            id: tessera_escrow::ID,
-            entry: escrow.expect("processor"),
-            has_program_data: true,
-        },
-    ]
-}
-
-fn program_data_address(program_id: &Pubkey) -> Pubkey {
-    Pubkey::find_program_address(&[program_id.as_ref()], &bpf_loader_upgradeable::ID).0
-}
-
-/// A ProgramData account (upgradeable loader state) naming `authority` as upgrade authority,
-/// as the loader writes it when a program is deployed (same layout as program-tests).
-fn program_data_account(authority: &Pubkey) -> AccountSharedData {
-    let mut data = Vec::with_capacity(45);
-    data.extend_from_slice(&3u32.to_le_bytes()); // UpgradeableLoaderState::ProgramData
-    data.extend_from_slice(&0u64.to_le_bytes()); // slot
-    data.push(1); // Some(
-    data.extend_from_slice(authority.as_ref()); // authority)
-    AccountSharedData::from(Account {
-        lamports: LAMPORTS_PER_SOL,
-        data,
-        owner: bpf_loader_upgradeable::ID,
-        executable: false,
-        rent_epoch: 0,
-    })
-}
-
-/// The upgrade authority recorded in a ProgramData account, if any.
-fn program_data_authority(data: &[u8]) -> Option<Pubkey> {
-    if data.len() >= 45 && data[..4] == 3u32.to_le_bytes() && data[12] == 1 {
-        Pubkey::try_from(&data[13..45]).ok()
-    } else {
-        None
-    }
 }
 
 /// Where the banner, the "ready" line and messages go: the process's original stdout, which
@@ -342,7 +257,12 @@ fn check_port_free(port: u16, what: &str) -> Result<(), String> {
 /// Registers the programs in every bank of `bank_forks` whose slot is not in `done` yet (then
 /// adds it there); returns how many banks it registered them in. `Bank::add_builtin` is
 /// idempotent (a builtin replacing the same builtin is a plain reload of the cache entry).
-fn register_builtins(bank_forks: &RwLock<BankForks>, programs: &[Program], done: &mut HashSet<u64>) -> usize {
+fn register_builtins(
+    bank_forks: &RwLock<BankForks>,
+    programs: &[HostProgram],
+    entry: BuiltinFunctionWithContext,
+    done: &mut HashSet<u64>,
+) -> usize {
     // Write lock: no bank is inserted while we go through them.
     let forks = bank_forks.write().unwrap();
     let mut count = 0;
@@ -351,7 +271,7 @@ fn register_builtins(bank_forks: &RwLock<BankForks>, programs: &[Program], done:
             continue;
         }
         for p in programs {
-            bank.add_builtin(p.id, p.name, ProgramCacheEntry::new_builtin(0, p.name.len(), p.entry));
+            bank.add_builtin(p.id, p.name, ProgramCacheEntry::new_builtin(0, p.name.len(), entry));
         }
         count += 1;
     }
@@ -493,7 +413,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     }
 
     // 3. Genesis: placeholders at the program ids, ProgramData, funded upgrade authority.
-    let programs = programs();
+    let programs = PROGRAMS;
     let mut genesis = TestValidatorGenesis::default();
     genesis
         .ledger_path(&ledger)
@@ -508,7 +428,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         // The gossip port is the range's first unless set: set both.
         .port_range(port_range)
         .gossip_port(port_range.0);
-    for p in &programs {
+    for p in programs {
         genesis.add_account(
             p.id,
             AccountSharedData::from(Account {
@@ -519,8 +439,11 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
                 rent_epoch: 0,
             }),
         );
-        if p.has_program_data {
-            genesis.add_account(program_data_address(&p.id), program_data_account(&authority.pubkey()));
+        if p.has_upgrade_authority_check {
+            genesis.add_account(
+                program_data_address(&p.id),
+                AccountSharedData::from(program_data_account(&authority.pubkey())),
+            );
         }
     }
     genesis.add_account(
@@ -542,20 +465,21 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     //    was created from its parent in the instant before the registration (Agave 3.1 has no
     //    public way to ask a bank which builtins it has).
     let bank_forks = test_validator.bank_forks();
-    let programs = Arc::new(programs);
+    // Typed binding first: it gives the closure inside `processor!` its higher-ranked type.
+    let entry: Option<BuiltinFunctionWithContext> = processor!(tessera_host::dispatch);
+    let entry = entry.expect("processor");
     let mut done = HashSet::new();
-    let n = register_builtins(&bank_forks, &programs, &mut done);
+    let n = register_builtins(&bank_forks, programs, entry, &mut done);
     log::info!("tessera-localnet: programs registered in {n} bank(s)");
     {
         let bank_forks = bank_forks.clone();
-        let programs = programs.clone();
         thread::Builder::new()
             .name("tesseraBuiltins".into())
             .spawn(move || {
                 let until = Instant::now() + BUILTIN_GUARD;
                 while Instant::now() < until {
                     thread::sleep(Duration::from_millis(100));
-                    register_builtins(&bank_forks, &programs, &mut done);
+                    register_builtins(&bank_forks, programs, entry, &mut done);
                 }
             })
             .map_err(|e| format!("thread: {e}"))?;
@@ -574,7 +498,7 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         );
         // An existing ledger also keeps the upgrade authority it was created with.
         let bank = bank_forks.read().unwrap().working_bank();
-        for p in programs.iter().filter(|p| p.has_program_data) {
+        for p in programs.iter().filter(|p| p.has_upgrade_authority_check) {
             let recorded = bank
                 .get_account(&program_data_address(&p.id))
                 .and_then(|a| program_data_authority(a.data()));

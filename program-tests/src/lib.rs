@@ -8,8 +8,8 @@
 use std::collections::HashSet;
 
 use anchor_lang::{
-    prelude::{AccountInfo, Clock, Pubkey},
-    solana_program::{entrypoint::ProgramResult, instruction::Instruction},
+    prelude::{Clock, Pubkey},
+    solana_program::instruction::Instruction,
     AccountDeserialize, AnchorDeserialize, Discriminator,
 };
 use anchor_spl::{
@@ -25,7 +25,7 @@ use solana_signature::Signature;
 use solana_signer::Signer;
 use solana_transaction::{versioned::VersionedTransaction, Transaction};
 pub use solana_transaction_error::TransactionError;
-use tessera_client::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
+use tessera_client::pda;
 
 pub use solana_instruction_error::InstructionError;
 pub use solana_keypair::Keypair as TestKeypair;
@@ -35,54 +35,19 @@ pub mod security;
 pub mod token2022;
 pub mod world;
 
-/// Anchor's generated `entry` ties all its arguments to one lifetime, which the runtime's
-/// processor type does not. The account slice lives for the whole call, so re-borrowing it with
-/// the slice's own lifetime is sound.
-fn registry_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: see above; only the lifetime parameter changes.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_registry::entry(program_id, accounts, data)
-}
-
-fn escrow_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: as in `registry_entry`.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_escrow::entry(program_id, accounts, data)
-}
-
-fn royalties_entry(program_id: &Pubkey, accounts: &[AccountInfo], data: &[u8]) -> ProgramResult {
-    // SAFETY: as in `registry_entry`.
-    let accounts: &[AccountInfo] = unsafe { std::mem::transmute(accounts) };
-    tessera_royalties::entry(program_id, accounts, data)
-}
-
-/// A ProgramData account (upgradeable loader state) naming `authority` as upgrade authority,
-/// as the loader writes it when a program is deployed.
-pub fn program_data_account(authority: &Pubkey) -> Account {
-    let mut data = Vec::with_capacity(45);
-    data.extend_from_slice(&3u32.to_le_bytes()); // UpgradeableLoaderState::ProgramData
-    data.extend_from_slice(&0u64.to_le_bytes()); // slot
-    data.push(1); // Some(
-    data.extend_from_slice(authority.as_ref()); // authority)
-    Account {
-        lamports: 1_000_000_000,
-        data,
-        owner: anchor_lang::solana_program::bpf_loader_upgradeable::ID,
-        executable: false,
-        rent_epoch: 0,
-    }
-}
-
 /// A `ProgramTest` with the Tessera programs registered as host builtins at their ids and the
-/// registry's and escrow's ProgramData naming `upgrade_authority`.
+/// ProgramData of those that check their upgrade authority naming `upgrade_authority`.
 pub fn program_test(upgrade_authority: &Pubkey) -> ProgramTest {
     let mut pt = ProgramTest::default();
     pt.prefer_bpf(false);
-    pt.add_program("tessera_registry", REGISTRY_ID, processor!(registry_entry));
-    pt.add_program("tessera_royalties", ROYALTIES_ID, processor!(royalties_entry));
-    pt.add_program("tessera_escrow", ESCROW_ID, processor!(escrow_entry));
-    for program in [REGISTRY_ID, ESCROW_ID] {
-        pt.add_account(pda::program_data(&program), program_data_account(upgrade_authority));
+    for p in tessera_host::PROGRAMS {
+        pt.add_program(p.name, p.id, processor!(tessera_host::dispatch));
+        if p.has_upgrade_authority_check {
+            pt.add_account(
+                tessera_host::program_data_address(&p.id),
+                tessera_host::program_data_account(upgrade_authority),
+            );
+        }
     }
     pt
 }
@@ -103,7 +68,7 @@ impl Outcome {
     pub fn events<E: Discriminator + AnchorDeserialize>(&self) -> Vec<E> {
         self.inner
             .iter()
-            .filter(|(p, _)| [REGISTRY_ID, ROYALTIES_ID, ESCROW_ID].contains(p))
+            .filter(|(p, _)| tessera_host::program(p).is_some())
             .filter_map(|(_, d)| tessera_client::events::decode::<E>(d))
             .collect()
     }

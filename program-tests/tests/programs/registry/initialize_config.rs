@@ -45,10 +45,8 @@ async fn refuses_a_substituted_program_data_account() {
     let admin = w.admin.insecure_clone();
     // A look-alike ProgramData at another address (owned by the loader, naming the intruder).
     let fake = TestKeypair::new().pubkey();
-    w.h.ctx.set_account(
-        &fake,
-        &tessera_program_tests::program_data_account(&admin.pubkey()).into(),
-    );
+    w.h.ctx
+        .set_account(&fake, &tessera_host::program_data_account(&admin.pubkey()).into());
     let mut ix = ix::registry::initialize_config(&admin.pubkey(), args(&w, 0, vec![w.usdc]));
     tessera_program_tests::substitute(&mut ix, &pda::program_data(&REGISTRY_ID), &fake);
     assert_err(w.h.send(&[ix], &[&admin]).await, ErrorCode::ConstraintSeeds);
