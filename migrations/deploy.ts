@@ -46,13 +46,17 @@
 // The tests use the same code: `initializeTessera(provider, settings)` below.
 
 import { AnchorProvider, BN, Program } from "@anchor-lang/core";
-import { PublicKey, TransactionSignature } from "@solana/web3.js";
+import { PublicKey, Transaction, TransactionSignature } from "@solana/web3.js";
 
 import {
   type TesseraEscrow,
   type TesseraRegistry,
+  ESCROW_PROGRAM_ID,
+  REGISTRY_PROGRAM_ID,
   configAddress as sdkConfigAddress,
   escrowIdl,
+  initializeEscrowConfigInstruction,
+  initializeRegistryConfigInstruction,
   registryIdl,
 } from "@tessera/sdk";
 
@@ -92,7 +96,8 @@ export interface EscrowSettings {
   minBonds: MintBond[];
 }
 
-/** The program's `EscrowSettings` (update_config's argument): everything but the admin. */
+/** The program's `EscrowSettings` (initialize_config's settings; as update_config's argument every
+ * field is set, so it replaces them all): everything but the admin. */
 export function escrowSettingsArgs(s: EscrowSettings) {
   return {
     treasury: s.treasury,
@@ -231,32 +236,25 @@ async function exists(provider: AnchorProvider, address: PublicKey): Promise<boo
 /**
  * Initialises the registry config and the escrow config with `settings` (default: from the
  * environment), skipping each one that already exists. The provider wallet signs as the
- * programs' upgrade authority and pays the rents.
+ * programs' upgrade authority and pays the rents. The instructions are the SDK's
+ * (`initialize…ConfigInstruction`: every account derived there).
  */
 export async function initializeTessera(
   provider: AnchorProvider,
   settings: TesseraSettings = settingsFromEnv(provider),
   log: (line: string) => void = () => {},
 ): Promise<InitializeResult> {
-  const registry = registryProgram(provider);
-  const escrow = escrowProgram(provider);
   const authority = provider.wallet.publicKey;
 
-  const registryConfig = configAddress(registry.programId);
+  const registryConfig = configAddress(REGISTRY_PROGRAM_ID);
   let registryResult: ConfigResult = { config: registryConfig, created: false };
   if (await exists(provider, registryConfig)) {
     log(`registry config ${registryConfig.toBase58()} exists: left as it is`);
   } else {
     const s = settings.registry;
-    const signature = await registry.methods
-      .initializeConfig({
-        admin: s.admin,
-        treasury: s.treasury,
-        feeBps: s.feeBps,
-        paymentMints: s.paymentMints,
-      })
-      .accountsPartial({ upgradeAuthority: authority, config: registryConfig })
-      .rpc();
+    const signature = await provider.sendAndConfirm(
+      new Transaction().add(initializeRegistryConfigInstruction(authority, s)),
+    );
     registryResult = { config: registryConfig, created: true, signature };
     log(
       `registry config ${registryConfig.toBase58()} initialised: admin ${s.admin.toBase58()}, ` +
@@ -265,16 +263,15 @@ export async function initializeTessera(
     );
   }
 
-  const escrowConfig = configAddress(escrow.programId);
+  const escrowConfig = configAddress(ESCROW_PROGRAM_ID);
   let escrowResult: ConfigResult = { config: escrowConfig, created: false };
   if (await exists(provider, escrowConfig)) {
     log(`escrow config ${escrowConfig.toBase58()} exists: left as it is`);
   } else {
     const s = settings.escrow;
-    const signature = await escrow.methods
-      .initializeConfig({ admin: s.admin, settings: escrowSettingsArgs(s) })
-      .accountsPartial({ upgradeAuthority: authority, config: escrowConfig })
-      .rpc();
+    const signature = await provider.sendAndConfirm(
+      new Transaction().add(initializeEscrowConfigInstruction(authority, s.admin, escrowSettingsArgs(s))),
+    );
     escrowResult = { config: escrowConfig, created: true, signature };
     log(
       `escrow config ${escrowConfig.toBase58()} initialised: arbiter ${s.arbiter.toBase58()}, ` +

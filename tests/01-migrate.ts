@@ -4,6 +4,16 @@
 
 import { expect } from "chai";
 import { Keypair } from "@solana/web3.js";
+import {
+  acceptEscrowAdminInstruction,
+  acceptRegistryAdminInstruction,
+  initializeEscrowConfigInstruction,
+  initializeRegistryConfigInstruction,
+  proposeEscrowAdminInstruction,
+  proposeRegistryAdminInstruction,
+  updateEscrowConfigInstruction,
+  updateRegistryConfigInstruction,
+} from "@tessera/sdk";
 
 import deploy, { settingsFromEnv } from "../migrations/deploy";
 import {
@@ -20,7 +30,6 @@ import {
   accountExists,
   escrow,
   escrowConfig,
-  escrowSettingsArgs,
   eventOf,
   expectAnchorError,
   newFundedKeypairs,
@@ -28,6 +37,7 @@ import {
   provider,
   registry,
   registryConfig,
+  send,
   world,
 } from "./helpers";
 
@@ -45,40 +55,35 @@ describe("migrations/deploy.ts and the configs", () => {
       this.skip();
     }
     await expectAnchorError(
-      registry.methods
-        .initializeConfig({
+      send(
+        initializeRegistryConfigInstruction(intruder.publicKey, {
           admin: intruder.publicKey,
           treasury: intruder.publicKey,
           feeBps: 0,
           paymentMints: [],
-        })
-        .accountsPartial({ upgradeAuthority: intruder.publicKey, config: registryConfig })
-        .signers([intruder])
-        .rpc(),
+        }),
+        [intruder],
+      ),
       "NotUpgradeAuthority",
       "registry",
     );
     await expectAnchorError(
-      escrow.methods
-        .initializeConfig({
-          admin: intruder.publicKey,
-          settings: {
-            treasury: intruder.publicKey,
-            arbiter: intruder.publicKey,
-            feeBps: 0,
-            slashBps: 0,
-            maxSlashFeeMultiple: 0,
-            minAcceptWindow: 0,
-            minDeliveryWindow: 0,
-            minChallengeWindow: 0,
-            disputeWindow: 1,
-            unbondingDelay: 0,
-            minBonds: [],
-          },
-        })
-        .accountsPartial({ upgradeAuthority: intruder.publicKey, config: escrowConfig })
-        .signers([intruder])
-        .rpc(),
+      send(
+        initializeEscrowConfigInstruction(intruder.publicKey, intruder.publicKey, {
+          treasury: intruder.publicKey,
+          arbiter: intruder.publicKey,
+          feeBps: 0,
+          slashBps: 0,
+          maxSlashFeeMultiple: 0,
+          minAcceptWindow: 0,
+          minDeliveryWindow: 0,
+          minChallengeWindow: 0,
+          disputeWindow: 1,
+          unbondingDelay: 0,
+          minBonds: [],
+        }),
+        [intruder],
+      ),
       "NotUpgradeAuthority",
       "escrow",
     );
@@ -220,11 +225,7 @@ describe("migrations/deploy.ts and the configs", () => {
   describe("registry update_config", () => {
     it("refuses a key that is not the admin (NotAdmin)", async () => {
       await expectAnchorError(
-        registry.methods
-          .updateConfig({ treasury: null, feeBps: 0, paymentMints: null, paused: null })
-          .accountsPartial({ admin: intruder.publicKey, config: registryConfig })
-          .signers([intruder])
-          .rpc(),
+        send(updateRegistryConfigInstruction(intruder.publicKey, { feeBps: 0 }), [intruder]),
         "NotAdmin",
         "registry",
       );
@@ -232,23 +233,12 @@ describe("migrations/deploy.ts and the configs", () => {
 
     it("refuses a fee above 1,000 bps (FeeAboveCap) and a duplicate mint (DuplicatePaymentMint)", async () => {
       await expectAnchorError(
-        registry.methods
-          .updateConfig({ treasury: null, feeBps: 1_001, paymentMints: null, paused: null })
-          .accountsPartial({ admin: payer.publicKey, config: registryConfig })
-          .rpc(),
+        send(updateRegistryConfigInstruction(payer.publicKey, { feeBps: 1_001 })),
         "FeeAboveCap",
         "registry",
       );
       await expectAnchorError(
-        registry.methods
-          .updateConfig({
-            treasury: null,
-            feeBps: null,
-            paymentMints: [w.usdc, w.usdc],
-            paused: null,
-          })
-          .accountsPartial({ admin: payer.publicKey, config: registryConfig })
-          .rpc(),
+        send(updateRegistryConfigInstruction(payer.publicKey, { paymentMints: [w.usdc, w.usdc] })),
         "DuplicatePaymentMint",
         "registry",
       );
@@ -256,25 +246,14 @@ describe("migrations/deploy.ts and the configs", () => {
 
     it("changes the fee and emits ConfigUpdated; then restores it", async () => {
       try {
-        const sig = await registry.methods
-          .updateConfig({ treasury: null, feeBps: 333, paymentMints: null, paused: null })
-          .accountsPartial({ admin: payer.publicKey, config: registryConfig })
-          .rpc();
+        const sig = await send(updateRegistryConfigInstruction(payer.publicKey, { feeBps: 333 }));
         const ev = await eventOf(registry, sig, "configUpdated");
         expect(ev.feeBps).to.equal(333);
         expect(ev.paused).to.equal(false);
         expect(ev.treasury.toBase58()).to.equal(w.treasury.publicKey.toBase58());
         expect((await registry.account.config.fetch(registryConfig)).feeBps).to.equal(333);
       } finally {
-        await registry.methods
-        .updateConfig({
-          treasury: null,
-          feeBps: REGISTRY_FEE_BPS,
-          paymentMints: null,
-          paused: null,
-        })
-          .accountsPartial({ admin: payer.publicKey, config: registryConfig })
-          .rpc();
+        await send(updateRegistryConfigInstruction(payer.publicKey, { feeBps: REGISTRY_FEE_BPS }));
       }
       expect((await registry.account.config.fetch(registryConfig)).feeBps).to.equal(REGISTRY_FEE_BPS);
     });
@@ -283,35 +262,22 @@ describe("migrations/deploy.ts and the configs", () => {
   describe("escrow update_config", () => {
     it("refuses a key that is not the admin (NotAdmin), a delay above 90 days, a slash share above 50%, no dispute window", async () => {
       await expectAnchorError(
-        escrow.methods
-          .updateConfig(escrowSettingsArgs(w.settings.escrow))
-          .accountsPartial({ admin: intruder.publicKey, config: escrowConfig })
-          .signers([intruder])
-          .rpc(),
+        send(updateEscrowConfigInstruction(intruder.publicKey, w.settings.escrow), [intruder]),
         "NotAdmin",
         "escrow",
       );
       await expectAnchorError(
-        escrow.methods
-          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, unbondingDelay: 90 * 24 * 3_600 + 1 }))
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc(),
+        send(updateEscrowConfigInstruction(payer.publicKey, { ...w.settings.escrow, unbondingDelay: 90 * 24 * 3_600 + 1 })),
         "UnbondingDelayTooLong",
         "escrow",
       );
       await expectAnchorError(
-        escrow.methods
-          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, slashBps: 5_001 }))
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc(),
+        send(updateEscrowConfigInstruction(payer.publicKey, { ...w.settings.escrow, slashBps: 5_001 })),
         "SlashAboveCap",
         "escrow",
       );
       await expectAnchorError(
-        escrow.methods
-          .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, disputeWindow: 0 }))
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc(),
+        send(updateEscrowConfigInstruction(payer.publicKey, { ...w.settings.escrow, disputeWindow: 0 })),
         "InvalidDisputeWindow",
         "escrow",
       );
@@ -319,57 +285,32 @@ describe("migrations/deploy.ts and the configs", () => {
 
     it("replaces the settings and emits EscrowConfigUpdated; then restores them", async () => {
       try {
-        const sig = await escrow.methods
-          .updateConfig(
-            escrowSettingsArgs({
-              ...w.settings.escrow,
-              slashBps: 4_444,
-              minBonds: [{ mint: w.usdc, minBond: new BN(5) }],
-            }),
-          )
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc();
+        const sig = await send(
+          updateEscrowConfigInstruction(payer.publicKey, {
+            ...w.settings.escrow,
+            slashBps: 4_444,
+            minBonds: [{ mint: w.usdc, minBond: 5 }],
+          }),
+        );
         const ev = await eventOf(escrow, sig, "escrowConfigUpdated");
         expect(ev.settings.slashBps).to.equal(4_444);
         expect(ev.settings.minBonds.map((b: { minBond: BN }) => b.minBond.toNumber())).to.deep.equal([5]);
         expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(4_444);
       } finally {
-        await escrow.methods
-          .updateConfig(escrowSettingsArgs(w.settings.escrow))
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc();
+        await send(updateEscrowConfigInstruction(payer.publicKey, w.settings.escrow));
       }
       expect((await escrow.account.escrowConfig.fetch(escrowConfig)).slashBps).to.equal(ESCROW_SLASH_BPS);
     });
 
     it("changes only the fields that are set (the registry's convention); the merged settings are validated", async () => {
-      const unset = {
-        treasury: null,
-        arbiter: null,
-        feeBps: null,
-        slashBps: null,
-        maxSlashFeeMultiple: null,
-        minAcceptWindow: null,
-        minDeliveryWindow: null,
-        minChallengeWindow: null,
-        disputeWindow: null,
-        unbondingDelay: null,
-        minBonds: null,
-      };
       const before = await escrow.account.escrowConfig.fetch(escrowConfig);
       await expectAnchorError(
-        escrow.methods
-          .updateConfig({ ...unset, disputeWindow: 0 })
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc(),
+        send(updateEscrowConfigInstruction(payer.publicKey, { disputeWindow: 0 })),
         "InvalidDisputeWindow",
         "escrow",
       );
       try {
-        const sig = await escrow.methods
-          .updateConfig({ ...unset, slashBps: 4_321 })
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc();
+        const sig = await send(updateEscrowConfigInstruction(payer.publicKey, { slashBps: 4_321 }));
         const ev = await eventOf(escrow, sig, "escrowConfigUpdated");
         expect(ev.settings.slashBps).to.equal(4_321);
         const after = await escrow.account.escrowConfig.fetch(escrowConfig);
@@ -379,10 +320,7 @@ describe("migrations/deploy.ts and the configs", () => {
         expect(after.disputeWindow).to.equal(before.disputeWindow);
         expect(after.minBonds.length).to.equal(before.minBonds.length);
       } finally {
-        await escrow.methods
-          .updateConfig(escrowSettingsArgs(w.settings.escrow))
-          .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-          .rpc();
+        await send(updateEscrowConfigInstruction(payer.publicKey, w.settings.escrow));
       }
     });
   });
@@ -392,24 +330,18 @@ describe("migrations/deploy.ts and the configs", () => {
       it(`${which}: only the proposed key accepts; the admin is unchanged until it does; then it hands back`, async () => {
         // eslint-disable-next-line @typescript-eslint/no-explicit-any
         const program: any = which === "registry" ? registry : escrow;
-        const config = which === "registry" ? registryConfig : escrowConfig;
         const fetchConfig = async () =>
           which === "registry"
             ? registry.account.config.fetch(registryConfig)
             : escrow.account.escrowConfig.fetch(escrowConfig);
         const [successor] = await newFundedKeypairs(1, 1);
-        const propose = (admin: Keypair | null, newAdmin: Keypair) => {
-          const call = program.methods
-            .proposeAdmin(newAdmin.publicKey)
-            .accountsPartial({ admin: (admin ?? payer).publicKey, config });
-          return (admin ? call.signers([admin]) : call).rpc();
-        };
-        const accept = (signer: Keypair | null) => {
-          const call = program.methods
-            .acceptAdmin()
-            .accountsPartial({ newAdmin: (signer ?? payer).publicKey, config });
-          return (signer ? call.signers([signer]) : call).rpc();
-        };
+        const [proposeIx, acceptIx] =
+          which === "registry"
+            ? [proposeRegistryAdminInstruction, acceptRegistryAdminInstruction]
+            : [proposeEscrowAdminInstruction, acceptEscrowAdminInstruction];
+        const propose = (admin: Keypair | null, newAdmin: Keypair) =>
+          send(proposeIx((admin ?? payer).publicKey, newAdmin.publicKey), admin ? [admin] : []);
+        const accept = (signer: Keypair | null) => send(acceptIx((signer ?? payer).publicKey), signer ? [signer] : []);
 
         await expectAnchorError(accept(successor), "NoPendingAdmin", which);
         await expectAnchorError(propose(intruder, successor), "NotAdmin", which);

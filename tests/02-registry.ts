@@ -5,9 +5,20 @@
 import { expect } from "chai";
 import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import { TOKEN_PROGRAM_ID, createMint, getMint } from "@solana/spl-token";
+import {
+  type UpdateAssetArgs,
+  claimForInstruction,
+  claimInstruction,
+  redeemAccessInstruction,
+  revokePassInstruction,
+  setAssetStateInstruction,
+  updateAssetInstruction,
+  updateRegistryConfigInstruction,
+} from "@tessera/sdk";
 
 import {
   BN,
+  PublishOptions,
   Published,
   REGISTRY_FEE_BPS,
   USDC,
@@ -29,11 +40,11 @@ import {
   payer,
   provider,
   publish,
-  publishAccounts,
-  publishArgs,
+  publishInstruction,
   registry,
   registryConfig,
   royalties,
+  send,
   tokenBalance,
   vaultAddress,
   verifyAccessCall,
@@ -132,18 +143,9 @@ describe("tessera-registry", () => {
     });
 
     it("refuses a dataset with parents, parent shares above 5,000 bps, a zero price, an unlisted mint", async () => {
-      const tryPublish = (o: Parameters<typeof publishArgs>[0], paymentMint?: PublicKey) => {
+      const tryPublish = (o: PublishOptions, paymentMint?: PublicKey) => {
         const hash = contentHash("refused");
-        const accounts = publishAccounts(w, publisher.publicKey, hash);
-        if (paymentMint) accounts.paymentMint = paymentMint;
-        return registry.methods
-          .publishAsset(publishArgs(o, hash))
-          .accountsPartial(accounts)
-          .remainingAccounts(
-            (o.parents ?? []).map((p) => ({ pubkey: p.asset, isSigner: false, isWritable: false })),
-          )
-          .signers([publisher])
-          .rpc();
+        return send(publishInstruction(w, publisher.publicKey, o, hash, paymentMint).instruction, [publisher]);
       };
       const recipients = [{ address: publisher.publicKey, bps: 10_000 }];
       await expectAnchorError(
@@ -296,13 +298,13 @@ describe("tessera-registry", () => {
 
   describe("verify_access (sent as a transaction)", () => {
     it("succeeds for a holder with a valid pass and an access token", async () => {
-      const sig = await verifyAccessCall(model.asset, buyer.publicKey, model.accessMint).rpc();
+      const sig = await verifyAccessCall(model.asset, buyer.publicKey).rpc();
       const tx = await connection.getTransaction(sig, { commitment: "confirmed", maxSupportedTransactionVersion: 0 });
       expect(tx?.meta?.err ?? null).to.equal(null);
     });
 
     it("returns whose access to which asset it verified (VerifiedAccess, return data)", async () => {
-      const tx = await verifyAccessCall(model.asset, buyer.publicKey, model.accessMint).transaction();
+      const tx = await verifyAccessCall(model.asset, buyer.publicKey).transaction();
       tx.feePayer = payer.publicKey;
       tx.recentBlockhash = (await connection.getLatestBlockhash()).blockhash;
       const sim = await connection.simulateTransaction(tx);
@@ -319,7 +321,7 @@ describe("tessera-registry", () => {
 
     it("fails for a key that never bought (no pass account)", async () => {
       await expectAnchorError(
-        verifyAccessCall(model.asset, stranger.publicKey, model.accessMint).rpc(),
+        verifyAccessCall(model.asset, stranger.publicKey).rpc(),
         "AccountNotInitialized",
         "registry",
       );
@@ -335,22 +337,12 @@ describe("tessera-registry", () => {
       const ev = await eventOf(registry, sig, "accessBought");
       await waitForClock(ev.expiresAt.toNumber());
       await expectAnchorError(
-        verifyAccessCall(shortLived.asset, buyer.publicKey, shortLived.accessMint).rpc(),
+        verifyAccessCall(shortLived.asset, buyer.publicKey).rpc(),
         "PassExpired",
         "registry",
       );
       await expectAnchorError(
-        registry.methods
-          .redeemAccess(new BN(1))
-          .accountsPartial({
-            holder: buyer.publicKey,
-            asset: shortLived.asset,
-            pass: passAddress(shortLived.asset, buyer.publicKey),
-            accessMint: shortLived.accessMint,
-            holderAccessAccount: ataAddress(shortLived.accessMint, buyer.publicKey),
-          })
-          .signers([buyer])
-          .rpc(),
+        send(redeemAccessInstruction(buyer.publicKey, shortLived.asset, 1), [buyer]),
         "PassExpired",
         "registry",
       );
@@ -359,17 +351,7 @@ describe("tessera-registry", () => {
 
   describe("redeem_access", () => {
     const redeem = (holder: Keypair, asset: Published, quantity: number) =>
-      registry.methods
-        .redeemAccess(new BN(quantity))
-        .accountsPartial({
-          holder: holder.publicKey,
-          asset: asset.asset,
-          pass: passAddress(asset.asset, holder.publicKey),
-          accessMint: asset.accessMint,
-          holderAccessAccount: ataAddress(asset.accessMint, holder.publicKey),
-        })
-        .signers([holder])
-        .rpc();
+      send(redeemAccessInstruction(holder.publicKey, asset.asset, quantity), [holder]);
 
     it("burns access tokens and emits AccessRedeemed", async () => {
       const sig = await redeem(buyer, model, 2);
@@ -391,7 +373,7 @@ describe("tessera-registry", () => {
     it("after the last token is redeemed, verify_access fails with NoAccessToken", async () => {
       await redeem(buyer, model, 1);
       await expectAnchorError(
-        verifyAccessCall(model.asset, buyer.publicKey, model.accessMint).rpc(),
+        verifyAccessCall(model.asset, buyer.publicKey).rpc(),
         "NoAccessToken",
         "registry",
       );
@@ -401,15 +383,7 @@ describe("tessera-registry", () => {
   describe("revoke_pass", () => {
     it("only the publisher may revoke (NotPublisher)", async () => {
       await expectAnchorError(
-        registry.methods
-          .revokePass(1)
-          .accountsPartial({
-            publisher: stranger.publicKey,
-            asset: dataset.asset,
-            pass: passAddress(dataset.asset, buyer.publicKey),
-          })
-          .signers([stranger])
-          .rpc(),
+        send(revokePassInstruction(stranger.publicKey, dataset.asset, buyer.publicKey, 1), [stranger]),
         "NotPublisher",
         "registry",
       );
@@ -417,17 +391,8 @@ describe("tessera-registry", () => {
 
     it("revokes with a reason; the pass never verifies nor renews again", async () => {
       // Valid before.
-      await verifyAccessCall(dataset.asset, buyer.publicKey, dataset.accessMint).rpc();
-      const revoke = () =>
-        registry.methods
-          .revokePass(7)
-          .accountsPartial({
-            publisher: publisher.publicKey,
-            asset: dataset.asset,
-            pass: passAddress(dataset.asset, buyer.publicKey),
-          })
-          .signers([publisher])
-          .rpc();
+      await verifyAccessCall(dataset.asset, buyer.publicKey).rpc();
+      const revoke = () => send(revokePassInstruction(publisher.publicKey, dataset.asset, buyer.publicKey, 7), [publisher]);
       const sig = await revoke();
       const ev = await eventOf(registry, sig, "passRevoked");
       expect(ev.asset.toBase58()).to.equal(dataset.asset.toBase58());
@@ -438,7 +403,7 @@ describe("tessera-registry", () => {
       expect(pass.revokeReason).to.equal(7);
 
       await expectAnchorError(
-        verifyAccessCall(dataset.asset, buyer.publicKey, dataset.accessMint).rpc(),
+        verifyAccessCall(dataset.asset, buyer.publicKey).rpc(),
         "PassRevoked",
         "registry",
       );
@@ -453,38 +418,19 @@ describe("tessera-registry", () => {
 
   describe("update_asset, delist / relist / retire", () => {
     it("update_asset: only the publisher; never below what was sold; AssetUpdated", async () => {
-      const args = (o: Partial<Record<string, unknown>>) => ({
-        uri: null,
-        price: null,
-        accessDuration: null,
-        maxSupply: null,
-        inferenceRoyaltyBps: null,
-        inferenceGated: null,
-        ...o,
-      });
+      const update = (signer: Keypair, args: UpdateAssetArgs) =>
+        send(updateAssetInstruction(signer.publicKey, model.asset, args), [signer]);
       await expectAnchorError(
-        registry.methods
-          .updateAsset(args({ price: new BN(1) }))
-          .accountsPartial({ publisher: stranger.publicKey, asset: model.asset })
-          .signers([stranger])
-          .rpc(),
+        update(stranger, { price: 1 }),
         "NotPublisher",
         "registry",
       );
       await expectAnchorError(
-        registry.methods
-          .updateAsset(args({ maxSupply: new BN(2) }))
-          .accountsPartial({ publisher: publisher.publicKey, asset: model.asset })
-          .signers([publisher])
-          .rpc(),
+        update(publisher, { maxSupply: 2 }),
         "MaxSupplyBelowSold",
         "registry",
       );
-      const sig = await registry.methods
-        .updateAsset(args({ uri: "ar://tessera-ts-test/model-v1.1", price: new BN(4 * USDC), maxSupply: new BN(0) }))
-        .accountsPartial({ publisher: publisher.publicKey, asset: model.asset })
-        .signers([publisher])
-        .rpc();
+      const sig = await update(publisher, { uri: "ar://tessera-ts-test/model-v1.1", price: 4 * USDC, maxSupply: 0 });
       const ev = await eventOf(registry, sig, "assetUpdated");
       expect(ev.uri).to.equal("ar://tessera-ts-test/model-v1.1");
       expect(ev.price.toNumber()).to.equal(4 * USDC);
@@ -502,12 +448,7 @@ describe("tessera-registry", () => {
     });
 
     it("delist → no sales (AssetNotListed) → relist → sales again; wrong transitions refused", async () => {
-      const delist = (signer: Keypair) =>
-        registry.methods
-          .delistAsset()
-          .accountsPartial({ publisher: signer.publicKey, asset: model.asset })
-          .signers([signer])
-          .rpc();
+      const delist = (signer: Keypair) => send(setAssetStateInstruction(signer.publicKey, model.asset, "delist"), [signer]);
       await expectAnchorError(delist(stranger), "NotPublisher", "registry");
       const sig = await delist(publisher);
       const ev = await eventOf(registry, sig, "assetStateChanged");
@@ -520,11 +461,7 @@ describe("tessera-registry", () => {
         "registry",
       );
 
-      const relistSig = await registry.methods
-        .relistAsset()
-        .accountsPartial({ publisher: publisher.publicKey, asset: model.asset })
-        .signers([publisher])
-        .rpc();
+      const relistSig = await send(setAssetStateInstruction(publisher.publicKey, model.asset, "relist"), [publisher]);
       const ev2 = await eventOf(registry, relistSig, "assetStateChanged");
       expect(ev2.from).to.deep.equal({ delisted: {} });
       expect(ev2.to).to.deep.equal({ listed: {} });
@@ -540,45 +477,16 @@ describe("tessera-registry", () => {
         recipients: [{ address: publisher.publicKey, bps: 10_000 }],
       });
       await (await buyAccessCall(w, stranger, asset.asset, 1, 50_000)).rpc();
-      const sig = await registry.methods
-        .retireAsset()
-        .accountsPartial({ publisher: publisher.publicKey, asset: asset.asset })
-        .signers([publisher])
-        .rpc();
+      const setState = (change: "relist" | "retire") =>
+        send(setAssetStateInstruction(publisher.publicKey, asset.asset, change), [publisher]);
+      const sig = await setState("retire");
       const ev = await eventOf(registry, sig, "assetStateChanged");
       expect(ev.from).to.deep.equal({ listed: {} });
       expect(ev.to).to.deep.equal({ retired: {} });
+      await expectAnchorError(setState("relist"), "InvalidStateTransition", "registry");
+      await expectAnchorError(setState("retire"), "InvalidStateTransition", "registry");
       await expectAnchorError(
-        registry.methods
-          .relistAsset()
-          .accountsPartial({ publisher: publisher.publicKey, asset: asset.asset })
-          .signers([publisher])
-          .rpc(),
-        "InvalidStateTransition",
-        "registry",
-      );
-      await expectAnchorError(
-        registry.methods
-          .retireAsset()
-          .accountsPartial({ publisher: publisher.publicKey, asset: asset.asset })
-          .signers([publisher])
-          .rpc(),
-        "InvalidStateTransition",
-        "registry",
-      );
-      await expectAnchorError(
-        registry.methods
-          .updateAsset({
-            uri: null,
-            price: new BN(1),
-            accessDuration: null,
-            maxSupply: null,
-            inferenceRoyaltyBps: null,
-            inferenceGated: null,
-          })
-          .accountsPartial({ publisher: publisher.publicKey, asset: asset.asset })
-          .signers([publisher])
-          .rpc(),
+        send(updateAssetInstruction(publisher.publicKey, asset.asset, { price: 1 }), [publisher]),
         "AssetRetired",
         "registry",
       );
@@ -587,16 +495,12 @@ describe("tessera-registry", () => {
         "AssetNotListed",
         "registry",
       );
-      await verifyAccessCall(asset.asset, stranger.publicKey, asset.accessMint).rpc();
+      await verifyAccessCall(asset.asset, stranger.publicKey).rpc();
     });
   });
 
   describe("paused registry", () => {
-    const setPaused = (paused: boolean) =>
-      registry.methods
-        .updateConfig({ treasury: null, feeBps: null, paymentMints: null, paused })
-        .accountsPartial({ admin: payer.publicKey, config: registryConfig })
-        .rpc();
+    const setPaused = (paused: boolean) => send(updateRegistryConfigInstruction(payer.publicKey, { paused }));
 
     after(async () => {
       await setPaused(false);
@@ -607,11 +511,11 @@ describe("tessera-registry", () => {
       expect((await eventOf(registry, sig, "configUpdated")).paused).to.equal(true);
       const hash = contentHash("paused");
       await expectAnchorError(
-        registry.methods
-          .publishAsset(publishArgs({ recipients: [{ address: publisher.publicKey, bps: 10_000 }] }, hash))
-          .accountsPartial(publishAccounts(w, publisher.publicKey, hash))
-          .signers([publisher])
-          .rpc(),
+        send(
+          publishInstruction(w, publisher.publicKey, { recipients: [{ address: publisher.publicKey, bps: 10_000 }] }, hash)
+            .instruction,
+          [publisher],
+        ),
         "RegistryPaused",
         "registry",
       );
@@ -620,7 +524,7 @@ describe("tessera-registry", () => {
         "RegistryPaused",
         "registry",
       );
-      await verifyAccessCall(model.asset, stranger.publicKey, model.accessMint).rpc();
+      await verifyAccessCall(model.asset, stranger.publicKey).rpc();
       await setPaused(false);
       expect((await registry.account.config.fetch(registryConfig)).paused).to.equal(false);
     });
@@ -636,18 +540,16 @@ describe("tessera-registry", () => {
       expect(big(split.totalReceived)).to.equal(modelPool);
 
       const contributorUsdc = await ata(w.usdc, contributor.publicKey);
-      const sig = await royalties.methods
-        .claim()
-        .accountsPartial({
+      const sig = await send(
+        claimInstruction({
           recipient: contributor.publicKey,
-          split: model.split,
-          vault: model.splitVault,
-          mint: w.usdc,
+          splitKey: model.split,
+          split: { mint: w.usdc, vault: model.splitVault },
           destination: contributorUsdc,
           tokenProgram: TOKEN_PROGRAM_ID,
-        })
-        .signers([contributor])
-        .rpc();
+        }),
+        [contributor],
+      );
       const claimed = await eventOf(royalties, sig, "claimed");
       expect(big(claimed.amount)).to.equal(bpsOf(modelPool, 3_000));
       expect(claimed.recipient.toBase58()).to.equal(contributor.publicKey.toBase58());
@@ -656,18 +558,15 @@ describe("tessera-registry", () => {
 
       // The parent dataset's split: the publisher is its only recipient.
       const parentSplit = await royalties.account.split.fetch(dataset.split);
-      const parentSig = await royalties.methods
-        .claimFor()
-        .accountsPartial({
+      const parentSig = await send(
+        claimForInstruction({
           payer: payer.publicKey,
           recipient: publisher.publicKey,
-          split: dataset.split,
-          vault: dataset.splitVault,
-          mint: w.usdc,
-          destination: ataAddress(w.usdc, publisher.publicKey),
+          splitKey: dataset.split,
+          split: { mint: w.usdc, vault: dataset.splitVault },
           tokenProgram: TOKEN_PROGRAM_ID,
-        })
-        .rpc();
+        }),
+      );
       const parentClaim = await eventOf(royalties, parentSig, "claimed");
       expect(big(parentClaim.amount)).to.equal(big(parentSplit.totalReceived));
       expect(big(parentSplit.totalReceived)).to.equal(

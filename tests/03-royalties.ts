@@ -6,9 +6,18 @@
 import { expect } from "chai";
 import { Keypair, PublicKey } from "@solana/web3.js";
 import { TOKEN_PROGRAM_ID, transfer } from "@solana/spl-token";
+import {
+  acceptSplitAuthorityInstruction,
+  claimForInstruction,
+  claimInstruction,
+  createSplitInstruction,
+  depositInstruction,
+  proposeSplitAuthorityInstruction,
+  syncSplitInstruction,
+  updateSplitInstruction,
+} from "@tessera/sdk";
 
 import {
-  BN,
   COMMITMENT,
   USDC,
   World,
@@ -21,9 +30,9 @@ import {
   expectAnchorError,
   mintUsdc,
   newFundedKeypairs,
-  parkedAddress,
   payer,
   royalties,
+  send,
   splitAddress,
   tokenBalance,
   vaultAddress,
@@ -52,61 +61,55 @@ describe("tessera-royalties", () => {
   });
 
   const createSplit = (recipients: { address: PublicKey; bps: number }[], subj: Keypair = subject) =>
-    royalties.methods
-      .createSplit({ authority: authority.publicKey, recipients })
-      .accountsPartial({
+    send(
+      createSplitInstruction({
         payer: payer.publicKey,
         subject: subj.publicKey,
-        split: splitAddress(subj.publicKey),
         mint: w.usdc,
-        vault: vaultAddress(splitAddress(subj.publicKey)),
         tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([subj])
-      .rpc();
+        authority: authority.publicKey,
+        recipients,
+      }),
+      [subj],
+    );
 
+  /** deposit into the split (or, to test the refusal, into another token account `v`). */
   const deposit = (amount: number, v: PublicKey = vault) =>
-    royalties.methods
-      .deposit(new BN(amount))
-      .accountsPartial({
+    send(
+      depositInstruction({
         depositor: depositor.publicKey,
         source: depositorUsdc,
-        split,
-        vault: v,
-        mint: w.usdc,
+        splitKey: split,
+        split: { mint: w.usdc, vault: v },
         tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([depositor])
-      .rpc();
+        amount,
+      }),
+      [depositor],
+    );
 
   const claim = async (recipient: Keypair, destination?: PublicKey) =>
-    royalties.methods
-      .claim()
-      .accountsPartial({
+    send(
+      claimInstruction({
         recipient: recipient.publicKey,
-        split,
-        vault,
-        mint: w.usdc,
+        splitKey: split,
+        split: { mint: w.usdc, vault },
         destination: destination ?? (await ata(w.usdc, recipient.publicKey)),
         tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([recipient])
-      .rpc();
+      }),
+      [recipient],
+    );
 
   const claimFor = (recipient: PublicKey, by: Keypair) =>
-    royalties.methods
-      .claimFor()
-      .accountsPartial({
+    send(
+      claimForInstruction({
         payer: by.publicKey,
         recipient,
-        split,
-        vault,
-        mint: w.usdc,
-        destination: ataAddress(w.usdc, recipient),
+        splitKey: split,
+        split: { mint: w.usdc, vault },
         tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([by])
-      .rpc();
+      }),
+      [by],
+    );
 
   describe("create_split", () => {
     it("refuses shares that do not sum to 10,000, a zero share, a duplicate recipient", async () => {
@@ -205,11 +208,7 @@ describe("tessera-royalties", () => {
     /** update_split; its `parked` account is at the split's current version. */
     const update = async (signer: Keypair, recipients: { address: PublicKey; bps: number }[]) => {
       const { version } = await royalties.account.split.fetch(split);
-      return royalties.methods
-        .updateSplit({ recipients })
-        .accountsPartial({ authority: signer.publicKey, split, vault, parked: parkedAddress(split, version) })
-        .signers([signer])
-        .rpc();
+      return send(updateSplitInstruction(signer.publicKey, split, version, recipients), [signer]);
     };
 
     it("only the split's authority may update (NotSplitAuthority); the shares are validated", async () => {
@@ -278,7 +277,7 @@ describe("tessera-royalties", () => {
       });
       // Not credited yet: claims see nothing new, and nothing breaks.
       await expectAnchorError(claim(alice), "NothingToClaim", "royalties");
-      const sig = await royalties.methods.sync().accountsPartial({ split, vault }).rpc();
+      const sig = await send(syncSplitInstruction(split));
       const ev = await eventOf(royalties, sig, "synced");
       expect(ev.split.toBase58()).to.equal(split.toBase58());
       expect(big(ev.amount)).to.equal(1_000_000n);
@@ -286,7 +285,7 @@ describe("tessera-royalties", () => {
       const after = await royalties.account.split.fetch(split);
       expect(big(after.totalReceived) - big(after.totalClaimed)).to.equal(vaultBefore + 1_000_000n);
       // A second sync has nothing to credit, and succeeds.
-      const again = await eventOf(royalties, await royalties.methods.sync().accountsPartial({ split, vault }).rpc(), "synced");
+      const again = await eventOf(royalties, await send(syncSplitInstruction(split)), "synced");
       expect(big(again.amount)).to.equal(0n);
       // The recipients claim it: half each.
       expect((await eventOf(royalties, await claim(alice), "claimed")).amount.toNumber()).to.equal(500_000);
@@ -297,17 +296,8 @@ describe("tessera-royalties", () => {
 
     it("hands the split to a new authority in two steps (propose_split_authority, accept_split_authority)", async () => {
       const propose = (signer: Keypair, newAuthority: PublicKey | null) =>
-        royalties.methods
-          .proposeSplitAuthority({ newAuthority })
-          .accountsPartial({ authority: signer.publicKey, split })
-          .signers([signer])
-          .rpc();
-      const accept = (signer: Keypair) =>
-        royalties.methods
-          .acceptSplitAuthority()
-          .accountsPartial({ newAuthority: signer.publicKey, split })
-          .signers([signer])
-          .rpc();
+        send(proposeSplitAuthorityInstruction(signer.publicKey, split, newAuthority), [signer]);
+      const accept = (signer: Keypair) => send(acceptSplitAuthorityInstruction(signer.publicKey, split), [signer]);
       await expectAnchorError(propose(carol, carol.publicKey), "NotSplitAuthority", "royalties");
       const proposed = await eventOf(royalties, await propose(authority, carol.publicKey), "splitAuthorityProposed");
       expect(proposed.authority.toBase58()).to.equal(authority.publicKey.toBase58());

@@ -11,6 +11,28 @@
 import { expect } from "chai";
 import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import { TOKEN_PROGRAM_ID, transfer } from "@solana/spl-token";
+import {
+  type JobRef,
+  type SettleAccounts,
+  acceptJobInstruction,
+  bondInstruction,
+  confirmJobInstruction,
+  disputeJobInstruction,
+  openJobInstruction,
+  redeemAccessInstruction,
+  refundJobInstruction,
+  registerProviderInstruction,
+  releaseJobInstruction,
+  requestUnbondInstruction,
+  resolveDisputeInstruction,
+  setModelProvidersInstruction,
+  settleDisputeInstruction,
+  submitResultInstruction,
+  syncBondInstruction,
+  updateEscrowConfigInstruction,
+  updateProviderInstruction,
+  withdrawBondInstruction,
+} from "@tessera/sdk";
 
 import {
   BN,
@@ -25,17 +47,16 @@ import {
   USDC,
   World,
   accountExists,
-  ata,
   ataAddress,
   big,
   bondVaultAddress,
   bpsOf,
   buyAccessCall,
+  call as callOf,
   clockNow,
   connection,
   escrow,
   escrowConfig,
-  escrowSettingsArgs,
   eventOf,
   eventsOf,
   expectAnchorError,
@@ -49,11 +70,9 @@ import {
   provider as provider_,
   providerAddress,
   publish,
-  registry,
   royalties,
-  royaltiesEventAuthority,
+  send,
   tokenBalance,
-  vaultAddress,
   waitForClock,
   world,
 } from "./helpers";
@@ -112,35 +131,29 @@ describe("tessera-escrow", () => {
     m: Published,
     fee: number,
     windows: Windows = {},
-    opts: { requested?: PublicKey; pass?: PublicKey; accessAccount?: PublicKey } = {},
+    /** `gated`: pass the consumer's pass and access-token account (an access-gated model). */
+    opts: { requested?: PublicKey; gated?: boolean } = {},
   ) => {
     const jobId = new BN(nextJobId++);
-    const job = jobAddress(consumer.publicKey, jobId);
-    const call = escrow.methods
-      .openJob({
+    const built = openJobInstruction({
+      consumer: consumer.publicKey,
+      model: m.asset,
+      mint: w.usdc,
+      tokenProgram: TOKEN_PROGRAM_ID,
+      gated: opts.gated ?? false,
+      consumerTokenAccount: consumerUsdc,
+      args: {
         jobId,
-        fee: new BN(fee),
+        fee,
         inputCommitment: Array(32).fill(nextJobId),
         provider: opts.requested ?? null,
         acceptWindow: windows.accept ?? 600,
         deliveryWindow: windows.delivery ?? 600,
         challengeWindow: windows.challenge ?? 600,
-      })
-      .accountsPartial({
-        config: escrowConfig,
-        consumer: consumer.publicKey,
-        model: m.asset,
-        job,
-        jobVault: jobVaultAddress(job),
-        mint: w.usdc,
-        consumerTokenAccount: consumerUsdc,
-        pass: opts.pass ?? null,
-        consumerAccessAccount: opts.accessAccount ?? null,
-        registryProgram: registry.programId,
-        tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([consumer]);
-    return { jobId, job, call };
+      },
+    });
+    expect(built.job.toBase58()).to.equal(jobAddress(consumer.publicKey, jobId).toBase58());
+    return { jobId, job: built.job, call: callOf(built.instruction, [consumer]) };
   };
 
   interface Guards {
@@ -197,112 +210,60 @@ describe("tessera-escrow", () => {
 
   const acceptJob = async (job: PublicKey, auth: Keypair = providerAuth, guards?: Partial<Guards>) => {
     const j = await escrow.account.job.fetchNullable(job);
-    return escrow.methods
-      .acceptJob({ ...(await guardsFor(job, auth)), ...guards })
-      .accountsPartial({
-        authority: auth.publicKey,
-        config: escrowConfig,
-        provider: providerAddress(auth.publicKey),
-        job,
-        modelProviders: modelProvidersAddress(j ? j.model : PublicKey.default),
-      })
-      .signers([auth])
-      .rpc();
+    const ix = acceptJobInstruction(auth.publicKey, job, j ? j.model : PublicKey.default, {
+      ...(await guardsFor(job, auth)),
+      ...guards,
+    });
+    return send(ix, [auth]);
   };
 
   const submitResult = (job: PublicKey, commitment: number[] = Array(32).fill(0xc0)) =>
-    escrow.methods
-      .submitResult(commitment)
-      .accountsPartial({ authority: providerAuth.publicKey, provider, job })
-      .signers([providerAuth])
-      .rpc();
+    send(submitResultInstruction(providerAuth.publicKey, job, commitment), [providerAuth]);
 
-  const settlement = (job: PublicKey, m: Published) => ({
-    config: escrowConfig,
-    job,
-    jobVault: jobVaultAddress(job),
+  /** The job as the settlement builders read it (known here; the job account may be closed). */
+  const jobRef = (job: PublicKey, m: Published, accepted = true): JobRef => ({
     consumer: consumer.publicKey,
-    consumerTokenAccount: consumerUsdc,
-    provider,
+    model: m.asset,
+    mint: w.usdc,
+    vault: jobVaultAddress(job),
+    provider: accepted ? provider : PublicKey.default,
+    modelSplit: m.split,
+  });
+
+  /** The settlement payees: the provider's, the treasury's and the consumer's USDC accounts. */
+  const payees = (): SettleAccounts => ({
     providerTokenAccount: providerUsdc,
     treasuryTokenAccount: w.treasuryUsdc,
-    modelSplit: m.split,
-    modelSplitVault: m.splitVault,
-    mint: w.usdc,
+    consumerTokenAccount: consumerUsdc,
     tokenProgram: TOKEN_PROGRAM_ID,
-    royaltiesProgram: royalties.programId,
-    royaltiesEventAuthority,
   });
 
   const confirmJob = (job: PublicKey, m: Published, signer: Keypair = consumer) =>
-    escrow.methods
-      .confirmJob()
-      .accountsPartial({ consumerSigner: signer.publicKey, settlement: settlement(job, m) })
-      .signers([signer])
-      .rpc();
+    send(confirmJobInstruction(job, jobRef(job, m), payees(), signer.publicKey), [signer]);
 
   const releaseJob = (job: PublicKey, m: Published, caller: Keypair = stranger) =>
-    escrow.methods
-      .releaseJob()
-      .accountsPartial({ caller: caller.publicKey, settlement: settlement(job, m) })
-      .signers([caller])
-      .rpc();
+    send(releaseJobInstruction(caller.publicKey, job, jobRef(job, m), payees()), [caller]);
 
   const refundJob = (job: PublicKey, accepted: boolean) =>
-    escrow.methods
-      .refundJob()
-      .accountsPartial({
-        caller: stranger.publicKey,
-        job,
-        jobVault: jobVaultAddress(job),
-        consumer: consumer.publicKey,
-        consumerTokenAccount: consumerUsdc,
-        provider: accepted ? provider : null,
-        bondVault: accepted ? bondVault : null,
-        mint: w.usdc,
-        tokenProgram: TOKEN_PROGRAM_ID,
-      })
-      .signers([stranger])
-      .rpc();
+    send(refundJobInstruction(stranger.publicKey, job, jobRef(job, model, accepted), TOKEN_PROGRAM_ID, consumerUsdc), [
+      stranger,
+    ]);
 
   const disputeJob = (job: PublicKey, signer: Keypair = consumer) =>
-    escrow.methods
-      .disputeJob()
-      .accountsPartial({ consumer: signer.publicKey, job })
-      .signers([signer])
-      .rpc();
+    send(disputeJobInstruction(signer.publicKey, job), [signer]);
 
   const resolveDispute = (job: PublicKey, m: Published, bps: number, arbiter: Keypair) =>
-    escrow.methods
-      .resolveDispute(bps)
-      .accountsPartial({ arbiter: arbiter.publicKey, settlement: settlement(job, m), bondVault })
-      .signers([arbiter])
-      .rpc();
+    send(resolveDisputeInstruction(arbiter.publicKey, job, jobRef(job, m), payees(), bps), [arbiter]);
 
   const settleDispute = (job: PublicKey, m: Published, caller: Keypair = stranger) =>
-    escrow.methods
-      .settleDispute()
-      .accountsPartial({ caller: caller.publicKey, settlement: settlement(job, m) })
-      .signers([caller])
-      .rpc();
+    send(settleDisputeInstruction(caller.publicKey, job, jobRef(job, m), payees()), [caller]);
 
   const setModelProviders = (m: Published, providers: PublicKey[], signer: Keypair = publisher) =>
-    escrow.methods
-      .setModelProviders(providers)
-      .accountsPartial({
-        publisher: signer.publicKey,
-        model: m.asset,
-        modelProviders: modelProvidersAddress(m.asset),
-      })
-      .signers([signer])
-      .rpc();
+    send(setModelProvidersInstruction(signer.publicKey, m.asset, providers), [signer]);
 
   /** update_config with the suite's settings changed by `change` (the admin is the provider wallet). */
   const updateEscrowConfig = (change: Partial<typeof w.settings.escrow>) =>
-    escrow.methods
-      .updateConfig(escrowSettingsArgs({ ...w.settings.escrow, ...change }))
-      .accountsPartial({ admin: payer.publicKey, config: escrowConfig })
-      .rpc();
+    send(updateEscrowConfigInstruction(payer.publicKey, { ...w.settings.escrow, ...change }));
 
   const providerAccount = () => escrow.account.provider.fetch(provider);
 
@@ -311,34 +272,23 @@ describe("tessera-escrow", () => {
   describe("providers", () => {
     it("register_provider refuses an empty endpoint (InvalidEndpoint)", async () => {
       await expectAnchorError(
-        escrow.methods
-          .registerProvider({ endpoint: "", models: [model.asset] })
-          .accountsPartial({
-            authority: providerAuth.publicKey,
-            provider,
-            mint: w.usdc,
-            bondVault,
-            tokenProgram: TOKEN_PROGRAM_ID,
-          })
-          .signers([providerAuth])
-          .rpc(),
+        send(
+          registerProviderInstruction(providerAuth.publicKey, w.usdc, TOKEN_PROGRAM_ID, { endpoint: "", models: [model.asset] }),
+          [providerAuth],
+        ),
         "InvalidEndpoint",
         "escrow",
       );
     });
 
     it("register_provider: the provider and its empty bond vault; ProviderRegistered", async () => {
-      const sig = await escrow.methods
-        .registerProvider({ endpoint: "https://inference.example/v1", models: [model.asset] })
-        .accountsPartial({
-          authority: providerAuth.publicKey,
-          provider,
-          mint: w.usdc,
-          bondVault,
-          tokenProgram: TOKEN_PROGRAM_ID,
-        })
-        .signers([providerAuth])
-        .rpc();
+      const sig = await send(
+        registerProviderInstruction(providerAuth.publicKey, w.usdc, TOKEN_PROGRAM_ID, {
+          endpoint: "https://inference.example/v1",
+          models: [model.asset],
+        }),
+        [providerAuth],
+      );
       const ev = await eventOf(escrow, sig, "providerRegistered");
       expect(ev.provider.toBase58()).to.equal(provider.toBase58());
       expect(ev.authority.toBase58()).to.equal(providerAuth.publicKey.toBase58());
@@ -368,20 +318,16 @@ describe("tessera-escrow", () => {
       await expectAnchorError(acceptJob(requested.job), "NotRequestedProvider", "escrow");
 
       // update_provider: now it serves the other model too (and a duplicate is refused).
+      const updateProvider = (models: PublicKey[]) =>
+        send(updateProviderInstruction(providerAuth.publicKey, { endpoint: "https://inference.example/v2", models }), [
+          providerAuth,
+        ]);
       await expectAnchorError(
-        escrow.methods
-          .updateProvider({ endpoint: "https://inference.example/v2", models: [model.asset, model.asset] })
-          .accountsPartial({ authority: providerAuth.publicKey, provider })
-          .signers([providerAuth])
-          .rpc(),
+        updateProvider([model.asset, model.asset]),
         "DuplicateModel",
         "escrow",
       );
-      const sig = await escrow.methods
-        .updateProvider({ endpoint: "https://inference.example/v2", models: [model.asset, otherModel.asset] })
-        .accountsPartial({ authority: providerAuth.publicKey, provider })
-        .signers([providerAuth])
-        .rpc();
+      const sig = await updateProvider([model.asset, otherModel.asset]);
       const ev = await eventOf(escrow, sig, "providerUpdated");
       expect(ev.endpoint).to.equal("https://inference.example/v2");
       expect(ev.models.map((m: PublicKey) => m.toBase58())).to.deep.equal([
@@ -394,18 +340,16 @@ describe("tessera-escrow", () => {
 
     it("bond: refuses zero; adds to the bond; BondChanged", async () => {
       const bond = (amount: number) =>
-        escrow.methods
-          .bond(new BN(amount))
-          .accountsPartial({
+        send(
+          bondInstruction({
             authority: providerAuth.publicKey,
-            provider,
-            bondVault,
-            source: providerUsdc,
             mint: w.usdc,
             tokenProgram: TOKEN_PROGRAM_ID,
-          })
-          .signers([providerAuth])
-          .rpc();
+            amount,
+            source: providerUsdc,
+          }),
+          [providerAuth],
+        );
       await expectAnchorError(bond(0), "ZeroAmount", "escrow");
       const sig = await bond(10 * USDC);
       const ev = await eventOf(escrow, sig, "bondChanged");
@@ -423,7 +367,7 @@ describe("tessera-escrow", () => {
       expect(await tokenBalance(bondVault)).to.equal(before + 3n);
       expect(big((await providerAccount()).bond)).to.equal(before);
       // Permissionless: no signer but the fee payer.
-      const sync = () => escrow.methods.syncBond().accountsPartial({ provider, bondVault }).rpc();
+      const sync = () => send(syncBondInstruction(provider));
       const sig = await sync();
       const ev = await eventOf(escrow, sig, "bondChanged");
       expect(ev.reason).to.deep.equal({ sync: {} });
@@ -833,25 +777,20 @@ describe("tessera-escrow", () => {
       await (await buyAccessCall(w, consumer, gated.asset, 1, 250_000)).rpc();
       const pass = passAddress(gated.asset, consumer.publicKey);
       const accessAccount = ataAddress(gated.accessMint, consumer.publicKey);
-      const ok = openJob(gated, 100_000, { accept: 1 }, { pass, accessAccount });
+      const ok = openJob(gated, 100_000, { accept: 1 }, { gated: true });
+      // The SDK passes the consumer's pass and access-token account for a gated model.
+      expect(ok.call.instructions[0].keys.map((k) => k.pubkey.toBase58())).to.include.members([
+        pass.toBase58(),
+        accessAccount.toBase58(),
+      ]);
       const opened = await eventOf(escrow, await ok.call.rpc(), "jobOpened");
       expect(opened.model.toBase58()).to.equal(gated.asset.toBase58());
 
       // Redeem the only access token: the registry's verify_access (called by the escrow)
       // refuses, and its error comes back through the CPI.
-      await registry.methods
-        .redeemAccess(new BN(1))
-        .accountsPartial({
-          holder: consumer.publicKey,
-          asset: gated.asset,
-          pass,
-          accessMint: gated.accessMint,
-          holderAccessAccount: accessAccount,
-        })
-        .signers([consumer])
-        .rpc();
+      await send(redeemAccessInstruction(consumer.publicKey, gated.asset, 1), [consumer]);
       await expectAnchorError(
-        openJob(gated, 100_000, {}, { pass, accessAccount }).call.rpc(),
+        openJob(gated, 100_000, {}, { gated: true }).call.rpc(),
         "NoAccessToken",
         "registry",
       );
@@ -876,24 +815,17 @@ describe("tessera-escrow", () => {
 
   describe("unbonding", () => {
     const requestUnbond = (amount: BN | number) =>
-      escrow.methods
-        .requestUnbond(new BN(amount.toString()))
-        .accountsPartial({ authority: providerAuth.publicKey, config: escrowConfig, provider })
-        .signers([providerAuth])
-        .rpc();
+      send(requestUnbondInstruction(providerAuth.publicKey, amount), [providerAuth]);
     const withdrawBond = () =>
-      escrow.methods
-        .withdrawBond()
-        .accountsPartial({
+      send(
+        withdrawBondInstruction({
           authority: providerAuth.publicKey,
-          provider,
-          bondVault,
-          destination: providerUsdc,
           mint: w.usdc,
           tokenProgram: TOKEN_PROGRAM_ID,
-        })
-        .signers([providerAuth])
-        .rpc();
+          destination: providerUsdc,
+        }),
+        [providerAuth],
+      );
     const setUnbondingDelay = (unbondingDelay: number) => updateEscrowConfig({ unbondingDelay });
 
     after(async () => {

@@ -24,6 +24,7 @@ import {
   SYSVAR_CLOCK_PUBKEY,
   SystemProgram,
   Transaction,
+  TransactionInstruction,
   TransactionSignature,
 } from "@solana/web3.js";
 import {
@@ -37,6 +38,7 @@ import { expect } from "chai";
 
 import {
   type EventDecoder,
+  type PublishArgs,
   type TesseraEscrow,
   type TesseraRegistry,
   type TesseraRoyalties,
@@ -44,12 +46,12 @@ import {
   assetAddress,
   ataAddress as sdkAtaAddress,
   bondVaultAddress,
+  buyAccessInstruction,
   configAddress,
   errorCode,
   errorCodeOf as sdkErrorCodeOf,
   errorNamesOf as sdkErrorNamesOf,
   escrowIdl,
-  eventAuthorityAddress,
   eventsOf as sdkEventsOf,
   jobAddress,
   jobVaultAddress,
@@ -57,10 +59,14 @@ import {
   parkedAddress,
   passAddress,
   providerAddress,
+  publishAssetInstruction,
   registryIdl,
   royaltiesIdl,
   splitAddress,
+  updateEscrowConfigInstruction,
+  updateRegistryConfigInstruction,
   vaultAddress,
+  verifyAccessInstruction,
 } from "@tessera/sdk";
 import {
   escrowSettingsArgs,
@@ -119,6 +125,29 @@ export const escrow: Escrow = new Program<TesseraEscrow>(
   provider,
 );
 
+/**
+ * Sends the SDK's instructions in one transaction (fee payer: the provider wallet; `signers`
+ * sign too) and resolves with the signature once confirmed. A refusal throws the RPC's error,
+ * which `expectAnchorError` decodes.
+ */
+export function send(
+  instructions: TransactionInstruction | TransactionInstruction[],
+  signers: Keypair[] = [],
+): Promise<TransactionSignature> {
+  const list = Array.isArray(instructions) ? instructions : [instructions];
+  return provider.sendAndConfirm(new Transaction().add(...list), signers);
+}
+
+/** The SDK's instructions as a call: `.rpc()` sends them, `.transaction()` is the unsigned transaction. */
+export function call(instructions: TransactionInstruction | TransactionInstruction[], signers: Keypair[] = []) {
+  const list = Array.isArray(instructions) ? instructions : [instructions];
+  return {
+    instructions: list,
+    transaction: () => new Transaction().add(...list),
+    rpc: () => send(list, signers),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // PDAs (the SDK's: every seed is written once, in sdk/src/pda.ts)
 
@@ -138,7 +167,6 @@ export {
 
 export const registryConfig = configAddress(registry.programId);
 export const escrowConfig = configAddress(escrow.programId);
-export const royaltiesEventAuthority = eventAuthorityAddress(royalties.programId);
 
 // ---------------------------------------------------------------------------------------------
 // Errors (the SDK's typed errors: the generated tables of the three programs and Anchor's own)
@@ -383,21 +411,17 @@ async function setUpWorld(): Promise<World> {
   // On a ledger where the configs already existed, bring them to this run's settings (the
   // provider wallet must be their admin).
   if (!init.registry.created) {
-    await registry.methods
-      .updateConfig({
+    await send(
+      updateRegistryConfigInstruction(admin, {
         treasury: treasury.publicKey,
         feeBps: REGISTRY_FEE_BPS,
         paymentMints: [usdc],
         paused: false,
-      })
-      .accountsPartial({ admin, config: registryConfig })
-      .rpc();
+      }),
+    );
   }
   if (!init.escrow.created) {
-    await escrow.methods
-      .updateConfig(escrowSettingsArgs(settings.escrow))
-      .accountsPartial({ admin, config: escrowConfig })
-      .rpc();
+    await send(updateEscrowConfigInstruction(admin, settings.escrow));
   }
   return { usdc, usdcAuthority, treasury, treasuryUsdc, arbiter, settings, init, preexisting };
 }
@@ -436,15 +460,15 @@ export interface Published {
   signature: TransactionSignature;
 }
 
-export function publishArgs(o: PublishOptions, hash: number[]) {
+export function publishArgs(o: PublishOptions, hash: number[]): PublishArgs {
   return {
-    kind: o.kind === "model" ? { model: {} } : { dataset: {} },
+    kind: o.kind ?? "dataset",
     contentHash: hash,
     uri: o.uri ?? `ar://tessera-ts-test/${Buffer.from(hash.slice(0, 6)).toString("hex")}`,
     license: { flags: o.licenseFlags ?? 1, termsHash: Array(32).fill(7) },
-    price: new BN(o.price ?? USDC),
-    maxSupply: new BN(o.maxSupply ?? 0),
-    accessDuration: new BN(o.accessDuration ?? 0),
+    price: o.price ?? USDC,
+    maxSupply: o.maxSupply ?? 0,
+    accessDuration: o.accessDuration ?? 0,
     inferenceRoyaltyBps: o.inferenceRoyaltyBps ?? 0,
     inferenceGated: o.inferenceGated ?? false,
     parents: (o.parents ?? []).map((p) => ({ asset: p.asset, bps: p.bps })),
@@ -452,43 +476,26 @@ export function publishArgs(o: PublishOptions, hash: number[]) {
   };
 }
 
-/** The accounts publish_asset takes (parents go as remaining accounts). */
-export function publishAccounts(w: World, publisher: PublicKey, hash: number[]) {
-  const asset = assetAddress(publisher, hash);
-  const split = splitAddress(asset);
-  return {
-    config: registryConfig,
+/** The SDK's publish_asset of `publisher` in `paymentMint` (default: the world's USDC). */
+export function publishInstruction(w: World, publisher: PublicKey, o: PublishOptions, hash: number[], paymentMint?: PublicKey) {
+  return publishAssetInstruction({
     publisher,
-    asset,
-    accessMint: accessMintAddress(asset),
-    paymentMint: w.usdc,
-    split,
-    splitVault: vaultAddress(split),
-    previousVersion: null,
-    royaltiesProgram: royalties.programId,
-    royaltiesEventAuthority,
+    paymentMint: paymentMint ?? w.usdc,
     paymentTokenProgram: TOKEN_PROGRAM_ID,
-    accessTokenProgram: TOKEN_PROGRAM_ID,
-  };
+    args: publishArgs(o, hash),
+  });
 }
 
 export async function publish(w: World, publisher: Keypair, o: PublishOptions): Promise<Published> {
   const hash = contentHash(`publish:${publisher.publicKey.toBase58()}`);
-  const accounts = publishAccounts(w, publisher.publicKey, hash);
-  const signature = await registry.methods
-    .publishAsset(publishArgs(o, hash))
-    .accountsPartial(accounts)
-    .remainingAccounts(
-      (o.parents ?? []).map((p) => ({ pubkey: p.asset, isSigner: false, isWritable: false })),
-    )
-    .signers([publisher])
-    .rpc();
+  const built = publishInstruction(w, publisher.publicKey, o, hash);
+  const signature = await send(built.instruction, [publisher]);
   return {
-    asset: accounts.asset,
+    asset: built.asset,
     contentHash: hash,
-    accessMint: accounts.accessMint,
-    split: accounts.split,
-    splitVault: accounts.splitVault,
+    accessMint: built.accessMint,
+    split: built.split,
+    splitVault: built.splitVault,
     signature,
   };
 }
@@ -503,44 +510,22 @@ export async function buyAccessCall(
   minAccessDuration: number | BN = 0,
 ) {
   const asset = await registry.account.asset.fetch(assetKey);
-  const remaining = asset.parents.flatMap((p) => [
-    { pubkey: p.split, isSigner: false, isWritable: true },
-    { pubkey: vaultAddress(p.split), isSigner: false, isWritable: true },
-  ]);
-  return registry.methods
-    .buyAccess({
-      quantity: new BN(quantity),
-      maxUnitPrice: new BN(maxUnitPrice.toString()),
-      minAccessDuration: new BN(minAccessDuration.toString()),
-    })
-    .accountsPartial({
-      config: registryConfig,
-      asset: assetKey,
-      accessMint: asset.accessMint,
-      pass: passAddress(assetKey, buyer.publicKey),
+  return call(
+    buyAccessInstruction({
       buyer: buyer.publicKey,
-      buyerPaymentAccount: ataAddress(asset.paymentMint, buyer.publicKey),
-      buyerAccessAccount: ataAddress(asset.accessMint, buyer.publicKey),
-      paymentMint: asset.paymentMint,
+      assetKey,
+      asset,
       treasuryTokenAccount: w.treasuryUsdc,
-      split: asset.split,
-      splitVault: vaultAddress(asset.split),
-      royaltiesProgram: royalties.programId,
-      royaltiesEventAuthority,
       paymentTokenProgram: TOKEN_PROGRAM_ID,
-      accessTokenProgram: TOKEN_PROGRAM_ID,
-    })
-    .remainingAccounts(remaining)
-    .signers([buyer]);
+      args: { quantity, maxUnitPrice, minAccessDuration },
+    }),
+    [buyer],
+  );
 }
 
 /** The verify_access instruction sent as a transaction (fee payer: the provider wallet). */
-export function verifyAccessCall(assetKey: PublicKey, holder: PublicKey, accessMint: PublicKey) {
-  return registry.methods.verifyAccess().accountsPartial({
-    asset: assetKey,
-    pass: passAddress(assetKey, holder),
-    holderAccessAccount: ataAddress(accessMint, holder),
-  });
+export function verifyAccessCall(assetKey: PublicKey, holder: PublicKey) {
+  return call(verifyAccessInstruction(assetKey, holder));
 }
 
 /** `floor(amount × bps / 10,000)` in bigint. */
