@@ -3,6 +3,7 @@
 //! the end-to-end scenarios of the registry/royalties issue.
 #![allow(deprecated)] // solana-program-test 3.x marks its API "Agave unstable"; pinned exactly.
 
+mod channels;
 mod escrow;
 mod registry;
 mod royalties;

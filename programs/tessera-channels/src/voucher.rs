@@ -18,8 +18,8 @@
 //!
 //! The runtime verifies every Ed25519 program instruction of a transaction before it executes;
 //! `settle` then checks *what* was verified, reading the instruction just before it through the
-//! instructions sysvar, parsed strictly ([`parse_ed25519_instruction`]): exactly 162 bytes of
-//! data, one signature, the padding byte 0, the canonical offsets (public key at 16, signature
+//! instructions sysvar, parsed strictly ([`parse_ed25519_instruction`]): one signature, the
+//! padding byte 0, exactly 162 bytes of data, the canonical offsets (public key at 16, signature
 //! at 48, message at 112, 50 bytes of message) and every instruction index `u16::MAX` (the data
 //! inline in that same instruction). This is the layout of `solana-ed25519-program`'s
 //! `new_ed25519_instruction_with_signature`, which the client uses.
@@ -82,12 +82,14 @@ fn u16_at(data: &[u8], at: usize) -> u16 {
 /// Parses the data of an Ed25519 program instruction that must verify exactly one inline
 /// voucher signature in the canonical layout (see the module).
 pub fn parse_ed25519_instruction(data: &[u8]) -> Result<VerifiedVoucher<'_>, Ed25519Refusal> {
+    // [num_signatures: u8, padding: u8]
+    match data {
+        [1, 0, ..] => {}
+        [_, _, ..] => return Err(Ed25519Refusal::SignatureCount),
+        _ => return Err(Ed25519Refusal::DataLength),
+    }
     if data.len() != ED25519_VOUCHER_IX_LEN {
         return Err(Ed25519Refusal::DataLength);
-    }
-    // [num_signatures: u8, padding: u8]
-    if data[0] != 1 || data[1] != 0 {
-        return Err(Ed25519Refusal::SignatureCount);
     }
     // Offsets record: signature_offset, signature_instruction_index, public_key_offset,
     // public_key_instruction_index, message_data_offset, message_data_size,
@@ -164,9 +166,15 @@ mod tests {
         long.push(0);
         assert_eq!(parse_ed25519_instruction(&long), Err(Ed25519Refusal::DataLength));
         assert_eq!(parse_ed25519_instruction(&[]), Err(Ed25519Refusal::DataLength));
+        assert_eq!(parse_ed25519_instruction(&[1]), Err(Ed25519Refusal::DataLength));
         let mut two = good.clone();
         two[0] = 2;
         assert_eq!(parse_ed25519_instruction(&two), Err(Ed25519Refusal::SignatureCount));
+        // A count is refused as such whatever the length (two records make a longer header).
+        assert_eq!(
+            parse_ed25519_instruction(&two[..30]),
+            Err(Ed25519Refusal::SignatureCount)
+        );
         let mut pad = good.clone();
         pad[1] = 1;
         assert_eq!(parse_ed25519_instruction(&pad), Err(Ed25519Refusal::SignatureCount));
