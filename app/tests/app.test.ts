@@ -1,7 +1,9 @@
 // The web app in a real headless Chromium against tessera-localnet: publish a dataset with a
 // 70/20/10 split, buy access as a second wallet, see the pass, redeem, claim royalties as a
-// recipient; a 9,999 bps split cannot be submitted; failed purchases show the program's error.
-// Every step asserts both what the page shows and what is on chain.
+// recipient; a 9,999 bps split cannot be submitted; failed purchases show the program's error;
+// inference jobs opened, accepted, delivered, confirmed and refunded from the pages, and jobs in
+// a Token-2022 transfer-fee mint confirmed, released and refunded from My jobs. Every step
+// asserts both what the page shows and what is on chain.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -10,6 +12,13 @@ import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import { Keypair, LAMPORTS_PER_SOL, PublicKey } from "@solana/web3.js";
+import {
+  TOKEN_2022_PROGRAM_ID,
+  acceptJobFlow,
+  openJobFlow,
+  publishFlow,
+  submitResultInstruction,
+} from "@tessera/sdk";
 
 import {
   OUTPUT_DIR,
@@ -38,18 +47,23 @@ import {
   escrow,
   expectedSlash,
   fund,
+  mintFeeMint,
   mintToAccount,
   mintUsdc,
   passAddress,
   registerProvider,
   registry,
   royalties,
+  send,
   setUpWorld,
   sha256,
   splitAddress,
   tokenBalance,
+  transferFee,
   vaultAddress,
   waitForClock,
+  withheldIn,
+  withheldInMint,
 } from "./chain.ts";
 
 const PRICE = 2_500_000n; // 2.5 units of the 6-decimal mint
@@ -601,6 +615,181 @@ describe("Tessera web app", { concurrency: false }, () => {
     assert.equal(await accountExists(jobKey), false);
     assert.equal(await tokenBalance(ataAddress(w.usdc, buyer.publicKey)), before);
     await screenshot(page, "16-jobs-after-refund");
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Jobs in a Token-2022 payment mint with a 1% transfer fee. The fee on the transfer into a job's
+  // vault is withheld in the vault, and Token-2022 refuses to close an account holding withheld
+  // fees: every settlement and refund harvests them into the mint first, which needs the mint
+  // passed writable (the SDK's flows do; without it each step below fails with MintNotWritable).
+
+  const erin = Keypair.generate(); // a provider bonded in the fee mint
+  const feeModelFile = Buffer.from(`fee-mint model ${Date.now()} ${Math.random()}`);
+  let feeModel: PublicKey;
+  const FEE_JOB = 2n * USDC;
+  const fee22 = (owner: PublicKey) => ataAddress(w.feeMint, owner, TOKEN_2022_PROGRAM_ID);
+
+  /** What a Token-2022 job of `fee` settles to: the vault receives the fee net of the transfer fee. */
+  const feeJobPayout = (fee: bigint) => {
+    const received = fee - transferFee(fee);
+    const toTreasury = (received * 100n) / 10_000n;
+    const toSplit = (received * 1000n) / 10_000n;
+    return { received, toTreasury, toSplit, toProvider: received - toTreasury - toSplit };
+  };
+
+  /** erin accepts a job on the terms it reads now and delivers (through the SDK's flows). */
+  async function erinDelivers(jobKey: PublicKey, answer: string) {
+    await send((await acceptJobFlow(connection, erin.publicKey, jobKey)).instructions, [erin]);
+    await send([submitResultInstruction(erin.publicKey, jobKey, sha256(answer))], [erin]);
+    assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { delivered: {} });
+  }
+
+  test("a Token-2022 transfer-fee job opened from the model's page is confirmed from My jobs: the vault's withheld fee is harvested into the mint", async () => {
+    // On chain, as any client would: alice's model in the fee mint, erin bonded in it.
+    const published = await publishFlow(connection, {
+      publisher: alice.publicKey,
+      paymentMint: w.feeMint,
+      args: {
+        kind: "model",
+        contentHash: sha256(feeModelFile),
+        uri: "ar://tessera-app-test/fee-model",
+        license: { flags: 1, termsHash: new Uint8Array(32) },
+        price: USDC,
+        maxSupply: 0,
+        accessDuration: 0,
+        inferenceRoyaltyBps: 1000,
+        inferenceGated: false,
+        parents: [],
+        recipients: [{ address: alice.publicKey, bps: 10_000 }],
+      },
+    });
+    await send(published.instructions, [alice]);
+    feeModel = published.asset;
+    await fund([erin.publicKey], 2);
+    await mintFeeMint(w, erin.publicKey, 5n * USDC);
+    await registerProvider(w, erin, [feeModel], 3n * USDC, w.feeMint);
+    await mintFeeMint(w, buyer.publicKey, 10n * USDC);
+
+    // The buyer opens the job from the model's page.
+    const { page } = buyerPage;
+    const buyerBefore = await tokenBalance(fee22(buyer.publicKey));
+    await goto(page, `/asset/${feeModel.toBase58()}`);
+    await page.getByTestId("job-fee").fill("2");
+    await page.getByTestId("job-input").fill("a prompt paid in the fee mint");
+    await page.getByTestId("open-job-button").click();
+    const outcome = await txOutcome(page.getByTestId("open-job"));
+    assert.equal(outcome.state, "success", outcome.text);
+    const jobKey = new PublicKey((await page.getByTestId("opened-job").getAttribute("data-address"))!);
+    const opened = await escrow.account.job.fetch(jobKey);
+    const payout = feeJobPayout(FEE_JOB);
+    assert.equal(opened.mint.toBase58(), w.feeMint.toBase58());
+    assert.equal(BigInt(opened.fee.toString()), payout.received);
+    assert.equal(buyerBefore - (await tokenBalance(fee22(buyer.publicKey))), FEE_JOB);
+    // The transfer fee sits withheld in the job's vault: closing the vault needs a harvest.
+    assert.equal(await withheldIn(opened.vault), transferFee(FEE_JOB));
+    assert.ok(transferFee(FEE_JOB) > 0n);
+
+    await erinDelivers(jobKey, "an answer in the fee mint");
+
+    const before = {
+      erin: await tokenBalance(fee22(erin.publicKey)),
+      treasury: await tokenBalance(fee22(w.treasury.publicKey)),
+      split: await tokenBalance(vaultAddress(splitAddress(feeModel))),
+      harvested: await withheldInMint(w),
+    };
+    await goto(page, "/jobs");
+    const row = page.getByTestId("consumer-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "delivered", (t) => t === "delivered");
+    await row.getByTestId("job-confirm").click();
+    const o = await txOutcome(page);
+    assert.equal(o.state, "success", o.text);
+    await screenshot(page, "17-jobs-fee-mint-confirmed");
+
+    // Settled: the job and its vault are closed, the vault's withheld fee was harvested into
+    // the mint, and each payee received its part net of the transfer fee on the way out.
+    assert.equal(await accountExists(jobKey), false);
+    assert.equal(await accountExists(opened.vault), false);
+    assert.equal((await withheldInMint(w)) - before.harvested, transferFee(FEE_JOB));
+    assert.equal((await tokenBalance(fee22(erin.publicKey))) - before.erin, payout.toProvider - transferFee(payout.toProvider));
+    assert.equal(
+      (await tokenBalance(fee22(w.treasury.publicKey))) - before.treasury,
+      payout.toTreasury - transferFee(payout.toTreasury),
+    );
+    assert.equal(
+      (await tokenBalance(vaultAddress(splitAddress(feeModel)))) - before.split,
+      payout.toSplit - transferFee(payout.toSplit),
+    );
+    await row.waitFor({ state: "detached" });
+  });
+
+  test("a delivered Token-2022 job is released from My jobs once its challenge window has passed", async () => {
+    // Opened through the SDK with a 1 s challenge window, so that it can be released in the test.
+    const fee = 1n * USDC;
+    const opened = await openJobFlow(connection, {
+      consumer: buyer.publicKey,
+      model: feeModel,
+      args: {
+        jobId: BigInt(Date.now()),
+        fee,
+        inputCommitment: sha256("release me"),
+        provider: null,
+        acceptWindow: 600,
+        deliveryWindow: 600,
+        challengeWindow: 1,
+      },
+    });
+    await send(opened.instructions, [buyer]);
+    await erinDelivers(opened.job, "released answer");
+    const job = await escrow.account.job.fetch(opened.job);
+    assert.ok((await withheldIn(job.vault)) > 0n);
+    await waitForClock(job.challengeDeadline.toNumber());
+
+    const payout = feeJobPayout(fee);
+    const erinBefore = await tokenBalance(fee22(erin.publicKey));
+    const harvestedBefore = await withheldInMint(w);
+    const { page } = buyerPage;
+    await goto(page, "/jobs");
+    const row = page.getByTestId("consumer-jobs").locator(`[data-job="${opened.job.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "delivered", (t) => t === "delivered");
+    await row.getByTestId("job-release").waitFor();
+    await row.getByTestId("job-release").click();
+    const o = await txOutcome(page);
+    assert.equal(o.state, "success", o.text);
+    assert.equal(await accountExists(opened.job), false);
+    assert.equal(await accountExists(job.vault), false);
+    assert.equal((await withheldInMint(w)) - harvestedBefore, transferFee(fee));
+    assert.equal((await tokenBalance(fee22(erin.publicKey))) - erinBefore, payout.toProvider - transferFee(payout.toProvider));
+  });
+
+  test("a Token-2022 job nobody accepted is refunded from My jobs: the vault's net balance back, its withheld fee harvested", async () => {
+    const { page } = buyerPage;
+    const before = await tokenBalance(fee22(buyer.publicKey));
+    const harvestedBefore = await withheldInMint(w);
+    await goto(page, `/asset/${feeModel.toBase58()}`);
+    await page.getByTestId("job-fee").fill("2");
+    await page.getByTestId("job-input").fill("nobody will take this one either");
+    await page.getByTestId("job-accept-window").fill("2");
+    await page.getByTestId("open-job-button").click();
+    const outcome = await txOutcome(page.getByTestId("open-job"));
+    assert.equal(outcome.state, "success", outcome.text);
+    const jobKey = new PublicKey((await page.getByTestId("opened-job").getAttribute("data-address"))!);
+    const job = await escrow.account.job.fetch(jobKey);
+    await waitForClock(job.acceptDeadline.toNumber());
+
+    await goto(page, "/jobs");
+    const row = page.getByTestId("consumer-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
+    await waitForText(row.getByTestId("job-state"), "open", (t) => t === "open");
+    await row.getByTestId("job-refund").waitFor();
+    await row.getByTestId("job-refund").click();
+    const o = await txOutcome(page);
+    assert.equal(o.state, "success", o.text);
+    assert.equal(await accountExists(jobKey), false);
+    assert.equal(await accountExists(job.vault), false);
+    const received = FEE_JOB - transferFee(FEE_JOB);
+    assert.equal((await withheldInMint(w)) - harvestedBefore, transferFee(FEE_JOB));
+    // The consumer paid the fee and got back what the vault held, less the fee on the way back.
+    assert.equal(before - (await tokenBalance(fee22(buyer.publicKey))), FEE_JOB - (received - transferFee(received)));
+    await screenshot(page, "18-jobs-fee-mint-refunded");
   });
 
   test("the pages raised no uncaught error", () => {

@@ -1,20 +1,37 @@
 // The tests' own view of the chain: a connection to the validator, the upgrade-authority payer,
 // the programs from the committed IDLs, PDAs, and the world (configs initialised with
-// migrations/deploy.ts, a 6-decimal payment mint on the allow-list). Every on-chain assertion
-// reads accounts through this module, independently of the app's code.
+// migrations/deploy.ts; two 6-decimal payment mints on the allow-list: an SPL Token one and a
+// Token-2022 one with a 1% transfer fee). Every on-chain assertion reads accounts through this
+// module, independently of the app's code; what the tests set up on chain without the app (a
+// provider, a job the app then settles) goes through the SDK's flows, as any client would.
 
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 
 import { AnchorProvider, BN, Program, Wallet } from "@anchor-lang/core";
 import {
-  TOKEN_PROGRAM_ID,
+  ExtensionType,
+  TOKEN_2022_PROGRAM_ID,
   createAssociatedTokenAccountIdempotent,
+  createInitializeMintInstruction,
+  createInitializeTransferFeeConfigInstruction,
   createMint,
   getAccount,
+  getMint,
+  getMintLen,
+  getTransferFeeAmount,
+  getTransferFeeConfig,
   mintTo,
 } from "@solana/spl-token";
-import { Connection, Keypair, LAMPORTS_PER_SOL, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
+import {
+  Connection,
+  Keypair,
+  LAMPORTS_PER_SOL,
+  PublicKey,
+  SystemProgram,
+  Transaction,
+  type TransactionInstruction,
+} from "@solana/web3.js";
 
 import deployModule from "../../migrations/deploy.ts";
 import {
@@ -23,13 +40,18 @@ import {
   type TesseraRoyalties,
   assetAddress,
   ataAddress,
+  bondFlow,
   bondVaultAddress,
   escrowIdl,
   passAddress,
   providerAddress,
+  registerProviderFlow,
   registryIdl,
   royaltiesIdl,
+  sendFlow,
   splitAddress,
+  updateEscrowConfigInstruction,
+  updateRegistryConfigInstruction,
   vaultAddress,
 } from "@tessera/sdk";
 
@@ -67,13 +89,15 @@ export async function accountExists(address: PublicKey): Promise<boolean> {
   return (await connection.getAccountInfo(address, "confirmed")) !== null;
 }
 
-/** A token account's balance, 0n if it does not exist. */
+/** A token account's balance (SPL Token or Token-2022), 0n if it does not exist. */
 export async function tokenBalance(account: PublicKey): Promise<bigint> {
-  try {
-    return (await getAccount(connection, account, "confirmed")).amount;
-  } catch {
-    return 0n;
-  }
+  const res = await connection.getTokenAccountBalance(account, "confirmed").catch(() => null);
+  return res ? BigInt(res.value.amount) : 0n;
+}
+
+/** Sends the SDK's instructions (fee payer: the upgrade-authority payer; `signers` sign too). */
+export function send(instructions: TransactionInstruction[], signers: Keypair[] = []): Promise<string> {
+  return sendFlow(connection, payer, instructions, signers);
 }
 
 /** The cluster's Clock::unix_timestamp. */
@@ -90,21 +114,94 @@ export async function fund(keys: PublicKey[], sol = 2): Promise<void> {
 
 export interface World {
   usdc: PublicKey;
+  /** A Token-2022 mint with a transfer fee of FEE_MINT_BPS (at most FEE_MINT_MAX per transfer). */
+  feeMint: PublicKey;
   treasury: Keypair;
   /** The escrow's slash share and cap (the app quotes the slash at stake with them). */
   slashBps: number;
   maxSlashFeeMultiple: number;
 }
 
+/** The Token-2022 payment mint's transfer fee: 1% of each transfer, at most 1,000 units. */
+export const FEE_MINT_BPS = 100n;
+export const FEE_MINT_MAX = 1_000n * USDC;
+
+/** The transfer fee Token-2022 withholds on a transfer of `amount` (ceil(amount × bps / 10,000), capped). */
+export function transferFee(amount: bigint): bigint {
+  const raw = (amount * FEE_MINT_BPS + 9_999n) / 10_000n;
+  return raw < FEE_MINT_MAX ? raw : FEE_MINT_MAX;
+}
+
+/** A 6-decimal Token-2022 mint with the TransferFeeConfig extension (mint authority: the payer; no fee authorities). */
+async function createTransferFeeMint(): Promise<PublicKey> {
+  const mint = Keypair.generate();
+  const space = getMintLen([ExtensionType.TransferFeeConfig]);
+  const lamports = await connection.getMinimumBalanceForRentExemption(space);
+  await provider.sendAndConfirm(
+    new Transaction().add(
+      SystemProgram.createAccount({
+        fromPubkey: payer.publicKey,
+        newAccountPubkey: mint.publicKey,
+        space,
+        lamports,
+        programId: TOKEN_2022_PROGRAM_ID,
+      }),
+      createInitializeTransferFeeConfigInstruction(
+        mint.publicKey,
+        null,
+        null,
+        Number(FEE_MINT_BPS),
+        FEE_MINT_MAX,
+        TOKEN_2022_PROGRAM_ID,
+      ),
+      createInitializeMintInstruction(mint.publicKey, 6, payer.publicKey, null, TOKEN_2022_PROGRAM_ID),
+    ),
+    [mint],
+  );
+  return mint.publicKey;
+}
+
+/** Mints `amount` of the Token-2022 fee mint to the owner's associated token account. */
+export async function mintFeeMint(w: World, owner: PublicKey, amount: bigint): Promise<PublicKey> {
+  const account = await createAssociatedTokenAccountIdempotent(
+    connection,
+    payer,
+    w.feeMint,
+    owner,
+    { commitment: "confirmed" },
+    TOKEN_2022_PROGRAM_ID,
+  );
+  await mintTo(connection, payer, w.feeMint, account, payer, amount, [], { commitment: "confirmed" }, TOKEN_2022_PROGRAM_ID);
+  return account;
+}
+
+/** The transfer fees withheld in a Token-2022 account of the fee mint (0n once it is closed). */
+export async function withheldIn(account: PublicKey): Promise<bigint> {
+  try {
+    const a = await getAccount(connection, account, "confirmed", TOKEN_2022_PROGRAM_ID);
+    return getTransferFeeAmount(a)?.withheldAmount ?? 0n;
+  } catch {
+    return 0n;
+  }
+}
+
+/** The transfer fees harvested into the fee mint. */
+export async function withheldInMint(w: World): Promise<bigint> {
+  const m = await getMint(connection, w.feeMint, "confirmed", TOKEN_2022_PROGRAM_ID);
+  return getTransferFeeConfig(m)?.withheldAmount ?? 0n;
+}
+
 /**
  * Initialises both configs with migrations/deploy.ts (on a fresh ledger; on a kept one, the
- * same settings through update_config); the registry allows one new 6-decimal mint.
+ * same settings through update_config); the registry allows two new 6-decimal mints (SPL Token,
+ * and Token-2022 with a transfer fee), both bondable by providers.
  */
 export async function setUpWorld(): Promise<World> {
   const usdc = await createMint(connection, payer, payer.publicKey, null, 6, undefined, { commitment: "confirmed" });
+  const feeMint = await createTransferFeeMint();
   const treasury = Keypair.generate();
   const settings = {
-    registry: { admin: payer.publicKey, treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc] },
+    registry: { admin: payer.publicKey, treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc, feeMint] },
     escrow: {
       admin: payer.publicKey,
       treasury: treasury.publicKey,
@@ -118,25 +215,21 @@ export async function setUpWorld(): Promise<World> {
       minChallengeWindow: 1,
       disputeWindow: 600,
       unbondingDelay: 3_600,
-      minBonds: [{ mint: usdc, minBond: new BN(1_000_000) }],
+      minBonds: [
+        { mint: usdc, minBond: new BN(1_000_000) },
+        { mint: feeMint, minBond: new BN(1_000_000) },
+      ],
     },
   };
   const result = await deploy.initializeTessera(provider, settings);
   // A validator kept from an earlier run (the payer is its admin): install this run's settings.
   if (!result.registry.created) {
-    const configAddress = deploy.configAddress(registry.programId);
-    await registry.methods
-      .updateConfig({ treasury: treasury.publicKey, feeBps: 250, paymentMints: [usdc], paused: false })
-      .accountsPartial({ admin: payer.publicKey, config: configAddress })
-      .rpc();
+    await send([updateRegistryConfigInstruction(payer.publicKey, { ...settings.registry, paused: false })]);
   }
   if (!result.escrow.created) {
-    await escrow.methods
-      .updateConfig(deploy.escrowSettingsArgs(settings.escrow))
-      .accountsPartial({ admin: payer.publicKey, config: deploy.configAddress(escrow.programId) })
-      .rpc();
+    await send([updateEscrowConfigInstruction(payer.publicKey, settings.escrow)]);
   }
-  return { usdc, treasury, slashBps: settings.escrow.slashBps, maxSlashFeeMultiple: settings.escrow.maxSlashFeeMultiple };
+  return { usdc, feeMint, treasury, slashBps: settings.escrow.slashBps, maxSlashFeeMultiple: settings.escrow.maxSlashFeeMultiple };
 }
 
 /** Mints `amount` base units of the world's mint to the owner's associated token account. */
@@ -151,34 +244,29 @@ export async function mintToAccount(account: PublicKey, w: World, amount: bigint
   await mintTo(connection, payer, w.usdc, account, payer, amount, [], { commitment: "confirmed" });
 }
 
-/** Registers `authority` as a provider of `models` and bonds `bond` base units (needs that much of the mint). */
-export async function registerProvider(w: World, authority: Keypair, models: PublicKey[], bond: bigint): Promise<PublicKey> {
-  const providerKey = providerAddress(authority.publicKey);
-  const bondVault = bondVaultAddress(providerKey);
-  await escrow.methods
-    .registerProvider({ endpoint: "https://infer.example.org/v1", models })
-    .accountsPartial({ authority: authority.publicKey, provider: providerKey, mint: w.usdc, bondVault, tokenProgram: TOKEN_PROGRAM_ID })
-    .signers([authority])
-    .rpc();
+/**
+ * Registers `authority` as a provider of `models` bonded in `mint` (default: the world's SPL
+ * mint) and bonds `bond` base units (needs that much of the mint).
+ */
+export async function registerProvider(
+  w: World,
+  authority: Keypair,
+  models: PublicKey[],
+  bond: bigint,
+  mint: PublicKey = w.usdc,
+): Promise<PublicKey> {
+  const registered = await registerProviderFlow(connection, authority.publicKey, mint, {
+    endpoint: "https://infer.example.org/v1",
+    models,
+  });
+  await send(registered.instructions, [authority]);
   await addBond(w, authority, bond);
-  return providerKey;
+  return registered.provider;
 }
 
-/** Adds `amount` base units to the provider's bond (from its associated token account). */
-export async function addBond(w: World, authority: Keypair, amount: bigint): Promise<void> {
-  const providerKey = providerAddress(authority.publicKey);
-  await escrow.methods
-    .bond(new BN(amount.toString()))
-    .accountsPartial({
-      authority: authority.publicKey,
-      provider: providerKey,
-      bondVault: bondVaultAddress(providerKey),
-      source: ataAddress(w.usdc, authority.publicKey),
-      mint: w.usdc,
-      tokenProgram: TOKEN_PROGRAM_ID,
-    })
-    .signers([authority])
-    .rpc();
+/** Adds `amount` base units to the provider's bond (from its associated token account of the provider's mint). */
+export async function addBond(_w: World, authority: Keypair, amount: bigint): Promise<void> {
+  await send((await bondFlow(connection, authority.publicKey, amount)).instructions, [authority]);
 }
 
 /** The slash accept_job fixes: min(bond × slash_bps / 10,000, fee × max_slash_fee_multiple). */

@@ -14,7 +14,11 @@ import { decodeThrown, decodeTransactionError } from "../src/lib/errors.ts";
 import { durationGuard } from "../src/lib/instructions.ts";
 import { allowedActions, deadlineOf, jobTerms, slashAtStake } from "../src/lib/jobs.ts";
 import { parseSecretKey } from "../src/lib/localWallet.ts";
-import { ESCROW_ID, REGISTRY_ID, ROYALTIES_ID } from "../src/lib/pda.ts";
+import {
+  ESCROW_PROGRAM_ID as ESCROW_ID,
+  REGISTRY_PROGRAM_ID as REGISTRY_ID,
+  ROYALTIES_PROGRAM_ID as ROYALTIES_ID,
+} from "@tessera/sdk";
 import { owedTo } from "../src/lib/royalties.ts";
 
 describe("amounts", () => {

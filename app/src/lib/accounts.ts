@@ -4,11 +4,16 @@
 import { type IdlAccounts, utils } from "@anchor-lang/core";
 import { unpackMint, TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import { type Connection, type GetProgramAccountsFilter, PublicKey } from "@solana/web3.js";
+import {
+  type TesseraEscrow,
+  type TesseraRegistry,
+  type TesseraRoyalties,
+  escrowConfigAddress,
+  passAddress,
+  providerAddress,
+  registryConfigAddress,
+} from "@tessera/sdk";
 
-import type { TesseraEscrow } from "../../../idl/tessera_escrow";
-import type { TesseraRegistry } from "../../../idl/tessera_registry";
-import type { TesseraRoyalties } from "../../../idl/tessera_royalties";
-import { escrowConfigAddress, passAddress, providerAddress, registryConfigAddress } from "./pda";
 import type { Programs } from "./programs";
 
 export type Asset = IdlAccounts<TesseraRegistry>["asset"];

@@ -3,9 +3,13 @@
 // slash at stake — what a provider sees before it accepts, and sends back as its guards.
 
 import type { PublicKey } from "@solana/web3.js";
+import { slashAtStake } from "@tessera/sdk";
 
 import { type EscrowConfig, type Job, type JobStateName, variant } from "./accounts";
 import { big } from "./amounts";
+
+/** accept_job's slash (the SDK's: `min(floor(bond × slash_bps / 10,000), fee × max_slash_fee_multiple)`). */
+export { slashAtStake };
 
 export type Role = "consumer" | "provider";
 
@@ -41,16 +45,6 @@ export function deadlineOf(job: Job): { label: string; at: number } | null {
     default:
       return null;
   }
-}
-
-/**
- * The slash a provider with `bond` puts at stake by accepting a job of `fee`, as accept_job
- * fixes it: `min(floor(bond × slash_bps / 10,000), fee × max_slash_fee_multiple)`.
- */
-export function slashAtStake(fee: bigint, bond: bigint, slashBps: number, maxSlashFeeMultiple: number): bigint {
-  const byBond = (bond * BigInt(slashBps)) / 10_000n;
-  const byFee = fee * BigInt(maxSlashFeeMultiple);
-  return byBond < byFee ? byBond : byFee;
 }
 
 export interface JobTerms {

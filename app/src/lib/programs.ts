@@ -1,19 +1,17 @@
-// The three Tessera programs, from the committed IDLs (../idl), bound to a connection. Only the
-// coders and instruction builders are used: transactions are signed by the wallet adapter.
+// The three Tessera programs, from the committed IDLs (the SDK's), bound to a connection, for
+// reading and decoding accounts (instructions come from the SDK's flows; the wallet signs).
 
 import { Program, type Provider } from "@anchor-lang/core";
 import type { Connection } from "@solana/web3.js";
 
-import registryIdlJson from "../../../idl/tessera_registry.json";
-import royaltiesIdlJson from "../../../idl/tessera_royalties.json";
-import escrowIdlJson from "../../../idl/tessera_escrow.json";
-import type { TesseraRegistry } from "../../../idl/tessera_registry";
-import type { TesseraRoyalties } from "../../../idl/tessera_royalties";
-import type { TesseraEscrow } from "../../../idl/tessera_escrow";
-
-export const registryIdl = registryIdlJson as unknown as TesseraRegistry;
-export const royaltiesIdl = royaltiesIdlJson as unknown as TesseraRoyalties;
-export const escrowIdl = escrowIdlJson as unknown as TesseraEscrow;
+import {
+  type TesseraEscrow,
+  type TesseraRegistry,
+  type TesseraRoyalties,
+  escrowIdl,
+  registryIdl,
+  royaltiesIdl,
+} from "@tessera/sdk";
 
 export type Registry = Program<TesseraRegistry>;
 export type Royalties = Program<TesseraRoyalties>;

@@ -1,4 +1,5 @@
 import { useWallet } from "@solana/wallet-adapter-react";
+import { providerAddress } from "@tessera/sdk";
 
 import { TxStatus } from "../components/TxStatus";
 import { JobTable } from "../components/jobs/JobTable";
@@ -8,7 +9,6 @@ import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
 import { type Job, type Keyed, fetchEscrowConfig, fetchJobs, fetchProviderOf } from "../lib/accounts";
 import { big } from "../lib/amounts";
-import { providerAddress } from "../lib/pda";
 
 export function JobsPage() {
   const programs = usePrograms();

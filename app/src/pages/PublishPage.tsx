@@ -125,7 +125,7 @@ export function PublishPage() {
     const termsHash = terms.trim() ? sha256Text(terms.trim()) : new Uint8Array(32);
     let asset: PublicKey | null = null;
     const sig = await tx.run(`Publish the ${kind}`, async () => {
-      const built = await publishInstructions(programs, connection, {
+      const built = await publishInstructions(connection, {
         publisher: publicKey,
         kind,
         contentHash,

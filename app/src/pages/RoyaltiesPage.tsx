@@ -80,18 +80,18 @@ export function RoyaltiesPage() {
     for (let i = 0; i < splits.length && ok; i += CLAIMS_PER_TX) {
       const chunk = splits.slice(i, i + CLAIMS_PER_TX);
       const part = splits.length > CLAIMS_PER_TX ? ` (${i / CLAIMS_PER_TX + 1}/${Math.ceil(splits.length / CLAIMS_PER_TX)})` : "";
-      ok = !!(await tx.run(label + part, () => claimInstructions(programs, connection, publicKey, chunk)));
+      ok = !!(await tx.run(label + part, () => claimInstructions(connection, publicKey, chunk)));
     }
     // Parked balances: one claim_parked each.
     for (const r of rows) {
       if (!ok || !r.parked) continue;
       const parked = r.parked;
-      ok = !!(await tx.run(`${label} (parked balance)`, () => claimParkedInstructions(programs, connection, publicKey, parked, r.split)));
+      ok = !!(await tx.run(`${label} (parked balance)`, () => claimParkedInstructions(connection, publicKey, parked, r.split)));
     }
     groups.reload();
   };
   const sync = async (split: Keyed<Split>) => {
-    await tx.run("Credit the vault's uncredited tokens (sync)", () => syncSplitInstructions(programs, split));
+    await tx.run("Credit the vault's uncredited tokens (sync)", () => syncSplitInstructions(split));
     groups.reload();
   };
 

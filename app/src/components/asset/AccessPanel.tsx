@@ -53,7 +53,7 @@ export function AccessPanel({
     if (!publicKey || qty === null || maxUnit === null) return;
     const sig = await tx.run(`Buy ${qty} access token${qty === 1n ? "" : "s"}`, () =>
       // Guards: the price the buyer allows and the access duration it was shown.
-      buyInstructions(programs, connection, publicKey, assetKey, asset, qty, maxUnit, durationGuard(asset)),
+      buyInstructions(connection, publicKey, assetKey, asset, qty, maxUnit, durationGuard(asset)),
     );
     if (sig) onChange();
     holding.reload();
@@ -61,7 +61,7 @@ export function AccessPanel({
   const redeem = async () => {
     if (!publicKey || redeemQty === null) return;
     const sig = await tx.run(`Redeem ${redeemQty} access token${redeemQty === 1n ? "" : "s"}`, () =>
-      redeemInstructions(programs, publicKey, assetKey, asset, redeemQty),
+      redeemInstructions(publicKey, assetKey, redeemQty),
     );
     if (sig) onChange();
     holding.reload();

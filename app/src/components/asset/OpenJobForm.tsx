@@ -1,5 +1,6 @@
 import { useConnection, useWallet } from "@solana/wallet-adapter-react";
 import { PublicKey } from "@solana/web3.js";
+import { providerAddress } from "@tessera/sdk";
 import { type FormEvent, useState } from "react";
 import { Link } from "react-router-dom";
 
@@ -12,7 +13,6 @@ import { type Asset, type MintInfo, fetchEscrowConfig } from "../../lib/accounts
 import { formatDuration, formatUnits, tryParseUnits } from "../../lib/amounts";
 import { sha256Text } from "../../lib/hash";
 import { openJobInstructions } from "../../lib/instructions";
-import { providerAddress } from "../../lib/pda";
 
 const MAX_WINDOW = 30 * 86_400;
 
@@ -59,7 +59,7 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
     setOpened(null);
     let job: PublicKey | null = null;
     const sig = await tx.run("Open an inference job", async () => {
-      const built = await openJobInstructions(programs, connection, {
+      const built = await openJobInstructions(connection, {
         consumer: publicKey,
         modelKey: assetKey,
         model: asset,

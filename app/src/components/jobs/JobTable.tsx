@@ -6,7 +6,6 @@ import { Address, AssetLink } from "../Address";
 import { Countdown, useNow } from "../Countdown";
 import { TokenAmount } from "../TokenAmount";
 import type { useMints } from "../../hooks/useMints";
-import { usePrograms } from "../../hooks/usePrograms";
 import type { TxRunner } from "../../hooks/useTx";
 import { type EscrowConfig, type Job, type Keyed, type MintInfo, variant } from "../../lib/accounts";
 import { big, formatDuration } from "../../lib/amounts";
@@ -119,7 +118,6 @@ export function JobTable({
   onDone: () => void;
   testId: string;
 }) {
-  const programs = usePrograms();
   const { connection } = useConnection();
   const { publicKey } = useWallet();
   const now = useNow();
@@ -179,31 +177,31 @@ export function JobTable({
               <td className="actions">
                 {a.confirm && (
                   <button type="button" className="small" data-testid="job-confirm" disabled={tx.busy}
-                    onClick={() => void act("Confirm the job", () => confirmJobInstructions(programs, connection, me, j))}>
+                    onClick={() => void act("Confirm the job", () => confirmJobInstructions(connection, me, j))}>
                     Confirm
                   </button>
                 )}
                 {a.dispute && (
                   <button type="button" className="small" data-testid="job-dispute" disabled={tx.busy}
-                    onClick={() => void act("Dispute the job", () => disputeJobInstructions(programs, me, j))}>
+                    onClick={() => void act("Dispute the job", () => disputeJobInstructions(me, j))}>
                     Dispute
                   </button>
                 )}
                 {a.release && (
                   <button type="button" className="small" data-testid="job-release" disabled={tx.busy}
-                    onClick={() => void act("Release the job", () => releaseJobInstructions(programs, connection, me, j))}>
+                    onClick={() => void act("Release the job", () => releaseJobInstructions(connection, me, j))}>
                     Release
                   </button>
                 )}
                 {a.refund && (
                   <button type="button" className="small" data-testid="job-refund" disabled={tx.busy}
-                    onClick={() => void act("Refund the job", () => refundJobInstructions(programs, connection, me, j))}>
+                    onClick={() => void act("Refund the job", () => refundJobInstructions(connection, me, j))}>
                     Refund
                   </button>
                 )}
                 {a.settle && (
                   <button type="button" className="small" data-testid="job-settle" disabled={tx.busy}
-                    onClick={() => void act("Settle the dispute (half each)", () => settleDisputeInstructions(programs, connection, me, j))}>
+                    onClick={() => void act("Settle the dispute (half each)", () => settleDisputeInstructions(connection, me, j))}>
                     Settle (half each)
                   </button>
                 )}
@@ -213,7 +211,7 @@ export function JobTable({
                     title="Accepts exactly the fee, windows and slash shown (the program refuses other terms)"
                     onClick={() =>
                       void act("Accept the job", () =>
-                        acceptJobInstructions(programs, me, j, {
+                        acceptJobInstructions(me, j, {
                           inputCommitment: terms.inputCommitment,
                           fundedAt: terms.fundedAt,
                           fee: terms.fee,
@@ -237,7 +235,7 @@ export function JobTable({
                       onChange={(e) => setResults({ ...results, [key]: e.target.value })}
                     />
                     <button type="button" className="small" data-testid="job-submit" disabled={tx.busy || !(results[key] ?? "").trim()}
-                      onClick={() => void act("Submit the result", () => submitResultInstructions(programs, me, j, sha256Text(results[key].trim())))}>
+                      onClick={() => void act("Submit the result", () => submitResultInstructions(me, j, sha256Text(results[key].trim())))}>
                       Submit result
                     </button>
                   </span>
