@@ -4,6 +4,7 @@
 //! modules, never from hand-written discriminators.
 
 pub mod amount;
+pub mod channel;
 pub mod error;
 pub mod events;
 pub mod flows;

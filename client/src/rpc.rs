@@ -256,7 +256,7 @@ impl Tessera {
         clock_unix_timestamp(&clock.data)
     }
 
-    fn program_accounts<T: AccountDeserialize + Discriminator>(
+    pub(crate) fn program_accounts<T: AccountDeserialize + Discriminator>(
         &self,
         program: &Pubkey,
         mut filters: Vec<RpcFilterType>,
