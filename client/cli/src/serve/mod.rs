@@ -11,11 +11,17 @@
 //! - `GET  /v1/assets/{asset}/data` (datasets; HTTP range requests) with the proof headers
 //! - `POST /v1/assets/{asset}/infer` (models; the body goes to the upstream) with the proof headers
 //!
+//! A metered gate (`--price-per-call`) sells each model call for a voucher of a payment channel
+//! instead, answers HTTP 402 with the payment requirements to a call without one, and settles the
+//! vouchers on chain on its own: see [`metered`].
+//!
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
 //! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/500/502/504; nothing is delivered on a refusal.
 
 mod gate;
+mod metered;
 mod store;
+mod vouchers;
 
 use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
@@ -59,6 +65,32 @@ pub struct ServeArgs {
     /// How long a challenge nonce lives, in seconds (at most 300)
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=300))]
     nonce_ttl: i64,
+    /// Model, metered: the price of one call in the model's payment mint (UI units, e.g. 0.001).
+    /// Calls are paid with vouchers of a payment channel to this wallet's provider; a call without
+    /// one gets HTTP 402 and the payment requirements
+    #[arg(long, requires = "upstream", conflicts_with = "consumable", value_name = "AMOUNT")]
+    price_per_call: Option<String>,
+    /// Metered: the smallest channel deposit accepted (UI units) [default: 100 calls]
+    #[arg(long, requires = "price_per_call", value_name = "AMOUNT")]
+    min_deposit: Option<String>,
+    /// Metered: calls each payer gets free of charge (with a wallet proof) before vouchers are
+    /// required
+    #[arg(long, default_value_t = 0, requires = "price_per_call")]
+    free_calls: u64,
+    /// Metered: settle a channel once its unsettled amount reaches this (UI units) [default:
+    /// 1,000 calls]
+    #[arg(long, requires = "price_per_call", value_name = "AMOUNT")]
+    settle_threshold: Option<String>,
+    /// Metered: settle every channel with unsettled calls at least this often (seconds)
+    #[arg(long, default_value_t = 3_600, requires = "price_per_call", value_parser = clap::value_parser!(i64).range(1..))]
+    settle_interval: i64,
+    /// Metered: how long a channel's on-chain state is trusted before it is read again (seconds)
+    #[arg(long, default_value_t = 5, requires = "price_per_call")]
+    channel_refresh: u64,
+    /// Metered: how long the answer to a paid call is kept for a retry with the same voucher
+    /// (seconds)
+    #[arg(long, default_value_t = 300, requires = "price_per_call")]
+    retry_window: i64,
 }
 
 pub enum Content {
@@ -104,6 +136,53 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         .map_err(|e| TesseraError::Invalid(format!("cannot create --data-dir `{}`: {e}", a.data_dir.display())))?;
     let store = store::RedeemStore::open(&a.data_dir.join("redeemed.sqlite3"))?;
     let domain = a.domain.unwrap_or_else(|| a.bind.to_string());
+    if let (Some(price), Content::Upstream { url, client }) = (&a.price_per_call, &content) {
+        let (decimals, _) = chain.mint_info(&account.payment_mint)?;
+        let ui = |flag: &str, v: &str| {
+            tessera_client::amount::parse_ui_amount(v, decimals)
+                .map_err(|e| TesseraError::Invalid(format!("--{flag}: {e}")))
+        };
+        let price = ui("price-per-call", price)?;
+        if price == 0 {
+            return Err(TesseraError::Invalid(
+                "--price-per-call must be above zero (use --free-calls for free calls)".into(),
+            ));
+        }
+        let terms = metered::Terms {
+            price,
+            min_deposit: match &a.min_deposit {
+                Some(v) => ui("min-deposit", v)?,
+                None => price.saturating_mul(100),
+            },
+            free_calls: a.free_calls,
+            settle_threshold: match &a.settle_threshold {
+                Some(v) => ui("settle-threshold", v)?.max(1),
+                None => price.saturating_mul(1_000),
+            },
+            settle_interval: a.settle_interval,
+            channel_refresh: Duration::from_secs(a.channel_refresh),
+            retry_window: a.retry_window,
+            nonce_ttl: a.nonce_ttl,
+        };
+        let wallet = crate::context::load_keypair(&s.keypair_path)?;
+        let app = metered::start(
+            wallet,
+            &s.url,
+            s.commitment,
+            domain.clone(),
+            asset,
+            &account,
+            terms,
+            url.clone(),
+            client.clone(),
+            &a.data_dir,
+        )?;
+        let banner = format!(
+            "tessera serve: asset {asset} on http://{{local}} (domain {domain}), metered: {} per call",
+            a.price_per_call.as_deref().unwrap_or_default()
+        );
+        return listen(a.bind, app, banner);
+    }
     let state = Arc::new(gate::Gate::new(
         domain.clone(),
         asset,
@@ -122,18 +201,25 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         .fallback(gate::not_found)
         .method_not_allowed_fallback(gate::method_not_allowed)
         .with_state(state);
+    let banner = format!(
+        "tessera serve: asset {asset} on http://{{local}} (domain {domain}){}",
+        if a.consumable { ", consumable" } else { "" }
+    );
+    listen(a.bind, app, banner)
+}
+
+/// Serves `app` on `bind` until Ctrl-C; prints `banner` (its `{local}` replaced by the address
+/// listened on) once listening.
+fn listen(bind: SocketAddr, app: Router, banner: String) -> Result<()> {
     let rt = tokio::runtime::Runtime::new().map_err(|e| TesseraError::Invalid(e.to_string()))?;
     rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(a.bind)
+        let listener = tokio::net::TcpListener::bind(bind)
             .await
-            .map_err(|e| TesseraError::Invalid(format!("cannot listen on {}: {e}", a.bind)))?;
+            .map_err(|e| TesseraError::Invalid(format!("cannot listen on {bind}: {e}")))?;
         let local = listener
             .local_addr()
             .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-        println!(
-            "tessera serve: asset {asset} on http://{local} (domain {domain}){}",
-            if a.consumable { ", consumable" } else { "" }
-        );
+        println!("{}", banner.replace("{local}", &local.to_string()));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

@@ -1,0 +1,1103 @@
+//! The metered gate (`tessera serve --upstream URL --price-per-call P`): each model call is paid
+//! by a voucher of a payment channel (`tessera-channels`), checked off chain in microseconds, and
+//! the gate settles the vouchers on chain on its own.
+//!
+//! # Routes
+//! - `GET  /v1/assets/{asset}/payment` → the payment requirements (the `payment` object below).
+//! - `GET  /v1/assets/{asset}/channels/{channel}` → what the gate accepted on a channel
+//!   (`{channel, accepted, settled, calls, deposit, required}`), so that a client resumes.
+//! - `GET  /v1/assets/{asset}/challenge` → a nonce for a free call (the access gate's proof).
+//! - `POST /v1/assets/{asset}/infer` → forwarded to the upstream when paid.
+//!
+//! # Paying a call
+//! A call carries `X-Tessera-Voucher` ([`tessera_client::channel`] documents the encoding and
+//! the signed message). It is forwarded only when all of these hold, else it is refused with a
+//! stable `reason` (the JSON body is `{"error": REASON, "reason": REASON, "message", …}`, and a
+//! 402 adds the `payment` requirements):
+//! - the voucher decodes (`voucher_malformed`, 400) and its signature is valid
+//!   (`voucher_bad_signature`);
+//! - the channel exists (`channel_not_found`), is for this model and this gate's payee
+//!   (`channel_not_for_this_gate`), holds at least the minimum deposit (`deposit_too_small`) and
+//!   no close was requested (`channel_closing`); its state is read from the chain and kept for
+//!   `--channel-refresh` seconds (read again at once when a voucher goes beyond the deposit);
+//! - the voucher is signed by the channel's authorized signer (`voucher_wrong_signer`) and does
+//!   not expire within [`EXPIRY_MARGIN_SECS`] (`voucher_expired`);
+//! - its cumulative amount covers everything accepted on the channel so far plus this call: below
+//!   the accepted total it is `voucher_stale`, equal to it `voucher_replayed`, above it by less
+//!   than the price `voucher_insufficient`; and it is within the deposit (`voucher_above_deposit`).
+//!
+//! The highest voucher is written to SQLite (`synchronous = FULL`) *before* the answer is sent.
+//! Only an upstream answer with a 2xx status is charged: a failed call (no answer, a timeout, an
+//! error status) leaves the accepted total where it was, so the same voucher pays for the retry.
+//! A retry of the last paid call with the same voucher within `--retry-window` seconds gets the
+//! same answer again (`X-Tessera-Retry: true`), not charged twice; after that window (or a
+//! restart) it is `voucher_replayed`. One call at a time per channel: a concurrent one gets 409
+//! `channel_busy` with `Retry-After: 1`.
+//!
+//! A paid answer carries `X-Tessera-Accepted` (the channel's accepted total) and
+//! `X-Tessera-Remaining` (deposit − accepted).
+//!
+//! # Free calls
+//! With `--free-calls N`, each payer's first N calls need no voucher: the call carries the
+//! access gate's proof headers (`X-Tessera-Holder`, `X-Tessera-Nonce`, `X-Tessera-Signature`
+//! over a nonce of `/challenge`, see `tessera_client::proof`); a call that fails upstream is not
+//! counted. Then `free_calls_used` (402).
+//!
+//! # Settlement
+//! A thread settles on its own (the gate's wallet pays the fees; the money goes to the
+//! channel's payee): a channel whose unsettled amount reaches `--settle-threshold`, every
+//! channel with unsettled calls every `--settle-interval` seconds, a channel whose close was
+//! requested at once (before its grace ends), and a voucher about to expire. Several vouchers
+//! go in one transaction when they fit. The settled total is recorded in the store; a voucher
+//! the chain already settled (seen on the channel) is never sent again, across restarts.
+
+use std::{
+    collections::{HashMap, HashSet},
+    str::FromStr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use axum::{
+    body::Bytes,
+    extract::{Path, Request, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use rand::RngCore;
+use serde_json::{json, Value};
+use solana_keypair::Keypair;
+use tessera_client::{
+    amount::format_ui_amount,
+    channel::{Voucher, VOUCHER_HEADER},
+    channels::state::Channel,
+    proof,
+    registry::state::Asset,
+    Pubkey, Result, Tessera, TesseraError, CHANNELS_ID,
+};
+
+use super::vouchers::VoucherStore;
+
+/// A voucher must stay valid at least this long after the call, for the gate to settle it.
+pub const EXPIRY_MARGIN_SECS: i64 = 120;
+/// How often the settlement thread looks at the books.
+const SETTLE_TICK: Duration = Duration::from_millis(500);
+/// Largest inference request body forwarded.
+const MAX_BODY: usize = super::gate::MAX_INFER_BODY;
+/// Most outstanding free-call nonces kept.
+const MAX_NONCES: usize = 100_000;
+
+pub const ACCEPTED_HEADER: &str = "x-tessera-accepted";
+pub const REMAINING_HEADER: &str = "x-tessera-remaining";
+pub const RETRY_HEADER: &str = "x-tessera-retry";
+pub const FREE_CALLS_LEFT_HEADER: &str = "x-tessera-free-calls-left";
+
+/// The metered gate's terms.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Base units per call.
+    pub price: u64,
+    pub min_deposit: u64,
+    pub free_calls: u64,
+    pub settle_threshold: u64,
+    pub settle_interval: i64,
+    pub channel_refresh: Duration,
+    pub retry_window: i64,
+    pub nonce_ttl: i64,
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A refusal: status, the stable reason, a message, extra fields; a 402 carries the payment
+/// requirements.
+pub struct Refusal {
+    status: StatusCode,
+    reason: &'static str,
+    message: String,
+    extra: Vec<(&'static str, Value)>,
+    retry_after: Option<u64>,
+}
+
+fn refuse(status: StatusCode, reason: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        reason,
+        message: message.into(),
+        extra: vec![],
+        retry_after: None,
+    }
+}
+
+fn unpaid(reason: &'static str, message: impl Into<String>) -> Refusal {
+    refuse(StatusCode::PAYMENT_REQUIRED, reason, message)
+}
+
+impl Refusal {
+    fn with(mut self, key: &'static str, value: impl Into<Value>) -> Self {
+        self.extra.push((key, value.into()));
+        self
+    }
+
+    fn into_response(self, payment: &Value) -> Response {
+        let mut body = json!({ "error": self.reason, "reason": self.reason, "message": self.message });
+        for (k, v) in self.extra {
+            body[k] = v;
+        }
+        if self.status == StatusCode::PAYMENT_REQUIRED {
+            body["payment"] = payment.clone();
+        }
+        let mut r = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        r
+    }
+}
+
+/// The chain state of a channel as last read.
+#[derive(Clone)]
+struct Seen {
+    channel: Option<Channel>,
+    at: Instant,
+}
+
+/// The answer to the last paid call of a channel, for a retry with the same voucher.
+#[derive(Clone)]
+struct Answer {
+    voucher: Voucher,
+    at: i64,
+    status: StatusCode,
+    content_type: Option<HeaderValue>,
+    body: Bytes,
+    remaining: u64,
+}
+
+pub struct Metered {
+    domain: String,
+    asset: Pubkey,
+    payee: Pubkey,
+    terms: Terms,
+    /// Reads channels (never signs).
+    chain: Arc<Tessera>,
+    upstream: String,
+    client: reqwest::Client,
+    store: Arc<VoucherStore>,
+    seen: Arc<Mutex<HashMap<Pubkey, Seen>>>,
+    busy: Mutex<HashSet<Pubkey>>,
+    answers: Mutex<HashMap<Pubkey, Answer>>,
+    nonces: Mutex<HashMap<String, i64>>,
+    payment: Value,
+}
+
+/// Marks a channel busy while its call runs.
+struct Busy<'a>(&'a Mutex<HashSet<Pubkey>>, Pubkey);
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.lock().expect("busy").remove(&self.1);
+    }
+}
+
+/// The payment requirements (the `payment` object of a 402, and `GET …/payment`).
+pub fn requirements(asset: &Pubkey, payee: &Pubkey, mint: &Pubkey, decimals: u8, terms: &Terms, domain: &str) -> Value {
+    json!({
+        "scheme": "tessera-channel-v1",
+        "asset": asset.to_string(),
+        "channelsProgram": CHANNELS_ID.to_string(),
+        "payee": payee.to_string(),
+        "provider": tessera_client::pda::provider(payee).to_string(),
+        "mint": mint.to_string(),
+        "decimals": decimals,
+        "pricePerCall": terms.price,
+        "pricePerCallUi": format_ui_amount(terms.price, decimals),
+        "minDeposit": terms.min_deposit,
+        "minDepositUi": format_ui_amount(terms.min_deposit, decimals),
+        "freeCalls": terms.free_calls,
+        "domain": domain,
+        "voucher": {
+            "header": "X-Tessera-Voucher",
+            "format": "v1.<channel>.<cumulative>.<expiry>.<signer>.<signature>",
+            "fields": "channel and signer: base58 addresses; cumulative: base units (decimal); expiry: unix seconds (decimal, 0 = none); signature: base58 ed25519",
+            "message": "50 bytes: 0x56 0x01 || channel address (32) || cumulative u64 LE || expiry i64 LE",
+            "signer": "the channel's authorized signer",
+            "cumulative": "everything this gate accepted on the channel so far + pricePerCall (GET /v1/assets/{asset}/channels/{channel} tells the accepted total)",
+            "minExpiryMarginSecs": EXPIRY_MARGIN_SECS,
+        },
+        "open": "open a channel with tessera-channels `open_channel` for this asset to this payee, deposit >= minDeposit (tessera channel open)",
+        "freeCall": {
+            "challenge": format!("/v1/assets/{asset}/challenge"),
+            "headers": ["X-Tessera-Holder", "X-Tessera-Nonce", "X-Tessera-Signature"],
+        },
+    })
+}
+
+impl Metered {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        domain: String,
+        asset: Pubkey,
+        payee: Pubkey,
+        mint: Pubkey,
+        decimals: u8,
+        terms: Terms,
+        chain: Tessera,
+        upstream: String,
+        client: reqwest::Client,
+        store: Arc<VoucherStore>,
+    ) -> Self {
+        let payment = requirements(&asset, &payee, &mint, decimals, &terms, &domain);
+        Self {
+            domain,
+            asset,
+            payee,
+            terms,
+            chain: Arc::new(chain),
+            upstream,
+            client,
+            store,
+            seen: Arc::new(Mutex::new(HashMap::new())),
+            busy: Mutex::new(HashSet::new()),
+            answers: Mutex::new(HashMap::new()),
+            nonces: Mutex::new(HashMap::new()),
+            payment,
+        }
+    }
+
+    fn refused(&self, r: Refusal) -> Response {
+        r.into_response(&self.payment)
+    }
+
+    fn check_asset(&self, path_asset: &str) -> std::result::Result<(), Refusal> {
+        match Pubkey::from_str(path_asset) {
+            Ok(k) if k == self.asset => Ok(()),
+            _ => Err(refuse(
+                StatusCode::NOT_FOUND,
+                "unknown_asset",
+                format!("this server does not serve asset `{path_asset}`"),
+            )),
+        }
+    }
+
+    /// The channel's chain state: the one read within `--channel-refresh`, else read now
+    /// (`fresh` forces a read).
+    async fn channel(&self, key: &Pubkey, fresh: bool) -> std::result::Result<Option<Channel>, Refusal> {
+        if !fresh {
+            if let Some(s) = self.seen.lock().expect("seen").get(key) {
+                if s.at.elapsed() < self.terms.channel_refresh {
+                    return Ok(s.channel.clone());
+                }
+            }
+        }
+        let (chain, k) = (self.chain.clone(), *key);
+        let read = tokio::task::spawn_blocking(move || chain.channels(&[k]))
+            .await
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+        let channel = read.into_iter().next().flatten();
+        self.seen.lock().expect("seen").insert(
+            *key,
+            Seen {
+                channel: channel.clone(),
+                at: Instant::now(),
+            },
+        );
+        Ok(channel)
+    }
+
+    /// Checks a voucher against the channel and the books (see the module); returns the channel
+    /// and what the store holds of it, or the answer to a retry.
+    async fn check_voucher(&self, v: &Voucher) -> std::result::Result<Checked, Refusal> {
+        if !v.verify() {
+            return Err(unpaid(
+                "voucher_bad_signature",
+                "the voucher's signature is not its signer's signature of the voucher message",
+            ));
+        }
+        let mut channel = self.channel(&v.channel, false).await?;
+        // A voucher beyond the deposit we know of may follow a top-up: read it again.
+        if channel.as_ref().is_some_and(|c| v.cumulative > c.deposit) {
+            channel = self.channel(&v.channel, true).await?;
+        }
+        let Some(c) = channel else {
+            return Err(unpaid(
+                "channel_not_found",
+                format!("no open channel at {} (closed, or never opened)", v.channel),
+            ));
+        };
+        if c.model != self.asset || c.payee != self.payee {
+            return Err(unpaid(
+                "channel_not_for_this_gate",
+                format!(
+                    "channel {} pays {} for model {}; this gate is {} for {}",
+                    v.channel, c.payee, c.model, self.payee, self.asset
+                ),
+            ));
+        }
+        if c.close_requested_at != 0 {
+            return Err(unpaid(
+                "channel_closing",
+                format!(
+                    "a close of channel {} was requested: it takes no more vouchers",
+                    v.channel
+                ),
+            ));
+        }
+        if c.deposit < self.terms.min_deposit {
+            return Err(unpaid(
+                "deposit_too_small",
+                format!(
+                    "the channel's deposit {} is below this gate's minimum {}",
+                    c.deposit, self.terms.min_deposit
+                ),
+            ));
+        }
+        if v.signer != c.authorized_signer {
+            return Err(unpaid(
+                "voucher_wrong_signer",
+                format!(
+                    "the voucher is signed by {}, not by the channel's authorized signer {}",
+                    v.signer, c.authorized_signer
+                ),
+            ));
+        }
+        if v.expiry != 0 && v.expiry < now().saturating_add(EXPIRY_MARGIN_SECS) {
+            return Err(unpaid(
+                "voucher_expired",
+                format!("the voucher expires at {}: too soon to be settled", v.expiry),
+            ));
+        }
+        let key = v.channel.to_string();
+        let store_error = |e: TesseraError| refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string());
+        let mut book = self.store.get(&key).map_err(store_error)?;
+        if book.as_ref().is_some_and(|b| b.opened_at != c.opened_at) {
+            // Another channel at the same address: its books start over.
+            self.store.forget(&key).map_err(store_error)?;
+            self.answers.lock().expect("answers").remove(&v.channel);
+            book = None;
+        }
+        let accepted = book.as_ref().map_or(0, |b| b.accepted).max(c.settled);
+        let required = accepted.saturating_add(self.terms.price);
+        let at = |r: Refusal| r.with("accepted", accepted).with("required", required);
+        if book.as_ref().and_then(|b| b.voucher.as_ref()) == Some(v) {
+            let answer = self.answers.lock().expect("answers").get(&v.channel).cloned();
+            return match answer {
+                Some(a) if a.voucher == *v && now() <= a.at.saturating_add(self.terms.retry_window) => {
+                    Ok(Checked::Retry(a))
+                }
+                _ => Err(at(unpaid(
+                    "voucher_replayed",
+                    "this voucher already paid for a call; sign one for the accepted total plus the price",
+                ))),
+            };
+        }
+        if v.cumulative < accepted {
+            return Err(at(unpaid(
+                "voucher_stale",
+                "the voucher is below what this channel already paid; sign one for the accepted total plus the price",
+            )));
+        }
+        if v.cumulative == accepted {
+            return Err(at(unpaid(
+                "voucher_replayed",
+                "the voucher pays nothing beyond what this channel already paid",
+            )));
+        }
+        if v.cumulative < required {
+            return Err(at(unpaid(
+                "voucher_insufficient",
+                "the voucher does not cover the accepted total plus the price of this call",
+            )));
+        }
+        if v.cumulative > c.deposit {
+            return Err(at(unpaid(
+                "voucher_above_deposit",
+                format!(
+                    "the voucher is above the channel's deposit {}: top the channel up",
+                    c.deposit
+                ),
+            ))
+            .with("deposit", c.deposit));
+        }
+        Ok(Checked::Pay(Box::new(c)))
+    }
+
+    fn issue_nonce(&self) -> (String, i64) {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let expires = now().saturating_add(self.terms.nonce_ttl);
+        let mut nonces = self.nonces.lock().expect("nonces");
+        if nonces.len() >= MAX_NONCES {
+            let t = now();
+            nonces.retain(|_, e| *e > t);
+        }
+        nonces.insert(nonce.clone(), expires);
+        (nonce, expires)
+    }
+
+    /// A free call's proof: the holder, once its single-use nonce is checked and spent.
+    fn free_call_holder(&self, headers: &HeaderMap) -> std::result::Result<Option<Pubkey>, Refusal> {
+        let h = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let (Some(holder), Some(nonce), Some(signature)) = (
+            h(proof::HOLDER_HEADER),
+            h(proof::NONCE_HEADER),
+            h(proof::SIGNATURE_HEADER),
+        ) else {
+            return Ok(None);
+        };
+        let holder = Pubkey::from_str(&holder).map_err(|_| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("X-Tessera-Holder `{holder}` is not a base58 address"),
+            )
+        })?;
+        let mut nonces = self.nonces.lock().expect("nonces");
+        let Some(&expires) = nonces.get(&nonce) else {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "unknown_nonce",
+                "this nonce was not issued by this server, or was already used",
+            ));
+        };
+        if now() > expires {
+            nonces.remove(&nonce);
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "expired_nonce",
+                "this nonce has expired; ask for a new challenge",
+            ));
+        }
+        if !proof::verify(&holder, &signature, &self.domain, &self.asset, &nonce, expires) {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "bad_signature",
+                "the signature does not match the holder and the challenge",
+            ));
+        }
+        nonces.remove(&nonce);
+        Ok(Some(holder))
+    }
+
+    /// Forwards the body to the upstream: its status, content type and body, or a refusal
+    /// (unreachable, timeout, unreadable answer).
+    async fn forward(
+        &self,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> std::result::Result<(StatusCode, Option<HeaderValue>, Bytes), Refusal> {
+        let mut upstream = self.client.post(&self.upstream).body(body);
+        if let Some(ct) = headers.get(header::CONTENT_TYPE) {
+            upstream = upstream.header("content-type", ct.as_bytes());
+        }
+        let resp = upstream.send().await.map_err(|e| {
+            if e.is_timeout() {
+                refuse(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "upstream_timeout",
+                    "the inference upstream did not answer in time; not charged: retry with the same voucher",
+                )
+            } else {
+                refuse(
+                    StatusCode::BAD_GATEWAY,
+                    "upstream_error",
+                    format!("the inference upstream failed: {e}; not charged: retry with the same voucher"),
+                )
+            }
+        })?;
+        let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+        let bytes = resp.bytes().await.map_err(|e| {
+            refuse(
+                StatusCode::BAD_GATEWAY,
+                "upstream_error",
+                format!("the upstream's answer could not be read: {e}; not charged"),
+            )
+        })?;
+        Ok((status, ct, bytes))
+    }
+}
+
+enum Checked {
+    Pay(Box<Channel>),
+    Retry(Answer),
+}
+
+fn answer(status: StatusCode, ct: Option<HeaderValue>, body: Bytes) -> Response {
+    let mut r = (status, body).into_response();
+    if let Some(ct) = ct {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    r
+}
+
+fn log(path: &str, who: &str, decision: &str) {
+    eprintln!("{} POST {path} {who} {decision}", now());
+}
+
+pub async fn payment(State(m): State<Arc<Metered>>, Path(asset): Path<String>) -> Response {
+    if let Err(r) = m.check_asset(&asset) {
+        return m.refused(r);
+    }
+    Json(m.payment.clone()).into_response()
+}
+
+pub async fn challenge(State(m): State<Arc<Metered>>, Path(asset): Path<String>) -> Response {
+    if let Err(r) = m.check_asset(&asset) {
+        return m.refused(r);
+    }
+    let (nonce, expires) = m.issue_nonce();
+    Json(json!({
+        "asset": m.asset.to_string(),
+        "domain": m.domain,
+        "nonce": nonce,
+        "expiresAt": expires,
+        "message": proof::message(&m.domain, &m.asset, &nonce, expires),
+    }))
+    .into_response()
+}
+
+/// What the gate accepted on a channel (for a client to resume its cumulative amount).
+pub async fn channel_status(State(m): State<Arc<Metered>>, Path((asset, channel)): Path<(String, String)>) -> Response {
+    if let Err(r) = m.check_asset(&asset) {
+        return m.refused(r);
+    }
+    let Ok(key) = Pubkey::from_str(&channel) else {
+        return m.refused(refuse(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("`{channel}` is not a channel address"),
+        ));
+    };
+    let c = match m.channel(&key, true).await {
+        Ok(c) => c,
+        Err(r) => return m.refused(r),
+    };
+    let book = match m.store.get(&key.to_string()) {
+        Ok(b) => b.filter(|b| c.as_ref().is_none_or(|c| c.opened_at == b.opened_at)),
+        Err(e) => return m.refused(refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string())),
+    };
+    let accepted = book
+        .as_ref()
+        .map_or(0, |b| b.accepted)
+        .max(c.as_ref().map_or(0, |c| c.settled));
+    Json(json!({
+        "channel": key.to_string(),
+        "open": c.is_some(),
+        "closeRequested": c.as_ref().is_some_and(|c| c.close_requested_at != 0),
+        "deposit": c.as_ref().map(|c| c.deposit),
+        "accepted": accepted,
+        "settled": c.as_ref().map_or(book.as_ref().map_or(0, |b| b.settled), |c| c.settled),
+        "calls": book.as_ref().map_or(0, |b| b.calls),
+        "required": accepted.saturating_add(m.terms.price),
+        "pricePerCall": m.terms.price,
+    }))
+    .into_response()
+}
+
+pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req: Request) -> Response {
+    let path = format!("/v1/assets/{asset}/infer");
+    if let Err(r) = m.check_asset(&asset) {
+        return m.refused(r);
+    }
+    let (parts, body) = req.into_parts();
+    let headers = parts.headers;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body is over the {MAX_BODY}-byte limit"),
+        )
+    };
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return m.refused(too_large());
+    }
+    let voucher = match headers.get(VOUCHER_HEADER) {
+        None => None,
+        Some(v) => match v.to_str().ok().map(Voucher::decode) {
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                log(&path, "-", "deny voucher_malformed");
+                return m.refused(refuse(StatusCode::BAD_REQUEST, "voucher_malformed", e.to_string()));
+            }
+            None => {
+                return m.refused(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "voucher_malformed",
+                    "X-Tessera-Voucher is not visible ASCII text",
+                ))
+            }
+        },
+    };
+    let Some(v) = voucher else {
+        return free_call(&m, &path, &headers, body).await;
+    };
+
+    // One call at a time per channel.
+    if !m.busy.lock().expect("busy").insert(v.channel) {
+        let mut r = refuse(
+            StatusCode::CONFLICT,
+            "channel_busy",
+            "a call on this channel is in progress; retry when it is answered",
+        );
+        r.retry_after = Some(1);
+        return m.refused(r);
+    }
+    let _busy = Busy(&m.busy, v.channel);
+    let who = format!("channel={} cumulative={}", v.channel, v.cumulative);
+    let channel = match m.check_voucher(&v).await {
+        Ok(Checked::Pay(c)) => c,
+        Ok(Checked::Retry(a)) => {
+            log(&path, &who, "retry answered again (not charged)");
+            let mut r = answer(a.status, a.content_type, a.body);
+            let h = r.headers_mut();
+            h.insert(ACCEPTED_HEADER, HeaderValue::from(a.voucher.cumulative));
+            h.insert(REMAINING_HEADER, HeaderValue::from(a.remaining));
+            h.insert(RETRY_HEADER, HeaderValue::from_static("true"));
+            return r;
+        }
+        Err(r) => {
+            log(&path, &who, &format!("deny {}", r.reason));
+            return m.refused(r);
+        }
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return m.refused(too_large()),
+    };
+    let (status, ct, bytes) = match m.forward(&headers, body).await {
+        Ok(a) => a,
+        Err(r) => {
+            log(&path, &who, &format!("{} (not charged)", r.reason));
+            return m.refused(r);
+        }
+    };
+    if !status.is_success() {
+        // The upstream failed: its answer goes back, the call is not charged.
+        log(&path, &who, &format!("upstream {status} (not charged)"));
+        let mut r = answer(status, ct, bytes);
+        r.headers_mut().insert(
+            ACCEPTED_HEADER,
+            HeaderValue::from(
+                m.store
+                    .get(&v.channel.to_string())
+                    .ok()
+                    .flatten()
+                    .map_or(0, |b| b.accepted),
+            ),
+        );
+        return r;
+    }
+    // Durable before the answer leaves.
+    match m.store.accept(channel.opened_at, &channel.payer.to_string(), &v, now()) {
+        Ok(true) => {}
+        Ok(false) => {
+            return m.refused(unpaid(
+                "voucher_stale",
+                "a higher voucher of this channel was accepted meanwhile",
+            ))
+        }
+        Err(e) => {
+            log(&path, &who, "store_error");
+            return m.refused(refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "store_error",
+                format!("{e}; not charged"),
+            ));
+        }
+    }
+    let remaining = channel.deposit.saturating_sub(v.cumulative);
+    m.answers.lock().expect("answers").insert(
+        v.channel,
+        Answer {
+            voucher: v,
+            at: now(),
+            status,
+            content_type: ct.clone(),
+            body: bytes.clone(),
+            remaining,
+        },
+    );
+    log(&path, &who, &format!("paid, upstream {status}"));
+    let mut r = answer(status, ct, bytes);
+    r.headers_mut().insert(ACCEPTED_HEADER, HeaderValue::from(v.cumulative));
+    r.headers_mut().insert(REMAINING_HEADER, HeaderValue::from(remaining));
+    r
+}
+
+async fn free_call(m: &Metered, path: &str, headers: &HeaderMap, body: axum::body::Body) -> Response {
+    let holder = match m.free_call_holder(headers) {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            log(path, "-", "deny payment_required");
+            return m.refused(unpaid(
+                "payment_required",
+                format!(
+                    "pay each call with a voucher in X-Tessera-Voucher ({} base units per call){}",
+                    m.terms.price,
+                    if m.terms.free_calls > 0 {
+                        format!(
+                            "; or use one of your {} free calls with a proof of your wallet",
+                            m.terms.free_calls
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+        }
+        Err(r) => return m.refused(r),
+    };
+    let who = format!("payer={holder}");
+    let key = holder.to_string();
+    let used = match m.store.use_free_call(&key, m.terms.free_calls) {
+        Ok(Some(used)) => used,
+        Ok(None) => {
+            log(path, &who, "deny free_calls_used");
+            return m.refused(unpaid(
+                "free_calls_used",
+                format!(
+                    "this payer used its {} free calls: pay with a voucher",
+                    m.terms.free_calls
+                ),
+            ));
+        }
+        Err(e) => return m.refused(refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string())),
+    };
+    let give_back = || {
+        if let Err(e) = m.store.give_back_free_call(&key) {
+            eprintln!("{} voucher store: could not give back a free call of {key}: {e}", now());
+        }
+    };
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            give_back();
+            return m.refused(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the request body is over the {MAX_BODY}-byte limit"),
+            ));
+        }
+    };
+    match m.forward(headers, body).await {
+        Ok((status, ct, bytes)) => {
+            if !status.is_success() {
+                give_back();
+            }
+            log(path, &who, &format!("free call {used}, upstream {status}"));
+            let mut r = answer(status, ct, bytes);
+            let left = m.terms.free_calls.saturating_sub(if status.is_success() {
+                used
+            } else {
+                used.saturating_sub(1)
+            });
+            r.headers_mut().insert(FREE_CALLS_LEFT_HEADER, HeaderValue::from(left));
+            r
+        }
+        Err(r) => {
+            give_back();
+            m.refused(r)
+        }
+    }
+}
+
+/// The routes of a metered gate.
+pub fn router(m: Arc<Metered>) -> Router {
+    Router::new()
+        .route("/v1/assets/{asset}/payment", get(payment))
+        .route("/v1/assets/{asset}/challenge", get(challenge))
+        .route("/v1/assets/{asset}/channels/{channel}", get(channel_status))
+        .route("/v1/assets/{asset}/infer", post(infer))
+        .fallback(super::gate::not_found)
+        .with_state(m)
+}
+
+/// Whether a channel's voucher is due for settlement now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// The unsettled amount reached the threshold.
+    Threshold,
+    /// The periodic settlement.
+    Interval,
+    /// A close was requested: settle before the grace ends.
+    Closing,
+    /// The voucher expires soon.
+    Expiring,
+}
+
+/// The settlement rule: when `unsettled` (> 0) on a channel is due.
+pub fn due(unsettled: u64, since: i64, channel: &Channel, expiry: i64, terms: &Terms, now: i64) -> Option<Due> {
+    if unsettled == 0 {
+        return None;
+    }
+    if channel.close_requested_at != 0 {
+        return Some(Due::Closing);
+    }
+    if expiry != 0 && expiry <= now.saturating_add(EXPIRY_MARGIN_SECS / 2) {
+        return Some(Due::Expiring);
+    }
+    if unsettled >= terms.settle_threshold {
+        return Some(Due::Threshold);
+    }
+    if now.saturating_sub(since) >= terms.settle_interval {
+        return Some(Due::Interval);
+    }
+    None
+}
+
+/// The settlement thread: see the module. `chain` signs and pays the fees.
+fn spawn_settler(chain: Tessera, store: Arc<VoucherStore>, terms: Terms, seen: Arc<Mutex<HashMap<Pubkey, Seen>>>) {
+    std::thread::spawn(move || {
+        let mut last_read = Instant::now() - terms.channel_refresh;
+        loop {
+            std::thread::sleep(SETTLE_TICK);
+            if let Err(e) = settle_round(&chain, &store, &terms, &seen, &mut last_read) {
+                eprintln!("{} settle: {e}", now());
+            }
+        }
+    });
+}
+
+fn settle_round(
+    chain: &Tessera,
+    store: &VoucherStore,
+    terms: &Terms,
+    seen: &Mutex<HashMap<Pubkey, Seen>>,
+    last_read: &mut Instant,
+) -> Result<()> {
+    let books = store.unsettled()?;
+    if books.is_empty() {
+        return Ok(());
+    }
+    // The books alone may say a settlement is due (threshold, interval); the chain is read
+    // every `channel_refresh` anyway (a close request, a settlement by someone else).
+    let t = now();
+    let by_books = books
+        .iter()
+        .any(|b| b.unsettled() >= terms.settle_threshold || t.saturating_sub(b.settled_at) >= terms.settle_interval);
+    if !by_books && last_read.elapsed() < terms.channel_refresh {
+        return Ok(());
+    }
+    *last_read = Instant::now();
+    let keys: Vec<Pubkey> = books.iter().filter_map(|b| Pubkey::from_str(&b.channel).ok()).collect();
+    let channels = chain.channels(&keys)?;
+    let mut due_vouchers = vec![];
+    {
+        let mut seen = seen.lock().expect("seen");
+        for (key, c) in keys.iter().zip(&channels) {
+            seen.insert(
+                *key,
+                Seen {
+                    channel: c.clone(),
+                    at: Instant::now(),
+                },
+            );
+        }
+    }
+    for ((key, book), c) in keys.iter().zip(&books).zip(channels) {
+        let name = key.to_string();
+        let Some(c) = c.filter(|c| c.opened_at == book.opened_at) else {
+            eprintln!(
+                "{t} settle: channel {name} is closed with {} base units delivered and not settled",
+                book.unsettled()
+            );
+            store.closed(&name)?;
+            continue;
+        };
+        if c.settled >= book.accepted {
+            // Settled already (by this gate before a restart, or by anyone): never again.
+            store.settled(&name, c.settled, t)?;
+            continue;
+        }
+        let Some(v) = book.voucher else { continue };
+        if let Some(end) =
+            (c.close_requested_at != 0).then(|| c.close_requested_at.saturating_add(i64::from(c.close_grace)))
+        {
+            if t >= end {
+                eprintln!("{t} settle: channel {name}: the close grace ended before its voucher was settled");
+                store.closed(&name)?;
+                continue;
+            }
+        }
+        let unsettled = book.accepted.saturating_sub(c.settled);
+        if let Some(why) = due(unsettled, book.settled_at, &c, v.expiry, terms, t) {
+            eprintln!("{t} settle: channel {name}: {unsettled} base units due ({why:?})");
+            due_vouchers.push(v);
+        }
+    }
+    if due_vouchers.is_empty() {
+        return Ok(());
+    }
+    let record = |settled: &[tessera_client::channel::Settled]| -> Result<()> {
+        for s in settled {
+            for v in &s.vouchers {
+                store.settled(&v.channel.to_string(), v.cumulative, now())?;
+                eprintln!(
+                    "{} settle: channel {} settled up to {} ({})",
+                    now(),
+                    v.channel,
+                    v.cumulative,
+                    s.signature
+                );
+            }
+        }
+        Ok(())
+    };
+    match chain.settle_vouchers(&due_vouchers) {
+        Ok(settled) => record(&settled),
+        Err(e) if due_vouchers.len() > 1 => {
+            // One channel's failure must not hold the others: each alone.
+            eprintln!("{} settle: a batch failed ({e}); settling one by one", now());
+            for v in &due_vouchers {
+                match chain.settle_vouchers(std::slice::from_ref(v)) {
+                    Ok(s) => record(&s)?,
+                    Err(e) => eprintln!("{} settle: channel {}: {e}", now(), v.channel),
+                }
+            }
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Starts the metered gate: checks that the wallet is a provider serving the model, opens the
+/// store, starts the settlement thread and returns the router.
+#[allow(clippy::too_many_arguments)]
+pub fn start(
+    wallet: Keypair,
+    url: &str,
+    commitment: solana_commitment_config::CommitmentConfig,
+    domain: String,
+    asset: Pubkey,
+    account: &Asset,
+    terms: Terms,
+    upstream: String,
+    client: reqwest::Client,
+    data_dir: &std::path::Path,
+) -> Result<Router> {
+    let payee = solana_signer::Signer::pubkey(&wallet);
+    let settler = Tessera::new(url, wallet, commitment);
+    let provider = settler.provider(&payee).map_err(|_| {
+        TesseraError::Invalid(format!(
+            "a metered gate is run by a provider of the model: the wallet {payee} is not a registered provider (tessera provider register)"
+        ))
+    })?;
+    if !provider.serves(&asset) {
+        return Err(TesseraError::Invalid(format!(
+            "the wallet's provider does not serve model {asset}: add it to the provider's models"
+        )));
+    }
+    let (decimals, _) = settler.mint_info(&account.payment_mint)?;
+    let store = Arc::new(VoucherStore::open(&data_dir.join("vouchers.sqlite3"))?);
+    let reader = Tessera::new(url, Keypair::new(), commitment);
+    let m = Metered::new(
+        domain,
+        asset,
+        payee,
+        account.payment_mint,
+        decimals,
+        terms.clone(),
+        reader,
+        upstream,
+        client,
+        store.clone(),
+    );
+    spawn_settler(settler, store, terms, m.seen.clone());
+    Ok(router(Arc::new(m)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn terms() -> Terms {
+        Terms {
+            price: 10,
+            min_deposit: 100,
+            free_calls: 0,
+            settle_threshold: 1_000,
+            settle_interval: 60,
+            channel_refresh: Duration::from_secs(5),
+            retry_window: 60,
+            nonce_ttl: 60,
+        }
+    }
+
+    fn channel(close_requested_at: i64) -> Channel {
+        let key = |b| Pubkey::new_from_array([b; 32]);
+        Channel {
+            payer: key(1),
+            payee: key(2),
+            provider: key(3),
+            authorized_signer: key(4),
+            model: key(5),
+            model_split: key(6),
+            mint: key(7),
+            vault: key(8),
+            channel_id: 9,
+            deposit: 10_000,
+            settled: 0,
+            fee_bps: 0,
+            royalty_bps: 0,
+            close_grace: 60,
+            close_requested_at,
+            opened_at: 0,
+            bump: 255,
+            vault_bump: 254,
+        }
+    }
+
+    #[test]
+    fn settlement_is_due_by_threshold_interval_close_or_expiry() {
+        let t = terms();
+        let open = channel(0);
+        assert_eq!(due(0, 0, &channel(5), 0, &t, 1_000), None, "nothing to settle");
+        assert_eq!(due(10, 990, &open, 0, &t, 1_000), None);
+        assert_eq!(due(1_000, 990, &open, 0, &t, 1_000), Some(Due::Threshold));
+        assert_eq!(due(10, 940, &open, 0, &t, 1_000), Some(Due::Interval));
+        assert_eq!(due(10, 990, &channel(999), 0, &t, 1_000), Some(Due::Closing));
+        assert_eq!(due(10, 990, &open, 1_030, &t, 1_000), Some(Due::Expiring));
+        assert_eq!(due(10, 990, &open, 5_000, &t, 1_000), None);
+    }
+
+    #[test]
+    fn a_402_carries_the_payment_requirements_and_the_reason() {
+        let t = terms();
+        let (asset, payee, mint) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
+        let p = requirements(&asset, &payee, &mint, 6, &t, "gate.test");
+        for k in [
+            "asset",
+            "channelsProgram",
+            "payee",
+            "mint",
+            "pricePerCall",
+            "minDeposit",
+            "voucher",
+            "freeCalls",
+        ] {
+            assert!(!p[k].is_null(), "{k}");
+        }
+        assert_eq!(p["channelsProgram"], CHANNELS_ID.to_string());
+        assert_eq!(p["pricePerCall"], 10);
+        assert_eq!(p["pricePerCallUi"], "0.00001");
+        assert_eq!(p["voucher"]["header"], "X-Tessera-Voucher");
+        let r = unpaid("voucher_stale", "old").with("accepted", 30).into_response(&p);
+        assert_eq!(r.status(), StatusCode::PAYMENT_REQUIRED);
+        let r = refuse(StatusCode::CONFLICT, "channel_busy", "busy").into_response(&p);
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+    }
+}
