@@ -3,7 +3,8 @@
 #   1. builds tessera-localnet (the local validator, its own workspace in localnet/);
 #   2. cargo test: the programs' unit tests, the integration tests of the three programs in
 #      Agave's runtime, the client's unit tests, the CLI and access-gate tests against a real
-#      local validator, the demo's numbers, the reduced cost report;
+#      local validator, the demo's numbers, the reduced cost report, the indexer on SQLite and
+#      on a Postgres server it starts (Debian's `postgresql`, installed if missing);
 #   3. the TypeScript suite (tests/, Anchor's TS client) against the local validator, which also
 #      checks that the committed IDLs match the program sources;
 #   4. the web app's browser tests (app/, headless Chromium) against a local validator of their own.
@@ -11,6 +12,14 @@
 source "$(dirname "$0")/env.sh"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
+
+# The indexer's tests start a throwaway Postgres server (initdb, pg_ctl): Debian's `postgresql`
+# package, installed if missing.
+if ! dpkg -s postgresql >/dev/null 2>&1; then
+  echo "installing Debian packages: postgresql" >&2
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq postgresql >/dev/null
+fi
 
 CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
 export TESSERA_LOCALNET="$LOCALNET_BIN"

@@ -82,6 +82,9 @@ enum Command {
     Demo(commands::demo::DemoArgs),
     /// The access gate: serve a dataset file or a model endpoint to wallets that prove access
     Serve(serve::ServeArgs),
+    /// The indexer: ingest the programs' events into SQLite or Postgres, serve its HTTP API, check it
+    #[command(subcommand)]
+    Index(commands::index::IndexCmd),
 }
 
 /// `serve`'s result once the server stops: `{"action": "serve", "stopped": true}`.
@@ -141,6 +144,9 @@ fn main() -> ExitCode {
             cli.keypair.as_deref(),
             cli.commitment.as_deref(),
         )?;
+        if let Command::Index(c) = cli.command {
+            return commands::index::run(&s, c);
+        }
         if let Command::Serve(args) = cli.command {
             serve::run(&s, args)?;
             return Ok(ServeStopped {
@@ -178,7 +184,7 @@ fn main() -> ExitCode {
             Command::Royalties(c) => commands::royalties::run(&t, c, format),
             Command::Provider(c) => commands::provider::run(&t, c, format),
             Command::Jobs(c) => commands::jobs::run(&t, c, format),
-            Command::Demo(_) | Command::Serve(_) => unreachable!("handled above"),
+            Command::Demo(_) | Command::Serve(_) | Command::Index(_) => unreachable!("handled above"),
         }
     })();
     match result {

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod buy;
 pub mod config;
 pub mod demo;
+pub mod index;
 pub mod jobs;
 pub mod provider;
 pub mod publish;
