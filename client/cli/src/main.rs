@@ -78,6 +78,11 @@ enum Command {
     /// Paid inference jobs
     #[command(subcommand)]
     Jobs(commands::jobs::JobsCmd),
+    /// Payment channels: pay per model call with vouchers
+    #[command(subcommand)]
+    Channel(commands::channel::ChannelCmd),
+    /// Call a model through a metered gate, paying with a voucher (opens a channel if needed)
+    Call(commands::channel::CallArgs),
     /// Play the whole story on a local validator of its own and print who received what
     Demo(commands::demo::DemoArgs),
     /// The access gate: serve a dataset file or a model endpoint to wallets that prove access
@@ -161,6 +166,7 @@ fn main() -> ExitCode {
             Command::Assets(_)
                 | Command::Config(commands::config::ConfigCmd::Show)
                 | Command::Jobs(commands::jobs::JobsCmd::List { .. } | commands::jobs::JobsCmd::Show { .. })
+                | Command::Channel(commands::channel::ChannelCmd::Show { .. })
         );
         let t = if read_only { s.read_only_client() } else { s.client()? };
         match cli.command {
@@ -184,6 +190,8 @@ fn main() -> ExitCode {
             Command::Royalties(c) => commands::royalties::run(&t, c, format),
             Command::Provider(c) => commands::provider::run(&t, c, format),
             Command::Jobs(c) => commands::jobs::run(&t, c, format),
+            Command::Channel(c) => commands::channel::run(&t, c, format),
+            Command::Call(a) => commands::channel::call(&t, a, format),
             Command::Demo(_) | Command::Serve(_) | Command::Index(_) => unreachable!("handled above"),
         }
     })();

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod assets;
 pub mod buy;
+pub mod channel;
 pub mod config;
 pub mod demo;
 pub mod index;
