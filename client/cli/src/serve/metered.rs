@@ -17,7 +17,9 @@
 //! - the voucher decodes (`voucher_malformed`, 400) and its signature is valid
 //!   (`voucher_bad_signature`);
 //! - the channel exists (`channel_not_found`), is for this model and this gate's payee
-//!   (`channel_not_for_this_gate`), holds at least the minimum deposit (`deposit_too_small`) and
+//!   (`channel_not_for_this_gate`), holds at least the minimum deposit (`deposit_too_small`), has
+//!   a close grace of at least `--min-close-grace` (`close_grace_too_short`: the time the gate
+//!   needs to see a close request and settle before the payer can finalize) and
 //!   no close was requested (`channel_closing`); its state is read from the chain and kept for
 //!   `--channel-refresh` seconds (read again at once when a voucher goes beyond the deposit);
 //! - the voucher is signed by the channel's authorized signer (`voucher_wrong_signer`) and does
@@ -86,8 +88,15 @@ pub const EXPIRY_MARGIN_SECS: i64 = 120;
 const SETTLE_TICK: Duration = Duration::from_millis(500);
 /// Largest inference request body forwarded.
 const MAX_BODY: usize = super::gate::MAX_INFER_BODY;
-/// Most outstanding free-call nonces kept.
+/// Most outstanding free-call nonces kept: when they are all unexpired, `/challenge` answers
+/// 503 `too_many_challenges` rather than growing (anyone may ask for challenges).
 const MAX_NONCES: usize = 100_000;
+/// Most channels whose chain state is cached. A voucher may name any address (its sender signs
+/// it with any key), so the cache keeps only what was read within `--channel-refresh` once it is
+/// this large; beyond that a state is read and not kept.
+const MAX_SEEN: usize = 10_000;
+/// Most answers kept for a retry: past it the expired ones go, then the oldest.
+const MAX_ANSWERS: usize = 10_000;
 
 pub const ACCEPTED_HEADER: &str = "x-tessera-accepted";
 pub const REMAINING_HEADER: &str = "x-tessera-remaining";
@@ -106,6 +115,10 @@ pub struct Terms {
     pub channel_refresh: Duration,
     pub retry_window: i64,
     pub nonce_ttl: i64,
+    /// The shortest close grace (seconds) a channel may have: the payer may request the close
+    /// and finalize as soon as the grace ends, so the gate needs this long to see the request
+    /// and land its settlement (`--min-close-grace`).
+    pub min_close_grace: u32,
 }
 
 fn now() -> i64 {
@@ -204,6 +217,46 @@ impl Drop for Busy<'_> {
     }
 }
 
+/// Caches a channel's chain state, within [`MAX_SEEN`]: when full, the states older than
+/// `refresh` go; if it is still full the state is not kept (it is read again next time).
+fn remember(seen: &mut HashMap<Pubkey, Seen>, key: Pubkey, state: Seen, refresh: Duration) {
+    if seen.len() >= MAX_SEEN && !seen.contains_key(&key) {
+        seen.retain(|_, s| s.at.elapsed() < refresh);
+        if seen.len() >= MAX_SEEN {
+            return;
+        }
+    }
+    seen.insert(key, state);
+}
+
+/// Keeps the answer to a channel's last paid call for a retry, within [`MAX_ANSWERS`]: when
+/// full, the answers older than `window` seconds go, then the oldest one.
+fn keep_answer(answers: &mut HashMap<Pubkey, Answer>, channel: Pubkey, window: i64, answer: Answer) {
+    if answers.len() >= MAX_ANSWERS && !answers.contains_key(&channel) {
+        let t = answer.at;
+        answers.retain(|_, a| a.at.saturating_add(window) >= t);
+        if answers.len() >= MAX_ANSWERS {
+            if let Some(oldest) = answers.iter().min_by_key(|(_, a)| a.at).map(|(k, _)| *k) {
+                answers.remove(&oldest);
+            }
+        }
+    }
+    answers.insert(channel, answer);
+}
+
+/// Records a free-call nonce expiring at `expires`, within [`MAX_NONCES`]: when full, the
+/// expired ones go; `false` (nothing recorded) if it is still full.
+fn keep_nonce(nonces: &mut HashMap<String, i64>, nonce: String, expires: i64, now: i64) -> bool {
+    if nonces.len() >= MAX_NONCES {
+        nonces.retain(|_, e| *e > now);
+        if nonces.len() >= MAX_NONCES {
+            return false;
+        }
+    }
+    nonces.insert(nonce, expires);
+    true
+}
+
 /// The payment requirements (the `payment` object of a 402, and `GET …/payment`).
 pub fn requirements(asset: &Pubkey, payee: &Pubkey, mint: &Pubkey, decimals: u8, terms: &Terms, domain: &str) -> Value {
     json!({
@@ -219,6 +272,7 @@ pub fn requirements(asset: &Pubkey, payee: &Pubkey, mint: &Pubkey, decimals: u8,
         "minDeposit": terms.min_deposit,
         "minDepositUi": format_ui_amount(terms.min_deposit, decimals),
         "freeCalls": terms.free_calls,
+        "minCloseGraceSecs": terms.min_close_grace,
         "domain": domain,
         "voucher": {
             "header": "X-Tessera-Voucher",
@@ -229,7 +283,7 @@ pub fn requirements(asset: &Pubkey, payee: &Pubkey, mint: &Pubkey, decimals: u8,
             "cumulative": "everything this gate accepted on the channel so far + pricePerCall (GET /v1/assets/{asset}/channels/{channel} tells the accepted total)",
             "minExpiryMarginSecs": EXPIRY_MARGIN_SECS,
         },
-        "open": "open a channel with tessera-channels `open_channel` for this asset to this payee, deposit >= minDeposit (tessera channel open)",
+        "open": "open a channel with tessera-channels `open_channel` for this asset to this payee, deposit >= minDeposit, close grace >= minCloseGraceSecs (tessera channel open)",
         "freeCall": {
             "challenge": format!("/v1/assets/{asset}/challenge"),
             "headers": ["X-Tessera-Holder", "X-Tessera-Nonce", "X-Tessera-Signature"],
@@ -300,12 +354,14 @@ impl Metered {
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
         let channel = read.into_iter().next().flatten();
-        self.seen.lock().expect("seen").insert(
+        remember(
+            &mut self.seen.lock().expect("seen"),
             *key,
             Seen {
                 channel: channel.clone(),
                 at: Instant::now(),
             },
+            self.terms.channel_refresh,
         );
         Ok(channel)
     }
@@ -354,6 +410,16 @@ impl Metered {
                 format!(
                     "the channel's deposit {} is below this gate's minimum {}",
                     c.deposit, self.terms.min_deposit
+                ),
+            ));
+        }
+        if c.close_grace < self.terms.min_close_grace {
+            // The payer could request the close and finalize before the gate settles.
+            return Err(unpaid(
+                "close_grace_too_short",
+                format!(
+                    "the channel's close grace {} s is below this gate's minimum {} s: open a channel with a longer grace",
+                    c.close_grace, self.terms.min_close_grace
                 ),
             ));
         }
@@ -427,18 +493,15 @@ impl Metered {
         Ok(Checked::Pay(Box::new(c)))
     }
 
-    fn issue_nonce(&self) -> (String, i64) {
+    /// A single-use nonce for a free call, or `None` when [`MAX_NONCES`] unexpired ones are out.
+    fn issue_nonce(&self) -> Option<(String, i64)> {
         let mut bytes = [0u8; 16];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let expires = now().saturating_add(self.terms.nonce_ttl);
+        let t = now();
+        let expires = t.saturating_add(self.terms.nonce_ttl);
         let mut nonces = self.nonces.lock().expect("nonces");
-        if nonces.len() >= MAX_NONCES {
-            let t = now();
-            nonces.retain(|_, e| *e > t);
-        }
-        nonces.insert(nonce.clone(), expires);
-        (nonce, expires)
+        keep_nonce(&mut nonces, nonce.clone(), expires, t).then_some((nonce, expires))
     }
 
     /// A free call's proof: the holder, once its single-use nonce is checked and spent.
@@ -555,7 +618,15 @@ pub async fn challenge(State(m): State<Arc<Metered>>, Path(asset): Path<String>)
     if let Err(r) = m.check_asset(&asset) {
         return m.refused(r);
     }
-    let (nonce, expires) = m.issue_nonce();
+    let Some((nonce, expires)) = m.issue_nonce() else {
+        let mut r = refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_challenges",
+            "too many challenges are outstanding; retry shortly",
+        );
+        r.retry_after = Some(1);
+        return m.refused(r);
+    };
     Json(json!({
         "asset": m.asset.to_string(),
         "domain": m.domain,
@@ -720,8 +791,10 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         }
     }
     let remaining = channel.deposit.saturating_sub(v.cumulative);
-    m.answers.lock().expect("answers").insert(
+    keep_answer(
+        &mut m.answers.lock().expect("answers"),
         v.channel,
+        m.terms.retry_window,
         Answer {
             voucher: v,
             at: now(),
@@ -844,6 +917,10 @@ pub fn due(unsettled: u64, since: i64, channel: &Channel, expiry: i64, terms: &T
     if unsettled == 0 {
         return None;
     }
+    if expiry != 0 && now > expiry {
+        // The chain refuses it now (`VoucherExpired`): sending it again only fails again.
+        return None;
+    }
     if channel.close_requested_at != 0 {
         return Some(Due::Closing);
     }
@@ -899,12 +976,14 @@ fn settle_round(
     {
         let mut seen = seen.lock().expect("seen");
         for (key, c) in keys.iter().zip(&channels) {
-            seen.insert(
+            remember(
+                &mut seen,
                 *key,
                 Seen {
                     channel: c.clone(),
                     at: Instant::now(),
                 },
+                terms.channel_refresh,
             );
         }
     }
@@ -1034,6 +1113,7 @@ mod tests {
             channel_refresh: Duration::from_secs(5),
             retry_window: 60,
             nonce_ttl: 60,
+            min_close_grace: 60,
         }
     }
 
@@ -1072,6 +1152,142 @@ mod tests {
         assert_eq!(due(10, 990, &channel(999), 0, &t, 1_000), Some(Due::Closing));
         assert_eq!(due(10, 990, &open, 1_030, &t, 1_000), Some(Due::Expiring));
         assert_eq!(due(10, 990, &open, 5_000, &t, 1_000), None);
+    }
+
+    #[test]
+    fn an_expired_voucher_is_not_sent_again() {
+        // Audit: once its expiry is past the chain refuses it (VoucherExpired); it was due (and
+        // failed) every round before.
+        let t = terms();
+        assert_eq!(due(10, 0, &channel(0), 999, &t, 1_000), None);
+        assert_eq!(due(10, 0, &channel(999), 999, &t, 1_000), None);
+        assert_eq!(due(10, 0, &channel(0), 1_000, &t, 1_000), Some(Due::Expiring));
+    }
+
+    /// A gate whose chain is unreachable: only cached channel states are read.
+    fn offline_gate(name: &str, terms: Terms) -> Metered {
+        let dir = std::env::temp_dir().join(format!("tessera-metered-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = Arc::new(VoucherStore::open(&dir.join("vouchers.sqlite3")).unwrap());
+        let chain = Tessera::new(
+            "http://127.0.0.1:9",
+            Keypair::new(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        );
+        let key = |b| Pubkey::new_from_array([b; 32]);
+        Metered::new(
+            "gate.test".into(),
+            key(5),
+            key(2),
+            key(7),
+            6,
+            terms,
+            chain,
+            "http://127.0.0.1:9".into(),
+            reqwest::Client::new(),
+            store,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_channel_whose_close_grace_is_too_short_for_the_gate_is_refused() {
+        // Audit: the payer may request the close and finalize as soon as the grace ends; with a
+        // grace shorter than the gate needs to see the request and settle, every call since
+        // the last settlement goes unpaid.
+        let mut t = terms();
+        t.min_close_grace = 300;
+        let m = offline_gate("grace", t);
+        let signer = Keypair::new();
+        let key = Pubkey::new_unique();
+        let mut c = channel(0);
+        c.authorized_signer = solana_signer::Signer::pubkey(&signer);
+        for (grace, ok) in [(60, false), (299, false), (300, true), (86_400, true)] {
+            c.close_grace = grace;
+            m.seen.lock().unwrap().insert(
+                key,
+                Seen {
+                    channel: Some(c.clone()),
+                    at: Instant::now(),
+                },
+            );
+            let v = Voucher::sign(&signer, &key, 10, 0);
+            match m.check_voucher(&v).await {
+                Ok(Checked::Pay(_)) => assert!(ok, "grace {grace} accepted"),
+                Ok(Checked::Retry(_)) => panic!("not a retry"),
+                Err(r) => {
+                    assert!(!ok, "grace {grace} refused: {}", r.reason);
+                    assert_eq!(
+                        (r.status, r.reason),
+                        (StatusCode::PAYMENT_REQUIRED, "close_grace_too_short")
+                    );
+                }
+            }
+        }
+        assert_eq!(m.payment["minCloseGraceSecs"], 300);
+    }
+
+    #[test]
+    fn the_channel_cache_stays_bounded_whatever_addresses_vouchers_name() {
+        // Audit: a voucher may name any address (signed by any key); each one read was kept
+        // forever.
+        let mut seen = HashMap::new();
+        let state = |at| Seen { channel: None, at };
+        let refresh = Duration::from_secs(60);
+        for _ in 0..MAX_SEEN + 50 {
+            remember(&mut seen, Pubkey::new_unique(), state(Instant::now()), refresh);
+        }
+        assert_eq!(seen.len(), MAX_SEEN);
+        // Stale entries make room.
+        let stale = Instant::now() - Duration::from_secs(120);
+        seen.values_mut().take(10).for_each(|s| s.at = stale);
+        let k = Pubkey::new_unique();
+        remember(&mut seen, k, state(Instant::now()), refresh);
+        assert!(seen.contains_key(&k));
+        assert_eq!(seen.len(), MAX_SEEN - 9);
+        // A cached channel is always refreshed in place.
+        remember(&mut seen, k, state(stale), refresh);
+        assert_eq!(seen[&k].at, stale);
+    }
+
+    #[test]
+    fn answers_and_nonces_stay_bounded() {
+        let a = |at| Answer {
+            voucher: Voucher::sign(&Keypair::new(), &Pubkey::new_unique(), 1, 0),
+            at,
+            status: StatusCode::OK,
+            content_type: None,
+            body: Bytes::from_static(b"x"),
+            remaining: 0,
+        };
+        let mut answers = HashMap::new();
+        let sample = a(1_000);
+        for i in 0..MAX_ANSWERS {
+            let mut x = sample.clone();
+            x.at = 1_000 + i64::try_from(i % 100).unwrap();
+            answers.insert(Pubkey::new_unique(), x);
+        }
+        // All within the window: the oldest goes.
+        keep_answer(&mut answers, Pubkey::new_unique(), 300, a(1_100));
+        assert_eq!(answers.len(), MAX_ANSWERS);
+        // Past the window: the expired ones go.
+        keep_answer(&mut answers, Pubkey::new_unique(), 300, a(1_399));
+        assert!(answers.len() < MAX_ANSWERS / 2, "{}", answers.len());
+
+        let mut nonces = HashMap::new();
+        for i in 0..MAX_NONCES {
+            assert!(keep_nonce(&mut nonces, format!("n{i}"), 2_000, 1_000));
+        }
+        assert!(
+            !keep_nonce(&mut nonces, "full".into(), 2_000, 1_000),
+            "all unexpired: refused"
+        );
+        assert_eq!(nonces.len(), MAX_NONCES);
+        assert!(
+            keep_nonce(&mut nonces, "later".into(), 3_000, 2_001),
+            "expired ones make room"
+        );
+        assert_eq!(nonces.len(), 1);
     }
 
     #[test]

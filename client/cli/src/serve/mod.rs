@@ -91,6 +91,11 @@ pub struct ServeArgs {
     /// (seconds)
     #[arg(long, default_value_t = 300, requires = "price_per_call")]
     retry_window: i64,
+    /// Metered: the shortest close grace (seconds) a channel may have to be accepted: once the
+    /// payer requests the close, the gate must see it and settle before the grace ends. Set it to
+    /// what a settlement takes on your cluster [default: 2 × --channel-refresh + 2]
+    #[arg(long, requires = "price_per_call", value_name = "SECS")]
+    min_close_grace: Option<u32>,
 }
 
 pub enum Content {
@@ -163,6 +168,9 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
             channel_refresh: Duration::from_secs(a.channel_refresh),
             retry_window: a.retry_window,
             nonce_ttl: a.nonce_ttl,
+            min_close_grace: a.min_close_grace.unwrap_or_else(|| {
+                u32::try_from(a.channel_refresh.saturating_mul(2).saturating_add(2)).unwrap_or(u32::MAX)
+            }),
         };
         let wallet = crate::context::load_keypair(&s.keypair_path)?;
         let app = metered::start(

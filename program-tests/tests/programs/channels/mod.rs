@@ -3,6 +3,7 @@
 //! transfer-fee channel, and the liveness, stray-token and prefund cases. Every test that moves
 //! money checks that it adds up to the base unit ([`Fx::assert_conserved`]).
 
+mod audit;
 mod ed25519;
 mod finalize_close;
 mod governance;
