@@ -182,6 +182,15 @@ describe("@tessera/sdk", () => {
       const confirm = build(sdk.TOKEN_2022_PROGRAM_ID).confirm;
       expect(meta(confirm, sdk.ataAddress(job.mint, job.consumer, sdk.TOKEN_2022_PROGRAM_ID)).length).to.equal(1);
       expect(Buffer.from(confirm.data).equals(escrowCoder.encode("confirmJob", {}))).to.equal(true);
+      // The model's parents' splits and vaults follow a settlement, in order, writable.
+      const parentSplits = [k(), k()];
+      const withParents = sdk.releaseJobInstruction(k(), jobKey, job, { ...payees(sdk.TOKEN_PROGRAM_ID), parentSplits });
+      expect(withParents.keys.slice(-4).map((m) => [m.pubkey.toBase58(), m.isWritable])).to.deep.equal(
+        parentSplits.flatMap((p) => [
+          [p.toBase58(), true],
+          [sdk.vaultAddress(p).toBase58(), true],
+        ]),
+      );
       // A refund of an unaccepted job passes no provider (Anchor's placeholder: the program id).
       const unaccepted = sdk.refundJobInstruction(k(), jobKey, { ...job, provider: PublicKey.default }, sdk.TOKEN_PROGRAM_ID);
       expect(meta(unaccepted, sdk.ESCROW_PROGRAM_ID).length).to.be.greaterThanOrEqual(2);

@@ -1144,13 +1144,30 @@ export function disputeJobInstruction(consumer: PublicKey, jobKey: PublicKey) {
 
 /**
  * The payees of a settlement: the provider's authority's and the treasury's token accounts,
- * and the consumer's (its part and the vault's surplus; default: its associated account).
+ * the consumer's (its part and the vault's surplus; default: its associated account), and the
+ * splits of the model's parents (the model asset's `parents[i].split`, in order; default: none),
+ * appended with their vaults as remaining accounts.
  */
 export interface SettleAccounts {
   providerTokenAccount: PublicKey;
   treasuryTokenAccount: PublicKey;
   consumerTokenAccount?: PublicKey;
   tokenProgram: PublicKey;
+  parentSplits?: readonly PublicKey[];
+}
+
+/**
+ * A settlement instruction as the escrow takes it: each parent's split and vault appended, in
+ * the model's order, and the mint writable for Token-2022 (the Rust client's `settlement_ix`).
+ */
+function settlementInstruction(ix: TransactionInstruction, job: JobRef, s: SettleAccounts) {
+  for (const split of s.parentSplits ?? []) {
+    ix.keys.push(
+      { pubkey: split, isSigner: false, isWritable: true },
+      { pubkey: vaultAddress(split), isSigner: false, isWritable: true },
+    );
+  }
+  return withWritableMint(ix, job.mint, s.tokenProgram);
 }
 
 /** The escrow's `Settlement` accounts of a job. */
@@ -1178,13 +1195,13 @@ export function confirmJobInstruction(jobKey: PublicKey, job: JobRef, s: SettleA
   const ix = toWeb3Instruction(
     esc.getConfirmJobInstruction({ consumerSigner: signer(consumerSigner), ...settlement(jobKey, job, s) }),
   );
-  return withWritableMint(ix, job.mint, s.tokenProgram);
+  return settlementInstruction(ix, job, s);
 }
 
 /** `release_job`, signed by anyone (`caller`) once the challenge window has passed. */
 export function releaseJobInstruction(caller: PublicKey, jobKey: PublicKey, job: JobRef, s: SettleAccounts) {
   const ix = toWeb3Instruction(esc.getReleaseJobInstruction({ caller: signer(caller), ...settlement(jobKey, job, s) }));
-  return withWritableMint(ix, job.mint, s.tokenProgram);
+  return settlementInstruction(ix, job, s);
 }
 
 /** `resolve_dispute`, signed by the arbiter: `providerShareBps` of the fee's net to the provider. */
@@ -1203,13 +1220,13 @@ export function resolveDisputeInstruction(
       providerShareBps,
     }),
   );
-  return withWritableMint(ix, job.mint, s.tokenProgram);
+  return settlementInstruction(ix, job, s);
 }
 
 /** `settle_dispute`, signed by anyone once the dispute deadline has passed (half each, no slash). */
 export function settleDisputeInstruction(caller: PublicKey, jobKey: PublicKey, job: JobRef, s: SettleAccounts) {
   const ix = toWeb3Instruction(esc.getSettleDisputeInstruction({ caller: signer(caller), ...settlement(jobKey, job, s) }));
-  return withWritableMint(ix, job.mint, s.tokenProgram);
+  return settlementInstruction(ix, job, s);
 }
 
 /**
@@ -1243,7 +1260,8 @@ export function refundJobInstruction(
 
 /**
  * A job's settlement payees, creating the provider's, the treasury's and the consumer's
- * associated token accounts first if missing (payer: `payer`). Refuses a job not accepted yet.
+ * associated token accounts first if missing (payer: `payer`), and the model's parents' splits.
+ * Refuses a job not accepted yet.
  */
 export async function settlementFlow(connection: Connection, payer: PublicKey, jobKey: PublicKey, job?: JobRef) {
   const j = job ?? (await fetchJob(connection, jobKey));
@@ -1254,6 +1272,7 @@ export async function settlementFlow(connection: Connection, payer: PublicKey, j
   const providerAta = await ensureAta(connection, payer, j.mint, provider.authority, tokenProgram);
   const treasuryAta = await ensureAta(connection, payer, j.mint, config.treasury, tokenProgram);
   const consumerAta = await ensureAta(connection, payer, j.mint, j.consumer, tokenProgram);
+  const model = await fetchAsset(connection, j.model);
   return {
     job: j,
     accounts: {
@@ -1261,6 +1280,7 @@ export async function settlementFlow(connection: Connection, payer: PublicKey, j
       treasuryTokenAccount: treasuryAta.address,
       consumerTokenAccount: consumerAta.address,
       tokenProgram,
+      parentSplits: model.parents.map((p) => p.split),
     } satisfies SettleAccounts,
     create: [...providerAta.create, ...treasuryAta.create, ...consumerAta.create],
   };
