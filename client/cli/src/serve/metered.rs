@@ -19,7 +19,8 @@
 //! - the channel exists (`channel_not_found`), is for this model and this gate's payee
 //!   (`channel_not_for_this_gate`), holds at least the minimum deposit (`deposit_too_small`), has
 //!   a close grace of at least `--min-close-grace` (`close_grace_too_short`: the time the gate
-//!   needs to see a close request and settle before the payer can finalize) and
+//!   needs to see a close request and settle before the payer can finalize), an inference
+//!   royalty no higher than the model's when the gate started (`channel_royalty_too_high`) and
 //!   no close was requested (`channel_closing`); its state is read from the chain and kept for
 //!   `--channel-refresh` seconds (read again at once when a voucher goes beyond the deposit);
 //! - the voucher is signed by the channel's authorized signer (`voucher_wrong_signer`) and does
@@ -119,6 +120,11 @@ pub struct Terms {
     /// and finalize as soon as the grace ends, so the gate needs this long to see the request
     /// and land its settlement (`--min-close-grace`).
     pub min_close_grace: u32,
+    /// The highest inference royalty (bps) a channel may have snapshotted: the model's when the
+    /// gate started. A channel keeps the royalty of its opening; one opened while the publisher
+    /// had raised it (if only for that moment) would pay the payee less than the price was set
+    /// for, and the publisher more.
+    pub max_royalty_bps: u16,
 }
 
 fn now() -> i64 {
@@ -410,6 +416,15 @@ impl Metered {
                 format!(
                     "the channel's deposit {} is below this gate's minimum {}",
                     c.deposit, self.terms.min_deposit
+                ),
+            ));
+        }
+        if c.royalty_bps > self.terms.max_royalty_bps {
+            return Err(unpaid(
+                "channel_royalty_too_high",
+                format!(
+                    "the channel was opened with an inference royalty of {} bps, above the {} bps this gate's price is set for: open a new channel",
+                    c.royalty_bps, self.terms.max_royalty_bps
                 ),
             ));
         }
@@ -1114,6 +1129,7 @@ mod tests {
             retry_window: 60,
             nonce_ttl: 60,
             min_close_grace: 60,
+            max_royalty_bps: 2_000,
         }
     }
 
@@ -1225,6 +1241,36 @@ mod tests {
             }
         }
         assert_eq!(m.payment["minCloseGraceSecs"], 300);
+    }
+
+    #[tokio::test]
+    async fn a_channel_that_snapshotted_a_higher_royalty_is_refused() {
+        // Audit: the royalty is fixed when the payer opens the channel; a publisher who raises it
+        // for the moment of its own opening buys calls at the payee's expense.
+        let m = offline_gate("royalty", terms());
+        let signer = Keypair::new();
+        let key = Pubkey::new_unique();
+        let mut c = channel(0);
+        c.authorized_signer = solana_signer::Signer::pubkey(&signer);
+        for (royalty, ok) in [(5_000, false), (2_001, false), (2_000, true), (0, true)] {
+            c.royalty_bps = royalty;
+            m.seen.lock().unwrap().insert(
+                key,
+                Seen {
+                    channel: Some(c.clone()),
+                    at: Instant::now(),
+                },
+            );
+            let v = Voucher::sign(&signer, &key, 10, 0);
+            match m.check_voucher(&v).await {
+                Ok(Checked::Pay(_)) => assert!(ok, "royalty {royalty} accepted"),
+                Ok(Checked::Retry(_)) => panic!("not a retry"),
+                Err(r) => {
+                    assert!(!ok, "royalty {royalty} refused: {}", r.reason);
+                    assert_eq!(r.reason, "channel_royalty_too_high");
+                }
+            }
+        }
     }
 
     #[test]

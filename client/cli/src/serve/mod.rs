@@ -171,6 +171,7 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
             min_close_grace: a.min_close_grace.unwrap_or_else(|| {
                 u32::try_from(a.channel_refresh.saturating_mul(2).saturating_add(2)).unwrap_or(u32::MAX)
             }),
+            max_royalty_bps: account.inference_royalty_bps,
         };
         let wallet = crate::context::load_keypair(&s.keypair_path)?;
         let app = metered::start(
