@@ -35,7 +35,8 @@
 //! A retry of the last paid call with the same voucher within `--retry-window` seconds gets the
 //! same answer again (`X-Tessera-Retry: true`), not charged twice; after that window (or a
 //! restart) it is `voucher_replayed`. One call at a time per channel: a concurrent one gets 409
-//! `channel_busy` with `Retry-After: 1`.
+//! `channel_busy` with `Retry-After: 1`; a voucher not signed by the channel's signer is refused
+//! before it takes the channel's turn (anyone may name any channel).
 //!
 //! A paid answer carries `X-Tessera-Accepted` (the channel's accepted total) and
 //! `X-Tessera-Remaining` (deposit − accepted).
@@ -375,12 +376,37 @@ impl Metered {
     /// Checks a voucher against the channel and the books (see the module); returns the channel
     /// and what the store holds of it, or the answer to a retry.
     async fn check_voucher(&self, v: &Voucher) -> std::result::Result<Checked, Refusal> {
+        self.check_signer(v).await?;
+        self.check_terms(v).await
+    }
+
+    /// What a voucher must pass before it takes its channel's turn (see `infer`): its signature
+    /// is its signer's, the channel exists (state as cached) and the signer is the channel's.
+    async fn check_signer(&self, v: &Voucher) -> std::result::Result<(), Refusal> {
         if !v.verify() {
             return Err(unpaid(
                 "voucher_bad_signature",
                 "the voucher's signature is not its signer's signature of the voucher message",
             ));
         }
+        match self.channel(&v.channel, false).await? {
+            None => Err(unpaid(
+                "channel_not_found",
+                format!("no open channel at {} (closed, or never opened)", v.channel),
+            )),
+            Some(c) if v.signer != c.authorized_signer => Err(unpaid(
+                "voucher_wrong_signer",
+                format!(
+                    "the voucher is signed by {}, not by the channel's authorized signer {}",
+                    v.signer, c.authorized_signer
+                ),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// The rest of the checks (see the module), once the voucher is the channel signer's.
+    async fn check_terms(&self, v: &Voucher) -> std::result::Result<Checked, Refusal> {
         let mut channel = self.channel(&v.channel, false).await?;
         // A voucher beyond the deposit we know of may follow a top-up: read it again.
         if channel.as_ref().is_some_and(|c| v.cumulative > c.deposit) {
@@ -732,6 +758,14 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         return free_call(&m, &path, &headers, body).await;
     };
 
+    // Anyone may name any channel (channels are public) in a voucher signed by its own key: only
+    // a voucher of the channel's signer takes the channel's turn, so that strangers cannot keep
+    // a payer's channel busy.
+    let who = format!("channel={} cumulative={}", v.channel, v.cumulative);
+    if let Err(r) = m.check_signer(&v).await {
+        log(&path, &who, &format!("deny {}", r.reason));
+        return m.refused(r);
+    }
     // One call at a time per channel.
     if !m.busy.lock().expect("busy").insert(v.channel) {
         let mut r = refuse(
@@ -743,8 +777,7 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         return m.refused(r);
     }
     let _busy = Busy(&m.busy, v.channel);
-    let who = format!("channel={} cumulative={}", v.channel, v.cumulative);
-    let channel = match m.check_voucher(&v).await {
+    let channel = match m.check_terms(&v).await {
         Ok(Checked::Pay(c)) => c,
         Ok(Checked::Retry(a)) => {
             log(&path, &who, "retry answered again (not charged)");
@@ -1182,12 +1215,17 @@ mod tests {
 
     /// A gate whose chain is unreachable: only cached channel states are read.
     fn offline_gate(name: &str, terms: Terms) -> Metered {
+        offline_gate_at(name, terms, "http://127.0.0.1:9")
+    }
+
+    /// A gate reading the chain at `rpc`; its upstream is unreachable.
+    fn offline_gate_at(name: &str, terms: Terms, rpc: &str) -> Metered {
         let dir = std::env::temp_dir().join(format!("tessera-metered-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let store = Arc::new(VoucherStore::open(&dir.join("vouchers.sqlite3")).unwrap());
         let chain = Tessera::new(
-            "http://127.0.0.1:9",
+            rpc,
             Keypair::new(),
             solana_commitment_config::CommitmentConfig::confirmed(),
         );
@@ -1241,6 +1279,52 @@ mod tests {
             }
         }
         assert_eq!(m.payment["minCloseGraceSecs"], 300);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_strangers_voucher_does_not_keep_a_channel_busy() {
+        // Audit: channels are public and a voucher may be signed by any key. A stranger's
+        // voucher naming a payer's channel, above its deposit (a fresh chain read), took the
+        // channel's turn for as long as the read lasted: the payer's own calls got 409.
+        let rpc = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", rpc.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for conn in rpc.incoming().flatten() {
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(1_500));
+                    drop(conn);
+                });
+            }
+        });
+        let m = Arc::new(offline_gate_at("busy", terms(), &url));
+        let signer = Keypair::new();
+        let key = Pubkey::new_unique();
+        let mut c = channel(0);
+        c.authorized_signer = solana_signer::Signer::pubkey(&signer);
+        m.seen.lock().unwrap().insert(
+            key,
+            Seen {
+                channel: Some(c),
+                at: Instant::now(),
+            },
+        );
+        let req = |v: &Voucher| {
+            Request::builder()
+                .method("POST")
+                .uri("/")
+                .header(VOUCHER_HEADER, v.encode())
+                .body(axum::body::Body::from("x"))
+                .unwrap()
+        };
+        let asset = m.asset.to_string();
+        let stranger = Voucher::sign(&Keypair::new(), &key, 20_000, 0);
+        let attack = tokio::spawn(infer(State(m.clone()), Path(asset.clone()), req(&stranger)));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let own = Voucher::sign(&signer, &key, 10, 0);
+        let r = infer(State(m.clone()), Path(asset), req(&own)).await;
+        // Forwarded (the upstream is unreachable: 502, not charged), not `channel_busy`.
+        assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
+        assert_eq!(attack.await.unwrap().status(), StatusCode::PAYMENT_REQUIRED);
     }
 
     #[tokio::test]
