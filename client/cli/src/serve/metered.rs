@@ -690,7 +690,9 @@ pub async fn channel_status(State(m): State<Arc<Metered>>, Path((asset, channel)
             format!("`{channel}` is not a channel address"),
         ));
     };
-    let c = match m.channel(&key, true).await {
+    // The cached state (within `--channel-refresh`): an unauthenticated route must not turn
+    // every request into a chain read (the settler's reads share the same RPC).
+    let c = match m.channel(&key, false).await {
         Ok(c) => c,
         Err(r) => return m.refused(r),
     };
@@ -1325,6 +1327,29 @@ mod tests {
         // Forwarded (the upstream is unreachable: 502, not charged), not `channel_busy`.
         assert_eq!(r.status(), StatusCode::BAD_GATEWAY);
         assert_eq!(attack.await.unwrap().status(), StatusCode::PAYMENT_REQUIRED);
+    }
+
+    #[tokio::test]
+    async fn the_channel_route_answers_from_the_cache() {
+        // Audit: `GET …/channels/{channel}` needs no proof and read the chain on every request,
+        // an amplifier against the RPC the settler depends on.
+        let m = Arc::new(offline_gate("status", terms()));
+        let key = Pubkey::new_unique();
+        m.seen.lock().unwrap().insert(
+            key,
+            Seen {
+                channel: Some(channel(0)),
+                at: Instant::now(),
+            },
+        );
+        let r = channel_status(State(m.clone()), Path((m.asset.to_string(), key.to_string()))).await;
+        assert_eq!(r.status(), StatusCode::OK, "the unreachable chain was not read");
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (v["deposit"].as_u64(), v["required"].as_u64()),
+            (Some(10_000), Some(10))
+        );
     }
 
     #[tokio::test]
