@@ -235,7 +235,7 @@ export type TesseraEscrow = {
     },
     {
       "code": 6037,
-      "msg": "The split is not the one the job was opened with",
+      "msg": "The split is not the one the job was opened with, or not the parent's",
       "name": "splitMismatch"
     },
     {
@@ -337,6 +337,16 @@ export type TesseraEscrow = {
       "code": 6057,
       "msg": "The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes",
       "name": "mintNotWritable"
+    },
+    {
+      "code": 6058,
+      "msg": "The model account is not the job's model",
+      "name": "modelMismatch"
+    },
+    {
+      "code": 6059,
+      "msg": "Pass each parent's split and vault, in the model's order, as remaining accounts",
+      "name": "parentAccountsMismatch"
     }
   ],
   "events": [
@@ -954,6 +964,13 @@ export type TesseraEscrow = {
             {
               "name": "modelSplitVault",
               "writable": true
+            },
+            {
+              "docs": [
+                "The job's model (address stored in the job; owner and discriminator checked by",
+                "`Account`): its parents and their shares of the royalty."
+              ],
+              "name": "model"
             },
             {
               "docs": [
@@ -1793,6 +1810,13 @@ export type TesseraEscrow = {
             },
             {
               "docs": [
+                "The job's model (address stored in the job; owner and discriminator checked by",
+                "`Account`): its parents and their shares of the royalty."
+              ],
+              "name": "model"
+            },
+            {
+              "docs": [
                 "The job's mint (address stored in the job); writable when the vault holds withheld",
                 "transfer fees to harvest (Token-2022, see `harvest_job_vault`)."
               ],
@@ -2059,6 +2083,13 @@ export type TesseraEscrow = {
             {
               "name": "modelSplitVault",
               "writable": true
+            },
+            {
+              "docs": [
+                "The job's model (address stored in the job; owner and discriminator checked by",
+                "`Account`): its parents and their shares of the royalty."
+              ],
+              "name": "model"
             },
             {
               "docs": [
@@ -2341,6 +2372,13 @@ export type TesseraEscrow = {
             {
               "name": "modelSplitVault",
               "writable": true
+            },
+            {
+              "docs": [
+                "The job's model (address stored in the job; owner and discriminator checked by",
+                "`Account`): its parents and their shares of the royalty."
+              ],
+              "name": "model"
             },
             {
               "docs": [
@@ -3798,6 +3836,9 @@ export type TesseraEscrow = {
             "type": "u64"
           },
           {
+            "docs": [
+              "What the model's own split received: its royalty less the parents' shares."
+            ],
             "name": "toModelSplit",
             "type": "u64"
           },
@@ -3822,6 +3863,15 @@ export type TesseraEscrow = {
             ],
             "name": "surplus",
             "type": "u64"
+          },
+          {
+            "docs": [
+              "Each parent dataset's share of the model's royalty, in the model's order."
+            ],
+            "name": "toParents",
+            "type": {
+              "vec": "u64"
+            }
           }
         ],
         "kind": "struct"

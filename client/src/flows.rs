@@ -403,7 +403,7 @@ impl Tessera {
     }
 
     /// The settlement payees of a job (creating the provider's, treasury's and consumer's
-    /// associated token accounts if missing).
+    /// associated token accounts if missing), and the model's parents' splits.
     fn settlement(&self, job_key: &Pubkey) -> Result<(tessera_escrow::state::Job, SettleAccounts, Vec<Instruction>)> {
         let job = self.job(job_key)?;
         if job.state == JobState::Open {
@@ -419,12 +419,14 @@ impl Tessera {
         ixs.extend(more);
         let (_, more) = self.ensure_ata(&job.consumer, &job.mint, &token_program)?;
         ixs.extend(more);
+        let model = self.asset(&job.model)?;
         Ok((
             job,
             SettleAccounts {
                 provider_token_account: provider_ata,
                 treasury_token_account: treasury_ata,
                 token_program,
+                parent_splits: model.parents.iter().map(|p| p.split).collect(),
             },
             ixs,
         ))

@@ -383,12 +383,25 @@ impl World {
         self.h.fetch(&pda::provider(authority)).await.expect("provider exists")
     }
 
-    /// The payees of a settlement of a job accepted by `provider_authority`.
+    /// The payees of a settlement of a job accepted by `provider_authority`, for a model
+    /// without parents (see [`World::settle_accounts_for`]).
     pub fn settle_accounts(&self, provider_authority: &Pubkey) -> SettleAccounts {
         SettleAccounts {
             provider_token_account: pda::ata(provider_authority, &self.usdc, &TOKEN_PROGRAM_ID),
             treasury_token_account: self.treasury_usdc,
             token_program: TOKEN_PROGRAM_ID,
+            parent_splits: vec![],
+        }
+    }
+
+    /// The payees of a settlement of `job`, with its model's parents' splits (read from the
+    /// model asset).
+    pub async fn settle_accounts_for(&mut self, job: &Job) -> SettleAccounts {
+        let provider: Provider = self.h.fetch(&job.provider).await.expect("provider");
+        let model: Asset = self.h.fetch(&job.model).await.expect("model");
+        SettleAccounts {
+            parent_splits: model.parents.iter().map(|p| p.split).collect(),
+            ..self.settle_accounts(&provider.authority)
         }
     }
 

@@ -1,7 +1,9 @@
 //! Builders for `tessera-escrow` instructions.
 
 use anchor_lang::{
-    prelude::Pubkey, solana_program::instruction::Instruction, system_program, InstructionData, ToAccountMetas,
+    prelude::Pubkey,
+    solana_program::instruction::{AccountMeta, Instruction},
+    system_program, InstructionData, ToAccountMetas,
 };
 use tessera_escrow::{
     accounts as acc, instruction as data,
@@ -319,13 +321,28 @@ pub fn dispute_job(consumer: &Pubkey, job: &Pubkey) -> Instruction {
     )
 }
 
-/// The payees of a settlement: the provider's authority's and the treasury's token accounts.
-/// (The consumer's account, which receives its part and the vault's surplus, is passed
-/// separately: the consumer's associated token account by default.)
+/// The payees of a settlement: the provider's authority's and the treasury's token accounts,
+/// and the splits of the model's parents (the model asset's `parents[i].split`, in order),
+/// which receive the parents' shares of the royalty. (The consumer's account, which receives
+/// its part and the vault's surplus, is passed separately: the consumer's associated token
+/// account by default.)
+#[derive(Clone, Debug)]
 pub struct SettleAccounts {
     pub provider_token_account: Pubkey,
     pub treasury_token_account: Pubkey,
     pub token_program: Pubkey,
+    pub parent_splits: Vec<Pubkey>,
+}
+
+/// A settlement instruction as the program takes it: the mint writable for Token-2022 (the
+/// vault's withheld fees are harvested before it closes), and each parent's split and vault
+/// appended as remaining accounts.
+fn settlement_ix(mut ix: Instruction, job: &Job, s: &SettleAccounts) -> Instruction {
+    for split in &s.parent_splits {
+        ix.accounts.push(AccountMeta::new(*split, false));
+        ix.accounts.push(AccountMeta::new(pda::vault(split), false));
+    }
+    with_writable_mint(ix, &job.mint, &s.token_program)
 }
 
 /// The consumer's associated token account for the job's mint: where `confirm_job`,
@@ -347,6 +364,7 @@ fn settlement(job_key: &Pubkey, job: &Job, s: &SettleAccounts, consumer_token_ac
         treasury_token_account: s.treasury_token_account,
         model_split: job.model_split,
         model_split_vault: pda::vault(&job.model_split),
+        model: job.model,
         mint: job.mint,
         token_program: s.token_program,
         royalties_program: ROYALTIES_ID,
@@ -365,7 +383,7 @@ pub fn confirm_job(job_key: &Pubkey, job: &Job, s: &SettleAccounts) -> Instructi
         },
         data::ConfirmJob {},
     );
-    with_writable_mint(ix, &job.mint, &s.token_program)
+    settlement_ix(ix, job, s)
 }
 
 /// `release_job`, signed by anyone (`caller`).
@@ -379,7 +397,7 @@ pub fn release_job(caller: &Pubkey, job_key: &Pubkey, job: &Job, s: &SettleAccou
         },
         data::ReleaseJob {},
     );
-    with_writable_mint(ix, &job.mint, &s.token_program)
+    settlement_ix(ix, job, s)
 }
 
 /// `settle_dispute`, signed by anyone (`caller`) once the dispute deadline passed: the
@@ -401,7 +419,7 @@ pub fn settle_dispute(
         },
         data::SettleDispute {},
     );
-    with_writable_mint(ix, &job.mint, &s.token_program)
+    settlement_ix(ix, job, s)
 }
 
 /// `resolve_dispute`, signed by the arbiter.
@@ -423,7 +441,7 @@ pub fn resolve_dispute(
         },
         data::ResolveDispute { provider_share_bps },
     );
-    with_writable_mint(ix, &job.mint, &s.token_program)
+    settlement_ix(ix, job, s)
 }
 
 /// `refund_job`, signed by anyone (`caller`); passes the provider accounts when the job was

@@ -336,19 +336,28 @@ pub fn run(seed: u64, ops: u64) -> Run {
                 };
                 let fee_bps = rng.below(1_001) as u16;
                 let royalty_bps = rng.below(5_001) as u16;
-                let p = escrow_math::payout(fee, share, fee_bps, royalty_bps)
+                let n = rng.below(4) as usize;
+                let parent_bps: Vec<u16> = (0..n).map(|_| rng.below(2_501) as u16).collect();
+                let p = escrow_math::payout(fee, share, fee_bps, royalty_bps, &parent_bps)
                     .unwrap_or_else(|| panic!("{}", ctx("payout refused")));
                 let part = (u128::from(fee) * u128::from(share) / 10_000) as u64;
                 let to_treasury = (u128::from(part) * u128::from(fee_bps) / 10_000) as u64;
-                let to_split = (u128::from(part) * u128::from(royalty_bps) / 10_000) as u64;
+                let royalty = (u128::from(part) * u128::from(royalty_bps) / 10_000) as u64;
+                let parents: Vec<u64> = parent_bps
+                    .iter()
+                    .map(|&b| (u128::from(royalty) * u128::from(b) / 10_000) as u64)
+                    .collect();
+                let to_split = royalty - parents.iter().sum::<u64>();
                 assert_eq!(p.to_consumer, fee - part, "{}", ctx("to_consumer"));
                 assert_eq!(p.to_treasury, to_treasury, "{}", ctx("to_treasury"));
+                assert_eq!(p.to_parents, parents, "{}", ctx("to_parents"));
                 assert_eq!(p.to_model_split, to_split, "{}", ctx("to_model_split"));
-                assert_eq!(p.to_provider, part - to_treasury - to_split, "{}", ctx("to_provider"));
+                assert_eq!(p.to_provider, part - to_treasury - royalty, "{}", ctx("to_provider"));
                 assert_eq!(
                     u128::from(p.to_consumer)
                         + u128::from(p.to_treasury)
                         + u128::from(p.to_model_split)
+                        + p.to_parents.iter().map(|&a| u128::from(a)).sum::<u128>()
                         + u128::from(p.to_provider),
                     u128::from(fee),
                     "{}",

@@ -493,6 +493,7 @@ impl Sim {
                     provider_token_account: provider_dest,
                     treasury_token_account: self.treasury_atas[mint],
                     token_program: program,
+                    parent_splits: self.parent_splits(&j).await,
                 };
                 if state == JobState::Delivered {
                     let ix = ix::escrow::release_job(&pa_key, &key, &j, &s);

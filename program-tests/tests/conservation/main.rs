@@ -360,6 +360,7 @@ async fn fee_mint_settlement_with_a_one_unit_royalty() {
         provider_token_account: sim.wallets[2][4],
         treasury_token_account: sim.treasury_atas[4],
         token_program: TOKEN_2022_PROGRAM_ID,
+        parent_splits: sim.parent_splits(&job).await,
     };
     let consumer = sim.actor(1);
     let harvest = harvest_ix(&sim.mints[4].key, &[&job.vault]);

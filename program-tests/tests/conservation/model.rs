@@ -5,6 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use tessera_client::{
     escrow::state::{Job, JobState, Provider},
     pda,
+    registry::state::Asset,
     royalties::state::Split,
 };
 use tessera_program_tests::{
@@ -35,6 +36,14 @@ impl Sim {
         let to_treasury = bps(provider_part, j.fee_bps);
         let to_split = bps(provider_part, j.royalty_bps);
         let to_provider = provider_part - to_treasury - to_split;
+        // The lineage rule: each parent takes its share of the royalty, the model's split the rest.
+        let parents: Vec<(Pubkey, u64)> = self
+            .lineage(&j.model)
+            .await
+            .into_iter()
+            .map(|(split, share)| (split, bps(to_split, share)))
+            .collect();
+        let to_split = to_split - parents.iter().map(|(_, a)| a).sum::<u64>();
         // Tokens sent straight to the job vault go to the consumer with its part.
         let surplus = self.surplus_of(&j.vault);
         let to_consumer = to_consumer + surplus;
@@ -42,6 +51,11 @@ impl Sim {
         add(&mut d, j.vault, -i128::from(j.fee + surplus));
         if to_treasury > 0 {
             add(&mut d, self.treasury_atas[mint], self.net(mint, to_treasury));
+        }
+        for &(split, amount) in &parents {
+            if amount > 0 {
+                add(&mut d, pda::vault(&split), self.net(mint, amount));
+            }
         }
         if to_split > 0 {
             add(&mut d, pda::vault(&j.model_split), self.net(mint, to_split));
@@ -57,6 +71,21 @@ impl Sim {
             add(&mut d, consumer_dest, self.net(mint, slash));
         }
         (d, to_provider + to_consumer + slash)
+    }
+
+    /// A model's parents: each one's split and its share (bps) of the model's royalty, in order.
+    pub(crate) async fn lineage(&mut self, model: &Pubkey) -> Vec<(Pubkey, u16)> {
+        let asset: Asset = self.state(model).await.expect("model asset");
+        asset.parents.iter().map(|p| (p.split, p.bps)).collect()
+    }
+
+    /// The parents' splits a settlement of job `j` passes (its model's, in order).
+    pub(crate) async fn parent_splits(&mut self, j: &Job) -> Vec<Pubkey> {
+        self.lineage(&j.model)
+            .await
+            .into_iter()
+            .map(|(split, _)| split)
+            .collect()
     }
 
     /// The slash a settlement takes from the job's provider: `slash_bps` of its bond, capped

@@ -957,6 +957,7 @@ impl Sim {
                     provider_token_account: self.wallets[caller][mint],
                     treasury_token_account: self.treasury_atas[mint],
                     token_program: program,
+                    parent_splits: self.parent_splits(&j).await,
                 };
                 let ix = ix::escrow::release_job(&self.actors[caller].pubkey(), &key, &j, &s);
                 let signer = self.actor(caller);
@@ -992,6 +993,7 @@ impl Sim {
             provider_token_account: provider_dest,
             treasury_token_account: self.treasury_atas[mint],
             token_program: program,
+            parent_splits: self.parent_splits(&j).await,
         };
         let duplicate = consumer_dest == provider_dest;
         let (ix, signer, share, slash, must_fail) = match op {

@@ -77,7 +77,7 @@ pub enum EscrowError {
     WrongTokenAccountOwner,
     #[msg("The treasury token account is not owned by the config's treasury")]
     TreasuryMismatch,
-    #[msg("The split is not the one the job was opened with")]
+    #[msg("The split is not the one the job was opened with, or not the parent's")]
     SplitMismatch,
     #[msg("Arithmetic overflow")]
     MathOverflow,
@@ -119,4 +119,8 @@ pub enum EscrowError {
     ProviderNotAllowed,
     #[msg("The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes")]
     MintNotWritable,
+    #[msg("The model account is not the job's model")]
+    ModelMismatch,
+    #[msg("Pass each parent's split and vault, in the model's order, as remaining accounts")]
+    ParentAccountsMismatch,
 }

@@ -131,6 +131,7 @@ pub struct JobSettled {
     pub outcome: JobOutcome,
     pub fee: u64,
     pub to_treasury: u64,
+    /// What the model's own split received: its royalty less the parents' shares.
     pub to_model_split: u64,
     pub to_provider: u64,
     pub to_consumer: u64,
@@ -138,6 +139,8 @@ pub struct JobSettled {
     pub slashed: u64,
     /// Tokens the vault held beyond the fee, paid to the consumer.
     pub surplus: u64,
+    /// Each parent dataset's share of the model's royalty, in the model's order.
+    pub to_parents: Vec<u64>,
 }
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]

@@ -101,12 +101,12 @@ pub mod tessera_escrow {
     }
 
     /// The consumer confirms the delivery; the fee is released at once.
-    pub fn confirm_job(ctx: Context<ConfirmJob>) -> Result<()> {
+    pub fn confirm_job<'info>(ctx: Context<'info, ConfirmJob<'info>>) -> Result<()> {
         ConfirmJob::confirm_job(ctx)
     }
 
     /// Anyone releases a delivered job after its challenge window.
-    pub fn release_job(ctx: Context<ReleaseJob>) -> Result<()> {
+    pub fn release_job<'info>(ctx: Context<'info, ReleaseJob<'info>>) -> Result<()> {
         ReleaseJob::release_job(ctx)
     }
 
@@ -121,12 +121,12 @@ pub mod tessera_escrow {
     }
 
     /// The job's arbiter divides a disputed fee between provider and consumer.
-    pub fn resolve_dispute(ctx: Context<ResolveDispute>, provider_share_bps: u16) -> Result<()> {
+    pub fn resolve_dispute<'info>(ctx: Context<'info, ResolveDispute<'info>>, provider_share_bps: u16) -> Result<()> {
         ResolveDispute::resolve_dispute(ctx, provider_share_bps)
     }
 
     /// Anyone settles a dispute unresolved after its deadline: half each, no slash.
-    pub fn settle_dispute(ctx: Context<SettleDispute>) -> Result<()> {
+    pub fn settle_dispute<'info>(ctx: Context<'info, SettleDispute<'info>>) -> Result<()> {
         SettleDispute::settle_dispute(ctx)
     }
 }

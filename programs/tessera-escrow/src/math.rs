@@ -1,6 +1,7 @@
 //! Pure settlement arithmetic: integers only, u128 products, divisions rounded down. The
-//! protocol fee and the model's royalty are rounded down and the provider takes the rest, so
-//! the parts add up to exactly the amount settled.
+//! protocol fee, the model's royalty and each parent's share of it are rounded down; the
+//! model's split takes the royalty's dust and the provider the rest, so the parts add up to
+//! exactly the amount settled.
 
 pub use tessera_common::bps::bps_of;
 
@@ -12,26 +13,31 @@ pub fn slash_amount(bond: u64, slash_bps: u16, fee: u64, max_fee_multiple: u32) 
     u64::try_from(u128::from(by_bond).min(by_fee)).ok()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Payout {
     pub to_treasury: u64,
+    /// What the model's own split receives: the royalty less the parents' shares.
     pub to_model_split: u64,
+    /// Each parent dataset's share of the royalty, in the model's order.
+    pub to_parents: Vec<u64>,
     pub to_provider: u64,
     pub to_consumer: u64,
 }
 
 /// Divides a job's `fee`: the provider's part (`provider_share_bps` of the fee, 10,000 on a
-/// release) pays the protocol fee and the model's royalty; the consumer gets the rest back.
-pub fn payout(fee: u64, provider_share_bps: u16, fee_bps: u16, royalty_bps: u16) -> Option<Payout> {
+/// release) is divided by the lineage rule of every paid inference
+/// ([`tessera_common::lineage::inference_split`]: the protocol fee, the model's royalty, from
+/// the royalty each parent's share, the rest to the provider); the consumer gets the rest of
+/// the fee back.
+pub fn payout(fee: u64, provider_share_bps: u16, fee_bps: u16, royalty_bps: u16, parent_bps: &[u16]) -> Option<Payout> {
     let provider_part = bps_of(fee, provider_share_bps)?;
     let to_consumer = fee.checked_sub(provider_part)?;
-    let to_treasury = bps_of(provider_part, fee_bps)?;
-    let to_model_split = bps_of(provider_part, royalty_bps)?;
-    let to_provider = provider_part.checked_sub(to_treasury)?.checked_sub(to_model_split)?;
+    let split = tessera_common::lineage::inference_split(provider_part, fee_bps, royalty_bps, parent_bps)?;
     Some(Payout {
-        to_treasury,
-        to_model_split,
-        to_provider,
+        to_treasury: split.to_treasury,
+        to_model_split: split.to_model_split,
+        to_parents: split.to_parents,
+        to_provider: split.to_payee,
         to_consumer,
     })
 }
@@ -42,16 +48,34 @@ mod tests {
 
     #[test]
     fn release_of_two_usdc_with_one_percent_fee() {
-        let p = payout(2_000_000, 10_000, 100, 0).unwrap();
+        let p = payout(2_000_000, 10_000, 100, 0, &[]).unwrap();
         assert_eq!(
             p,
             Payout {
                 to_treasury: 20_000,
                 to_model_split: 0,
+                to_parents: vec![],
                 to_provider: 1_980_000,
                 to_consumer: 0
             }
         );
+    }
+
+    #[test]
+    fn the_parents_are_paid_from_the_royalty() {
+        // 2.0 released, 1% fee, 20% royalty; the parents take 30% and 10% of the royalty.
+        let p = payout(2_000_000, 10_000, 100, 2_000, &[3_000, 1_000]).unwrap();
+        assert_eq!(p.to_treasury, 20_000);
+        assert_eq!(p.to_parents, vec![120_000, 40_000]);
+        assert_eq!(p.to_model_split, 240_000);
+        assert_eq!((p.to_provider, p.to_consumer), (1_580_000, 0));
+        // A dispute resolved at 50%: the lineage rule applies to the provider's half only.
+        let p = payout(2_000_000, 5_000, 100, 2_000, &[3_000]).unwrap();
+        assert_eq!(
+            (p.to_consumer, p.to_treasury, p.to_parents.clone()),
+            (1_000_000, 10_000, vec![60_000])
+        );
+        assert_eq!((p.to_model_split, p.to_provider), (140_000, 790_000));
     }
 
     #[test]
@@ -73,10 +97,15 @@ mod tests {
             x ^= x << 17;
             let fee = x % 1_000_000_000_000;
             let share = (x >> 8) as u16 % 10_001;
-            let p = payout(fee, share, (x >> 24) as u16 % 1_001, (x >> 40) as u16 % 5_001).unwrap();
-            assert_eq!(p.to_treasury + p.to_model_split + p.to_provider + p.to_consumer, fee);
+            let parents = [(x >> 4) as u16 % 3_000, (x >> 12) as u16 % 2_000];
+            let p = payout(fee, share, (x >> 24) as u16 % 1_001, (x >> 40) as u16 % 5_001, &parents).unwrap();
+            let to_parents: u64 = p.to_parents.iter().sum();
+            assert_eq!(
+                p.to_treasury + p.to_model_split + to_parents + p.to_provider + p.to_consumer,
+                fee
+            );
         }
-        let p = payout(u64::MAX, 10_000, 1_000, 5_000).unwrap();
+        let p = payout(u64::MAX, 10_000, 1_000, 5_000, &[]).unwrap();
         assert_eq!(p.to_treasury + p.to_model_split + p.to_provider, u64::MAX);
     }
 }

@@ -2,6 +2,12 @@
 //! `settle_dispute`: the accounts (a composite `Accounts` struct nested in each of them) and
 //! the transfers.
 //!
+//! Lineage: the model's royalty is divided as on every paid inference (a channel settlement
+//! too): each parent dataset of the model gets its share of the royalty in its own split, the
+//! model's split the rest. The parents are read from the model asset at settlement (a model's
+//! lineage never changes); the remaining accounts are, for each parent in the asset's order,
+//! its split and that split's vault (both writable).
+//!
 //! Surplus rule: tokens in a job vault beyond its fee (anyone can send tokens to it) go to the
 //! consumer when the job settles or is refunded; the vault is then empty and closes. So stray
 //! tokens never block a settlement. Tokens in a bond vault beyond the provider's recorded
@@ -10,6 +16,7 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, CloseAccount, Mint, TokenAccount, TokenInterface, TransferChecked};
+use tessera_registry::state::Asset;
 use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 
 use crate::{
@@ -80,6 +87,10 @@ pub struct Settlement<'info> {
     /// CHECK: the split's vault; the royalties program's `deposit` checks it is `split.vault`.
     #[account(mut)]
     pub model_split_vault: UncheckedAccount<'info>,
+    /// The job's model (address stored in the job; owner and discriminator checked by
+    /// `Account`): its parents and their shares of the royalty.
+    #[account(address = job.model @ EscrowError::ModelMismatch)]
+    pub model: Box<Account<'info, Asset>>,
     /// The job's mint (address stored in the job); writable when the vault holds withheld
     /// transfer fees to harvest (Token-2022, see `harvest_job_vault`).
     #[account(address = job.mint)]
@@ -96,32 +107,59 @@ impl<'info> Settlement<'info> {
         transfer_from_job_vault(&self.job, &self.job_vault, &self.mint, &self.token_program, to, amount)
     }
 
-    /// Pays a settlement out of the job's vault: the protocol fee, the model's royalty and
-    /// the provider's part, then everything left (the consumer's part and the surplus) to the
-    /// consumer; closes the empty vault (rent to the consumer). Returns the surplus.
-    pub fn pay(&mut self, payout: &Payout) -> Result<u64> {
-        self.transfer_from_vault(self.treasury_token_account.to_account_info(), payout.to_treasury)?;
-        if payout.to_model_split > 0 {
-            let id = self.job.job_id.to_le_bytes();
-            let seeds = self.job.signer_seeds(&id);
-            tessera_royalties::cpi::deposit(
-                CpiContext::new_with_signer(
-                    self.royalties_program.key(),
-                    Deposit {
-                        depositor: self.job.to_account_info(),
-                        source: self.job_vault.to_account_info(),
-                        split: self.model_split.to_account_info(),
-                        vault: self.model_split_vault.to_account_info(),
-                        mint: self.mint.to_account_info(),
-                        token_program: self.token_program.to_account_info(),
-                        event_authority: self.royalties_event_authority.to_account_info(),
-                        program: self.royalties_program.to_account_info(),
-                    },
-                    &[&seeds],
-                ),
-                payout.to_model_split,
-            )?;
+    /// Deposits `amount` (nothing if 0) from the job's vault into a split, through the
+    /// royalties program (which checks the split and its vault), signed by the job PDA.
+    fn deposit(&self, split: AccountInfo<'info>, vault: AccountInfo<'info>, amount: u64) -> Result<()> {
+        if amount == 0 {
+            return Ok(());
         }
+        let id = self.job.job_id.to_le_bytes();
+        let seeds = self.job.signer_seeds(&id);
+        tessera_royalties::cpi::deposit(
+            CpiContext::new_with_signer(
+                self.royalties_program.key(),
+                Deposit {
+                    depositor: self.job.to_account_info(),
+                    source: self.job_vault.to_account_info(),
+                    split,
+                    vault,
+                    mint: self.mint.to_account_info(),
+                    token_program: self.token_program.to_account_info(),
+                    event_authority: self.royalties_event_authority.to_account_info(),
+                    program: self.royalties_program.to_account_info(),
+                },
+                &[&seeds],
+            ),
+            amount,
+        )
+    }
+
+    /// Pays a settlement out of the job's vault: the protocol fee, each parent's share of the
+    /// royalty (`parent_accounts`: split and vault per parent, in the model's order), the
+    /// model's royalty and the provider's part, then everything left (the consumer's part and
+    /// the surplus) to the consumer; closes the empty vault (rent to the consumer). Returns the
+    /// surplus.
+    pub fn pay(&mut self, payout: &Payout, parent_accounts: &[AccountInfo<'info>]) -> Result<u64> {
+        let parents = &self.model.parents;
+        require_eq!(
+            parent_accounts.len(),
+            parents.len() * 2,
+            EscrowError::ParentAccountsMismatch
+        );
+        self.transfer_from_vault(self.treasury_token_account.to_account_info(), payout.to_treasury)?;
+        for ((link, pair), &amount) in parents
+            .iter()
+            .zip(parent_accounts.chunks_exact(2))
+            .zip(&payout.to_parents)
+        {
+            require_keys_eq!(pair[0].key(), link.split, EscrowError::SplitMismatch);
+            self.deposit(pair[0].clone(), pair[1].clone(), amount)?;
+        }
+        self.deposit(
+            self.model_split.to_account_info(),
+            self.model_split_vault.to_account_info(),
+            payout.to_model_split,
+        )?;
         self.transfer_from_vault(self.provider_token_account.to_account_info(), payout.to_provider)?;
         self.job_vault.reload()?;
         let rest = self.job_vault.amount;
@@ -137,11 +175,17 @@ impl<'info> Settlement<'info> {
     /// Divides the fee: `provider_share_bps` of it is paid like a release (protocol fee,
     /// model royalty, provider), the rest and the surplus go to the consumer; returns the
     /// event to emit (with `slashed: 0`).
-    pub fn divide(&mut self, provider_share_bps: u16, outcome: JobOutcome) -> Result<JobSettled> {
+    pub fn divide(
+        &mut self,
+        provider_share_bps: u16,
+        outcome: JobOutcome,
+        parent_accounts: &[AccountInfo<'info>],
+    ) -> Result<JobSettled> {
         let job = &self.job;
-        let payout = crate::math::payout(job.fee, provider_share_bps, job.fee_bps, job.royalty_bps)
+        let parent_bps = self.model.parent_bps();
+        let payout = crate::math::payout(job.fee, provider_share_bps, job.fee_bps, job.royalty_bps, &parent_bps)
             .ok_or_else(|| error!(EscrowError::MathOverflow))?;
-        let surplus = self.pay(&payout)?;
+        let surplus = self.pay(&payout, parent_accounts)?;
         Ok(JobSettled {
             job: self.job.key(),
             outcome,
@@ -152,14 +196,16 @@ impl<'info> Settlement<'info> {
             to_consumer: payout.to_consumer,
             slashed: 0,
             surplus,
+            to_parents: payout.to_parents,
         })
     }
 
-    /// Releases the whole fee to the provider's side (protocol fee, model royalty, provider),
+    /// Releases the whole fee to the provider's side (protocol fee, model royalty and its
+    /// parents' shares, provider),
     /// any surplus to the consumer, closes the vault and records a completed job; returns the
     /// event to emit.
-    pub fn release(&mut self, outcome: JobOutcome) -> Result<JobSettled> {
-        let event = self.divide(BPS_DENOMINATOR, outcome)?;
+    pub fn release(&mut self, outcome: JobOutcome, parent_accounts: &[AccountInfo<'info>]) -> Result<JobSettled> {
+        let event = self.divide(BPS_DENOMINATOR, outcome, parent_accounts)?;
         self.record(true, false)?;
         Ok(event)
     }

@@ -6,6 +6,7 @@ mod confirm_job;
 mod dispute_job;
 mod governance;
 mod initialize_config;
+mod lineage;
 mod open_job;
 mod prefund;
 mod propose_admin;

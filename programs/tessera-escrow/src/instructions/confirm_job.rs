@@ -3,7 +3,9 @@ use anchor_lang::prelude::*;
 use crate::{errors::EscrowError, events::JobOutcome, settlement::*, state::JobState};
 
 /// The consumer confirms a delivery: the fee is released at once (protocol fee, model
-/// royalty, provider) and the job closes.
+/// royalty and its parents' shares, provider) and the job closes.
+/// Remaining accounts: each parent of the model, in order: its split and that split's vault
+/// (writable), which receive the parents' shares of the royalty (see `Settlement`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ConfirmJob<'info> {
@@ -12,7 +14,7 @@ pub struct ConfirmJob<'info> {
     pub settlement: Settlement<'info>,
 }
 
-impl ConfirmJob<'_> {
+impl<'info> ConfirmJob<'info> {
     fn validate(&self) -> Result<()> {
         // settlement: see `Settlement`. consumer_signer: signer, and the job's consumer:
         require_keys_eq!(
@@ -28,8 +30,11 @@ impl ConfirmJob<'_> {
     }
 
     #[access_control(ctx.accounts.validate())]
-    pub fn confirm_job(ctx: Context<Self>) -> Result<()> {
-        let event = ctx.accounts.settlement.release(JobOutcome::Confirmed)?;
+    pub fn confirm_job(ctx: Context<'info, Self>) -> Result<()> {
+        let event = ctx
+            .accounts
+            .settlement
+            .release(JobOutcome::Confirmed, ctx.remaining_accounts)?;
         emit_cpi!(event);
         Ok(())
     }

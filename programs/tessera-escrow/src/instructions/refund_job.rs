@@ -132,6 +132,7 @@ impl RefundJob<'_> {
             to_consumer: fee,
             slashed,
             surplus,
+            to_parents: vec![],
         });
         if let Some(e) = bond_event {
             emit_cpi!(e);

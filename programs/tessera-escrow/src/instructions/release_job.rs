@@ -3,6 +3,8 @@ use anchor_lang::prelude::*;
 use crate::{errors::EscrowError, events::JobOutcome, settlement::*, state::JobState};
 
 /// Anyone releases a delivered, undisputed job once its challenge window has closed.
+/// Remaining accounts: each parent of the model, in order: its split and that split's vault
+/// (writable), which receive the parents' shares of the royalty (see `Settlement`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ReleaseJob<'info> {
@@ -11,7 +13,7 @@ pub struct ReleaseJob<'info> {
     pub settlement: Settlement<'info>,
 }
 
-impl ReleaseJob<'_> {
+impl<'info> ReleaseJob<'info> {
     fn validate(&self) -> Result<()> {
         // caller: signer. settlement: see `Settlement`.
         let job = &self.settlement.job;
@@ -24,8 +26,11 @@ impl ReleaseJob<'_> {
     }
 
     #[access_control(ctx.accounts.validate())]
-    pub fn release_job(ctx: Context<Self>) -> Result<()> {
-        let event = ctx.accounts.settlement.release(JobOutcome::Released)?;
+    pub fn release_job(ctx: Context<'info, Self>) -> Result<()> {
+        let event = ctx
+            .accounts
+            .settlement
+            .release(JobOutcome::Released, ctx.remaining_accounts)?;
         emit_cpi!(event);
         Ok(())
     }

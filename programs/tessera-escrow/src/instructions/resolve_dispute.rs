@@ -5,8 +5,11 @@ use crate::{constants::BPS_DENOMINATOR, errors::EscrowError, events::JobOutcome,
 
 /// The job's arbiter (fixed at acceptance) divides a disputed fee before the dispute
 /// deadline: `provider_share_bps` of it is paid out like a release (protocol fee, model
-/// royalty, provider), the rest and any vault surplus go back to the consumer. A provider
-/// given less than half loses `min(job.slash_amount, its bond)` to the consumer.
+/// royalty and its parents' shares, provider), the rest and any vault surplus go back to the
+/// consumer. A provider given less than half loses `min(job.slash_amount, its bond)` to the
+/// consumer.
+/// Remaining accounts: each parent of the model, in order: its split and that split's vault
+/// (writable), which receive the parents' shares of the royalty (see `Settlement`).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct ResolveDispute<'info> {
@@ -18,7 +21,7 @@ pub struct ResolveDispute<'info> {
     pub bond_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
-impl ResolveDispute<'_> {
+impl<'info> ResolveDispute<'info> {
     fn validate(&self, provider_share_bps: u16) -> Result<()> {
         // settlement: see `Settlement`. bond_vault: stored address. arbiter: signer, and:
         let job = &self.settlement.job;
@@ -33,11 +36,12 @@ impl ResolveDispute<'_> {
     }
 
     #[access_control(ctx.accounts.validate(provider_share_bps))]
-    pub fn resolve_dispute(ctx: Context<Self>, provider_share_bps: u16) -> Result<()> {
-        let mut event = ctx
-            .accounts
-            .settlement
-            .divide(provider_share_bps, JobOutcome::Resolved { provider_share_bps })?;
+    pub fn resolve_dispute(ctx: Context<'info, Self>, provider_share_bps: u16) -> Result<()> {
+        let mut event = ctx.accounts.settlement.divide(
+            provider_share_bps,
+            JobOutcome::Resolved { provider_share_bps },
+            ctx.remaining_accounts,
+        )?;
         let lost = u32::from(provider_share_bps) * 2 < u32::from(BPS_DENOMINATOR);
         let mut bond_event = None;
         if lost {
