@@ -1052,16 +1052,9 @@ fn settle_round(
             store.settled(&name, c.settled, t)?;
             continue;
         }
+        // A requested close is settled at once; whether its grace is over is the chain's call
+        // (its clock, not this machine's): a refusal `CloseGraceOver` ends the channel's books.
         let Some(v) = book.voucher else { continue };
-        if let Some(end) =
-            (c.close_requested_at != 0).then(|| c.close_requested_at.saturating_add(i64::from(c.close_grace)))
-        {
-            if t >= end {
-                eprintln!("{t} settle: channel {name}: the close grace ended before its voucher was settled");
-                store.closed(&name)?;
-                continue;
-            }
-        }
         let unsettled = book.accepted.saturating_sub(c.settled);
         if let Some(why) = due(unsettled, book.settled_at, &c, v.expiry, terms, t) {
             eprintln!("{t} settle: channel {name}: {unsettled} base units due ({why:?})");
@@ -1094,13 +1087,32 @@ fn settle_round(
             for v in &due_vouchers {
                 match chain.settle_vouchers(std::slice::from_ref(v)) {
                     Ok(s) => record(&s)?,
-                    Err(e) => eprintln!("{} settle: channel {}: {e}", now(), v.channel),
+                    Err(e) => refused_for_good(store, v, &e)?,
                 }
             }
             Ok(())
         }
-        Err(e) => Err(e),
+        Err(e) => refused_for_good(store, &due_vouchers[0], &e),
     }
+}
+
+/// A settlement the chain refused: logged; when the close grace is over, nothing of this channel
+/// can be settled any more and its books close.
+fn refused_for_good(store: &VoucherStore, v: &Voucher, e: &TesseraError) -> Result<()> {
+    use tessera_client::{channels::errors::ChannelsError, ProgramError};
+    eprintln!("{} settle: channel {}: {e}", now(), v.channel);
+    if matches!(
+        e,
+        TesseraError::Program(ProgramError::Channels(ChannelsError::CloseGraceOver))
+    ) {
+        eprintln!(
+            "{} settle: channel {}: the close grace ended before its voucher was settled",
+            now(),
+            v.channel
+        );
+        store.closed(&v.channel.to_string())?;
+    }
+    Ok(())
 }
 
 /// Starts the metered gate: checks that the wallet is a provider serving the model, opens the
