@@ -229,6 +229,11 @@ export type TesseraChannels = {
       "code": 6038,
       "msg": "The channel vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes",
       "name": "mintNotWritable"
+    },
+    {
+      "code": 6039,
+      "msg": "The channel id must be the payer's next one, its last channel id + 1: a channel id is never used twice",
+      "name": "channelIdNotNext"
     }
   ],
   "events": [
@@ -669,6 +674,34 @@ export type TesseraChannels = {
           ],
           "name": "payer",
           "signer": true,
+          "writable": true
+        },
+        {
+          "docs": [
+            "the seeds). If it exists it is loaded (`load_payer_channels`: owner = this program,",
+            "discriminator checked) and `channel_id` must be its next id; otherwise this is the",
+            "payer's first channel (id 1) and it is created here whatever lamports already sit at the",
+            "address. Never closed (see `PayerChannels`)."
+          ],
+          "name": "payerChannels",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  97,
+                  121,
+                  101,
+                  114
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "payer"
+              }
+            ]
+          },
           "writable": true
         },
         {
@@ -1936,7 +1969,8 @@ export type TesseraChannels = {
           },
           {
             "docs": [
-              "Chosen by the payer; part of the channel's address."
+              "The payer's n-th channel (1, 2, 3, …: its `PayerChannels` counter); part of the",
+              "channel's address, never used twice by one payer."
             ],
             "name": "channelId",
             "type": "u64"
@@ -2436,7 +2470,9 @@ export type TesseraChannels = {
         "fields": [
           {
             "docs": [
-              "Chosen by the payer; part of the channel's address."
+              "The payer's next channel id: its `PayerChannels.last_channel_id + 1` (1 for its first",
+              "channel); part of the channel's address. Any other id is refused (`ChannelIdNotNext`), so",
+              "that a channel address is never used twice (see [`PayerChannels`])."
             ],
             "name": "channelId",
             "type": "u64"

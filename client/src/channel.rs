@@ -23,9 +23,10 @@
 //! (base units; unix seconds, 0 = none), `signature` the base58 ed25519 signature of the message
 //! above by `signer`. A browser wallet's `signMessage` over the 50 bytes gives it.
 //!
-//! Never reuse a channel id once its channel is closed: a voucher names the channel by its
-//! address, which the payer and the id decide, so an old voucher would be valid again for a new
-//! channel at the same address. [`Tessera::open_channel`] picks a fresh id from the clock.
+//! A voucher names the channel by its address, which the payer and the channel id decide, so a
+//! channel id is never used twice: the program numbers a payer's channels 1, 2, 3, … (its
+//! `PayerChannels` counter, never closed) and opens only the next one.
+//! [`Tessera::open_channel`] takes it from [`Tessera::next_channel_id`].
 
 use std::{fmt, str::FromStr};
 
@@ -36,7 +37,7 @@ use solana_signer::Signer;
 use tessera_channels::{
     instructions::{InitializeConfigArgs, OpenChannelArgs, UpdateConfigArgs},
     payout::SettleArgs,
-    state::{Channel, ChannelsConfig},
+    state::{Channel, ChannelsConfig, PayerChannels},
     voucher::{voucher_message, VOUCHER_LEN},
 };
 use tessera_escrow::state::Provider;
@@ -195,7 +196,8 @@ pub struct OpenChannelRequest {
     pub authorized_signer: Option<Pubkey>,
     /// Seconds; `None`: [`DEFAULT_CLOSE_GRACE`] within the config's bounds.
     pub close_grace: Option<u32>,
-    /// `None`: a fresh id from the clock (never reuse one, see the module).
+    /// `None`: the payer's next id ([`Tessera::next_channel_id`]); the program refuses any
+    /// other (`ChannelIdNotNext`).
     pub channel_id: Option<u64>,
 }
 
@@ -242,14 +244,6 @@ impl ChannelView {
     }
 }
 
-/// A fresh channel id: the clock in nanoseconds (distinct for every channel a payer opens).
-pub fn fresh_channel_id() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    u64::try_from(nanos & u128::from(u64::MAX)).unwrap_or(u64::MAX)
-}
-
 /// The size of a transaction of `ixs` paid and signed by `payer` alone.
 pub fn transaction_size(ixs: &[Instruction], payer: &Pubkey) -> usize {
     let tx = solana_transaction::Transaction::new_with_payer(ixs, Some(payer));
@@ -284,6 +278,15 @@ impl Tessera {
 
     pub fn channel(&self, address: &Pubkey) -> Result<Channel> {
         self.fetch("channel", address)
+    }
+
+    /// The id `payer`'s next channel must have: its `PayerChannels` counter's last id + 1, or 1
+    /// when it has opened none (no counter yet).
+    pub fn next_channel_id(&self, payer: &Pubkey) -> Result<u64> {
+        let counter: Option<PayerChannels> = self.fetch_opt(&pda::payer_channels(payer))?;
+        let last = counter.map_or(0, |c| c.last_channel_id);
+        last.checked_add(1)
+            .ok_or_else(|| TesseraError::Invalid(format!("payer {payer} has no channel id left")))
     }
 
     /// Channels, filtered by the RPC node on payer, payee and model.
@@ -365,7 +368,10 @@ impl Tessera {
         };
         let (_, token_program) = self.mint_info(&asset.payment_mint)?;
         let (payer_ata, mut ixs) = self.ensure_ata(&self.wallet(), &asset.payment_mint, &token_program)?;
-        let channel_id = r.channel_id.unwrap_or_else(fresh_channel_id);
+        let channel_id = match r.channel_id {
+            Some(id) => id,
+            None => self.next_channel_id(&self.wallet())?,
+        };
         ixs.push(ix::channels::open_channel(
             &ix::channels::OpenChannelAccounts {
                 payer: self.wallet(),
@@ -629,12 +635,5 @@ mod tests {
         c.close_requested_at = 1_000;
         let v = ChannelView::new(&key(9), &c);
         assert_eq!((v.close_requested_at, v.grace_ends_at), (Some(1_000), Some(1_060)));
-    }
-
-    #[test]
-    fn fresh_channel_ids_differ() {
-        let a = fresh_channel_id();
-        std::thread::sleep(std::time::Duration::from_millis(1));
-        assert_ne!(a, fresh_channel_id());
     }
 }

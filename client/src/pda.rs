@@ -110,6 +110,15 @@ pub fn channel(payer: &Pubkey, channel_id: u64) -> Pubkey {
     .0
 }
 
+/// A payer's channel counter (`PayerChannels`: the id of its latest channel; never closed).
+pub fn payer_channels(payer: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(
+        &[tessera_channels::constants::PAYER_CHANNELS_SEED, payer.as_ref()],
+        &CHANNELS_ID,
+    )
+    .0
+}
+
 /// A channel's vault token account.
 pub fn channel_vault(channel: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(
@@ -166,6 +175,7 @@ mod tests {
         assert_ne!(channel(&holder, 1), channel(&holder, 2));
         assert_ne!(channel(&holder, 1), channel_vault(&channel(&holder, 1)));
         assert_ne!(channels_config(), escrow_config());
+        assert_ne!(payer_channels(&holder), channel(&holder, 1));
         // Programs keep their own address spaces.
         assert_ne!(config(), escrow_config());
         assert_ne!(event_authority(&REGISTRY_ID), event_authority(&ROYALTIES_ID));

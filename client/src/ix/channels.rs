@@ -110,7 +110,9 @@ pub struct OpenChannelAccounts {
     pub gated: bool,
 }
 
-/// `open_channel`, signed by the payer; the channel is `pda::channel(payer, args.channel_id)`.
+/// `open_channel`, signed by the payer; the channel is `pda::channel(payer, args.channel_id)`,
+/// and `args.channel_id` must be the payer's next id (its `PayerChannels.last_channel_id + 1`,
+/// 1 for its first channel: see `Tessera::next_channel_id`).
 pub fn open_channel(a: &OpenChannelAccounts, args: OpenChannelArgs) -> Instruction {
     let channel = pda::channel(&a.payer, args.channel_id);
     let (pass, payer_access_account) = if a.gated {
@@ -126,6 +128,7 @@ pub fn open_channel(a: &OpenChannelAccounts, args: OpenChannelArgs) -> Instructi
         acc::OpenChannel {
             config: pda::channels_config(),
             payer: a.payer,
+            payer_channels: pda::payer_channels(&a.payer),
             model: a.model,
             provider: pda::provider(&a.provider_authority),
             model_providers: pda::model_providers(&a.model),

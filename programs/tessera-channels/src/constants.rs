@@ -4,6 +4,9 @@
 pub const CONFIG_SEED: &[u8] = b"config";
 /// Seed of a [`crate::state::Channel`]: `[CHANNEL_SEED, payer, channel_id (u64 LE)]`.
 pub const CHANNEL_SEED: &[u8] = b"channel";
+/// Seed of a payer's [`crate::state::PayerChannels`] (its channel counter, never closed):
+/// `[PAYER_CHANNELS_SEED, payer]`.
+pub const PAYER_CHANNELS_SEED: &[u8] = b"payer";
 /// Seed of a channel's vault token account: `[CHANNEL_VAULT_SEED, channel]`.
 pub const CHANNEL_VAULT_SEED: &[u8] = b"channel_vault";
 

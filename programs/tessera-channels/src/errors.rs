@@ -83,4 +83,6 @@ pub enum ChannelsError {
     MathOverflow,
     #[msg("The channel vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes")]
     MintNotWritable,
+    #[msg("The channel id must be the payer's next one, its last channel id + 1: a channel id is never used twice")]
+    ChannelIdNotNext,
 }

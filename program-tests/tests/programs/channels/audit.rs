@@ -38,13 +38,13 @@ async fn one_signature_check_pays_one_settle_once() {
 /// channel is then valid for the new one. Those vouchers are public (every settle puts one in an
 /// Ed25519 instruction on chain), and `settle` is permissionless: any stranger replays them and
 /// pays the new channel's payee, up to the old cumulative amount, out of a deposit made for calls
-/// never made. The fix is on chain (channel ids strictly increasing per payer, so that an address
-/// is never used twice); this test passes when either the reopening or the replay is refused.
+/// never made. The fix is on chain: the program numbers a payer's channels 1, 2, 3, … (its
+/// `PayerChannels` counter, never closed) and opens only the next id, so that an address is never
+/// used twice; this test passes when either the reopening or the replay is refused.
 #[tokio::test]
-#[ignore = "audit finding A1: a closed channel id can be reopened and its old vouchers replayed (fix: per-payer increasing channel ids)"]
 async fn a_reopened_channel_id_does_not_take_the_old_channels_vouchers() {
     let mut f = fixture().await;
-    let ch = f.open(7, DEPOSIT).await;
+    let ch = f.open(1, DEPOSIT).await;
     let p = f.payer.insecure_clone();
     // The payee settles 4 USDC of calls: the pair is now public.
     let old = f.settle_ixs(&ch, 4 * USDC, 0, &p).await;
@@ -56,9 +56,13 @@ async fn a_reopened_channel_id_does_not_take_the_old_channels_vouchers() {
 
     // The payer opens a channel again with the same id: the same address.
     let signer = f.payer.pubkey();
-    let reopened = f.open_with(Fx::open_args(7, DEPOSIT, signer, GRACE)).await;
-    let Ok(again) = reopened else {
-        return; // Refused: an address is never used twice, the old vouchers name nothing.
+    let again = match f.open_with(Fx::open_args(1, DEPOSIT, signer, GRACE)).await {
+        Ok(again) => again,
+        Err(e) => {
+            // Refused: an address is never used twice, the old vouchers name nothing.
+            assert_err(Err(e), ChannelsError::ChannelIdNotNext);
+            return;
+        }
     };
     assert_eq!(again, ch);
     let b0 = f.balances(&ch).await;

@@ -10,6 +10,7 @@ mod governance;
 mod initialize_config;
 mod liveness;
 mod open_channel;
+mod payer_channels;
 mod prefund;
 mod request_close;
 mod settle;

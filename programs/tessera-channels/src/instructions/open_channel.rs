@@ -16,12 +16,14 @@ use crate::{
     errors::ChannelsError,
     events::ChannelOpened,
     payout::deposit_into_vault,
-    state::{Channel, ChannelsConfig},
+    state::{next_channel_id, Channel, ChannelsConfig, PayerChannels},
 };
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
 pub struct OpenChannelArgs {
-    /// Chosen by the payer; part of the channel's address.
+    /// The payer's next channel id: its `PayerChannels.last_channel_id + 1` (1 for its first
+    /// channel); part of the channel's address. Any other id is refused (`ChannelIdNotNext`), so
+    /// that a channel address is never used twice (see [`PayerChannels`]).
     pub channel_id: u64,
     /// Paid into the channel's vault now, in the model's payment mint (> 0).
     pub deposit: u64,
@@ -34,8 +36,9 @@ pub struct OpenChannelArgs {
 
 /// A payer opens a payment channel for a registry model with a provider serving it, and funds
 /// it. For an access-gated model the payer's pass is verified by CPI into the registry
-/// (`verify_access`), as for an escrow job. The channel and its vault are created whatever
-/// lamports already sit at their addresses.
+/// (`verify_access`), as for an escrow job. The channel id must be the payer's next one (its
+/// `PayerChannels` counter, created on its first channel, records it). The channel, its vault
+/// and the counter are created whatever lamports already sit at their addresses.
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: OpenChannelArgs)]
@@ -47,6 +50,13 @@ pub struct OpenChannel<'info> {
     /// Pays the deposit and the rents (returned when the channel closes).
     #[account(mut)]
     pub payer: Signer<'info>,
+    /// CHECK: the payer's channel counter, at `[PAYER_CHANNELS_SEED, payer]` (address checked by
+    /// the seeds). If it exists it is loaded (`load_payer_channels`: owner = this program,
+    /// discriminator checked) and `channel_id` must be its next id; otherwise this is the
+    /// payer's first channel (id 1) and it is created here whatever lamports already sit at the
+    /// address. Never closed (see `PayerChannels`).
+    #[account(mut, seeds = [PAYER_CHANNELS_SEED, payer.key().as_ref()], bump)]
+    pub payer_channels: UncheckedAccount<'info>,
     /// The model: a registry `Asset` (owner and discriminator checked by the type; kind and
     /// state in validate).
     pub model: Box<Account<'info, Asset>>,
@@ -91,6 +101,25 @@ pub struct OpenChannel<'info> {
 }
 
 impl OpenChannel<'_> {
+    /// The payer's channel counter if it exists: owned by this program with the
+    /// `PayerChannels` discriminator (anything else at a program-owned address is refused).
+    /// `None` when the address is not this program's (a system account, possibly holding
+    /// lamports): the payer has no channel yet and the counter is created.
+    fn load_payer_channels(&self) -> Result<Option<PayerChannels>> {
+        let info = &self.payer_channels;
+        if info.owner != &crate::ID {
+            return Ok(None);
+        }
+        let data = info.try_borrow_data()?;
+        Ok(Some(PayerChannels::try_deserialize(&mut &data[..])?))
+    }
+
+    /// The id the payer's next channel must have (1 for its first).
+    fn expected_channel_id(&self) -> Result<u64> {
+        let last = self.load_payer_channels()?.map_or(0, |p| p.last_channel_id);
+        next_channel_id(last)
+    }
+
     /// Whether the model's publisher allows this provider (no allow-list: yes).
     fn allowed(&self) -> Result<bool> {
         let list = &self.model_providers;
@@ -103,7 +132,8 @@ impl OpenChannel<'_> {
     }
 
     fn validate(&self, args: &OpenChannelArgs) -> Result<()> {
-        // config: PDA. payer: signer. model: registry Asset. provider: escrow PDA.
+        // config: PDA. payer: signer. payer_channels: seeds; loaded below. model: registry
+        // Asset. provider: escrow PDA.
         // model_providers: seeds; owner and content below. channel, vault: seeds (created in the
         // handler). mint: the model's. payer_token_account: mint + authority. Remaining checks:
         require!(!self.config.paused, ChannelsError::ChannelsPaused);
@@ -114,6 +144,11 @@ impl OpenChannel<'_> {
             ChannelsError::ProviderDoesNotServeModel
         );
         require!(self.allowed()?, ChannelsError::ProviderNotAllowed);
+        require_eq!(
+            args.channel_id,
+            self.expected_channel_id()?,
+            ChannelsError::ChannelIdNotNext
+        );
         require!(args.deposit > 0, ChannelsError::ZeroAmount);
         require!(
             self.config.allows_grace(args.close_grace),
@@ -149,13 +184,37 @@ impl OpenChannel<'_> {
             }
         }
 
-        // The channel and its vault, whatever lamports already sit at their addresses.
+        // The payer's counter (created on its first channel) takes the id: never again.
         let payer_key = a.payer.key();
+        let payer = a.payer.to_account_info();
+        let system = a.system_program.to_account_info();
+        let counter_info = a.payer_channels.to_account_info();
+        let mut counter = match a.load_payer_channels()? {
+            Some(counter) => counter,
+            None => {
+                let bump = ctx.bumps.payer_channels;
+                create_pda_account(
+                    &payer,
+                    &counter_info,
+                    &system,
+                    8 + PayerChannels::INIT_SPACE,
+                    &crate::ID,
+                    &[PAYER_CHANNELS_SEED, payer_key.as_ref(), &[bump]],
+                )?;
+                PayerChannels {
+                    payer: payer_key,
+                    last_channel_id: 0,
+                    bump,
+                }
+            }
+        };
+        counter.last_channel_id = args.channel_id;
+        write_account(&counter_info, &counter)?;
+
+        // The channel and its vault, whatever lamports already sit at their addresses.
         let id = args.channel_id.to_le_bytes();
         let (bump, vault_bump) = (ctx.bumps.channel, ctx.bumps.vault);
         let channel_key = a.channel.key();
-        let payer = a.payer.to_account_info();
-        let system = a.system_program.to_account_info();
         let channel_info = a.channel.to_account_info();
         let vault_info = a.vault.to_account_info();
         create_pda_account(

@@ -26,7 +26,8 @@ pub struct Channel {
     pub mint: Pubkey,
     /// The vault token account, at `[CHANNEL_VAULT_SEED, channel]`.
     pub vault: Pubkey,
-    /// Chosen by the payer; part of the channel's address.
+    /// The payer's n-th channel (1, 2, 3, …: its `PayerChannels` counter); part of the
+    /// channel's address, never used twice by one payer.
     pub channel_id: u64,
     /// What the vault received from the opening and the top-ups (balance deltas: a Token-2022
     /// transfer fee is not counted).
