@@ -373,13 +373,6 @@ impl Metered {
         Ok(channel)
     }
 
-    /// Checks a voucher against the channel and the books (see the module); returns the channel
-    /// and what the store holds of it, or the answer to a retry.
-    async fn check_voucher(&self, v: &Voucher) -> std::result::Result<Checked, Refusal> {
-        self.check_signer(v).await?;
-        self.check_terms(v).await
-    }
-
     /// What a voucher must pass before it takes its channel's turn (see `infer`): its signature
     /// is its signer's, the channel exists (state as cached) and the signer is the channel's.
     async fn check_signer(&self, v: &Voucher) -> std::result::Result<(), Refusal> {
