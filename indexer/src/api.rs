@@ -789,6 +789,8 @@ pub struct JobOut {
     pub slash_amount: Option<u64>,
     pub to_treasury: Option<u64>,
     pub to_model_split: Option<u64>,
+    /// Each parent's share of the royalty, in the model's order.
+    pub to_parents: Option<Vec<u64>>,
     pub to_provider: Option<u64>,
     pub to_consumer: Option<u64>,
     pub slashed: Option<u64>,
@@ -823,6 +825,7 @@ async fn job_of(db: &Db, r: &AnyRow) -> Result<JobOut> {
         slash_amount: ou(r, "slash_amount")?,
         to_treasury: ou(r, "to_treasury")?,
         to_model_split: ou(r, "to_model_split")?,
+        to_parents: os(r, "to_parents")?.and_then(|p| serde_json::from_str(&p).ok()),
         to_provider: ou(r, "to_provider")?,
         to_consumer: ou(r, "to_consumer")?,
         slashed: ou(r, "slashed")?,

@@ -16,13 +16,22 @@ use crate::{Error, Result};
 /// the proc-macro host); `sqlx::migrate!` builds the same `Migrator`.
 fn migrator() -> Migrator {
     Migrator {
-        migrations: Cow::Owned(vec![Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            Cow::Borrowed(include_str!("../migrations/0001_init.sql")),
-            false,
-        )]),
+        migrations: Cow::Owned(vec![
+            Migration::new(
+                1,
+                Cow::Borrowed("init"),
+                MigrationType::Simple,
+                Cow::Borrowed(include_str!("../migrations/0001_init.sql")),
+                false,
+            ),
+            Migration::new(
+                2,
+                Cow::Borrowed("job parents"),
+                MigrationType::Simple,
+                Cow::Borrowed(include_str!("../migrations/0002_job_parents.sql")),
+                false,
+            ),
+        ]),
         ..Migrator::DEFAULT
     }
 }
@@ -61,8 +70,23 @@ impl Db {
             Backend::Sqlite => 4,
             Backend::Postgres => 8,
         };
-        let pool = AnyPoolOptions::new().max_connections(max).connect(&url).await?;
-        if backend == Backend::Sqlite {
+        let sqlite = backend == Backend::Sqlite;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        // Per connection: in WAL mode, NORMAL syncs at checkpoints, not at every
+                        // commit; a crash of the process loses nothing committed (a power loss
+                        // may lose the last commits, which the cursors then re-ingest).
+                        sqlx::Executor::execute(&mut *conn, "PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await?;
+        if sqlite {
             // Readers do not wait for the writer (persistent in the file).
             sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await?;
         }

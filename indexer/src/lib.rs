@@ -13,7 +13,7 @@ pub mod db;
 pub mod decode;
 pub mod ingest;
 pub mod metadata;
-mod project;
+pub mod project;
 
 pub use db::Db;
 pub use ingest::{Indexer, IngestOptions, IngestStats};

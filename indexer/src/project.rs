@@ -21,7 +21,7 @@ use crate::{
 type Conn = AnyConnection;
 
 /// A transaction to apply.
-pub(crate) struct TxRecord<'a> {
+pub struct TxRecord<'a> {
     pub signature: &'a str,
     pub slot: u64,
     pub block_time: Option<i64>,
@@ -57,7 +57,7 @@ pub(crate) fn json<T: serde::Serialize>(v: &T) -> String {
 
 /// Applies `tx` and moves the cursors of `programs` to it. Returns the number of events
 /// applied (0 if the transaction was ingested before).
-pub(crate) async fn apply(pool: &sqlx::AnyPool, tx: &TxRecord<'_>, programs: &[Pubkey]) -> Result<usize> {
+pub async fn apply(pool: &sqlx::AnyPool, tx: &TxRecord<'_>, programs: &[Pubkey]) -> Result<usize> {
     let mut t = pool.begin().await?;
     let slot = int(tx.slot)?;
     for p in programs {
@@ -362,8 +362,9 @@ async fn project(c: &mut Conn, key: &Key<'_>, l: &Located, settled_job: Option<&
                 ]
             );
             let mut s = need_split(c, &e.split).await?;
+            let before = s.entries.clone();
             s.record_deposit(e.received).map_err(program_math)?;
-            store_split(c, &e.split, &s, slot).await?;
+            store_split_from(c, &e.split, &s, Some(&before), slot).await?;
         }
         Event::Synced(e) => {
             event_row!(
@@ -381,8 +382,9 @@ async fn project(c: &mut Conn, key: &Key<'_>, l: &Located, settled_job: Option<&
                 ]
             );
             let mut s = need_split(c, &e.split).await?;
+            let before = s.entries.clone();
             s.record_deposit(e.amount).map_err(program_math)?;
-            store_split(c, &e.split, &s, slot).await?;
+            store_split_from(c, &e.split, &s, Some(&before), slot).await?;
         }
         Event::Claimed(e) => {
             let parked = emitted_by_claim_parked(l);
@@ -595,7 +597,7 @@ async fn project(c: &mut Conn, key: &Key<'_>, l: &Located, settled_job: Option<&
             sqlx::query(
                 "UPDATE jobs SET state = 'Settled', outcome = $2, provider_share_bps = $3, to_treasury = $4, \
                  to_model_split = $5, to_provider = $6, to_consumer = $7, slashed = $8, surplus = $9, \
-                 updated_slot = $10 WHERE address = $1",
+                 updated_slot = $10, to_parents = $11 WHERE address = $1",
             )
             .bind(k(&e.job))
             .bind(outcome)
@@ -607,6 +609,7 @@ async fn project(c: &mut Conn, key: &Key<'_>, l: &Located, settled_job: Option<&
             .bind(int(e.slashed)?)
             .bind(int(e.surplus)?)
             .bind(slot)
+            .bind(json(&e.to_parents))
             .execute(&mut *c)
             .await?;
             transition(c, key, &e.job, "Settled", Some(outcome)).await?;
@@ -797,7 +800,18 @@ pub(crate) async fn load_split(c: &mut Conn, address: &str) -> Result<Option<Spl
     }))
 }
 
+/// Writes `s` back; its entries only if they differ from `before` (a deposit changes none).
 async fn store_split(c: &mut Conn, address: &Pubkey, s: &Split, slot: i64) -> Result<()> {
+    store_split_from(c, address, s, None, slot).await
+}
+
+async fn store_split_from(
+    c: &mut Conn,
+    address: &Pubkey,
+    s: &Split,
+    before: Option<&[RecipientEntry]>,
+    slot: i64,
+) -> Result<()> {
     let a = k(address);
     sqlx::query(
         "UPDATE splits SET authority = $2, total_received = $3, total_claimed = $4, epoch_start = $5, version = $6, \
@@ -812,6 +826,9 @@ async fn store_split(c: &mut Conn, address: &Pubkey, s: &Split, slot: i64) -> Re
     .bind(slot)
     .execute(&mut *c)
     .await?;
+    if before == Some(s.entries.as_slice()) {
+        return Ok(());
+    }
     sqlx::query("DELETE FROM split_entries WHERE split = $1")
         .bind(a.as_str())
         .execute(&mut *c)

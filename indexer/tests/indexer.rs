@@ -718,15 +718,19 @@ async fn assert_api(base: &str, h: &History) {
     // (3,900,000) = 5,362,500; 10% = 536,250.
     assert_eq!(carol.items[0].owed, 536_250);
     assert_eq!(carol.totals[0].amount, 536_250);
+    // Jobs 1 and 4 pay the model's royalty, 20% of it on to the dataset (its parent).
+    let p1 = payout(2 * USDC, 10_000, 100, 1_000, &[2_000]).unwrap();
+    let p4 = payout(2 * USDC, 2_500, 100, 1_000, &[2_000]).unwrap();
     let alice: Owed = get(base, &format!("/v1/wallets/{}/owed", h.alice)).await;
-    // 70% of epoch 1 + 50% of epoch 2 (1,462,500): 3,753,750 + 731,250.
-    assert_eq!(alice.items[0].owed, 3_753_750 + 731_250);
+    // Epoch 2 (alice and bob 50/50): the third sale's net and the jobs' parent shares.
+    let epoch2 = 1_462_500 + p1.to_parents[0] + p4.to_parents[0];
+    // 70% of epoch 1 + 50% of epoch 2.
+    assert_eq!(alice.items[0].owed, 3_753_750 + epoch2 / 2);
     let bob: Owed = get(base, &format!("/v1/wallets/{}/owed", h.bob)).await;
-    assert_eq!(bob.items, vec![], "bob claimed everything");
+    // Bob claimed 50% of the third sale; the jobs came after.
+    assert_eq!(bob.items[0].owed, epoch2 / 2 - 731_250);
     let dave: Owed = get(base, &format!("/v1/wallets/{}/owed", h.dave)).await;
     // The model split after dave's claim: the inference royalties of jobs 1 and 4.
-    let p1 = payout(2 * USDC, 10_000, 100, 1_000).unwrap();
-    let p4 = payout(2 * USDC, 2_500, 100, 1_000).unwrap();
     assert_eq!(dave.items[0].owed, p1.to_model_split + p4.to_model_split);
 
     // Jobs by party and state, every transition.
@@ -754,6 +758,7 @@ async fn assert_api(base: &str, h: &History) {
             Some(0)
         )
     );
+    assert_eq!(j1.to_parents, Some(p1.to_parents.clone()));
     assert_eq!(
         j1.transitions.iter().map(|t| t.state.as_str()).collect::<Vec<_>>(),
         vec!["Open", "Accepted", "Delivered", "Settled"]
@@ -839,7 +844,13 @@ async fn assert_api(base: &str, h: &History) {
     assert_eq!((m.slashed, m.bonded), (4 * USDC, 6 * USDC));
     assert_eq!(
         m.royalties_credited,
-        15_600_000 + 3_900_000 + 2 * 1_462_500 + p1.to_model_split + p4.to_model_split
+        15_600_000
+            + 3_900_000
+            + 2 * 1_462_500
+            + p1.to_model_split
+            + p4.to_model_split
+            + p1.to_parents[0]
+            + p4.to_parents[0]
     );
 }
 
