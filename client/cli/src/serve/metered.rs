@@ -373,6 +373,13 @@ impl Metered {
         Ok(channel)
     }
 
+    /// Both checks of a voucher, in `infer`'s order (the unit tests' entry).
+    #[cfg(test)]
+    async fn check_voucher(&self, v: &Voucher) -> std::result::Result<Checked, Refusal> {
+        self.check_signer(v).await?;
+        self.check_terms(v).await
+    }
+
     /// What a voucher must pass before it takes its channel's turn (see `infer`): its signature
     /// is its signer's, the channel exists (state as cached) and the signer is the channel's.
     async fn check_signer(&self, v: &Voucher) -> std::result::Result<(), Refusal> {
