@@ -1183,6 +1183,7 @@ function settlement(jobKey: PublicKey, job: JobRef, s: SettleAccounts) {
     treasuryTokenAccount: addr(s.treasuryTokenAccount),
     modelSplit: addr(job.modelSplit),
     modelSplitVault: addr(vaultAddress(job.modelSplit)),
+    model: addr(job.model),
     mint: addr(job.mint),
     tokenProgram: addr(s.tokenProgram),
     ...royaltiesCpi(),

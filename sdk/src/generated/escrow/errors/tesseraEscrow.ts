@@ -88,7 +88,7 @@ export const TESSERA_ESCROW_ERROR__NOT_ARBITER = 0x1792; // 6034
 export const TESSERA_ESCROW_ERROR__WRONG_TOKEN_ACCOUNT_OWNER = 0x1793; // 6035
 /** TreasuryMismatch: The treasury token account is not owned by the config's treasury */
 export const TESSERA_ESCROW_ERROR__TREASURY_MISMATCH = 0x1794; // 6036
-/** SplitMismatch: The split is not the one the job was opened with */
+/** SplitMismatch: The split is not the one the job was opened with, or not the parent's */
 export const TESSERA_ESCROW_ERROR__SPLIT_MISMATCH = 0x1795; // 6037
 /** MathOverflow: Arithmetic overflow */
 export const TESSERA_ESCROW_ERROR__MATH_OVERFLOW = 0x1796; // 6038
@@ -130,6 +130,10 @@ export const TESSERA_ESCROW_ERROR__DUPLICATE_PROVIDER = 0x17a7; // 6055
 export const TESSERA_ESCROW_ERROR__PROVIDER_NOT_ALLOWED = 0x17a8; // 6056
 /** MintNotWritable: The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes */
 export const TESSERA_ESCROW_ERROR__MINT_NOT_WRITABLE = 0x17a9; // 6057
+/** ModelMismatch: The model account is not the job's model */
+export const TESSERA_ESCROW_ERROR__MODEL_MISMATCH = 0x17aa; // 6058
+/** ParentAccountsMismatch: Pass each parent's split and vault, in the model's order, as remaining accounts */
+export const TESSERA_ESCROW_ERROR__PARENT_ACCOUNTS_MISMATCH = 0x17ab; // 6059
 
 export type TesseraEscrowError =
   | typeof TESSERA_ESCROW_ERROR__ACCEPT_WINDOW_CLOSED
@@ -158,6 +162,7 @@ export type TesseraEscrowError =
   | typeof TESSERA_ESCROW_ERROR__MINT_MISMATCH
   | typeof TESSERA_ESCROW_ERROR__MINT_NOT_BONDABLE
   | typeof TESSERA_ESCROW_ERROR__MINT_NOT_WRITABLE
+  | typeof TESSERA_ESCROW_ERROR__MODEL_MISMATCH
   | typeof TESSERA_ESCROW_ERROR__MODEL_NOT_LISTED
   | typeof TESSERA_ESCROW_ERROR__NO_PENDING_ADMIN
   | typeof TESSERA_ESCROW_ERROR__NOT_ADMIN
@@ -171,6 +176,7 @@ export type TesseraEscrowError =
   | typeof TESSERA_ESCROW_ERROR__NOT_REQUESTED_PROVIDER
   | typeof TESSERA_ESCROW_ERROR__NOT_UPGRADE_AUTHORITY
   | typeof TESSERA_ESCROW_ERROR__NO_UNBOND_REQUESTED
+  | typeof TESSERA_ESCROW_ERROR__PARENT_ACCOUNTS_MISMATCH
   | typeof TESSERA_ESCROW_ERROR__PASS_MISMATCH
   | typeof TESSERA_ESCROW_ERROR__PROVIDER_DOES_NOT_SERVE_MODEL
   | typeof TESSERA_ESCROW_ERROR__PROVIDER_HAS_OPEN_JOBS
@@ -220,6 +226,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [TESSERA_ESCROW_ERROR__MINT_MISMATCH]: `The bond is in another mint than the provider's`,
     [TESSERA_ESCROW_ERROR__MINT_NOT_BONDABLE]: `The config sets no minimum bond for this mint: its providers cannot accept jobs`,
     [TESSERA_ESCROW_ERROR__MINT_NOT_WRITABLE]: `The job vault holds withheld transfer fees: pass the mint writable so that they are harvested before the vault closes`,
+    [TESSERA_ESCROW_ERROR__MODEL_MISMATCH]: `The model account is not the job's model`,
     [TESSERA_ESCROW_ERROR__MODEL_NOT_LISTED]: `The model is not listed`,
     [TESSERA_ESCROW_ERROR__NO_PENDING_ADMIN]: `No admin transfer was proposed`,
     [TESSERA_ESCROW_ERROR__NOT_ADMIN]: `Only the config admin may do this`,
@@ -233,13 +240,14 @@ if (process.env["NODE_ENV"] !== "production") {
     [TESSERA_ESCROW_ERROR__NOT_REQUESTED_PROVIDER]: `The job was opened for another provider`,
     [TESSERA_ESCROW_ERROR__NOT_UPGRADE_AUTHORITY]: `Only the program's upgrade authority may initialise the config`,
     [TESSERA_ESCROW_ERROR__NO_UNBOND_REQUESTED]: `No unbonding was requested`,
+    [TESSERA_ESCROW_ERROR__PARENT_ACCOUNTS_MISMATCH]: `Pass each parent's split and vault, in the model's order, as remaining accounts`,
     [TESSERA_ESCROW_ERROR__PASS_MISMATCH]: `The access pass is not the consumer's pass for this model`,
     [TESSERA_ESCROW_ERROR__PROVIDER_DOES_NOT_SERVE_MODEL]: `The provider is not registered for this model`,
     [TESSERA_ESCROW_ERROR__PROVIDER_HAS_OPEN_JOBS]: `The provider has open jobs; its bond cannot be withdrawn`,
     [TESSERA_ESCROW_ERROR__PROVIDER_NOT_ALLOWED]: `The model's publisher does not allow this provider`,
     [TESSERA_ESCROW_ERROR__SLASH_ABOVE_CAP]: `The slash share cannot exceed 5,000 bps (50%)`,
     [TESSERA_ESCROW_ERROR__SLASH_ABOVE_LIMIT]: `The slash at stake on this job exceeds the provider's limit`,
-    [TESSERA_ESCROW_ERROR__SPLIT_MISMATCH]: `The split is not the one the job was opened with`,
+    [TESSERA_ESCROW_ERROR__SPLIT_MISMATCH]: `The split is not the one the job was opened with, or not the parent's`,
     [TESSERA_ESCROW_ERROR__TOO_MANY_BOND_MINTS]: `The config sets a minimum bond for at most 8 mints`,
     [TESSERA_ESCROW_ERROR__TOO_MANY_MODELS]: `A provider serves at most 16 models`,
     [TESSERA_ESCROW_ERROR__TOO_MANY_PROVIDERS]: `An allow-list holds at most 16 providers`,

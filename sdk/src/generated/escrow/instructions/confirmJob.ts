@@ -60,6 +60,7 @@ export type ConfirmJobInstruction<
   TAccountTreasuryTokenAccount extends string | AccountMeta<string> = string,
   TAccountModelSplit extends string | AccountMeta<string> = string,
   TAccountModelSplitVault extends string | AccountMeta<string> = string,
+  TAccountModel extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
@@ -105,6 +106,9 @@ export type ConfirmJobInstruction<
       TAccountModelSplitVault extends string
         ? WritableAccount<TAccountModelSplitVault>
         : TAccountModelSplitVault,
+      TAccountModel extends string
+        ? ReadonlyAccount<TAccountModel>
+        : TAccountModel,
       TAccountMint extends string
         ? ReadonlyAccount<TAccountMint>
         : TAccountMint,
@@ -166,6 +170,7 @@ export type ConfirmJobAsyncInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -197,6 +202,11 @@ export type ConfirmJobAsyncInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -221,6 +231,7 @@ export async function getConfirmJobInstructionAsync<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -241,6 +252,7 @@ export async function getConfirmJobInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -263,6 +275,7 @@ export async function getConfirmJobInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -297,6 +310,7 @@ export async function getConfirmJobInstructionAsync<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -342,6 +356,7 @@ export async function getConfirmJobInstructionAsync<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -367,6 +382,7 @@ export async function getConfirmJobInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -388,6 +404,7 @@ export type ConfirmJobInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -419,6 +436,11 @@ export type ConfirmJobInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -443,6 +465,7 @@ export function getConfirmJobInstruction<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -463,6 +486,7 @@ export function getConfirmJobInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -484,6 +508,7 @@ export function getConfirmJobInstruction<
   TAccountTreasuryTokenAccount,
   TAccountModelSplit,
   TAccountModelSplitVault,
+  TAccountModel,
   TAccountMint,
   TAccountTokenProgram,
   TAccountRoyaltiesProgram,
@@ -517,6 +542,7 @@ export function getConfirmJobInstruction<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -559,6 +585,7 @@ export function getConfirmJobInstruction<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -584,6 +611,7 @@ export function getConfirmJobInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -623,16 +651,21 @@ export type ParsedConfirmJobInstruction<
     modelSplit: TAccountMetas[9];
     modelSplitVault: TAccountMetas[10];
     /**
+     * The job's model (address stored in the job; owner and discriminator checked by
+     * `Account`): its parents and their shares of the royalty.
+     */
+    model: TAccountMetas[11];
+    /**
      * The job's mint (address stored in the job); writable when the vault holds withheld
      * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
      */
-    mint: TAccountMetas[11];
+    mint: TAccountMetas[12];
     /** SPL Token or Token-2022: owner of the mint and the vaults (constraints above). */
-    tokenProgram: TAccountMetas[12];
-    royaltiesProgram: TAccountMetas[13];
-    royaltiesEventAuthority: TAccountMetas[14];
-    eventAuthority: TAccountMetas[15];
-    program: TAccountMetas[16];
+    tokenProgram: TAccountMetas[13];
+    royaltiesProgram: TAccountMetas[14];
+    royaltiesEventAuthority: TAccountMetas[15];
+    eventAuthority: TAccountMetas[16];
+    program: TAccountMetas[17];
   };
   data: ConfirmJobInstructionData;
 };
@@ -645,12 +678,12 @@ export function parseConfirmJobInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedConfirmJobInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 17) {
+  if (instruction.accounts.length < 18) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 17,
+        expectedAccountMetas: 18,
       },
     );
   }
@@ -674,6 +707,7 @@ export function parseConfirmJobInstruction<
       treasuryTokenAccount: getNextAccount(),
       modelSplit: getNextAccount(),
       modelSplitVault: getNextAccount(),
+      model: getNextAccount(),
       mint: getNextAccount(),
       tokenProgram: getNextAccount(),
       royaltiesProgram: getNextAccount(),

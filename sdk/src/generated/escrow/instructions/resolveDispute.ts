@@ -64,6 +64,7 @@ export type ResolveDisputeInstruction<
   TAccountTreasuryTokenAccount extends string | AccountMeta<string> = string,
   TAccountModelSplit extends string | AccountMeta<string> = string,
   TAccountModelSplitVault extends string | AccountMeta<string> = string,
+  TAccountModel extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
@@ -110,6 +111,9 @@ export type ResolveDisputeInstruction<
       TAccountModelSplitVault extends string
         ? WritableAccount<TAccountModelSplitVault>
         : TAccountModelSplitVault,
+      TAccountModel extends string
+        ? ReadonlyAccount<TAccountModel>
+        : TAccountModel,
       TAccountMint extends string
         ? ReadonlyAccount<TAccountMint>
         : TAccountMint,
@@ -181,6 +185,7 @@ export type ResolveDisputeAsyncInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -213,6 +218,11 @@ export type ResolveDisputeAsyncInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -240,6 +250,7 @@ export async function getResolveDisputeInstructionAsync<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -261,6 +272,7 @@ export async function getResolveDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -284,6 +296,7 @@ export async function getResolveDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -319,6 +332,7 @@ export async function getResolveDisputeInstructionAsync<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -368,6 +382,7 @@ export async function getResolveDisputeInstructionAsync<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -396,6 +411,7 @@ export async function getResolveDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -418,6 +434,7 @@ export type ResolveDisputeInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -450,6 +467,11 @@ export type ResolveDisputeInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -477,6 +499,7 @@ export function getResolveDisputeInstruction<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -498,6 +521,7 @@ export function getResolveDisputeInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -520,6 +544,7 @@ export function getResolveDisputeInstruction<
   TAccountTreasuryTokenAccount,
   TAccountModelSplit,
   TAccountModelSplitVault,
+  TAccountModel,
   TAccountMint,
   TAccountTokenProgram,
   TAccountRoyaltiesProgram,
@@ -554,6 +579,7 @@ export function getResolveDisputeInstruction<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -600,6 +626,7 @@ export function getResolveDisputeInstruction<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -628,6 +655,7 @@ export function getResolveDisputeInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -668,18 +696,23 @@ export type ParsedResolveDisputeInstruction<
     modelSplit: TAccountMetas[9];
     modelSplitVault: TAccountMetas[10];
     /**
+     * The job's model (address stored in the job; owner and discriminator checked by
+     * `Account`): its parents and their shares of the royalty.
+     */
+    model: TAccountMetas[11];
+    /**
      * The job's mint (address stored in the job); writable when the vault holds withheld
      * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
      */
-    mint: TAccountMetas[11];
+    mint: TAccountMetas[12];
     /** SPL Token or Token-2022: owner of the mint and the vaults (constraints above). */
-    tokenProgram: TAccountMetas[12];
-    royaltiesProgram: TAccountMetas[13];
-    royaltiesEventAuthority: TAccountMetas[14];
+    tokenProgram: TAccountMetas[13];
+    royaltiesProgram: TAccountMetas[14];
+    royaltiesEventAuthority: TAccountMetas[15];
     /** The provider's bond vault (address stored in the provider). */
-    bondVault: TAccountMetas[15];
-    eventAuthority: TAccountMetas[16];
-    program: TAccountMetas[17];
+    bondVault: TAccountMetas[16];
+    eventAuthority: TAccountMetas[17];
+    program: TAccountMetas[18];
   };
   data: ResolveDisputeInstructionData;
 };
@@ -692,12 +725,12 @@ export function parseResolveDisputeInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedResolveDisputeInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 18) {
+  if (instruction.accounts.length < 19) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 18,
+        expectedAccountMetas: 19,
       },
     );
   }
@@ -721,6 +754,7 @@ export function parseResolveDisputeInstruction<
       treasuryTokenAccount: getNextAccount(),
       modelSplit: getNextAccount(),
       modelSplitVault: getNextAccount(),
+      model: getNextAccount(),
       mint: getNextAccount(),
       tokenProgram: getNextAccount(),
       royaltiesProgram: getNextAccount(),

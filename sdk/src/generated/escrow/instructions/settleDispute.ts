@@ -62,6 +62,7 @@ export type SettleDisputeInstruction<
   TAccountTreasuryTokenAccount extends string | AccountMeta<string> = string,
   TAccountModelSplit extends string | AccountMeta<string> = string,
   TAccountModelSplitVault extends string | AccountMeta<string> = string,
+  TAccountModel extends string | AccountMeta<string> = string,
   TAccountMint extends string | AccountMeta<string> = string,
   TAccountTokenProgram extends string | AccountMeta<string> =
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
@@ -107,6 +108,9 @@ export type SettleDisputeInstruction<
       TAccountModelSplitVault extends string
         ? WritableAccount<TAccountModelSplitVault>
         : TAccountModelSplitVault,
+      TAccountModel extends string
+        ? ReadonlyAccount<TAccountModel>
+        : TAccountModel,
       TAccountMint extends string
         ? ReadonlyAccount<TAccountMint>
         : TAccountMint,
@@ -170,6 +174,7 @@ export type SettleDisputeAsyncInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -201,6 +206,11 @@ export type SettleDisputeAsyncInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -225,6 +235,7 @@ export async function getSettleDisputeInstructionAsync<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -245,6 +256,7 @@ export async function getSettleDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -267,6 +279,7 @@ export async function getSettleDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -301,6 +314,7 @@ export async function getSettleDisputeInstructionAsync<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -346,6 +360,7 @@ export async function getSettleDisputeInstructionAsync<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -371,6 +386,7 @@ export async function getSettleDisputeInstructionAsync<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -392,6 +408,7 @@ export type SettleDisputeInput<
   TAccountTreasuryTokenAccount extends string = string,
   TAccountModelSplit extends string = string,
   TAccountModelSplitVault extends string = string,
+  TAccountModel extends string = string,
   TAccountMint extends string = string,
   TAccountTokenProgram extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -423,6 +440,11 @@ export type SettleDisputeInput<
   modelSplit: Address<TAccountModelSplit>;
   modelSplitVault: Address<TAccountModelSplitVault>;
   /**
+   * The job's model (address stored in the job; owner and discriminator checked by
+   * `Account`): its parents and their shares of the royalty.
+   */
+  model: Address<TAccountModel>;
+  /**
    * The job's mint (address stored in the job); writable when the vault holds withheld
    * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
    */
@@ -447,6 +469,7 @@ export function getSettleDisputeInstruction<
   TAccountTreasuryTokenAccount extends string,
   TAccountModelSplit extends string,
   TAccountModelSplitVault extends string,
+  TAccountModel extends string,
   TAccountMint extends string,
   TAccountTokenProgram extends string,
   TAccountRoyaltiesProgram extends string,
@@ -467,6 +490,7 @@ export function getSettleDisputeInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -488,6 +512,7 @@ export function getSettleDisputeInstruction<
   TAccountTreasuryTokenAccount,
   TAccountModelSplit,
   TAccountModelSplitVault,
+  TAccountModel,
   TAccountMint,
   TAccountTokenProgram,
   TAccountRoyaltiesProgram,
@@ -521,6 +546,7 @@ export function getSettleDisputeInstruction<
     },
     modelSplit: { value: input.modelSplit ?? null, isWritable: true },
     modelSplitVault: { value: input.modelSplitVault ?? null, isWritable: true },
+    model: { value: input.model ?? null, isWritable: false },
     mint: { value: input.mint ?? null, isWritable: false },
     tokenProgram: { value: input.tokenProgram ?? null, isWritable: false },
     royaltiesProgram: {
@@ -563,6 +589,7 @@ export function getSettleDisputeInstruction<
       getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
       getAccountMeta("modelSplit", accounts.modelSplit),
       getAccountMeta("modelSplitVault", accounts.modelSplitVault),
+      getAccountMeta("model", accounts.model),
       getAccountMeta("mint", accounts.mint),
       getAccountMeta("tokenProgram", accounts.tokenProgram),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -588,6 +615,7 @@ export function getSettleDisputeInstruction<
     TAccountTreasuryTokenAccount,
     TAccountModelSplit,
     TAccountModelSplitVault,
+    TAccountModel,
     TAccountMint,
     TAccountTokenProgram,
     TAccountRoyaltiesProgram,
@@ -627,16 +655,21 @@ export type ParsedSettleDisputeInstruction<
     modelSplit: TAccountMetas[9];
     modelSplitVault: TAccountMetas[10];
     /**
+     * The job's model (address stored in the job; owner and discriminator checked by
+     * `Account`): its parents and their shares of the royalty.
+     */
+    model: TAccountMetas[11];
+    /**
      * The job's mint (address stored in the job); writable when the vault holds withheld
      * transfer fees to harvest (Token-2022, see `harvest_job_vault`).
      */
-    mint: TAccountMetas[11];
+    mint: TAccountMetas[12];
     /** SPL Token or Token-2022: owner of the mint and the vaults (constraints above). */
-    tokenProgram: TAccountMetas[12];
-    royaltiesProgram: TAccountMetas[13];
-    royaltiesEventAuthority: TAccountMetas[14];
-    eventAuthority: TAccountMetas[15];
-    program: TAccountMetas[16];
+    tokenProgram: TAccountMetas[13];
+    royaltiesProgram: TAccountMetas[14];
+    royaltiesEventAuthority: TAccountMetas[15];
+    eventAuthority: TAccountMetas[16];
+    program: TAccountMetas[17];
   };
   data: SettleDisputeInstructionData;
 };
@@ -649,12 +682,12 @@ export function parseSettleDisputeInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedSettleDisputeInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 17) {
+  if (instruction.accounts.length < 18) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 17,
+        expectedAccountMetas: 18,
       },
     );
   }
@@ -678,6 +711,7 @@ export function parseSettleDisputeInstruction<
       treasuryTokenAccount: getNextAccount(),
       modelSplit: getNextAccount(),
       modelSplitVault: getNextAccount(),
+      model: getNextAccount(),
       mint: getNextAccount(),
       tokenProgram: getNextAccount(),
       royaltiesProgram: getNextAccount(),
