@@ -38,4 +38,11 @@ fn demo_balances_and_pays_everyone_what_the_rules_say() {
     assert_eq!(amount("received", "heidi"), 1_780_000);
     assert_eq!(v["dust"], 0);
     assert_eq!(v["totalPaid"], v["totalReceived"]);
+    // The indexer's pass over the story (SQLite): the same sale, job and claims.
+    let t = &v["index"]["totals"];
+    assert_eq!((t["assets"].as_u64(), t["sales"].as_u64()), (Some(2), Some(1)));
+    assert_eq!((t["jobsSettled"].as_u64(), t["claims"].as_u64()), (Some(1), Some(4)));
+    assert_eq!(t["byMint"][0]["salesVolume"], 20_000_000);
+    assert_eq!(t["byMint"][0]["protocolFees"], 500_000 + 20_000);
+    assert_eq!(v["index"]["carolOwed"], 0);
 }

@@ -65,9 +65,22 @@ pub struct DemoReport {
     pub total_paid: u64,
     pub total_received: u64,
     pub balanced: bool,
+    /// The indexer's view of the story: one pass into a SQLite file, then its API's totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<DemoIndex>,
     /// The story's steps (human output only; printed on stderr as they happen).
     #[serde(skip)]
     pub log: Vec<String>,
+}
+
+/// What `tessera-indexer` made of the story (`GET /v1/totals` and a wallet's royalties).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoIndex {
+    pub events: usize,
+    pub totals: tessera_indexer::api::Totals,
+    /// What carol is owed across every split, by the indexed split state (0: she claimed).
+    pub carol_owed: u64,
 }
 
 /// A demo wallet: its name in the story and its address.
@@ -111,8 +124,20 @@ impl CommandOutput for DemoReport {
             format!("+{}", ui(self.dust)),
             "rounding dust left in royalty vaults".into(),
         ]);
+        let index = self.index.as_ref().map_or(String::new(), |i| {
+            let volume = i.totals.by_mint.first().map_or(0, |m| m.sales_volume);
+            format!(
+                "\nindexer (SQLite): {} events; {} assets, {} sales ({} USDC), {} jobs settled, {} claims",
+                i.events,
+                i.totals.assets,
+                i.totals.sales,
+                ui(volume),
+                i.totals.jobs_settled,
+                i.totals.claims
+            )
+        });
         format!(
-            "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance",
+            "{}\n\n{}\n\npaid {} USDC = received {} USDC + {} USDC dust: the books balance{index}",
             self.log.join("\n"),
             table(&["WHO", "USDC", "FOR"], &rows),
             ui(self.total_paid),
@@ -136,7 +161,10 @@ pub fn run(args: &DemoArgs, format: Format) -> Result<Report> {
     step.say("starting a local validator (tessera-localnet) with the Tessera programs…".into());
     let net = Localnet::start(&admin_path, Duration::from_secs(args.startup_timeout))?;
     step.say(format!("validator ready at {}", net.url));
-    let result = story(&net.url, admin, &mut step);
+    let result = story(&net.url, admin, &mut step).and_then(|(mut report, carol)| {
+        report.index = Some(index_story(&net.url, &dir, &carol)?);
+        Ok(report.into())
+    });
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);
     result
@@ -150,7 +178,35 @@ fn client(url: &str, kp: &Keypair) -> Tessera {
     )
 }
 
-fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
+/// One indexer pass over the story into a SQLite file, then the API's totals.
+fn index_story(url: &str, dir: &std::path::Path, carol: &str) -> Result<DemoIndex> {
+    let invalid = |e: tessera_indexer::Error| TesseraError::Invalid(format!("indexer: {e}"));
+    let rt = tokio::runtime::Runtime::new().map_err(|e| TesseraError::Invalid(e.to_string()))?;
+    rt.block_on(async {
+        let db = tessera_indexer::Db::open(&format!("sqlite://{}", dir.join("index.db").display()))
+            .await
+            .map_err(invalid)?;
+        let opts = tessera_indexer::IngestOptions {
+            fetch_metadata: false,
+            ..Default::default()
+        };
+        let stats = tessera_indexer::Indexer::new(db.clone(), url, tessera_indexer::MetadataConfig::default())
+            .ingest(&opts)
+            .await
+            .map_err(invalid)?;
+        let totals = tessera_indexer::api::totals(&db).await.map_err(invalid)?;
+        let owed = tessera_indexer::api::owed(&db, carol).await.map_err(invalid)?;
+        db.pool.close().await;
+        Ok(DemoIndex {
+            events: stats.events,
+            totals,
+            carol_owed: owed.totals.iter().map(|t| t.amount).sum(),
+        })
+    })
+}
+
+/// The story; returns the report and carol's address (for the indexer's summary).
+fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<(DemoReport, String)> {
     let boss = client(url, &admin);
     let names = ["treasury", "alice", "bob", "carol", "dave", "frank", "grace", "heidi"];
     let wallets: Vec<Keypair> = names.iter().map(|_| Keypair::new()).collect();
@@ -340,7 +396,7 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         name: names[i],
         address: who(i).to_string(),
     };
-    Ok(DemoReport {
+    let report = DemoReport {
         mint: usdc.to_string(),
         dataset: dataset.to_string(),
         model: model.to_string(),
@@ -361,9 +417,10 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<Report> {
         total_paid,
         total_received,
         balanced: true,
+        index: None,
         log: std::mem::take(step.log),
-    }
-    .into())
+    };
+    Ok((report, who(carol).to_string()))
 }
 
 #[cfg(test)]
@@ -396,6 +453,7 @@ mod tests {
             total_paid: 1_000_000,
             total_received: 1_000_000,
             balanced: true,
+            index: None,
             log: vec!["step one".into()],
         };
         assert_eq!(
