@@ -5,6 +5,7 @@
 //! buy_access throughput on the local validator.
 #![allow(deprecated)] // solana-program-test 3.x marks its API "Agave unstable"; pinned exactly.
 
+pub mod per_call;
 pub mod throughput;
 
 use anchor_lang::event::EVENT_IX_TAG_LE;
@@ -64,6 +65,8 @@ pub struct Report {
     pub push_max_recipients_legacy: usize,
     pub buy_by_recipients: Vec<(usize, Row)>,
     pub claim_by_sales: Vec<(u64, Row)>,
+    /// The cost of N calls by channel, escrow jobs and passes (see [`per_call`]).
+    pub per_call: Vec<per_call::PerCallRow>,
     pub throughput: Option<throughput::Throughput>,
     /// Every invariant the report checks, and whether it held.
     pub checks: Vec<(String, bool)>,
@@ -75,6 +78,9 @@ pub struct Options {
     /// Seconds of buy_access throughput on the local validator (0: skip).
     pub throughput_secs: u64,
     pub senders: usize,
+    /// The largest N of the per-call comparison (1 and 100 are always run; 10,000 in the full
+    /// report).
+    pub per_call_max: u64,
 }
 
 fn row(flow: &str, (out, stats): &(Outcome, TxStats), legacy_size: usize, lookup_table: bool) -> Row {
@@ -341,10 +347,10 @@ pub async fn run(opts: &Options) -> Report {
     flows.push(b.measure("deliver a job", &[ix], &[&prov], &[]).await);
     b.w.h.set_time(t0 + 4_000).await;
     let j = b.w.job(&job).await;
-    let s = b.w.settle_accounts(&prov.pubkey());
+    let s = b.w.settle_accounts_for(&j).await;
     let caller = b.w.keypair().await;
     let ix = ix::escrow::release_job(&caller.pubkey(), &job, &j, &s);
-    flows.push(b.measure("release a job", &[ix], &[&caller], &[]).await);
+    flows.push(b.measure("release a job", &[ix], &[&caller], &parent_accounts).await);
     let ix = b.w.open_job_ix(
         &buyer.pubkey(),
         &buyer_usdc,
@@ -361,6 +367,25 @@ pub async fn run(opts: &Options) -> Report {
         b.measure("refund a job (nobody accepted)", &[ix], &[&caller], &[])
             .await,
     );
+
+    // N calls by channel, by escrow jobs, by passes.
+    let mut ns = vec![1u64, 100];
+    if opts.per_call_max > 100 {
+        ns.push(opts.per_call_max);
+    }
+    let per_call = per_call::run(&mut b.w, &ns).await;
+    for &n in &ns {
+        let of = |prefix: &str| per_call.iter().find(|r| r.calls == n && r.method.starts_with(prefix));
+        if let (Some(c), Some(j)) = (of("channel"), of("escrow")) {
+            checks.push((
+                format!(
+                    "{n} calls: channel fees {} ≤ escrow-job fees {} (< from 100 calls)",
+                    c.fee_lamports, j.fee_lamports
+                ),
+                c.fee_lamports <= j.fee_lamports && (n < 100 || c.fee_lamports < j.fee_lamports),
+            ));
+        }
+    }
 
     // The checks that make a regression fail the report.
     for r in &flows {
@@ -405,6 +430,7 @@ pub async fn run(opts: &Options) -> Report {
         push_max_recipients_legacy: push_max,
         buy_by_recipients,
         claim_by_sales,
+        per_call,
         throughput,
         checks,
     }
@@ -478,6 +504,7 @@ pub fn render(r: &Report) -> String {
     for (n, c) in &r.claim_by_sales {
         out.push_str(&format!("| {n} | {} | {} | {} |\n", c.size, c.cpis, c.compute_units));
     }
+    out.push_str(&format!("\n{}", per_call::render(&r.per_call)));
     if let Some(t) = &r.throughput {
         out.push_str(&format!("\n{}\n", t.render()));
     }

@@ -1,4 +1,4 @@
-//! `cargo run -p tessera-bench [-- --output json] [--sales N] [--throughput-secs N] [--senders N]`
+//! `cargo run -p tessera-bench [-- --output json] [--sales N] [--throughput-secs N] [--senders N] [--calls N]`
 //!
 //! Prints the cost report; exits non-zero if a flow fails, a transaction exceeds 1,232 bytes,
 //! the sale cost differs between 1 and 16 recipients, or the claim cost between 1 and N sales.
@@ -22,6 +22,7 @@ async fn main() {
         max_sales: value("--sales", 10_000),
         throughput_secs: value("--throughput-secs", 20),
         senders: value("--senders", 8) as usize,
+        per_call_max: value("--calls", 10_000),
     };
     let report = run(&opts).await;
     if json {

@@ -7,6 +7,7 @@ async fn reduced_report_holds_its_invariants() {
         max_sales: 100,
         throughput_secs: 0,
         senders: 0,
+        per_call_max: 100,
     })
     .await;
     for (check, ok) in &r.checks {
@@ -37,4 +38,31 @@ async fn reduced_report_holds_its_invariants() {
         eight.legacy_size > 1_232 && eight.lookup_table && eight.size <= 1_232,
         "{eight:?}"
     );
+    // Per call: every method has its N = 1 and N = 100 rows, measured, and they add up.
+    let row = |prefix: &str, n: u64| {
+        r.per_call
+            .iter()
+            .find(|p| p.calls == n && p.method.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} row for {n} calls:\n{}", tessera_bench::render(&r)))
+    };
+    for n in [1, 100] {
+        for m in ["channel", "escrow", "pass: one", "pass: N"] {
+            assert!(row(m, n).measured, "{m} {n}");
+        }
+    }
+    let (c1, c100) = (row("channel", 1), row("channel", 100));
+    // open + one settle (ed25519 + settle) + request_close + finalize: the same for 1 and 100.
+    assert_eq!(c1.transactions, 4, "{c1:?}");
+    assert_eq!(c100.transactions, 4, "{c100:?}");
+    assert_eq!(c1.fee_lamports, c100.fee_lamports);
+    assert!(c100.voucher_bytes > 99 * c1.voucher_bytes, "{c100:?}");
+    // The channel's rent comes back at finalize (its payer counter stays).
+    assert!(c1.rent_returned > 0 && c1.rent_returned < c1.rent_locked, "{c1:?}");
+    let (j1, j100) = (row("escrow", 1), row("escrow", 100));
+    assert_eq!(j1.transactions, 4);
+    assert_eq!(j100.transactions, 400);
+    assert_eq!(j100.fee_lamports, 100 * j1.fee_lamports);
+    assert!(c100.fee_lamports < j100.fee_lamports && c100.tx_bytes < j100.tx_bytes);
+    assert_eq!(row("pass: one", 100).transactions, 1);
+    assert_eq!(row("pass: N", 100).transactions, 100);
 }
