@@ -29,12 +29,13 @@ fn demo_balances_and_pays_everyone_what_the_rules_say() {
     assert_eq!(amount("paid", "frank"), 20_000_000);
     assert_eq!(amount("paid", "grace"), 2_000_000);
     // Sale: fee 250 bps = 0.5; parent 20% of 19.5 = 3.9 (alice 70%, bob 20%, carol 10%);
-    // model 15.6. Inference: fee 100 bps = 0.02; royalty 10% = 0.2 to the model; heidi 1.78.
+    // model 15.6. Inference: fee 100 bps = 0.02; royalty 10% = 0.2, of which the parent
+    // dataset takes 20% = 0.04 (the lineage rule) and the model 0.16; heidi 1.78.
     assert_eq!(amount("received", "treasury"), 500_000 + 20_000);
-    assert_eq!(amount("received", "alice"), 2_730_000);
-    assert_eq!(amount("received", "bob"), 780_000);
-    assert_eq!(amount("received", "carol"), 390_000);
-    assert_eq!(amount("received", "dave"), 15_600_000 + 200_000);
+    assert_eq!(amount("received", "alice"), 2_730_000 + 28_000);
+    assert_eq!(amount("received", "bob"), 780_000 + 8_000);
+    assert_eq!(amount("received", "carol"), 390_000 + 4_000);
+    assert_eq!(amount("received", "dave"), 15_600_000 + 160_000);
     assert_eq!(amount("received", "heidi"), 1_780_000);
     assert_eq!(v["dust"], 0);
     assert_eq!(v["totalPaid"], v["totalReceived"]);

@@ -91,7 +91,12 @@ impl Localnet {
 
     fn start_once(upgrade_authority: &Path, timeout: Duration) -> Result<Self> {
         let bin = binary()?;
-        let ledger = std::env::temp_dir().join(format!("tessera-localnet-{}-{}", std::process::id(), free_port()?));
+        // One directory per start: the ledger and the validator's stderr (quoted in an error).
+        let dir = std::env::temp_dir().join(format!("tessera-localnet-{}-{}", std::process::id(), free_port()?));
+        std::fs::create_dir_all(&dir).map_err(TesseraError::from)?;
+        let ledger = dir.join("ledger");
+        let stderr_log = dir.join("stderr.log");
+        let stderr = std::fs::File::create(&stderr_log).map_err(TesseraError::from)?;
         let rpc_port = free_port_pair()?;
         let faucet_port = free_port()?;
         let mut child = Command::new(&bin)
@@ -104,7 +109,7 @@ impl Localnet {
             .arg("--upgrade-authority")
             .arg(upgrade_authority)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::from(stderr))
             .spawn()
             .map_err(|e| TesseraError::Rpc(format!("cannot start {}: {e}", bin.display())))?;
         let stdout = child.stdout.take().expect("piped");
@@ -120,7 +125,7 @@ impl Localnet {
         let net = Localnet {
             child,
             url: format!("http://127.0.0.1:{rpc_port}"),
-            _ledger: TempDir(ledger),
+            _ledger: TempDir(dir),
         };
         let mut net = net;
         loop {
@@ -140,17 +145,30 @@ impl Localnet {
             }
             if let Ok(Some(status)) = net.child.try_wait() {
                 return Err(TesseraError::Rpc(format!(
-                    "tessera-localnet exited before it was ready ({status})"
+                    "tessera-localnet exited before it was ready ({status}){}",
+                    tail(&stderr_log)
                 )));
             }
             if started.elapsed() > timeout {
                 return Err(TesseraError::Rpc(format!(
-                    "tessera-localnet not ready after {} s",
-                    timeout.as_secs()
+                    "tessera-localnet not ready after {} s{}",
+                    timeout.as_secs(),
+                    tail(&stderr_log)
                 )));
             }
         }
     }
+}
+
+/// The last lines of the validator's stderr, for an error message ("" when empty).
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().rev().take(8).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let last: Vec<&str> = lines.into_iter().rev().collect();
+    format!("; its stderr ends with:\n{}", last.join("\n"))
 }
 
 impl Drop for Localnet {

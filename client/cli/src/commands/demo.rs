@@ -27,8 +27,9 @@ use crate::output::{table, CommandOutput, Format, Report};
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// Seconds to wait for the local validator to be ready
-    #[arg(long, default_value_t = 60)]
+    /// Seconds to wait for the local validator to be ready (it starts in a few seconds; a
+    /// loaded machine has been seen to need minutes)
+    #[arg(long, default_value_t = 180)]
     startup_timeout: u64,
 }
 
@@ -366,7 +367,7 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<(DemoReport, Stri
         (
             alice,
             bal(alice)?,
-            "royalties: dataset split (parent share of the model sale)",
+            "royalties: dataset split (parent share of the model sale and of its inference royalty)",
         ),
         (bob, bal(bob)?, "royalties: dataset split"),
         (carol, bal(carol)?, "royalties: dataset split"),
