@@ -7,6 +7,9 @@
 //! [`lineage`]: how a paid inference is divided between the protocol, the model's split, its
 //! parents' splits and the provider (the lineage rule, parts adding up to the amount).
 //!
+//! [`token`]: a token account's amount, and the harvest of a vault's withheld Token-2022 fees
+//! before it closes.
+//!
 //! [`create`]: account creation that succeeds whatever lamports already sit at the address.
 //! Anchor 1.2's `init` switches to the system program's `CreateAccountAllowPrefund` when the
 //! address holds lamports, an instruction the runtime we target (Agave 3.1) refuses; anyone could
@@ -17,4 +20,5 @@
 pub mod bps;
 pub mod create;
 pub mod lineage;
+pub mod token;
 pub mod two_step;

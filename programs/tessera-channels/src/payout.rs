@@ -334,47 +334,20 @@ pub fn close_channel<'info>(
     Ok(Closed { refund, surplus })
 }
 
-/// Token-2022 refuses to close an account holding withheld transfer fees (those of the deposits,
-/// and of any stranger's transfer into the vault): when the vault holds some, harvests them into
-/// the mint (Token-2022's permissionless `HarvestWithheldTokensToMint`), so that closing never
-/// depends on the caller prepending it. The mint must then be writable (`MintNotWritable`
-/// otherwise); clients mark a Token-2022 mint writable in closes. The rule of the escrow's
-/// `harvest_job_vault`.
+/// Harvests the vault's withheld Token-2022 fees into the mint before it closes
+/// ([`tessera_common::token::harvest_withheld_fees`], the rule of the escrow's job vaults;
+/// `MintNotWritable` when the mint is not writable and there is something to harvest).
 pub fn harvest_vault<'info>(
     vault: &InterfaceAccount<'info, TokenAccount>,
     mint: &InterfaceAccount<'info, Mint>,
     token_program: &Interface<'info, TokenInterface>,
 ) -> Result<()> {
-    use anchor_spl::token_2022::spl_token_2022::{
-        extension::{
-            transfer_fee::{instruction::harvest_withheld_tokens_to_mint, TransferFeeAmount},
-            BaseStateWithExtensions, StateWithExtensions,
-        },
-        state::Account as TokenAccountState,
-    };
-    if token_program.key() != anchor_spl::token_2022::ID {
-        return Ok(());
-    }
-    let vault = vault.to_account_info();
-    let withheld = {
-        let data = vault.try_borrow_data()?;
-        let state = StateWithExtensions::<TokenAccountState>::unpack(&data)?;
-        state
-            .get_extension::<TransferFeeAmount>()
-            .map_or(0, |e| u64::from(e.withheld_amount))
-    };
-    if withheld == 0 {
-        return Ok(());
-    }
-    let mint_info = mint.to_account_info();
-    require!(mint_info.is_writable, ChannelsError::MintNotWritable);
-    let ix = harvest_withheld_tokens_to_mint(&token_program.key(), &mint.key(), &[&vault.key()])?;
-    anchor_lang::solana_program::program::invoke(&ix, &[mint_info, vault, token_program.to_account_info()])?;
-    Ok(())
+    tessera_common::token::harvest_withheld_fees(
+        &vault.to_account_info(),
+        &mint.to_account_info(),
+        &token_program.to_account_info(),
+        || error!(ChannelsError::MintNotWritable),
+    )
 }
 
-/// The amount of a token account (SPL Token or Token-2022: the same base layout).
-pub fn token_amount(account: &AccountInfo) -> Result<u64> {
-    let data = account.try_borrow_data()?;
-    Ok(TokenAccount::try_deserialize(&mut &data[..])?.amount)
-}
+pub use tessera_common::token::token_amount;
