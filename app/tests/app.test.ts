@@ -586,7 +586,9 @@ describe("Tessera web app", { concurrency: false }, () => {
     const toTreasury = (JOB_FEE * 100n) / 10_000n;
     const toSplit = (JOB_FEE * 1000n) / 10_000n;
     assert.equal((await tokenBalance(ataAddress(w.usdc, dave.publicKey))) - daveBefore, JOB_FEE - toTreasury - toSplit);
-    assert.equal((await tokenBalance(modelVault)) - vaultBefore, toSplit);
+    // The lineage rule (2d77da0): the dataset, the model's parent at 30%, gets its share of the royalty.
+    const toParent = (toSplit * 3000n) / 10_000n;
+    assert.equal((await tokenBalance(modelVault)) - vaultBefore, toSplit - toParent);
     await row.waitFor({ state: "detached" });
   });
 
