@@ -11,30 +11,15 @@ use tessera_escrow::{
     state::{EscrowConfig, Job},
 };
 
+use super::with_writable_mint;
 use crate::{pda, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: ESCROW_ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    super::build(ESCROW_ID, accounts, data)
 }
 
 fn event_authority() -> Pubkey {
     pda::event_authority(&ESCROW_ID)
-}
-
-/// In Token-2022, a settlement or refund harvests the job vault's withheld transfer fees into
-/// the mint before closing the vault, which needs the mint writable: marks it so.
-fn with_writable_mint(mut ix: Instruction, mint: &Pubkey, token_program: &Pubkey) -> Instruction {
-    if *token_program == crate::TOKEN_2022_PROGRAM_ID {
-        ix.accounts
-            .iter_mut()
-            .filter(|m| m.pubkey == *mint)
-            .for_each(|m| m.is_writable = true);
-    }
-    ix
 }
 
 /// `initialize_config`, signed by the escrow program's upgrade authority.

@@ -12,11 +12,7 @@ use tessera_registry::{
 use crate::{pda, ASSOCIATED_TOKEN_PROGRAM_ID, REGISTRY_ID, ROYALTIES_ID, TOKEN_PROGRAM_ID};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: REGISTRY_ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    super::build(REGISTRY_ID, accounts, data)
 }
 
 fn event_authority() -> Pubkey {

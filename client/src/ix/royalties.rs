@@ -11,11 +11,7 @@ use tessera_royalties::{
 use crate::{pda, ASSOCIATED_TOKEN_PROGRAM_ID, ROYALTIES_ID};
 
 fn build(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
-    Instruction {
-        program_id: ROYALTIES_ID,
-        accounts: accounts.to_account_metas(None),
-        data: data.data(),
-    }
+    super::build(ROYALTIES_ID, accounts, data)
 }
 
 fn event_authority() -> Pubkey {
