@@ -26,6 +26,7 @@ const PROGRAMS = [
   { folder: "registry", idl: "idl/tessera_registry.json" },
   { folder: "royalties", idl: "idl/tessera_royalties.json" },
   { folder: "escrow", idl: "idl/tessera_escrow.json" },
+  { folder: "channels", idl: "idl/tessera_channels.json" },
 ];
 
 async function generate(outDir) {

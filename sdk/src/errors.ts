@@ -8,10 +8,12 @@ import type { PublicKey } from "@solana/web3.js";
 import * as registryErrors from "./generated/registry/errors";
 import * as royaltiesErrors from "./generated/royalties/errors";
 import * as escrowErrors from "./generated/escrow/errors";
+import * as channelsErrors from "./generated/channels/errors";
 import {
   TOKEN_2022_PROGRAM_ID,
   TOKEN_PROGRAM_ID,
   type TesseraProgram,
+  channelsIdl,
   escrowIdl,
   programLabel,
   registryIdl,
@@ -21,7 +23,7 @@ import {
 
 /** One program error: its program, code, IDL name (e.g. "PriceAboveLimit") and message. */
 export interface ProgramErrorInfo {
-  /** "registry", "royalties", "escrow", "anchor" (Anchor's own errors), a well-known program or an address. */
+  /** "registry", "royalties", "escrow", "channels", "anchor" (Anchor's own errors), a well-known program or an address. */
   program?: string;
   code: number;
   name: string;
@@ -69,6 +71,12 @@ export const PROGRAM_ERRORS: Record<TesseraProgram, ErrorTable> = {
     royaltiesIdl,
   ),
   escrow: tableOf(escrowErrors, "TESSERA_ESCROW_ERROR__", escrowErrors.getTesseraEscrowErrorMessage, escrowIdl),
+  channels: tableOf(
+    channelsErrors,
+    "TESSERA_CHANNELS_ERROR__",
+    channelsErrors.getTesseraChannelsErrorMessage,
+    channelsIdl,
+  ),
 };
 
 /** Anchor's framework errors (codes below 6000) by code. */

@@ -6,7 +6,7 @@
 import { BorshEventCoder, type Idl, utils } from "@anchor-lang/core";
 import type { PublicKey, VersionedTransactionResponse, TransactionResponse } from "@solana/web3.js";
 
-import { PROGRAM_IDS, type TesseraProgram, escrowIdl, registryIdl, royaltiesIdl } from "./programs";
+import { PROGRAM_IDS, type TesseraProgram, channelsIdl, escrowIdl, registryIdl, royaltiesIdl } from "./programs";
 
 /** Anchor's EVENT_IX_TAG, 0x1d9acb512ea545e4, as it leads the instruction data (little-endian). */
 export const EVENT_IX_TAG = Uint8Array.from([0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d]);
@@ -27,6 +27,7 @@ const IDLS: Record<TesseraProgram, Idl> = {
   registry: registryIdl as unknown as Idl,
   royalties: royaltiesIdl as unknown as Idl,
   escrow: escrowIdl as unknown as Idl,
+  channels: channelsIdl as unknown as Idl,
 };
 const coders = new Map<TesseraProgram, EventDecoder>();
 

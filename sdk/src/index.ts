@@ -164,3 +164,4 @@ export {
 export * as registryClient from "./generated/registry";
 export * as royaltiesClient from "./generated/royalties";
 export * as escrowClient from "./generated/escrow";
+export * as channelsClient from "./generated/channels";

@@ -6,30 +6,36 @@ import { PublicKey } from "@solana/web3.js";
 import registryIdlJson from "../../idl/tessera_registry.json";
 import royaltiesIdlJson from "../../idl/tessera_royalties.json";
 import escrowIdlJson from "../../idl/tessera_escrow.json";
+import channelsIdlJson from "../../idl/tessera_channels.json";
 import type { TesseraRegistry } from "../../idl/tessera_registry";
 import type { TesseraRoyalties } from "../../idl/tessera_royalties";
 import type { TesseraEscrow } from "../../idl/tessera_escrow";
+import type { TesseraChannels } from "../../idl/tessera_channels";
 import { TESSERA_REGISTRY_PROGRAM_ADDRESS } from "./generated/registry/programs";
 import { TESSERA_ROYALTIES_PROGRAM_ADDRESS } from "./generated/royalties/programs";
 import { TESSERA_ESCROW_PROGRAM_ADDRESS } from "./generated/escrow/programs";
+import { TESSERA_CHANNELS_PROGRAM_ADDRESS } from "./generated/channels/programs";
 
-export type { TesseraRegistry, TesseraRoyalties, TesseraEscrow };
+export type { TesseraRegistry, TesseraRoyalties, TesseraEscrow, TesseraChannels };
 
 /** The committed IDLs (idl/*.json), typed with the committed idl/*.ts types. */
 export const registryIdl = registryIdlJson as unknown as TesseraRegistry;
 export const royaltiesIdl = royaltiesIdlJson as unknown as TesseraRoyalties;
 export const escrowIdl = escrowIdlJson as unknown as TesseraEscrow;
+export const channelsIdl = channelsIdlJson as unknown as TesseraChannels;
 
 export const REGISTRY_PROGRAM_ID = new PublicKey(TESSERA_REGISTRY_PROGRAM_ADDRESS);
 export const ROYALTIES_PROGRAM_ID = new PublicKey(TESSERA_ROYALTIES_PROGRAM_ADDRESS);
 export const ESCROW_PROGRAM_ID = new PublicKey(TESSERA_ESCROW_PROGRAM_ADDRESS);
+export const CHANNELS_PROGRAM_ID = new PublicKey(TESSERA_CHANNELS_PROGRAM_ADDRESS);
 
 /** Tessera's programs by the short name used in errors and events. */
-export type TesseraProgram = "registry" | "royalties" | "escrow";
+export type TesseraProgram = "registry" | "royalties" | "escrow" | "channels";
 export const PROGRAM_IDS: Record<TesseraProgram, PublicKey> = {
   registry: REGISTRY_PROGRAM_ID,
   royalties: ROYALTIES_PROGRAM_ID,
   escrow: ESCROW_PROGRAM_ID,
+  channels: CHANNELS_PROGRAM_ID,
 };
 
 export const SYSTEM_PROGRAM_ID = new PublicKey("11111111111111111111111111111111");
