@@ -28,6 +28,8 @@
 pub const VOUCHER_MAGIC: [u8; 2] = [0x56, 0x01];
 /// Length of a voucher message.
 pub const VOUCHER_LEN: usize = 50;
+// The Ed25519 offsets record stores the message size as a u16: 50 fits.
+const _: () = assert!(VOUCHER_LEN <= u16::MAX as usize);
 
 /// The voucher message for `cumulative` base units through `channel`, valid until `expiry`
 /// (unix seconds; 0 = no expiry).

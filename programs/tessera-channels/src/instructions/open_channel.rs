@@ -120,17 +120,6 @@ impl OpenChannel<'_> {
         next_channel_id(last)
     }
 
-    /// Whether the model's publisher allows this provider (no allow-list: yes).
-    fn allowed(&self) -> Result<bool> {
-        let list = &self.model_providers;
-        if list.data_is_empty() {
-            return Ok(true);
-        }
-        require_keys_eq!(*list.owner, tessera_escrow::ID, ErrorCode::AccountOwnedByWrongProgram);
-        let data = list.try_borrow_data()?;
-        Ok(ModelProviders::try_deserialize(&mut &data[..])?.allows(&self.provider.key()))
-    }
-
     fn validate(&self, args: &OpenChannelArgs) -> Result<()> {
         // config: PDA. payer: signer. payer_channels: seeds; loaded below. model: registry
         // Asset. provider: escrow PDA.
@@ -143,7 +132,10 @@ impl OpenChannel<'_> {
             self.provider.serves(&self.model.key()),
             ChannelsError::ProviderDoesNotServeModel
         );
-        require!(self.allowed()?, ChannelsError::ProviderNotAllowed);
+        require!(
+            ModelProviders::admits(&self.model_providers, &self.provider.key())?,
+            ChannelsError::ProviderNotAllowed
+        );
         require_eq!(
             args.channel_id,
             self.expected_channel_id()?,

@@ -75,17 +75,6 @@ impl AcceptJob<'_> {
             .ok_or_else(|| error!(EscrowError::MathOverflow))
     }
 
-    /// Whether the model's publisher allows this provider (no allow-list: yes).
-    fn allowed(&self) -> Result<bool> {
-        let list = &self.model_providers;
-        if list.data_is_empty() {
-            return Ok(true);
-        }
-        require_keys_eq!(*list.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
-        let data = list.try_borrow_data()?;
-        Ok(ModelProviders::try_deserialize(&mut &data[..])?.allows(&self.provider.key()))
-    }
-
     fn validate(&self, args: &AcceptJobArgs) -> Result<()> {
         // authority: signer + has_one. config, provider, job: PDAs with stored bumps.
         // model_providers: seeds; its owner and content below.
@@ -100,7 +89,10 @@ impl AcceptJob<'_> {
             require_keys_eq!(requested, p.key(), EscrowError::NotRequestedProvider);
         }
         require!(p.serves(&job.model), EscrowError::ProviderDoesNotServeModel);
-        require!(self.allowed()?, EscrowError::ProviderNotAllowed);
+        require!(
+            ModelProviders::admits(&self.model_providers, &self.provider.key())?,
+            EscrowError::ProviderNotAllowed
+        );
         require_keys_eq!(p.mint, job.mint, EscrowError::MintMismatch);
         let min_bond = self
             .config

@@ -21,4 +21,18 @@ impl ModelProviders {
     pub fn allows(&self, provider: &Pubkey) -> bool {
         self.providers.contains(provider)
     }
+
+    /// Whether the model's publisher admits `provider`, given the account at the model's
+    /// `[MODEL_PROVIDERS_SEED, model]` address (the caller checks the address): empty (no
+    /// allow-list ever set) admits any provider; otherwise it must be owned by the escrow
+    /// program and list the provider. The one rule of the escrow's `accept_job` and the
+    /// channels' `open_channel`.
+    pub fn admits(list: &AccountInfo, provider: &Pubkey) -> Result<bool> {
+        if list.data_is_empty() {
+            return Ok(true);
+        }
+        require_keys_eq!(*list.owner, crate::ID, ErrorCode::AccountOwnedByWrongProgram);
+        let data = list.try_borrow_data()?;
+        Ok(Self::try_deserialize(&mut &data[..])?.allows(provider))
+    }
 }
