@@ -2,12 +2,14 @@
 // (an asset's split and vault, a job's vault, a provider's bond vault, an owner's associated token
 // account under the mint's own token program).
 
-import { type Connection, type PublicKey, TransactionInstruction } from "@solana/web3.js";
+import { type Connection, PublicKey, TransactionInstruction } from "@solana/web3.js";
 
 import {
   accessMintAddress,
   ataAddress,
   bondVaultAddress,
+  channelAddress,
+  channelVaultAddress,
   eventAuthorityAddress,
   jobAddress,
   jobVaultAddress,
@@ -52,6 +54,45 @@ export function jobAccounts(
 ): { job: PublicKey; jobVault: PublicKey } {
   const job = jobAddress(consumer, jobId);
   return { job, jobVault: jobVaultAddress(job) };
+}
+
+/** A channel's accounts: the channel PDA of a payer's channel id and its vault. */
+export function channelAccounts(
+  payer: PublicKey,
+  channelId: number | bigint | { toString(): string },
+): { channel: PublicKey; vault: PublicKey } {
+  const channel = channelAddress(payer, channelId);
+  return { channel, vault: channelVaultAddress(channel) };
+}
+
+/**
+ * A payer's channel counter (`PayerChannels`, programs/tessera-channels/src/state/payer_channels.rs),
+ * which the IDL does not carry (open_channel reads it as an unchecked account): Anchor's
+ * discriminator `sha256("account:PayerChannels")[..8]`, then `payer` (32 bytes), `last_channel_id`
+ * (u64 LE, at byte 40) and `bump` (at byte 48).
+ */
+export const PAYER_CHANNELS_DISCRIMINATOR: readonly number[] = [254, 158, 148, 191, 123, 164, 123, 182];
+/** The size of a `PayerChannels` account: 8 + 32 + 8 + 1. */
+export const PAYER_CHANNELS_SIZE = 49;
+
+/** A decoded `PayerChannels`. */
+export interface PayerChannels {
+  payer: PublicKey;
+  /** The id of the payer's latest channel (0: none yet); its next channel must be this + 1. */
+  lastChannelId: bigint;
+  bump: number;
+}
+
+/** Decodes a `PayerChannels` account's data; refuses another discriminator or a short account. */
+export function decodePayerChannels(data: Uint8Array): PayerChannels {
+  if (data.length < PAYER_CHANNELS_SIZE) throw new Error(`a PayerChannels account has ${PAYER_CHANNELS_SIZE} bytes, not ${data.length}`);
+  if (!PAYER_CHANNELS_DISCRIMINATOR.every((b, i) => data[i] === b)) throw new Error("not a PayerChannels account (discriminator)");
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return {
+    payer: new PublicKey(data.subarray(8, 40)),
+    lastChannelId: view.getBigUint64(40, true),
+    bump: data[48],
+  };
 }
 
 /** The token program that owns `mint` (SPL Token or Token-2022), read from the chain. */

@@ -71,13 +71,15 @@ export type U64 = number | bigint | { toString(): string };
 /** 32 bytes. */
 export type Bytes32 = ArrayLike<number>;
 
-const big = (v: U64): bigint => (typeof v === "bigint" ? v : BigInt(v.toString()));
-const addr = (k: PublicKey): Address => address(k.toBase58());
+// (big, addr, signer, key, cpiEvents, royaltiesCpi, readAccount: also used by channels.ts; not
+// re-exported by the package.)
+export const big = (v: U64): bigint => (typeof v === "bigint" ? v : BigInt(v.toString()));
+export const addr = (k: PublicKey): Address => address(k.toBase58());
 const optAddr = (k: PublicKey | null | undefined): Address | undefined => (k ? addr(k) : undefined);
 /** A signer for building only: the generated builders mark its account as signing. */
-const signer = (k: PublicKey) => createNoopSigner(addr(k));
+export const signer = (k: PublicKey) => createNoopSigner(addr(k));
 const bytes = (b: Bytes32): ReadonlyUint8Array => Uint8Array.from(b);
-const key = (a: Address | string) => new PublicKey(a);
+export const key = (a: Address | string) => new PublicKey(a);
 
 /** A generated (kit) instruction as a web3.js 1.x TransactionInstruction. */
 export function toWeb3Instruction(ix: Instruction): TransactionInstruction {
@@ -93,7 +95,7 @@ export function toWeb3Instruction(ix: Instruction): TransactionInstruction {
 }
 
 /** `programId`'s `emit_cpi!` accounts: its event authority and itself. */
-const cpiEvents = (programId: PublicKey) => ({
+export const cpiEvents = (programId: PublicKey) => ({
   eventAuthority: addr(eventAuthorityAddress(programId)),
   program: addr(programId),
 });
@@ -101,7 +103,7 @@ const registryEvents = () => cpiEvents(REGISTRY_PROGRAM_ID);
 const royaltiesEvents = () => cpiEvents(ROYALTIES_PROGRAM_ID);
 const escrowEvents = () => cpiEvents(ESCROW_PROGRAM_ID);
 /** What the registry and the escrow pass to the royalties program's deposit. */
-const royaltiesCpi = () => ({
+export const royaltiesCpi = () => ({
   royaltiesProgram: addr(ROYALTIES_PROGRAM_ID),
   royaltiesEventAuthority: addr(eventAuthorityAddress(ROYALTIES_PROGRAM_ID)),
 });
@@ -156,7 +158,7 @@ export interface JobTermsRef {
   challengeWindow: number;
 }
 
-async function readAccount<T>(
+export async function readAccount<T>(
   connection: Connection,
   account: PublicKey,
   what: string,

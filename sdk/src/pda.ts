@@ -7,6 +7,7 @@ import { PublicKey } from "@solana/web3.js";
 import {
   ASSOCIATED_TOKEN_PROGRAM_ID,
   BPF_LOADER_UPGRADEABLE_PROGRAM_ID,
+  CHANNELS_PROGRAM_ID,
   ESCROW_PROGRAM_ID,
   REGISTRY_PROGRAM_ID,
   ROYALTIES_PROGRAM_ID,
@@ -41,6 +42,12 @@ export const SEEDS = {
   jobVault: enc("job_vault"),
   /** escrow: `[MODEL_PROVIDERS_SEED, model]` */
   modelProviders: enc("model_providers"),
+  /** channels: `[CHANNEL_SEED, payer, channel_id as u64 LE]` */
+  channel: enc("channel"),
+  /** channels: `[CHANNEL_VAULT_SEED, channel]` */
+  channelVault: enc("channel_vault"),
+  /** channels: `[PAYER_CHANNELS_SEED, payer]` (a payer's channel counter) */
+  payerChannels: enc("payer"),
   /** Anchor's `emit_cpi!` authority of any program: `[b"__event_authority"]` */
   eventAuthority: enc("__event_authority"),
 } as const;
@@ -102,8 +109,21 @@ export const jobVaultAddress = (job: PublicKey) => pda([SEEDS.jobVault, job.toBy
 export const modelProvidersAddress = (model: PublicKey) =>
   pda([SEEDS.modelProviders, model.toBytes()], ESCROW_PROGRAM_ID);
 
+// channels
+/** The channels program's global config. */
+export const channelsConfigAddress = () => pda([SEEDS.config], CHANNELS_PROGRAM_ID);
+/** A payer's payment channel `channelId` (its n-th channel: 1, 2, 3, …). */
+export const channelAddress = (payer: PublicKey, channelId: number | bigint | { toString(): string }) =>
+  pda([SEEDS.channel, payer.toBytes(), u64Le(channelId)], CHANNELS_PROGRAM_ID);
+/** A channel's vault token account. */
+export const channelVaultAddress = (channel: PublicKey) =>
+  pda([SEEDS.channelVault, channel.toBytes()], CHANNELS_PROGRAM_ID);
+/** A payer's channel counter (`PayerChannels`: the id of its latest channel; never closed). */
+export const payerChannelsAddress = (payer: PublicKey) =>
+  pda([SEEDS.payerChannels, payer.toBytes()], CHANNELS_PROGRAM_ID);
+
 // any program
-/** The global config of the registry or the escrow (`["config"]` under `programId`). */
+/** The global config of the registry, the escrow or the channels (`["config"]` under `programId`). */
 export const configAddress = (programId: PublicKey) => pda([SEEDS.config], programId);
 /** A program's `emit_cpi!` event authority. */
 export const eventAuthorityAddress = (programId: PublicKey) => pda([SEEDS.eventAuthority], programId);
