@@ -1,7 +1,9 @@
 // The app's pure helpers (src/lib), without a browser or a validator: amounts, the royalties
-// formula against the program's rules, error decoding from the IDLs, the local-only check.
+// formula against the program's rules, error decoding from the IDLs, the local-only check, the
+// local wallet's signMessage and the pay-per-call vouchers (kept, reused, retried).
 
 import assert from "node:assert/strict";
+import { createPublicKey, verify } from "node:crypto";
 import { describe, test } from "node:test";
 
 import { BN } from "@anchor-lang/core";
@@ -13,11 +15,13 @@ import { explorerTxUrl, isLocalEndpoint } from "../src/lib/cluster.ts";
 import { decodeThrown, decodeTransactionError } from "../src/lib/errors.ts";
 import { durationGuard } from "../src/lib/instructions.ts";
 import { allowedActions, deadlineOf, jobTerms, slashAtStake } from "../src/lib/jobs.ts";
-import { parseSecretKey } from "../src/lib/localWallet.ts";
+import { LocalKeypairWalletAdapter, parseSecretKey, storeKeypair } from "../src/lib/localWallet.ts";
+import { loadVoucher, nextCumulative, normalizeGateUrl, payAndCall, remainingOf, saveVoucher } from "../src/lib/payPerCall.ts";
 import {
   ESCROW_PROGRAM_ID as ESCROW_ID,
   REGISTRY_PROGRAM_ID as REGISTRY_ID,
   ROYALTIES_PROGRAM_ID as ROYALTIES_ID,
+  voucherMessage,
 } from "@tessera/sdk";
 import { owedTo } from "../src/lib/royalties.ts";
 
@@ -186,5 +190,176 @@ describe("jobs: the terms a provider sees and sends as accept_job's guards", () 
   test("the buy duration guard: the duration shown, or perpetual only for a perpetual asset", () => {
     assert.equal(durationGuard({ accessDuration: new BN(3_600) } as unknown as Asset), 3_600n);
     assert.equal(durationGuard({ accessDuration: new BN(0) } as unknown as Asset), 18_446_744_073_709_551_615n);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Pay per call: the local wallet's signMessage, the vouchers kept in storage, and the retry of
+// a call with the same voucher (src/lib/payPerCall.ts), against a stubbed gate.
+
+/** A Map-backed localStorage (Node has none). */
+function memoryStorage(): Storage {
+  const m = new Map<string, string>();
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k: string) => m.get(k) ?? null,
+    key: (i: number) => [...m.keys()][i] ?? null,
+    removeItem: (k: string) => void m.delete(k),
+    setItem: (k: string, v: string) => void m.set(k, String(v)),
+  };
+}
+
+describe("pay per call", () => {
+  const g = globalThis as unknown as { localStorage: Storage; fetch: typeof fetch };
+  const realFetch = g.fetch;
+  const GATE = "http://127.0.0.1:1";
+  const ENDPOINT = "http://127.0.0.1:8899";
+  const MODEL = Keypair.generate().publicKey.toBase58();
+  const CHANNEL = Keypair.generate().publicKey.toBase58();
+
+  test("the local keypair wallet signs a voucher message with ed25519 (verified by Node's crypto)", async () => {
+    g.localStorage = memoryStorage();
+    const kp = Keypair.generate();
+    storeKeypair(kp);
+    const wallet = new LocalKeypairWalletAdapter(() => ENDPOINT);
+    await wallet.connect();
+    const message = voucherMessage(new PublicKey(CHANNEL), 2_991n, 0n);
+    assert.equal(message.length, 50);
+    const signature = await wallet.signMessage(message);
+    assert.equal(signature.length, 64);
+    const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), kp.publicKey.toBuffer()]);
+    const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+    assert.equal(verify(null, message, key, Buffer.from(signature)), true);
+    // Refused off this machine's validator, like its transactions.
+    const remote = new LocalKeypairWalletAdapter(() => "https://api.devnet.solana.com");
+    (remote as unknown as { keypair: Keypair }).keypair = kp;
+    await assert.rejects(remote.signMessage(message), /works only with a validator on this machine/);
+  });
+
+  test("the kept voucher never goes down; the next one is one price above the highest of accepted, settled and signed", () => {
+    g.localStorage = memoryStorage();
+    const v = (c: bigint) => ({ channel: CHANNEL, cumulative: c.toString(), expiry: "0", header: `h${c}`, signedAt: 1 });
+    saveVoucher(ENDPOINT, v(300n));
+    saveVoucher(ENDPOINT, v(200n));
+    saveVoucher(ENDPOINT, v(300n));
+    assert.equal(loadVoucher(ENDPOINT, CHANNEL)?.header, "h300");
+    assert.equal(loadVoucher("http://127.0.0.1:8999", CHANNEL), null, "per cluster");
+    assert.equal(nextCumulative({ accepted: 100n, settled: 50n, signed: 300n, price: 100n }), 400n);
+    assert.equal(nextCumulative({ accepted: 500n, settled: 50n, signed: 300n, price: 100n }), 600n);
+    assert.equal(nextCumulative({ accepted: 0n, settled: 700n, signed: null, price: 100n }), 800n);
+    assert.equal(remainingOf({ deposit: 6_000n, settled: 0n, accepted: 1_994n, signed: 2_991n }), 3_009n);
+    assert.equal(remainingOf({ deposit: 6_000n, settled: 2_991n, accepted: null, signed: null }), 3_009n);
+    assert.equal(remainingOf({ deposit: 1_000n, settled: 0n, accepted: 2_000n, signed: null }), 0n);
+    assert.equal(normalizeGateUrl(" http://127.0.0.1:8080/ "), "http://127.0.0.1:8080");
+    assert.equal(normalizeGateUrl("ftp://x"), null);
+  });
+
+  /** A stub gate: GET …/channels/… answers `accepted`; each POST is answered by the next handler. */
+  function stubGate(accepted: number | null, posts: ((init: RequestInit) => Promise<Response>)[]) {
+    const seen: string[] = [];
+    g.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      if (url.includes("/channels/")) {
+        if (accepted === null) throw new TypeError("fetch failed");
+        return new Response(JSON.stringify({ accepted, required: accepted + 100, settled: 0, calls: 0, deposit: 1_000, pricePerCall: 100 }));
+      }
+      const headers = new Headers(init?.headers);
+      seen.push(headers.get("X-Tessera-Voucher") ?? "");
+      const next = posts.shift();
+      if (!next) throw new Error("unexpected POST");
+      return next(init ?? {});
+    }) as typeof fetch;
+    return seen;
+  }
+  const hang = (init: RequestInit) =>
+    new Promise<Response>((_, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+  const answer = (body: string, accepted: number) => async () =>
+    new Response(body, { status: 200, headers: { "x-tessera-accepted": String(accepted), "x-tessera-remaining": String(1_000 - accepted) } });
+  const refusal = (status: number, reason: string, extra: object = {}) => async () =>
+    new Response(JSON.stringify({ error: reason, reason, message: reason, ...extra }), { status, headers: { "retry-after": "0" } });
+
+  const params = (signed: bigint[]) => ({
+    gate: GATE,
+    model: MODEL,
+    channel: CHANNEL,
+    endpoint: ENDPOINT,
+    deposit: 1_000n,
+    settled: 0n,
+    price: 100n,
+    body: "hi",
+    timeoutMs: 200,
+    maxAttempts: 5,
+    sign: async (c: bigint) => {
+      signed.push(c);
+      return `voucher-${c}`;
+    },
+  });
+
+  test("a call that times out, then finds the channel busy, is sent again with the SAME voucher", async () => {
+    g.localStorage = memoryStorage();
+    const signed: bigint[] = [];
+    const seen = stubGate(0, [hang, refusal(409, "channel_busy"), answer("HI", 100)]);
+    // AbortSignal.timeout's timer does not keep Node's event loop alive: this does.
+    const alive = setInterval(() => {}, 50);
+    try {
+      const r = await payAndCall(params(signed));
+      assert.equal(r.kind, "answer");
+      assert.equal(r.kind === "answer" && r.body, "HI");
+      assert.equal(r.kind === "answer" && r.accepted, 100n);
+      assert.equal(r.attempts, 3);
+      assert.deepEqual(signed, [100n], "one voucher signed");
+      assert.deepEqual(seen, ["voucher-100", "voucher-100", "voucher-100"]);
+      assert.equal(loadVoucher(ENDPOINT, CHANNEL)?.cumulative, "100");
+    } finally {
+      clearInterval(alive);
+      g.fetch = realFetch;
+    }
+  });
+
+  test("a kept voucher the gate has not accepted pays the next call (after a reload); an accepted one is followed by a higher one", async () => {
+    g.localStorage = memoryStorage();
+    saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: "200", expiry: "0", header: "voucher-200", signedAt: 1 });
+    const signed: bigint[] = [];
+    let seen = stubGate(100, [answer("A", 200)]);
+    try {
+      const r = await payAndCall(params(signed));
+      assert.equal(r.kind === "answer" && r.reused, true);
+      assert.deepEqual(signed, []);
+      assert.deepEqual(seen, ["voucher-200"]);
+      seen = stubGate(200, [answer("B", 300)]);
+      await payAndCall(params(signed));
+      assert.deepEqual(signed, [300n]);
+      assert.deepEqual(seen, ["voucher-300"]);
+      // The gate cannot be asked and the kept voucher was accepted after all: replayed, then the next one.
+      seen = stubGate(null, [refusal(402, "voucher_replayed", { accepted: 300 }), answer("C", 400)]);
+      const c = await payAndCall(params(signed));
+      assert.equal(c.kind, "answer");
+      assert.deepEqual(signed, [300n, 400n]);
+      assert.deepEqual(seen, ["voucher-300", "voucher-400"]);
+      // Beyond the deposit nothing is signed.
+      g.localStorage = memoryStorage();
+      stubGate(950, []);
+      const d = await payAndCall(params(signed));
+      assert.equal(d.kind === "refused" && d.reason, "deposit_exhausted");
+      assert.deepEqual(signed, [300n, 400n]);
+    } finally {
+      g.fetch = realFetch;
+    }
+  });
+
+  test("a 402 comes back with the gate's payment requirements", async () => {
+    g.localStorage = memoryStorage();
+    stubGate(0, [refusal(402, "deposit_too_small", { payment: { scheme: "tessera-channel-v1", pricePerCall: 100 } })]);
+    try {
+      const r = await payAndCall(params([]));
+      assert.equal(r.kind, "payment_required");
+      assert.equal(r.kind === "payment_required" && r.reason, "deposit_too_small");
+      assert.equal(r.kind === "payment_required" && r.payment?.pricePerCall, 100);
+    } finally {
+      g.fetch = realFetch;
+    }
   });
 });

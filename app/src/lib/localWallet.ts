@@ -2,8 +2,9 @@
 // and tests only. It refuses to connect unless the RPC endpoint is this machine's validator
 // (localhost / 127.0.0.1), so a key kept in a browser's storage never signs on a real cluster.
 
+import { ed25519 } from "@noble/curves/ed25519.js";
 import {
-  BaseSignerWalletAdapter,
+  BaseMessageSignerWalletAdapter,
   WalletConnectionError,
   WalletKeypairError,
   type WalletName,
@@ -62,7 +63,7 @@ const ICON =
       '<path d="M17 16h10M23 16v4M27 16v3" stroke="#f8fafc" stroke-width="2.5"/></svg>',
   );
 
-export class LocalKeypairWalletAdapter extends BaseSignerWalletAdapter {
+export class LocalKeypairWalletAdapter extends BaseMessageSignerWalletAdapter {
   name = LocalKeypairWalletName;
   url = "https://docs.solana.com/cli/wallets/file-system";
   icon = ICON;
@@ -130,5 +131,16 @@ export class LocalKeypairWalletAdapter extends BaseSignerWalletAdapter {
     if (transaction instanceof VersionedTransaction) transaction.sign([kp]);
     else transaction.partialSign(kp);
     return transaction;
+  }
+
+  /**
+   * Signs `message` as it is (a detached ed25519 signature, 64 bytes), as wallet-standard
+   * wallets' signMessage does: e.g. a payment channel's 50-byte voucher.
+   */
+  async signMessage(message: Uint8Array): Promise<Uint8Array> {
+    const kp = this.keypair;
+    if (!kp) throw new WalletNotConnectedError();
+    if (!isLocalEndpoint(this.endpoint())) throw new WalletConnectionError(LOCAL_ONLY_MESSAGE);
+    return ed25519.sign(message, kp.secretKey.slice(0, 32));
   }
 }

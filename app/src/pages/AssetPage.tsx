@@ -7,6 +7,7 @@ import { AccessPanel } from "../components/asset/AccessPanel";
 import { AssetDetails } from "../components/asset/AssetDetails";
 import { Lineage } from "../components/asset/Lineage";
 import { OpenJobForm } from "../components/asset/OpenJobForm";
+import { PayPerCallPanel } from "../components/asset/PayPerCallPanel";
 import { SplitTable } from "../components/asset/SplitTable";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
@@ -51,6 +52,7 @@ export function AssetPage() {
           {"model" in a.kind && <OpenJobForm assetKey={assetKey} asset={a} mint={mint} />}
         </div>
       </div>
+      {"model" in a.kind && <PayPerCallPanel assetKey={assetKey} asset={a} mint={mint} />}
       <SplitTable asset={a} />
       <Lineage assetKey={assetKey} asset={a} />
     </div>
