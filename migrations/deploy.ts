@@ -1,7 +1,7 @@
 // Tessera post-deployment migration, as `anchor migrate` runs it (the function exported with
 // `module.exports` receives the provider configured from Anchor.toml). It initialises the
-// registry's config and the escrow's config. Both `initialize_config` instructions accept only the
-// program's upgrade authority, so the provider wallet must be that authority (`anchor deploy` /
+// registry's config, the escrow's config and the channels' config. Every `initialize_config`
+// instruction accepts only the program's upgrade authority, so the provider wallet must be that authority (`anchor deploy` /
 // `anchor test` make the provider wallet the upgrade authority; tessera-localnet takes it with
 // `--upgrade-authority`).
 //
@@ -40,6 +40,13 @@
 //                                    dispute half each, 1 s..30 days   (default: 604800 = 7 days)
 //   TESSERA_ESCROW_UNBONDING_DELAY   seconds between unbond request and withdrawal, ≤ 90 days
 //                                                                     (default: 604800 = 7 days)
+//   TESSERA_CHANNELS_TREASURY        receives the channels' protocol fees (default: TESSERA_TREASURY)
+//   TESSERA_CHANNELS_FEE_BPS         channels protocol fee on settled amounts, ≤ 1,000
+//                                                                     (default: 100 = 1%)
+//   TESSERA_CHANNELS_MIN_CLOSE_GRACE shortest close grace a channel may choose, s, 1 s..30 days
+//                                    (the time a payee has to settle after a close request)
+//                                                                     (default: 3600 = 1 hour)
+//   TESSERA_CHANNELS_MAX_CLOSE_GRACE longest close grace, s, ≤ 30 days (default: 2592000 = 30 days)
 //
 // Later admin transfers are two-step (propose_admin, then accept_admin signed by the successor).
 //
@@ -51,16 +58,20 @@ import { PublicKey, Transaction, TransactionSignature } from "@solana/web3.js";
 import {
   type TesseraEscrow,
   type TesseraRegistry,
+  type ChannelsSettings,
+  CHANNELS_PROGRAM_ID,
   ESCROW_PROGRAM_ID,
   REGISTRY_PROGRAM_ID,
   configAddress as sdkConfigAddress,
   escrowIdl,
+  initializeChannelsConfigInstruction,
   initializeEscrowConfigInstruction,
   initializeRegistryConfigInstruction,
   registryIdl,
 } from "@tessera/sdk";
 
 export { registryIdl, escrowIdl };
+export type { ChannelsSettings };
 
 /** The registry's settings (`InitializeConfigArgs`). */
 export interface RegistrySettings {
@@ -117,6 +128,13 @@ export function escrowSettingsArgs(s: EscrowSettings) {
 export interface TesseraSettings {
   registry: RegistrySettings;
   escrow: EscrowSettings;
+  /** The channels' first admin and settings; default: `defaultChannelsSettings` with the escrow's admin and treasury. */
+  channels?: ChannelsSettings;
+}
+
+/** The channels' default settings: 1% fee, close grace between an hour and 30 days. */
+export function defaultChannelsSettings(admin: PublicKey, treasury: PublicKey): ChannelsSettings {
+  return { admin, treasury, feeBps: 100, minCloseGrace: 3_600, maxCloseGrace: 30 * 24 * 3_600 };
 }
 
 export interface ConfigResult {
@@ -131,6 +149,7 @@ export interface ConfigResult {
 export interface InitializeResult {
   registry: ConfigResult;
   escrow: ConfigResult;
+  channels: ConfigResult;
 }
 
 /** The global config PDA (`["config"]`) of a program. */
@@ -226,6 +245,13 @@ export function settingsFromEnv(provider: AnchorProvider): TesseraSettings {
       unbondingDelay: envInt("TESSERA_ESCROW_UNBONDING_DELAY", 604_800, 90 * 24 * 3_600),
       minBonds,
     },
+    channels: {
+      admin,
+      treasury: envKey("TESSERA_CHANNELS_TREASURY", treasury),
+      feeBps: envInt("TESSERA_CHANNELS_FEE_BPS", 100, 1_000),
+      minCloseGrace: envInt("TESSERA_CHANNELS_MIN_CLOSE_GRACE", 3_600, days30),
+      maxCloseGrace: envInt("TESSERA_CHANNELS_MAX_CLOSE_GRACE", days30, days30),
+    },
   };
 }
 
@@ -234,8 +260,8 @@ async function exists(provider: AnchorProvider, address: PublicKey): Promise<boo
 }
 
 /**
- * Initialises the registry config and the escrow config with `settings` (default: from the
- * environment), skipping each one that already exists. The provider wallet signs as the
+ * Initialises the registry config, the escrow config and the channels config with `settings`
+ * (default: from the environment), skipping each one that already exists. The provider wallet signs as the
  * programs' upgrade authority and pays the rents. The instructions are the SDK's
  * (`initialize…ConfigInstruction`: every account derived there).
  */
@@ -282,7 +308,24 @@ export async function initializeTessera(
         `unbonding delay ${s.unbondingDelay} s (tx ${signature})`,
     );
   }
-  return { registry: registryResult, escrow: escrowResult };
+
+  const channelsConfig = configAddress(CHANNELS_PROGRAM_ID);
+  let channelsResult: ConfigResult = { config: channelsConfig, created: false };
+  if (await exists(provider, channelsConfig)) {
+    log(`channels config ${channelsConfig.toBase58()} exists: left as it is`);
+  } else {
+    const s = settings.channels ?? defaultChannelsSettings(settings.escrow.admin, settings.escrow.treasury);
+    const signature = await provider.sendAndConfirm(
+      new Transaction().add(initializeChannelsConfigInstruction(authority, s)),
+    );
+    channelsResult = { config: channelsConfig, created: true, signature };
+    log(
+      `channels config ${channelsConfig.toBase58()} initialised: admin ${s.admin.toBase58()}, ` +
+        `treasury ${s.treasury.toBase58()}, fee ${s.feeBps} bps, ` +
+        `close grace ${s.minCloseGrace}..${s.maxCloseGrace} s (tx ${signature})`,
+    );
+  }
+  return { registry: registryResult, escrow: escrowResult, channels: channelsResult };
 }
 
 /** What `anchor migrate` calls. */
@@ -297,6 +340,7 @@ module.exports = Object.assign(deploy, {
   initializeTessera,
   settingsFromEnv,
   escrowSettingsArgs,
+  defaultChannelsSettings,
   configAddress,
   registryProgram,
   escrowProgram,

@@ -1,12 +1,14 @@
-// The configs: migrations/deploy.ts (initialize_config of the registry and the escrow, as
-// `anchor migrate` runs it), its idempotence, the upgrade-authority guard, and update_config of
-// both programs.
+// The configs: migrations/deploy.ts (initialize_config of the registry, the escrow and the
+// channels, as `anchor migrate` runs it), its idempotence, the upgrade-authority guard, and
+// update_config of the registry and the escrow (the channels': tests/07-channels.ts).
 
 import { expect } from "chai";
 import { Keypair } from "@solana/web3.js";
 import {
   acceptEscrowAdminInstruction,
   acceptRegistryAdminInstruction,
+  fetchChannelsConfig,
+  initializeChannelsConfigInstruction,
   initializeEscrowConfigInstruction,
   initializeRegistryConfigInstruction,
   proposeEscrowAdminInstruction,
@@ -18,6 +20,9 @@ import {
 import deploy, { settingsFromEnv } from "../migrations/deploy";
 import {
   BN,
+  CHANNELS_FEE_BPS,
+  CHANNELS_MAX_CLOSE_GRACE,
+  CHANNELS_MIN_CLOSE_GRACE,
   ESCROW_DISPUTE_WINDOW,
   ESCROW_FEE_BPS,
   ESCROW_MAX_SLASH_FEE_MULTIPLE,
@@ -28,6 +33,9 @@ import {
   REGISTRY_FEE_BPS,
   World,
   accountExists,
+  channels,
+  channelsConfig,
+  connection,
   escrow,
   escrowConfig,
   eventOf,
@@ -51,7 +59,11 @@ describe("migrations/deploy.ts and the configs", () => {
   it("refuses initialize_config from a key that is not the upgrade authority", async function () {
     // Must run before the migration creates the configs (a second init fails earlier, on the
     // existing account). On a ledger whose configs already exist there is nothing to test.
-    if ((await accountExists(registryConfig)) || (await accountExists(escrowConfig))) {
+    if (
+      (await accountExists(registryConfig)) ||
+      (await accountExists(escrowConfig)) ||
+      (await accountExists(channelsConfig))
+    ) {
       this.skip();
     }
     await expectAnchorError(
@@ -87,13 +99,28 @@ describe("migrations/deploy.ts and the configs", () => {
       "NotUpgradeAuthority",
       "escrow",
     );
+    await expectAnchorError(
+      send(
+        initializeChannelsConfigInstruction(intruder.publicKey, {
+          admin: intruder.publicKey,
+          treasury: intruder.publicKey,
+          feeBps: 0,
+          minCloseGrace: 1,
+          maxCloseGrace: 1,
+        }),
+        [intruder],
+      ),
+      "NotUpgradeAuthority",
+      "channels",
+    );
     expect(await accountExists(registryConfig)).to.equal(false);
     expect(await accountExists(escrowConfig)).to.equal(false);
+    expect(await accountExists(channelsConfig)).to.equal(false);
   });
 
   let w: World;
 
-  it("initialises both configs with the migration (admin = provider wallet)", async () => {
+  it("initialises the three configs with the migration (admin = provider wallet)", async () => {
     w = await world();
     const reg = await registry.account.config.fetch(registryConfig);
     expect(reg.admin.toBase58()).to.equal(payer.publicKey.toBase58());
@@ -122,6 +149,14 @@ describe("migrations/deploy.ts and the configs", () => {
     expect(esc.pendingAdmin).to.equal(null);
     expect(reg.pendingAdmin).to.equal(null);
 
+    const chc = await fetchChannelsConfig(connection);
+    expect(chc.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+    expect(chc.treasury.toBase58()).to.equal(w.treasury.publicKey.toBase58());
+    expect(chc.feeBps).to.equal(CHANNELS_FEE_BPS);
+    expect([chc.minCloseGrace, chc.maxCloseGrace]).to.deep.equal([CHANNELS_MIN_CLOSE_GRACE, CHANNELS_MAX_CLOSE_GRACE]);
+    expect(chc.paused).to.equal(false);
+    expect(chc.pendingAdmin).to.equal(null);
+
     if (!w.preexisting.registry) {
       expect(w.init.registry.created).to.equal(true);
       const ev = await eventOf(registry, w.init.registry.signature!, "configInitialized");
@@ -141,6 +176,14 @@ describe("migrations/deploy.ts and the configs", () => {
       expect(ev.settings.disputeWindow).to.equal(ESCROW_DISPUTE_WINDOW);
       expect(ev.settings.maxSlashFeeMultiple).to.equal(ESCROW_MAX_SLASH_FEE_MULTIPLE);
     }
+    if (!w.preexisting.channels) {
+      expect(w.init.channels.created).to.equal(true);
+      const ev = await eventOf(channels, w.init.channels.signature!, "channelsConfigUpdated");
+      expect(ev.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+      expect(ev.treasury.toBase58()).to.equal(w.treasury.publicKey.toBase58());
+      expect(ev.feeBps).to.equal(CHANNELS_FEE_BPS);
+      expect([ev.minCloseGrace, ev.maxCloseGrace]).to.deep.equal([CHANNELS_MIN_CLOSE_GRACE, CHANNELS_MAX_CLOSE_GRACE]);
+    }
   });
 
   it("is idempotent: the anchor-migrate entry point skips existing configs", async () => {
@@ -150,6 +193,8 @@ describe("migrations/deploy.ts and the configs", () => {
     const result = await deploy(provider);
     expect(result.registry.created).to.equal(false);
     expect(result.escrow.created).to.equal(false);
+    expect(result.channels.created).to.equal(false);
+    expect(result.channels.config.toBase58()).to.equal(channelsConfig.toBase58());
     expect(result.registry.signature).to.equal(undefined);
     expect(result.registry.config.toBase58()).to.equal(registryConfig.toBase58());
     expect(result.escrow.config.toBase58()).to.equal(escrowConfig.toBase58());
@@ -169,6 +214,10 @@ describe("migrations/deploy.ts and the configs", () => {
       "TESSERA_ESCROW_DISPUTE_WINDOW",
       "TESSERA_ESCROW_MIN_DELIVERY_WINDOW",
       "TESSERA_ESCROW_SLASH_BPS",
+      "TESSERA_CHANNELS_FEE_BPS",
+      "TESSERA_CHANNELS_MIN_CLOSE_GRACE",
+      "TESSERA_CHANNELS_MAX_CLOSE_GRACE",
+      "TESSERA_CHANNELS_TREASURY",
     ];
     const saved = names.map((n) => [n, process.env[n]] as const);
     try {
@@ -192,6 +241,21 @@ describe("migrations/deploy.ts and the configs", () => {
         60, 60, 300,
       ]);
       expect(s.escrow.disputeWindow).to.equal(604_800);
+      // The channels' defaults: the registry's admin and treasury, 1%, an hour to 30 days.
+      expect(s.channels!.admin.toBase58()).to.equal(payer.publicKey.toBase58());
+      expect(s.channels!.treasury.toBase58()).to.equal(s.registry.treasury.toBase58());
+      expect([s.channels!.feeBps, s.channels!.minCloseGrace, s.channels!.maxCloseGrace]).to.deep.equal([
+        100, 3_600, 2_592_000,
+      ]);
+      process.env.TESSERA_CHANNELS_TREASURY = k.toBase58();
+      process.env.TESSERA_CHANNELS_FEE_BPS = "7";
+      process.env.TESSERA_CHANNELS_MIN_CLOSE_GRACE = "30";
+      process.env.TESSERA_CHANNELS_MAX_CLOSE_GRACE = "600";
+      const c = settingsFromEnv(provider).channels!;
+      expect([c.treasury.toBase58(), c.feeBps, c.minCloseGrace, c.maxCloseGrace]).to.deep.equal([k.toBase58(), 7, 30, 600]);
+      process.env.TESSERA_CHANNELS_MAX_CLOSE_GRACE = String(30 * 24 * 3_600 + 1);
+      expect(() => settingsFromEnv(provider)).to.throw(/TESSERA_CHANNELS_MAX_CLOSE_GRACE/);
+      delete process.env.TESSERA_CHANNELS_MAX_CLOSE_GRACE;
       process.env.TESSERA_ESCROW_MIN_BOND = "7";
       expect(settingsFromEnv(provider).escrow.minBonds.map((b) => [b.mint.toBase58(), b.minBond.toNumber()])).to.deep.equal([
         [k.toBase58(), 7],

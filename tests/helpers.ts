@@ -1,5 +1,5 @@
 // Shared test harness: the provider (from ANCHOR_PROVIDER_URL / ANCHOR_WALLET as `anchor test`
-// sets them), the three programs from the committed IDLs, the suite's world (configs initialised
+// sets them), the four programs from the committed IDLs, the suite's world (configs initialised
 // with migrations/deploy.ts, a USDC-like mint), and helpers for errors, events, the clock, tokens.
 // Only standard JSON-RPC is used: the same tests run under `anchor test` on a stock validator.
 
@@ -39,6 +39,7 @@ import { expect } from "chai";
 import {
   type EventDecoder,
   type PublishArgs,
+  type TesseraChannels,
   type TesseraEscrow,
   type TesseraRegistry,
   type TesseraRoyalties,
@@ -47,6 +48,8 @@ import {
   ataAddress as sdkAtaAddress,
   bondVaultAddress,
   buyAccessInstruction,
+  channelsConfigAddress,
+  channelsIdl,
   configAddress,
   errorCode,
   errorCodeOf as sdkErrorCodeOf,
@@ -63,6 +66,7 @@ import {
   registryIdl,
   royaltiesIdl,
   splitAddress,
+  updateChannelsConfigInstruction,
   updateEscrowConfigInstruction,
   updateRegistryConfigInstruction,
   vaultAddress,
@@ -79,6 +83,7 @@ export { BN, escrowSettingsArgs };
 export type Registry = Program<TesseraRegistry>;
 export type Royalties = Program<TesseraRoyalties>;
 export type Escrow = Program<TesseraEscrow>;
+export type Channels = Program<TesseraChannels>;
 
 /** One unit of the 6-decimal test mint. */
 export const USDC = 1_000_000;
@@ -124,6 +129,7 @@ export const escrow: Escrow = new Program<TesseraEscrow>(
   escrowIdl,
   provider,
 );
+export const channels: Channels = new Program<TesseraChannels>(channelsIdl, provider);
 
 /**
  * Sends the SDK's instructions in one transaction (fee payer: the provider wallet; `signers`
@@ -167,6 +173,7 @@ export {
 
 export const registryConfig = configAddress(registry.programId);
 export const escrowConfig = configAddress(escrow.programId);
+export const channelsConfig = channelsConfigAddress();
 
 // ---------------------------------------------------------------------------------------------
 // Errors (the SDK's typed errors: the generated tables of the three programs and Anchor's own)
@@ -187,7 +194,7 @@ export const errorNamesOf = sdkErrorNamesOf;
 export async function expectAnchorError(
   promise: Promise<unknown>,
   name: string,
-  program: "registry" | "royalties" | "escrow",
+  program: "registry" | "royalties" | "escrow" | "channels",
 ): Promise<void> {
   let err: unknown = undefined;
   let failed = false;
@@ -350,8 +357,8 @@ export interface World {
   arbiter: Keypair;
   settings: TesseraSettings;
   init: InitializeResult;
-  /** Whether the registry / escrow config existed before this run (not a fresh ledger). */
-  preexisting: { registry: boolean; escrow: boolean };
+  /** Whether the registry / escrow / channels config existed before this run (not a fresh ledger). */
+  preexisting: { registry: boolean; escrow: boolean; channels: boolean };
 }
 
 export const REGISTRY_FEE_BPS = 250;
@@ -364,6 +371,10 @@ export const ESCROW_UNBONDING_DELAY = 3_600;
 /** The suite's minimum windows: 1 s, so that jobs can miss their deadlines within a test. */
 export const ESCROW_MIN_WINDOW = 1;
 export const ESCROW_DISPUTE_WINDOW = 600;
+export const CHANNELS_FEE_BPS = 150;
+/** The suite's shortest close grace: 1 s, so that a channel's grace can end within a test. */
+export const CHANNELS_MIN_CLOSE_GRACE = 1;
+export const CHANNELS_MAX_CLOSE_GRACE = 86_400;
 
 let worldPromise: Promise<World> | null = null;
 
@@ -385,6 +396,7 @@ async function setUpWorld(): Promise<World> {
   const preexisting = {
     registry: await accountExists(registryConfig),
     escrow: await accountExists(escrowConfig),
+    channels: await accountExists(channelsConfig),
   };
 
   const admin = payer.publicKey;
@@ -404,6 +416,13 @@ async function setUpWorld(): Promise<World> {
       unbondingDelay: ESCROW_UNBONDING_DELAY,
       minBonds: [{ mint: usdc, minBond: new BN(ESCROW_MIN_BOND) }],
     },
+    channels: {
+      admin,
+      treasury: treasury.publicKey,
+      feeBps: CHANNELS_FEE_BPS,
+      minCloseGrace: CHANNELS_MIN_CLOSE_GRACE,
+      maxCloseGrace: CHANNELS_MAX_CLOSE_GRACE,
+    },
   };
   // The migration itself (what `anchor migrate` runs), with this suite's settings.
   const init = await initializeTessera(provider, settings);
@@ -422,6 +441,18 @@ async function setUpWorld(): Promise<World> {
   }
   if (!init.escrow.created) {
     await send(updateEscrowConfigInstruction(admin, settings.escrow));
+  }
+  if (!init.channels.created) {
+    const c = settings.channels!;
+    await send(
+      updateChannelsConfigInstruction(admin, {
+        treasury: c.treasury,
+        feeBps: c.feeBps,
+        minCloseGrace: c.minCloseGrace,
+        maxCloseGrace: c.maxCloseGrace,
+        paused: false,
+      }),
+    );
   }
   return { usdc, usdcAuthority, treasury, treasuryUsdc, arbiter, settings, init, preexisting };
 }
