@@ -16,13 +16,24 @@
 import * as crypto from "crypto";
 import { expect } from "chai";
 import { Ed25519Program, Keypair, PublicKey, TransactionInstruction } from "@solana/web3.js";
+import type { Address } from "@solana/kit";
 import {
   type ChannelRef,
   type Voucher,
+  PAYER_CHANNELS_DISCRIMINATOR,
+  PROGRAM_ERRORS,
   VoucherHeaderError,
   ataAddress as sdkAtaAddress,
   channelAddress,
   channelVaultAddress,
+  channelsClient,
+  channelsConfigAddress,
+  decodePayerChannels,
+  errorCode,
+  finalizeCloseInstruction,
+  payerChannelsAddress,
+  settleAndCloseInstructions,
+  vaultAddress,
   decodeVoucherHeader,
   encodeVoucherHeader,
   fetchChannel,
@@ -41,6 +52,7 @@ import {
   voucherSignatureInstruction,
 } from "@tessera/sdk";
 import { TOKEN_PROGRAM_ID } from "@solana/spl-token";
+import channelsIdlJson from "../idl/tessera_channels.json";
 
 import {
   CHANNELS_FEE_BPS,
@@ -154,6 +166,77 @@ describe("vouchers: the Rust client's bytes", () => {
     });
     expect(ix.programId.toBase58()).to.equal(web3.programId.toBase58());
     expect(ix.data.equals(web3.data)).to.equal(true);
+  });
+});
+
+describe("@tessera/sdk channels: PDAs, the PayerChannels decoder, errors", () => {
+  it("derives the channel PDAs the IDL declares exactly as the generated core does", async () => {
+    const [a, b] = [Keypair.generate().publicKey, Keypair.generate().publicKey];
+    const gen = async (p: Promise<readonly [string, number]>) => new PublicKey((await p)[0]).toBase58();
+    expect(channelsConfigAddress().toBase58()).to.equal(await gen(channelsClient.findConfigPda()));
+    expect(payerChannelsAddress(a).toBase58()).to.equal(
+      await gen(channelsClient.findPayerChannelsPda({ payer: a.toBase58() as Address })),
+    );
+    expect(channelVaultAddress(b).toBase58()).to.equal(
+      await gen(channelsClient.findVaultPda({ channel: b.toBase58() as Address })),
+    );
+    // `["channel", payer, id u64 LE]` (the IDL leaves it to the instruction's args).
+    const [expected] = PublicKey.findProgramAddressSync(
+      [Buffer.from("channel"), a.toBuffer(), Buffer.from([7, 0, 0, 0, 0, 0, 0, 0])],
+      new PublicKey(channelsIdlJson.address),
+    );
+    expect(channelAddress(a, 7).toBase58()).to.equal(expected.toBase58());
+  });
+
+  it("decodes PayerChannels (not in the IDL): Anchor's discriminator, last_channel_id at byte 40", () => {
+    const disc = crypto.createHash("sha256").update("account:PayerChannels").digest().subarray(0, 8);
+    expect(Array.from(disc)).to.deep.equal([...PAYER_CHANNELS_DISCRIMINATOR]);
+    const payerKey = Keypair.generate().publicKey;
+    const data = Buffer.alloc(49);
+    disc.copy(data, 0);
+    payerKey.toBuffer().copy(data, 8);
+    data.writeBigUInt64LE(41n, 40);
+    data[48] = 253;
+    const d = decodePayerChannels(data);
+    expect([d.payer.toBase58(), d.lastChannelId, d.bump]).to.deep.equal([payerKey.toBase58(), 41n, 253]);
+    data[0] ^= 1;
+    expect(() => decodePayerChannels(data)).to.throw(/discriminator/);
+    expect(() => decodePayerChannels(data.subarray(0, 48))).to.throw(/49 bytes/);
+  });
+
+  it("passes the parents' split and vault pairs in the model's order; the mint writable for Token-2022 closes only", () => {
+    const k = () => Keypair.generate().publicKey;
+    const c: ChannelRef = { payer: k(), payee: k(), authorizedSigner: k(), model: k(), modelSplit: k(), mint: k(), vault: k() };
+    const [p1, p2] = [k(), k()];
+    const model = { parents: [{ split: p1 }, { split: p2 }] };
+    const token2022 = new PublicKey("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb");
+    const accounts = (tokenProgram: PublicKey) => ({ payeeTokenAccount: k(), treasuryTokenAccount: k(), tokenProgram });
+    const v: Voucher = { channel: k(), cumulative: 5n, expiry: 0n, signer: c.authorizedSigner, signature: new Uint8Array(64) };
+    const mintWritable = (ix: TransactionInstruction) => ix.keys.find((m) => m.pubkey.equals(c.mint))!.isWritable;
+    for (const tokenProgram of [TOKEN_PROGRAM_ID, token2022]) {
+      const [ed, settle] = settlePairInstructions(c, model, accounts(tokenProgram), v);
+      expect(ed.data.length).to.equal(162);
+      expect(settle.keys.slice(-4).map((m) => [m.pubkey.toBase58(), m.isWritable])).to.deep.equal(
+        [p1, vaultAddress(p1), p2, vaultAddress(p2)].map((x) => [x.toBase58(), true]),
+      );
+      expect(mintWritable(settle)).to.equal(false); // a settle never closes the vault
+      const close = settleAndCloseInstructions(v.channel, c, model, accounts(tokenProgram), k(), null);
+      expect(close.length).to.equal(1);
+      expect(close[0].keys.slice(-4).map((m) => m.pubkey.toBase58())).to.deep.equal(
+        [p1, vaultAddress(p1), p2, vaultAddress(p2)].map((x) => x.toBase58()),
+      );
+      const is2022 = tokenProgram.equals(token2022);
+      expect(mintWritable(close[0])).to.equal(is2022);
+      expect(mintWritable(finalizeCloseInstruction(k(), v.channel, c, tokenProgram))).to.equal(is2022);
+    }
+  });
+
+  it("names every channels error with its IDL code and message", () => {
+    expect(PROGRAM_ERRORS.channels.size).to.equal(channelsIdlJson.errors.length);
+    for (const e of channelsIdlJson.errors) {
+      expect(PROGRAM_ERRORS.channels.get(e.code)).to.deep.equal({ name: e.name, message: e.msg });
+      expect(errorCode("channels", e.name)).to.equal(e.code);
+    }
   });
 });
 
