@@ -638,6 +638,11 @@ impl World {
 
     /// `tessera serve` of the dataset; `--consumable` if asked, its state in `data_dir`.
     fn gate(&self, consumable: bool, data_dir: &str) -> Server {
+        self.gate_with(consumable, data_dir, &[])
+    }
+
+    /// [`World::gate`] with more arguments.
+    fn gate_with(&self, consumable: bool, data_dir: &str, extra: &[&str]) -> Server {
         let data_dir = self.dir.join(data_dir);
         let mut args = vec![
             "--asset".to_string(),
@@ -649,6 +654,7 @@ impl World {
         if consumable {
             args.push("--consumable".into());
         }
+        args.extend(extra.iter().map(|a| a.to_string()));
         serve(&self.net.url, &args.iter().map(String::as_str).collect::<Vec<_>>()).unwrap()
     }
 
@@ -900,4 +906,112 @@ fn gate_counts_access_tokens_in_any_token_account_of_the_holder() {
     bob.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
     bob.redeem(&w.dataset, 1).unwrap();
     refused(w.download(&gate, &bob, None), 403, "no_access_token", SECRET);
+}
+
+/// CORS (`--cors-origin`): a browser page of an allowed origin gets its preflight answered with
+/// the gate's request headers allowed, and reads the gate's answer headers; another origin gets
+/// no CORS header; a gate without the flag sends none.
+#[test]
+fn the_gate_answers_browsers_of_its_cors_origins_only() {
+    let w = World::new("cors");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    let page = "http://localhost:5173";
+    let data = format!("/v1/assets/{}/data", w.dataset);
+    let cors_headers = |r: &reqwest::blocking::Response| -> Vec<String> {
+        r.headers()
+            .keys()
+            .filter(|k| k.as_str().starts_with("access-control-"))
+            .map(|k| k.to_string())
+            .collect()
+    };
+    let preflight = |gate: &Server, origin: &str| {
+        w.http
+            .request(reqwest::Method::OPTIONS, format!("{}{data}", gate.1))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header(
+                "access-control-request-headers",
+                "x-tessera-holder,x-tessera-nonce,x-tessera-signature,range",
+            )
+            .send()
+            .unwrap()
+    };
+    let list = |r: &reqwest::blocking::Response, name: &str| -> Vec<String> {
+        r.headers()
+            .get_all(name)
+            .iter()
+            .flat_map(|v| {
+                v.to_str()
+                    .unwrap()
+                    .split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+
+    let gate = w.gate_with(
+        false,
+        "cors",
+        &["--cors-origin", page, "--cors-origin", "https://app.test"],
+    );
+    let r = preflight(&gate, page);
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], page);
+    let allowed = list(&r, "access-control-allow-headers");
+    for h in [
+        "x-tessera-holder",
+        "x-tessera-nonce",
+        "x-tessera-signature",
+        "x-tessera-redeem",
+        "x-tessera-voucher",
+        "range",
+        "content-type",
+    ] {
+        assert!(allowed.contains(&h.to_string()), "{h} in {allowed:?}");
+    }
+    assert!(list(&r, "access-control-allow-methods").contains(&"get".to_string()));
+    // The page's real request: delivered, its headers readable (a range: Content-Range exposed).
+    let h = h_for(&w, &gate);
+    let mut headers = h.headers(&alice.payer, &alice.wallet());
+    headers.push(("origin", page.to_string()));
+    let r = h.get(&headers, Some("bytes=0-9"));
+    assert_eq!(r.status().as_u16(), 206);
+    assert_eq!(r.headers()["access-control-allow-origin"], page);
+    let exposed = list(&r, "access-control-expose-headers");
+    for hd in [
+        "content-range",
+        "x-tessera-free-calls-left",
+        "x-tessera-accepted",
+        "x-tessera-remaining",
+        "x-tessera-redeem-remaining",
+        "retry-after",
+    ] {
+        assert!(exposed.contains(&hd.to_string()), "{hd} in {exposed:?}");
+    }
+    // A refusal is readable by the page too.
+    let r = h.get(&[("origin", "https://app.test".to_string())], None);
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.headers()["access-control-allow-origin"], "https://app.test");
+    // Another origin: no CORS header at all, on the preflight and on the request.
+    let r = preflight(&gate, "https://evil.test");
+    assert_eq!(cors_headers(&r), Vec::<String>::new());
+    let mut headers = h.headers(&alice.payer, &alice.wallet());
+    headers.push(("origin", "https://evil.test".to_string()));
+    let r = h.get(&headers, Some("bytes=0-9"));
+    assert_eq!(cors_headers(&r), Vec::<String>::new());
+    drop(gate);
+
+    // No flag, no CORS header.
+    let gate = w.gate(false, "no-cors");
+    let r = preflight(&gate, page);
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(cors_headers(&r), Vec::<String>::new());
+    let h = h_for(&w, &gate);
+    let mut headers = h.headers(&alice.payer, &alice.wallet());
+    headers.push(("origin", page.to_string()));
+    let r = h.get(&headers, Some("bytes=0-9"));
+    assert_eq!(r.status().as_u16(), 206);
+    assert_eq!(cors_headers(&r), Vec::<String>::new());
 }

@@ -15,9 +15,12 @@
 //! instead, answers HTTP 402 with the payment requirements to a call without one, and settles the
 //! vouchers on chain on its own: see [`metered`].
 //!
+//! `--cors-origin ORIGIN` (repeatable, or `*`) answers browsers of those origins: see [`cors`].
+//!
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
 //! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/500/502/504; nothing is delivered on a refusal.
 
+mod cors;
 mod gate;
 mod metered;
 mod store;
@@ -96,6 +99,11 @@ pub struct ServeArgs {
     /// what a settlement takes on your cluster [default: 2 × --channel-refresh + 2]
     #[arg(long, requires = "price_per_call", value_name = "SECS")]
     min_close_grace: Option<u32>,
+    /// Answer browsers from this origin (CORS), e.g. https://app.example.org; repeatable; `*`
+    /// (alone) for any origin. Preflights are answered, the gate's request headers allowed and
+    /// its answer headers exposed. Without it the gate sends no CORS header
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    cors_origins: Vec<String>,
 }
 
 pub enum Content {
@@ -139,6 +147,7 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&a.data_dir)
         .map_err(|e| TesseraError::Invalid(format!("cannot create --data-dir `{}`: {e}", a.data_dir.display())))?;
+    let cors = cors::origins(&a.cors_origins)?;
     let store = store::RedeemStore::open(&a.data_dir.join("redeemed.sqlite3"))?;
     let domain = a.domain.unwrap_or_else(|| a.bind.to_string());
     if let (Some(price), Content::Upstream { url, client }) = (&a.price_per_call, &content) {
@@ -190,7 +199,7 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
             "tessera serve: asset {asset} on http://{{local}} (domain {domain}), metered: {} per call",
             a.price_per_call.as_deref().unwrap_or_default()
         );
-        return listen(a.bind, app, banner);
+        return listen(a.bind, cors::apply(app, cors), banner);
     }
     let state = Arc::new(gate::Gate::new(
         domain.clone(),
@@ -214,7 +223,7 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         "tessera serve: asset {asset} on http://{{local}} (domain {domain}){}",
         if a.consumable { ", consumable" } else { "" }
     );
-    listen(a.bind, app, banner)
+    listen(a.bind, cors::apply(app, cors), banner)
 }
 
 /// Serves `app` on `bind` until Ctrl-C; prints `banner` (its `{local}` replaced by the address
