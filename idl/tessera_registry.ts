@@ -105,8 +105,8 @@ export type TesseraRegistry = {
     },
     {
       "code": 6011,
-      "msg": "The price must be above zero",
-      "name": "zeroPrice"
+      "msg": "This asset is free: claim its pass with claim_free_pass",
+      "name": "assetIsFree"
     },
     {
       "code": 6012,
@@ -267,6 +267,16 @@ export type TesseraRegistry = {
       "code": 6043,
       "msg": "Only the proposed admin may accept the admin role",
       "name": "notPendingAdmin"
+    },
+    {
+      "code": 6044,
+      "msg": "This asset has a price: buy its access with buy_access",
+      "name": "assetNotFree"
+    },
+    {
+      "code": 6045,
+      "msg": "This wallet already has a pass for this asset: a free pass is one per wallet",
+      "name": "freePassAlreadyClaimed"
     }
   ],
   "events": [
@@ -519,7 +529,7 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "by the seeds). If it exists it is loaded (`load_pass`: owner = this program,",
+            "by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this program,",
             "discriminator checked); otherwise it is created on this first purchase with",
             "`tessera_common::create`, whatever lamports already sit at the address."
           ],
@@ -711,6 +721,203 @@ export type TesseraRegistry = {
         "Buys access tokens; pays the treasury, the parents' splits and the asset's split."
       ],
       "name": "buyAccess"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The registry config (PDA with stored bump): not paused."
+          ],
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "docs": [
+            "The free asset (PDA with stored bump): listed, price 0, supply left."
+          ],
+          "name": "asset",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  115,
+                  115,
+                  101,
+                  116
+                ]
+              },
+              {
+                "account": "asset",
+                "kind": "account",
+                "path": "asset.publisher"
+              },
+              {
+                "account": "asset",
+                "kind": "account",
+                "path": "asset.content_hash"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The asset's access-token mint (address stored in the asset)."
+          ],
+          "name": "accessMint",
+          "writable": true
+        },
+        {
+          "docs": [
+            "checked by the seeds). `validate` refuses the claim if the registry owns the address (a",
+            "pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there."
+          ],
+          "name": "pass",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  112,
+                  97,
+                  115,
+                  115
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "asset"
+              },
+              {
+                "kind": "account",
+                "path": "holder"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The claimer: signs, pays the rents, receives the access token."
+          ],
+          "name": "holder",
+          "signer": true,
+          "writable": true
+        },
+        {
+          "docs": [
+            "The holder's associated token account of the access mint; created if missing (a",
+            "pre-funded address does not block it)."
+          ],
+          "name": "holderAccessAccount",
+          "pda": {
+            "program": {
+              "kind": "const",
+              "value": [
+                140,
+                151,
+                37,
+                143,
+                78,
+                36,
+                137,
+                241,
+                187,
+                61,
+                16,
+                41,
+                20,
+                142,
+                13,
+                131,
+                11,
+                90,
+                19,
+                153,
+                218,
+                255,
+                16,
+                132,
+                4,
+                142,
+                123,
+                216,
+                219,
+                233,
+                248,
+                89
+              ]
+            },
+            "seeds": [
+              {
+                "kind": "account",
+                "path": "holder"
+              },
+              {
+                "kind": "account",
+                "path": "accessTokenProgram"
+              },
+              {
+                "kind": "account",
+                "path": "accessMint"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "address": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
+          "docs": [
+            "SPL Token: owner of the access mint."
+          ],
+          "name": "accessTokenProgram"
+        },
+        {
+          "address": "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL",
+          "name": "associatedTokenProgram"
+        },
+        {
+          "address": "11111111111111111111111111111111",
+          "name": "systemProgram"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        181,
+        246,
+        158,
+        228,
+        42,
+        131,
+        243,
+        210
+      ],
+      "docs": [
+        "Claims the pass of a free asset (price 0): one token, once per wallet."
+      ],
+      "name": "claimFreePass"
     },
     {
       "accounts": [
@@ -2656,7 +2863,8 @@ export type TesseraRegistry = {
           },
           {
             "docs": [
-              "Unit price in base units of the payment mint (> 0)."
+              "Unit price in base units of the payment mint; 0 = free (one pass per wallet, claimed",
+              "with `claim_free_pass`)."
             ],
             "name": "price",
             "type": "u64"
@@ -2757,6 +2965,9 @@ export type TesseraRegistry = {
             }
           },
           {
+            "docs": [
+              "New unit price; 0 makes the asset free (one pass per wallet, `claim_free_pass`)."
+            ],
             "name": "price",
             "type": {
               "option": "u64"

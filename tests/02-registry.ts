@@ -7,6 +7,8 @@ import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js"
 import { TOKEN_PROGRAM_ID, createMint, getMint } from "@solana/spl-token";
 import {
   type UpdateAssetArgs,
+  buyFlow,
+  claimFreePassInstruction,
   claimForInstruction,
   claimInstruction,
   redeemAccessInstruction,
@@ -142,7 +144,7 @@ describe("tessera-registry", () => {
       ]);
     });
 
-    it("refuses a dataset with parents, parent shares above 5,000 bps, a zero price, an unlisted mint", async () => {
+    it("refuses a dataset with parents, parent shares above 5,000 bps, an empty URI, an unlisted mint", async () => {
       const tryPublish = (o: PublishOptions, paymentMint?: PublicKey) => {
         const hash = contentHash("refused");
         return send(publishInstruction(w, publisher.publicKey, o, hash, paymentMint).instruction, [publisher]);
@@ -158,7 +160,6 @@ describe("tessera-registry", () => {
         "ParentSharesAboveCap",
         "registry",
       );
-      await expectAnchorError(tryPublish({ price: 0, recipients }), "ZeroPrice", "registry");
       await expectAnchorError(tryPublish({ uri: "", recipients }), "UriEmpty", "registry");
       const otherMint = await createMint(connection, payer, payer.publicKey, null, 6, undefined, {
         commitment: "confirmed",
@@ -293,6 +294,54 @@ describe("tessera-registry", () => {
       const perpetual = await (await buyAccessCall(w, buyer, perpetualAsset.asset, 1, 10_000, u64Max)).rpc();
       expect((await eventOf(registry, perpetual, "accessBought")).perpetual).to.equal(true);
       expect(balance - (await tokenBalance(buyerUsdc))).to.equal(20_000n);
+    });
+  });
+
+  describe("claim_free_pass (the free tier: price 0, one pass per wallet)", () => {
+    let free: PublicKey;
+
+    before(async () => {
+      const recipients = [{ address: publisher.publicKey, bps: 10_000 }];
+      const built = publishInstruction(w, publisher.publicKey, { price: 0, accessDuration: 0, recipients }, contentHash("free"));
+      await send(built.instruction, [publisher]);
+      free = built.asset;
+    });
+
+    it("a wallet with SOL only claims one token and a perpetual pass, recorded as a sale of 0", async () => {
+      const [claimer] = await newFundedKeypairs(1);
+      const { instructions } = await buyFlow(connection, {
+        buyer: claimer.publicKey,
+        assetKey: free,
+        args: { quantity: 1, maxUnitPrice: 0, minAccessDuration: 0 },
+      });
+      const sig = await send(instructions, [claimer]);
+      const asset = await registry.account.asset.fetch(free);
+      expect(await tokenBalance(ataAddress(asset.accessMint, claimer.publicKey))).to.equal(1n);
+      const ev = await eventOf(registry, sig, "accessBought");
+      expect([ev.quantity, ev.price, ev.total, ev.fee, ev.net].map(big)).to.deep.equal([1n, 0n, 0n, 0n, 0n]);
+      expect(ev.perpetual).to.equal(true);
+      await verifyAccessCall(free, claimer.publicKey).rpc();
+
+      // One per wallet; and buy_access cannot mint a free asset in bulk.
+      await expectAnchorError(send(instructions, [claimer]), "FreePassAlreadyClaimed", "registry");
+      await expectAnchorError((await buyAccessCall(w, buyer, free, 100, 0)).rpc(), "AssetIsFree", "registry");
+      // The SDK names the bad quantity before sending anything.
+      let refused = "";
+      await buyFlow(connection, {
+        buyer: buyer.publicKey,
+        assetKey: free,
+        args: { quantity: 2, maxUnitPrice: 0, minAccessDuration: 0 },
+      }).catch((e: Error) => (refused = e.message));
+      expect(refused).to.match(/^quantity 2: this asset is free/);
+    });
+
+    it("refuses a claim on a paid asset (AssetNotFree)", async () => {
+      const asset = await registry.account.asset.fetch(dataset.asset);
+      await expectAnchorError(
+        send(claimFreePassInstruction(stranger.publicKey, dataset.asset, asset), [stranger]),
+        "AssetNotFree",
+        "registry",
+      );
     });
   });
 

@@ -141,7 +141,8 @@ impl Tessera {
     /// and an access duration below `min_access_duration` (a perpetual asset always passes;
     /// `u64::MAX` accepts only a perpetual one). Pays from the wallet's associated token
     /// account of the payment mint; the fee goes to the current treasury's associated account,
-    /// created if missing.
+    /// created if missing. A free asset (price 0) is claimed instead (`claim_free_pass`: one
+    /// token per wallet, so `quantity` must be 1; no payment account is needed).
     pub fn buy(
         &self,
         asset_key: &Pubkey,
@@ -150,6 +151,14 @@ impl Tessera {
         min_access_duration: u64,
     ) -> Result<Signature> {
         let asset = self.asset(asset_key)?;
+        if asset.price == 0 {
+            if quantity != 1 {
+                return Err(TesseraError::Invalid(format!(
+                    "quantity {quantity}: this asset is free, and its pass is one access token per wallet (use 1)"
+                )));
+            }
+            return self.send(&[ix::registry::claim_free_pass(&self.wallet(), asset_key, &asset)], &[]);
+        }
         let config = self.config()?;
         let (_, token_program) = self.mint_info(&asset.payment_mint)?;
         let (treasury_ata, mut ixs) = self.ensure_ata(&config.treasury, &asset.payment_mint, &token_program)?;

@@ -477,14 +477,41 @@ export function buyAccessInstruction(p: {
 }
 
 /**
+ * `claim_free_pass` of a free asset (price 0): the holder's pass and one access token, once per
+ * wallet. No payment account is needed.
+ */
+export function claimFreePassInstruction(holder: PublicKey, assetKey: PublicKey, asset: Pick<AssetRef, "accessMint">) {
+  return toWeb3Instruction(
+    reg.getClaimFreePassInstruction({
+      config: addr(registryConfigAddress()),
+      asset: addr(assetKey),
+      accessMint: addr(asset.accessMint),
+      pass: addr(passAddress(assetKey, holder)),
+      holder: signer(holder),
+      holderAccessAccount: addr(ataAddress(asset.accessMint, holder, TOKEN_PROGRAM_ID)),
+      accessTokenProgram: addr(TOKEN_PROGRAM_ID),
+      ...registryEvents(),
+    }),
+  );
+}
+
+/**
  * buy_access paid from the buyer's associated token account; the fee goes to the current
- * treasury's associated account, created first if missing (payer: the buyer).
+ * treasury's associated account, created first if missing (payer: the buyer). A free asset
+ * (price 0) is claimed instead (`claim_free_pass`: one token per wallet, so the quantity must
+ * be 1).
  */
 export async function buyFlow(
   connection: Connection,
-  p: { buyer: PublicKey; assetKey: PublicKey; asset?: AssetRef; args: BuyArgs },
+  p: { buyer: PublicKey; assetKey: PublicKey; asset?: AssetRef & { price: U64 }; args: BuyArgs },
 ) {
   const asset = p.asset ?? (await fetchAsset(connection, p.assetKey));
+  if (BigInt(asset.price.toString()) === 0n) {
+    if (BigInt(p.args.quantity.toString()) !== 1n) {
+      throw new Error(`quantity ${p.args.quantity}: this asset is free, and its pass is one access token per wallet (use 1)`);
+    }
+    return { instructions: [claimFreePassInstruction(p.buyer, p.assetKey, asset)] };
+  }
   const config = await fetchRegistryConfig(connection);
   const paymentTokenProgram = await tokenProgramOf(connection, asset.paymentMint);
   const treasury = await ensureAta(connection, p.buyer, asset.paymentMint, config.treasury, paymentTokenProgram);

@@ -101,6 +101,7 @@ export {
   setAssetStateInstruction,
   buyAccessInstruction,
   buyFlow,
+  claimFreePassInstruction,
   redeemAccessInstruction,
   revokePassInstruction,
   verifyAccessInstruction,

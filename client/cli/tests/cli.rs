@@ -412,6 +412,41 @@ fn every_command_against_a_local_validator() {
         "PassRevoked"
     );
 
+    // the free tier: price 0, one pass per wallet, claimed by `buy` (no payment needed)
+    let free = env.ok(
+        &path[alice],
+        &[
+            "publish",
+            "dataset",
+            "--hash",
+            &hex(&[9u8; 32]),
+            "--uri",
+            "ar://free-sample",
+            "--price",
+            "0",
+            "--mint",
+            &usdc_s,
+        ],
+    )["asset"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.invalid(
+        &path[frank],
+        &["buy", &free, "--quantity", "2"],
+        "quantity 2: this asset is free, and its pass is one access token per wallet (use 1)",
+    );
+    let claimed = env.ok(&path[frank], &["buy", &free]);
+    assert_eq!(
+        (claimed["accessTokens"].as_u64(), claimed["paid"].as_str()),
+        (Some(1), Some("0"))
+    );
+    assert_eq!(
+        env.ok(a, &["access", "check", &free, "--holder", &pk(frank)])["valid"],
+        true
+    );
+    env.refused(&path[frank], &["buy", &free], "FreePassAlreadyClaimed");
+
     // royalties: 2 × 10 USDC model sale → fee 0.5, dataset split 3.9, model split 15.6;
     // then 2 USDC dataset sale → fee 0.05, dataset split 1.95.
     let owed = env.ok(a, &["royalties", "show", "--recipient", &pk(dave)]);

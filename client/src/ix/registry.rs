@@ -211,6 +211,26 @@ pub fn buy_access(accounts: &BuyAccounts, asset_key: &Pubkey, asset: &Asset, arg
     ix
 }
 
+/// `claim_free_pass` of a free `asset` (price 0) by `holder`: its pass and one access token.
+pub fn claim_free_pass(holder: &Pubkey, asset_key: &Pubkey, asset: &Asset) -> Instruction {
+    build(
+        acc::ClaimFreePass {
+            config: pda::config(),
+            asset: *asset_key,
+            access_mint: asset.access_mint,
+            pass: pda::pass(asset_key, holder),
+            holder: *holder,
+            holder_access_account: pda::ata(holder, &asset.access_mint, &TOKEN_PROGRAM_ID),
+            access_token_program: TOKEN_PROGRAM_ID,
+            associated_token_program: ASSOCIATED_TOKEN_PROGRAM_ID,
+            system_program: system_program::ID,
+            event_authority: event_authority(),
+            program: REGISTRY_ID,
+        },
+        data::ClaimFreePass {},
+    )
+}
+
 /// `redeem_access`: the holder burns `quantity` access tokens from its associated account.
 pub fn redeem_access(holder: &Pubkey, asset_key: &Pubkey, quantity: u64) -> Instruction {
     let access_mint = pda::access_mint(asset_key);

@@ -25,8 +25,8 @@ pub enum RegistryError {
     ZeroContentHash,
     #[msg("Unknown license flag bits are set")]
     InvalidLicenseFlags,
-    #[msg("The price must be above zero")]
-    ZeroPrice,
+    #[msg("This asset is free: claim its pass with claim_free_pass")]
+    AssetIsFree,
     #[msg("A dataset cannot declare parent assets; only models can")]
     DatasetCannotHaveParents,
     #[msg("A model declares at most 8 parents")]
@@ -91,4 +91,8 @@ pub enum RegistryError {
     NoPendingAdmin,
     #[msg("Only the proposed admin may accept the admin role")]
     NotPendingAdmin,
+    #[msg("This asset has a price: buy its access with buy_access")]
+    AssetNotFree,
+    #[msg("This wallet already has a pass for this asset: a free pass is one per wallet")]
+    FreePassAlreadyClaimed,
 }

@@ -73,6 +73,11 @@ pub mod tessera_registry {
         BuyAccess::buy_access(ctx, args)
     }
 
+    /// Claims the pass of a free asset (price 0): one token, once per wallet.
+    pub fn claim_free_pass(ctx: Context<ClaimFreePass>) -> Result<()> {
+        ClaimFreePass::claim_free_pass(ctx)
+    }
+
     /// Holder: burns access tokens to consume access.
     pub fn redeem_access(ctx: Context<RedeemAccess>, quantity: u64) -> Result<()> {
         RedeemAccess::redeem_access(ctx, quantity)

@@ -35,7 +35,7 @@ pub struct PublishArgs {
     /// Metadata URI (≤ 200 bytes)
     #[arg(long)]
     uri: String,
-    /// Unit price in UI units of --mint (e.g. 1.5)
+    /// Unit price in UI units of --mint (e.g. 1.5); 0 = free (one pass per wallet)
     #[arg(allow_hyphen_values = true, long)]
     price: String,
     /// Payment mint (must be allowed by the registry)
@@ -110,13 +110,8 @@ pub fn run(t: &Tessera, cmd: PublishCmd, format: Format) -> Result<Report> {
         )));
     }
     let (decimals, _) = t.mint_info(&mint)?;
+    // 0 publishes a free asset: one pass per wallet, claimed by `tessera buy`.
     let price = amount::parse_ui_amount(&a.price, decimals)?;
-    if price == 0 {
-        return Err(TesseraError::Invalid(format!(
-            "invalid --price `{}`: must be above zero",
-            a.price
-        )));
-    }
     let args = PublishAssetArgs {
         kind,
         content_hash,

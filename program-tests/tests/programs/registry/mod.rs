@@ -1,6 +1,7 @@
 mod accept_admin;
 mod asset_state;
 mod buy_access;
+mod claim_free_pass;
 mod initialize_config;
 mod liveness;
 mod prefund;

@@ -148,8 +148,6 @@ async fn refuses_bad_metadata() {
     let mut a = publish_args(1, USDC, 0, &me);
     a.license.flags = 0b1000;
     assert_err(unit(w.publish(&p, a).await), RegistryError::InvalidLicenseFlags);
-    let a = publish_args(1, 0, 0, &me);
-    assert_err(unit(w.publish(&p, a).await), RegistryError::ZeroPrice);
     let mut a = publish_args(1, USDC, 0, &me);
     a.inference_royalty_bps = 5_001;
     assert_err(unit(w.publish(&p, a).await), RegistryError::InferenceRoyaltyAboveCap);

@@ -88,17 +88,6 @@ async fn refuses_bad_values_and_retired_assets() {
     assert_err(
         w.h.send(
             &[send(UpdateAssetArgs {
-                price: Some(0),
-                ..Default::default()
-            })],
-            &[&p],
-        )
-        .await,
-        RegistryError::ZeroPrice,
-    );
-    assert_err(
-        w.h.send(
-            &[send(UpdateAssetArgs {
                 inference_royalty_bps: Some(5_001),
                 ..Default::default()
             })],

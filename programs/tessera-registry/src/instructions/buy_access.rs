@@ -2,9 +2,8 @@ use anchor_lang::prelude::*;
 use anchor_spl::{
     associated_token::AssociatedToken,
     token::Token,
-    token_interface::{self, Mint, MintTo, TokenAccount, TokenInterface, TransferChecked},
+    token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked},
 };
-use tessera_common::create::{create_pda_account, write_account};
 use tessera_royalties::{cpi::accounts::Deposit, program::TesseraRoyalties};
 
 use crate::{
@@ -54,7 +53,7 @@ pub struct BuyAccess<'info> {
     #[account(mut, address = asset.access_mint)]
     pub access_mint: Box<InterfaceAccount<'info, Mint>>,
     /// CHECK: the buyer's pass for this asset, at `[PASS_SEED, asset, buyer]` (address checked
-    /// by the seeds). If it exists it is loaded (`load_pass`: owner = this program,
+    /// by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this program,
     /// discriminator checked); otherwise it is created on this first purchase with
     /// `tessera_common::create`, whatever lamports already sit at the address.
     #[account(
@@ -117,26 +116,15 @@ pub struct BuyAccess<'info> {
 }
 
 impl<'info> BuyAccess<'info> {
-    /// The buyer's pass if it exists: owned by this program with the pass discriminator
-    /// (anything else at a registry-owned address is refused). `None` when the address is not
-    /// the registry's (a system account, possibly holding lamports): the pass is created.
-    fn load_pass(&self) -> Result<Option<AccessPass>> {
-        if self.pass.owner != &crate::ID {
-            return Ok(None);
-        }
-        let data = self.pass.try_borrow_data()?;
-        let mut bytes: &[u8] = &data;
-        Ok(Some(AccessPass::try_deserialize(&mut bytes)?))
-    }
-
     fn validate(&self, args: &BuyAccessArgs) -> Result<()> {
         // config, asset: PDAs with stored bumps. access_mint, payment_mint, split: stored
-        // addresses. pass: PDA of (asset, buyer), loaded by `load_pass`.
+        // addresses. pass: PDA of (asset, buyer), loaded by `AccessPass::load`.
         // buyer_payment_account: mint + authority. treasury_token_account: mint + owner ==
         // config.treasury. The payment mint was allow-listed at publication; a later change of
         // the allow-list does not stop the asset's sales. Remaining checks:
         require!(!self.config.paused, RegistryError::RegistryPaused);
         require!(self.asset.is_listed(), RegistryError::AssetNotListed);
+        require!(self.asset.price > 0, RegistryError::AssetIsFree);
         require!(args.quantity > 0, RegistryError::ZeroQuantity);
         require_gte!(args.max_unit_price, self.asset.price, RegistryError::PriceAboveLimit);
         require!(
@@ -148,7 +136,7 @@ impl<'info> BuyAccess<'info> {
             args.quantity,
             RegistryError::SupplyExhausted
         );
-        if let Some(pass) = self.load_pass()? {
+        if let Some(pass) = AccessPass::load(&self.pass)? {
             require!(!pass.revoked, RegistryError::PassRevoked);
         }
         Ok(())
@@ -228,79 +216,35 @@ impl<'info> BuyAccess<'info> {
             sale.net,
         )?;
         // 4. The access tokens, minted by the asset PDA.
-        let seeds = asset.signer_seeds();
-        token_interface::mint_to(
-            CpiContext::new_with_signer(
-                accounts.access_token_program.key(),
-                MintTo {
-                    mint: accounts.access_mint.to_account_info(),
-                    to: accounts.buyer_access_account.to_account_info(),
-                    authority: asset.to_account_info(),
-                },
-                &[&seeds],
-            ),
+        Asset::mint_access(
+            asset,
+            &accounts.access_token_program,
+            &accounts.access_mint,
+            &accounts.buyer_access_account,
             args.quantity,
         )?;
 
-        // 5. The pass: loaded, or created (prefund-safe) on the first purchase.
-        let now = Clock::get()?.unix_timestamp;
+        // 5. The pass: loaded, or created (prefund-safe) on the first purchase, then extended.
         let asset_key = asset.key();
-        let duration = asset.access_duration;
         let buyer = accounts.buyer.key();
         let pass_info = accounts.pass.to_account_info();
-        let existing = accounts.load_pass()?;
-        let is_new = existing.is_none();
-        let mut pass = match existing {
-            Some(pass) => pass,
-            None => {
-                let bump = ctx.bumps.pass;
-                create_pda_account(
-                    &accounts.buyer.to_account_info(),
-                    &pass_info,
-                    &accounts.system_program.to_account_info(),
-                    8 + AccessPass::INIT_SPACE,
-                    &crate::ID,
-                    &[PASS_SEED, asset_key.as_ref(), buyer.as_ref(), &[bump]],
-                )?;
-                AccessPass {
-                    asset: asset_key,
-                    holder: buyer,
-                    expires_at: 0,
-                    perpetual: false,
-                    revoked: false,
-                    revoke_reason: 0,
-                    purchased: 0,
-                    redeemed: 0,
-                    created_at: now,
-                    bump,
-                }
-            }
-        };
-        if duration == 0 || (!is_new && pass.perpetual) {
-            pass.perpetual = true;
-            pass.expires_at = 0;
-        } else {
-            let current = if is_new { None } else { Some(pass.expires_at) };
-            pass.expires_at = math::extend_expiry(current, now, duration, args.quantity)
-                .ok_or_else(|| error!(RegistryError::MathOverflow))?;
-        }
-        pass.purchased = pass
-            .purchased
-            .checked_add(args.quantity)
-            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
-        write_account(&pass_info, &pass)?;
+        let pass = AccessPass::grant(
+            &pass_info,
+            AccessPass::load(&pass_info)?,
+            &accounts.buyer.to_account_info(),
+            &accounts.system_program.to_account_info(),
+            asset_key,
+            buyer,
+            ctx.bumps.pass,
+            asset.access_duration,
+            args.quantity,
+            Clock::get()?.unix_timestamp,
+        )?;
         let (expires_at, perpetual, pass_key) = (pass.expires_at, pass.perpetual, pass_info.key());
 
         // 6. The asset's counters.
         let asset = &mut ctx.accounts.asset;
-        asset.sold = asset
-            .sold
-            .checked_add(args.quantity)
-            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
-        asset.sales = asset
-            .sales
-            .checked_add(1)
-            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
+        asset.record_sale(args.quantity)?;
 
         emit_cpi!(AccessBought {
             asset: asset_key,

@@ -31,7 +31,8 @@ pub struct PublishAssetArgs {
     /// Metadata URI, 1..=200 bytes.
     pub uri: String,
     pub license: License,
-    /// Unit price in base units of the payment mint (> 0).
+    /// Unit price in base units of the payment mint; 0 = free (one pass per wallet, claimed
+    /// with `claim_free_pass`).
     pub price: u64,
     /// 0 = unlimited.
     pub max_supply: u64,
@@ -121,7 +122,6 @@ impl<'info> PublishAsset<'info> {
             args.license.flags & !LICENSE_ALL_FLAGS == 0,
             RegistryError::InvalidLicenseFlags
         );
-        require!(args.price > 0, RegistryError::ZeroPrice);
         require_gte!(
             MAX_INFERENCE_ROYALTY_BPS,
             args.inference_royalty_bps,

@@ -12,6 +12,7 @@ use crate::{
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, Default)]
 pub struct UpdateAssetArgs {
     pub uri: Option<String>,
+    /// New unit price; 0 makes the asset free (one pass per wallet, `claim_free_pass`).
     pub price: Option<u64>,
     pub access_duration: Option<u64>,
     /// 0 = unlimited; otherwise never below what was sold.
@@ -44,9 +45,6 @@ impl UpdateAsset<'_> {
         if let Some(uri) = &args.uri {
             require!(!uri.is_empty(), RegistryError::UriEmpty);
             require_gte!(MAX_URI_LEN, uri.len(), RegistryError::UriTooLong);
-        }
-        if let Some(price) = args.price {
-            require!(price > 0, RegistryError::ZeroPrice);
         }
         if let Some(max_supply) = args.max_supply {
             require!(

@@ -1,6 +1,8 @@
 use anchor_lang::prelude::*;
 
-use crate::errors::RegistryError;
+use tessera_common::create::{create_pda_account, write_account};
+
+use crate::{constants::PASS_SEED, errors::RegistryError, math};
 
 /// A holder's access to an asset, at `[PASS_SEED, asset, holder]`. Valid while not revoked and
 /// not expired; `verify_access` also requires at least one access token in the holder's hands.
@@ -76,6 +78,79 @@ pub fn access_denied(pass: Option<&AccessPass>, balance: u64, now: i64) -> Optio
 }
 
 impl AccessPass {
+    /// The pass at `info` if it exists: owned by the registry with the pass discriminator
+    /// (anything else at a registry-owned address is refused). `None` when the address is not
+    /// the registry's (a system account, possibly holding lamports): the pass is to be created.
+    pub fn load(info: &AccountInfo) -> Result<Option<AccessPass>> {
+        if info.owner != &crate::ID {
+            return Ok(None);
+        }
+        let data = info.try_borrow_data()?;
+        let mut bytes: &[u8] = &data;
+        Ok(Some(AccessPass::try_deserialize(&mut bytes)?))
+    }
+
+    /// Grants `holder` the access of `quantity` tokens of `asset` at `now`: the `existing` pass
+    /// is extended, or a new one is created at `pass_info` (the PDA `[PASS_SEED, asset,
+    /// holder]` with `bump`, prefund-safe, rent paid by `payer`). A perpetual asset
+    /// (`duration` 0), or a pass that is already perpetual, stays perpetual; otherwise the
+    /// expiry is extended by `quantity × duration` from the later of now and the current expiry.
+    /// The pass is written and returned.
+    #[allow(clippy::too_many_arguments)]
+    pub fn grant<'info>(
+        pass_info: &AccountInfo<'info>,
+        existing: Option<AccessPass>,
+        payer: &AccountInfo<'info>,
+        system_program: &AccountInfo<'info>,
+        asset: Pubkey,
+        holder: Pubkey,
+        bump: u8,
+        duration: u64,
+        quantity: u64,
+        now: i64,
+    ) -> Result<AccessPass> {
+        let is_new = existing.is_none();
+        let mut pass = match existing {
+            Some(pass) => pass,
+            None => {
+                create_pda_account(
+                    payer,
+                    pass_info,
+                    system_program,
+                    8 + AccessPass::INIT_SPACE,
+                    &crate::ID,
+                    &[PASS_SEED, asset.as_ref(), holder.as_ref(), &[bump]],
+                )?;
+                AccessPass {
+                    asset,
+                    holder,
+                    expires_at: 0,
+                    perpetual: false,
+                    revoked: false,
+                    revoke_reason: 0,
+                    purchased: 0,
+                    redeemed: 0,
+                    created_at: now,
+                    bump,
+                }
+            }
+        };
+        if duration == 0 || (!is_new && pass.perpetual) {
+            pass.perpetual = true;
+            pass.expires_at = 0;
+        } else {
+            let current = if is_new { None } else { Some(pass.expires_at) };
+            pass.expires_at = math::extend_expiry(current, now, duration, quantity)
+                .ok_or_else(|| error!(RegistryError::MathOverflow))?;
+        }
+        pass.purchased = pass
+            .purchased
+            .checked_add(quantity)
+            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
+        write_account(pass_info, &pass)?;
+        Ok(pass)
+    }
+
     /// The pass half of [`access_denied`]: revoked, then expired.
     pub fn validity_at(&self, now: i64) -> core::result::Result<(), AccessDenied> {
         if self.revoked {

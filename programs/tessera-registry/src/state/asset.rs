@@ -1,6 +1,13 @@
 use anchor_lang::prelude::*;
+use anchor_spl::{
+    token::Token,
+    token_interface::{self, Mint, MintTo, TokenAccount},
+};
 
-use crate::constants::{ASSET_SEED, MAX_PARENTS, MAX_URI_LEN};
+use crate::{
+    constants::{ASSET_SEED, MAX_PARENTS, MAX_URI_LEN},
+    errors::RegistryError,
+};
 
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq, InitSpace)]
 pub enum AssetKind {
@@ -93,6 +100,19 @@ impl Asset {
         8 + Self::INIT_SPACE - (MAX_PARENTS - parents.min(MAX_PARENTS)) * ParentLink::INIT_SPACE
     }
 
+    /// Counts a sale of `quantity` access tokens: `sold` and `sales` (the sale's sequence number).
+    pub fn record_sale(&mut self, quantity: u64) -> Result<()> {
+        self.sold = self
+            .sold
+            .checked_add(quantity)
+            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
+        self.sales = self
+            .sales
+            .checked_add(1)
+            .ok_or_else(|| error!(RegistryError::MathOverflow))?;
+        Ok(())
+    }
+
     pub fn is_listed(&self) -> bool {
         self.state == AssetState::Listed
     }
@@ -117,6 +137,30 @@ impl Asset {
             self.content_hash.as_ref(),
             std::slice::from_ref(&self.bump),
         ]
+    }
+
+    /// Mints `amount` of `asset`'s access tokens to `to`, signed by the asset PDA (the mint
+    /// authority).
+    pub fn mint_access<'info>(
+        asset: &Account<'info, Asset>,
+        token_program: &Program<'info, Token>,
+        mint: &InterfaceAccount<'info, Mint>,
+        to: &InterfaceAccount<'info, TokenAccount>,
+        amount: u64,
+    ) -> Result<()> {
+        let seeds = asset.signer_seeds();
+        token_interface::mint_to(
+            CpiContext::new_with_signer(
+                token_program.key(),
+                MintTo {
+                    mint: mint.to_account_info(),
+                    to: to.to_account_info(),
+                    authority: asset.to_account_info(),
+                },
+                &[&seeds],
+            ),
+            amount,
+        )
     }
 }
 

@@ -36,8 +36,8 @@ export const TESSERA_REGISTRY_ERROR__URI_EMPTY = 0x1778; // 6008
 export const TESSERA_REGISTRY_ERROR__ZERO_CONTENT_HASH = 0x1779; // 6009
 /** InvalidLicenseFlags: Unknown license flag bits are set */
 export const TESSERA_REGISTRY_ERROR__INVALID_LICENSE_FLAGS = 0x177a; // 6010
-/** ZeroPrice: The price must be above zero */
-export const TESSERA_REGISTRY_ERROR__ZERO_PRICE = 0x177b; // 6011
+/** AssetIsFree: This asset is free: claim its pass with claim_free_pass */
+export const TESSERA_REGISTRY_ERROR__ASSET_IS_FREE = 0x177b; // 6011
 /** DatasetCannotHaveParents: A dataset cannot declare parent assets; only models can */
 export const TESSERA_REGISTRY_ERROR__DATASET_CANNOT_HAVE_PARENTS = 0x177c; // 6012
 /** TooManyParents: A model declares at most 8 parents */
@@ -102,15 +102,22 @@ export const TESSERA_REGISTRY_ERROR__ACCESS_DURATION_BELOW_LIMIT = 0x1799; // 60
 export const TESSERA_REGISTRY_ERROR__NO_PENDING_ADMIN = 0x179a; // 6042
 /** NotPendingAdmin: Only the proposed admin may accept the admin role */
 export const TESSERA_REGISTRY_ERROR__NOT_PENDING_ADMIN = 0x179b; // 6043
+/** AssetNotFree: This asset has a price: buy its access with buy_access */
+export const TESSERA_REGISTRY_ERROR__ASSET_NOT_FREE = 0x179c; // 6044
+/** FreePassAlreadyClaimed: This wallet already has a pass for this asset: a free pass is one per wallet */
+export const TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED = 0x179d; // 6045
 
 export type TesseraRegistryError =
   | typeof TESSERA_REGISTRY_ERROR__ACCESS_DURATION_BELOW_LIMIT
+  | typeof TESSERA_REGISTRY_ERROR__ASSET_IS_FREE
+  | typeof TESSERA_REGISTRY_ERROR__ASSET_NOT_FREE
   | typeof TESSERA_REGISTRY_ERROR__ASSET_NOT_LISTED
   | typeof TESSERA_REGISTRY_ERROR__ASSET_RETIRED
   | typeof TESSERA_REGISTRY_ERROR__DATASET_CANNOT_HAVE_PARENTS
   | typeof TESSERA_REGISTRY_ERROR__DUPLICATE_PARENT
   | typeof TESSERA_REGISTRY_ERROR__DUPLICATE_PAYMENT_MINT
   | typeof TESSERA_REGISTRY_ERROR__FEE_ABOVE_CAP
+  | typeof TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED
   | typeof TESSERA_REGISTRY_ERROR__INFERENCE_ROYALTY_ABOVE_CAP
   | typeof TESSERA_REGISTRY_ERROR__INSUFFICIENT_FUNDS
   | typeof TESSERA_REGISTRY_ERROR__INVALID_LICENSE_FLAGS
@@ -146,7 +153,6 @@ export type TesseraRegistryError =
   | typeof TESSERA_REGISTRY_ERROR__URI_TOO_LONG
   | typeof TESSERA_REGISTRY_ERROR__ZERO_CONTENT_HASH
   | typeof TESSERA_REGISTRY_ERROR__ZERO_PARENT_SHARE
-  | typeof TESSERA_REGISTRY_ERROR__ZERO_PRICE
   | typeof TESSERA_REGISTRY_ERROR__ZERO_QUANTITY;
 
 let tesseraRegistryErrorMessages:
@@ -154,12 +160,15 @@ let tesseraRegistryErrorMessages:
 if (process.env["NODE_ENV"] !== "production") {
   tesseraRegistryErrorMessages = {
     [TESSERA_REGISTRY_ERROR__ACCESS_DURATION_BELOW_LIMIT]: `The asset's access duration is below the buyer's minimum (0 = perpetual always passes)`,
+    [TESSERA_REGISTRY_ERROR__ASSET_IS_FREE]: `This asset is free: claim its pass with claim_free_pass`,
+    [TESSERA_REGISTRY_ERROR__ASSET_NOT_FREE]: `This asset has a price: buy its access with buy_access`,
     [TESSERA_REGISTRY_ERROR__ASSET_NOT_LISTED]: `The asset is not listed for sale`,
     [TESSERA_REGISTRY_ERROR__ASSET_RETIRED]: `The asset is retired`,
     [TESSERA_REGISTRY_ERROR__DATASET_CANNOT_HAVE_PARENTS]: `A dataset cannot declare parent assets; only models can`,
     [TESSERA_REGISTRY_ERROR__DUPLICATE_PARENT]: `The same parent is declared twice`,
     [TESSERA_REGISTRY_ERROR__DUPLICATE_PAYMENT_MINT]: `The payment-mint allow-list names the same mint twice`,
     [TESSERA_REGISTRY_ERROR__FEE_ABOVE_CAP]: `The protocol fee cannot exceed 1,000 bps (10%)`,
+    [TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED]: `This wallet already has a pass for this asset: a free pass is one per wallet`,
     [TESSERA_REGISTRY_ERROR__INFERENCE_ROYALTY_ABOVE_CAP]: `The inference royalty cannot exceed 5,000 bps`,
     [TESSERA_REGISTRY_ERROR__INSUFFICIENT_FUNDS]: `The buyer's token account holds less than the total price`,
     [TESSERA_REGISTRY_ERROR__INVALID_LICENSE_FLAGS]: `Unknown license flag bits are set`,
@@ -195,7 +204,6 @@ if (process.env["NODE_ENV"] !== "production") {
     [TESSERA_REGISTRY_ERROR__URI_TOO_LONG]: `The metadata URI is longer than 200 bytes`,
     [TESSERA_REGISTRY_ERROR__ZERO_CONTENT_HASH]: `The content hash is all zeros`,
     [TESSERA_REGISTRY_ERROR__ZERO_PARENT_SHARE]: `A parent's share must be above zero`,
-    [TESSERA_REGISTRY_ERROR__ZERO_PRICE]: `The price must be above zero`,
     [TESSERA_REGISTRY_ERROR__ZERO_QUANTITY]: `The quantity must be above zero`,
   };
 }

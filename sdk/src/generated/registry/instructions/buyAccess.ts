@@ -230,7 +230,7 @@ export type BuyAccessAsyncInput<
   /** The asset's access-token mint (address stored in the asset). */
   accessMint: Address<TAccountAccessMint>;
   /**
-   * by the seeds). If it exists it is loaded (`load_pass`: owner = this program,
+   * by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this program,
    * discriminator checked); otherwise it is created on this first purchase with
    * `tessera_common::create`, whatever lamports already sit at the address.
    */
@@ -538,7 +538,7 @@ export type BuyAccessInput<
   /** The asset's access-token mint (address stored in the asset). */
   accessMint: Address<TAccountAccessMint>;
   /**
-   * by the seeds). If it exists it is loaded (`load_pass`: owner = this program,
+   * by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this program,
    * discriminator checked); otherwise it is created on this first purchase with
    * `tessera_common::create`, whatever lamports already sit at the address.
    */
@@ -788,7 +788,7 @@ export type ParsedBuyAccessInstruction<
     /** The asset's access-token mint (address stored in the asset). */
     accessMint: TAccountMetas[2];
     /**
-     * by the seeds). If it exists it is loaded (`load_pass`: owner = this program,
+     * by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this program,
      * discriminator checked); otherwise it is created on this first purchase with
      * `tessera_common::create`, whatever lamports already sit at the address.
      */

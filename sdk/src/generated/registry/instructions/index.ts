@@ -8,6 +8,7 @@
 
 export * from "./acceptAdmin";
 export * from "./buyAccess";
+export * from "./claimFreePass";
 export * from "./delistAsset";
 export * from "./initializeConfig";
 export * from "./proposeAdmin";

@@ -165,7 +165,10 @@ export type PublishAssetInstructionData = {
   /** Metadata URI, 1..=200 bytes. */
   uri: string;
   license: License;
-  /** Unit price in base units of the payment mint (> 0). */
+  /**
+   * Unit price in base units of the payment mint; 0 = free (one pass per wallet, claimed
+   * with `claim_free_pass`).
+   */
   price: bigint;
   /** 0 = unlimited. */
   maxSupply: bigint;
@@ -191,7 +194,10 @@ export type PublishAssetInstructionDataArgs = {
   /** Metadata URI, 1..=200 bytes. */
   uri: string;
   license: LicenseArgs;
-  /** Unit price in base units of the payment mint (> 0). */
+  /**
+   * Unit price in base units of the payment mint; 0 = free (one pass per wallet, claimed
+   * with `claim_free_pass`).
+   */
   price: number | bigint;
   /** 0 = unlimited. */
   maxSupply: number | bigint;

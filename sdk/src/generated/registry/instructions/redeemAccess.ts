@@ -39,7 +39,7 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/program-client-core";
-import { findRedeemAccessPassPda } from "../pdas";
+import { findClaimFreePassPassPda } from "../pdas";
 import { TESSERA_REGISTRY_PROGRAM_ADDRESS } from "../programs";
 
 export const REDEEM_ACCESS_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -224,7 +224,7 @@ export async function getRedeemAccessInstructionAsync<
 
   // Resolve default values.
   if (!accounts.pass.value) {
-    accounts.pass.value = await findRedeemAccessPassPda({
+    accounts.pass.value = await findClaimFreePassPassPda({
       asset: getAddressFromResolvedInstructionAccount(
         "asset",
         accounts.asset.value,

@@ -95,6 +95,7 @@ export type UpdateAssetInstruction<
 export type UpdateAssetInstructionData = {
   discriminator: ReadonlyUint8Array;
   uri: Option<string>;
+  /** New unit price; 0 makes the asset free (one pass per wallet, `claim_free_pass`). */
   price: Option<bigint>;
   accessDuration: Option<bigint>;
   /** 0 = unlimited; otherwise never below what was sold. */
@@ -106,6 +107,7 @@ export type UpdateAssetInstructionData = {
 
 export type UpdateAssetInstructionDataArgs = {
   uri: OptionOrNullable<string>;
+  /** New unit price; 0 makes the asset free (one pass per wallet, `claim_free_pass`). */
   price: OptionOrNullable<number | bigint>;
   accessDuration: OptionOrNullable<number | bigint>;
   /** 0 = unlimited; otherwise never below what was sold. */

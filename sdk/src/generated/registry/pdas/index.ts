@@ -7,6 +7,6 @@
  */
 
 export * from "./accessMint";
+export * from "./claimFreePassPass";
 export * from "./config";
 export * from "./pass";
-export * from "./redeemAccessPass";

@@ -46,6 +46,7 @@ import {
 import {
   getAcceptAdminInstructionAsync,
   getBuyAccessInstructionAsync,
+  getClaimFreePassInstructionAsync,
   getDelistAssetInstruction,
   getInitializeConfigInstructionAsync,
   getProposeAdminInstructionAsync,
@@ -59,6 +60,7 @@ import {
   getVerifyAccessInstruction,
   parseAcceptAdminInstruction,
   parseBuyAccessInstruction,
+  parseClaimFreePassInstruction,
   parseDelistAssetInstruction,
   parseInitializeConfigInstruction,
   parseProposeAdminInstruction,
@@ -72,10 +74,12 @@ import {
   parseVerifyAccessInstruction,
   type AcceptAdminAsyncInput,
   type BuyAccessAsyncInput,
+  type ClaimFreePassAsyncInput,
   type DelistAssetInput,
   type InitializeConfigAsyncInput,
   type ParsedAcceptAdminInstruction,
   type ParsedBuyAccessInstruction,
+  type ParsedClaimFreePassInstruction,
   type ParsedDelistAssetInstruction,
   type ParsedInitializeConfigInstruction,
   type ParsedProposeAdminInstruction,
@@ -99,9 +103,9 @@ import {
 } from "../instructions";
 import {
   findAccessMintPda,
+  findClaimFreePassPassPda,
   findConfigPda,
   findPassPda,
-  findRedeemAccessPassPda,
 } from "../pdas";
 
 export const TESSERA_REGISTRY_PROGRAM_ADDRESS =
@@ -159,6 +163,7 @@ export function identifyTesseraRegistryAccount(
 export enum TesseraRegistryInstruction {
   AcceptAdmin,
   BuyAccess,
+  ClaimFreePass,
   DelistAsset,
   InitializeConfig,
   ProposeAdmin,
@@ -197,6 +202,17 @@ export function identifyTesseraRegistryInstruction(
     )
   ) {
     return TesseraRegistryInstruction.BuyAccess;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([181, 246, 158, 228, 42, 131, 243, 210]),
+      ),
+      0,
+    )
+  ) {
+    return TesseraRegistryInstruction.ClaimFreePass;
   }
   if (
     containsBytes(
@@ -335,6 +351,9 @@ export type ParsedTesseraRegistryInstruction<
       instructionType: TesseraRegistryInstruction.BuyAccess;
     } & ParsedBuyAccessInstruction<TProgram>)
   | ({
+      instructionType: TesseraRegistryInstruction.ClaimFreePass;
+    } & ParsedClaimFreePassInstruction<TProgram>)
+  | ({
       instructionType: TesseraRegistryInstruction.DelistAsset;
     } & ParsedDelistAssetInstruction<TProgram>)
   | ({
@@ -385,6 +404,13 @@ export function parseTesseraRegistryInstruction<TProgram extends string>(
       return {
         instructionType: TesseraRegistryInstruction.BuyAccess,
         ...parseBuyAccessInstruction(instruction),
+      };
+    }
+    case TesseraRegistryInstruction.ClaimFreePass: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: TesseraRegistryInstruction.ClaimFreePass,
+        ...parseClaimFreePassInstruction(instruction),
       };
     }
     case TesseraRegistryInstruction.DelistAsset: {
@@ -499,6 +525,10 @@ export type TesseraRegistryPluginInstructions = {
     input: BuyAccessAsyncInput,
   ) => ReturnType<typeof getBuyAccessInstructionAsync> &
     SelfPlanAndSendFunctions;
+  claimFreePass: (
+    input: ClaimFreePassAsyncInput,
+  ) => ReturnType<typeof getClaimFreePassInstructionAsync> &
+    SelfPlanAndSendFunctions;
   delistAsset: (
     input: DelistAssetInput,
   ) => ReturnType<typeof getDelistAssetInstruction> & SelfPlanAndSendFunctions;
@@ -542,8 +572,8 @@ export type TesseraRegistryPluginInstructions = {
 export type TesseraRegistryPluginPdas = {
   config: typeof findConfigPda;
   pass: typeof findPassPda;
+  claimFreePassPass: typeof findClaimFreePassPassPda;
   accessMint: typeof findAccessMintPda;
-  redeemAccessPass: typeof findRedeemAccessPassPda;
 };
 
 export type TesseraRegistryPluginRequirements = ClientWithRpc<
@@ -575,6 +605,11 @@ export function tesseraRegistryProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getBuyAccessInstructionAsync(input),
+            ),
+          claimFreePass: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getClaimFreePassInstructionAsync(input),
             ),
           delistAsset: (input) =>
             addSelfPlanAndSendFunctions(
@@ -635,8 +670,8 @@ export function tesseraRegistryProgram() {
         pdas: {
           config: findConfigPda,
           pass: findPassPda,
+          claimFreePassPass: findClaimFreePassPassPda,
           accessMint: findAccessMintPda,
-          redeemAccessPass: findRedeemAccessPassPda,
         },
       },
     });

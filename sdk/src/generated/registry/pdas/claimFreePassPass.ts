@@ -14,13 +14,13 @@ import {
   type ProgramDerivedAddress,
 } from "@solana/kit";
 
-export type RedeemAccessPassSeeds = {
+export type ClaimFreePassPassSeeds = {
   asset: Address;
   holder: Address;
 };
 
-export async function findRedeemAccessPassPda(
-  seeds: RedeemAccessPassSeeds,
+export async function findClaimFreePassPassPda(
+  seeds: ClaimFreePassPassSeeds,
   config: { programAddress?: Address | undefined } = {},
 ): Promise<ProgramDerivedAddress> {
   const {
