@@ -125,12 +125,19 @@ impl Sim {
 
     /// The adversary sends 1 base unit up to two units of `mint` straight to `to`.
     pub(crate) async fn send_tokens_to(&mut self, to: Pubkey, mint: usize) {
-        let (key, program, unit) = (self.mints[mint].key, self.mints[mint].program, self.mints[mint].unit);
+        let unit = self.mints[mint].unit;
         let amount = match self.rng.below(4) {
             0 => 1,
             1 | 2 => self.rng.range(1, 50),
             _ => self.rng.range(1, 2 * unit.max(50)),
         };
+        self.send_amount_to(to, mint, amount).await;
+    }
+
+    /// The adversary sends `amount` base units of `mint` straight to `to`; returns what `to`
+    /// received (net of a transfer fee), kept as the vault's surplus (not the treasury's).
+    pub(crate) async fn send_amount_to(&mut self, to: Pubkey, mint: usize, amount: u64) -> u64 {
+        let (key, program, unit) = (self.mints[mint].key, self.mints[mint].program, self.mints[mint].unit);
         let adv = self.adv.as_ref().expect("adversary");
         let (kp, from) = (adv.kp.insecure_clone(), adv.wallets[mint]);
         let ix = spl_token_2022::instruction::transfer_checked(
@@ -153,9 +160,11 @@ impl Sim {
             .await
             .unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
         self.paid_in[mint] += u128::from(amount);
+        let net = u64::try_from(net).expect("net");
         if !self.treasury_atas.contains(&to) {
-            *self.surplus.entry(to).or_default() += u64::try_from(net).expect("net");
+            *self.surplus.entry(to).or_default() += net;
         }
+        net
     }
 
     /// Lamports sent to addresses the programs will create: a pass (and access-token account)
@@ -213,9 +222,7 @@ impl Sim {
     /// Sends lamports (about the rent of an empty account, sometimes more than any account's
     /// rent) to each address of `addrs` that the programs have not created yet.
     pub(crate) async fn prefund(&mut self, addrs: Vec<Pubkey>) {
-        let kp = self.adv.as_ref().expect("adversary").kp.insecure_clone();
-        let mut ixs = vec![];
-        let mut sent = vec![];
+        let mut amounts = vec![];
         for k in addrs {
             if self.get(&k).await.is_some_and(|a| !a.data.is_empty()) {
                 continue;
@@ -225,6 +232,17 @@ impl Sim {
             } else {
                 self.rng.range(1_000_000, 2_000_000)
             };
+            amounts.push((k, lamports));
+        }
+        self.prefund_amounts(amounts).await
+    }
+
+    /// Sends each address of `amounts` its lamports, in one transaction by the adversary.
+    pub(crate) async fn prefund_amounts(&mut self, amounts: Vec<(Pubkey, u64)>) {
+        let kp = self.adv.as_ref().expect("adversary").kp.insecure_clone();
+        let mut ixs = vec![];
+        let mut sent = vec![];
+        for (k, lamports) in amounts {
             ixs.push(solana_system_interface::instruction::transfer(
                 &kp.pubkey(),
                 &k,

@@ -79,6 +79,10 @@ impl Sim {
                 self.check();
             }
         }
+        // 1b. Channels (issue 15): every one closed, every vault emptied, before the claims.
+        if self.chan.enabled {
+            self.channel_liveness().await;
+        }
         // 2. Every funded wallet buys every listed asset; half the time the adversary first
         //    pre-funds the pass and access-token addresses of a pair not bought yet.
         let lamports = self.adv.as_ref().is_some_and(|a| a.lamports);

@@ -25,6 +25,17 @@
 //!    is owed, every provider withdraws its whole bond after the delay, and no surplus is left
 //!    unaccounted. `TESSERA_ADVERSARY=0` turns the adversary off (`tokens` / `lamports`: only
 //!    that half), for debugging.
+//!    PAYMENT CHANNELS (issue 15, `channels`): after each step, with their own generator (so that
+//!    the draws above are the same with or without them), channel operations: open (three payers
+//!    of their own, a provider serving the model as payee), top up, settle vouchers (two in one
+//!    transaction when they fit a packet), request the close, finalize after the grace, settle
+//!    and close by the payee; refused on purpose: a stale voucher re-settled, one above the
+//!    deposit, one by another signer; the adversary's stray tokens in channel vaults and
+//!    lamports at future channel addresses. After every step, per mint: Σ received by the
+//!    vaults (deposits + stray) = treasury + model splits + parents' splits + payees + refunds +
+//!    what the live vaults hold, each settlement divided exactly by
+//!    `tessera_common::lineage::inference_split`; at the end every channel is closed by its
+//!    parties and every vault emptied. `TESSERA_CHANNELS=0` turns them off.
 //! 2. `accounting_model_matches_an_independent_model`: the programs' pure accounting (registry
 //!    `split_sale`, royalties `Split` deposit/claim/update/owed, escrow `payout`) against a
 //!    simple model written here, property style. 100,000 operations by default;
@@ -38,12 +49,13 @@
 //! Layout: `sim` (the simulator: the world it drives, the account cache and `Sim::tx`),
 //! `operations` (every instruction as a random operation, and the draw of the next one), `model`
 //! (the movements and invariants the runtime must match), `adversary` and `liveness` (issue 14)
-//! for test 1; `accounting` for test 2; `rng` (seeds, the generator, the replay hint) for both.
+//! and `channels` (issue 15) for test 1; `accounting` for test 2; `rng` (seeds, the generator, the replay hint) for both.
 
 #![allow(deprecated)]
 
 mod accounting;
 mod adversary;
+mod channels;
 mod liveness;
 mod model;
 mod operations;
@@ -166,6 +178,20 @@ async fn money_is_conserved_through_the_runtime() {
         setup.as_secs_f64(),
         live_elapsed.as_secs_f64()
     );
+    if sim.chan.enabled {
+        println!(
+            "  channels: {} transactions settled two vouchers ({} pairs too large for a packet went one at a time)",
+            sim.chan.double_settles, sim.chan.too_large
+        );
+        for (i, l) in sim.chan.ledger.iter().enumerate() {
+            println!(
+                "  mint {i} channels: deposits {} + stray {} = treasury {} + model splits {} + parents {} + payees {} + refunds {}",
+                l.deposits, l.stray, l.treasury, l.model_splits, l.parents, l.payees, l.refunds
+            );
+        }
+    } else {
+        println!("  channels off (TESSERA_CHANNELS=0)");
+    }
     match &sim.adv {
         Some(a) => println!(
             "  adversary (tokens {}, lamports {}): {} token transfers straight to vaults, {} pre-fundings of future addresses ({} addresses)",
@@ -185,6 +211,19 @@ async fn money_is_conserved_through_the_runtime() {
         "{} kinds of violations of issue 14's guarantees (listed above), seed {seed:#x}",
         sim.violations.len()
     );
+    if ops >= 5_000 && sim.chan.enabled {
+        for op in channels::CHANNEL_OPS {
+            let (ok, err) = sim.stats.get(op).copied().unwrap_or_default();
+            assert!(
+                ok > 0 && err > 0,
+                "{op}: {ok} succeeded, {err} refused: not exercised both ways"
+            );
+        }
+        for op in channels::BAD_VOUCHER_OPS {
+            assert!(sim.stats.get(op).is_some_and(|s| s.1 > 0), "{op} never tried");
+        }
+        assert!(sim.chan.double_settles > 0, "no transaction settled two vouchers");
+    }
     if ops >= 5_000 {
         // Every operation was exercised both ways, so neither kind of check is vacuous.
         for op in OPS {

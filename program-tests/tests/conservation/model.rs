@@ -191,6 +191,7 @@ impl Sim {
                 );
             }
         }
+        self.check_channels();
         for j in &self.jobs {
             let job: Job = decode(self.cache.get(&j.key).unwrap_or(&None)).expect("job cached");
             let vault = amount_of(self.cache.get(&job.vault).unwrap_or(&None));

@@ -27,6 +27,7 @@ use tessera_program_tests::{
     TestKeypair as Keypair, TestSigner, TransactionError,
 };
 
+use crate::channels::CHANNEL_STEP_CHANCE;
 use crate::rng::bps;
 use crate::sim::{
     add, escrow_settings, AssetInfo, Deltas, JobInfo, Kind, Sim, ACTORS, MAX_ASSETS, MAX_JOBS, UNBONDING_DELAY,
@@ -1126,7 +1127,17 @@ impl Sim {
 
     // --- the loop and the checks ------------------------------------------------------------
 
+    /// One step: an operation of the three programs (drawn from `rng`), then, with its own
+    /// generator and weight, maybe a channel operation (`Sim::channel_step`), so that the
+    /// programs' draws are the same with or without channels.
     pub(crate) async fn one_step(&mut self) {
+        self.programs_step().await;
+        if self.chan.enabled && self.chan.rng.chance(CHANNEL_STEP_CHANCE.0, CHANNEL_STEP_CHANCE.1) {
+            self.channel_step().await;
+        }
+    }
+
+    async fn programs_step(&mut self) {
         self.advance_time().await;
         if self.adv.is_some() && self.rng.chance(1, 6) {
             self.adversary_step().await;

@@ -16,6 +16,7 @@ use tessera_program_tests::{
 };
 
 use crate::adversary::adversary;
+use crate::channels::{setup_channels, Channels};
 use crate::rng::Rng;
 
 pub(crate) const T0: i64 = 1_700_000_000;
@@ -40,6 +41,8 @@ pub(crate) enum Kind {
     SplitVault,
     JobVault,
     BondVault,
+    /// A payment channel's vault (issue 15).
+    ChannelVault,
     /// An access-token account (decimals 0): checked per transaction, not money.
     Access,
 }
@@ -144,6 +147,8 @@ pub(crate) struct Sim {
     pub(crate) prefunded: HashSet<Pubkey>,
     /// Refusals the adversary caused and liveness failures: (what, first occurrence, count).
     pub(crate) violations: Vec<(String, String, u64)>,
+    /// Payment channels (issue 15): their own generator, payers, live channels and ledger.
+    pub(crate) chan: Channels,
 }
 
 pub(crate) struct Adversary {
@@ -185,7 +190,7 @@ pub(crate) fn cause(e: &TransactionError) -> String {
 /// Sends a config initialisation; with the lamport adversary on, first pre-funds the config's
 /// address. A refusal is a violation; the address is then emptied (a test-harness override) so
 /// that the run goes on and collects the rest of the evidence.
-async fn init_config(
+pub(crate) async fn init_config(
     h: &mut Harness,
     init: Instruction,
     admin: &Keypair,
@@ -200,7 +205,13 @@ async fn init_config(
     }
     h.refresh_blockhash().await;
     if let Err(e) = h.execute(&[init.clone()], &[admin]).await {
-        let program = if config == pda::config() { "registry" } else { "escrow" };
+        let program = if config == pda::config() {
+            "registry"
+        } else if config == pda::escrow_config() {
+            "escrow"
+        } else {
+            "channels"
+        };
         violations.push((
             format!(
                 "{program} initialize_config refused at a config address the adversary pre-funded ({})",
@@ -352,6 +363,17 @@ impl Sim {
             wallets.push(row);
             alt_wallets.push(alt);
         }
+        let chan = setup_channels(
+            &mut h,
+            seed,
+            &admin,
+            &treasury,
+            &mints,
+            adv.as_ref(),
+            &mut kinds,
+            &mut violations,
+        )
+        .await;
         h.set_time(T0).await;
         let n = mints.len();
         let mut sim = Sim {
@@ -387,6 +409,7 @@ impl Sim {
             surplus: HashMap::new(),
             prefunded: HashSet::new(),
             violations,
+            chan,
         };
         if let Some(a) = &sim.adv {
             for (i, w) in a.wallets.iter().enumerate() {
