@@ -6,8 +6,11 @@
 #   2. `npm ci` in app/ (and at the root, whose node_modules the tests' migrations/deploy.ts
 #      import uses) when node_modules is missing or older than package-lock.json (hash stamp);
 #   3. `npm run build` in app/ (app/dist);
-#   4. a keypair named upgrade authority of the programs (initialize_config needs it);
-#   5. scripts/localnet.sh run on its own ports (so it does not collide with the TS suite's
+#   4. the `tessera` CLI (cargo build --locked --workspace --bin tessera, in the shared target
+#      dir; a no-op when scripts/test.sh's cargo test built it): the pay-per-call tests start its
+#      metered gate (`tessera serve --price-per-call … --cors-origin <the app>`), TESSERA_BIN;
+#   5. a keypair named upgrade authority of the programs (initialize_config needs it);
+#   6. scripts/localnet.sh run on its own ports (so it does not collide with the TS suite's
 #      validator): the validator on a fresh ledger, then `vite preview` serving app/dist, then
 #      the tests; the validator and the server are always stopped.
 # Screenshots of every page go to app/test-output/. Ends with one summary line,
@@ -65,7 +68,16 @@ if [ ! -x "$LOCALNET_BIN" ]; then
   CARGO_TARGET_DIR="$LOCALNET_TARGET" bash scripts/localnet.sh build
 fi
 
-# 4. A throw-away state directory: the keypair, the ledger, the logs.
+# 4. The CLI whose metered gate the browser pays (tests/gate.ts).
+tessera_bin="$MAIN_TARGET/debug/tessera"
+say "building the tessera CLI (cargo build --locked --workspace --bin tessera)"
+if ! (source scripts/env.sh && cargo build --locked --workspace --bin tessera); then
+  say "error: the tessera CLI does not build; see above"
+  echo "app: 0 passed, 1 failed"
+  exit 1
+fi
+
+# 5. A throw-away state directory: the keypair, the ledger, the logs.
 state="$(mktemp -d "${TMPDIR:-/tmp}/tessera-app-test.XXXXXX")"
 cleanup() { rm -rf "$state"; }
 trap cleanup EXIT
@@ -78,11 +90,11 @@ wallet="$state/upgrade-authority.json"
 http_port="${APP_TEST_HTTP_PORT:-4179}"
 log="$state/tests.log"
 status=0
-# 5. Validator (localnet.sh run), then the static server and the tests (app/tests/run.sh).
+# 6. Validator (localnet.sh run), then the static server and the tests (app/tests/run.sh).
 CARGO_TARGET_DIR="$LOCALNET_TARGET" LOCALNET_DIR="$state" LOCALNET_RPC_PORT="${APP_TEST_RPC_PORT:-8999}" \
   LOCALNET_TIMEOUT="${LOCALNET_TIMEOUT:-60}" \
   bash scripts/localnet.sh run --quiet --upgrade-authority "$wallet" --faucet-port "${APP_TEST_FAUCET_PORT:-9990}" -- \
-  env ANCHOR_WALLET="$wallet" APP_URL="http://127.0.0.1:$http_port" APP_HTTP_PORT="$http_port" \
+  env ANCHOR_WALLET="$wallet" APP_URL="http://127.0.0.1:$http_port" APP_HTTP_PORT="$http_port" TESSERA_BIN="$tessera_bin" \
   bash app/tests/run.sh 2>&1 | tee "$log" || status=$?
 # (localnet.sh exports TESSERA_RPC_URL=http://127.0.0.1:$LOCALNET_RPC_PORT to the command.)
 

@@ -42,7 +42,9 @@ import {
   ataAddress,
   bondFlow,
   bondVaultAddress,
+  channelsConfigAddress,
   escrowIdl,
+  initializeChannelsConfigInstruction,
   passAddress,
   providerAddress,
   registerProviderFlow,
@@ -50,6 +52,7 @@ import {
   royaltiesIdl,
   sendFlow,
   splitAddress,
+  updateChannelsConfigInstruction,
   updateEscrowConfigInstruction,
   updateRegistryConfigInstruction,
   vaultAddress,
@@ -284,4 +287,32 @@ export async function waitForClock(unix: number, timeoutMs = 60_000): Promise<vo
     await sleep(250);
   }
   await sleep(500);
+}
+
+/** The payment channels' settings the tests install (a short close grace is allowed). */
+export interface ChannelsSettings {
+  treasury: PublicKey;
+  feeBps: number;
+  minCloseGrace: number;
+  maxCloseGrace: number;
+}
+
+/**
+ * The channels program's config (tessera-channels `initialize_config`, signed by the upgrade
+ * authority; on a ledger where it exists already, the same settings through `update_config`).
+ */
+export async function setUpChannels(s: ChannelsSettings): Promise<void> {
+  const ix = (await accountExists(channelsConfigAddress()))
+    ? updateChannelsConfigInstruction(payer.publicKey, { ...s, paused: false })
+    : initializeChannelsConfigInstruction(payer.publicKey, { ...s, admin: payer.publicKey });
+  await send([ix]);
+}
+
+/** The split of a settled amount (tessera_common::lineage::inference_split): every part rounds down, the model's split takes the royalty's dust, the payee the amount's. */
+export function inferenceSplit(amount: bigint, feeBps: number, royaltyBps: number, parentBps: number[]) {
+  const toTreasury = (amount * BigInt(feeBps)) / 10_000n;
+  const royalty = (amount * BigInt(royaltyBps)) / 10_000n;
+  const toParents = parentBps.map((b) => (royalty * BigInt(b)) / 10_000n);
+  const toModelSplit = royalty - toParents.reduce((a, b) => a + b, 0n);
+  return { toTreasury, royalty, toParents, toModelSplit, toPayee: amount - toTreasury - royalty };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serves app/dist with `vite preview` on APP_HTTP_PORT, runs the browser tests, stops the server.
 # Called by scripts/app-test.sh inside `scripts/localnet.sh run` (TESSERA_RPC_URL, ANCHOR_WALLET).
+# APP_TESTS (default: every tests/*.test.ts) runs some files only, e.g. APP_TESTS=tests/channels.test.ts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,4 +16,4 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-node --import tsx --import ./tests/anchor-esm.mjs --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 tests/*.test.ts
+node --import tsx --import ./tests/anchor-esm.mjs --test --test-concurrency=1 --test-reporter=spec --test-timeout=600000 ${APP_TESTS:-tests/*.test.ts}

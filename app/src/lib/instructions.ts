@@ -91,10 +91,12 @@ export async function buyInstructions(
   maxUnitPrice: bigint,
   minAccessDuration: bigint = durationGuard(asset),
 ): Promise<TransactionInstruction[]> {
+  // The SDK reads the price as a bigint (a free asset, price 0, is claimed instead of bought).
+  const ref = { ...asset, price: BigInt(asset.price.toString()) };
   const { instructions } = await buyFlow(connection, {
     buyer,
     assetKey,
-    asset,
+    asset: ref,
     args: { quantity, maxUnitPrice, minAccessDuration },
   });
   return instructions;

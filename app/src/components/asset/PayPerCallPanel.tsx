@@ -154,7 +154,7 @@ function ChannelsTable({
   endpoint: string;
   gateView: GateView;
   busy: boolean;
-  onTopUp: (c: ChannelEntry, amount: bigint) => void;
+  onTopUp: (c: ChannelEntry, amount: bigint) => Promise<string | null>;
   onRequestClose: (c: ChannelEntry) => void;
   onFinalize: (c: ChannelEntry) => void;
   onRefresh: () => void;
@@ -253,7 +253,9 @@ function ChannelsTable({
                             type="button"
                             data-testid="topup-button"
                             disabled={busy || !topUpUnits}
-                            onClick={() => topUpUnits && onTopUp(entry, topUpUnits)}
+                            onClick={async () => {
+                              if (topUpUnits && (await onTopUp(entry, topUpUnits))) setTopUps((t) => ({ ...t, [key]: "" }));
+                            }}
                           >
                             Top up
                           </button>
