@@ -32,6 +32,8 @@ pub fn router(db: Db) -> Router {
         .route("/v1/jobs/{address}", get(h_job))
         .route("/v1/providers", get(h_providers))
         .route("/v1/providers/{address}", get(h_provider))
+        .route("/v1/channels", get(h_channels))
+        .route("/v1/channels/{address}", get(h_channel))
         .with_state(db)
 }
 
@@ -978,6 +980,171 @@ pub async fn provider(db: &Db, key: &str) -> Result<Option<ProviderOut>> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Payment channels
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ChannelParams {
+    pub payer: Option<String>,
+    /// The payee: the provider's authority (or its provider account).
+    pub payee: Option<String>,
+    pub model: Option<String>,
+    /// `Open`, `Closing` (a close was requested) or `Closed`.
+    pub state: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// One voucher settlement: `amount = cumulative − the previous settled total`, paid out of the
+/// vault as `to_treasury + to_model_split + Σ to_parents + to_payee`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelSettlementOut {
+    pub signature: String,
+    pub slot: u64,
+    pub block_time: Option<i64>,
+    pub cumulative: u64,
+    pub amount: u64,
+    pub to_treasury: u64,
+    pub to_model_split: u64,
+    /// Each parent's share, in the model's order.
+    pub to_parents: Vec<u64>,
+    pub to_payee: u64,
+    /// The settled total afterwards, and `deposit − settled` then.
+    pub settled: u64,
+    pub remaining: u64,
+    pub finalized: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelOut {
+    pub address: String,
+    pub payer: String,
+    /// The provider's authority, paid by the settlements.
+    pub payee: String,
+    pub provider: String,
+    pub authorized_signer: String,
+    pub model: String,
+    pub mint: String,
+    pub channel_id: u64,
+    /// What the vault received, top-ups included.
+    pub deposit: u64,
+    pub settled: u64,
+    /// `deposit − settled`: the unspent deposit (returned to the payer at the close).
+    pub remaining: u64,
+    /// Snapshots at opening.
+    pub fee_bps: u64,
+    pub royalty_bps: u64,
+    pub close_grace: u64,
+    pub opened_at: i64,
+    /// `Open`, `Closing` or `Closed`.
+    pub state: String,
+    pub grace_ends_at: Option<i64>,
+    /// At the close: the unspent deposit and any surplus returned to the payer, and who closed.
+    pub refund: Option<u64>,
+    pub surplus: Option<u64>,
+    pub closed_by: Option<String>,
+    /// Every settlement, oldest first.
+    pub settlements: Vec<ChannelSettlementOut>,
+}
+
+async fn channel_of(db: &Db, r: &AnyRow) -> Result<ChannelOut> {
+    let address = s(r, "address")?;
+    let rows = sqlx::query(
+        "SELECT * FROM channel_settlements WHERE channel = $1 ORDER BY slot, signature, ix_index, inner_index",
+    )
+    .bind(address.as_str())
+    .fetch_all(&db.pool)
+    .await?;
+    let settlements = rows
+        .iter()
+        .map(|t| {
+            Ok(ChannelSettlementOut {
+                signature: s(t, "signature")?,
+                slot: u(t, "slot")?,
+                block_time: oi(t, "block_time")?,
+                cumulative: u(t, "cumulative")?,
+                amount: u(t, "amount")?,
+                to_treasury: u(t, "to_treasury")?,
+                to_model_split: u(t, "to_model_split")?,
+                to_parents: serde_json::from_str(&s(t, "to_parents")?).unwrap_or_default(),
+                to_payee: u(t, "to_payee")?,
+                settled: u(t, "settled")?,
+                remaining: u(t, "remaining")?,
+                finalized: b(t, "finalized")?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let (deposit, settled) = (u(r, "deposit")?, u(r, "settled")?);
+    Ok(ChannelOut {
+        payer: s(r, "payer")?,
+        payee: s(r, "payee")?,
+        provider: s(r, "provider")?,
+        authorized_signer: s(r, "authorized_signer")?,
+        model: s(r, "model")?,
+        mint: s(r, "mint")?,
+        channel_id: u(r, "channel_id")?,
+        deposit,
+        settled,
+        remaining: deposit.saturating_sub(settled),
+        fee_bps: u(r, "fee_bps")?,
+        royalty_bps: u(r, "royalty_bps")?,
+        close_grace: u(r, "close_grace")?,
+        opened_at: i(r, "opened_at")?,
+        state: s(r, "state")?,
+        grace_ends_at: oi(r, "grace_ends_at")?,
+        refund: ou(r, "refund")?,
+        surplus: ou(r, "surplus")?,
+        closed_by: os(r, "closed_by")?,
+        settlements,
+        address,
+    })
+}
+
+/// Channels, newest first.
+pub async fn channels(db: &Db, p: &ChannelParams) -> Result<Page<ChannelOut>> {
+    let pp = PageParams {
+        limit: p.limit,
+        offset: p.offset,
+    };
+    let mut w = Q::new(" WHERE 1 = 1");
+    if let Some(v) = &p.payee {
+        w.push(" AND (payee = ? OR provider = ?)", Arg::Text(v.clone()));
+    }
+    for (col, v) in [("payer", &p.payer), ("model", &p.model), ("state", &p.state)] {
+        if let Some(v) = v {
+            w.push(&format!(" AND {col} = ?"), Arg::Text(v.clone()));
+        }
+    }
+    let mut count = Q::new("SELECT COUNT(*) FROM channels");
+    count.sql.push_str(&w.sql);
+    count.args = w.args.clone();
+    let total = count.count(db).await?;
+    let mut q = Q::new("SELECT * FROM channels");
+    q.sql.push_str(&w.sql);
+    q.args = w.args;
+    q.raw(" ORDER BY opened_slot DESC, address");
+    q.push(" LIMIT ?", Arg::Int(pp.limit()));
+    q.push(" OFFSET ?", Arg::Int(pp.offset()));
+    let mut items = vec![];
+    for r in q.all(db).await? {
+        items.push(channel_of(db, &r).await?);
+    }
+    Ok(page(items, total, pp))
+}
+
+pub async fn channel(db: &Db, address: &str) -> Result<Option<ChannelOut>> {
+    let r = sqlx::query("SELECT * FROM channels WHERE address = $1")
+        .bind(address)
+        .fetch_optional(&db.pool)
+        .await?;
+    match r {
+        Some(r) => Ok(Some(channel_of(db, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Totals and status
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -986,7 +1153,8 @@ pub struct MintTotals {
     pub mint: String,
     /// What buyers paid for access.
     pub sales_volume: u64,
-    /// Protocol fees: of sales, plus the treasury's part of settled jobs.
+    /// Protocol fees: of sales, plus the treasury's part of settled jobs and of channel
+    /// settlements.
     pub protocol_fees: u64,
     /// Credited to splits (deposits and syncs).
     pub royalties_credited: u64,
@@ -997,6 +1165,8 @@ pub struct MintTotals {
     pub slashed: u64,
     /// Provider bonds now.
     pub bonded: u64,
+    /// Paid out of payment channels by voucher settlements (fee, royalties and payee).
+    pub channel_settled: u64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -1055,7 +1225,9 @@ pub async fn totals(db: &Db) -> Result<Totals> {
         "SELECT mint, CAST(SUM(v) AS BIGINT) AS v FROM (\
          SELECT a.payment_mint AS mint, x.fee AS v FROM sales x JOIN assets a ON a.address = x.asset \
          UNION ALL SELECT a.payment_mint AS mint, j.to_treasury AS v FROM jobs j JOIN assets a ON a.address = j.model \
-         WHERE j.state = 'Settled') f GROUP BY mint",
+         WHERE j.state = 'Settled' \
+         UNION ALL SELECT c.mint AS mint, x.to_treasury AS v FROM channel_settlements x \
+         JOIN channels c ON c.address = x.channel) f GROUP BY mint",
         &mut by,
         |t, v| t.protocol_fees = v,
     )
@@ -1093,6 +1265,13 @@ pub async fn totals(db: &Db) -> Result<Totals> {
         "SELECT mint, CAST(SUM(bond) AS BIGINT) AS v FROM providers GROUP BY mint",
         &mut by,
         |t, v| t.bonded = v,
+    )
+    .await?;
+    per_mint(
+        db,
+        "SELECT c.mint AS mint, CAST(SUM(x.amount) AS BIGINT) AS v FROM channel_settlements x JOIN channels c ON c.address = x.channel GROUP BY c.mint",
+        &mut by,
+        |t, v| t.channel_settled = v,
     )
     .await?;
     Ok(Totals {
@@ -1214,4 +1393,12 @@ async fn h_providers(State(db): State<Db>, Query(p): Query<PageParams>) -> ApiRe
 
 async fn h_provider(State(db): State<Db>, Path(a): Path<String>) -> ApiResult<ProviderOut> {
     Ok(Json(provider(&db, &a).await?.ok_or_else(|| not_found("provider", &a))?))
+}
+
+async fn h_channels(State(db): State<Db>, Query(p): Query<ChannelParams>) -> ApiResult<Page<ChannelOut>> {
+    Ok(Json(channels(&db, &p).await?))
+}
+
+async fn h_channel(State(db): State<Db>, Path(a): Path<String>) -> ApiResult<ChannelOut> {
+    Ok(Json(channel(&db, &a).await?.ok_or_else(|| not_found("channel", &a))?))
 }

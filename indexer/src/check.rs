@@ -7,7 +7,12 @@
 //! - each job: an open one must exist on chain in the same state, a settled one must be closed,
 //!   and every job account on chain must be in the index;
 //! - each pass: expiry, perpetual, revoked, purchased, redeemed;
-//! - each asset: state, number of sales, tokens sold, price.
+//! - each asset: state, number of sales, tokens sold, price;
+//! - each payment channel: an open or closing one exists on chain with the same state, deposit
+//!   and settled total, and its vault holds the deposit − Σ settlements in the index; a closed
+//!   one's channel and vault accounts are closed; every channel account on chain is indexed.
+//!   (Tokens sent to a vault by anyone beyond the unspent deposit, which the payer gets back at
+//!   the close, show as a vault difference.)
 
 use std::collections::HashSet;
 
@@ -21,7 +26,9 @@ use solana_rpc_client_api::{
 };
 use sqlx::Row;
 use tessera_client::{
+    channels::state::Channel,
     escrow::state::{Job, JobState, Provider},
+    pda,
     registry::state::{AccessPass, Asset},
     royalties::state::Split,
 };
@@ -35,7 +42,7 @@ use crate::{
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct Difference {
-    /// `split`, `vault`, `provider`, `job`, `pass` or `asset`.
+    /// `split`, `vault`, `provider`, `job`, `pass`, `asset`, `channel` or `channel_vault`.
     pub kind: String,
     pub address: String,
     pub field: String,
@@ -51,6 +58,7 @@ pub struct CheckReport {
     pub jobs: usize,
     pub passes: usize,
     pub assets: usize,
+    pub channels: usize,
     pub differences: Vec<Difference>,
 }
 
@@ -289,6 +297,84 @@ pub async fn check(db: &Db, rpc_url: &str) -> Result<CheckReport> {
             r.try_get::<String, _>("content_hash")?,
             hex(&a.content_hash),
         );
+    }
+
+    // Payment channels and their vaults.
+    let rows = column(
+        db,
+        "SELECT c.address, c.state, c.deposit, c.settled, \
+         (SELECT COALESCE(CAST(SUM(x.amount) AS BIGINT), 0) FROM channel_settlements x WHERE x.channel = c.address) \
+         AS paid FROM channels c ORDER BY c.address",
+    )
+    .await?;
+    let ck = keys(&rows, "address")?;
+    let vk: Vec<Pubkey> = ck.iter().map(pda::channel_vault).collect();
+    let channel_accs = accounts(&rpc, &ck).await?;
+    let vault_accs = accounts(&rpc, &vk).await?;
+    let mut indexed_channels = HashSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        report.channels += 1;
+        let address = ck[i].to_string();
+        indexed_channels.insert(address.clone());
+        let state: String = r.try_get("state")?;
+        let deposit = uint(r.try_get::<i64, _>("deposit")?);
+        let settled = uint(r.try_get::<i64, _>("settled")?);
+        let paid = i128::from(r.try_get::<i64, _>("paid")?);
+        let vault = vault_accs[i]
+            .as_ref()
+            .and_then(|d| d.get(64..72))
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes);
+        let vault_address = vk[i].to_string();
+        let field = "balance (deposit − Σ settlements)";
+        match decode::<Channel>(&channel_accs[i]) {
+            None => {
+                report.diff("channel", &address, "state", &state, "Closed");
+                report.diff(
+                    "channel_vault",
+                    &vault_address,
+                    field,
+                    "closed",
+                    vault.map_or("closed".to_string(), |v| v.to_string()),
+                );
+            }
+            Some(c) => {
+                let chain_state = if c.close_requested_at != 0 { "Closing" } else { "Open" };
+                report.diff("channel", &address, "state", &state, chain_state);
+                report.diff("channel", &address, "deposit", deposit, c.deposit);
+                report.diff("channel", &address, "settled", settled, c.settled);
+                report.diff(
+                    "channel_vault",
+                    &vault_address,
+                    field,
+                    i128::from(deposit) - paid,
+                    vault.map_or("no account".to_string(), |v| v.to_string()),
+                );
+            }
+        }
+    }
+    let on_chain = rpc
+        .get_program_ui_accounts_with_config(
+            &tessera_client::CHANNELS_ID,
+            RpcProgramAccountsConfig {
+                filters: Some(vec![RpcFilterType::Memcmp(Memcmp::new_base58_encoded(
+                    0,
+                    Channel::DISCRIMINATOR,
+                ))]),
+                account_config: RpcAccountInfoConfig {
+                    encoding: Some(solana_account_decoder_client_types::UiAccountEncoding::Base64),
+                    commitment: Some(CommitmentConfig::confirmed()),
+                    ..RpcAccountInfoConfig::default()
+                },
+                ..RpcProgramAccountsConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| Error::Rpc(format!("getProgramAccounts (channels): {e}")))?;
+    for (key, _) in on_chain {
+        if !indexed_channels.contains(&key.to_string()) {
+            report.diff("channel", &key.to_string(), "indexed", "missing", "present");
+        }
     }
     Ok(report)
 }

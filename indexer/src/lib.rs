@@ -13,6 +13,7 @@ pub mod db;
 pub mod decode;
 pub mod ingest;
 pub mod metadata;
+pub mod pg_server;
 pub mod project;
 
 pub use db::Db;

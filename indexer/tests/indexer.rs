@@ -2,25 +2,23 @@
 //! history (publish with lineage, sales with fees, a split update, claims, jobs confirmed,
 //! refunded unaccepted, refunded undelivered with a slash, disputed and resolved with a slash)
 //! is indexed into SQLite and into a real Postgres server started here (`initdb`/`pg_ctl` of
-//! Debian's `postgresql` package); the indexer is stopped mid-stream (after a few
-//! transactions, and aborted mid-pass) and restarted; every API answer is asserted in base
-//! units; `check` finds no difference, then finds a planted one.
+//! Debian's `postgresql` package); on each, the indexer runs as a child process (the
+//! `tessera-indexer` binary), is SIGKILLed mid-stream twice and restarted, and the result must
+//! equal one uninterrupted pass (every table's row count) and the history's sums (no loss, no
+//! duplicates); every API answer is asserted in base units; `check` finds no difference, then
+//! finds a planted one.
 //!
 //! Run: `TESSERA_LOCALNET=$LOCALNET_BIN flock /tmp/tessera-validator.lock cargo test --locked
 //! --workspace --test indexer`.
 
-use std::{
-    net::TcpListener as StdListener,
-    path::{Path, PathBuf},
-    process::Command,
-    sync::Arc,
-    time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
 use serde::de::DeserializeOwned;
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tessera_client::{
+    channel::{OpenChannelRequest, Voucher},
+    channels::instructions::InitializeConfigArgs as InitializeChannelsArgs,
     escrow::{
         instructions::{InitializeConfigArgs as InitializeEscrowArgs, OpenJobArgs, RegisterProviderArgs},
         math::payout,
@@ -36,13 +34,30 @@ use tessera_client::{
 };
 use tessera_dev::{DevFlows, Localnet};
 use tessera_indexer::{
-    api::{self, AssetDetail, AssetOut, JobOut, Owed, Page, PassOut, ProviderOut, Revenue, SaleOut, Status, Totals},
+    api::{
+        self, AssetDetail, AssetOut, ChannelOut, JobOut, Owed, Page, PassOut, ProviderOut, Revenue, SaleOut, Status,
+        Totals,
+    },
     check::check,
+    pg_server::TempPostgres,
     Db, Indexer, IngestOptions, MetadataConfig,
 };
 
 const USDC: u64 = 1_000_000;
 const SOL: u64 = 1_000_000_000;
+
+// The channels' four settlements (1, 0.5, 0.8 and 0.25 USDC), each divided as 1.5% to the
+// treasury, the model's 10% royalty (20% of it to the dataset's split, the rest to the model's)
+// and the rest to the payee (heidi): every division is exact.
+/// Σ settled: 1,000,000 + 500,000 + 800,000 + 250,000.
+const CHANNEL_SETTLED: u64 = 2_550_000;
+/// 1.5% of each.
+const CHANNEL_FEES: u64 = 15_000 + 7_500 + 12_000 + 3_750;
+/// 8% of each to the model's split.
+const CHANNEL_TO_MODEL: u64 = 80_000 + 40_000 + 64_000 + 20_000;
+/// 2% of each to the dataset's split.
+const CHANNEL_TO_DATASET: u64 = 20_000 + 10_000 + 16_000 + 5_000;
+const CHANNEL_ROYALTIES: u64 = CHANNEL_TO_MODEL + CHANNEL_TO_DATASET;
 
 fn client(url: &str, kp: &Keypair) -> Tessera {
     Tessera::new(
@@ -68,6 +83,10 @@ struct History {
     heidi: Pubkey,
     provider: Pubkey,
     jobs: [Pubkey; 4],
+    /// Grace's closed channel, frank's closed channel, grace's open channel.
+    channels: [Pubkey; 3],
+    ch1_grace_ends_at: i64,
+    admin: Pubkey,
     /// `Tessera::owed_to` (the client's RPC view of every split) per wallet, at the end.
     owed: Vec<(Pubkey, Vec<(String, u64)>)>,
     /// The passes' expiries on chain: (holder, asset, expires_at).
@@ -184,9 +203,12 @@ fn history(url: &str, admin: &Keypair) -> History {
     .unwrap();
     h.buy(&dataset, 1, 1_500_000, 0).unwrap();
     // Claims: bob from the dataset, dave from the model.
-    client(url, &wallets[bob]).claim(&dataset_split).unwrap();
+    let (bob_claimed, _) = client(url, &wallets[bob]).claim(&dataset_split).unwrap();
     let model_split = pda::split(&model);
-    d.claim(&model_split).unwrap();
+    let (dave_claimed, _) = d.claim(&model_split).unwrap();
+    // Bob: 20% of epoch 1's pool (5,362,500, see below) and 50% of the third sale's net;
+    // dave: the model sale's net.
+    assert_eq!((bob_claimed, dave_claimed), (1_072_500 + 731_250, 15_600_000));
     // Jobs.
     h.register_provider(
         &usdc,
@@ -233,6 +255,50 @@ fn history(url: &str, admin: &Keypair) -> History {
     g.refund_job(&j3).unwrap();
     boss.resolve_dispute(&j4, 2_500).unwrap();
 
+    // Payment channels to heidi for the model: fee 1.5%, the model's 10% inference royalty,
+    // 20% of it to the dataset.
+    boss.initialize_channels(InitializeChannelsArgs {
+        admin: admin.pubkey(),
+        treasury: who(treasury),
+        fee_bps: 150,
+        min_close_grace: 1,
+        max_close_grace: 86_400,
+    })
+    .unwrap();
+    let open_channel = |c: &Tessera, deposit: u64, grace: u32| {
+        c.open_channel(&OpenChannelRequest {
+            model,
+            payee: Some(who(heidi)),
+            deposit,
+            authorized_signer: None,
+            close_grace: Some(grace),
+            channel_id: None,
+        })
+        .unwrap()
+        .0
+    };
+    // Grace's first channel: 3 USDC, topped up by 1; heidi settles vouchers of 1 and then 1.5
+    // USDC; grace requests the close and, after the grace, the admin finalizes it (2.5 back).
+    let ch1 = open_channel(&g, 3 * USDC, 1);
+    g.top_up_channel(&ch1, USDC).unwrap();
+    h.settle_vouchers(&[Voucher::sign(&wallets[grace], &ch1, USDC, 0)])
+        .unwrap();
+    h.settle_vouchers(&[Voucher::sign(&wallets[grace], &ch1, 1_500_000, 0)])
+        .unwrap();
+    g.request_close(&ch1).unwrap();
+    let closing = g.channel(&ch1).unwrap();
+    let ch1_grace_ends_at = closing.close_requested_at + 1;
+    // Frank's channel: 2 USDC; heidi settles 0.8 USDC and closes it at once (1.2 back).
+    let ch2 = open_channel(&f, 2 * USDC, 600);
+    h.settle_and_close(&ch2, Some(&Voucher::sign(&wallets[frank], &ch2, 800_000, 0)))
+        .unwrap();
+    // Grace's second channel stays open: 1 USDC, 0.25 settled.
+    let ch3 = open_channel(&g, USDC, 600);
+    h.settle_vouchers(&[Voucher::sign(&wallets[grace], &ch3, 250_000, 0)])
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(2));
+    boss.finalize_close(&ch1).unwrap();
+
     let owed = [alice, bob, carol, dave]
         .iter()
         .map(|&i| {
@@ -261,98 +327,11 @@ fn history(url: &str, admin: &Keypair) -> History {
         heidi: who(heidi),
         provider: pda::provider(&who(heidi)),
         jobs: [j1, j2, j3, j4],
+        channels: [ch1, ch2, ch3],
+        ch1_grace_ends_at,
+        admin: admin.pubkey(),
         owed,
         expiries,
-    }
-}
-
-/// A throwaway Postgres server: `initdb` into a temporary directory, `pg_ctl start` on a free
-/// port of 127.0.0.1 (as the `postgres` user when the tests run as root, which `initdb`
-/// refuses), stopped on drop.
-struct Postgres {
-    bin: PathBuf,
-    data: PathBuf,
-    url: String,
-    as_postgres: bool,
-}
-
-fn pg_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("PG_BIN") {
-        return PathBuf::from(p);
-    }
-    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect())
-        .unwrap_or_default();
-    found.sort();
-    found
-        .pop()
-        .filter(|p| p.join("initdb").exists())
-        .expect("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (Debian's `postgresql` package; scripts/test.sh installs it)")
-}
-
-impl Postgres {
-    fn run(&self, tool: &str, args: &[&str]) {
-        let exe = self.bin.join(tool);
-        let out = if self.as_postgres {
-            Command::new("runuser")
-                .args(["-u", "postgres", "--"])
-                .arg(&exe)
-                .args(args)
-                .output()
-        } else {
-            Command::new(&exe).args(args).output()
-        }
-        .unwrap_or_else(|e| panic!("{}: {e}", exe.display()));
-        assert!(
-            out.status.success(),
-            "{tool} {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn start(dir: &Path) -> Self {
-        let bin = pg_bin();
-        let data = dir.join("pg");
-        std::fs::create_dir_all(&data).unwrap();
-        // SAFETY-free check of the effective user: `id -u`.
-        let uid = Command::new("id").arg("-u").output().unwrap();
-        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
-        if as_postgres {
-            let ok = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&data)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "chown the Postgres data directory");
-        }
-        let port = StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let pg = Postgres {
-            bin,
-            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
-            data,
-            as_postgres,
-        };
-        let d = pg.data.to_str().unwrap().to_string();
-        pg.run(
-            "initdb",
-            &["-D", &d, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"],
-        );
-        let opts = format!("-p {port} -c listen_addresses=127.0.0.1 -k {d} -F");
-        let log = format!("{d}/server.log");
-        pg.run(
-            "pg_ctl",
-            &["-D", &d, "-o", &opts, "-l", &log, "-w", "-t", "60", "start"],
-        );
-        pg
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let d = self.data.to_str().unwrap().to_string();
-        self.run("pg_ctl", &["-D", &d, "-m", "immediate", "stop"]);
     }
 }
 
@@ -440,6 +419,7 @@ async fn answers(base: &str, h: &History) -> Vec<serde_json::Value> {
         format!("/v1/wallets/{}/owed", h.carol),
         format!("/v1/jobs?party={}", h.heidi),
         "/v1/providers".to_string(),
+        "/v1/channels".to_string(),
     ] {
         let mut v: serde_json::Value = get(base, &path).await;
         strip_volatile(&mut v);
@@ -463,54 +443,217 @@ fn strip_volatile(v: &mut serde_json::Value) {
     }
 }
 
-/// Indexes the history into `url` with a stop after 5 transactions, an abort mid-pass and a
-/// restart; checks it equals a single uninterrupted pass into `reference`; asserts the API and
-/// `check`. Returns the API's answers.
-async fn suite(url: &str, reference: Option<&str>, rpc: &str, gateway: &str, h: &History) -> Vec<serde_json::Value> {
-    // A first run stops after 5 transactions (as if killed between two).
-    let db = Db::open(url).await.unwrap();
-    let idx = Indexer::new(db.clone(), rpc, metadata_config(gateway));
-    let first = idx
-        .ingest(&IngestOptions {
-            max_transactions: Some(5),
-            ..IngestOptions::default()
-        })
+/// A row count of `table`.
+async fn count(db: &Db, table: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&db.pool)
         .await
-        .unwrap();
-    assert_eq!(first.transactions, 5);
-    drop(idx);
-    db.pool.close().await;
+        .unwrap()
+        .try_get(0)
+        .unwrap()
+}
 
-    // A second run is aborted mid-pass (its open DB transaction rolls back).
+/// A sum of a BIGINT column (0 over no rows).
+async fn sum(db: &Db, table: &str, column: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::query(&format!(
+        "SELECT COALESCE(CAST(SUM({column}) AS BIGINT), 0) FROM {table}"
+    ))
+    .fetch_one(&db.pool)
+    .await
+    .unwrap()
+    .try_get(0)
+    .unwrap()
+}
+
+/// Runs the `tessera-indexer` binary (`--once`) over the chain into `url` as a child process,
+/// and SIGKILLs it (`Child::kill`) as soon as the database holds `kill_at` transactions
+/// (polled every 2 ms). Asserts the kill landed mid-stream: the child was still running, and
+/// afterwards the database holds at least `kill_at` and fewer than `total` transactions, and
+/// every program's cursor names a transaction that was applied. Returns the number held.
+async fn killed_run(url: &str, rpc: &str, gateway: &str, log: &Path, kill_at: i64, total: i64) -> i64 {
     let db = Db::open(url).await.unwrap();
-    let idx = Arc::new(Indexer::new(db.clone(), rpc, metadata_config(gateway)));
-    let task = {
-        let idx = idx.clone();
-        tokio::spawn(async move { idx.ingest(&IngestOptions::default()).await })
+    let before = count(&db, "transactions").await;
+    assert!(
+        before < kill_at,
+        "{before} transactions already, the kill is at {kill_at}"
+    );
+    let out = std::fs::File::create(log).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tessera-indexer"))
+        .args(["--url", rpc, "--database", url, "--once", "--arweave-gateway", gateway])
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .expect("start tessera-indexer");
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        if count(&db, "transactions").await >= kill_at {
+            child.kill().expect("SIGKILL the indexer");
+            break;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!(
+                "the indexer exited ({status}) before the kill at {kill_at} of {total} transactions: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the indexer did not reach {kill_at} transactions"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let status = child.wait().unwrap();
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9), "killed by SIGKILL, not exited: {status}");
+    }
+    let held = count(&db, "transactions").await;
+    assert!(
+        held >= kill_at && held < total,
+        "the kill landed mid-stream: {held} of {total} transactions (kill at {kill_at})"
+    );
+    let dangling: i64 = {
+        use sqlx::Row;
+        sqlx::query(
+            "SELECT COUNT(*) FROM cursors c WHERE NOT EXISTS \
+             (SELECT 1 FROM transactions t WHERE t.signature = c.signature)",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap()
     };
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    task.abort();
-    let _ = task.await;
-    drop(idx);
+    assert_eq!(dangling, 0, "every cursor names an applied transaction");
     db.pool.close().await;
+    held
+}
 
-    // A restart finishes; a further pass finds nothing new.
+/// Row sums that double counting or a lost transaction would change, with their values from
+/// the scripted history (what the chain did), in base units.
+fn expected_sums() -> Vec<(&'static str, i64)> {
+    let p1 = payout(2 * USDC, 10_000, 100, 1_000, &[2_000]).unwrap();
+    let p4 = payout(2 * USDC, 2_500, 100, 1_000, &[2_000]).unwrap();
+    let credited = 15_600_000
+        + 3_900_000
+        + 2 * 1_462_500
+        + p1.to_model_split
+        + p4.to_model_split
+        + p1.to_parents[0]
+        + p4.to_parents[0]
+        + CHANNEL_ROYALTIES;
+    let i = |v: u64| i64::try_from(v).unwrap();
+    vec![
+        ("sales", 3),
+        ("sales.total", i(23 * USDC)),
+        ("sales.fee", i(500_000 + 2 * 37_500)),
+        ("sales.quantity", 4),
+        ("assets.revenue", i(23 * USDC)),
+        ("deposits.received", i(credited)),
+        ("claims", 2),
+        ("claims.amount", 1_072_500 + 731_250 + 15_600_000),
+        ("jobs", 4),
+        ("job_transitions", 4 + 2 + 3 + 5),
+        ("slashes", 2),
+        ("slashes.amount", i(4 * USDC)),
+        ("channels", 3),
+        ("channels.deposit", i(4 * USDC + 2 * USDC + USDC)),
+        ("channels.settled", i(1_500_000 + 800_000 + 250_000)),
+        ("channel_settlements", 4),
+        ("channel_settlements.amount", i(CHANNEL_SETTLED)),
+        ("channel_settlements.to_treasury", i(CHANNEL_FEES)),
+        ("channel_settlements.to_payee", i(885_000 + 442_500 + 708_000 + 221_250)),
+    ]
+}
+
+async fn sums(db: &Db) -> Vec<(&'static str, i64)> {
+    vec![
+        ("sales", count(db, "sales").await),
+        ("sales.total", sum(db, "sales", "total").await),
+        ("sales.fee", sum(db, "sales", "fee").await),
+        ("sales.quantity", sum(db, "sales", "quantity").await),
+        ("assets.revenue", sum(db, "assets", "revenue").await),
+        ("deposits.received", sum(db, "deposits", "received").await),
+        ("claims", count(db, "claims").await),
+        ("claims.amount", sum(db, "claims", "amount").await),
+        ("jobs", count(db, "jobs").await),
+        ("job_transitions", count(db, "job_transitions").await),
+        ("slashes", count(db, "slashes").await),
+        ("slashes.amount", sum(db, "slashes", "amount").await),
+        ("channels", count(db, "channels").await),
+        ("channels.deposit", sum(db, "channels", "deposit").await),
+        ("channels.settled", sum(db, "channels", "settled").await),
+        ("channel_settlements", count(db, "channel_settlements").await),
+        (
+            "channel_settlements.amount",
+            sum(db, "channel_settlements", "amount").await,
+        ),
+        (
+            "channel_settlements.to_treasury",
+            sum(db, "channel_settlements", "to_treasury").await,
+        ),
+        (
+            "channel_settlements.to_payee",
+            sum(db, "channel_settlements", "to_payee").await,
+        ),
+    ]
+}
+
+/// Indexes the history into `url` by the `tessera-indexer` process, SIGKILLed mid-stream twice
+/// (at a third and at two thirds of the transactions) and restarted; checks the result against
+/// one uninterrupted pass (`reference`: the row count of every table) and the history's sums,
+/// and that a further pass applies nothing; asserts the API and `check`. Returns the API's
+/// answers.
+async fn suite(
+    url: &str,
+    reference: &[(String, i64)],
+    rpc: &str,
+    gateway: &str,
+    h: &History,
+    logs: &Path,
+) -> Vec<serde_json::Value> {
+    let total = reference.iter().find(|(t, _)| t == "transactions").unwrap().1;
+    assert!(total >= 30, "enough history for the kills to land mid-stream: {total}");
+    let first = killed_run(url, rpc, gateway, &logs.join("indexer-1.log"), total / 3, total).await;
+    let second = killed_run(
+        url,
+        rpc,
+        gateway,
+        &logs.join("indexer-2.log"),
+        (2 * total / 3).max(first + 1),
+        total,
+    )
+    .await;
+    assert!(first < second);
+
+    // A restart finishes (the same binary, to the end).
+    let log = logs.join("indexer-3.log");
+    let status = Command::new(env!("CARGO_BIN_EXE_tessera-indexer"))
+        .args(["--url", rpc, "--database", url, "--once", "--arweave-gateway", gateway])
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(logs.join("indexer-3.err")).unwrap())
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        std::fs::read_to_string(logs.join("indexer-3.err")).unwrap_or_default()
+    );
+
+    // Nothing lost, nothing twice: every table as after one uninterrupted pass, the sums as
+    // the history made them, and a further pass finds nothing new.
     let db = Db::open(url).await.unwrap();
+    assert_eq!(
+        counts(&db).await,
+        reference,
+        "killed twice and restarted = one uninterrupted pass"
+    );
+    assert_eq!(sums(&db).await, expected_sums());
     let idx = Indexer::new(db.clone(), rpc, metadata_config(gateway));
-    idx.ingest(&IngestOptions::default()).await.unwrap();
     let again = idx.ingest(&IngestOptions::default()).await.unwrap();
     assert_eq!((again.transactions, again.events), (0, 0), "nothing new, nothing twice");
-
-    if let Some(reference) = reference {
-        let rdb = Db::open(reference).await.unwrap();
-        let ridx = Indexer::new(rdb.clone(), rpc, metadata_config(gateway));
-        ridx.ingest(&IngestOptions::default()).await.unwrap();
-        assert_eq!(
-            counts(&db).await,
-            counts(&rdb).await,
-            "interrupted and restarted = one uninterrupted pass"
-        );
-    }
 
     // The API.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -532,9 +675,10 @@ async fn suite(url: &str, reference: Option<&str>, rpc: &str, gateway: &str, h: 
             report.providers,
             report.jobs,
             report.passes,
-            report.assets
+            report.assets,
+            report.channels
         ),
-        (2, 1, 4, 3, 2)
+        (2, 1, 4, 3, 2, 3)
     );
     sqlx::query("UPDATE deposits SET received = received + 7 WHERE split = $1 AND kind = 'deposit'")
         .bind(h.model_split.to_string())
@@ -544,6 +688,12 @@ async fn suite(url: &str, reference: Option<&str>, rpc: &str, gateway: &str, h: 
     let pass = pda::pass(&h.dataset, &h.grace).to_string();
     sqlx::query("UPDATE passes SET expires_at = expires_at + 1 WHERE address = $1")
         .bind(&pass)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    // And one in the open channel's settlements.
+    sqlx::query("UPDATE channel_settlements SET amount = amount + 5 WHERE channel = $1")
+        .bind(h.channels[2].to_string())
         .execute(&db.pool)
         .await
         .unwrap();
@@ -570,8 +720,21 @@ async fn suite(url: &str, reference: Option<&str>, rpc: &str, gateway: &str, h: 
         vec![
             ("vault".to_string(), "balance (Σ credited − Σ claimed)".to_string()),
             ("pass".to_string(), "expires_at".to_string()),
+            (
+                "channel_vault".to_string(),
+                "balance (deposit − Σ settlements)".to_string()
+            ),
         ],
         "{report:?}"
+    );
+    let channel_diff = &report.differences[2];
+    assert_eq!(
+        (
+            channel_diff.address.clone(),
+            channel_diff.index.as_str(),
+            channel_diff.chain.as_str()
+        ),
+        (pda::channel_vault(&h.channels[2]).to_string(), "749995", "750000")
     );
     let vault_diff = &report.differences[0];
     assert_eq!(
@@ -723,15 +886,19 @@ async fn assert_api(base: &str, h: &History) {
     let p4 = payout(2 * USDC, 2_500, 100, 1_000, &[2_000]).unwrap();
     let alice: Owed = get(base, &format!("/v1/wallets/{}/owed", h.alice)).await;
     // Epoch 2 (alice and bob 50/50): the third sale's net and the jobs' parent shares.
-    let epoch2 = 1_462_500 + p1.to_parents[0] + p4.to_parents[0];
+    let epoch2 = 1_462_500 + p1.to_parents[0] + p4.to_parents[0] + CHANNEL_TO_DATASET;
     // 70% of epoch 1 + 50% of epoch 2.
     assert_eq!(alice.items[0].owed, 3_753_750 + epoch2 / 2);
     let bob: Owed = get(base, &format!("/v1/wallets/{}/owed", h.bob)).await;
-    // Bob claimed 50% of the third sale; the jobs came after.
+    // Bob claimed 50% of the third sale; the jobs and the channels came after.
     assert_eq!(bob.items[0].owed, epoch2 / 2 - 731_250);
     let dave: Owed = get(base, &format!("/v1/wallets/{}/owed", h.dave)).await;
-    // The model split after dave's claim: the inference royalties of jobs 1 and 4.
-    assert_eq!(dave.items[0].owed, p1.to_model_split + p4.to_model_split);
+    // The model split after dave's claim: the inference royalties of jobs 1 and 4 and of the
+    // channels' settlements.
+    assert_eq!(
+        dave.items[0].owed,
+        p1.to_model_split + p4.to_model_split + CHANNEL_TO_MODEL
+    );
 
     // Jobs by party and state, every transition.
     let jobs: Page<JobOut> = get(base, &format!("/v1/jobs?consumer={}", h.grace)).await;
@@ -839,7 +1006,12 @@ async fn assert_api(base: &str, h: &History) {
     let m = &t.by_mint[0];
     assert_eq!(m.mint, h.usdc.to_string());
     assert_eq!(m.sales_volume, 23 * USDC);
-    assert_eq!(m.protocol_fees, 500_000 + 2 * 37_500 + p1.to_treasury + p4.to_treasury);
+    assert_eq!(
+        m.protocol_fees,
+        500_000 + 2 * 37_500 + p1.to_treasury + p4.to_treasury + CHANNEL_FEES
+    );
+    assert_eq!(m.channel_settled, CHANNEL_SETTLED);
+    assert_eq!(t.channels, 3);
     assert_eq!(m.job_fees, 8 * USDC);
     assert_eq!((m.slashed, m.bonded), (4 * USDC, 6 * USDC));
     assert_eq!(
@@ -851,7 +1023,158 @@ async fn assert_api(base: &str, h: &History) {
             + p4.to_model_split
             + p1.to_parents[0]
             + p4.to_parents[0]
+            + CHANNEL_ROYALTIES
     );
+
+    assert_channels(base, h).await;
+}
+
+/// The channels and their settlements, in base units.
+async fn assert_channels(base: &str, h: &History) {
+    let [ch1, ch2, ch3] = h.channels;
+    let settlement = |s: &api::ChannelSettlementOut| {
+        (
+            s.cumulative,
+            s.amount,
+            s.to_treasury,
+            s.to_model_split,
+            s.to_parents.clone(),
+            s.to_payee,
+            s.settled,
+            s.remaining,
+        )
+    };
+    let c: ChannelOut = get(base, &format!("/v1/channels/{ch1}")).await;
+    assert_eq!(
+        (
+            c.payer.clone(),
+            c.payee.clone(),
+            c.provider.clone(),
+            c.model.clone(),
+            c.mint.clone(),
+            c.channel_id
+        ),
+        (
+            h.grace.to_string(),
+            h.heidi.to_string(),
+            h.provider.to_string(),
+            h.model.to_string(),
+            h.usdc.to_string(),
+            1
+        )
+    );
+    assert_eq!(
+        (
+            c.deposit,
+            c.settled,
+            c.remaining,
+            c.fee_bps,
+            c.royalty_bps,
+            c.close_grace
+        ),
+        (4 * USDC, 1_500_000, 2_500_000, 150, 1_000, 1)
+    );
+    assert_eq!(
+        (
+            c.state.as_str(),
+            c.grace_ends_at,
+            c.refund,
+            c.surplus,
+            c.closed_by.clone()
+        ),
+        (
+            "Closed",
+            Some(h.ch1_grace_ends_at),
+            Some(2_500_000),
+            Some(0),
+            Some(h.admin.to_string())
+        )
+    );
+    assert_eq!(
+        c.settlements.iter().map(settlement).collect::<Vec<_>>(),
+        vec![
+            (USDC, USDC, 15_000, 80_000, vec![20_000], 885_000, USDC, 3 * USDC),
+            (
+                1_500_000,
+                500_000,
+                7_500,
+                40_000,
+                vec![10_000],
+                442_500,
+                1_500_000,
+                2_500_000
+            ),
+        ]
+    );
+    let c: ChannelOut = get(base, &format!("/v1/channels/{ch2}")).await;
+    assert_eq!(
+        (
+            c.payer.clone(),
+            c.deposit,
+            c.settled,
+            c.state.as_str(),
+            c.grace_ends_at,
+            c.refund,
+            c.closed_by.clone()
+        ),
+        (
+            h.frank.to_string(),
+            2 * USDC,
+            800_000,
+            "Closed",
+            None,
+            Some(1_200_000),
+            Some(h.heidi.to_string())
+        )
+    );
+    assert_eq!(
+        c.settlements.iter().map(settlement).collect::<Vec<_>>(),
+        vec![(
+            800_000,
+            800_000,
+            12_000,
+            64_000,
+            vec![16_000],
+            708_000,
+            800_000,
+            1_200_000
+        )]
+    );
+    let c: ChannelOut = get(base, &format!("/v1/channels/{ch3}")).await;
+    assert_eq!(
+        (
+            c.channel_id,
+            c.deposit,
+            c.settled,
+            c.remaining,
+            c.state.as_str(),
+            c.refund,
+            c.closed_by.clone()
+        ),
+        (2, USDC, 250_000, 750_000, "Open", None, None)
+    );
+    assert_eq!(
+        c.settlements.iter().map(settlement).collect::<Vec<_>>(),
+        vec![(250_000, 250_000, 3_750, 20_000, vec![5_000], 221_250, 250_000, 750_000)]
+    );
+
+    // Lists: by payer (newest first), payee, state.
+    let grace: Page<ChannelOut> = get(base, &format!("/v1/channels?payer={}", h.grace)).await;
+    assert_eq!(
+        grace.items.iter().map(|c| c.address.clone()).collect::<Vec<_>>(),
+        vec![ch3.to_string(), ch1.to_string()]
+    );
+    let heidi: Page<ChannelOut> = get(base, &format!("/v1/channels?payee={}", h.heidi)).await;
+    assert_eq!(heidi.total, 3);
+    let by_provider: Page<ChannelOut> = get(base, &format!("/v1/channels?payee={}", h.provider)).await;
+    assert_eq!(by_provider.total, 3);
+    let open: Page<ChannelOut> = get(base, "/v1/channels?state=Open").await;
+    assert_eq!(
+        open.items.iter().map(|c| c.address.clone()).collect::<Vec<_>>(),
+        vec![ch3.to_string()]
+    );
+    let closed: Page<ChannelOut> = get(base, &format!("/v1/channels?state=Closed&model={}", h.model)).await;
+    assert_eq!(closed.total, 2);
 }
 
 #[test]
@@ -868,11 +1191,26 @@ fn indexes_a_scripted_history_on_sqlite_and_postgres() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let gateway = metadata_server().await;
+        // The reference: one uninterrupted pass, in this process.
+        let rdb = Db::open(&format!("sqlite://{}", dir.join("reference.db").display()))
+            .await
+            .unwrap();
+        Indexer::new(rdb.clone(), &net.url, metadata_config(&gateway))
+            .ingest(&IngestOptions::default())
+            .await
+            .unwrap();
+        let reference = counts(&rdb).await;
+        assert_eq!(sums(&rdb).await, expected_sums());
+        rdb.pool.close().await;
+
         let sqlite = format!("sqlite://{}", dir.join("index.db").display());
-        let reference = format!("sqlite://{}", dir.join("reference.db").display());
-        let on_sqlite = suite(&sqlite, Some(&reference), &net.url, &gateway, &h).await;
-        let pg = Postgres::start(&dir);
-        let on_postgres = suite(&pg.url, None, &net.url, &gateway, &h).await;
+        let logs = dir.join("sqlite-logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let on_sqlite = suite(&sqlite, &reference, &net.url, &gateway, &h, &logs).await;
+        let pg = TempPostgres::start(&dir, false).expect("start a Postgres server");
+        let logs = dir.join("postgres-logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let on_postgres = suite(&pg.url(), &reference, &net.url, &gateway, &h, &logs).await;
         assert_eq!(on_sqlite, on_postgres, "both databases answer the same");
         drop(pg);
     });

@@ -104,12 +104,13 @@ impl CommandOutput for IndexCheck {
     fn human(&self) -> String {
         let r = &self.report;
         let mut out = format!(
-            "checked {} splits, {} providers, {} jobs, {} passes, {} assets: {} differences",
+            "checked {} splits, {} providers, {} jobs, {} passes, {} assets, {} channels: {} differences",
             r.splits,
             r.providers,
             r.jobs,
             r.passes,
             r.assets,
+            r.channels,
             r.differences.len()
         );
         if !r.differences.is_empty() {
