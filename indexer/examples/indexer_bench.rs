@@ -7,9 +7,13 @@
 //! `Deposited` of its split, replayed with the royalties program's math. RPC is not measured
 //! (it is the node's speed, not the indexer's).
 //!
-//! `cargo run --locked --example indexer_bench -- [SALES…] [--database URL]`
-//! (default 10000 100000 on a fresh SQLite file each; `--database postgres://…` uses that
-//! database, which must be empty).
+//! `cargo run --locked --example indexer_bench -- [SALES…] [--database sqlite|postgres|URL]`
+//! (default: 10000 100000, `sqlite`; `--database` may also come from `TESSERA_BENCH_DATABASE`):
+//! - `sqlite`: a fresh SQLite file (in the temporary directory) per size;
+//! - `postgres`: starts a throwaway Postgres server (`tessera_indexer::pg_server::TempPostgres`,
+//!   Debian's `postgresql` package, fsync on) and a fresh database per size, stopped at the end;
+//! - `postgres://…` (or `sqlite://…`): that database as it is, which must be empty (one size
+//!   per run).
 
 use std::time::Instant;
 
@@ -28,6 +32,7 @@ use tessera_client::{
 use tessera_indexer::{
     api,
     decode::{Event, Located},
+    pg_server::TempPostgres,
     project::{apply, TxRecord},
     Db,
 };
@@ -231,11 +236,11 @@ async fn run(url: &str, sales: usize) {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let mut database = None;
+    let mut database = std::env::var("TESSERA_BENCH_DATABASE").unwrap_or_else(|_| "sqlite".into());
     let mut sizes = vec![];
     while let Some(a) = args.next() {
         if a == "--database" {
-            database = args.next();
+            database = args.next().expect("--database needs sqlite, postgres or a URL");
         } else {
             sizes.push(a.parse::<usize>().expect("a number of sales"));
         }
@@ -243,18 +248,31 @@ async fn main() {
     if sizes.is_empty() {
         sizes = vec![10_000, 100_000];
     }
-    for n in sizes {
-        match &database {
-            Some(url) => run(url, n).await,
-            None => {
-                let path = std::env::temp_dir().join(format!("tessera-indexer-bench-{}-{n}.db", std::process::id()));
-                let _ = std::fs::remove_file(&path);
+    let tmp = std::env::temp_dir().join(format!("tessera-indexer-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("a temporary directory");
+    match database.as_str() {
+        "sqlite" => {
+            for n in sizes {
+                let path = tmp.join(format!("bench-{n}.db"));
                 run(path.to_str().expect("utf-8 path"), n).await;
-                let _ = std::fs::remove_file(&path);
-                for ext in ["-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-                }
             }
         }
+        "postgres" => {
+            let pg = TempPostgres::start(&tmp, true).expect("start a Postgres server");
+            for n in sizes {
+                let url = pg.create_database(&format!("bench_{n}")).expect("createdb");
+                run(&url, n).await;
+            }
+            drop(pg);
+        }
+        url => {
+            assert_eq!(
+                sizes.len(),
+                1,
+                "a database URL takes one size per run (it must be empty)"
+            );
+            run(url, sizes[0]).await;
+        }
     }
+    let _ = std::fs::remove_dir_all(&tmp);
 }
