@@ -33,8 +33,12 @@
 //! Only an upstream answer with a 2xx status is charged: a failed call (no answer, a timeout, an
 //! error status) leaves the accepted total where it was, so the same voucher pays for the retry.
 //! A retry of the last paid call with the same voucher within `--retry-window` seconds gets the
-//! same answer again (`X-Tessera-Retry: true`), not charged twice; after that window (or a
-//! restart) it is `voucher_replayed`. One call at a time per channel: a concurrent one gets 409
+//! same answer again (`X-Tessera-Retry: true`), not charged twice. After that window (or a
+//! restart), the same voucher is `voucher_replayed` once its answer was sent; a voucher whose
+//! answer was never sent (the store records, durably, whether the answer's body was handed to
+//! the connection: the gate crashed or the connection broke between the store and the answer)
+//! is forwarded to the upstream again, without charge, until one answer is sent (audit D3); the
+//! answer has `X-Tessera-Retry: true`. One call at a time per channel: a concurrent one gets 409
 //! `channel_busy` with `Retry-After: 1`; a voucher not signed by the channel's signer is refused
 //! before it takes the channel's turn (anyone may name any channel).
 //!
@@ -42,17 +46,27 @@
 //! `X-Tessera-Remaining` (deposit − accepted).
 //!
 //! # Free calls
-//! With `--free-calls N`, each payer's first N calls need no voucher: the call carries the
+//! With `--free-calls N`, each payer wallet's first N calls need no voucher: the call carries the
 //! access gate's proof headers (`X-Tessera-Holder`, `X-Tessera-Nonce`, `X-Tessera-Signature`
 //! over a nonce of `/challenge`, see `tessera_client::proof`); a call that fails upstream is not
-//! counted. Then `free_calls_used` (402).
+//! counted. Then `free_calls_used` (402). The wallet must be the payer of a channel to this
+//! gate's payee for this model, in the model's payment mint, open with no close requested and
+//! a deposit of at least the minimum (audit D1: free calls were farmed with fresh keypairs);
+//! else `free_calls_need_channel` (402). The calls are counted per wallet, whatever its
+//! channels. A wallet that never opened a channel is refused on one account read (its
+//! `PayerChannels` counter); the others cost one `getProgramAccounts` filtered on payer, payee
+//! and model.
 //!
 //! # Settlement
 //! A thread settles on its own (the gate's wallet pays the fees; the money goes to the
 //! channel's payee): a channel whose unsettled amount reaches `--settle-threshold`, every
 //! channel with unsettled calls every `--settle-interval` seconds, a channel whose close was
 //! requested at once (before its grace ends), and a voucher about to expire. Several vouchers
-//! go in one transaction when they fit. The settled total is recorded in the store; a voucher
+//! go in one transaction when they fit. The voucher settled is the highest accepted while the
+//! chain still takes it; once it has expired unsettled, the highest accepted voucher without an
+//! expiry (audit D2: the gate keeps both), so what an expiring voucher alone paid for is the
+//! most that can be lost, and only if it could not be settled in its last minute. The settled
+//! total is recorded in the store; a voucher
 //! the chain already settled (seen on the channel) is never sent again, across restarts.
 
 use std::{
@@ -75,14 +89,14 @@ use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use tessera_client::{
     amount::format_ui_amount,
-    channel::{Voucher, VOUCHER_HEADER},
-    channels::state::Channel,
-    proof,
+    channel::{ChannelFilter, Voucher, VOUCHER_HEADER},
+    channels::state::{Channel, PayerChannels},
+    pda, proof,
     registry::state::Asset,
     Pubkey, Result, Tessera, TesseraError, CHANNELS_ID,
 };
 
-use super::vouchers::VoucherStore;
+use super::vouchers::{ChannelBook, VoucherStore};
 
 /// A voucher must stay valid at least this long after the call, for the gate to settle it.
 pub const EXPIRY_MARGIN_SECS: i64 = 120;
@@ -202,6 +216,8 @@ pub struct Metered {
     domain: String,
     asset: Pubkey,
     payee: Pubkey,
+    /// The model's payment mint (a free call's channel must be in it).
+    mint: Pubkey,
     terms: Terms,
     /// Reads channels (never signs).
     chain: Arc<Tessera>,
@@ -294,6 +310,7 @@ pub fn requirements(asset: &Pubkey, payee: &Pubkey, mint: &Pubkey, decimals: u8,
         "freeCall": {
             "challenge": format!("/v1/assets/{asset}/challenge"),
             "headers": ["X-Tessera-Holder", "X-Tessera-Nonce", "X-Tessera-Signature"],
+            "requires": "the wallet (X-Tessera-Holder) is the payer of a channel to this payee for this asset, open with no close requested, deposit >= minDeposit; freeCalls are counted per wallet",
         },
     })
 }
@@ -317,6 +334,7 @@ impl Metered {
             domain,
             asset,
             payee,
+            mint,
             terms,
             chain: Arc::new(chain),
             upstream,
@@ -491,12 +509,15 @@ impl Metered {
         let accepted = book.as_ref().map_or(0, |b| b.accepted).max(c.settled);
         let required = accepted.saturating_add(self.terms.price);
         let at = |r: Refusal| r.with("accepted", accepted).with("required", required);
-        if book.as_ref().and_then(|b| b.voucher.as_ref()) == Some(v) {
+        if let Some(b) = book.as_ref().filter(|b| b.voucher.as_ref() == Some(v)) {
             let answer = self.answers.lock().expect("answers").get(&v.channel).cloned();
             return match answer {
                 Some(a) if a.voucher == *v && now() <= a.at.saturating_add(self.terms.retry_window) => {
                     Ok(Checked::Retry(a))
                 }
+                // Paid, its answer never sent (a crash or a broken connection between the store
+                // and the answer): forwarded again, not charged (audit D3).
+                _ if !b.delivered => Ok(Checked::Redeliver(Box::new(c))),
                 _ => Err(at(unpaid(
                     "voucher_replayed",
                     "this voucher already paid for a call; sign one for the accepted total plus the price",
@@ -532,6 +553,38 @@ impl Metered {
             .with("deposit", c.deposit));
         }
         Ok(Checked::Pay(Box::new(c)))
+    }
+
+    /// Whether `payer` has a channel that earns it free calls (see [`earns_free_calls`]).
+    async fn earns_free_calls(&self, payer: &Pubkey) -> std::result::Result<bool, Refusal> {
+        let (chain, payer, payee, model, mint, min) = (
+            self.chain.clone(),
+            *payer,
+            self.payee,
+            self.asset,
+            self.mint,
+            self.terms.min_deposit,
+        );
+        tokio::task::spawn_blocking(move || -> Result<bool> {
+            // A wallet that never opened a channel has no counter: one account read, no scan.
+            if chain
+                .fetch_opt::<PayerChannels>(&pda::payer_channels(&payer))?
+                .is_none()
+            {
+                return Ok(false);
+            }
+            let channels = chain.list_channels(&ChannelFilter {
+                payer: Some(payer),
+                payee: Some(payee),
+                model: Some(model),
+            })?;
+            Ok(channels
+                .iter()
+                .any(|(_, c)| earns_free_calls(c, &payer, &payee, &model, &mint, min)))
+        })
+        .await
+        .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+        .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))
     }
 
     /// A single-use nonce for a free call, or `None` when [`MAX_NONCES`] unexpired ones are out.
@@ -633,7 +686,58 @@ impl Metered {
 
 enum Checked {
     Pay(Box<Channel>),
+    /// The same voucher as the last answer kept: that answer again.
     Retry(Answer),
+    /// The channel's last voucher, paid, its answer never sent: forwarded again, not charged.
+    Redeliver(Box<Channel>),
+}
+
+/// `bytes` as a body that records, once it is handed to the connection, that the call paid by
+/// `voucher` was delivered (the store's `delivered`, written off the request path).
+fn delivering(store: Arc<VoucherStore>, voucher: &Voucher, bytes: Bytes) -> axum::body::Body {
+    use http_body_util::BodyExt;
+    let (channel, cumulative) = (voucher.channel.to_string(), voucher.cumulative);
+    let mut once = Some((store, channel, cumulative));
+    axum::body::Body::new(http_body_util::Full::new(bytes).map_frame(move |frame| {
+        if let Some((store, channel, cumulative)) = once.take() {
+            tokio::task::spawn_blocking(move || {
+                if let Err(e) = store.delivered(&channel, cumulative) {
+                    eprintln!(
+                        "{} voucher store: could not mark the answer of {channel} sent: {e}",
+                        now()
+                    );
+                }
+            });
+        }
+        frame
+    }))
+}
+
+/// Whether `c` earns its payer free calls at this gate (audit D1): a channel to `payee` for
+/// `model` in `mint`, open with no close requested, holding at least `min_deposit`.
+fn earns_free_calls(
+    c: &Channel,
+    payer: &Pubkey,
+    payee: &Pubkey,
+    model: &Pubkey,
+    mint: &Pubkey,
+    min_deposit: u64,
+) -> bool {
+    c.payer == *payer
+        && c.payee == *payee
+        && c.model == *model
+        && c.mint == *mint
+        && c.close_requested_at == 0
+        && c.deposit >= min_deposit
+}
+
+/// The voucher to settle on a channel (audit D2): the highest accepted while the chain still
+/// takes it (no expiry, or not past it), else the highest accepted without expiry.
+pub fn settleable(book: &ChannelBook, now: i64) -> Option<&Voucher> {
+    match &book.voucher {
+        Some(v) if v.expiry == 0 || now <= v.expiry => Some(v),
+        _ => book.fallback.as_ref(),
+    }
 }
 
 fn answer(status: StatusCode, ct: Option<HeaderValue>, body: Bytes) -> Response {
@@ -712,6 +816,7 @@ pub async fn channel_status(State(m): State<Arc<Metered>>, Path((asset, channel)
         "accepted": accepted,
         "settled": c.as_ref().map_or(book.as_ref().map_or(0, |b| b.settled), |c| c.settled),
         "calls": book.as_ref().map_or(0, |b| b.calls),
+        "lastCallDelivered": book.as_ref().is_none_or(|b| b.delivered),
         "required": accepted.saturating_add(m.terms.price),
         "pricePerCall": m.terms.price,
     }))
@@ -779,12 +884,16 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         return m.refused(r);
     }
     let _busy = Busy(&m.busy, v.channel);
-    let channel = match m.check_terms(&v).await {
-        Ok(Checked::Pay(c)) => c,
+    let (channel, redeliver) = match m.check_terms(&v).await {
+        Ok(Checked::Pay(c)) => (c, false),
+        Ok(Checked::Redeliver(c)) => (c, true),
         Ok(Checked::Retry(a)) => {
             log(&path, &who, "retry answered again (not charged)");
-            let mut r = answer(a.status, a.content_type, a.body);
+            let mut r = (a.status, delivering(m.store.clone(), &a.voucher, a.body)).into_response();
             let h = r.headers_mut();
+            if let Some(ct) = a.content_type {
+                h.insert(header::CONTENT_TYPE, ct);
+            }
             h.insert(ACCEPTED_HEADER, HeaderValue::from(a.voucher.cumulative));
             h.insert(REMAINING_HEADER, HeaderValue::from(a.remaining));
             h.insert(RETRY_HEADER, HeaderValue::from_static("true"));
@@ -822,8 +931,12 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         );
         return r;
     }
-    // Durable before the answer leaves.
-    match m.store.accept(channel.opened_at, &channel.payer.to_string(), &v, now()) {
+    // Durable before the answer leaves (a redelivery was paid already).
+    match if redeliver {
+        Ok(true)
+    } else {
+        m.store.accept(channel.opened_at, &channel.payer.to_string(), &v, now())
+    } {
         Ok(true) => {}
         Ok(false) => {
             return m.refused(unpaid(
@@ -854,10 +967,25 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
             remaining,
         },
     );
-    log(&path, &who, &format!("paid, upstream {status}"));
-    let mut r = answer(status, ct, bytes);
-    r.headers_mut().insert(ACCEPTED_HEADER, HeaderValue::from(v.cumulative));
-    r.headers_mut().insert(REMAINING_HEADER, HeaderValue::from(remaining));
+    log(
+        &path,
+        &who,
+        &if redeliver {
+            format!("redelivered (paid before, its answer never sent; not charged), upstream {status}")
+        } else {
+            format!("paid, upstream {status}")
+        },
+    );
+    let mut r = (status, delivering(m.store.clone(), &v, bytes)).into_response();
+    let h = r.headers_mut();
+    if let Some(ct) = ct {
+        h.insert(header::CONTENT_TYPE, ct);
+    }
+    h.insert(ACCEPTED_HEADER, HeaderValue::from(v.cumulative));
+    h.insert(REMAINING_HEADER, HeaderValue::from(remaining));
+    if redeliver {
+        h.insert(RETRY_HEADER, HeaderValue::from_static("true"));
+    }
     r
 }
 
@@ -873,8 +1001,8 @@ async fn free_call(m: &Metered, path: &str, headers: &HeaderMap, body: axum::bod
                     m.terms.price,
                     if m.terms.free_calls > 0 {
                         format!(
-                            "; or use one of your {} free calls with a proof of your wallet",
-                            m.terms.free_calls
+                            "; or, as the payer of an open channel to this gate (deposit at least {}), use one of your wallet's {} free calls with a proof of your wallet",
+                            m.terms.min_deposit, m.terms.free_calls
                         )
                     } else {
                         String::new()
@@ -886,18 +1014,39 @@ async fn free_call(m: &Metered, path: &str, headers: &HeaderMap, body: axum::bod
     };
     let who = format!("payer={holder}");
     let key = holder.to_string();
-    let used = match m.store.use_free_call(&key, m.terms.free_calls) {
-        Ok(Some(used)) => used,
-        Ok(None) => {
-            log(path, &who, "deny free_calls_used");
+    let used_up = || {
+        log(path, &who, "deny free_calls_used");
+        m.refused(unpaid(
+            "free_calls_used",
+            format!(
+                "this payer used its {} free calls: pay with a voucher",
+                m.terms.free_calls
+            ),
+        ))
+    };
+    // Used up: refused before any chain read.
+    match m.store.free_calls_used(&key) {
+        Ok(used) if used >= m.terms.free_calls => return used_up(),
+        Ok(_) => {}
+        Err(e) => return m.refused(refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string())),
+    }
+    match m.earns_free_calls(&holder).await {
+        Ok(true) => {}
+        Ok(false) => {
+            log(path, &who, "deny free_calls_need_channel");
             return m.refused(unpaid(
-                "free_calls_used",
+                "free_calls_need_channel",
                 format!(
-                    "this payer used its {} free calls: pay with a voucher",
-                    m.terms.free_calls
+                    "free calls are for the payer of a channel to {} for this model with at least {} base units deposited and no close requested: open one (tessera channel open), then call again with the same wallet's proof",
+                    m.payee, m.terms.min_deposit
                 ),
             ));
         }
+        Err(r) => return m.refused(r),
+    }
+    let used = match m.store.use_free_call(&key, m.terms.free_calls) {
+        Ok(Some(used)) => used,
+        Ok(None) => return used_up(),
         Err(e) => return m.refused(refuse(StatusCode::INTERNAL_SERVER_ERROR, "store_error", e.to_string())),
     };
     let give_back = || {
@@ -1054,8 +1203,20 @@ fn settle_round(
         }
         // A requested close is settled at once; whether its grace is over is the chain's call
         // (its clock, not this machine's): a refusal `CloseGraceOver` ends the channel's books.
-        let Some(v) = book.voucher else { continue };
-        let unsettled = book.accepted.saturating_sub(c.settled);
+        let Some(v) = settleable(book, t).filter(|v| v.cumulative > c.settled).cloned() else {
+            if book.voucher.is_some() {
+                // The highest voucher expired unsettled and no voucher without expiry is above
+                // the settled amount: what it alone paid for is lost. The clock restarts, so the
+                // chain is not read for it every round.
+                eprintln!(
+                    "{t} settle: channel {name}: {} base units delivered cannot be settled (the voucher expired)",
+                    book.unsettled()
+                );
+                store.settled(&name, c.settled, t)?;
+            }
+            continue;
+        };
+        let unsettled = v.cumulative.saturating_sub(c.settled);
         if let Some(why) = due(unsettled, book.settled_at, &c, v.expiry, terms, t) {
             eprintln!("{t} settle: channel {name}: {unsettled} base units due ({why:?})");
             due_vouchers.push(v);
@@ -1237,6 +1398,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("tessera-metered-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
+        gate_on(&dir, terms, rpc, "http://127.0.0.1:9")
+    }
+
+    /// A gate whose store is in `dir` (kept: a restart is another gate on the same `dir`).
+    fn gate_on(dir: &std::path::Path, terms: Terms, rpc: &str, upstream: &str) -> Metered {
         let store = Arc::new(VoucherStore::open(&dir.join("vouchers.sqlite3")).unwrap());
         let chain = Tessera::new(
             rpc,
@@ -1252,10 +1418,208 @@ mod tests {
             6,
             terms,
             chain,
-            "http://127.0.0.1:9".into(),
+            upstream.into(),
             reqwest::Client::new(),
             store,
         )
+    }
+
+    /// An upstream answering every request `200 ANSWER`; counts the requests.
+    fn counting_upstream() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{Read, Write};
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", l.local_addr().unwrap());
+        let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = hits.clone();
+        std::thread::spawn(move || {
+            for mut s in l.incoming().flatten() {
+                let mut got = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 6\r\nconnection: close\r\n\r\nANSWER",
+                );
+            }
+        });
+        (url, hits)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_paid_call_whose_answer_was_lost_in_a_restart_is_answered_once_more_not_charged() {
+        // Audit D3: the gate stored the voucher, then crashed before answering; after the
+        // restart the payer's retry with the same voucher was refused as replayed.
+        let dir = std::env::temp_dir().join(format!("tessera-metered-d3-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (up, hits) = counting_upstream();
+        let signer = Keypair::new();
+        let key = Pubkey::new_unique();
+        let mut c = channel(0);
+        c.authorized_signer = solana_signer::Signer::pubkey(&signer);
+        let v = Voucher::sign(&signer, &key, 30, 0);
+        // The store as the crash left it: the voucher accepted, its answer not sent.
+        {
+            let store = VoucherStore::open(&dir.join("vouchers.sqlite3")).unwrap();
+            assert!(store
+                .accept(0, "payer", &Voucher::sign(&signer, &key, 20, 0), 1)
+                .unwrap());
+            store.delivered(&key.to_string(), 20).unwrap();
+            assert!(store.accept(0, "payer", &v, 2).unwrap());
+        }
+        let restarted = |dir: &std::path::Path| {
+            let m = Arc::new(gate_on(dir, terms(), "http://127.0.0.1:9", &up));
+            m.seen.lock().unwrap().insert(
+                key,
+                Seen {
+                    channel: Some(c.clone()),
+                    at: Instant::now(),
+                },
+            );
+            m
+        };
+        let call = |m: Arc<Metered>, v: Voucher| {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/")
+                .header(VOUCHER_HEADER, v.encode())
+                .body(axum::body::Body::from("x"))
+                .unwrap();
+            let asset = m.asset.to_string();
+            async move {
+                let r = infer(State(m), Path(asset), req).await;
+                let (status, headers) = (r.status(), r.headers().clone());
+                let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+                (status, headers, body)
+            }
+        };
+        let m = restarted(&dir);
+        let book = |m: &Metered| m.store.get(&key.to_string()).unwrap().unwrap();
+        assert!(!book(&m).delivered);
+        let (status, headers, body) = call(m.clone(), v).await;
+        assert_eq!((status, body.as_ref()), (StatusCode::OK, b"ANSWER".as_ref()));
+        assert_eq!(headers[RETRY_HEADER], "true");
+        assert_eq!(headers[ACCEPTED_HEADER], "30");
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1, "forwarded again");
+        let b = book(&m);
+        assert_eq!((b.accepted, b.calls), (30, 2), "not charged again");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !book(&m).delivered {
+            assert!(Instant::now() < deadline, "the answer was not marked sent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // Within the retry window: the same answer from memory, not forwarded.
+        let (status, _, body) = call(m.clone(), v).await;
+        assert_eq!((status, body.as_ref()), (StatusCode::OK, b"ANSWER".as_ref()));
+        assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Delivered, then another restart: a replay.
+        drop(m);
+        let m = restarted(&dir);
+        let (status, _, body) = call(m.clone(), v).await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["reason"], "voucher_replayed");
+        // An older voucher is stale, as before.
+        let (status, _, body) = call(m.clone(), Voucher::sign(&signer, &key, 20, 0)).await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).unwrap()["reason"],
+            "voucher_stale"
+        );
+        // A paid call is recorded sent once its answer went out.
+        let next = Voucher::sign(&signer, &key, 40, 0);
+        let (status, headers, _) = call(m.clone(), next).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get(RETRY_HEADER).is_none());
+        assert_eq!(book(&m).accepted, 40);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !book(&m).delivered {
+            assert!(Instant::now() < deadline, "the answer was not marked sent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[test]
+    fn the_voucher_settled_is_the_highest_unless_expired_then_the_best_without_expiry() {
+        // Audit D2.
+        let signer = Keypair::new();
+        let key = Pubkey::new_unique();
+        let v = |c, e| Voucher::sign(&signer, &key, c, e);
+        let mut book = ChannelBook {
+            channel: key.to_string(),
+            opened_at: 0,
+            payer: "p".into(),
+            accepted: 30,
+            voucher: Some(v(30, 1_000)),
+            fallback: Some(v(20, 0)),
+            delivered: true,
+            calls: 3,
+            settled: 0,
+            settled_at: 0,
+            closed: false,
+        };
+        assert_eq!(settleable(&book, 999), Some(&v(30, 1_000)));
+        assert_eq!(settleable(&book, 1_000), Some(&v(30, 1_000)));
+        assert_eq!(settleable(&book, 1_001), Some(&v(20, 0)), "expired: the fallback");
+        book.fallback = None;
+        assert_eq!(settleable(&book, 1_001), None);
+        book.voucher = Some(v(30, 0));
+        assert_eq!(settleable(&book, i64::MAX), Some(&v(30, 0)));
+    }
+
+    #[test]
+    fn free_calls_are_earned_only_by_an_open_channel_to_this_gate() {
+        // Audit D1: free calls were farmed with fresh keypairs.
+        let c = channel(0);
+        let (payer, payee, model, mint) = (c.payer, c.payee, c.model, c.mint);
+        let earns = |c: &Channel| earns_free_calls(c, &payer, &payee, &model, &mint, 10_000);
+        assert!(earns(&c));
+        let other = Pubkey::new_unique();
+        for (what, changed) in [
+            (
+                "another payer",
+                Channel {
+                    payer: other,
+                    ..c.clone()
+                },
+            ),
+            (
+                "another payee",
+                Channel {
+                    payee: other,
+                    ..c.clone()
+                },
+            ),
+            (
+                "another model",
+                Channel {
+                    model: other,
+                    ..c.clone()
+                },
+            ),
+            (
+                "another mint",
+                Channel {
+                    mint: other,
+                    ..c.clone()
+                },
+            ),
+            ("closing", channel(5)),
+            (
+                "a small deposit",
+                Channel {
+                    deposit: 9_999,
+                    ..c.clone()
+                },
+            ),
+        ] {
+            assert!(!earns(&changed), "{what}");
+        }
     }
 
     #[tokio::test]
@@ -1282,7 +1646,7 @@ mod tests {
             let v = Voucher::sign(&signer, &key, 10, 0);
             match m.check_voucher(&v).await {
                 Ok(Checked::Pay(_)) => assert!(ok, "grace {grace} accepted"),
-                Ok(Checked::Retry(_)) => panic!("not a retry"),
+                Ok(Checked::Retry(_) | Checked::Redeliver(_)) => panic!("not a retry"),
                 Err(r) => {
                     assert!(!ok, "grace {grace} refused: {}", r.reason);
                     assert_eq!(
@@ -1385,7 +1749,7 @@ mod tests {
             let v = Voucher::sign(&signer, &key, 10, 0);
             match m.check_voucher(&v).await {
                 Ok(Checked::Pay(_)) => assert!(ok, "royalty {royalty} accepted"),
-                Ok(Checked::Retry(_)) => panic!("not a retry"),
+                Ok(Checked::Retry(_) | Checked::Redeliver(_)) => panic!("not a retry"),
                 Err(r) => {
                     assert!(!ok, "royalty {royalty} refused: {}", r.reason);
                     assert_eq!(r.reason, "channel_royalty_too_high");

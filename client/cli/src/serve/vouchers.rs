@@ -10,7 +10,19 @@
 //! channel's own opening time: a channel opened again at the same address (same payer and id)
 //! is another channel, and its row starts over.
 //!
-//! `free_calls`: the free calls each payer used, moved by one in `UPDATE … WHERE used < limit`.
+//! `fallback` is the highest accepted voucher *without an expiry* (audit D2): an expiring
+//! voucher may lapse before it is settled (the chain down through its last minutes), and then
+//! the gate settles the fallback rather than nothing; it only grows with `accepted`.
+//!
+//! `delivered` says whether the answer to the call that `voucher` paid for was handed to the
+//! connection (audit D3): `accept` writes 0 in the same synced write as the voucher, and
+//! [`VoucherStore::delivered`] writes 1 once the answer's body has gone out. A voucher still
+//! at 0 after a restart paid for a call whose answer was lost: it may be presented once more and
+//! is forwarded again without charge (see `metered`). Rows written before this column existed
+//! count as delivered.
+//!
+//! `free_calls`: the free calls each payer wallet used, moved by one in
+//! `UPDATE … WHERE used < limit`.
 
 use std::{path::Path, sync::Mutex};
 
@@ -31,6 +43,10 @@ pub struct ChannelBook {
     pub accepted: u64,
     /// That voucher (`None` before the first one).
     pub voucher: Option<Voucher>,
+    /// The highest accepted voucher with no expiry, if any: settled when `voucher` expired.
+    pub fallback: Option<Voucher>,
+    /// The answer to the call `voucher` paid for was sent (`false`: paid, answer lost).
+    pub delivered: bool,
     /// Paid calls delivered.
     pub calls: u64,
     /// The highest cumulative amount known settled on chain.
@@ -59,7 +75,8 @@ fn store_error(e: rusqlite::Error) -> TesseraError {
     TesseraError::Invalid(format!("voucher store: {e}"))
 }
 
-const COLUMNS: &str = "channel, opened_at, payer, accepted, voucher, calls, settled, settled_at, closed";
+const COLUMNS: &str =
+    "channel, opened_at, payer, accepted, voucher, calls, settled, settled_at, closed, fallback, delivered";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelBook> {
     let voucher: Option<String> = r.get(4)?;
@@ -73,6 +90,8 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelBook> {
         settled: to_u64(r.get(6)?),
         settled_at: r.get(7)?,
         closed: r.get::<_, i64>(8)? != 0,
+        fallback: r.get::<_, Option<String>>(9)?.and_then(|v| Voucher::decode(&v).ok()),
+        delivered: r.get::<_, i64>(10)? != 0,
     })
 }
 
@@ -100,6 +119,23 @@ impl VoucherStore {
              );",
         )
         .map_err(err)?;
+        // Columns added since the first release: a store written by an older gate gains them.
+        for (column, definition) in [
+            ("fallback", "fallback TEXT"),
+            ("delivered", "delivered INTEGER NOT NULL DEFAULT 1"),
+        ] {
+            let present: bool = conn
+                .query_row(
+                    "SELECT COUNT(*) FROM pragma_table_info('channels') WHERE name = ?1",
+                    params![column],
+                    |r| r.get::<_, i64>(0).map(|n| n > 0),
+                )
+                .map_err(err)?;
+            if !present {
+                conn.execute_batch(&format!("ALTER TABLE channels ADD COLUMN {definition}"))
+                    .map_err(err)?;
+            }
+        }
         Ok(Self { conn: Mutex::new(conn) })
     }
 
@@ -122,28 +158,53 @@ impl VoucherStore {
             .map_err(store_error)
     }
 
-    /// Records `voucher` as the channel's highest, for one more delivered call. Returns `false`
-    /// (and changes nothing) when the store already holds a voucher at least as high.
+    /// Records `voucher` as the channel's highest, for one more call, its answer not sent yet
+    /// (`delivered = 0`); a voucher without expiry is the new fallback too. Returns `false` (and
+    /// changes nothing) when the store already holds a voucher at least as high.
     pub fn accept(&self, opened_at: i64, payer: &str, voucher: &Voucher, now: i64) -> Result<bool> {
         let conn = self.conn.lock().expect("store lock");
+        let encoded = voucher.encode();
+        let fallback = (voucher.expiry == 0).then_some(encoded.as_str());
         let changed = conn
             .execute(
-                "INSERT INTO channels (channel, opened_at, payer, accepted, voucher, calls, settled, settled_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6)
+                "INSERT INTO channels (channel, opened_at, payer, accepted, voucher, calls, settled, settled_at, fallback, delivered)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 1, 0, ?6, ?7, 0)
                  ON CONFLICT (channel) DO UPDATE SET
-                     accepted = excluded.accepted, voucher = excluded.voucher, calls = calls + 1
+                     accepted = excluded.accepted, voucher = excluded.voucher, calls = calls + 1,
+                     fallback = COALESCE(excluded.fallback, channels.fallback), delivered = 0
                  WHERE excluded.accepted > channels.accepted",
                 params![
                     voucher.channel.to_string(),
                     opened_at,
                     payer,
                     to_i64(voucher.cumulative),
-                    voucher.encode(),
-                    now
+                    encoded,
+                    now,
+                    fallback
                 ],
             )
             .map_err(store_error)?;
         Ok(changed == 1)
+    }
+
+    /// The answer to the call paid by the channel's voucher of `cumulative` was sent (nothing
+    /// changes if a higher voucher was accepted since).
+    ///
+    /// Written without its own `fsync` (`synchronous = NORMAL` for this one statement): a
+    /// process crash keeps it (the WAL is written), the next synced write makes it durable, and
+    /// a power loss in between costs at most one more answer to that voucher, not money.
+    pub fn delivered(&self, channel: &str, cumulative: u64) -> Result<()> {
+        let conn = self.conn.lock().expect("store lock");
+        conn.execute_batch("PRAGMA synchronous = NORMAL").map_err(store_error)?;
+        let updated = conn
+            .execute(
+                "UPDATE channels SET delivered = 1 WHERE channel = ?1 AND accepted = ?2",
+                params![channel, to_i64(cumulative)],
+            )
+            .map(|_| ())
+            .map_err(store_error);
+        conn.execute_batch("PRAGMA synchronous = FULL").map_err(store_error)?;
+        updated
     }
 
     /// Channels with delivered calls not settled yet, and not closed.
@@ -176,6 +237,17 @@ impl VoucherStore {
         conn.execute("UPDATE channels SET closed = 1 WHERE channel = ?1", params![channel])
             .map(|_| ())
             .map_err(store_error)
+    }
+
+    /// The free calls `payer` used.
+    pub fn free_calls_used(&self, payer: &str) -> Result<u64> {
+        let conn = self.conn.lock().expect("store lock");
+        conn.query_row("SELECT used FROM free_calls WHERE payer = ?1", params![payer], |r| {
+            r.get::<_, i64>(0).map(to_u64)
+        })
+        .optional()
+        .map(|u| u.unwrap_or(0))
+        .map_err(store_error)
     }
 
     /// Uses one of `payer`'s `limit` free calls: how many it has used with this one, or `None`
@@ -241,6 +313,22 @@ mod tests {
             (20, 2, 0, 100, 7)
         );
         assert_eq!(b.voucher, Some(v(20)));
+        assert_eq!(b.fallback, Some(v(20)), "no expiry: the fallback too");
+        assert!(!b.delivered, "not marked sent");
+        s.delivered(&ch.to_string(), 10).unwrap();
+        assert!(
+            !s.get(&ch.to_string()).unwrap().unwrap().delivered,
+            "an older voucher's answer"
+        );
+        s.delivered(&ch.to_string(), 20).unwrap();
+        assert!(s.get(&ch.to_string()).unwrap().unwrap().delivered);
+        let sync: i64 = s
+            .conn
+            .lock()
+            .unwrap()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "vouchers are synced again (FULL)");
         assert_eq!(b.unsettled(), 20);
         assert_eq!(s.unsettled().unwrap().len(), 1);
         s.settled(&ch.to_string(), 20, 200).unwrap();
@@ -266,5 +354,49 @@ mod tests {
         s.give_back_free_call("a").unwrap();
         assert_eq!(s.use_free_call("a", 2).unwrap(), Some(2));
         assert_eq!(s.use_free_call("c", 0).unwrap(), None, "no free tier");
+        assert_eq!(
+            (s.free_calls_used("a").unwrap(), s.free_calls_used("nobody").unwrap()),
+            (2, 0)
+        );
+    }
+
+    #[test]
+    fn an_expiring_voucher_keeps_the_last_one_without_expiry_as_fallback() {
+        // Audit D2: an expiring voucher replaced the last one without expiry; had it lapsed
+        // unsettled, the gate could settle nothing of what it delivered.
+        let s = VoucherStore::open(&tmp("fallback")).unwrap();
+        let signer = Keypair::new();
+        let ch = Pubkey::new_unique();
+        let v = |c, expiry| Voucher::sign(&signer, &ch, c, expiry);
+        assert!(s.accept(1, "payer", &v(10, 5_000), 100).unwrap());
+        let b = s.get(&ch.to_string()).unwrap().unwrap();
+        assert_eq!((b.voucher, b.fallback), (Some(v(10, 5_000)), None));
+        assert!(s.accept(1, "payer", &v(20, 0), 101).unwrap());
+        assert!(s.accept(1, "payer", &v(30, 5_000), 102).unwrap());
+        let b = s.get(&ch.to_string()).unwrap().unwrap();
+        assert_eq!((b.voucher, b.fallback), (Some(v(30, 5_000)), Some(v(20, 0))));
+        assert!(s.accept(1, "payer", &v(40, 0), 103).unwrap());
+        let b = s.get(&ch.to_string()).unwrap().unwrap();
+        assert_eq!((b.voucher, b.fallback), (Some(v(40, 0)), Some(v(40, 0))));
+    }
+
+    #[test]
+    fn a_store_of_an_older_gate_gains_the_new_columns() {
+        let path = tmp("migrate");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE channels (channel TEXT PRIMARY KEY, opened_at INTEGER NOT NULL, payer TEXT NOT NULL,
+                     accepted INTEGER NOT NULL CHECK (accepted >= 0), voucher TEXT, calls INTEGER NOT NULL DEFAULT 0,
+                     settled INTEGER NOT NULL DEFAULT 0, settled_at INTEGER NOT NULL, closed INTEGER NOT NULL DEFAULT 0);
+                 INSERT INTO channels (channel, opened_at, payer, accepted, settled_at) VALUES ('c', 1, 'p', 10, 5);",
+            )
+            .unwrap();
+        }
+        let s = VoucherStore::open(&path).unwrap();
+        let b = s.get("c").unwrap().unwrap();
+        assert_eq!((b.accepted, b.fallback, b.delivered), (10, None, true));
+        drop(s);
+        VoucherStore::open(&path).unwrap();
     }
 }
