@@ -131,12 +131,13 @@ impl Sim {
             1 | 2 => self.rng.range(1, 50),
             _ => self.rng.range(1, 2 * unit.max(50)),
         };
-        self.send_amount_to(to, mint, amount).await;
+        self.send_amount_to("adversary_tokens", to, mint, amount).await;
     }
 
-    /// The adversary sends `amount` base units of `mint` straight to `to`; returns what `to`
-    /// received (net of a transfer fee), kept as the vault's surplus (not the treasury's).
-    pub(crate) async fn send_amount_to(&mut self, to: Pubkey, mint: usize, amount: u64) -> u64 {
+    /// The adversary sends `amount` base units of `mint` straight to `to` (counted as `op`);
+    /// returns what `to` received (net of a transfer fee), kept as the vault's surplus (not the
+    /// treasury's).
+    pub(crate) async fn send_amount_to(&mut self, op: &'static str, to: Pubkey, mint: usize, amount: u64) -> u64 {
         let (key, program, unit) = (self.mints[mint].key, self.mints[mint].program, self.mints[mint].unit);
         let adv = self.adv.as_ref().expect("adversary");
         let (kp, from) = (adv.kp.insecure_clone(), adv.wallets[mint]);
@@ -156,7 +157,7 @@ impl Sim {
         add(&mut d, from, -i128::from(amount));
         add(&mut d, to, net);
         let step = self.step;
-        self.tx_in("adversary_tokens", mint, vec![ix], &[&kp], &d)
+        self.tx_in(op, mint, vec![ix], &[&kp], &d)
             .await
             .unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
         self.paid_in[mint] += u128::from(amount);
@@ -234,11 +235,12 @@ impl Sim {
             };
             amounts.push((k, lamports));
         }
-        self.prefund_amounts(amounts).await
+        self.prefund_amounts("adversary_lamports", amounts).await
     }
 
-    /// Sends each address of `amounts` its lamports, in one transaction by the adversary.
-    pub(crate) async fn prefund_amounts(&mut self, amounts: Vec<(Pubkey, u64)>) {
+    /// Sends each address of `amounts` its lamports, in one transaction by the adversary
+    /// (counted as `op`).
+    pub(crate) async fn prefund_amounts(&mut self, op: &'static str, amounts: Vec<(Pubkey, u64)>) {
         let kp = self.adv.as_ref().expect("adversary").kp.insecure_clone();
         let mut ixs = vec![];
         let mut sent = vec![];
@@ -254,7 +256,7 @@ impl Sim {
             return;
         }
         let step = self.step;
-        self.tx("adversary_lamports", ixs, &[&kp], &Deltas::new())
+        self.tx(op, ixs, &[&kp], &Deltas::new())
             .await
             .unwrap_or_else(|e| panic!("step {step}: the adversary's lamports: {e:?}"));
         self.prefunded.extend(sent);

@@ -1000,7 +1000,9 @@ impl Sim {
             1 | 2 => self.chan.rng.range(1, 50),
             _ => self.chan.rng.range(1, 2 * unit.max(50)),
         };
-        let received = self.send_amount_to(pda::channel_vault(&key), mint, amount).await;
+        let received = self
+            .send_amount_to("adversary_tokens:channel", pda::channel_vault(&key), mint, amount)
+            .await;
         self.chan.ledger[mint].stray += u128::from(received);
         None
     }
@@ -1028,7 +1030,7 @@ impl Sim {
             };
             amounts.push((k, lamports));
         }
-        self.prefund_amounts(amounts).await;
+        self.prefund_amounts("adversary_lamports:channel", amounts).await;
         None
     }
 
@@ -1095,7 +1097,9 @@ impl Sim {
                 if self.chan.rng.chance(1, 2) {
                     let (key, mint) = (self.chan.live[i].key, self.chan.live[i].mint);
                     let amount = self.chan.rng.range(1, 50);
-                    let received = self.send_amount_to(pda::channel_vault(&key), mint, amount).await;
+                    let received = self
+                        .send_amount_to("adversary_tokens:channel", pda::channel_vault(&key), mint, amount)
+                        .await;
                     self.chan.ledger[mint].stray += u128::from(received);
                 }
             }

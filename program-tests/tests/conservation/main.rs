@@ -180,8 +180,11 @@ async fn money_is_conserved_through_the_runtime() {
     );
     if sim.chan.enabled {
         println!(
-            "  channels: {} transactions settled two vouchers ({} pairs too large for a packet went one at a time)",
-            sim.chan.double_settles, sim.chan.too_large
+            "  channels: {} transactions settled two vouchers ({} pairs too large for a packet went one at a time); adversary: {} token transfers straight to channel vaults, {} pre-fundings of future channel addresses",
+            sim.chan.double_settles,
+            sim.chan.too_large,
+            sim.stats.get("adversary_tokens:channel").map_or(0, |s| s.0),
+            sim.stats.get("adversary_lamports:channel").map_or(0, |s| s.0)
         );
         for (i, l) in sim.chan.ledger.iter().enumerate() {
             println!(
