@@ -1,12 +1,13 @@
 //! The indexer against a real local validator (`tessera-localnet`, started here): a scripted
 //! history (publish with lineage, sales with fees, a split update, claims, jobs confirmed,
-//! refunded unaccepted, refunded undelivered with a slash, disputed and resolved with a slash)
-//! is indexed into SQLite and into a real Postgres server started here (`initdb`/`pg_ctl` of
+//! refunded unaccepted, refunded undelivered with a slash, disputed and resolved with a slash;
+//! payment channels opened, topped up, settled, closed after the grace, settled and closed at
+//! once, and left open) is indexed into SQLite and into a real Postgres server started here (`initdb`/`pg_ctl` of
 //! Debian's `postgresql` package); on each, the indexer runs as a child process (the
 //! `tessera-indexer` binary), is SIGKILLed mid-stream twice and restarted, and the result must
 //! equal one uninterrupted pass (every table's row count) and the history's sums (no loss, no
 //! duplicates); every API answer is asserted in base units; `check` finds no difference, then
-//! finds a planted one.
+//! finds planted ones (a split's deposit, a pass's expiry, a channel's settlement).
 //!
 //! Run: `TESSERA_LOCALNET=$LOCALNET_BIN flock /tmp/tessera-validator.lock cargo test --locked
 //! --workspace --test indexer`.
@@ -527,8 +528,20 @@ async fn killed_run(url: &str, rpc: &str, gateway: &str, log: &Path, kill_at: i6
         .unwrap()
     };
     assert_eq!(dangling, 0, "every cursor names an applied transaction");
+    eprintln!(
+        "{}: SIGKILLed the indexer with {held} of {total} transactions in the database (kill at {kill_at})",
+        db_name(url)
+    );
     db.pool.close().await;
     held
+}
+
+fn db_name(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 /// Row sums that double counting or a lost transaction would change, with their values from
