@@ -69,6 +69,8 @@ enum Command {
     /// Check access
     #[command(subcommand)]
     Access(commands::access::AccessCmd),
+    /// Download a dataset you hold from its access gate: challenge, resume, content hash checked
+    Download(commands::download::DownloadArgs),
     /// Royalties owed and claims
     #[command(subcommand)]
     Royalties(commands::royalties::RoyaltiesCmd),
@@ -187,6 +189,7 @@ fn main() -> ExitCode {
             Command::Redeem(a) => commands::buy::redeem(&t, a, format),
             Command::Revoke(a) => commands::buy::revoke(&t, a, format),
             Command::Access(c) => commands::access::run(&t, c),
+            Command::Download(a) => commands::download::download(&t, a, format),
             Command::Royalties(c) => commands::royalties::run(&t, c, format),
             Command::Provider(c) => commands::provider::run(&t, c, format),
             Command::Jobs(c) => commands::jobs::run(&t, c, format),

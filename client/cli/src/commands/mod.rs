@@ -8,6 +8,7 @@ pub mod buy;
 pub mod channel;
 pub mod config;
 pub mod demo;
+pub mod download;
 pub mod index;
 pub mod jobs;
 pub mod provider;
