@@ -12,7 +12,11 @@
 #                                           start, run CMD, always stop; exits with CMD's code
 #
 # ARGS go to tessera-localnet (see `tessera-localnet --help`); `start` and `run` pass --reset
-# unless LOCALNET_KEEP_LEDGER=1. Environment: LOCALNET_RPC_PORT (8899), LOCALNET_DIR (state:
+# unless LOCALNET_KEEP_LEDGER=1 (then the chain continues where `stop` left it: the validator
+# writes a snapshot on a clean exit, see localnet/README.md). LOCALNET_PROFILE=release builds and
+# runs an optimised binary ($LOCALNET_TARGET/release/tessera-localnet; for benchmarks, e.g.
+# `TESSERA_LOCALNET=<that binary>` for bench/examples/open_loop.rs; cold build much longer than
+# the debug one); default debug. Environment: LOCALNET_RPC_PORT (8899), LOCALNET_DIR (state:
 # ledger, pid file, log; default $HOME/.cache/tessera/localnet), LOCALNET_TIMEOUT (60 s),
 # LOCALNET_CARGO_TARGET_DIR (default $HOME/.cache/tessera/localnet-target). The localnet
 # workspace never builds into the caller's CARGO_TARGET_DIR (the main workspace's, e.g. from
@@ -30,6 +34,15 @@ RPC_PORT="${LOCALNET_RPC_PORT:-8899}"
 RPC_URL="http://127.0.0.1:$RPC_PORT"
 TIMEOUT="${LOCALNET_TIMEOUT:-60}"
 BIN="$LOCALNET_BIN"
+PROFILE_ARGS=()
+case "${LOCALNET_PROFILE:-debug}" in
+  debug) ;;
+  release)
+    BIN="$LOCALNET_TARGET/release/tessera-localnet"
+    PROFILE_ARGS=(--release)
+    ;;
+  *) echo "localnet: error: LOCALNET_PROFILE must be debug or release" >&2; exit 1 ;;
+esac
 
 say() { echo "localnet: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -56,7 +69,7 @@ build() {
   # --bins --examples in one invocation: one feature resolution for the binary and the smoke
   # example (built alone, the binary would get a second copy of much of the graph).
   if ! (cd "$LOCALNET_SRC" && CARGO_TARGET_DIR="$LOCALNET_TARGET" \
-    CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}" cargo build --locked --bins --examples); then
+    CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}" cargo build --locked "${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"}" --bins --examples); then
     say "build failed. If cargo said the lock file needs updating: the programs' or the client's"
     say "dependencies changed; refresh it with: (cd localnet && cargo update -w) and commit it."
     exit 1

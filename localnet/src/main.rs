@@ -13,6 +13,14 @@
 //!   programs' table, entry shims and ProgramData live in `crates/tessera-host`). Child
 //!   banks inherit it; for the first seconds a guard thread also registers it (idempotent) in
 //!   every new bank, in case one was created from its parent just before the registration.
+//!
+//! Restarts: Agave replays a ledger's slots inside `Validator::new`, before the programs can be
+//! registered, so a replayed Tessera transaction fails and its writes are lost. So on SIGINT /
+//! SIGTERM, once the validator is closed, the highest frozen bank is written as a full snapshot
+//! archive into the ledger (Agave's own `bank_to_full_snapshot_archive`, as ledger-tool and
+//! `--warp-slot` do) and its slot recorded in `tessera-exit-snapshot`. The next start on that
+//! ledger loads that snapshot (Agave loads the newest archive) and has nothing of the previous
+//! run left to replay: configs, assets, passes and token balances are all there.
 
 // The Agave 3.1 crates mark their API "unstable" with deprecation notes; we pin them exactly.
 #![allow(deprecated)]
@@ -63,6 +71,11 @@ const MIN_PORT_RANGE: u16 = 25;
 const DEFAULT_LOG_FILTER: &str = "solana=error,agave=error,solana_core::resource_limits=off,solana_metrics=off";
 /// How long new banks get the programs registered explicitly after start-up.
 const BUILTIN_GUARD: Duration = Duration::from_secs(10);
+/// In the ledger: the slot of the snapshot written at the last clean exit. Removed at start, so
+/// that a run that ends without one (SIGKILL, crash) is not taken for a clean one.
+const EXIT_SNAPSHOT_MARKER: &str = "tessera-exit-snapshot";
+/// Full snapshot archives kept in the ledger (Agave's default).
+const SNAPSHOT_ARCHIVES_TO_KEEP: usize = 2;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -108,6 +121,11 @@ struct Args {
     /// By default stdout is reserved for the banner and the "ready" line.
     #[arg(long)]
     program_logs: bool,
+
+    /// Do not write a snapshot of the last frozen bank on exit (faster exit for a throwaway
+    /// ledger; a restart on this ledger then loses the Tessera programs' state).
+    #[arg(long)]
+    no_exit_snapshot: bool,
 }
 
 /// Where the banner, the "ready" line and messages go: the process's original stdout, which
@@ -311,6 +329,64 @@ fn wait_healthy(rpc_url: &str) -> Result<Duration, String> {
     }
 }
 
+/// The slot of the newest full snapshot archive in `dir` (`snapshot-SLOT-HASH.tar.*`), if any.
+fn newest_snapshot_archive_slot(dir: &Path) -> Option<u64> {
+    agave_snapshots::paths::get_highest_full_snapshot_archive_info(dir).map(|a| {
+        use agave_snapshots::snapshot_archive_info::SnapshotArchiveInfoGetter;
+        a.slot()
+    })
+}
+
+/// Reads and removes the exit-snapshot marker of `ledger`: the slot of the snapshot the last
+/// clean exit wrote, if there was one.
+fn take_exit_snapshot_marker(ledger: &Path) -> Option<u64> {
+    let path = ledger.join(EXIT_SNAPSHOT_MARKER);
+    let slot = std::fs::read_to_string(&path).ok()?.trim().parse().ok();
+    let _ = std::fs::remove_file(&path);
+    slot
+}
+
+/// Writes the highest frozen bank of `bank_forks` (the validator is closed) as a full snapshot
+/// archive into `ledger`, keeps the newest [`SNAPSHOT_ARCHIVES_TO_KEEP`] archives and records its
+/// slot in the marker. Returns the slot.
+fn write_exit_snapshot(bank_forks: &RwLock<BankForks>, ledger: &Path) -> Result<u64, String> {
+    let bank = bank_forks
+        .read()
+        .unwrap()
+        .frozen_banks()
+        .map(|(_, bank)| bank)
+        .max_by_key(|bank| bank.slot())
+        .ok_or("no frozen bank")?;
+    let slot = bank.slot();
+    if newest_snapshot_archive_slot(ledger) == Some(slot) {
+        // Agave's own periodic snapshot of this very slot is there already.
+    } else {
+        let bank_snapshots_dir = ledger.join(agave_snapshots::paths::BANK_SNAPSHOTS_DIR);
+        std::fs::create_dir_all(&bank_snapshots_dir)
+            .map_err(|e| format!("cannot create {}: {e}", bank_snapshots_dir.display()))?;
+        solana_runtime::snapshot_bank_utils::bank_to_full_snapshot_archive(
+            &bank_snapshots_dir,
+            &bank,
+            None,
+            ledger,
+            ledger,
+            agave_snapshots::ArchiveFormat::TarZstd {
+                config: agave_snapshots::ZstdConfig::default(),
+            },
+        )
+        .map_err(|e| format!("snapshot of slot {slot}: {e}"))?;
+        solana_runtime::snapshot_utils::purge_old_snapshot_archives(
+            ledger,
+            ledger,
+            std::num::NonZeroUsize::new(SNAPSHOT_ARCHIVES_TO_KEEP).expect("non-zero"),
+            std::num::NonZeroUsize::new(SNAPSHOT_ARCHIVES_TO_KEEP).expect("non-zero"),
+        );
+    }
+    std::fs::write(ledger.join(EXIT_SNAPSHOT_MARKER), format!("{slot}\n"))
+        .map_err(|e| format!("cannot write {}: {e}", ledger.join(EXIT_SNAPSHOT_MARKER).display()))?;
+    Ok(slot)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let out = match Out::new(args.quiet, args.program_logs) {
@@ -375,6 +451,10 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
         .canonicalize()
         .map_err(|e| format!("{}: {e}", args.ledger.display()))?;
     let ledger_existed = TestValidatorGenesis::ledger_exists(&ledger);
+    // What a restart will load: the newest snapshot archive (Agave's rule), and whether the last
+    // run wrote it on a clean exit (then no Tessera transaction is left to replay).
+    let exit_snapshot = take_exit_snapshot_marker(&ledger);
+    let newest_snapshot = newest_snapshot_archive_slot(&ledger);
 
     let authority = load_upgrade_authority(args.upgrade_authority.as_deref(), &out)?;
     let faucet_keypair = load_faucet_keypair(&ledger)?;
@@ -486,16 +566,26 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     }
 
     if ledger_existed {
-        // Agave 3.1 has no public hook to register builtins before the validator replays its
-        // ledger, so the replay ran without the Tessera programs: their transactions failed
-        // there and what they wrote is missing now. Say so loudly.
-        eprintln!(
-            "tessera-localnet: warning: reusing the ledger {}: its slots were replayed before \
-             the Tessera programs could be registered, so state written by Tessera \
-             transactions in the previous run is missing (other accounts are there). Use --reset \
-             for a consistent state.",
-            ledger.display()
-        );
+        match (exit_snapshot, newest_snapshot) {
+            (Some(exit), Some(newest)) if exit == newest => out.info(&format!(
+                "tessera-localnet: restarted from the snapshot written at the last exit (slot {exit})"
+            )),
+            _ => {
+                // Agave 3.1 has no public hook to register builtins before the validator
+                // replays its ledger, so the slots after the snapshot it loaded (or after
+                // genesis) were replayed without the Tessera programs: their transactions
+                // failed there and what they wrote is missing now. Say so loudly.
+                eprintln!(
+                    "tessera-localnet: warning: the ledger {} was not closed by a clean exit (no \
+                     exit snapshot; SIGKILL or crash?): it was loaded from {} and the later slots \
+                     were replayed before the Tessera programs could be registered, so state \
+                     written by Tessera transactions after that is missing (other accounts are \
+                     there). Use --reset for a consistent state.",
+                    ledger.display(),
+                    newest_snapshot.map_or("genesis".to_string(), |s| format!("the snapshot of slot {s}")),
+                );
+            }
+        }
         // An existing ledger also keeps the upgrade authority it was created with.
         let bank = bank_forks.read().unwrap().working_bank();
         for p in programs.iter().filter(|p| p.has_upgrade_authority_check) {
@@ -546,6 +636,23 @@ fn run(args: Args, out: Arc<Out>) -> Result<(), String> {
     if done_rx.recv_timeout(SHUTDOWN_TIMEOUT).is_err() {
         eprintln!("tessera-localnet: validator did not close within {SHUTDOWN_TIMEOUT:?}; exiting");
         std::process::exit(1);
+    }
+    // 6. The state a restart loads: the last frozen bank as a snapshot (see the module docs).
+    if !args.no_exit_snapshot {
+        let t = Instant::now();
+        match write_exit_snapshot(&bank_forks, &ledger) {
+            Ok(slot) => out.info(&format!(
+                "tessera-localnet: wrote the exit snapshot of slot {slot} in {:.1}s",
+                t.elapsed().as_secs_f64()
+            )),
+            Err(e) => {
+                eprintln!(
+                    "tessera-localnet: error: no exit snapshot ({e}); a restart on this ledger \
+                     loses the Tessera programs' state"
+                );
+                std::process::exit(1);
+            }
+        }
     }
     out.info("tessera-localnet: stopped");
     // The program-test context and the faucet live on the runtime; no need to wind them down.
