@@ -4,10 +4,14 @@
 //! rule's reason; bytes that differ from the content hash are detected and nothing is kept.
 
 use std::{
-    io::{BufRead, BufReader},
-    net::TcpListener,
+    io::{BufRead, BufReader, Read, Write},
+    net::{Shutdown, TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
     time::Duration,
 };
 
@@ -59,6 +63,67 @@ fn serve(url: &str, asset: &Pubkey, file: &Path, data_dir: &Path) -> Server {
         .unwrap();
     assert!(line.starts_with("tessera serve:"), "the gate did not start: {line}");
     Server(child, format!("http://{bind}"))
+}
+
+/// A TCP proxy to `gate` (e.g. `http://127.0.0.1:PORT`) that cuts the connection of the first
+/// whole-file data request (no range) after `cut_after` bytes of its answer; everything else
+/// goes through. Returns the proxy's base URL.
+fn cutting_proxy(gate: &str, cut_after: usize) -> String {
+    let upstream = gate.trim_start_matches("http://").to_string();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let armed = Arc::new(AtomicBool::new(true));
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let cut = Arc::new(AtomicBool::new(false));
+            let (mut c_read, mut s_write) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (armed, cut_up) = (armed.clone(), cut.clone());
+            // client → gate: arms the cut on the first whole-file data request.
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 16_384];
+                while let Ok(n) = c_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let text = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                    if text.contains("/data ") && !text.contains("\r\nrange:") && armed.swap(false, Ordering::SeqCst) {
+                        cut_up.store(true, Ordering::SeqCst);
+                    }
+                    if s_write.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = s_write.shutdown(Shutdown::Write);
+            });
+            // gate → client: after the cut is armed, forwards `cut_after` bytes, then closes both.
+            let (mut s_read, mut c_write) = (server, client);
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; 16_384];
+                let mut sent_after_cut = 0usize;
+                while let Ok(n) = s_read.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let mut n = n;
+                    if cut.load(Ordering::SeqCst) {
+                        n = n.min(cut_after - sent_after_cut);
+                        sent_after_cut += n;
+                    }
+                    if c_write.write_all(&buf[..n]).is_err()
+                        || (cut.load(Ordering::SeqCst) && sent_after_cut >= cut_after)
+                    {
+                        break;
+                    }
+                }
+                let _ = c_write.shutdown(Shutdown::Both);
+                let _ = s_read.shutdown(Shutdown::Both);
+            });
+        }
+    });
+    format!("http://{addr}")
 }
 
 /// `tessera --url URL --keypair KEYPAIR ARGS…`.
@@ -228,6 +293,19 @@ fn a_holder_downloads_resumes_and_verifies() {
     let msg = failed(&download(&alice_path, &out_bad_part, &with_domain));
     assert!(msg.contains("SHA-256 mismatch") && msg.contains(&hex), "{msg}");
     assert!(!out_bad_part.exists() && !part(&out_bad_part).exists(), "{msg}");
+    // A transfer cut mid-way: the same run asks a fresh challenge and the rest with a range
+    // request, and verifies the whole.
+    let proxy = cutting_proxy(&gate.1, 300_000);
+    let out_cut = dir.join("cut.bin");
+    let mut args = vec!["--output", "json", "download", &asset, "--gate", &proxy, "-o"];
+    args.push(out_cut.to_str().unwrap());
+    args.extend(with_domain);
+    let v = json(&tessera(&net.url, &alice_path, &args));
+    assert_eq!(v["verified"], true, "{v}");
+    assert_eq!(v["requests"], 2, "one retry after the cut: {v}");
+    assert_eq!(v["resumedFrom"], 0);
+    assert_eq!(v["transferred"], content.len() as u64);
+    assert_eq!(std::fs::read(&out_cut).unwrap(), content);
     // A complete .part (the rename was missed): the gate answers 416 and the bytes are verified.
     let out_full = dir.join("full.bin");
     std::fs::write(part(&out_full), &content).unwrap();
