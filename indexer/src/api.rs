@@ -164,6 +164,36 @@ impl Q {
         let row = self.query().fetch_one(&db.pool).await?;
         Ok(row.try_get::<i64, _>(0)?)
     }
+    /// With `self` as the WHERE clause of `table`: the number of matching rows, and the page
+    /// `pp` of them (`cols`), ordered by `order`.
+    async fn page_of(
+        self,
+        db: &Db,
+        cols: &str,
+        table: &str,
+        order: &str,
+        pp: &PageParams,
+    ) -> Result<(i64, Vec<AnyRow>)> {
+        let mut count = Q::new(&format!("SELECT COUNT(*) FROM {table}"));
+        count.sql.push_str(&self.sql);
+        count.args = self.args.clone();
+        let total = count.count(db).await?;
+        let mut q = Q::new(&format!("SELECT {cols} FROM {table}"));
+        q.sql.push_str(&self.sql);
+        q.args = self.args;
+        q.raw(&format!(" ORDER BY {order}"));
+        q.push(" LIMIT ?", Arg::Int(pp.limit()));
+        q.push(" OFFSET ?", Arg::Int(pp.offset()));
+        Ok((total, q.all(db).await?))
+    }
+}
+
+/// The row of `table` at `address`, if any.
+async fn row_at(db: &Db, table: &str, address: &str) -> Result<Option<AnyRow>> {
+    Ok(sqlx::query(&format!("SELECT * FROM {table} WHERE address = $1"))
+        .bind(address)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 fn s(r: &AnyRow, c: &str) -> Result<String> {
@@ -350,17 +380,8 @@ pub async fn catalogue(db: &Db, p: &CatalogueParams) -> Result<Page<AssetOut>> {
             )))
         }
     };
-    let mut count = Q::new("SELECT COUNT(*) FROM assets");
-    count.sql.push_str(&w.sql);
-    count.args = w.args.clone();
-    let total = count.count(db).await?;
-    let mut q = Q::new(&format!("SELECT {ASSET_COLS} FROM assets"));
-    q.sql.push_str(&w.sql);
-    q.args = w.args;
-    q.raw(&format!(" ORDER BY {order}"));
-    q.push(" LIMIT ?", Arg::Int(pp.limit()));
-    q.push(" OFFSET ?", Arg::Int(pp.offset()));
-    let items = q.all(db).await?.iter().map(asset_of).collect::<Result<_>>()?;
+    let (total, rows) = w.page_of(db, ASSET_COLS, "assets", order, &pp).await?;
+    let items = rows.iter().map(asset_of).collect::<Result<_>>()?;
     Ok(page(items, total, pp))
 }
 
@@ -874,29 +895,16 @@ pub async fn jobs(db: &Db, p: &JobParams) -> Result<Page<JobOut>> {
             w.push(&format!(" AND {col} = ?"), Arg::Text(v.clone()));
         }
     }
-    let mut count = Q::new("SELECT COUNT(*) FROM jobs");
-    count.sql.push_str(&w.sql);
-    count.args = w.args.clone();
-    let total = count.count(db).await?;
-    let mut q = Q::new("SELECT * FROM jobs");
-    q.sql.push_str(&w.sql);
-    q.args = w.args;
-    q.raw(" ORDER BY opened_slot DESC, address");
-    q.push(" LIMIT ?", Arg::Int(pp.limit()));
-    q.push(" OFFSET ?", Arg::Int(pp.offset()));
+    let (total, rows) = w.page_of(db, "*", "jobs", "opened_slot DESC, address", &pp).await?;
     let mut items = vec![];
-    for r in q.all(db).await? {
+    for r in rows {
         items.push(job_of(db, &r).await?);
     }
     Ok(page(items, total, pp))
 }
 
 pub async fn job(db: &Db, address: &str) -> Result<Option<JobOut>> {
-    let r = sqlx::query("SELECT * FROM jobs WHERE address = $1")
-        .bind(address)
-        .fetch_optional(&db.pool)
-        .await?;
-    match r {
+    match row_at(db, "jobs", address).await? {
         Some(r) => Ok(Some(job_of(db, &r).await?)),
         None => Ok(None),
     }
@@ -1116,29 +1124,16 @@ pub async fn channels(db: &Db, p: &ChannelParams) -> Result<Page<ChannelOut>> {
             w.push(&format!(" AND {col} = ?"), Arg::Text(v.clone()));
         }
     }
-    let mut count = Q::new("SELECT COUNT(*) FROM channels");
-    count.sql.push_str(&w.sql);
-    count.args = w.args.clone();
-    let total = count.count(db).await?;
-    let mut q = Q::new("SELECT * FROM channels");
-    q.sql.push_str(&w.sql);
-    q.args = w.args;
-    q.raw(" ORDER BY opened_slot DESC, address");
-    q.push(" LIMIT ?", Arg::Int(pp.limit()));
-    q.push(" OFFSET ?", Arg::Int(pp.offset()));
+    let (total, rows) = w.page_of(db, "*", "channels", "opened_slot DESC, address", &pp).await?;
     let mut items = vec![];
-    for r in q.all(db).await? {
+    for r in rows {
         items.push(channel_of(db, &r).await?);
     }
     Ok(page(items, total, pp))
 }
 
 pub async fn channel(db: &Db, address: &str) -> Result<Option<ChannelOut>> {
-    let r = sqlx::query("SELECT * FROM channels WHERE address = $1")
-        .bind(address)
-        .fetch_optional(&db.pool)
-        .await?;
-    match r {
+    match row_at(db, "channels", address).await? {
         Some(r) => Ok(Some(channel_of(db, &r).await?)),
         None => Ok(None),
     }
