@@ -296,3 +296,41 @@ async fn safe_a_free_pass_redeems_and_verifies_like_a_bought_one() {
         RegistryError::FreePassAlreadyClaimed,
     );
 }
+
+/// F1b (low): `claim_free_pass` has no duration guard (`buy_access` has `min_access_duration`).
+/// A publisher who shortens the access period while a claim is in flight (or just before)
+/// burns the wallet's one claim: the pass expires at once and, by F1, is never renewed.
+#[tokio::test]
+async fn finding_f1b_a_duration_cut_racing_a_claim_burns_the_wallets_one_claim() {
+    let mut w = World::new(0).await;
+    let (p, asset) = free_asset(&mut w, 1, 30 * 86_400, 0).await;
+    let holder = w.keypair().await;
+    w.h.set_time(T0).await;
+    // The claimer saw a 30-day free pass and signs its claim; the publisher lands first.
+    let a = w.asset(&asset).await;
+    let claim_ix = ix::registry::claim_free_pass(&holder.pubkey(), &asset, &a);
+    let cut = ix::registry::update_asset(
+        &p.pubkey(),
+        &asset,
+        UpdateAssetArgs {
+            access_duration: Some(1),
+            ..Default::default()
+        },
+    );
+    w.h.send(&[cut], &[&p]).await.expect("cut the access period to 1 s");
+    w.h.send(&[claim_ix], &[&holder])
+        .await
+        .expect("the claim lands, no guard");
+    let pass = w.pass(&asset, &holder.pubkey()).await.expect("pass");
+    assert_eq!(pass.expires_at, T0 + 1);
+    w.h.set_time(T0 + 1).await;
+    assert_err(
+        w.h.send(&[ix::registry::verify_access(&asset, &holder.pubkey())], &[])
+            .await,
+        RegistryError::PassExpired,
+    );
+    assert_err(
+        claim(&mut w, &holder, &asset).await,
+        RegistryError::FreePassAlreadyClaimed,
+    );
+}
