@@ -1,9 +1,8 @@
 //! Request handling: challenges, proof checks, on-chain access checks, delivery.
 
 use std::{
-    collections::HashMap,
     str::FromStr,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
@@ -14,7 +13,6 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use rand::RngCore;
 use serde_json::json;
 use solana_signature::Signature;
 use tessera_client::{
@@ -26,18 +24,20 @@ use tessera_client::{
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use super::{store::RedeemStore, Content};
+use super::{
+    challenge::{Challenges, Issued, NonceError, SessionError, SESSION_TTL},
+    store::RedeemStore,
+    Content,
+};
 
-/// Most outstanding nonces kept (expired ones are purged first).
-const MAX_NONCES: usize = 100_000;
+/// Answer header of a delivery granted on a signed challenge: a session token; later requests
+/// may send `Authorization: Bearer <token>` instead of a proof.
+pub const SESSION_HEADER: &str = "x-tessera-session";
+/// Beside [`SESSION_HEADER`]: the token's expiry (unix seconds).
+pub const SESSION_EXPIRES_HEADER: &str = "x-tessera-session-expires";
 
 /// Largest inference request body forwarded (larger ones get 413 before anything is read).
 pub const MAX_INFER_BODY: usize = 2 * 1024 * 1024;
-
-struct Nonce {
-    expires: i64,
-    used: bool,
-}
 
 pub struct Gate {
     domain: String,
@@ -47,7 +47,8 @@ pub struct Gate {
     content: Content,
     consumable: bool,
     store: RedeemStore,
-    nonces: Mutex<HashMap<String, Nonce>>,
+    /// Stateless challenges and sessions; remembers only used, unexpired nonces.
+    challenges: Challenges,
     /// Seconds a nonce lives (≤ 300).
     nonce_ttl: i64,
 }
@@ -119,6 +120,7 @@ impl Gate {
         nonce_ttl: i64,
     ) -> Self {
         Self {
+            challenges: Challenges::new(domain.clone()),
             domain,
             asset,
             account,
@@ -126,7 +128,6 @@ impl Gate {
             content,
             consumable,
             store,
-            nonces: Mutex::new(HashMap::new()),
             nonce_ttl,
         }
     }
@@ -142,18 +143,102 @@ impl Gate {
         }
     }
 
+    /// A challenge nonce: nothing is stored (see [`super::challenge`]).
     fn issue_nonce(&self) -> (String, i64) {
-        let mut bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let nonce: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let expires = now() + self.nonce_ttl;
-        let mut nonces = self.nonces.lock().expect("nonces");
-        if nonces.len() >= MAX_NONCES {
-            let t = now();
-            nonces.retain(|_, n| n.expires > t && !n.used);
+        let expires = now().saturating_add(self.nonce_ttl);
+        (self.challenges.issue(&self.asset, expires), expires)
+    }
+
+    /// Used nonces remembered now (they are forgotten at their expiry).
+    pub fn used_nonces(&self) -> usize {
+        self.challenges.used_len()
+    }
+
+    /// The holder of a signed challenge (checked, not yet used), or of a session token
+    /// (`Authorization: Bearer`).
+    /// At a consumable gate, also the `X-Tessera-Redeem` header: a malformed one is refused
+    /// before any RPC call.
+    #[allow(clippy::type_complexity)]
+    fn prove(&self, headers: &HeaderMap) -> Result<(Pubkey, Option<Issued>, Option<(String, Signature)>), Refusal> {
+        let redeem = |headers: &HeaderMap| {
+            if self.consumable {
+                redeem_header(headers)
+            } else {
+                Ok(None)
+            }
+        };
+        if let Some(auth) = text_header(headers, header::AUTHORIZATION.as_str())? {
+            let Some(token) = auth.strip_prefix("Bearer ") else {
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_session",
+                    "Authorization must be `Bearer <session token>` (a token of X-Tessera-Session)",
+                ));
+            };
+            return match self.challenges.check_session(token.trim(), &self.asset, now()) {
+                Ok((holder, _)) => Ok((holder, None, redeem(headers)?)),
+                Err(SessionError::Invalid) => Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "bad_session",
+                    "this session token was not issued by this gate for this asset; sign a new challenge",
+                )),
+                Err(SessionError::Expired) => Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "session_expired",
+                    "this session has expired; sign a new challenge",
+                )),
+            };
         }
-        nonces.insert(nonce.clone(), Nonce { expires, used: false });
-        (nonce, expires)
+        let (holder, nonce, signature) = (
+            text_header(headers, proof::HOLDER_HEADER)?,
+            text_header(headers, proof::NONCE_HEADER)?,
+            text_header(headers, proof::SIGNATURE_HEADER)?,
+        );
+        let (Some(holder), Some(nonce), Some(signature)) = (holder, nonce, signature) else {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "missing_proof",
+                "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature (or Authorization: Bearer <session token>)",
+            ));
+        };
+        let holder = Pubkey::from_str(&holder).map_err(|_| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("X-Tessera-Holder `{holder}` is not a base58 address"),
+            )
+        })?;
+        let redeem = redeem(headers)?;
+        let issued = self
+            .challenges
+            .check(&nonce, &self.asset, now())
+            .map_err(nonce_refusal)?;
+        if !proof::verify(&holder, &signature, &self.domain, &self.asset, &nonce, issued.expires) {
+            return Err(refuse(
+                StatusCode::UNAUTHORIZED,
+                "bad_signature",
+                "the signature does not match the holder and the challenge",
+            ));
+        }
+        Ok((holder, Some(issued), redeem))
+    }
+
+    /// Uses the nonce of a granted proof (once), and issues its session: expiring in at most
+    /// [`SESSION_TTL`] seconds and no later than the pass (`pass_expires`: `None` if perpetual).
+    fn grant(
+        &self,
+        holder: &Pubkey,
+        issued: Option<Issued>,
+        pass_expires: Option<i64>,
+    ) -> Result<Option<Session>, Refusal> {
+        let Some(issued) = issued else { return Ok(None) };
+        let t = now();
+        self.challenges.spend(issued, t).map_err(nonce_refusal)?;
+        let expires = pass_expires.map_or(t.saturating_add(SESSION_TTL), |p| p.min(t.saturating_add(SESSION_TTL)));
+        Ok((expires > t).then(|| Session {
+            token: self.challenges.session(holder, &self.asset, expires),
+            expires,
+        }))
     }
 
     /// Checks the proof headers and, on chain, the holder's access; returns the holder and, at
@@ -166,60 +251,11 @@ impl Gate {
     ///   No access-token balance is needed: the redemption burnt the tokens that pay for it, and
     ///   it was checked against a valid pass when it ran, so a pass that has expired since does
     ///   not void it.
-    async fn authorize(&self, headers: &HeaderMap) -> Result<(Pubkey, Option<Spent<'_>>), Refusal> {
-        let (holder, nonce, signature) = (
-            text_header(headers, proof::HOLDER_HEADER)?,
-            text_header(headers, proof::NONCE_HEADER)?,
-            text_header(headers, proof::SIGNATURE_HEADER)?,
-        );
-        let (Some(holder), Some(nonce), Some(signature)) = (holder, nonce, signature) else {
-            return Err(refuse(
-                StatusCode::UNAUTHORIZED,
-                "missing_proof",
-                "send X-Tessera-Holder, X-Tessera-Nonce and X-Tessera-Signature",
-            ));
-        };
-        let holder = Pubkey::from_str(&holder).map_err(|_| {
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("X-Tessera-Holder `{holder}` is not a base58 address"),
-            )
-        })?;
-        // At a consumable gate, a malformed redemption is refused before any RPC call.
-        let redeem = if self.consumable { redeem_header(headers)? } else { None };
-        {
-            let mut nonces = self.nonces.lock().expect("nonces");
-            let Some(n) = nonces.get_mut(&nonce) else {
-                return Err(refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "unknown_nonce",
-                    "this nonce was not issued by this server",
-                ));
-            };
-            if n.used {
-                return Err(refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "replayed_nonce",
-                    "this nonce was already used",
-                ));
-            }
-            if now() > n.expires {
-                return Err(refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "expired_nonce",
-                    "this nonce has expired; ask for a new challenge",
-                ));
-            }
-            if !proof::verify(&holder, &signature, &self.domain, &self.asset, &nonce, n.expires) {
-                return Err(refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "bad_signature",
-                    "the signature does not match the holder and the challenge",
-                ));
-            }
-            n.used = true;
-        }
+    ///
+    /// The proof is a signed challenge or a session token; either way the pass and balance are
+    /// checked on chain for every request, so a revocation ends a session at once.
+    async fn authorize(&self, headers: &HeaderMap) -> Result<Authorized<'_>, Refusal> {
+        let (holder, issued, redeem) = self.prove(headers)?;
         if self.consumable {
             let (chain, pass) = (self.chain.clone(), pda::pass(&self.asset, &holder));
             let pass = tokio::task::spawn_blocking(move || chain.fetch_opt::<AccessPass>(&pass))
@@ -228,11 +264,11 @@ impl Gate {
                 .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
             // A redemption was checked against a valid pass when it ran: only a missing or
             // revoked pass refuses it now, not an expiry or an empty balance.
-            match pass {
+            let pass_expires = match pass {
                 None => return Err(denied(AccessDenied::NoPass)),
                 Some(p) if p.revoked => return Err(denied(AccessDenied::PassRevoked)),
-                Some(_) => {}
-            }
+                Some(p) => (!p.perpetual).then_some(p.expires_at),
+            };
             let Some((text, signature)) = redeem else {
                 return Err(refuse(
                     StatusCode::FORBIDDEN,
@@ -240,8 +276,13 @@ impl Gate {
                     "this asset is consumable: send X-Tessera-Redeem with the signature of a confirmed redeem_access transaction (N tokens redeemed pay for N deliveries)",
                 ));
             };
+            let session = self.grant(&holder, issued, pass_expires)?;
             let spent = self.spend_redemption(text, signature, &holder).await?;
-            return Ok((holder, Some(spent)));
+            return Ok(Authorized {
+                holder,
+                spent: Some(spent),
+                session,
+            });
         }
         let (chain, asset, account) = (self.chain.clone(), self.asset, self.account.clone());
         let report = tokio::task::spawn_blocking(move || chain.access_for(&asset, &account, &holder))
@@ -249,7 +290,11 @@ impl Gate {
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
             .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
         match report.reason {
-            None => Ok((holder, None)),
+            None => Ok(Authorized {
+                holder,
+                spent: None,
+                session: self.grant(&holder, issued, report.expires_at)?,
+            }),
             Some(reason) => Err(denied(reason)),
         }
     }
@@ -325,6 +370,58 @@ impl Gate {
                 Err(used_up(units))
             }
         }
+    }
+}
+
+/// A granted request: the holder, the redemption unit it spends (consumable gates) and, when
+/// it came with a signed challenge, its new session.
+struct Authorized<'a> {
+    holder: Pubkey,
+    spent: Option<Spent<'a>>,
+    session: Option<Session>,
+}
+
+struct Session {
+    token: String,
+    expires: i64,
+}
+
+impl Session {
+    /// Adds `X-Tessera-Session` and `X-Tessera-Session-Expires` to a delivery.
+    fn attach(self, response: &mut Response) {
+        if let Ok(v) = HeaderValue::from_str(&self.token) {
+            response.headers_mut().insert(SESSION_HEADER, v);
+            response
+                .headers_mut()
+                .insert(SESSION_EXPIRES_HEADER, HeaderValue::from(self.expires));
+        }
+    }
+}
+
+/// The refusal of a nonce.
+fn nonce_refusal(e: NonceError) -> Refusal {
+    match e {
+        NonceError::Unknown => refuse(
+            StatusCode::UNAUTHORIZED,
+            "unknown_nonce",
+            "this nonce was not issued by this server",
+        ),
+        NonceError::Replayed => refuse(
+            StatusCode::UNAUTHORIZED,
+            "replayed_nonce",
+            "this nonce was already used",
+        ),
+        NonceError::Expired => refuse(
+            StatusCode::UNAUTHORIZED,
+            "expired_nonce",
+            "this nonce has expired; ask for a new challenge",
+        ),
+        NonceError::Busy => refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "gate_busy",
+            "too many challenges are in use; retry shortly",
+        )
+        .retry_after(1),
     }
 }
 
@@ -445,8 +542,8 @@ pub async fn challenge(State(g): State<Arc<Gate>>, asset: Result<Path<String>, P
         log("GET", &path, None, &format!("deny {}", r.1));
         return r.into_response();
     }
+    // Not logged: a flood of challenges costs neither memory nor log space.
     let (nonce, expires) = g.issue_nonce();
-    log("GET", &path, None, "challenge issued");
     Json(json!({
         "asset": g.asset.to_string(),
         "domain": g.domain,
@@ -480,7 +577,7 @@ pub async fn data(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRe
             log("GET", &path, None, &format!("deny {}", r.1));
             r.into_response()
         }
-        Ok((holder, spent)) => {
+        Ok(Authorized { holder, spent, session }) => {
             log("GET", &path, Some(&holder), &allowed(spent.as_ref()));
             match ServeFile::new(file).oneshot(req).await {
                 Ok(resp) => {
@@ -488,6 +585,9 @@ pub async fn data(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathRe
                     // A unit pays only for content sent (not e.g. a 416 for a bad range).
                     if let Some(spent) = spent.filter(|_| resp.status().is_success()) {
                         spent.deliver(&mut resp);
+                    }
+                    if let Some(session) = session {
+                        session.attach(&mut resp);
                     }
                     resp
                 }
@@ -526,7 +626,7 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
         log("POST", &path, None, "deny payload_too_large");
         return too_large().into_response();
     }
-    let (holder, spent) = match g.authorize(&headers).await {
+    let Authorized { holder, spent, session } = match g.authorize(&headers).await {
         Err(r) => {
             log("POST", &path, None, &format!("deny {}", r.1));
             return r.into_response();
@@ -573,6 +673,9 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
                     // The upstream answered: the unit is spent, whatever its status.
                     if let Some(spent) = spent {
                         spent.deliver(&mut r);
+                    }
+                    if let Some(session) = session {
+                        session.attach(&mut r);
                     }
                     r
                 }
@@ -654,5 +757,90 @@ mod tests {
         let final_refusal = denied(AccessDenied::PassRevoked).into_response();
         assert_eq!(final_refusal.status(), StatusCode::FORBIDDEN);
         assert!(final_refusal.headers().get(header::RETRY_AFTER).is_none());
+    }
+
+    fn rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
+    /// A million challenge requests through the handler, in process (no TCP: at debug speed a
+    /// million HTTP round trips would take minutes): the gate remembers nothing for them and
+    /// its memory stays flat; a holder's proof made afterwards is still accepted, once.
+    #[test]
+    fn a_flood_of_challenges_costs_no_memory() {
+        use anchor_lang::AnchorDeserialize;
+        let dir = std::env::temp_dir().join(format!("tessera-gate-flood-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let asset = Pubkey::new_unique();
+        let account = Asset::deserialize(&mut &vec![0u8; 4096][..]).unwrap();
+        let chain = Tessera::new(
+            "http://127.0.0.1:9",
+            solana_keypair::Keypair::new(),
+            solana_commitment_config::CommitmentConfig::confirmed(),
+        );
+        let g = Arc::new(Gate::new(
+            "data.test".into(),
+            asset,
+            account,
+            chain,
+            Content::File(dir.join("none")),
+            false,
+            RedeemStore::open(&dir.join("redeemed.sqlite3")).unwrap(),
+            300,
+        ));
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let ask = |n: usize| {
+            rt.block_on(async {
+                let mut last = None;
+                for _ in 0..n {
+                    let r = challenge(State(g.clone()), Ok(Path(asset.to_string()))).await;
+                    assert_eq!(r.status(), StatusCode::OK);
+                    last = Some(r);
+                }
+                last.unwrap()
+            })
+        };
+        // Warm up the allocator, then measure.
+        ask(20_000);
+        let before = rss_kib();
+        ask(1_000_000);
+        let after = rss_kib();
+        assert_eq!(g.used_nonces(), 0, "a challenge stores nothing");
+        assert!(
+            after <= before + 4 * 1024,
+            "RSS grew from {before} KiB to {after} KiB over a million challenges"
+        );
+        eprintln!("1,000,000 challenges: VmRSS {before} KiB before, {after} KiB after");
+
+        // A holder's proof on a challenge issued after the flood passes the proof check, once.
+        let body = rt.block_on(axum::body::to_bytes(ask(1).into_body(), 4096)).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        let (nonce, expires) = (v["nonce"].as_str().unwrap(), v["expiresAt"].as_i64().unwrap());
+        let holder = solana_keypair::Keypair::new();
+        let holder_key = solana_signer::Signer::pubkey(&holder);
+        let mut headers = HeaderMap::new();
+        headers.insert(proof::HOLDER_HEADER, holder_key.to_string().parse().unwrap());
+        headers.insert(proof::NONCE_HEADER, nonce.parse().unwrap());
+        let sig = proof::sign(&holder, "data.test", &asset, nonce, expires);
+        headers.insert(proof::SIGNATURE_HEADER, sig.to_string().parse().unwrap());
+        let (who, issued, _) = g.prove(&headers).unwrap_or_else(|r| panic!("{}", r.2));
+        assert_eq!(who, holder_key);
+        let session = g.grant(&who, issued, None).ok().flatten().expect("a session");
+        assert_eq!(g.used_nonces(), 1);
+        assert_eq!(g.prove(&headers).err().map(|r| r.1), Some("replayed_nonce"));
+        // Its session token stands in for the proof.
+        let mut bearer = HeaderMap::new();
+        bearer.insert(
+            header::AUTHORIZATION,
+            format!("Bearer {}", session.token).parse().unwrap(),
+        );
+        let (who, issued, _) = g.prove(&bearer).unwrap_or_else(|r| panic!("{}", r.2));
+        assert_eq!((who, issued), (holder_key, None));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

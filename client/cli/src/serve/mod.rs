@@ -20,6 +20,7 @@
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
 //! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/500/502/504; nothing is delivered on a refusal.
 
+mod challenge;
 mod cors;
 mod gate;
 mod metered;
