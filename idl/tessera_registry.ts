@@ -275,7 +275,7 @@ export type TesseraRegistry = {
     },
     {
       "code": 6045,
-      "msg": "This wallet already has a pass for this asset: a free pass is one per wallet",
+      "msg": "This wallet's pass for this free asset is still valid: a free pass is one per wallet at a time",
       "name": "freePassAlreadyClaimed"
     }
   ],
@@ -785,8 +785,9 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "checked by the seeds). `validate` refuses the claim if the registry owns the address (a",
-            "pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there."
+            "checked by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this",
+            "program, discriminator checked) and must be expired and not revoked (validate);",
+            "otherwise `AccessPass::grant` creates it whatever lamports sit there."
           ],
           "name": "pass",
           "pda": {

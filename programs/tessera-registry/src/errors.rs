@@ -93,6 +93,6 @@ pub enum RegistryError {
     NotPendingAdmin,
     #[msg("This asset has a price: buy its access with buy_access")]
     AssetNotFree,
-    #[msg("This wallet already has a pass for this asset: a free pass is one per wallet")]
+    #[msg("This wallet's pass for this free asset is still valid: a free pass is one per wallet at a time")]
     FreePassAlreadyClaimed,
 }

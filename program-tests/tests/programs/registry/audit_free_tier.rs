@@ -1,8 +1,8 @@
 //! Audit of the free tier (`claim_free_pass`, `buy_access`'s `AssetIsFree`, price 0 in
-//! `publish_asset` / `update_asset`). Tests named `finding_*` pin today's behaviour of a
-//! reported finding (they pass); the `#[ignore]`d `finding_*_wanted` test asserts the behaviour
-//! the finding asks for and fails today (`-- --ignored` to see it). The other tests are
-//! regression tests of attacks that turned out safe.
+//! `publish_asset` / `update_asset`). Tests named `finding_*` pin the behaviour of a reported
+//! finding that was accepted as designed (they pass); `fixed_*` tests assert the fix of one
+//! (F1: an expired pass of a free asset is renewed by a claim). The other tests are regression
+//! tests of attacks that turned out safe.
 
 use anchor_spl::token_2022::spl_token_2022;
 use tessera_client::{
@@ -59,12 +59,11 @@ async fn give_tokens(w: &mut World, from: &Keypair, to: &Pubkey, asset: &Pubkey,
     w.h.send(&[ix], &[from]).await.expect("transfer access tokens");
 }
 
-/// F1 (medium, availability): a timed asset that a wallet bought (or claimed) and that is free
-/// now can never be used again by that wallet once its pass expires: `claim_free_pass` says
-/// `FreePassAlreadyClaimed` and `buy_access` says `AssetIsFree`, while any fresh wallet claims.
-/// The former paying customer is the one wallet that cannot get access.
+/// F1 (medium, availability), fixed: a timed asset that a wallet bought and that is free now
+/// used to lock that wallet out once its pass expired (`FreePassAlreadyClaimed`, and
+/// `AssetIsFree` for a purchase), while any fresh wallet claimed. A claim now renews it.
 #[tokio::test]
-async fn finding_f1_an_expired_pass_locks_its_wallet_out_of_a_free_asset() {
+async fn fixed_f1_an_expired_bought_pass_is_renewed_by_a_claim_once_the_asset_is_free() {
     let mut w = World::new(0).await;
     let (p, asset) = w.listed(1, USDC, 60).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
@@ -78,20 +77,18 @@ async fn finding_f1_an_expired_pass_locks_its_wallet_out_of_a_free_asset() {
             .await,
         RegistryError::PassExpired,
     );
-    assert_err(
-        claim(&mut w, &buyer, &asset).await,
-        RegistryError::FreePassAlreadyClaimed,
-    );
     assert_err(w.buy(&buyer, &usdc, &asset, 1, USDC).await, RegistryError::AssetIsFree);
-    // A stranger gets in for free.
-    let newcomer = w.keypair().await;
-    claim(&mut w, &newcomer, &asset).await.expect("a fresh wallet claims");
+    claim(&mut w, &buyer, &asset)
+        .await
+        .expect("the former customer renews for free");
+    w.h.send(&[ix::registry::verify_access(&asset, &buyer.pubkey())], &[])
+        .await
+        .expect("valid again");
 }
 
-/// F1, what it should be: an expired (not revoked) pass of a free asset can be renewed.
+/// F1, fixed: an expired (not revoked) pass of a free asset is renewed by a claim.
 #[tokio::test]
-#[ignore = "audit finding F1: fails today (FreePassAlreadyClaimed)"]
-async fn finding_f1_wanted_an_expired_free_pass_can_be_renewed() {
+async fn fixed_f1_an_expired_free_pass_is_renewed() {
     let mut w = World::new(0).await;
     let (_, asset) = free_asset(&mut w, 1, 60, 0).await;
     let holder = w.keypair().await;
@@ -103,10 +100,10 @@ async fn finding_f1_wanted_an_expired_free_pass_can_be_renewed() {
         .expect("renew the expired free pass");
 }
 
-/// F1 on an inference-gated free model: the claimer opens a channel while its pass is valid,
-/// and can never open another once it expired (no renewal by claim nor by purchase).
+/// F1 on an inference-gated free model, fixed: the claimer opens a channel while its pass is
+/// valid; once it expired, opening is refused until a claim renews the pass.
 #[tokio::test]
-async fn finding_f1_an_expired_free_pass_of_a_gated_model_bars_channels_for_good() {
+async fn fixed_f1_an_expired_free_pass_of_a_gated_model_is_renewed_to_open_channels() {
     use crate::channels::{fixture, Fx, DEPOSIT, GRACE, T};
     use tessera_client::ix::channels::OpenChannelAccounts;
     let mut f = fixture().await;
@@ -145,8 +142,12 @@ async fn finding_f1_an_expired_free_pass_of_a_gated_model_bars_channels_for_good
     f.w.h.send(&[open(1)], &[&p]).await.expect("open with the free pass");
     f.w.h.set_time(T + 61).await;
     assert_err(f.w.h.send(&[open(2)], &[&p]).await, RegistryError::PassExpired);
-    assert_err(claim(&mut f.w, &p, &gated).await, RegistryError::FreePassAlreadyClaimed);
     assert_err(f.w.buy(&p, &pu, &gated, 1, USDC).await, RegistryError::AssetIsFree);
+    claim(&mut f.w, &p, &gated).await.expect("renew the free pass");
+    f.w.h
+        .send(&[open(2)], &[&p])
+        .await
+        .expect("open again with the renewed pass");
 }
 
 /// F2 (low): "one per wallet" bounds nothing per person. Fresh wallets (rent only) claim a
@@ -184,10 +185,7 @@ async fn finding_f3_revoking_a_free_pass_is_bypassed_by_a_fresh_wallet() {
     let revoke = ix::registry::revoke_pass(&p.pubkey(), &asset, &holder.pubkey(), 7);
     w.h.send(&[revoke], &[&p]).await.expect("revoke");
     w.h.refresh_blockhash().await;
-    assert_err(
-        claim(&mut w, &holder, &asset).await,
-        RegistryError::FreePassAlreadyClaimed,
-    );
+    assert_err(claim(&mut w, &holder, &asset).await, RegistryError::PassRevoked);
     let alias = w.keypair().await;
     claim(&mut w, &alias, &asset)
         .await
@@ -293,13 +291,13 @@ async fn safe_a_free_pass_redeems_and_verifies_like_a_bought_one() {
     w.h.refresh_blockhash().await;
     assert_err(
         claim(&mut w, &holder, &asset).await,
-        RegistryError::FreePassAlreadyClaimed,
+        RegistryError::FreePassAlreadyClaimed, // a perpetual pass never expires
     );
 }
 
-/// F1b (low): `claim_free_pass` has no duration guard (`buy_access` has `min_access_duration`).
-/// A publisher who shortens the access period while a claim is in flight (or just before)
-/// burns the wallet's one claim: the pass expires at once and, by F1, is never renewed.
+/// F1b (low, accepted): `claim_free_pass` has no duration guard (`buy_access` has
+/// `min_access_duration`). A publisher who shortens the access period while a claim is in
+/// flight gives the claimer a short pass; since F1's fix the claimer renews it once expired.
 #[tokio::test]
 async fn finding_f1b_a_duration_cut_racing_a_claim_burns_the_wallets_one_claim() {
     let mut w = World::new(0).await;
@@ -329,8 +327,7 @@ async fn finding_f1b_a_duration_cut_racing_a_claim_burns_the_wallets_one_claim()
             .await,
         RegistryError::PassExpired,
     );
-    assert_err(
-        claim(&mut w, &holder, &asset).await,
-        RegistryError::FreePassAlreadyClaimed,
-    );
+    claim(&mut w, &holder, &asset)
+        .await
+        .expect("the expired pass is renewed");
 }

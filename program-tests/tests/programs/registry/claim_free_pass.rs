@@ -1,6 +1,6 @@
 //! `claim_free_pass`: the free tier. An asset published (or updated) at price 0 gives each
-//! wallet one pass and one access token, recorded on chain like a sale of zero; `buy_access`
-//! refuses it, so a free asset cannot be minted in bulk.
+//! wallet one pass and one access token at a time (renewed once expired), recorded on chain like
+//! a sale of zero; `buy_access` refuses it, so a free asset cannot be minted in bulk.
 
 use anchor_lang::error::ErrorCode;
 use anchor_spl::token_2022::spl_token_2022;
@@ -78,9 +78,9 @@ async fn a_perpetual_free_asset_gives_a_perpetual_pass() {
 }
 
 #[tokio::test]
-async fn one_pass_per_wallet_even_after_expiry_or_giving_the_token_away() {
+async fn one_pass_per_wallet_at_a_time_renewed_once_expired_never_once_revoked() {
     let mut w = World::new(0).await;
-    let (_, asset) = free_asset(&mut w, 1, 60, 0).await;
+    let (p, asset) = free_asset(&mut w, 1, 60, 0).await;
     let holder = w.keypair().await;
     w.h.set_time(1_800_000_000).await;
     claim(&mut w, &holder, &asset).await.expect("first claim");
@@ -90,7 +90,7 @@ async fn one_pass_per_wallet_even_after_expiry_or_giving_the_token_away() {
         RegistryError::FreePassAlreadyClaimed,
     );
 
-    // The holder gives its token away and lets the pass expire: still one per wallet.
+    // Giving the token away while the pass is valid does not earn another claim.
     let friend = w.keypair().await;
     let mint = pda::access_mint(&asset);
     let from = pda::ata(&holder.pubkey(), &mint, &TOKEN_PROGRAM_ID);
@@ -98,14 +98,29 @@ async fn one_pass_per_wallet_even_after_expiry_or_giving_the_token_away() {
     let give = spl_token_2022::instruction::transfer(&TOKEN_PROGRAM_ID, &from, &to, &holder.pubkey(), &[], 1)
         .expect("transfer ix");
     w.h.send(&[give], &[&holder]).await.expect("give the token away");
-    w.h.set_time(1_800_000_000 + 61).await;
+    w.h.set_time(1_800_000_000 + 59).await;
     assert_err(
         claim(&mut w, &holder, &asset).await,
         RegistryError::FreePassAlreadyClaimed,
     );
-    // The friend has a token but no pass: it may claim its own.
-    claim(&mut w, &friend, &asset).await.expect("another wallet claims");
+
+    // Once expired, a claim renews the pass: one more period, one more token.
+    w.h.set_time(1_800_000_000 + 60).await;
+    claim(&mut w, &holder, &asset)
+        .await
+        .expect("renew the expired free pass");
+    let pass = w.pass(&asset, &holder.pubkey()).await.expect("pass");
+    assert_eq!((pass.expires_at, pass.purchased), (1_800_000_000 + 120, 2));
+    assert_eq!(w.h.balance(&from).await, 1);
     assert_eq!(w.asset(&asset).await.sold, 2);
+
+    // A revoked pass is never renewed.
+    let revoke = ix::registry::revoke_pass(&p.pubkey(), &asset, &holder.pubkey(), 1);
+    w.h.send(&[revoke], &[&p]).await.expect("revoke");
+    w.h.set_time(1_800_000_000 + 200).await;
+    assert_err(claim(&mut w, &holder, &asset).await, RegistryError::PassRevoked);
+    // The friend has a token but no pass: it claims its own.
+    claim(&mut w, &friend, &asset).await.expect("another wallet claims");
 }
 
 #[tokio::test]

@@ -12,11 +12,13 @@ use crate::{
     state::{AccessPass, Asset, Config},
 };
 
-/// Claims the pass of a free asset (price 0): one access token and a pass, once per wallet.
-/// The pass is recorded on chain like a bought one (`AccessBought` with a zero total), counts
-/// against the asset's max supply, and expires like a pass bought for one token (perpetual when
-/// the asset is). A wallet that has a pass for the asset already (claimed, bought before the
-/// price became 0, or revoked) cannot claim another.
+/// Claims the pass of a free asset (price 0): one access token and a pass, one per wallet at a
+/// time. The pass is recorded on chain like a bought one (`AccessBought` with a zero total),
+/// counts against the asset's max supply, and expires like a pass bought for one token
+/// (perpetual when the asset is). A wallet whose pass for the asset is still valid (or
+/// perpetual) cannot claim again (`FreePassAlreadyClaimed`); one whose pass has expired (claimed,
+/// or bought before the price became 0) renews it with a claim, for one more period and one more
+/// token; a revoked pass is never renewed (`PassRevoked`).
 ///
 /// Needs no payment accounts: the claimer pays only the rents of its pass and access-token
 /// account. Prefund-safe like `buy_access`: lamports sent to the pass address or the access
@@ -38,8 +40,9 @@ pub struct ClaimFreePass<'info> {
     #[account(mut, address = asset.access_mint)]
     pub access_mint: Box<InterfaceAccount<'info, Mint>>,
     /// CHECK: the claimer's pass for this asset, at `[PASS_SEED, asset, holder]` (address
-    /// checked by the seeds). `validate` refuses the claim if the registry owns the address (a
-    /// pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there.
+    /// checked by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this
+    /// program, discriminator checked) and must be expired and not revoked (validate);
+    /// otherwise `AccessPass::grant` creates it whatever lamports sit there.
     #[account(
         mut,
         seeds = [PASS_SEED, asset.key().as_ref(), holder.key().as_ref()],
@@ -73,7 +76,14 @@ impl ClaimFreePass<'_> {
         require!(self.asset.is_listed(), RegistryError::AssetNotListed);
         require!(self.asset.price == 0, RegistryError::AssetNotFree);
         require_gte!(self.asset.remaining_supply(), 1, RegistryError::SupplyExhausted);
-        require!(self.pass.owner != &crate::ID, RegistryError::FreePassAlreadyClaimed);
+        if let Some(pass) = AccessPass::load(&self.pass)? {
+            require!(!pass.revoked, RegistryError::PassRevoked);
+            let now = Clock::get()?.unix_timestamp;
+            require!(
+                !pass.perpetual && now >= pass.expires_at,
+                RegistryError::FreePassAlreadyClaimed
+            );
+        }
         Ok(())
     }
 
@@ -93,7 +103,7 @@ impl ClaimFreePass<'_> {
         let pass_info = accounts.pass.to_account_info();
         let pass = AccessPass::grant(
             &pass_info,
-            None,
+            AccessPass::load(&pass_info)?,
             &accounts.holder.to_account_info(),
             &accounts.system_program.to_account_info(),
             asset_key,

@@ -104,7 +104,7 @@ export const TESSERA_REGISTRY_ERROR__NO_PENDING_ADMIN = 0x179a; // 6042
 export const TESSERA_REGISTRY_ERROR__NOT_PENDING_ADMIN = 0x179b; // 6043
 /** AssetNotFree: This asset has a price: buy its access with buy_access */
 export const TESSERA_REGISTRY_ERROR__ASSET_NOT_FREE = 0x179c; // 6044
-/** FreePassAlreadyClaimed: This wallet already has a pass for this asset: a free pass is one per wallet */
+/** FreePassAlreadyClaimed: This wallet's pass for this free asset is still valid: a free pass is one per wallet at a time */
 export const TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED = 0x179d; // 6045
 
 export type TesseraRegistryError =
@@ -168,7 +168,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [TESSERA_REGISTRY_ERROR__DUPLICATE_PARENT]: `The same parent is declared twice`,
     [TESSERA_REGISTRY_ERROR__DUPLICATE_PAYMENT_MINT]: `The payment-mint allow-list names the same mint twice`,
     [TESSERA_REGISTRY_ERROR__FEE_ABOVE_CAP]: `The protocol fee cannot exceed 1,000 bps (10%)`,
-    [TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED]: `This wallet already has a pass for this asset: a free pass is one per wallet`,
+    [TESSERA_REGISTRY_ERROR__FREE_PASS_ALREADY_CLAIMED]: `This wallet's pass for this free asset is still valid: a free pass is one per wallet at a time`,
     [TESSERA_REGISTRY_ERROR__INFERENCE_ROYALTY_ABOVE_CAP]: `The inference royalty cannot exceed 5,000 bps`,
     [TESSERA_REGISTRY_ERROR__INSUFFICIENT_FUNDS]: `The buyer's token account holds less than the total price`,
     [TESSERA_REGISTRY_ERROR__INVALID_LICENSE_FLAGS]: `Unknown license flag bits are set`,

@@ -160,8 +160,9 @@ export type ClaimFreePassAsyncInput<
   /** The asset's access-token mint (address stored in the asset). */
   accessMint: Address<TAccountAccessMint>;
   /**
-   * checked by the seeds). `validate` refuses the claim if the registry owns the address (a
-   * pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there.
+   * checked by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this
+   * program, discriminator checked) and must be expired and not revoked (validate);
+   * otherwise `AccessPass::grant` creates it whatever lamports sit there.
    */
   pass?: Address<TAccountPass>;
   /** The claimer: signs, pays the rents, receives the access token. */
@@ -363,8 +364,9 @@ export type ClaimFreePassInput<
   /** The asset's access-token mint (address stored in the asset). */
   accessMint: Address<TAccountAccessMint>;
   /**
-   * checked by the seeds). `validate` refuses the claim if the registry owns the address (a
-   * pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there.
+   * checked by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this
+   * program, discriminator checked) and must be expired and not revoked (validate);
+   * otherwise `AccessPass::grant` creates it whatever lamports sit there.
    */
   pass: Address<TAccountPass>;
   /** The claimer: signs, pays the rents, receives the access token. */
@@ -516,8 +518,9 @@ export type ParsedClaimFreePassInstruction<
     /** The asset's access-token mint (address stored in the asset). */
     accessMint: TAccountMetas[2];
     /**
-     * checked by the seeds). `validate` refuses the claim if the registry owns the address (a
-     * pass exists); otherwise `AccessPass::grant` creates it whatever lamports sit there.
+     * checked by the seeds). If it exists it is loaded (`AccessPass::load`: owner = this
+     * program, discriminator checked) and must be expired and not revoked (validate);
+     * otherwise `AccessPass::grant` creates it whatever lamports sit there.
      */
     pass: TAccountMetas[3];
     /** The claimer: signs, pays the rents, receives the access token. */
