@@ -16,6 +16,7 @@
 //! cargo build --locked --workspace --example open_loop
 //! $CARGO_TARGET_DIR/debug/examples/open_loop [--rates 25,50,100,200,400] [--secs 5] [--buyers 16]
 //!     [--assets 16] [--senders 8] [--drain 20] [--spread-rate N]
+//! $CARGO_TARGET_DIR/debug/examples/open_loop --write-set   # the settlements' write sets only, no validator
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -544,11 +545,131 @@ fn write_set(m: &Market) {
             }
         );
     }
+    settlement_write_sets();
     println!("| SOL transfer | sender, recipient | account | no |");
+}
+
+/// Account names of `ix` in `idl/<program>.json`, nested account groups flattened (`settlement.job`).
+fn idl_names(program: &str, ix: &str) -> Vec<String> {
+    fn flat(a: &[serde_json::Value], prefix: &str, out: &mut Vec<String>) {
+        for x in a {
+            let name = format!("{prefix}{}", x["name"].as_str().unwrap_or("?"));
+            match x["accounts"].as_array() {
+                Some(inner) => flat(inner, &format!("{name}."), out),
+                None => out.push(name),
+            }
+        }
+    }
+    let path = format!("{}/../idl/{program}.json", env!("CARGO_MANIFEST_DIR"));
+    let idl: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("IDL")).expect("IDL JSON");
+    let mut out = Vec::new();
+    if let Some(accounts) = idl["instructions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["name"] == ix))
+        .and_then(|i| i["accounts"].as_array())
+    {
+        flat(accounts, "", &mut out);
+    }
+    out
+}
+
+/// An account decoded from zeroes (borsh: empty strings and vectors, `None`, first variants),
+/// for building instructions without a chain.
+fn zeroed<T: anchor_lang::AnchorDeserialize>() -> T {
+    T::deserialize(&mut &[0u8; 8192][..]).expect("decodes from zeroes")
+}
+
+/// The writable accounts of a settlement flow built twice for two unrelated jobs / channels
+/// (different consumers, providers, models, mints' holders) against one protocol treasury: an
+/// account in both is one every such settlement writes.
+fn settlement_write_sets() {
+    use tessera_client::{channels::payout::SettleArgs, channels::state::Channel, escrow::state::Job};
+    let usdc = Pubkey::new_unique();
+    let treasury_ata = Pubkey::new_unique();
+    let confirm = |_: u8| {
+        let mut job: Job = zeroed();
+        job.consumer = Pubkey::new_unique();
+        job.provider = Pubkey::new_unique();
+        job.model = Pubkey::new_unique();
+        job.model_split = Pubkey::new_unique();
+        job.vault = Pubkey::new_unique();
+        job.mint = usdc;
+        ix::escrow::confirm_job(
+            &Pubkey::new_unique(),
+            &job,
+            &ix::escrow::SettleAccounts {
+                provider_token_account: Pubkey::new_unique(),
+                treasury_token_account: treasury_ata,
+                token_program: TOKEN_PROGRAM_ID,
+                parent_splits: vec![],
+            },
+        )
+    };
+    let settle = |_: u8| {
+        let mut ch: Channel = zeroed();
+        ch.payer = Pubkey::new_unique();
+        ch.payee = Pubkey::new_unique();
+        ch.provider = Pubkey::new_unique();
+        ch.authorized_signer = Pubkey::new_unique();
+        ch.model = Pubkey::new_unique();
+        ch.model_split = Pubkey::new_unique();
+        ch.vault = Pubkey::new_unique();
+        ch.mint = usdc;
+        let model: Asset = zeroed();
+        ix::channels::settle_ix(
+            &Pubkey::new_unique(),
+            &ch,
+            &model,
+            &ix::channels::SettleAccounts {
+                payee_token_account: Pubkey::new_unique(),
+                treasury_token_account: treasury_ata,
+                token_program: TOKEN_PROGRAM_ID,
+            },
+            SettleArgs {
+                cumulative: 1,
+                expiry: 0,
+            },
+        )
+    };
+    for (flow, program, name, a, b) in [
+        ("confirm_job", "tessera_escrow", "confirm_job", confirm(0), confirm(1)),
+        ("settle (channel)", "tessera_channels", "settle", settle(0), settle(1)),
+    ] {
+        let names = idl_names(program, name);
+        for (i, meta) in a.accounts.iter().enumerate() {
+            if !meta.is_writable {
+                continue;
+            }
+            let label = names.get(i).cloned().unwrap_or_else(|| format!("remaining #{i}"));
+            let shared = b.accounts[i].pubkey == meta.pubkey;
+            println!(
+                "| {flow} | {label} | {} | {} |",
+                if shared {
+                    "protocol (one account)"
+                } else if label.contains("model_split") {
+                    "model"
+                } else {
+                    "job / channel"
+                },
+                if shared {
+                    "**yes: every settlement writes it**"
+                } else {
+                    "no"
+                }
+            );
+        }
+    }
 }
 
 fn main() {
     let o = opts();
+    if std::env::args().any(|a| a == "--write-set") {
+        // The write-set table alone: built from the client's builders, no validator needed.
+        println!("| flow | writable account | one per | shared by flows of different assets / jobs / channels |");
+        println!("|---|---|---|---|");
+        settlement_write_sets();
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("tessera-open-loop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let admin = Keypair::new();
