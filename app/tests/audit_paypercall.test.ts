@@ -1,14 +1,19 @@
 // Audit of the browser's pay per call (src/lib/payPerCall.ts) against a MALICIOUS gate: the gate
-// controls GET …/channels/<channel> (`accepted`) and the 402 body. These tests pin today's
-// behaviour of the findings (they pass while the finding stands):
-// run with `node --import tsx --import ./tests/anchor-esm.mjs --test tests/audit_paypercall.test.ts`.
+// controls GET …/channels/<channel> (`accepted`), the 402 body and its terms (GET …/payment).
+// These tests assert the fixed behaviour of the findings:
+// - P1: what is signed is never above max(settled on chain, highest voucher signed here) + price;
+//   a gate claiming it accepted more than that is refused, with both amounts named;
+// - P2: a price of 0 or less is refused; terms whose asset, payee or mint are not the channel's are
+//   refused (the Call box also never signs at a price the page has not shown: a browser concern).
+// Part of `npm run test:unit`; run alone with
+// `node --import tsx --import ./tests/anchor-esm.mjs --test tests/audit_paypercall.test.ts`.
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { Keypair } from "@solana/web3.js";
 
-import { loadVoucher, payAndCall, saveVoucher } from "../src/lib/payPerCall.ts";
+import { loadVoucher, payAndCall, priceProblem, saveVoucher, termsProblem } from "../src/lib/payPerCall.ts";
 
 function memoryStorage(): Storage {
   const m = new Map<string, string>();
@@ -64,33 +69,80 @@ describe("audit: pay per call against a lying gate", () => {
     },
   });
 
-  test("P1: the first call of a fresh channel signs the WHOLE deposit when the gate says it accepted deposit - price", async () => {
+  test("P1 fixed: a fresh channel whose gate says it accepted deposit - price: refused, nothing signed, both amounts named", async () => {
     g.localStorage = memoryStorage();
     const signed: bigint[] = [];
     const seen = lyingGate(Number(DEPOSIT - PRICE), [() => new Response("ok", { status: 200 })]);
     try {
       const r = await payAndCall(params(signed));
-      assert.equal(r.kind, "answer");
-      // Nothing was ever signed on this channel, nothing settled: one call should cost PRICE.
-      assert.deepEqual(signed, [DEPOSIT], "the wallet signed a voucher for the whole deposit");
-      assert.deepEqual(seen, [`voucher-${DEPOSIT}`]);
+      assert.equal(r.kind, "refused");
+      assert.equal(r.kind === "refused" && r.reason, "gate_accepted_above_signed");
+      assert.match(r.kind === "refused" ? r.message : "", new RegExp(`accepted ${DEPOSIT - PRICE} base units.*\\(0 base units`));
+      assert.deepEqual(signed, [], "nothing signed");
+      assert.deepEqual(seen, [], "nothing sent");
+      assert.equal(loadVoucher(ENDPOINT, CHANNEL), null);
     } finally {
       g.fetch = realFetch;
     }
   });
 
-  test("P1 via the 402 path: a kept unaccepted voucher, the gate unreachable for GET, then 402 voucher_stale with a made-up accepted", async () => {
+  test("P1 fixed: with a kept voucher, a gate claiming more than it is refused; one claiming it (or less) gets one price above it", async () => {
+    g.localStorage = memoryStorage();
+    saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: "300", expiry: "0", header: "voucher-300", signedAt: 1 });
+    const signed: bigint[] = [];
+    let seen = lyingGate(400, []);
+    try {
+      const r = await payAndCall(params(signed));
+      assert.equal(r.kind === "refused" && r.reason, "gate_accepted_above_signed");
+      assert.match(r.kind === "refused" ? r.message : "", /accepted 400 base units.*\(300 base units/);
+      assert.deepEqual(signed, []);
+      assert.deepEqual(seen, []);
+      // The gate's accepted equals the kept voucher: the next one is one price above it.
+      seen = lyingGate(300, [() => new Response("ok", { status: 200 })]);
+      const ok = await payAndCall(params(signed));
+      assert.equal(ok.kind, "answer");
+      assert.deepEqual(signed, [400n]);
+      assert.deepEqual(seen, ["voucher-400"]);
+      // The chain settled more than this browser signed (another device, settled): above the settled total.
+      seen = lyingGate(5_000, [() => new Response("ok", { status: 200 })]);
+      const settled = await payAndCall({ ...params(signed), settled: 5_000n });
+      assert.equal(settled.kind, "answer");
+      assert.deepEqual(signed, [400n, 5_100n]);
+    } finally {
+      g.fetch = realFetch;
+    }
+  });
+
+  test("P1 fixed via the 402 path: a kept unaccepted voucher, the gate unreachable for GET, then 402 voucher_stale with a made-up accepted: refused", async () => {
     g.localStorage = memoryStorage();
     saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: "100", expiry: "0", header: "voucher-100", signedAt: 1 });
     const signed: bigint[] = [];
     const stale = () =>
       new Response(JSON.stringify({ reason: "voucher_stale", message: "stale", accepted: Number(DEPOSIT - PRICE) }), { status: 402 });
-    lyingGate(null, [stale, () => new Response("ok", { status: 200 })]);
+    const seen = lyingGate(null, [stale, () => new Response("ok", { status: 200 })]);
+    try {
+      const r = await payAndCall(params(signed));
+      assert.equal(r.kind === "refused" && r.reason, "gate_accepted_above_signed");
+      assert.match(r.kind === "refused" ? r.message : "", new RegExp(`accepted ${DEPOSIT - PRICE} base units.*\\(100 base units`));
+      assert.deepEqual(signed, [], "nothing signed after the 100-unit voucher");
+      assert.deepEqual(seen, ["voucher-100"], "only the kept voucher was sent");
+      assert.equal(loadVoucher(ENDPOINT, CHANNEL)?.cumulative, "100");
+    } finally {
+      g.fetch = realFetch;
+    }
+  });
+
+  test("honest 402 path: the kept voucher was accepted after all (voucher_replayed at its amount): one price above it", async () => {
+    g.localStorage = memoryStorage();
+    saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: "100", expiry: "0", header: "voucher-100", signedAt: 1 });
+    const signed: bigint[] = [];
+    const replayed = () => new Response(JSON.stringify({ reason: "voucher_replayed", message: "replayed", accepted: 100 }), { status: 402 });
+    const seen = lyingGate(null, [replayed, () => new Response("ok", { status: 200 })]);
     try {
       const r = await payAndCall(params(signed));
       assert.equal(r.kind, "answer");
-      assert.deepEqual(signed, [DEPOSIT], "signed the whole deposit after only a 100-unit voucher");
-      assert.equal(loadVoucher(ENDPOINT, CHANNEL)?.cumulative, DEPOSIT.toString());
+      assert.deepEqual(signed, [200n]);
+      assert.deepEqual(seen, ["voucher-100", "voucher-200"]);
     } finally {
       g.fetch = realFetch;
     }
@@ -102,10 +154,50 @@ describe("audit: pay per call against a lying gate", () => {
     lyingGate(Number(DEPOSIT), []);
     try {
       const r = await payAndCall(params(signed));
-      assert.equal(r.kind === "refused" && r.reason, "deposit_exhausted");
+      assert.equal(r.kind === "refused" && r.reason, "gate_accepted_above_signed");
+      assert.deepEqual(signed, []);
+      // This browser signed the whole deposit itself: the next call would exceed it.
+      saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: DEPOSIT.toString(), expiry: "0", header: `voucher-${DEPOSIT}`, signedAt: 1 });
+      lyingGate(Number(DEPOSIT), []);
+      const d = await payAndCall(params(signed));
+      assert.equal(d.kind === "refused" && d.reason, "deposit_exhausted");
       assert.deepEqual(signed, []);
     } finally {
       g.fetch = realFetch;
     }
+  });
+
+  test("P2 fixed: a price of 0 or less (or not a whole number) is refused before anything is asked or signed", async () => {
+    for (const price of [0n, -100n]) {
+      g.localStorage = memoryStorage();
+      const signed: bigint[] = [];
+      const seen = lyingGate(0, [() => new Response("ok", { status: 200 })]);
+      try {
+        const r = await payAndCall({ ...params(signed), price });
+        assert.equal(r.kind === "refused" && r.reason, "invalid_price");
+        assert.deepEqual(signed, []);
+        assert.deepEqual(seen, []);
+      } finally {
+        g.fetch = realFetch;
+      }
+    }
+    assert.equal(priceProblem(100), null);
+    assert.match(priceProblem(0) ?? "", /must be above 0/);
+    assert.match(priceProblem(-1) ?? "", /must be above 0/);
+    assert.match(priceProblem(0.5) ?? "", /not a whole number/);
+    assert.match(priceProblem("100") ?? "", /not a whole number/);
+  });
+
+  test("P2/P4 fixed: the terms' asset, payee and mint must be the chosen channel's", () => {
+    const payee = Keypair.generate().publicKey.toBase58();
+    const mint = Keypair.generate().publicKey.toBase58();
+    const other = Keypair.generate().publicKey.toBase58();
+    const channel = { model: MODEL, payee, mint };
+    const terms = { asset: MODEL, payee, mint, pricePerCall: 100 };
+    assert.equal(termsProblem(terms, channel), null);
+    assert.match(termsProblem({ ...terms, pricePerCall: 0 }, channel) ?? "", /must be above 0/);
+    assert.match(termsProblem({ ...terms, asset: other }, channel) ?? "", /for the asset/);
+    assert.match(termsProblem({ ...terms, payee: other }, channel) ?? "", new RegExp(`paid to ${other}, but the channel pays ${payee}`));
+    assert.match(termsProblem({ ...terms, mint: other }, channel) ?? "", new RegExp(`mint ${other}, but the channel holds ${mint}`));
   });
 });

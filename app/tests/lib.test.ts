@@ -239,7 +239,7 @@ describe("pay per call", () => {
     await assert.rejects(remote.signMessage(message), /works only with a validator on this machine/);
   });
 
-  test("the kept voucher never goes down; the next one is one price above the highest of accepted, settled and signed", () => {
+  test("the kept voucher never goes down; the next one is one price above the highest of settled and signed (never the gate's accepted)", () => {
     g.localStorage = memoryStorage();
     const v = (c: bigint) => ({ channel: CHANNEL, cumulative: c.toString(), expiry: "0", header: `h${c}`, signedAt: 1 });
     saveVoucher(ENDPOINT, v(300n));
@@ -247,9 +247,9 @@ describe("pay per call", () => {
     saveVoucher(ENDPOINT, v(300n));
     assert.equal(loadVoucher(ENDPOINT, CHANNEL)?.header, "h300");
     assert.equal(loadVoucher("http://127.0.0.1:8999", CHANNEL), null, "per cluster");
-    assert.equal(nextCumulative({ accepted: 100n, settled: 50n, signed: 300n, price: 100n }), 400n);
-    assert.equal(nextCumulative({ accepted: 500n, settled: 50n, signed: 300n, price: 100n }), 600n);
-    assert.equal(nextCumulative({ accepted: 0n, settled: 700n, signed: null, price: 100n }), 800n);
+    assert.equal(nextCumulative({ settled: 50n, signed: 300n, price: 100n }), 400n);
+    assert.equal(nextCumulative({ settled: 700n, signed: null, price: 100n }), 800n);
+    assert.equal(nextCumulative({ settled: 700n, signed: 300n, price: 100n }), 800n);
     assert.equal(remainingOf({ deposit: 6_000n, settled: 0n, accepted: 1_994n, signed: 2_991n }), 3_009n);
     assert.equal(remainingOf({ deposit: 6_000n, settled: 2_991n, accepted: null, signed: null }), 3_009n);
     assert.equal(remainingOf({ deposit: 1_000n, settled: 0n, accepted: 2_000n, signed: null }), 0n);
@@ -341,6 +341,7 @@ describe("pay per call", () => {
       assert.deepEqual(seen, ["voucher-300", "voucher-400"]);
       // Beyond the deposit nothing is signed.
       g.localStorage = memoryStorage();
+      saveVoucher(ENDPOINT, { channel: CHANNEL, cumulative: "950", expiry: "0", header: "voucher-950", signedAt: 1 });
       stubGate(950, []);
       const d = await payAndCall(params(signed));
       assert.equal(d.kind === "refused" && d.reason, "deposit_exhausted");

@@ -1,9 +1,14 @@
 // Paying a metered model's calls from the browser (README: "A metered model: pay per call"):
-// each call carries an `X-Tessera-Voucher` for the channel's cumulative amount — everything the
-// gate accepted so far plus the price of this call — signed by the wallet's signMessage. No
-// transaction per call.
+// each call carries an `X-Tessera-Voucher` for the channel's cumulative amount — everything paid
+// so far plus the price of this call — signed by the wallet's signMessage. No transaction per call.
 //
-// Two rules keep the payer safe:
+// The gate is not trusted with the amount: a voucher is never signed above the highest of the
+// total settled on chain and the highest voucher signed in this browser for the channel, plus the
+// price. What the gate says it accepted (GET …/channels/<channel>, a 402's `accepted`) is shown,
+// and only used to tell whether the kept voucher was accepted; a gate claiming more than this
+// browser signed (or the chain settled) is refused, never followed.
+//
+// Two more rules keep the payer safe:
 // - the highest voucher signed for a channel is kept in localStorage (per endpoint and channel)
 //   before it is sent, so that a reload never signs a lower or equal amount again, and a voucher
 //   the gate has not accepted yet (an unanswered call) is sent again rather than a new one;
@@ -97,14 +102,51 @@ export const fetchGateChannel = (gate: string, model: string, channel: string, t
   getJson<GateChannelState>(`${gate}/v1/assets/${model}/channels/${channel}`, timeoutMs);
 
 /**
- * The cumulative amount of the next voucher: one price above the highest of what the gate
- * accepted, what the chain settled and what this browser signed already (never lower or equal to
- * a voucher signed before, even if the gate forgot it).
+ * The cumulative amount of the next voucher: one price above the highest of what the chain
+ * settled and what this browser signed already (never lower or equal to a voucher signed before).
+ * What the gate says it accepted never raises it: a gate could claim any amount.
  */
-export function nextCumulative(p: { accepted: bigint; settled: bigint; signed: bigint | null; price: bigint }): bigint {
-  let base = p.accepted > p.settled ? p.accepted : p.settled;
-  if (p.signed !== null && p.signed > base) base = p.signed;
+export function nextCumulative(p: { settled: bigint; signed: bigint | null; price: bigint }): bigint {
+  const base = p.signed !== null && p.signed > p.settled ? p.signed : p.settled;
   return base + p.price;
+}
+
+/**
+ * Why a gate's claimed accepted total cannot be followed, or null: a gate claiming more than the
+ * highest of this browser's kept voucher and the settled total (a voucher signed on another
+ * device, or a lie) is refused rather than trusted with the amount to sign.
+ */
+export function acceptedAboveSigned(p: { accepted: bigint; settled: bigint; signed: bigint | null }): string | null {
+  const known = p.signed !== null && p.signed > p.settled ? p.signed : p.settled;
+  if (p.accepted <= known) return null;
+  return (
+    `the gate says it accepted ${p.accepted} base units on this channel, more than this browser signed ` +
+    `(${p.signed ?? 0n} base units${p.settled > 0n ? `; ${p.settled} settled on chain` : ""}): nothing was signed. ` +
+    `If you paid from another device, call from there; otherwise the gate is wrong and should not be paid`
+  );
+}
+
+/** Why the gate's price cannot be paid, or null: a price must be a positive whole number of base units. */
+export function priceProblem(price: unknown): string | null {
+  const whole = typeof price === "bigint" || (typeof price === "number" && Number.isSafeInteger(price));
+  if (!whole) return `the gate's price (${String(price)}) is not a whole number of base units: nothing was signed`;
+  return BigInt(price) > 0n ? null : `the gate's price (${String(price)} base units) must be above 0: nothing was signed`;
+}
+
+/**
+ * Why the gate's terms do not fit the channel chosen, or null: the price must be positive and the
+ * terms' asset, payee and mint must be the channel's model, payee and mint.
+ */
+export function termsProblem(
+  t: Pick<PaymentRequirements, "asset" | "payee" | "mint" | "pricePerCall">,
+  c: { model: string; payee: string; mint: string },
+): string | null {
+  const price = priceProblem(t.pricePerCall);
+  if (price) return price;
+  if (t.asset !== c.model) return `the gate's terms are for the asset ${t.asset}, not this model (${c.model})`;
+  if (t.payee !== c.payee) return `the gate is paid to ${t.payee}, but the channel pays ${c.payee}: choose a channel to this gate's provider`;
+  if (t.mint !== c.mint) return `the gate is paid in the mint ${t.mint}, but the channel holds ${c.mint}`;
+  return null;
 }
 
 /**
@@ -162,20 +204,29 @@ const headerAmount = (h: string | null) => (h && /^\d+$/.test(h) ? BigInt(h) : n
 
 /**
  * Pays one call: reuses the highest voucher signed here if the gate has not accepted it yet,
- * else signs the next one (kept before it is sent), then POSTs `body` with it, retrying with the
+ * else signs the next one (one price above the highest of the settled total and the kept voucher;
+ * kept before it is sent), then POSTs `body` with it, retrying with the
  * same voucher on a timeout, a network error or 409.
  */
 export async function payAndCall(p: CallParams, knownAccepted?: bigint): Promise<CallOutcome> {
+  const kept = loadVoucher(p.endpoint, p.channel);
+  const signed = kept ? BigInt(kept.cumulative) : null;
+  const keptOrNone = () => kept ?? { channel: p.channel, cumulative: "0", expiry: "0", header: "", signedAt: 0 };
+  const price = priceProblem(p.price);
+  if (price) return { kind: "refused", status: 0, reason: "invalid_price", message: price, attempts: 0, voucher: keptOrNone() };
   let accepted = knownAccepted ?? 0n;
   if (knownAccepted === undefined) {
     try {
-      accepted = BigInt((await fetchGateChannel(p.gate, p.model, p.channel, p.timeoutMs)).accepted);
+      const said = (await fetchGateChannel(p.gate, p.model, p.channel, p.timeoutMs)).accepted;
+      if (Number.isSafeInteger(said) && said >= 0) accepted = BigInt(said);
     } catch {
       // The gate cannot tell (down, or it never saw the channel): rely on the chain and this browser.
     }
   }
-  const kept = loadVoucher(p.endpoint, p.channel);
-  const signed = kept ? BigInt(kept.cumulative) : null;
+  // The gate's accepted total only tells whether the kept voucher was accepted; it never raises
+  // what is signed, and a gate claiming more than this browser signed is not paid.
+  const claim = acceptedAboveSigned({ accepted, settled: p.settled, signed });
+  if (claim) return { kind: "refused", status: 0, reason: "gate_accepted_above_signed", message: claim, attempts: 0, voucher: keptOrNone() };
   let voucher: StoredVoucher;
   let reused = false;
   if (kept && signed !== null && signed > accepted && signed > p.settled) {
@@ -183,9 +234,9 @@ export async function payAndCall(p: CallParams, knownAccepted?: bigint): Promise
     voucher = kept;
     reused = true;
   } else {
-    const cumulative = nextCumulative({ accepted, settled: p.settled, signed, price: p.price });
+    const cumulative = nextCumulative({ settled: p.settled, signed, price: p.price });
     if (cumulative > p.deposit) {
-      const v = kept ?? { channel: p.channel, cumulative: "0", expiry: "0", header: "", signedAt: 0 };
+      const v = keptOrNone();
       return {
         kind: "refused",
         status: 0,
@@ -251,9 +302,11 @@ export async function payAndCall(p: CallParams, knownAccepted?: bigint): Promise
       continue;
     }
     if (res.status === 402 && reused && knownAccepted === undefined && (reason === "voucher_replayed" || reason === "voucher_stale")) {
-      // The kept voucher was accepted after all (the gate could not be asked): sign the next one
-      // above what the gate says it accepted.
-      if (typeof json.accepted === "number") return payAndCall(p, BigInt(json.accepted));
+      // The kept voucher was accepted after all (the gate could not be asked): the next one is one
+      // price above it — unless the gate claims more than this browser signed (refused below).
+      if (typeof json.accepted === "number" && Number.isSafeInteger(json.accepted) && json.accepted >= 0) {
+        return payAndCall(p, BigInt(json.accepted));
+      }
     }
     if (res.status === 402) {
       return { kind: "payment_required", status: 402, reason, message, payment: json.payment ?? null, attempts: attempt, voucher };

@@ -13,6 +13,8 @@ import {
   fetchRequirements,
   normalizeGateUrl,
   payAndCall,
+  priceProblem,
+  termsProblem,
 } from "../../lib/payPerCall";
 import type { ChannelEntry } from "./PayPerCallPanel";
 
@@ -28,6 +30,11 @@ const gateKey = (model: string) => `tessera.gateUrl|${model}`;
 /**
  * Calls the model through its metered gate, each call paid by a voucher for the channel's
  * cumulative amount signed by the wallet's signMessage (see lib/payPerCall.ts).
+ *
+ * Never signs at a price the user has not seen: Call reads the gate's terms again, and when none
+ * were shown for this gate (or they changed since) it shows them and signs nothing — the user
+ * clicks Call again. A price of 0 or less, or terms whose asset, payee or mint are not the chosen
+ * channel's, are refused.
  */
 export function CallBox({
   assetKey,
@@ -46,7 +53,8 @@ export function CallBox({
   const { endpoint } = useSettings();
   const model = assetKey.toBase58();
   const [gateText, setGateText] = useState(() => localStorage.getItem(gateKey(model)) ?? "");
-  const [terms, setTerms] = useState<PaymentRequirements | null>(null);
+  /** The gate's terms as shown on the page, and the gate they were read from. */
+  const [shownTerms, setShownTerms] = useState<{ gate: string; terms: PaymentRequirements } | null>(null);
   const [termsError, setTermsError] = useState<string | null>(null);
   const [channelChoice, setChannelChoice] = useState("");
   const [body, setBody] = useState("");
@@ -55,12 +63,24 @@ export function CallBox({
   const [progress, setProgress] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<CallOutcome | null>(null);
   const [callError, setCallError] = useState<string | null>(null);
+  const [termsNotice, setTermsNotice] = useState<string | null>(null);
   const [accepted] = useState(() => new Map<string, bigint>());
 
   const gate = normalizeGateUrl(gateText);
   const channel = channels.find((c) => c.address.toBase58() === channelChoice) ?? channels[0] ?? null;
   const timeoutSecs = Number(timeout);
   const fmt = (v: bigint | number) => (mint ? formatUnits(BigInt(v), mint.decimals) : String(v));
+  // Terms read from another gate URL than the one typed now are not this gate's.
+  const terms = shownTerms && shownTerms.gate === gate ? shownTerms.terms : null;
+  const channelTerms = (c: ChannelEntry) => ({
+    model,
+    payee: c.channel.payee.toBase58(),
+    mint: c.channel.mint.toBase58(),
+  });
+  // The price per call in the mint's units as the page computes it (not the gate's text).
+  const uiPrice = (t: PaymentRequirements) =>
+    mint && priceProblem(t.pricePerCall) === null ? fmt(t.pricePerCall) : t.pricePerCallUi;
+  const termsMismatch = terms && channel ? termsProblem(terms, channelTerms(channel)) : null;
 
   const publish = (channelKey: string, value: bigint) => {
     accepted.set(channelKey, value);
@@ -73,14 +93,14 @@ export function CallBox({
     setTermsError(null);
     try {
       const t = await fetchRequirements(gate, model);
-      setTerms(t);
+      setShownTerms({ gate, terms: t });
       if (channel) {
         const state = await fetchGateChannel(gate, model, channel.address.toBase58()).catch(() => null);
         if (state) publish(channel.address.toBase58(), BigInt(state.accepted));
       }
       return t;
     } catch (e) {
-      setTerms(null);
+      setShownTerms(null);
       setTermsError(e instanceof Error ? e.message : String(e));
       return null;
     }
@@ -92,10 +112,33 @@ export function CallBox({
     setBusy(true);
     setOutcome(null);
     setCallError(null);
+    setTermsNotice(null);
     try {
       if (!signMessage) throw new Error("This wallet cannot sign messages (signMessage): vouchers need it");
-      const t = terms ?? (await loadTerms());
+      // The terms as the gate states them now: they must be the ones shown, or nothing is signed.
+      const shown = terms;
+      let current: PaymentRequirements | null = null;
+      try {
+        current = await fetchRequirements(gate, model, Math.max(1, timeoutSecs) * 1000);
+      } catch (err) {
+        if (!shown) throw new Error(`The gate's payment terms could not be read: ${err instanceof Error ? err.message : String(err)}`);
+        // The gate cannot be asked now: the terms shown stand (the call itself may fail).
+      }
+      if (current && (!shown || !sameTerms(shown, current))) {
+        const was = shown ? `, was ${uiPrice(shown)} (${shown.pricePerCall} base units) to ${shown.payee}` : "";
+        setShownTerms({ gate, terms: current });
+        setTermsError(null);
+        setTermsNotice(
+          `${shown ? "The gate's terms changed since they were shown" : "The gate's terms are shown above"}: ` +
+            `${uiPrice(current)} per call (${current.pricePerCall} base units) to ${current.payee}${was}. ` +
+            "Nothing was signed: check them and click Call again to pay.",
+        );
+        return;
+      }
+      const t = shown;
       if (!t) throw new Error("The gate's payment terms could not be read");
+      const mismatch = termsProblem(t, channelTerms(channel));
+      if (mismatch) throw new Error(`Nothing was signed: ${mismatch}`);
       const channelKey = channel.address;
       const result = await payAndCall({
         gate,
@@ -159,8 +202,13 @@ export function CallBox({
         )}
         {terms && (
           <p className="muted" data-testid="gate-terms" data-price={String(terms.pricePerCall)} data-payee={terms.payee}>
-            {terms.pricePerCallUi} per call ({terms.pricePerCall} base units) to <code>{terms.payee}</code>; channels of at
+            {uiPrice(terms)} per call ({terms.pricePerCall} base units) to <code>{terms.payee}</code>; channels of at
             least {terms.minDepositUi}, close grace at least {terms.minCloseGraceSecs} s.
+          </p>
+        )}
+        {termsMismatch && (
+          <p className="error" data-testid="gate-terms-problem">
+            {termsMismatch}
           </p>
         )}
         <label>
@@ -195,6 +243,11 @@ export function CallBox({
       {progress && (
         <div className="tx tx-pending" data-testid="call-progress" role="status">
           <span className="spinner" /> {progress}
+        </div>
+      )}
+      {termsNotice && (
+        <div className="tx tx-pending" data-testid="call-result" data-kind="terms" role="status">
+          {termsNotice}
         </div>
       )}
       {callError && (
@@ -270,4 +323,9 @@ function CallResult({ outcome, fmt }: { outcome: CallOutcome; fmt: (v: bigint | 
         </div>
       );
   }
+}
+
+/** The terms a voucher depends on are the same (price, payee, asset, mint). */
+function sameTerms(a: PaymentRequirements, b: PaymentRequirements): boolean {
+  return a.pricePerCall === b.pricePerCall && a.payee === b.payee && a.asset === b.asset && a.mint === b.mint;
 }
