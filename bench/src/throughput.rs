@@ -8,7 +8,7 @@ use std::{
 
 use serde::Serialize;
 use solana_commitment_config::CommitmentConfig;
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
     ix::{self, registry::BuyAccounts},
@@ -18,7 +18,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Tessera, TOKEN_PROGRAM_ID,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Throughput {
@@ -49,12 +49,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 pub fn run(secs: u64, senders: usize) -> Throughput {
-    let dir = std::env::temp_dir().join(format!("tessera-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).expect("keypair");
-    let net = Localnet::start(&admin_path, Duration::from_secs(90)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("bench", Duration::from_secs(90));
     let url = net.url.clone();
     let client = |kp: &Keypair| Tessera::new(&url, kp.insecure_clone(), CommitmentConfig::confirmed());
     let boss = client(&admin);

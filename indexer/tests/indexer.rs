@@ -15,7 +15,7 @@
 use std::{path::Path, process::Command, time::Duration};
 
 use serde::de::DeserializeOwned;
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
     channel::{OpenChannelRequest, Voucher},
@@ -33,7 +33,7 @@ use tessera_client::{
     royalties::{instructions::UpdateSplitArgs, state::RecipientInput},
     Pubkey, Tessera,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 use tessera_indexer::{
     api::{
         self, AssetDetail, AssetOut, ChannelOut, JobOut, Owed, Page, PassOut, ProviderOut, Revenue, SaleOut, Status,
@@ -1192,13 +1192,12 @@ async fn assert_channels(base: &str, h: &History) {
 
 #[test]
 fn indexes_a_scripted_history_on_sqlite_and_postgres() {
-    let dir = std::env::temp_dir().join(format!("tessera-indexer-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("indexer-test", Duration::from_secs(180));
     let h = history(&net.url, &admin);
 
     let rt = tokio::runtime::Runtime::new().unwrap();

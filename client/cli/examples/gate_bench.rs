@@ -16,7 +16,7 @@ use std::{
 
 use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
     parse, proof,
@@ -27,7 +27,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Tessera,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -44,12 +44,12 @@ fn main() {
         arg("--clients", 8) as usize,
         arg("--size", 65_536) as usize,
     );
-    let dir = std::env::temp_dir().join(format!("tessera-gate-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(90)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("gate-bench", Duration::from_secs(90));
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();

@@ -39,7 +39,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 /// Base units per call (0.001 USDC).
 const PRICE: u64 = 1_000;
@@ -156,12 +156,12 @@ fn phase(clients: usize, secs: u64, call: &(dyn Fn(usize, u64) -> bool + Sync)) 
 
 fn main() {
     let (secs, clients) = (arg("--secs", 10), arg("--clients", 8) as usize);
-    let dir = std::env::temp_dir().join(format!("tessera-metered-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("metered-bench", Duration::from_secs(180));
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use solana_keypair::{write_keypair_file, Keypair};
 use solana_signer::Signer;
 use tessera_client::{pda, Tessera, TOKEN_PROGRAM_ID};
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 struct Env {
     url: String,
@@ -98,12 +98,12 @@ fn hex(b: &[u8]) -> String {
 
 #[test]
 fn every_command_against_a_local_validator() {
-    let dir = std::env::temp_dir().join(format!("tessera-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path,
+        net,
+    } = TestChain::start("cli-test", Duration::from_secs(180));
     let env = Env {
         url: net.url.clone(),
         dir: dir.clone(),

@@ -28,7 +28,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 /// The gate's domain in these tests (its challenges name it; the client is told with --domain).
 const DOMAIN: &str = "data.test";
@@ -189,13 +189,12 @@ fn publish(t: &Tessera, mint: &Pubkey, hash: [u8; 32]) -> Pubkey {
 
 #[test]
 fn a_holder_downloads_resumes_and_verifies() {
-    let dir = std::env::temp_dir().join(format!("tessera-download-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("download-test", Duration::from_secs(180));
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();

@@ -35,7 +35,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Pubkey, Tessera, TOKEN_PROGRAM_ID,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, TestChain};
 
 struct Server(Child);
 
@@ -185,13 +185,12 @@ fn refused(answer: (u16, Value, String), status: u16, reason: &str) -> Value {
 
 #[test]
 fn a_thousand_paid_calls_through_the_metered_gate_add_up_to_the_deposit() {
-    let dir = std::env::temp_dir().join(format!("tessera-metered-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("metered-test", Duration::from_secs(180));
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let [treasury, publisher, parent_publisher, provider, payer] = std::array::from_fn(|_| Keypair::new());

@@ -4,6 +4,8 @@
 
 pub mod faucet;
 pub mod localnet;
+pub mod test_chain;
 
 pub use faucet::DevFlows;
 pub use localnet::Localnet;
+pub use test_chain::TestChain;
