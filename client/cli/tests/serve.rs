@@ -1015,3 +1015,188 @@ fn the_gate_answers_browsers_of_its_cors_origins_only() {
     assert_eq!(r.status().as_u16(), 206);
     assert_eq!(cors_headers(&r), Vec::<String>::new());
 }
+
+/// The gate process's resident memory (KiB), from /proc.
+fn rss_kib(server: &Server) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", server.0.id()))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A flood of challenge requests over HTTP (50,000 from 4 clients; the million-request flood
+/// runs in process: `serve::gate::tests::a_flood_of_challenges_costs_no_memory`) leaves the
+/// gate's memory flat, and a holder is served right after it.
+#[test]
+fn a_flood_of_challenges_leaves_memory_flat_and_holders_served() {
+    let w = World::new("flood");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    let gate = w.gate(false, "flood");
+    let flood = |n: usize| {
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    let http = Client::new();
+                    let url = format!("{}/v1/assets/{}/challenge", gate.1, w.dataset);
+                    for _ in 0..n / 4 {
+                        let r = http.get(&url).send().unwrap();
+                        assert_eq!(r.status().as_u16(), 200);
+                        r.bytes().unwrap();
+                    }
+                });
+            }
+        })
+    };
+    flood(5_000);
+    let before = rss_kib(&gate);
+    flood(50_000);
+    let after = rss_kib(&gate);
+    eprintln!("50,000 challenges over HTTP: gate VmRSS {before} KiB before, {after} KiB after");
+    assert!(
+        after <= before + 8 * 1024,
+        "the gate grew from {before} KiB to {after} KiB"
+    );
+    w.delivered(w.download(&gate, &alice, None));
+}
+
+/// A delivery on a signed challenge comes with a session token; later requests with
+/// `Authorization: Bearer` skip the challenge, and every one of them still checks the pass on
+/// chain: a revocation or the pass's expiry ends the session at once. A token of another
+/// gate or asset, or an altered one, is refused.
+#[test]
+fn sessions_skip_the_challenge_until_revocation_or_pass_expiry() {
+    let w = World::new("sessions");
+    let alice = w.wallet();
+    alice.buy(&w.dataset, 1, 1_000_000, 0).unwrap();
+    let gate = w.gate(false, "sessions");
+    let h = h_for(&w, &gate);
+    let resp = h.get(&h.headers(&alice.payer, &alice.wallet()), None);
+    let token = resp.headers()["x-tessera-session"].to_str().unwrap().to_string();
+    let expires: i64 = resp.headers()["x-tessera-session-expires"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    w.delivered(resp);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        expires > now && expires <= now + 600,
+        "at most 10 minutes: {expires} vs {now}"
+    );
+    let bearer = |t: &str| vec![("authorization", format!("Bearer {t}"))];
+    // Accepted, again and again, with no new challenge (and no new token).
+    for _ in 0..3 {
+        let r = h.get(&bearer(&token), None);
+        assert!(r.headers().get("x-tessera-session").is_none());
+        w.delivered(r);
+    }
+    let r = h.get(&bearer(&token), Some("bytes=0-9"));
+    assert_eq!(r.status().as_u16(), 206);
+    assert_eq!(r.bytes().unwrap().as_ref(), &w.content[..10]);
+    // Altered tokens and other schemes.
+    let mut altered = token.clone().into_bytes();
+    let last = altered.len() - 1;
+    altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+    refused(
+        h.get(&bearer(std::str::from_utf8(&altered).unwrap()), None),
+        401,
+        "bad_session",
+        SECRET,
+    );
+    let bob = w.wallet();
+    let stolen_name = token.replace(&alice.wallet().to_string(), &bob.wallet().to_string());
+    refused(h.get(&bearer(&stolen_name), None), 401, "bad_session", SECRET);
+    // Another scheme is not a session (a proxy's Basic authentication passes through).
+    refused(
+        h.get(&[("authorization", format!("Basic {token}"))], None),
+        401,
+        "missing_proof",
+        SECRET,
+    );
+    // Another asset's gate (a model, same domain): the token is not its.
+    let model = publish(&w.publisher, &w.usdc, [0x52; 32], AssetKind::Model, 0);
+    alice.buy(&model, 1, 1_000_000, 0).unwrap();
+    let model_gate = serve(
+        &w.net.url,
+        &[
+            "--asset",
+            &model.to_string(),
+            "--upstream",
+            &upstream(),
+            "--data-dir",
+            w.dir.join("sessions-model").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let infer = |gate: &Server, asset: &Pubkey, headers: &[(&str, String)]| {
+        let mut req = w.http.post(format!("{}/v1/assets/{asset}/infer", gate.1)).body("hi");
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        req.send().unwrap()
+    };
+    refused(infer(&model_gate, &model, &bearer(&token)), 401, "bad_session", SECRET);
+    // Revoked: the very next request with the session is refused.
+    w.publisher.revoke(&w.dataset, &alice.wallet(), 9).unwrap();
+    refused(h.get(&bearer(&token), None), 403, "pass_revoked", SECRET);
+
+    // Pass expiry: a 30-second pass; its session expires no later than the pass.
+    let short = publish(&w.publisher, &w.usdc, [0x53; 32], AssetKind::Model, 30);
+    bob.buy(&short, 1, 1_000_000, 0).unwrap();
+    let short_gate = serve(
+        &w.net.url,
+        &[
+            "--asset",
+            &short.to_string(),
+            "--upstream",
+            &upstream(),
+            "--data-dir",
+            w.dir.join("sessions-short").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let sh = Holder {
+        http: &w.http,
+        base: &short_gate.1,
+        asset: short,
+    };
+    let r = infer(&short_gate, &short, &sh.headers(&bob.payer, &bob.wallet()));
+    assert_eq!(r.status().as_u16(), 200);
+    let short_token = r.headers()["x-tessera-session"].to_str().unwrap().to_string();
+    let short_expires: i64 = r.headers()["x-tessera-session-expires"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let pass_expires = w.boss.access(&short, &bob.wallet()).unwrap().expires_at.unwrap();
+    assert!(
+        short_expires <= pass_expires,
+        "session {short_expires} after the pass {pass_expires}"
+    );
+    let r = infer(&short_gate, &short, &bearer(&short_token));
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.text().unwrap(), "HI");
+    let mut waited = 0;
+    while w.boss.access(&short, &bob.wallet()).unwrap().reason != Some(AccessDenied::PassExpired) {
+        assert!(
+            waited < 120,
+            "the 30-second pass never expired on the validator's clock"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+        waited += 1;
+    }
+    let r = infer(&short_gate, &short, &bearer(&short_token));
+    let status = r.status().as_u16();
+    let v: Value = r.json().unwrap();
+    assert!(
+        (status, v["error"].as_str()) == (403, Some("pass_expired"))
+            || (status, v["error"].as_str()) == (401, Some("session_expired")),
+        "{status} {v}"
+    );
+}

@@ -183,6 +183,7 @@ impl Challenges {
     }
 
     /// Used nonces remembered now.
+    #[cfg(test)]
     pub fn used_len(&self) -> usize {
         self.used.lock().expect("used nonces").len()
     }
