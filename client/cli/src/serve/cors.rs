@@ -25,15 +25,20 @@ use axum::{
 use tessera_client::{channel::VOUCHER_HEADER, proof, Result, TesseraError};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use super::metered::{ACCEPTED_HEADER, FREE_CALLS_LEFT_HEADER, REMAINING_HEADER, RETRY_HEADER};
+use super::{
+    gate::{SESSION_EXPIRES_HEADER, SESSION_HEADER},
+    metered::{ACCEPTED_HEADER, FREE_CALLS_LEFT_HEADER, REMAINING_HEADER, RETRY_HEADER},
+};
 
 /// Methods a page may use.
 pub const ALLOW_METHODS: [Method; 4] = [Method::GET, Method::HEAD, Method::POST, Method::OPTIONS];
 
 /// Request headers a page may send: all that the gate reads.
-pub const ALLOW_HEADERS: [&str; 7] = [
+pub const ALLOW_HEADERS: [&str; 8] = [
     "content-type",
     "range",
+    // A session's bearer token (`Authorization: Bearer …`).
+    "authorization",
     proof::HOLDER_HEADER,
     proof::NONCE_HEADER,
     proof::SIGNATURE_HEADER,
@@ -42,7 +47,9 @@ pub const ALLOW_HEADERS: [&str; 7] = [
 ];
 
 /// Answer headers a page may read: all that the gate sets (beside the CORS-safelisted ones).
-pub const EXPOSE_HEADERS: [&str; 10] = [
+pub const EXPOSE_HEADERS: [&str; 12] = [
+    SESSION_HEADER,
+    SESSION_EXPIRES_HEADER,
     ACCEPTED_HEADER,
     REMAINING_HEADER,
     RETRY_HEADER,
