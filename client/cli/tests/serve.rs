@@ -13,7 +13,7 @@ use std::{
 use reqwest::blocking::Client;
 use serde_json::Value;
 use solana_commitment_config::CommitmentConfig;
-use solana_keypair::{write_keypair_file, Keypair};
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tessera_client::{
     parse, proof,
@@ -24,7 +24,7 @@ use tessera_client::{
     royalties::state::RecipientInput,
     Pubkey, Tessera,
 };
-use tessera_dev::{DevFlows, Localnet};
+use tessera_dev::{DevFlows, Localnet, TestChain};
 
 struct Server(Child, String);
 
@@ -226,12 +226,12 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn the_gate_delivers_only_to_valid_holders() {
     let _one = one_at_a_time();
-    let dir = std::env::temp_dir().join(format!("tessera-gate-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin = Keypair::new();
-    let admin_path: PathBuf = dir.join("admin.json");
-    write_keypair_file(&admin, &admin_path).unwrap();
-    let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+    let TestChain {
+        dir,
+        admin,
+        admin_path: _,
+        net,
+    } = TestChain::start("gate-test", Duration::from_secs(180));
     let c = |k: &Keypair| Tessera::new(&net.url, k.insecure_clone(), CommitmentConfig::confirmed());
     let boss = c(&admin);
     let usdc = boss.create_mint(6).unwrap();
@@ -583,13 +583,12 @@ const SECRET: &[u8] = b"TESSERA-SECRET-DATA";
 impl World {
     fn new(name: &str) -> Self {
         let one = one_at_a_time();
-        let dir = std::env::temp_dir().join(format!("tessera-gate-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let admin = Keypair::new();
-        let admin_path = dir.join("admin.json");
-        write_keypair_file(&admin, &admin_path).unwrap();
-        let net = Localnet::start(&admin_path, Duration::from_secs(180)).expect("start tessera-localnet");
+        let TestChain {
+            dir,
+            admin,
+            admin_path: _,
+            net,
+        } = TestChain::start(&format!("gate-{name}"), Duration::from_secs(180));
         let boss = Tessera::new(&net.url, admin.insecure_clone(), CommitmentConfig::confirmed());
         let usdc = boss.create_mint(6).unwrap();
         boss.initialize_config(InitializeConfigArgs {
