@@ -94,7 +94,7 @@ pub fn run(secs: u64, senders: usize) -> Throughput {
             },
         )
         .expect("publish");
-    let treasury_ata = boss.mint_to(&usdc, &treasury, 0).expect("treasury account");
+    boss.mint_to(&usdc, &treasury, 0).expect("treasury account");
     let a = boss.asset(&asset).expect("asset");
     let wallets: Vec<Keypair> = (0..senders).map(|_| Keypair::new()).collect();
     for w in &wallets {
@@ -114,7 +114,6 @@ pub fn run(secs: u64, senders: usize) -> Throughput {
                 let accounts = BuyAccounts {
                     buyer: w.pubkey(),
                     buyer_payment_account: pda::ata(&w.pubkey(), &usdc, &TOKEN_PROGRAM_ID),
-                    treasury_token_account: treasury_ata,
                     payment_token_program: TOKEN_PROGRAM_ID,
                 };
                 let mut i = 0u64;

@@ -159,14 +159,11 @@ impl Tessera {
             }
             return self.send(&[ix::registry::claim_free_pass(&self.wallet(), asset_key, &asset)], &[]);
         }
-        let config = self.config()?;
         let (_, token_program) = self.mint_info(&asset.payment_mint)?;
-        let (treasury_ata, mut ixs) = self.ensure_ata(&config.treasury, &asset.payment_mint, &token_program)?;
-        ixs.push(ix::registry::buy_access(
+        let buy = ix::registry::buy_access(
             &BuyAccounts {
                 buyer: self.wallet(),
                 buyer_payment_account: pda::ata(&self.wallet(), &asset.payment_mint, &token_program),
-                treasury_token_account: treasury_ata,
                 payment_token_program: token_program,
             },
             asset_key,
@@ -176,8 +173,30 @@ impl Tessera {
                 max_unit_price,
                 min_access_duration,
             },
-        ));
-        self.send(&ixs, &[])
+        );
+        self.send(&[buy], &[])
+    }
+
+    /// Sweeps the protocol fees accrued in each asset's fee vault to the treasury's associated
+    /// account (created if missing), all in one transaction; returns what each vault held.
+    pub fn sweep_fees(&self, asset_keys: &[Pubkey]) -> Result<(Vec<u64>, Signature)> {
+        let config = self.config()?;
+        let mut ixs = Vec::new();
+        let mut amounts = Vec::with_capacity(asset_keys.len());
+        let mut atas: Vec<Pubkey> = Vec::new();
+        for key in asset_keys {
+            let asset = self.asset(key)?;
+            let (_, token_program) = self.mint_info(&asset.payment_mint)?;
+            let treasury_ata = pda::ata(&config.treasury, &asset.payment_mint, &token_program);
+            if !atas.contains(&treasury_ata) {
+                let (_, create) = self.ensure_ata(&config.treasury, &asset.payment_mint, &token_program)?;
+                ixs.extend(create);
+                atas.push(treasury_ata);
+            }
+            amounts.push(self.token_balance(&pda::fee_vault(key))?);
+            ixs.push(ix::registry::sweep_fees(key, &asset, &treasury_ata, &token_program));
+        }
+        Ok((amounts, self.send(&ixs, &[])?))
     }
 
     pub fn redeem(&self, asset: &Pubkey, quantity: u64) -> Result<Signature> {

@@ -1,7 +1,7 @@
 //! Program-derived addresses of every Tessera account.
 
 use anchor_lang::prelude::Pubkey;
-use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, PASS_SEED};
+use tessera_registry::constants::{ACCESS_MINT_SEED, ASSET_SEED, CONFIG_SEED, FEE_VAULT_SEED, PASS_SEED};
 use tessera_royalties::constants::{PARKED_SEED, SPLIT_SEED, VAULT_SEED};
 
 use crate::{CHANNELS_ID, ESCROW_ID, REGISTRY_ID, ROYALTIES_ID};
@@ -19,6 +19,11 @@ pub fn asset(publisher: &Pubkey, content_hash: &[u8; 32]) -> Pubkey {
 /// An asset's access-token mint.
 pub fn access_mint(asset: &Pubkey) -> Pubkey {
     Pubkey::find_program_address(&[ACCESS_MINT_SEED, asset.as_ref()], &REGISTRY_ID).0
+}
+
+/// An asset's fee vault: where the protocol fee of its sales accrues until `sweep_fees`.
+pub fn fee_vault(asset: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[FEE_VAULT_SEED, asset.as_ref()], &REGISTRY_ID).0
 }
 
 /// A holder's access pass for an asset.

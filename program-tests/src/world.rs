@@ -220,7 +220,6 @@ impl World {
             &BuyAccounts {
                 buyer: *buyer,
                 buyer_payment_account: *buyer_usdc,
-                treasury_token_account: self.treasury_usdc,
                 payment_token_program: TOKEN_PROGRAM_ID,
             },
             asset,

@@ -90,6 +90,7 @@ pub fn publish_asset(
             publisher: *publisher,
             asset,
             access_mint: pda::access_mint(&asset),
+            fee_vault: pda::fee_vault(&asset),
             payment_mint: *payment_mint,
             split,
             split_vault: pda::vault(&split),
@@ -169,8 +170,6 @@ pub struct BuyAccounts {
     pub buyer: Pubkey,
     /// The buyer's token account of the payment mint.
     pub buyer_payment_account: Pubkey,
-    /// The treasury's token account of the payment mint.
-    pub treasury_token_account: Pubkey,
     /// The program owning the payment mint.
     pub payment_token_program: Pubkey,
 }
@@ -189,7 +188,7 @@ pub fn buy_access(accounts: &BuyAccounts, asset_key: &Pubkey, asset: &Asset, arg
             buyer_payment_account: accounts.buyer_payment_account,
             buyer_access_account: pda::ata(&accounts.buyer, &access_mint, &TOKEN_PROGRAM_ID),
             payment_mint: asset.payment_mint,
-            treasury_token_account: accounts.treasury_token_account,
+            fee_vault: pda::fee_vault(asset_key),
             split: asset.split,
             split_vault: pda::vault(&asset.split),
             royalties_program: ROYALTIES_ID,
@@ -228,6 +227,29 @@ pub fn claim_free_pass(holder: &Pubkey, asset_key: &Pubkey, asset: &Asset) -> In
             program: REGISTRY_ID,
         },
         data::ClaimFreePass {},
+    )
+}
+
+/// `sweep_fees` of `asset` (anyone signs as fee payer): its fee vault to the treasury's
+/// `treasury_token_account` (a payment-mint account owned by the current treasury).
+pub fn sweep_fees(
+    asset_key: &Pubkey,
+    asset: &Asset,
+    treasury_token_account: &Pubkey,
+    payment_token_program: &Pubkey,
+) -> Instruction {
+    build(
+        acc::SweepFees {
+            config: pda::config(),
+            asset: *asset_key,
+            fee_vault: pda::fee_vault(asset_key),
+            payment_mint: asset.payment_mint,
+            treasury_token_account: *treasury_token_account,
+            payment_token_program: *payment_token_program,
+            event_authority: event_authority(),
+            program: REGISTRY_ID,
+        },
+        data::SweepFees {},
     )
 }
 

@@ -187,7 +187,6 @@ impl Sim {
             &BuyAccounts {
                 buyer: self.actors[b].pubkey(),
                 buyer_payment_account: payer_wallet,
-                treasury_token_account: self.treasury_atas[mint],
                 payment_token_program: m.program,
             },
             &key,

@@ -53,13 +53,13 @@ async fn case1_split_70_20_10_three_sales_no_fee() {
     let (mut w, claims, asset) = three_sales_then_claims(0).await;
     assert_eq!(claims, vec![3_150_000, 900_000, 450_000]);
     assert_eq!(w.vault_balance(&asset).await, 0, "the vault ends empty");
-    assert_eq!(w.h.balance(&w.treasury_usdc.clone()).await, 0);
+    assert_eq!(w.h.balance(&pda::fee_vault(&asset)).await, 0);
 }
 
 #[tokio::test]
 async fn case2_same_with_250_bps_protocol_fee() {
     let (mut w, claims, asset) = three_sales_then_claims(250).await;
-    let treasury = w.h.balance(&w.treasury_usdc.clone()).await;
+    let treasury = w.h.balance(&pda::fee_vault(&asset)).await;
     assert_eq!(treasury, 112_500);
     assert_eq!(claims, vec![3_071_250, 877_500, 438_750]);
     assert_eq!(treasury + claims.iter().sum::<u64>(), 4_500_000);
@@ -175,7 +175,7 @@ async fn case7_model_with_two_parents_pays_everyone_in_one_transaction() {
     let p1 = after_fee * 1_500 / 10_000;
     let p2 = after_fee * 1_000 / 10_000;
     let net = after_fee - p1 - p2;
-    assert_eq!(w.h.balance(&w.treasury_usdc.clone()).await, fee);
+    assert_eq!(w.h.balance(&pda::fee_vault(&model)).await, fee);
     assert_eq!(w.vault_balance(&d1).await, p1);
     assert_eq!(w.vault_balance(&d2).await, p2);
     assert_eq!(w.vault_balance(&model).await, net);
@@ -244,7 +244,7 @@ async fn money_is_conserved_over_a_random_sequence() {
     for step in 0..150 {
         let before = (
             w.h.balance(&usdc).await,
-            w.h.balance(&w.treasury_usdc.clone()).await,
+            w.h.balance(&pda::fee_vault(&d)).await + w.h.balance(&pda::fee_vault(&m)).await,
             w.vault_balance(&d).await,
             w.vault_balance(&m).await,
         );
@@ -285,7 +285,7 @@ async fn money_is_conserved_over_a_random_sequence() {
         };
         let after = (
             w.h.balance(&usdc).await,
-            w.h.balance(&w.treasury_usdc.clone()).await,
+            w.h.balance(&pda::fee_vault(&d)).await + w.h.balance(&pda::fee_vault(&m)).await,
             w.vault_balance(&d).await,
             w.vault_balance(&m).await,
         );

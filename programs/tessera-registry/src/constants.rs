@@ -6,6 +6,9 @@ pub const CONFIG_SEED: &[u8] = b"config";
 pub const ASSET_SEED: &[u8] = b"asset";
 /// Seed of an asset's access-token mint: `[ACCESS_MINT_SEED, asset]`.
 pub const ACCESS_MINT_SEED: &[u8] = b"access_mint";
+/// Seed of an asset's fee vault, the token account where the protocol fee of its sales accrues
+/// until `sweep_fees` moves it to the treasury: `[FEE_VAULT_SEED, asset]`.
+pub const FEE_VAULT_SEED: &[u8] = b"fee_vault";
 /// Seed of an [`crate::state::AccessPass`]: `[PASS_SEED, asset, holder]`.
 pub const PASS_SEED: &[u8] = b"pass";
 

@@ -114,3 +114,14 @@ pub struct PassRevoked {
     pub pass: Pubkey,
     pub reason: u16,
 }
+
+/// An asset's fee vault was swept to the treasury (`sweep_fees`).
+#[event]
+pub struct FeesSwept {
+    pub asset: Pubkey,
+    pub treasury_token_account: Pubkey,
+    /// Taken from the fee vault.
+    pub amount: u64,
+    /// What the treasury account received (less a Token-2022 transfer fee, if any).
+    pub received: u64,
+}

@@ -88,6 +88,11 @@ pub mod tessera_registry {
         RevokePass::revoke_pass(ctx, reason)
     }
 
+    /// Anyone: moves an asset's accrued protocol fees to the treasury.
+    pub fn sweep_fees(ctx: Context<SweepFees>) -> Result<()> {
+        SweepFees::sweep_fees(ctx)
+    }
+
     /// Read-only: succeeds only when the holder's access is valid now; returns whose access to
     /// which asset it verified.
     pub fn verify_access(ctx: Context<VerifyAccess>) -> Result<VerifiedAccess> {

@@ -364,6 +364,7 @@ mod tests {
             published_at: 1_700_000_000,
             bump: 255,
             access_mint_bump: 254,
+            fee_vault_bump: 253,
             previous_version: Some(Pubkey::new_unique()),
             successor: None,
             parents: vec![ParentLink {

@@ -25,7 +25,11 @@ async fn mints_tokens_creates_the_pass_and_pays_the_split() {
     let mint: Mint = w.h.fetch(&pda::access_mint(&asset)).await.unwrap();
     assert_eq!(mint.supply, 3);
     assert_eq!(w.h.balance(&usdc).await, 4 * USDC);
-    assert_eq!(w.h.balance(&w.treasury_usdc.clone()).await, 60_000);
+    assert_eq!(
+        w.h.balance(&pda::fee_vault(&asset)).await,
+        60_000,
+        "the fee accrues in the asset's fee vault"
+    );
     assert_eq!(w.vault_balance(&asset).await, 6 * USDC - 60_000);
 
     let pass = w.pass(&asset, &buyer.pubkey()).await.unwrap();
@@ -220,14 +224,14 @@ async fn refuses_a_substituted_split_or_vault() {
 }
 
 #[tokio::test]
-async fn refuses_a_fee_account_not_owned_by_the_treasury() {
+async fn refuses_a_fee_account_that_is_not_the_assets_fee_vault() {
     let mut w = World::new(500).await;
     let (_, asset) = w.listed(1, USDC, 0).await;
     let (buyer, usdc) = w.buyer(10 * USDC).await;
     let (_, thief_usdc) = w.buyer(0).await;
     let mut ix = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
-    substitute(&mut ix, &w.treasury_usdc.clone(), &thief_usdc);
-    assert_err(w.h.send(&[ix], &[&buyer]).await, RegistryError::TreasuryMismatch);
+    substitute(&mut ix, &pda::fee_vault(&asset), &thief_usdc);
+    assert_err(w.h.send(&[ix], &[&buyer]).await, ErrorCode::ConstraintSeeds);
 }
 
 #[tokio::test]

@@ -46,7 +46,7 @@ async fn sales_continue_after_the_payment_mint_leaves_the_allow_list() {
     w.buy(&buyer, &usdc, &asset, 2, USDC)
         .await
         .expect("the listed asset still sells");
-    assert_eq!(w.h.balance(&w.treasury_usdc.clone()).await, 20_000);
+    assert_eq!(w.h.balance(&pda::fee_vault(&asset)).await, 20_000);
     assert_eq!(w.vault_balance(&asset).await, 2 * USDC - 20_000);
     // New publications in the dropped mint are refused.
     let args = publish_args(2, USDC, 0, &[(publisher.pubkey(), 10_000)]);
@@ -56,9 +56,9 @@ async fn sales_continue_after_the_payment_mint_leaves_the_allow_list() {
     );
 }
 
-/// The admin moves the treasury: the fee goes to any token account of the new treasury. Its
-/// associated account does not exist yet; the buyer creates it (permissionless) in the same
-/// transaction as the purchase.
+/// The admin moves the treasury: sales go on without any treasury account (the fee accrues in
+/// the asset's fee vault), and `sweep_fees` pays the new treasury through any of its token
+/// accounts; its associated account is created by anyone in the same transaction.
 #[tokio::test]
 async fn a_new_treasury_is_paid_through_any_of_its_token_accounts() {
     let mut w = World::new(500).await;
@@ -71,10 +71,16 @@ async fn a_new_treasury_is_paid_through_any_of_its_token_accounts() {
     .await
     .unwrap();
     let (buyer, usdc) = w.buyer(3 * USDC).await;
+    w.buy(&buyer, &usdc, &asset, 1, USDC)
+        .await
+        .expect("a sale needs no treasury account");
+    let a = w.asset(&asset).await;
 
     // The old treasury's account is refused.
+    let old = w.treasury_usdc;
     assert_err(
-        w.buy(&buyer, &usdc, &asset, 1, USDC).await,
+        w.h.send(&[ix::registry::sweep_fees(&asset, &a, &old, &TOKEN_PROGRAM_ID)], &[])
+            .await,
         RegistryError::TreasuryMismatch,
     );
 
@@ -86,26 +92,24 @@ async fn a_new_treasury_is_paid_through_any_of_its_token_accounts() {
         &TOKEN_PROGRAM_ID,
     );
     let new_ata = pda::ata(&new_treasury, &usdc_mint, &TOKEN_PROGRAM_ID);
-    let mut buy = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
-    tessera_program_tests::substitute(&mut buy, &w.treasury_usdc.clone(), &new_ata);
-    w.h.send(&[create, buy], &[&buyer])
+    let sweep = ix::registry::sweep_fees(&asset, &a, &new_ata, &TOKEN_PROGRAM_ID);
+    w.h.send(&[create, sweep], &[&buyer])
         .await
-        .expect("ATA creation + purchase");
+        .expect("ATA creation + sweep");
     assert_eq!(w.h.balance(&new_ata).await, 50_000);
 
     // Any other token account of the new treasury works as well.
+    w.buy(&buyer, &usdc, &asset, 1, USDC).await.expect("another sale");
     let other = token_account(&mut w, &new_treasury, &usdc_mint).await;
-    let mut buy = w.buy_ix(&buyer.pubkey(), &usdc, &asset, 1, USDC).await;
-    tessera_program_tests::substitute(&mut buy, &w.treasury_usdc.clone(), &other);
-    w.h.send(&[buy], &[&buyer])
+    w.h.send(&[ix::registry::sweep_fees(&asset, &a, &other, &TOKEN_PROGRAM_ID)], &[])
         .await
         .expect("a non-associated treasury account");
     assert_eq!(w.h.balance(&other).await, 50_000);
     assert_eq!(w.vault_balance(&asset).await, 2 * (USDC - 50_000));
 }
 
-/// A stranger sends lamports to every registry account and payment tokens to the treasury's
-/// and the buyer's accounts, and its own access tokens to the holder: purchases, redemptions,
+/// A stranger sends lamports to every registry account and payment tokens to the asset's fee
+/// vault and the buyer's account, and its own access tokens to the holder: purchases, redemptions,
 /// verifications and revocations all go on, and count only what they should.
 #[tokio::test]
 async fn stray_lamports_and_tokens_block_nothing() {
@@ -134,7 +138,7 @@ async fn stray_lamports_and_tokens_block_nothing() {
         ));
     }
     let usdc_mint = w.usdc;
-    for to in [w.treasury_usdc, h_usdc] {
+    for to in [pda::fee_vault(&asset), h_usdc] {
         ixs.push(
             spl_token::instruction::transfer_checked(
                 &TOKEN_PROGRAM_ID,

@@ -11,6 +11,7 @@ mod publish_asset;
 mod redeem_access;
 mod revoke_pass;
 mod security;
+mod sweep_fees;
 mod update_asset;
 mod update_config;
 mod verify_access;

@@ -96,11 +96,14 @@ async fn account_data_matching() {
     let mut ix = f.buy_ix(&f.a.clone()).await;
     substitute(&mut ix, &f.buyer_usdc, &victim_usdc);
     refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintTokenOwner).await;
-    // A "treasury" account that is not the configured treasury's.
+    // A fee account that is not the asset's fee vault: the buyer's own, or another asset's.
     let (_, own_usdc) = f.w.buyer(0).await;
     let mut ix = f.buy_ix(&f.a.clone()).await;
-    substitute(&mut ix, &f.w.treasury_usdc.clone(), &own_usdc);
-    refused(&mut f.w.h, &[ix], &[&buyer], RegistryError::TreasuryMismatch).await;
+    substitute(&mut ix, &pda::fee_vault(&f.a), &own_usdc);
+    refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintSeeds).await;
+    let mut ix = f.buy_ix(&f.a.clone()).await;
+    substitute(&mut ix, &pda::fee_vault(&f.a), &pda::fee_vault(&f.b));
+    refused(&mut f.w.h, &[ix], &[&buyer], ErrorCode::ConstraintSeeds).await;
     // The split of another asset (B's split and vault with A).
     let mut ix = f.buy_ix(&f.a.clone()).await;
     substitute(&mut ix, &pda::split(&f.a), &pda::split(&f.b));
@@ -237,9 +240,9 @@ async fn duplicate_mutable_accounts() {
     let mut f = fixture().await;
     let buyer = f.buyer.insecure_clone();
     let a = f.a;
-    // The buyer's own payment account as the treasury's.
+    // The buyer's own payment account as the fee vault.
     let mut ix = f.buy_ix(&a).await;
-    substitute(&mut ix, &f.w.treasury_usdc.clone(), &f.buyer_usdc.clone());
+    substitute(&mut ix, &pda::fee_vault(&a), &f.buyer_usdc.clone());
     refused(
         &mut f.w.h,
         &[ix],

@@ -27,19 +27,20 @@ pub struct BuyAccessArgs {
 }
 
 /// Buys `quantity` access tokens: the buyer pays `quantity × price`; the protocol fee goes to
-/// the treasury, each parent's share to the parent's split, the rest to the asset's split; the
+/// the asset's fee vault (swept to the treasury by `sweep_fees`), each parent's share to the parent's split, the rest to the asset's split; the
 /// buyer receives the tokens and its pass is created or extended. Remaining accounts: for each
 /// parent of the asset, in order, its split and that split's vault (both writable).
 ///
 /// Always possible for a funded buyer of a listed asset while the registry is not paused:
 /// the pass and the buyer's access-token account are created whatever lamports sit at their
-/// addresses; the fee goes to any token account of the current treasury (its associated
-/// account can be created by anyone); the payment-mint allow-list only governs new
+/// addresses; the fee goes to the asset's own fee vault, which nobody else can close or
+/// freeze (no treasury account is involved, so a change of treasury cannot stop a sale); the
+/// payment-mint allow-list only governs new
 /// publications, so an asset keeps selling in the mint it was published with.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct BuyAccess<'info> {
-    /// The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury.
+    /// The registry config (PDA with stored bump): not paused; fee.
     #[account(seeds = [CONFIG_SEED], bump = config.bump)]
     pub config: Box<Account<'info, Config>>,
     /// The asset bought (PDA with stored bump).
@@ -87,15 +88,18 @@ pub struct BuyAccess<'info> {
     /// The asset's payment mint (address stored in the asset; allow-list checked in validate).
     #[account(address = asset.payment_mint, mint::token_program = payment_token_program)]
     pub payment_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Receives the protocol fee: any `payment_mint` account owned by the config's current
-    /// treasury.
+    /// Receives the protocol fee: the asset's fee vault (PDA with stored bump; a payment-mint
+    /// account owned by the asset), swept to the treasury by `sweep_fees`. Sales of different
+    /// assets write no common account.
     #[account(
         mut,
+        seeds = [FEE_VAULT_SEED, asset.key().as_ref()],
+        bump = asset.fee_vault_bump,
         token::mint = payment_mint,
+        token::authority = asset,
         token::token_program = payment_token_program,
-        constraint = treasury_token_account.owner == config.treasury @ RegistryError::TreasuryMismatch,
     )]
-    pub treasury_token_account: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub fee_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     /// CHECK: must be the asset's split (address constraint); its owner, seeds and vault are
     /// checked by the royalties program's `deposit`.
     #[account(mut, address = asset.split @ RegistryError::SplitMismatch)]
@@ -119,8 +123,8 @@ impl<'info> BuyAccess<'info> {
     fn validate(&self, args: &BuyAccessArgs) -> Result<()> {
         // config, asset: PDAs with stored bumps. access_mint, payment_mint, split: stored
         // addresses. pass: PDA of (asset, buyer), loaded by `AccessPass::load`.
-        // buyer_payment_account: mint + authority. treasury_token_account: mint + owner ==
-        // config.treasury. The payment mint was allow-listed at publication; a later change of
+        // buyer_payment_account: mint + authority. fee_vault: PDA with stored bump, mint +
+        // authority (the asset). The payment mint was allow-listed at publication; a later change of
         // the allow-list does not stop the asset's sales. Remaining checks:
         require!(!self.config.paused, RegistryError::RegistryPaused);
         require!(self.asset.is_listed(), RegistryError::AssetNotListed);
@@ -186,7 +190,7 @@ impl<'info> BuyAccess<'info> {
             RegistryError::ParentAccountsMismatch
         );
 
-        // 1. Protocol fee to the treasury.
+        // 1. Protocol fee to the asset's fee vault.
         if sale.fee > 0 {
             token_interface::transfer_checked(
                 CpiContext::new(
@@ -194,7 +198,7 @@ impl<'info> BuyAccess<'info> {
                     TransferChecked {
                         from: accounts.buyer_payment_account.to_account_info(),
                         mint: accounts.payment_mint.to_account_info(),
-                        to: accounts.treasury_token_account.to_account_info(),
+                        to: accounts.fee_vault.to_account_info(),
                         authority: accounts.buyer.to_account_info(),
                     },
                 ),

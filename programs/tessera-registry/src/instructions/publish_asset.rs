@@ -3,7 +3,7 @@ use anchor_spl::{
     token::Token,
     token_interface::{Mint, TokenInterface},
 };
-use tessera_common::create::{init_mint_pda, init_pda_account};
+use tessera_common::create::{init_mint_pda, init_pda_account, init_token_account_pda};
 use tessera_royalties::{
     cpi::accounts::CreateSplit, instructions::CreateSplitArgs, program::TesseraRoyalties, state::RecipientInput,
 };
@@ -77,6 +77,11 @@ pub struct PublishAsset<'info> {
     /// freeze authority.
     #[account(mut, seeds = [ACCESS_MINT_SEED, asset.key().as_ref()], bump)]
     pub access_mint: UncheckedAccount<'info>,
+    /// CHECK: the asset's fee vault, created here at `[FEE_VAULT_SEED, asset]` (address
+    /// checked by the seeds) with `tessera_common::create`, whatever lamports already sit at
+    /// the address: a `payment_mint` token account whose owner is the asset PDA.
+    #[account(mut, seeds = [FEE_VAULT_SEED, asset.key().as_ref()], bump)]
+    pub fee_vault: UncheckedAccount<'info>,
     /// The payment mint: on the allow-list and without unsupported Token-2022 extensions
     /// (validate, `mint_policy`), owned by `payment_token_program`.
     #[account(mint::token_program = payment_token_program)]
@@ -204,6 +209,7 @@ impl<'info> PublishAsset<'info> {
             published_at: Clock::get()?.unix_timestamp,
             bump: ctx.bumps.asset,
             access_mint_bump: ctx.bumps.access_mint,
+            fee_vault_bump: ctx.bumps.fee_vault,
             previous_version: a.previous_version.as_ref().map(|p| p.key()),
             successor: None,
             parents,
@@ -231,6 +237,16 @@ impl<'info> PublishAsset<'info> {
             &asset_key,
             None,
             &[ACCESS_MINT_SEED, asset_key.as_ref(), &[asset.access_mint_bump]],
+        )?;
+        // Its fee vault: a payment-mint token account owned by the asset PDA.
+        init_token_account_pda(
+            &payer,
+            &a.fee_vault.to_account_info(),
+            &system_program,
+            &a.payment_mint.to_account_info(),
+            &a.asset.to_account_info(),
+            &a.payment_token_program.to_account_info(),
+            &[FEE_VAULT_SEED, asset_key.as_ref(), &[asset.fee_vault_bump]],
         )?;
 
         if let Some(prev) = ctx.accounts.previous_version.as_mut() {

@@ -77,6 +77,10 @@ pub struct Asset {
     pub published_at: i64,
     pub bump: u8,
     pub access_mint_bump: u8,
+    /// Bump of the fee vault (`[FEE_VAULT_SEED, asset]`): a `payment_mint` token account owned
+    /// by this asset, where the protocol fee of each sale accrues (swept to the treasury by
+    /// `sweep_fees`), so that sales of different assets share no writable account.
+    pub fee_vault_bump: u8,
     /// The asset this one supersedes.
     pub previous_version: Option<Pubkey>,
     /// The asset that supersedes this one.
@@ -192,6 +196,7 @@ mod tests {
             published_at: 0,
             bump: 0,
             access_mint_bump: 0,
+            fee_vault_bump: 253,
             previous_version: None,
             successor: None,
             parents: vec![],
