@@ -16,6 +16,21 @@ interface SettingsValue {
   endpoint: string;
   isLocal: boolean;
   setSetting: (s: EndpointSetting) => void;
+  /** The indexer's HTTP API (`tessera index serve`), e.g. http://127.0.0.1:8788, without `/v1/`. */
+  indexerUrl: string;
+  setIndexerUrl: (url: string) => void;
+}
+
+/** Where `tessera index serve` listens by default. */
+export const DEFAULT_INDEXER_URL = "http://127.0.0.1:8788";
+const INDEXER_STORAGE_KEY = "tessera.indexerUrl";
+
+function loadIndexerUrl(): string {
+  try {
+    return localStorage.getItem(INDEXER_STORAGE_KEY)?.trim() || DEFAULT_INDEXER_URL;
+  } catch {
+    return DEFAULT_INDEXER_URL;
+  }
 }
 
 const SettingsContext = createContext<SettingsValue | null>(null);
@@ -26,10 +41,16 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
     saveEndpointSetting(s);
     setState(s);
   }, []);
+  const [indexerUrl, setIndexerState] = useState<string>(loadIndexerUrl);
+  const setIndexerUrl = useCallback((url: string) => {
+    const trimmed = url.trim().replace(/\/+$/, "");
+    localStorage.setItem(INDEXER_STORAGE_KEY, trimmed);
+    setIndexerState(trimmed);
+  }, []);
   const value = useMemo(() => {
     const endpoint = endpointUrl(setting);
-    return { setting, endpoint, isLocal: isLocalEndpoint(endpoint), setSetting };
-  }, [setting, setSetting]);
+    return { setting, endpoint, isLocal: isLocalEndpoint(endpoint), setSetting, indexerUrl, setIndexerUrl };
+  }, [setting, setSetting, indexerUrl, setIndexerUrl]);
   return <SettingsContext.Provider value={value}>{children}</SettingsContext.Provider>;
 }
 

@@ -1,3 +1,4 @@
+import { IndexerSettings } from "../components/publisher/IndexerSettings";
 import { EndpointSettings } from "../components/settings/EndpointSettings";
 import { LocalKeypairSettings } from "../components/settings/LocalKeypairSettings";
 
@@ -6,6 +7,7 @@ export function SettingsPage() {
     <div className="page">
       <h1>Settings</h1>
       <EndpointSettings />
+      <IndexerSettings />
       <LocalKeypairSettings />
     </div>
   );

@@ -57,6 +57,10 @@ pub enum IndexCmd {
         /// Serve the database as it is, without ingesting
         #[arg(long)]
         no_ingest: bool,
+        /// Answer browsers from this origin (CORS), e.g. https://app.example.org; repeatable; `*`
+        /// (alone) for any origin; as `tessera serve --cors-origin`. Without it no CORS header
+        #[arg(long = "cors-origin", value_name = "ORIGIN")]
+        cors_origins: Vec<String>,
     },
     /// Catch up, then compare the database with the chain (fails on any difference)
     Check {
@@ -190,7 +194,9 @@ pub fn run(s: &Settings, cmd: IndexCmd) -> Result<Report> {
                 listen,
                 interval,
                 no_ingest,
+                cors_origins,
             } => {
+                let cors = crate::serve::cors::origins(&cors_origins)?;
                 let db = Db::open(&opts.database).await.map_err(err)?;
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
@@ -203,11 +209,13 @@ pub fn run(s: &Settings, cmd: IndexCmd) -> Result<Report> {
                     tokio::spawn(async move { idx.run(Duration::from_secs(interval), stop).await })
                 });
                 let mut api_stop = stop.clone();
-                tessera_indexer::api::serve(db, listener, async move {
-                    let _ = api_stop.changed().await;
-                })
-                .await
-                .map_err(err)?;
+                let app = crate::serve::cors::apply(tessera_indexer::api::router(db), cors);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = api_stop.changed().await;
+                    })
+                    .await
+                    .map_err(|e| err(tessera_indexer::Error::Io(e)))?;
                 if let Some(task) = ingest {
                     task.await
                         .map_err(|e| TesseraError::Invalid(format!("index: {e}")))?

@@ -17,11 +17,15 @@
 //!
 //! `--cors-origin ORIGIN` (repeatable, or `*`) answers browsers of those origins: see [`cors`].
 //!
+//! `--catalogue MANIFEST` serves many assets (datasets and models) from one process, each behind
+//! its own gate, with the files' hashes re-checked in the background: see [`catalogue`].
+//!
 //! Proof headers and the signed message: see `tessera_client::proof`. Refusals are JSON
 //! `{"error": CODE, "message": …}` with 400/401/403/404/405/413/500/502/504; nothing is delivered on a refusal.
 
+mod catalogue;
 mod challenge;
-mod cors;
+pub(crate) mod cors;
 mod gate;
 mod metered;
 mod store;
@@ -41,11 +45,20 @@ use crate::context::Settings;
 #[derive(Args)]
 pub struct ServeArgs {
     /// The asset served
-    #[arg(long)]
-    asset: String,
+    #[arg(long, required_unless_present = "catalogue")]
+    asset: Option<String>,
     /// Dataset: the file (its SHA-256 must equal the asset's content hash)
-    #[arg(long, conflicts_with = "upstream", required_unless_present = "upstream")]
+    #[arg(long, conflicts_with = "upstream", required_unless_present_any = ["upstream", "catalogue"])]
     file: Option<PathBuf>,
+    /// Serve many assets from one process: a TOML (or `.json`) manifest of `[[asset]]` entries
+    /// (`address`, and `file` or `upstream`, optional `consumable`; an entry with neither is a
+    /// dataset whose file, next to the manifest, is named by its content hash in hex)
+    #[arg(long, value_name = "MANIFEST", conflicts_with_all = ["asset", "file", "upstream", "consumable", "price_per_call"])]
+    catalogue: Option<PathBuf>,
+    /// Catalogue: re-check every file's SHA-256 this often (seconds); a file that no longer
+    /// matches its asset is out of service (503 content_mismatch) until it matches again
+    #[arg(long, default_value_t = 3_600, requires = "catalogue", value_parser = clap::value_parser!(u64).range(1..))]
+    rehash_interval: u64,
     /// Model: the inference endpoint requests are forwarded to (POST)
     #[arg(long)]
     upstream: Option<String>,
@@ -112,38 +125,50 @@ pub enum Content {
     Upstream { url: String, client: reqwest::Client },
 }
 
+/// Refuses to serve `file` for `asset` unless its SHA-256 is the asset's on-chain content hash.
+fn check_file(file: &std::path::Path, asset: &tessera_client::Pubkey, content_hash: &[u8; 32]) -> Result<()> {
+    let hash = parse::hash_file(file)?;
+    if &hash != content_hash {
+        return Err(TesseraError::Invalid(format!(
+            "refusing to serve `{}`: its SHA-256 is {} but asset {asset}'s content hash is {}",
+            file.display(),
+            parse::to_hex(&hash),
+            parse::to_hex(content_hash)
+        )));
+    }
+    Ok(())
+}
+
+/// A model's upstream: an http(s) URL, called with `timeout_secs`.
+fn upstream_content(url: &str, timeout_secs: u64) -> Result<Content> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(TesseraError::Invalid(format!(
+            "invalid --upstream `{url}`: expected an http(s) URL"
+        )));
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(timeout_secs))
+        .build()
+        .map_err(|e| TesseraError::Invalid(e.to_string()))?;
+    Ok(Content::Upstream {
+        url: url.to_string(),
+        client,
+    })
+}
+
 pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
-    let asset = parse::pubkey("asset", &a.asset)?;
+    if let Some(manifest) = &a.catalogue {
+        return catalogue::run(s, &a, manifest);
+    }
+    let asset = parse::pubkey("asset", a.asset.as_deref().unwrap_or_default())?;
     let chain = Tessera::new(&s.url, solana_keypair::Keypair::new(), s.commitment);
     let account = chain.asset(&asset)?;
     let content = match (&a.file, &a.upstream) {
         (Some(file), _) => {
-            let hash = parse::hash_file(file)?;
-            if hash != account.content_hash {
-                return Err(TesseraError::Invalid(format!(
-                    "refusing to serve `{}`: its SHA-256 is {} but asset {asset}'s content hash is {}",
-                    file.display(),
-                    parse::to_hex(&hash),
-                    parse::to_hex(&account.content_hash)
-                )));
-            }
+            check_file(file, &asset, &account.content_hash)?;
             Content::File(file.clone())
         }
-        (None, Some(url)) => {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(TesseraError::Invalid(format!(
-                    "invalid --upstream `{url}`: expected an http(s) URL"
-                )));
-            }
-            let client = reqwest::Client::builder()
-                .timeout(Duration::from_secs(a.upstream_timeout))
-                .build()
-                .map_err(|e| TesseraError::Invalid(e.to_string()))?;
-            Content::Upstream {
-                url: url.clone(),
-                client,
-            }
-        }
+        (None, Some(url)) => upstream_content(url, a.upstream_timeout)?,
         (None, None) => unreachable!("clap requires one"),
     };
     std::fs::create_dir_all(&a.data_dir)

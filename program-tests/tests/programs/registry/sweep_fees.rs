@@ -2,6 +2,7 @@
 //! different assets share no writable account) and anyone moves it to the current treasury.
 
 use anchor_lang::error::ErrorCode;
+use anchor_spl::token::spl_token;
 use tessera_client::{
     ix::{self, registry::BuyAccounts},
     pda,
