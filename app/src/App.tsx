@@ -12,6 +12,8 @@ import { AssetPage } from "./pages/AssetPage";
 import { CataloguePage } from "./pages/CataloguePage";
 import { JobsPage } from "./pages/JobsPage";
 import { PublishPage } from "./pages/PublishPage";
+import { PublisherPage } from "./pages/PublisherPage";
+import { ProviderPage } from "./pages/ProviderPage";
 import { RoyaltiesPage } from "./pages/RoyaltiesPage";
 import { SettingsPage } from "./pages/SettingsPage";
 
@@ -57,6 +59,8 @@ function Wallets() {
                   <Route path="/publish" element={<PublishPage />} />
                   <Route path="/royalties" element={<RoyaltiesPage />} />
                   <Route path="/jobs" element={<JobsPage />} />
+                  <Route path="/publisher" element={<PublisherPage />} />
+                  <Route path="/provider" element={<ProviderPage />} />
                   <Route path="/settings" element={<SettingsPage />} />
                 </Routes>
               </main>

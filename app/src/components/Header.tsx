@@ -9,6 +9,8 @@ const LINKS: [string, string][] = [
   ["/publish", "Publish"],
   ["/royalties", "My royalties"],
   ["/jobs", "My jobs"],
+  ["/publisher", "Publisher"],
+  ["/provider", "Provider"],
   ["/settings", "Settings"],
 ];
 
