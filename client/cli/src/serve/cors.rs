@@ -1,5 +1,6 @@
 //! CORS for browsers (`tessera serve --cors-origin ORIGIN`, repeatable, `*` for any origin), on
-//! the access gate and on the metered gate alike.
+//! the access gate and on the metered gate alike; `tessera index serve --cors-origin` answers
+//! browsers the same way (the web app's dashboards read the indexer's API).
 //!
 //! Without the flag the gate sends no CORS header at all. With it:
 //! - a preflight (`OPTIONS`) from an allowed origin is answered `200` with
