@@ -11,6 +11,7 @@ import { LocalKeypairWalletAdapter, LocalKeypairWalletName } from "./lib/localWa
 import { AssetPage } from "./pages/AssetPage";
 import { CataloguePage } from "./pages/CataloguePage";
 import { JobsPage } from "./pages/JobsPage";
+import { MyAccessPage } from "./pages/MyAccessPage";
 import { PublishPage } from "./pages/PublishPage";
 import { PublisherPage } from "./pages/PublisherPage";
 import { ProviderPage } from "./pages/ProviderPage";
@@ -59,6 +60,7 @@ function Wallets() {
                   <Route path="/publish" element={<PublishPage />} />
                   <Route path="/royalties" element={<RoyaltiesPage />} />
                   <Route path="/jobs" element={<JobsPage />} />
+                  <Route path="/access" element={<MyAccessPage />} />
                   <Route path="/publisher" element={<PublisherPage />} />
                   <Route path="/provider" element={<ProviderPage />} />
                   <Route path="/settings" element={<SettingsPage />} />

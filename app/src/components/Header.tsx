@@ -7,6 +7,7 @@ import { SolBalance } from "./SolBalance";
 const LINKS: [string, string][] = [
   ["/", "Catalogue"],
   ["/publish", "Publish"],
+  ["/access", "My access"],
   ["/royalties", "My royalties"],
   ["/jobs", "My jobs"],
   ["/publisher", "Publisher"],

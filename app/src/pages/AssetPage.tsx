@@ -5,10 +5,12 @@ import { useParams } from "react-router-dom";
 import { Address } from "../components/Address";
 import { AccessPanel } from "../components/asset/AccessPanel";
 import { AssetDetails } from "../components/asset/AssetDetails";
+import { DownloadPanel } from "../components/asset/DownloadPanel";
 import { Lineage } from "../components/asset/Lineage";
 import { OpenJobForm } from "../components/asset/OpenJobForm";
 import { PayPerCallPanel } from "../components/asset/PayPerCallPanel";
 import { SplitTable } from "../components/asset/SplitTable";
+import { TryItPanel } from "../components/asset/TryItPanel";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
@@ -49,6 +51,7 @@ export function AssetPage() {
         <AssetDetails asset={a} mint={mint} />
         <div>
           <AccessPanel assetKey={assetKey} asset={a} mint={mint} onChange={asset.reload} />
+          {"dataset" in a.kind ? <DownloadPanel assetKey={assetKey} asset={a} /> : <TryItPanel assetKey={assetKey} />}
           {"model" in a.kind && <OpenJobForm assetKey={assetKey} asset={a} mint={mint} />}
         </div>
       </div>
