@@ -107,8 +107,9 @@ export function sessionHeaders(token: string, redeem?: string): Record<string, s
 /** The session a delivery carries, or null (a delivery on a session, or a gate without sessions). */
 export function sessionOf(headers: Headers): GateSession | null {
   const token = headers.get(SESSION_HEADER);
-  const expires = Number(headers.get(SESSION_EXPIRES_HEADER));
-  if (!token || !Number.isSafeInteger(expires)) return null;
+  const expiresText = headers.get(SESSION_EXPIRES_HEADER);
+  const expires = Number(expiresText);
+  if (!token || !expiresText || !/^\d+$/.test(expiresText.trim()) || !Number.isSafeInteger(expires)) return null;
   return { token, expiresAt: expires };
 }
 
