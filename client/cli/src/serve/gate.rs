@@ -26,6 +26,7 @@ use tower_http::services::ServeFile;
 
 use super::{
     challenge::{Challenges, Issued, NonceError, SessionError, SESSION_TTL},
+    live::LiveView,
     store::RedeemStore,
     Content,
 };
@@ -51,6 +52,9 @@ pub struct Gate {
     challenges: Challenges,
     /// Seconds a nonce lives (≤ 300).
     nonce_ttl: i64,
+    /// The passes, balances and clock in memory (see [`super::live`]); while it is stale (or
+    /// absent) they are read over RPC.
+    live: Option<LiveView>,
 }
 
 fn now() -> i64 {
@@ -129,7 +133,14 @@ impl Gate {
             consumable,
             store,
             nonce_ttl,
+            live: None,
         }
+    }
+
+    /// Checks access against `live` while it is fresh (no RPC call), over RPC otherwise.
+    pub fn with_live(mut self, live: LiveView) -> Self {
+        self.live = Some(live);
+        self
     }
 
     fn check_asset(&self, path_asset: &str) -> Result<(), Refusal> {
@@ -249,15 +260,22 @@ impl Gate {
     ///   not void it.
     ///
     /// The proof is a signed challenge or a session token; either way the pass and balance are
-    /// checked on chain for every request, so a revocation ends a session at once.
+    /// checked for every request, so a revocation ends a session at once: from the live view
+    /// while it is fresh (kept current by websocket subscriptions, no RPC call), over RPC when it
+    /// is stale.
     async fn authorize(&self, headers: &HeaderMap) -> Result<Authorized<'_>, Refusal> {
         let (holder, issued, redeem) = self.prove(headers)?;
         if self.consumable {
-            let (chain, pass) = (self.chain.clone(), pda::pass(&self.asset, &holder));
-            let pass = tokio::task::spawn_blocking(move || chain.fetch_opt::<AccessPass>(&pass))
-                .await
-                .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
-                .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+            let pass = match self.live.as_ref().and_then(|l| l.pass(&self.asset, &holder)) {
+                Some(pass) => pass,
+                None => {
+                    let (chain, pass) = (self.chain.clone(), pda::pass(&self.asset, &holder));
+                    tokio::task::spawn_blocking(move || chain.fetch_opt::<AccessPass>(&pass))
+                        .await
+                        .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+                        .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+                }
+            };
             // A redemption was checked against a valid pass when it ran: only a missing or
             // revoked pass refuses it now, not an expiry or an empty balance.
             let pass_expires = match pass {
@@ -280,11 +298,16 @@ impl Gate {
                 session,
             });
         }
-        let (chain, asset, account) = (self.chain.clone(), self.asset, self.account.clone());
-        let report = tokio::task::spawn_blocking(move || chain.access_for(&asset, &account, &holder))
-            .await
-            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
-            .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?;
+        let report = match self.live.as_ref().and_then(|l| l.access(&self.asset, &holder)) {
+            Some(report) => report,
+            None => {
+                let (chain, asset, account) = (self.chain.clone(), self.asset, self.account.clone());
+                tokio::task::spawn_blocking(move || chain.access_for(&asset, &account, &holder))
+                    .await
+                    .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+                    .map_err(|e| refuse(StatusCode::BAD_GATEWAY, "chain_unavailable", e.to_string()))?
+            }
+        };
         match report.reason {
             None => Ok(Authorized {
                 holder,

@@ -27,6 +27,7 @@ mod catalogue;
 mod challenge;
 pub(crate) mod cors;
 mod gate;
+mod live;
 mod metered;
 mod store;
 mod vouchers;
@@ -82,6 +83,11 @@ pub struct ServeArgs {
     /// How long a challenge nonce lives, in seconds (at most 300)
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..=300))]
     nonce_ttl: i64,
+    /// The validator's websocket (pubsub) endpoint: the gate keeps the passes, balances and
+    /// clock it checks in memory, current by subscriptions there [default: from --url, as the
+    /// Solana CLI derives it: ws(s)://, port + 1]
+    #[arg(long, value_name = "URL")]
+    ws_url: Option<String>,
     /// Model, metered: the price of one call in the model's payment mint (UI units, e.g. 0.001).
     /// Calls are paid with vouchers of a payment channel to this wallet's provider; a call without
     /// one gets HTTP 402 and the payment requirements
@@ -227,16 +233,20 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         );
         return listen(a.bind, cors::apply(app, cors), banner);
     }
-    let state = Arc::new(gate::Gate::new(
-        domain.clone(),
-        asset,
-        account,
-        chain,
-        content,
-        a.consumable,
-        store,
-        a.nonce_ttl,
-    ));
+    let live = live_view(s, a.ws_url.as_deref(), asset, &account)?;
+    let state = Arc::new(
+        gate::Gate::new(
+            domain.clone(),
+            asset,
+            account,
+            chain,
+            content,
+            a.consumable,
+            store,
+            a.nonce_ttl,
+        )
+        .with_live(live),
+    );
 
     let app = Router::new()
         .route("/v1/assets/{asset}/challenge", get(gate::challenge))
@@ -250,6 +260,23 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         if a.consumable { ", consumable" } else { "" }
     );
     listen(a.bind, cors::apply(app, cors), banner)
+}
+
+/// The live view the gate checks `asset` against: its websocket from `--ws-url`, or derived
+/// from `--url` as the Solana CLI does.
+fn live_view(
+    s: &Settings,
+    ws_url: Option<&str>,
+    asset: tessera_client::Pubkey,
+    account: &tessera_client::registry::state::Asset,
+) -> Result<live::LiveView> {
+    let ws_url = ws_url.map_or_else(
+        || solana_cli_config::Config::compute_websocket_url(&s.url),
+        str::to_string,
+    );
+    let view = live::LiveView::start(&s.url, &ws_url, s.commitment)?;
+    view.watch(asset, account);
+    Ok(view)
 }
 
 /// Serves `app` on `bind` until Ctrl-C; prints `banner` (its `{local}` replaced by the address
