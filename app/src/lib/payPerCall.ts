@@ -77,16 +77,8 @@ export interface GateChannelState {
   pricePerCall: number;
 }
 
-/** A gate URL as the user typed it, without trailing slashes; null if not an http(s) URL. */
-export function normalizeGateUrl(text: string): string | null {
-  const t = text.trim().replace(/\/+$/, "");
-  try {
-    const u = new URL(t);
-    return u.protocol === "http:" || u.protocol === "https:" ? t : null;
-  } catch {
-    return null;
-  }
-}
+/** A gate URL as the user typed it, without trailing slashes; null if not an http(s) URL (the SDK's gate client). */
+export { normalizeGateUrl } from "@tessera/sdk";
 
 async function getJson<T>(url: string, timeoutMs: number): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 
 import { useSettings } from "../../context/Settings";
 import type { MintInfo } from "../../lib/accounts";
+import { gateUrlKey } from "../../lib/gate";
 import { formatUnits } from "../../lib/amounts";
 import {
   type CallOutcome,
@@ -25,7 +26,8 @@ export interface GateView {
   signedTick: number;
 }
 
-const gateKey = (model: string) => `tessera.gateUrl|${model}`;
+// The gate URL is kept per asset, under the key the Download and Try it panels use too.
+const gateKey = gateUrlKey;
 
 /**
  * Calls the model through its metered gate, each call paid by a voucher for the channel's
