@@ -6,6 +6,7 @@ import { AssetLink } from "../components/Address";
 import { Countdown } from "../components/Countdown";
 import { TokenAmount } from "../components/TokenAmount";
 import { TxStatus } from "../components/TxStatus";
+import { useIndexer } from "../components/publisher/indexer";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
@@ -59,6 +60,22 @@ export function MyAccessPage() {
   }, [programs, connection, publicKey]);
 
   const mints = useMints((rows.data ?? []).flatMap((r) => (r.asset ? [r.asset.paymentMint] : [])));
+  // Names from the assets' metadata, through the indexer when it runs (else the on-chain URI is shown).
+  const indexer = useIndexer();
+  const names = useAsync(async () => {
+    const out = new Map<string, string>();
+    await Promise.all(
+      (rows.data ?? []).map(async (r) => {
+        const a = r.pass.account.asset.toBase58();
+        const name = await indexer
+          .asset(a)
+          .then((x) => x.metadata?.name)
+          .catch(() => null);
+        if (name) out.set(a, name);
+      }),
+    );
+    return out;
+  }, [rows.data, indexer]);
 
   const renew = async (r: Row) => {
     if (!publicKey || !r.asset) return;
@@ -99,7 +116,14 @@ export function MyAccessPage() {
             </thead>
             <tbody>
               {rows.data.map((r) => (
-                <PassRow key={r.pass.publicKey.toBase58()} row={r} mints={mints} busy={tx.busy} onRenew={() => void renew(r)} />
+                <PassRow
+                  key={r.pass.publicKey.toBase58()}
+                  row={r}
+                  name={names.data?.get(r.pass.account.asset.toBase58()) ?? null}
+                  mints={mints}
+                  busy={tx.busy}
+                  onRenew={() => void renew(r)}
+                />
               ))}
             </tbody>
           </table>
@@ -112,11 +136,14 @@ export function MyAccessPage() {
 
 function PassRow({
   row,
+  name,
   mints,
   busy,
   onRenew,
 }: {
   row: Row;
+  /** The asset's name from its metadata (the indexer), if known. */
+  name: string | null;
   mints: ReturnType<typeof useMints>;
   busy: boolean;
   onRenew: () => void;
@@ -131,7 +158,10 @@ function PassRow({
   const free = a ? big(a.price) === 0n : false;
   return (
     <tr data-testid="my-access-row" data-asset={assetKey} data-status={status}>
-      <td className="uri">{a ? <AssetLink asset={assetKey} label={a.uri} /> : <AssetLink asset={assetKey} />}</td>
+      <td className="uri" data-testid="my-access-asset">
+        {a ? <AssetLink asset={assetKey} label={name ?? a.uri} /> : <AssetLink asset={assetKey} />}
+        {name && a && <div className="muted">{a.uri}</div>}
+      </td>
       <td>{a ? variant(a.kind) : "?"}</td>
       <td data-testid="my-access-status">
         {status === "revoked" ? <span className="error">revoked (reason {p.revokeReason})</span> : status}
