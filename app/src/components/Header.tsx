@@ -22,7 +22,7 @@ export function Header() {
       <div className="brand">
         <span className="logo">◧</span> Tessera
       </div>
-      <nav>
+      <nav style={{ flexWrap: "wrap" }}>
         {LINKS.map(([to, label]) => (
           <NavLink key={to} to={to} end={to === "/"}>
             {label}

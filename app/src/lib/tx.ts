@@ -7,8 +7,11 @@
 // accounts are read from an address lookup table, as the cost report does in Rust
 // (bench/src/lib.rs): the wallet's own table, created on first need and extended with the
 // addresses it lacks (one or more legacy transactions the wallet signs first), then used once the
-// extension is active (the slot after it). The table's address is kept in local storage per
-// endpoint and wallet, so later transactions reuse it.
+// extension is finalized: a validator resolves a transaction's lookup tables against its root
+// bank and silently drops one whose table is not rooted yet (measured on tessera-localnet: a v0
+// transaction using a table extended 2 slots earlier was accepted by sendTransaction, simulated
+// fine, and never landed; once the extension was finalized it landed in the next slot). The
+// table's address is kept in local storage per endpoint and wallet, so later transactions reuse it.
 
 import type { WalletContextState } from "@solana/wallet-adapter-react";
 import {
@@ -129,14 +132,15 @@ export function lookupAddresses(instructions: TransactionInstruction[], payer: P
 
 const tableStorageKey = (connection: Connection, payer: PublicKey) => `tessera.lookupTable.${connection.rpcEndpoint}.${payer.toBase58()}`;
 
+/** The table as the cluster's root bank sees it (what transactions are resolved against). */
 async function fetchTable(connection: Connection, key: PublicKey): Promise<AddressLookupTableAccount | null> {
-  return (await connection.getAddressLookupTable(key, { commitment: "confirmed" })).value;
+  return (await connection.getAddressLookupTable(key, { commitment: "finalized" })).value;
 }
 
 /**
  * The wallet's lookup table holding every address of `wanted`: the stored one (if it is still
  * the wallet's, active and has room), else a new one; extended with what it lacks, then waited
- * for until the extension is active.
+ * for until the extension is finalized.
  */
 async function lookupTableFor(
   connection: Connection,
@@ -191,13 +195,13 @@ async function lookupTableFor(
     const landed = (await connection.getSignatureStatuses([signature])).value[0]?.slot ?? 0;
     lastSlot = Math.max(lastSlot, landed);
   }
-  // Addresses added in slot S are usable from slot S + 1 on.
+  // Addresses added in slot S are usable once S is rooted (finalized), from slot S + 1 on.
   for (let i = 0; ; i++) {
-    if ((await connection.getSlot("confirmed")) > lastSlot) {
+    if ((await connection.getSlot("finalized")) > lastSlot) {
       const found = await fetchTable(connection, tableKey);
       if (found && wanted.every((k) => has(found, k))) return found;
     }
-    if (i > 150) {
+    if (i > 600) {
       throw new TxFailedError({ name: "LookupTableNotReady", message: `The lookup table ${tableKey.toBase58()} did not become usable`, logs: [] });
     }
     await sleep(200);
