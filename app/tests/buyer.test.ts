@@ -298,6 +298,28 @@ describe("The buyer's app, through a wallet-standard wallet", { concurrency: fal
     assert.equal(o.state, "success", o.text);
   }
 
+  /**
+   * Waits until the gate serves dora's new pass to a proof sent from here (the gate's live view
+   * follows the chain by websocket, within about a second of the purchase).
+   */
+  async function waitUntilGranted(gate: string, asset: PublicKey, what: "data" | "infer"): Promise<void> {
+    await eventually(
+      "the gate to serve the new pass",
+      async () => {
+        const challenge = await fetchChallenge(gate, asset, { expectDomain: ["127.0.0.1"] });
+        const proof = await signAccess(signMessageOf(dora), { holder: dora.publicKey, asset, challenge });
+        const url = `${gate}/v1/assets/${asset.toBase58()}/${what}`;
+        const res =
+          what === "data"
+            ? await fetch(url, { headers: { ...proofHeaders(proof), Range: "bytes=0-0" } })
+            : await fetch(url, { method: "POST", headers: proofHeaders(proof), body: "probe" });
+        await res.arrayBuffer();
+        return res.ok;
+      },
+      30_000,
+    );
+  }
+
   test("dora connects with the wallet-standard wallet (discovered by the adapter, not the Local keypair)", async () => {
     doraPage = await openStandardWallet(launched.browser, "dora", dora);
     const { page } = doraPage;
@@ -312,6 +334,7 @@ describe("The buyer's app, through a wallet-standard wallet", { concurrency: fal
     assert.ok((await walletLog(page)).signedTransactions >= 1);
     await waitForText(page.getByTestId("pass-status"), "the pass", (t) => t.startsWith("valid until"));
     assert.ok(await connection.getAccountInfo(passAddress(dataset, dora.publicKey), "confirmed"));
+    await waitUntilGranted(dataGate.url, dataset, "data");
   });
 
   test("Download: interrupted after 300 kB, resumed with Range and the session; the hash matches", async () => {
@@ -352,6 +375,7 @@ describe("The buyer's app, through a wallet-standard wallet", { concurrency: fal
 
   test("Try it: dora buys the model's pass and sends a request through its gate", async () => {
     await buyOnPage(model);
+    await waitUntilGranted(modelGate.url, model, "infer");
     const { page } = doraPage;
     const card = page.getByTestId("try-it");
     await card.getByTestId("try-gate-url").fill(modelGate.url);
