@@ -208,6 +208,13 @@ export async function downloadFromGate(o: DownloadOptions): Promise<DownloadResu
           session = null; // a fresh challenge next
           continue;
         }
+        // As `tessera download`: a 503 with Retry-After (gate_busy, redeem_pending) and
+        // chain_unavailable are worth another request after the delay.
+        if ((res.status === 503 && refusal.retryAfter !== null) || refusal.code === "chain_unavailable") {
+          lastError = refusal;
+          await new Promise((r) => setTimeout(r, Math.min(30, Math.max(1, refusal.retryAfter ?? 1)) * 1000));
+          continue;
+        }
         throw refusal;
       }
       session = sessionOf(res.headers) ?? session;
@@ -260,6 +267,7 @@ export async function downloadFromGate(o: DownloadOptions): Promise<DownloadResu
     }
   }
   if (p.total === null || p.received < p.total) {
+    if (lastError instanceof GateRefusal) throw lastError;
     throw new Error(
       `the download stopped at byte ${p.received} after ${p.requests} requests: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
     );
