@@ -1835,6 +1835,15 @@ export type TesseraChannels = {
           },
           {
             "docs": [
+              "Bump of the fee vault (`[FEE_VAULT_SEED, asset]`): a `payment_mint` token account owned",
+              "by this asset, where the protocol fee of each sale accrues (swept to the treasury by",
+              "`sweep_fees`), so that sales of different assets share no writable account."
+            ],
+            "name": "feeVaultBump",
+            "type": "u8"
+          },
+          {
+            "docs": [
               "The asset this one supersedes."
             ],
             "name": "previousVersion",

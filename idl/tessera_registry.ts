@@ -399,6 +399,19 @@ export type TesseraRegistry = {
     },
     {
       "discriminator": [
+        96,
+        218,
+        115,
+        136,
+        74,
+        170,
+        202,
+        172
+      ],
+      "name": "feesSwept"
+    },
+    {
+      "discriminator": [
         162,
         114,
         40,
@@ -470,7 +483,7 @@ export type TesseraRegistry = {
       "accounts": [
         {
           "docs": [
-            "The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury."
+            "The registry config (PDA with stored bump): not paused; fee."
           ],
           "name": "config",
           "pda": {
@@ -642,10 +655,33 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
-            "Receives the protocol fee: any `payment_mint` account owned by the config's current",
-            "treasury."
+            "Receives the protocol fee: the asset's fee vault (PDA with stored bump; a payment-mint",
+            "account owned by the asset), swept to the treasury by `sweep_fees`. Sales of different",
+            "assets write no common account."
           ],
-          "name": "treasuryTokenAccount",
+          "name": "feeVault",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "asset"
+              }
+            ]
+          },
           "writable": true
         },
         {
@@ -1297,6 +1333,36 @@ export type TesseraRegistry = {
         },
         {
           "docs": [
+            "checked by the seeds) with `tessera_common::create`, whatever lamports already sit at",
+            "the address: a `payment_mint` token account whose owner is the asset PDA."
+          ],
+          "name": "feeVault",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "asset"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
             "The payment mint: on the allow-list and without unsupported Token-2022 extensions",
             "(validate, `mint_policy`), owned by `payment_token_program`."
           ],
@@ -1730,6 +1796,130 @@ export type TesseraRegistry = {
         "Publisher: revokes a holder's pass, with a reason code."
       ],
       "name": "revokePass"
+    },
+    {
+      "accounts": [
+        {
+          "docs": [
+            "The registry config (PDA with stored bump): the treasury."
+          ],
+          "name": "config",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  99,
+                  111,
+                  110,
+                  102,
+                  105,
+                  103
+                ]
+              }
+            ]
+          }
+        },
+        {
+          "docs": [
+            "The asset whose fees are swept (PDA with stored bump); signs for its fee vault."
+          ],
+          "name": "asset",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  97,
+                  115,
+                  115,
+                  101,
+                  116
+                ]
+              },
+              {
+                "account": "asset",
+                "kind": "account",
+                "path": "asset.publisher"
+              },
+              {
+                "account": "asset",
+                "kind": "account",
+                "path": "asset.content_hash"
+              }
+            ]
+          }
+        },
+        {
+          "docs": [
+            "The asset's fee vault (PDA with stored bump; a payment-mint account owned by the asset)."
+          ],
+          "name": "feeVault",
+          "pda": {
+            "seeds": [
+              {
+                "kind": "const",
+                "value": [
+                  102,
+                  101,
+                  101,
+                  95,
+                  118,
+                  97,
+                  117,
+                  108,
+                  116
+                ]
+              },
+              {
+                "kind": "account",
+                "path": "asset"
+              }
+            ]
+          },
+          "writable": true
+        },
+        {
+          "docs": [
+            "The asset's payment mint (address stored in the asset)."
+          ],
+          "name": "paymentMint"
+        },
+        {
+          "docs": [
+            "Receives the fees: any `payment_mint` account owned by the config's current treasury."
+          ],
+          "name": "treasuryTokenAccount",
+          "writable": true
+        },
+        {
+          "docs": [
+            "SPL Token or Token-2022: owner of the payment mint."
+          ],
+          "name": "paymentTokenProgram"
+        },
+        {
+          "name": "eventAuthority"
+        },
+        {
+          "name": "program"
+        }
+      ],
+      "args": [],
+      "discriminator": [
+        175,
+        225,
+        98,
+        71,
+        118,
+        66,
+        34,
+        148
+      ],
+      "docs": [
+        "Anyone: moves an asset's accrued protocol fees to the treasury."
+      ],
+      "name": "sweepFees"
     },
     {
       "accounts": [
@@ -2317,6 +2507,15 @@ export type TesseraRegistry = {
           },
           {
             "docs": [
+              "Bump of the fee vault (`[FEE_VAULT_SEED, asset]`): a `payment_mint` token account owned",
+              "by this asset, where the protocol fee of each sale accrues (swept to the treasury by",
+              "`sweep_fees`), so that sales of different assets share no writable account."
+            ],
+            "name": "feeVaultBump",
+            "type": "u8"
+          },
+          {
+            "docs": [
               "The asset this one supersedes."
             ],
             "name": "previousVersion",
@@ -2690,6 +2889,39 @@ export type TesseraRegistry = {
           {
             "name": "paused",
             "type": "bool"
+          }
+        ],
+        "kind": "struct"
+      }
+    },
+    {
+      "docs": [
+        "An asset's fee vault was swept to the treasury (`sweep_fees`)."
+      ],
+      "name": "feesSwept",
+      "type": {
+        "fields": [
+          {
+            "name": "asset",
+            "type": "pubkey"
+          },
+          {
+            "name": "treasuryTokenAccount",
+            "type": "pubkey"
+          },
+          {
+            "docs": [
+              "Taken from the fee vault."
+            ],
+            "name": "amount",
+            "type": "u64"
+          },
+          {
+            "docs": [
+              "What the treasury account received (less a Token-2022 transfer fee, if any)."
+            ],
+            "name": "received",
+            "type": "u64"
           }
         ],
         "kind": "struct"

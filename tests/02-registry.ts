@@ -13,7 +13,9 @@ import {
   claimInstruction,
   redeemAccessInstruction,
   revokePassInstruction,
+  feeVaultAddress,
   setAssetStateInstruction,
+  sweepFeesFlow,
   updateAssetInstruction,
   updateRegistryConfigInstruction,
 } from "@tessera/sdk";
@@ -186,13 +188,16 @@ describe("tessera-registry", () => {
       const before = {
         buyer: await tokenBalance(buyerUsdc),
         treasury: await tokenBalance(w.treasuryUsdc),
+        feeVault: await tokenBalance(feeVaultAddress(model.asset)),
         parentVault: await tokenBalance(dataset.splitVault),
         modelVault: await tokenBalance(model.splitVault),
       };
       const sig = await (await buyAccessCall(w, buyer, model.asset, quantity, MODEL_PRICE)).rpc();
 
       expect(before.buyer - (await tokenBalance(buyerUsdc))).to.equal(total);
-      expect((await tokenBalance(w.treasuryUsdc)) - before.treasury).to.equal(fee);
+      // The fee accrues in the model's own fee vault; the treasury account is not written.
+      expect((await tokenBalance(feeVaultAddress(model.asset))) - before.feeVault).to.equal(fee);
+      expect(await tokenBalance(w.treasuryUsdc)).to.equal(before.treasury);
       expect((await tokenBalance(dataset.splitVault)) - before.parentVault).to.equal(parentShare);
       expect((await tokenBalance(model.splitVault)) - before.modelVault).to.equal(net);
       expect(await tokenBalance(ataAddress(model.accessMint, buyer.publicKey))).to.equal(3n);
@@ -224,6 +229,26 @@ describe("tessera-registry", () => {
       const asset = await registry.account.asset.fetch(model.asset);
       expect(asset.sold.toNumber()).to.equal(3);
       expect(asset.sales.toNumber()).to.equal(1);
+    });
+
+    it("sweep_fees: a stranger moves the model's fees to the treasury; FeesSwept; a second sweep is a no-op", async () => {
+      const [stranger] = await newFundedKeypairs(1);
+      const vault = feeVaultAddress(model.asset);
+      const accrued = await tokenBalance(vault);
+      expect(accrued > 0n).to.equal(true);
+      const before = await tokenBalance(w.treasuryUsdc);
+      const { instructions } = await sweepFeesFlow(connection, { payer: stranger.publicKey, assets: [model.asset] });
+      const sig = await send(instructions, [stranger]);
+      expect(await tokenBalance(vault)).to.equal(0n);
+      expect((await tokenBalance(w.treasuryUsdc)) - before).to.equal(accrued);
+      const ev = await eventOf(registry, sig, "feesSwept");
+      expect(ev.asset.toBase58()).to.equal(model.asset.toBase58());
+      expect(ev.treasuryTokenAccount.toBase58()).to.equal(w.treasuryUsdc.toBase58());
+      expect(big(ev.amount)).to.equal(accrued);
+      expect(big(ev.received)).to.equal(accrued);
+      // Empty now: a no-op that still succeeds (a batch sweep never fails on one asset).
+      await send((await sweepFeesFlow(connection, { payer: stranger.publicKey, assets: [model.asset] })).instructions, [stranger]);
+      expect(await tokenBalance(w.treasuryUsdc) - before).to.equal(accrued);
     });
 
     it("refuses a price above the buyer's limit, a zero quantity, more than the max supply", async () => {

@@ -89,14 +89,13 @@ describe("@tessera/sdk", () => {
     const escrowCoder = new Program(sdk.escrowIdl, offline).coder.instruction;
 
     it("buy_access: Anchor's encoding; the parents' split and vault appended, writable, in the asset's order", () => {
-      const [buyer, assetKey, treasury] = [k(), k(), k()];
+      const [buyer, assetKey] = [k(), k()];
       const parents = [{ split: k() }, { split: k() }];
       const asset = { paymentMint: k(), accessMint: k(), split: k(), parents, inferenceGated: false };
       const ix = sdk.buyAccessInstruction({
         buyer,
         assetKey,
         asset,
-        treasuryTokenAccount: treasury,
         paymentTokenProgram: sdk.TOKEN_PROGRAM_ID,
         args: { quantity: 3, maxUnitPrice: new BN(7), minAccessDuration: 2n ** 64n - 1n },
       });
@@ -113,6 +112,8 @@ describe("@tessera/sdk", () => {
       expect(meta(ix, buyer)[0]).to.include({ isSigner: true });
       expect(meta(ix, sdk.passAddress(assetKey, buyer)).length).to.equal(1);
       expect(meta(ix, sdk.vaultAddress(asset.split)).length).to.equal(1);
+      // The fee goes to the asset's own fee vault, writable: no account shared with other assets' sales.
+      expect(meta(ix, sdk.feeVaultAddress(assetKey))[0]).to.include({ isWritable: true, isSigner: false });
     });
 
     it("publish_asset: the split and its vault derived from the asset; the parents' assets appended read-only", () => {

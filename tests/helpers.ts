@@ -546,7 +546,6 @@ export async function buyAccessCall(
       buyer: buyer.publicKey,
       assetKey,
       asset,
-      treasuryTokenAccount: w.treasuryUsdc,
       paymentTokenProgram: TOKEN_PROGRAM_ID,
       args: { quantity, maxUnitPrice, minAccessDuration },
     }),

@@ -140,8 +140,8 @@ impl Tessera {
     /// Buys `quantity` access tokens, refusing (on chain) a unit price above `max_unit_price`
     /// and an access duration below `min_access_duration` (a perpetual asset always passes;
     /// `u64::MAX` accepts only a perpetual one). Pays from the wallet's associated token
-    /// account of the payment mint; the fee goes to the current treasury's associated account,
-    /// created if missing. A free asset (price 0) is claimed instead (`claim_free_pass`: one
+    /// account of the payment mint; the fee goes to the asset's own fee vault (see
+    /// [`Tessera::sweep_fees`]). A free asset (price 0) is claimed instead (`claim_free_pass`: one
     /// token per wallet, so `quantity` must be 1; no payment account is needed).
     pub fn buy(
         &self,

@@ -31,6 +31,13 @@ fn migrator() -> Migrator {
                 Cow::Borrowed(include_str!("../migrations/0002_job_parents.sql")),
                 false,
             ),
+            Migration::new(
+                3,
+                Cow::Borrowed("fee sweeps"),
+                MigrationType::Simple,
+                Cow::Borrowed(include_str!("../migrations/0003_fee_sweeps.sql")),
+                false,
+            ),
         ]),
         ..Migrator::DEFAULT
     }

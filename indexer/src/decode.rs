@@ -41,6 +41,7 @@ events! {
     registry::AccessBought => AccessBought,
     registry::AccessRedeemed => AccessRedeemed,
     registry::PassRevoked => PassRevoked,
+    registry::FeesSwept => FeesSwept,
     royalties::SplitCreated => SplitCreated,
     royalties::Deposited => Deposited,
     royalties::Claimed => Claimed,

@@ -357,7 +357,7 @@ impl Indexer {
 }
 
 /// The tables whose rows carry `finalized`.
-pub const FINALIZED_TABLES: [&str; 9] = [
+pub const FINALIZED_TABLES: [&str; 10] = [
     "transactions",
     "events",
     "sales",
@@ -367,4 +367,5 @@ pub const FINALIZED_TABLES: [&str; 9] = [
     "job_transitions",
     "bond_changes",
     "channel_settlements",
+    "fee_sweeps",
 ];

@@ -313,6 +313,20 @@ async fn project(c: &mut Conn, key: &Key<'_>, l: &Located, settled_job: Option<&
                 .execute(&mut *c)
                 .await?;
         }
+        Event::FeesSwept(e) => {
+            event_row!(
+                c,
+                key,
+                "fee_sweeps",
+                ["asset", "treasury_token_account", "amount", "received"],
+                [
+                    k(&e.asset),
+                    k(&e.treasury_token_account),
+                    int(e.amount)?,
+                    int(e.received)?
+                ]
+            );
+        }
         Event::SplitCreated(e) => {
             // As `create_split` builds it: an empty split, the recipients installed, version 0.
             let mut s = Split {

@@ -203,6 +203,9 @@ fn history(url: &str, admin: &Keypair) -> History {
     )
     .unwrap();
     h.buy(&dataset, 1, 1_500_000, 0).unwrap();
+    // The fees accrued per asset, swept to the treasury by anyone (one FeesSwept per asset).
+    let (swept, _) = g.sweep_fees(&[model, dataset]).unwrap();
+    assert_eq!(swept, [500_000, 2 * 37_500]);
     // Claims: bob from the dataset, dave from the model.
     let (bob_claimed, _) = client(url, &wallets[bob]).claim(&dataset_split).unwrap();
     let model_split = pda::split(&model);
@@ -395,6 +398,7 @@ async fn counts(db: &Db) -> Vec<(String, i64)> {
         "bond_changes",
         "channels",
         "channel_settlements",
+        "fee_sweeps",
     ] {
         let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {t}"))
             .fetch_one(&db.pool)
@@ -563,6 +567,8 @@ fn expected_sums() -> Vec<(&'static str, i64)> {
         ("sales.total", i(23 * USDC)),
         ("sales.fee", i(500_000 + 2 * 37_500)),
         ("sales.quantity", 4),
+        ("fee_sweeps", 2),
+        ("fee_sweeps.received", i(500_000 + 2 * 37_500)),
         ("assets.revenue", i(23 * USDC)),
         ("deposits.received", i(credited)),
         ("claims", 2),
@@ -587,6 +593,8 @@ async fn sums(db: &Db) -> Vec<(&'static str, i64)> {
         ("sales.total", sum(db, "sales", "total").await),
         ("sales.fee", sum(db, "sales", "fee").await),
         ("sales.quantity", sum(db, "sales", "quantity").await),
+        ("fee_sweeps", count(db, "fee_sweeps").await),
+        ("fee_sweeps.received", sum(db, "fee_sweeps", "received").await),
         ("assets.revenue", sum(db, "assets", "revenue").await),
         ("deposits.received", sum(db, "deposits", "received").await),
         ("claims", count(db, "claims").await),

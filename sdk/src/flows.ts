@@ -48,6 +48,7 @@ import {
   modelProvidersAddress,
   parkedAddress,
   passAddress,
+  feeVaultAddress,
   programDataAddress,
   providerAddress,
   registryConfigAddress,
@@ -346,6 +347,7 @@ export function publishAssetInstruction(p: {
       publisher: signer(p.publisher),
       asset: addr(asset),
       accessMint: addr(accessMint),
+      feeVault: addr(feeVaultAddress(asset)),
       paymentMint: addr(p.paymentMint),
       split: addr(split),
       splitVault: addr(splitVault),
@@ -440,7 +442,6 @@ export function buyAccessInstruction(p: {
   asset: AssetRef;
   /** The buyer's token account of the payment mint (default: its associated one). */
   buyerPaymentAccount?: PublicKey;
-  treasuryTokenAccount: PublicKey;
   paymentTokenProgram: PublicKey;
   args: BuyArgs;
 }) {
@@ -455,7 +456,7 @@ export function buyAccessInstruction(p: {
       buyerPaymentAccount: addr(p.buyerPaymentAccount ?? ataAddress(asset.paymentMint, p.buyer, p.paymentTokenProgram)),
       buyerAccessAccount: addr(ataAddress(asset.accessMint, p.buyer, TOKEN_PROGRAM_ID)),
       paymentMint: addr(asset.paymentMint),
-      treasuryTokenAccount: addr(p.treasuryTokenAccount),
+      feeVault: addr(feeVaultAddress(p.assetKey)),
       split: addr(asset.split),
       splitVault: addr(vaultAddress(asset.split)),
       ...royaltiesCpi(),
@@ -496,10 +497,9 @@ export function claimFreePassInstruction(holder: PublicKey, assetKey: PublicKey,
 }
 
 /**
- * buy_access paid from the buyer's associated token account; the fee goes to the current
- * treasury's associated account, created first if missing (payer: the buyer). A free asset
- * (price 0) is claimed instead (`claim_free_pass`: one token per wallet, so the quantity must
- * be 1).
+ * buy_access paid from the buyer's associated token account; the fee goes to the asset's own
+ * fee vault (swept to the treasury by anyone with `sweepFeesFlow`). A free asset (price 0) is
+ * claimed instead (`claim_free_pass`: one token per wallet, so the quantity must be 1).
  */
 export async function buyFlow(
   connection: Connection,
@@ -512,18 +512,54 @@ export async function buyFlow(
     }
     return { instructions: [claimFreePassInstruction(p.buyer, p.assetKey, asset)] };
   }
-  const config = await fetchRegistryConfig(connection);
   const paymentTokenProgram = await tokenProgramOf(connection, asset.paymentMint);
-  const treasury = await ensureAta(connection, p.buyer, asset.paymentMint, config.treasury, paymentTokenProgram);
-  const ix = buyAccessInstruction({
-    buyer: p.buyer,
-    assetKey: p.assetKey,
-    asset,
-    treasuryTokenAccount: treasury.address,
-    paymentTokenProgram,
-    args: p.args,
-  });
-  return { instructions: [...treasury.create, ix] };
+  const ix = buyAccessInstruction({ buyer: p.buyer, assetKey: p.assetKey, asset, paymentTokenProgram, args: p.args });
+  return { instructions: [ix] };
+}
+
+/**
+ * `sweep_fees`: moves everything in an asset's fee vault to `treasuryTokenAccount` (any
+ * payment-mint account of the registry's current treasury). Permissionless; an empty vault is a
+ * no-op.
+ */
+export function sweepFeesInstruction(p: {
+  assetKey: PublicKey;
+  asset: Pick<AssetRef, "paymentMint">;
+  treasuryTokenAccount: PublicKey;
+  paymentTokenProgram: PublicKey;
+}) {
+  return toWeb3Instruction(
+    reg.getSweepFeesInstruction({
+      config: addr(registryConfigAddress()),
+      asset: addr(p.assetKey),
+      feeVault: addr(feeVaultAddress(p.assetKey)),
+      paymentMint: addr(p.asset.paymentMint),
+      treasuryTokenAccount: addr(p.treasuryTokenAccount),
+      paymentTokenProgram: addr(p.paymentTokenProgram),
+      ...registryEvents(),
+    }),
+  );
+}
+
+/**
+ * Sweeps the fee vaults of `assets` (one instruction each) into the current treasury's
+ * associated accounts, created first if missing (payer: `payer`). Anyone may send it.
+ */
+export async function sweepFeesFlow(connection: Connection, p: { payer: PublicKey; assets: PublicKey[] }) {
+  const config = await fetchRegistryConfig(connection);
+  const instructions: TransactionInstruction[] = [];
+  const created = new Set<string>();
+  for (const assetKey of p.assets) {
+    const asset = await fetchAsset(connection, assetKey);
+    const paymentTokenProgram = await tokenProgramOf(connection, asset.paymentMint);
+    const treasury = await ensureAta(connection, p.payer, asset.paymentMint, config.treasury, paymentTokenProgram);
+    if (!created.has(treasury.address.toBase58())) {
+      created.add(treasury.address.toBase58());
+      instructions.push(...treasury.create);
+    }
+    instructions.push(sweepFeesInstruction({ assetKey, asset, treasuryTokenAccount: treasury.address, paymentTokenProgram }));
+  }
+  return { instructions };
 }
 
 /** `redeem_access`: the holder burns `quantity` access tokens from its associated account. */

@@ -26,6 +26,8 @@ export const SEEDS = {
   accessMint: enc("access_mint"),
   /** registry: `[PASS_SEED, asset, holder]` */
   pass: enc("pass"),
+  /** registry: `[FEE_VAULT_SEED, asset]` */
+  feeVault: enc("fee_vault"),
   /** royalties: `[SPLIT_SEED, subject]` */
   split: enc("split"),
   /** royalties: `[VAULT_SEED, split]` */
@@ -80,6 +82,8 @@ export const assetAddress = (publisher: PublicKey, contentHash: Uint8Array | rea
   pda([SEEDS.asset, publisher.toBytes(), bytes(contentHash)], REGISTRY_PROGRAM_ID);
 /** An asset's access-token mint. */
 export const accessMintAddress = (asset: PublicKey) => pda([SEEDS.accessMint, asset.toBytes()], REGISTRY_PROGRAM_ID);
+/** An asset's fee vault: the protocol fees of its sales, until `sweep_fees` moves them to the treasury. */
+export const feeVaultAddress = (asset: PublicKey) => pda([SEEDS.feeVault, asset.toBytes()], REGISTRY_PROGRAM_ID);
 /** A holder's access pass of an asset. */
 export const passAddress = (asset: PublicKey, holder: PublicKey) =>
   pda([SEEDS.pass, asset.toBytes(), holder.toBytes()], REGISTRY_PROGRAM_ID);

@@ -81,7 +81,7 @@ export const durationGuard = (asset: Asset): bigint => {
   return d === 0n ? U64_MAX : d;
 };
 
-/** buy_access, preceded by the creation of the treasury's token account if it is missing. */
+/** buy_access (the fee goes to the asset's own fee vault), or claim_free_pass for a free asset. */
 export async function buyInstructions(
   connection: Connection,
   buyer: PublicKey,

@@ -66,6 +66,8 @@ enum Command {
     Redeem(commands::buy::RedeemArgs),
     /// Revoke a holder's pass (publisher)
     Revoke(commands::buy::RevokeArgs),
+    /// Move assets' accrued protocol fees to the treasury (anyone)
+    SweepFees(commands::assets::SweepFeesArgs),
     /// Check access
     #[command(subcommand)]
     Access(commands::access::AccessCmd),
@@ -188,6 +190,7 @@ fn main() -> ExitCode {
             Command::Buy(a) => commands::buy::buy(&t, a, format),
             Command::Redeem(a) => commands::buy::redeem(&t, a, format),
             Command::Revoke(a) => commands::buy::revoke(&t, a, format),
+            Command::SweepFees(a) => commands::assets::sweep_fees(&t, a, format),
             Command::Access(c) => commands::access::run(&t, c),
             Command::Download(a) => commands::download::download(&t, a, format),
             Command::Royalties(c) => commands::royalties::run(&t, c, format),

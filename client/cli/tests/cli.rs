@@ -412,6 +412,27 @@ fn every_command_against_a_local_validator() {
         "PassRevoked"
     );
 
+    // sweep-fees: the fees accrued in each asset's own fee vault; anyone (bob) moves them to the
+    // treasury's associated account (created on the way), in one transaction
+    let treasury_ata = pda::ata(&kps[treasury].pubkey(), &usdc, &TOKEN_PROGRAM_ID);
+    let accrued = [&model, &dataset].map(|k| {
+        let key = k.parse().expect("asset key");
+        boss.token_balance(&pda::fee_vault(&key)).expect("fee vault")
+    });
+    assert!(accrued.iter().all(|a| *a > 0), "fees accrued per asset: {accrued:?}");
+    let before = boss.token_balance(&treasury_ata).unwrap_or(0);
+    let swept = env.ok(&path[bob], &["sweep-fees", &model, &dataset]);
+    assert_eq!(
+        (swept["swept"][0]["amount"].as_u64(), swept["swept"][1]["amount"].as_u64()),
+        (Some(accrued[0]), Some(accrued[1]))
+    );
+    assert_eq!(
+        boss.token_balance(&treasury_ata).unwrap() - before,
+        accrued[0] + accrued[1]
+    );
+    assert_eq!(env.ok(&path[bob], &["sweep-fees", &model])["swept"][0]["amount"], 0);
+    env.invalid(&path[bob], &["sweep-fees", "nope"], "invalid asset `nope`");
+
     // the free tier: price 0, one pass per wallet, claimed by `buy` (no payment needed)
     let free = env.ok(
         &path[alice],

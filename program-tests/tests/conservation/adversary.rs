@@ -8,7 +8,7 @@ use solana_account::Account;
 use tessera_client::{escrow::state::Provider, ix, pda, royalties::state::Split, TOKEN_PROGRAM_ID};
 use tessera_program_tests::{Harness, InstructionError, TestSigner, TransactionError};
 
-use crate::sim::{add, cause, Adversary, Deltas, MintInfo, Sim, ACTORS};
+use crate::sim::{add, cause, Adversary, Deltas, Kind, MintInfo, Sim, ACTORS};
 
 /// The content hash `publish_in` gives its `seed`-th publication.
 fn content_hash(seed: u32) -> [u8; 32] {
@@ -102,7 +102,7 @@ impl Sim {
     /// Tokens (1 base unit up to two units) sent straight to a job, bond or split vault or the
     /// treasury.
     async fn send_stray_tokens(&mut self) {
-        let targets: Vec<(Pubkey, usize)> = match self.rng.below(4) {
+        let targets: Vec<(Pubkey, usize)> = match self.rng.below(5) {
             0 => self.jobs.iter().map(|j| (pda::job_vault(&j.key), j.mint)).collect(),
             1 => (0..ACTORS)
                 .filter_map(|a| {
@@ -114,6 +114,7 @@ impl Sim {
                 .iter()
                 .map(|a| (pda::vault(&pda::split(&a.key)), a.mint))
                 .collect(),
+            3 => self.assets.iter().map(|a| (pda::fee_vault(&a.key), a.mint)).collect(),
             _ => self.treasury_atas.iter().enumerate().map(|(i, k)| (*k, i)).collect(),
         };
         if targets.is_empty() {
@@ -162,7 +163,9 @@ impl Sim {
             .unwrap_or_else(|e| panic!("step {step}: the adversary's transfer to {to}: {e:?}"));
         self.paid_in[mint] += u128::from(amount);
         let net = u64::try_from(net).expect("net");
-        if !self.treasury_atas.contains(&to) {
+        // The treasury's, and an asset's fee vault's (swept to the treasury whole), are nobody's
+        // surplus.
+        if !self.treasury_atas.contains(&to) && self.kinds.get(&to).is_none_or(|k| k.0 != Kind::FeeVault) {
             *self.surplus.entry(to).or_default() += net;
         }
         net

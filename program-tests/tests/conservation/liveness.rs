@@ -193,6 +193,20 @@ impl Sim {
                 );
             }
         }
+        // 3b. Every asset's fee vault swept to the treasury by a stranger, whatever the asset's
+        //     state or a pause: no fee vault keeps anything.
+        for ai in 0..self.assets.len() {
+            self.sweep_fees_of("live:sweep_fees", ai).await;
+            self.check();
+            let vault = pda::fee_vault(&self.assets[ai].key);
+            let left = amount_of(&self.get(&vault).await);
+            if left > 0 {
+                self.violation(
+                    "LIVENESS: a fee vault keeps tokens after a sweep".into(),
+                    format!("fee vault {vault} holds {left}"),
+                );
+            }
+        }
         // 4. Every provider with no open job unbonds all and withdraws it after the delay.
         let mut unbonding = vec![];
         for a in 0..ACTORS {

@@ -30,7 +30,7 @@ use tessera_program_tests::{
 use crate::channels::CHANNEL_STEP_CHANCE;
 use crate::rng::bps;
 use crate::sim::{
-    add, escrow_settings, AssetInfo, Deltas, JobInfo, Kind, Sim, ACTORS, MAX_ASSETS, MAX_JOBS, UNBONDING_DELAY,
+    add, amount_of, cause, escrow_settings, AssetInfo, Deltas, JobInfo, Kind, Sim, ACTORS, MAX_ASSETS, MAX_JOBS, UNBONDING_DELAY,
 };
 
 /// Token-2022's `AccountHasWithheldTransferFees`: closing a token account that holds withheld
@@ -135,6 +135,7 @@ impl Sim {
         if res.is_ok() {
             let split = pda::split(&asset);
             self.kinds.insert(pda::vault(&split), (Kind::SplitVault, mint));
+            self.kinds.insert(pda::fee_vault(&asset), (Kind::FeeVault, mint));
             self.assets.push(AssetInfo {
                 key: asset,
                 mint,
@@ -162,6 +163,36 @@ impl Sim {
         };
         let wrong_account = roll == 19;
         let _ = self.buy_as("buy", ai, b, quantity, max_unit_price, wrong_account).await;
+    }
+
+    /// `sweep_fees` of a random asset.
+    async fn sweep_fees(&mut self) {
+        let ai = self.rng.index(self.assets.len());
+        self.sweep_fees_of("sweep_fees", ai).await;
+    }
+
+    /// `sweep_fees` of asset `ai` (anyone may send it: no signer but the harness's fee payer): the whole
+    /// fee vault (fees and anything sent there) moves to the treasury's account of the mint,
+    /// whatever the asset's state or a pause. A refusal is a liveness violation.
+    pub(crate) async fn sweep_fees_of(&mut self, op: &'static str, ai: usize) {
+        let (key, mint) = (self.assets[ai].key, self.assets[ai].mint);
+        let asset: Asset = self.state(&key).await.expect("asset");
+        let vault = pda::fee_vault(&key);
+        let held = amount_of(&self.get(&vault).await);
+        let treasury = self.treasury_atas[mint];
+        let program = self.mints[mint].program;
+        let ix = ix::registry::sweep_fees(&key, &asset, &treasury, &program);
+        let mut d = Deltas::new();
+        if held > 0 {
+            add(&mut d, vault, -i128::from(held));
+            add(&mut d, treasury, self.net(mint, held));
+        }
+        if let Err(e) = self.tx_in(op, mint, vec![ix], &[], &d).await {
+            self.violation(
+                format!("LIVENESS: a fee sweep was refused ({})", cause(&e)),
+                format!("asset {key}, fee vault {vault} holds {held}"),
+            );
+        }
     }
 
     /// A purchase of asset `ai` by actor `b`, checked against the model.
@@ -208,7 +239,7 @@ impl Sim {
             let after_fee = total - fee;
             add(&mut d, payer_wallet, -i128::from(total));
             if fee > 0 {
-                add(&mut d, self.treasury_atas[mint], self.net(mint, fee));
+                add(&mut d, pda::fee_vault(&key), self.net(mint, fee));
             }
             let mut rest = after_fee;
             for link in &asset.parents {
@@ -1163,7 +1194,8 @@ impl Sim {
                     self.buy().await
                 }
             }
-            40..=229 => self.buy().await,
+            40..=219 => self.buy().await,
+            220..=229 => self.sweep_fees().await,
             230..=259 => self.redeem().await,
             260..=279 => self.revoke().await,
             280..=294 => self.delist_relist().await,

@@ -43,6 +43,8 @@ pub(crate) enum Kind {
     BondVault,
     /// A payment channel's vault (issue 15).
     ChannelVault,
+    /// An asset's fee vault: the protocol fees of its sales until `sweep_fees` (issue 17).
+    FeeVault,
     /// An access-token account (decimals 0): checked per transaction, not money.
     Access,
 }

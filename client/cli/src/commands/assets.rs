@@ -333,6 +333,46 @@ pub fn set_state(t: &Tessera, change: StateChange, asset: &str, format: Format) 
     .into())
 }
 
+/// `tessera sweep-fees ASSET…`: anyone may send it.
+#[derive(Args)]
+pub struct SweepFeesArgs {
+    /// The assets whose fee vaults are swept (one transaction; at most about 10)
+    #[arg(required = true, value_name = "ASSET")]
+    assets: Vec<String>,
+}
+
+/// `sweep-fees`: what each asset's fee vault held and moved to the treasury (base units).
+#[derive(Debug, Serialize)]
+pub struct FeesSwept {
+    pub swept: Vec<SweptVault>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SweptVault {
+    pub asset: String,
+    pub amount: u64,
+}
+
+/// Moves the protocol fees accrued in each asset's fee vault to the registry's current treasury
+/// (its associated accounts, created if missing). Permissionless; an empty vault is a no-op.
+pub fn sweep_fees(t: &Tessera, a: SweepFeesArgs, format: Format) -> Result<Report> {
+    let keys = a
+        .assets
+        .iter()
+        .map(|k| key("asset", k))
+        .collect::<Result<Vec<Pubkey>>>()?;
+    let (amounts, sig) = with_spinner(format, "sweeping fees", || t.sweep_fees(&keys))?;
+    let swept = keys
+        .iter()
+        .zip(amounts)
+        .map(|(k, amount)| SweptVault {
+            asset: k.to_string(),
+            amount,
+        })
+        .collect();
+    Ok(Sent::new("sweep-fees", sig, FeesSwept { swept }).into())
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -350,6 +350,14 @@ fn story(url: &str, admin: Keypair, step: &mut Step) -> Result<(DemoReport, Stri
         "grace paid 2 USDC for an inference (job {job}); heidi accepted and delivered; grace confirmed"
     ));
 
+    // The sale's protocol fee sits in the model's own fee vault (purchases of different assets
+    // write no common account); anyone sweeps it to the treasury.
+    let (swept, _) = client(url, &wallets[grace]).sweep_fees(&[model])?;
+    step.say(format!(
+        "grace (anyone may) swept the model's fee vault to the treasury: {} USDC of sale fees",
+        format_ui_amount(swept.iter().sum(), 6)
+    ));
+
     // Everyone claims.
     let mut claimed = std::collections::BTreeMap::new();
     for i in [alice, bob, carol, dave] {

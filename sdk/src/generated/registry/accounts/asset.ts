@@ -116,6 +116,12 @@ export type Asset = {
   publishedAt: bigint;
   bump: number;
   accessMintBump: number;
+  /**
+   * Bump of the fee vault (`[FEE_VAULT_SEED, asset]`): a `payment_mint` token account owned
+   * by this asset, where the protocol fee of each sale accrues (swept to the treasury by
+   * `sweep_fees`), so that sales of different assets share no writable account.
+   */
+  feeVaultBump: number;
   /** The asset this one supersedes. */
   previousVersion: Option<Address>;
   /** The asset that supersedes this one. */
@@ -156,6 +162,12 @@ export type AssetArgs = {
   publishedAt: number | bigint;
   bump: number;
   accessMintBump: number;
+  /**
+   * Bump of the fee vault (`[FEE_VAULT_SEED, asset]`): a `payment_mint` token account owned
+   * by this asset, where the protocol fee of each sale accrues (swept to the treasury by
+   * `sweep_fees`), so that sales of different assets share no writable account.
+   */
+  feeVaultBump: number;
   /** The asset this one supersedes. */
   previousVersion: OptionOrNullable<Address>;
   /** The asset that supersedes this one. */
@@ -187,6 +199,7 @@ export function getAssetEncoder(): Encoder<AssetArgs> {
       ["publishedAt", getI64Encoder()],
       ["bump", getU8Encoder()],
       ["accessMintBump", getU8Encoder()],
+      ["feeVaultBump", getU8Encoder()],
       ["previousVersion", getOptionEncoder(getAddressEncoder())],
       ["successor", getOptionEncoder(getAddressEncoder())],
       ["parents", getArrayEncoder(getParentLinkEncoder())],
@@ -218,6 +231,7 @@ export function getAssetDecoder(): Decoder<Asset> {
     ["publishedAt", getI64Decoder()],
     ["bump", getU8Decoder()],
     ["accessMintBump", getU8Decoder()],
+    ["feeVaultBump", getU8Decoder()],
     ["previousVersion", getOptionDecoder(getAddressDecoder())],
     ["successor", getOptionDecoder(getAddressDecoder())],
     ["parents", getArrayDecoder(getParentLinkDecoder())],

@@ -41,7 +41,7 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/program-client-core";
-import { findConfigPda, findPassPda } from "../pdas";
+import { findConfigPda, findFeeVaultPda, findPassPda } from "../pdas";
 import { TESSERA_REGISTRY_PROGRAM_ADDRESS } from "../programs";
 
 export const BUY_ACCESS_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
@@ -62,7 +62,7 @@ export type BuyAccessInstruction<
   TAccountBuyerPaymentAccount extends string | AccountMeta<string> = string,
   TAccountBuyerAccessAccount extends string | AccountMeta<string> = string,
   TAccountPaymentMint extends string | AccountMeta<string> = string,
-  TAccountTreasuryTokenAccount extends string | AccountMeta<string> = string,
+  TAccountFeeVault extends string | AccountMeta<string> = string,
   TAccountSplit extends string | AccountMeta<string> = string,
   TAccountSplitVault extends string | AccountMeta<string> = string,
   TAccountRoyaltiesProgram extends string | AccountMeta<string> =
@@ -107,9 +107,9 @@ export type BuyAccessInstruction<
       TAccountPaymentMint extends string
         ? ReadonlyAccount<TAccountPaymentMint>
         : TAccountPaymentMint,
-      TAccountTreasuryTokenAccount extends string
-        ? WritableAccount<TAccountTreasuryTokenAccount>
-        : TAccountTreasuryTokenAccount,
+      TAccountFeeVault extends string
+        ? WritableAccount<TAccountFeeVault>
+        : TAccountFeeVault,
       TAccountSplit extends string
         ? WritableAccount<TAccountSplit>
         : TAccountSplit,
@@ -211,7 +211,7 @@ export type BuyAccessAsyncInput<
   TAccountBuyerPaymentAccount extends string = string,
   TAccountBuyerAccessAccount extends string = string,
   TAccountPaymentMint extends string = string,
-  TAccountTreasuryTokenAccount extends string = string,
+  TAccountFeeVault extends string = string,
   TAccountSplit extends string = string,
   TAccountSplitVault extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -223,7 +223,7 @@ export type BuyAccessAsyncInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury. */
+  /** The registry config (PDA with stored bump): not paused; fee. */
   config?: Address<TAccountConfig>;
   /** The asset bought (PDA with stored bump). */
   asset: Address<TAccountAsset>;
@@ -248,10 +248,11 @@ export type BuyAccessAsyncInput<
   /** The asset's payment mint (address stored in the asset; allow-list checked in validate). */
   paymentMint: Address<TAccountPaymentMint>;
   /**
-   * Receives the protocol fee: any `payment_mint` account owned by the config's current
-   * treasury.
+   * Receives the protocol fee: the asset's fee vault (PDA with stored bump; a payment-mint
+   * account owned by the asset), swept to the treasury by `sweep_fees`. Sales of different
+   * assets write no common account.
    */
-  treasuryTokenAccount: Address<TAccountTreasuryTokenAccount>;
+  feeVault?: Address<TAccountFeeVault>;
   /** checked by the royalties program's `deposit`. */
   split: Address<TAccountSplit>;
   splitVault: Address<TAccountSplitVault>;
@@ -280,7 +281,7 @@ export async function getBuyAccessInstructionAsync<
   TAccountBuyerPaymentAccount extends string,
   TAccountBuyerAccessAccount extends string,
   TAccountPaymentMint extends string,
-  TAccountTreasuryTokenAccount extends string,
+  TAccountFeeVault extends string,
   TAccountSplit extends string,
   TAccountSplitVault extends string,
   TAccountRoyaltiesProgram extends string,
@@ -302,7 +303,7 @@ export async function getBuyAccessInstructionAsync<
     TAccountBuyerPaymentAccount,
     TAccountBuyerAccessAccount,
     TAccountPaymentMint,
-    TAccountTreasuryTokenAccount,
+    TAccountFeeVault,
     TAccountSplit,
     TAccountSplitVault,
     TAccountRoyaltiesProgram,
@@ -326,7 +327,7 @@ export async function getBuyAccessInstructionAsync<
     TAccountBuyerPaymentAccount,
     TAccountBuyerAccessAccount,
     TAccountPaymentMint,
-    TAccountTreasuryTokenAccount,
+    TAccountFeeVault,
     TAccountSplit,
     TAccountSplitVault,
     TAccountRoyaltiesProgram,
@@ -359,10 +360,7 @@ export async function getBuyAccessInstructionAsync<
       isWritable: true,
     },
     paymentMint: { value: input.paymentMint ?? null, isWritable: false },
-    treasuryTokenAccount: {
-      value: input.treasuryTokenAccount ?? null,
-      isWritable: true,
-    },
+    feeVault: { value: input.feeVault ?? null, isWritable: true },
     split: { value: input.split ?? null, isWritable: true },
     splitVault: { value: input.splitVault ?? null, isWritable: true },
     royaltiesProgram: {
@@ -443,6 +441,14 @@ export async function getBuyAccessInstructionAsync<
       ],
     });
   }
+  if (!accounts.feeVault.value) {
+    accounts.feeVault.value = await findFeeVaultPda({
+      asset: getAddressFromResolvedInstructionAccount(
+        "asset",
+        accounts.asset.value,
+      ),
+    });
+  }
   if (!accounts.royaltiesProgram.value) {
     accounts.royaltiesProgram.value =
       "7XyTrEcAK4oJrPG3dVxqW1f7jA3J8TCg9jLAqQcSeZ6g" as Address<"7XyTrEcAK4oJrPG3dVxqW1f7jA3J8TCg9jLAqQcSeZ6g">;
@@ -467,7 +473,7 @@ export async function getBuyAccessInstructionAsync<
       getAccountMeta("buyerPaymentAccount", accounts.buyerPaymentAccount),
       getAccountMeta("buyerAccessAccount", accounts.buyerAccessAccount),
       getAccountMeta("paymentMint", accounts.paymentMint),
-      getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
+      getAccountMeta("feeVault", accounts.feeVault),
       getAccountMeta("split", accounts.split),
       getAccountMeta("splitVault", accounts.splitVault),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -496,7 +502,7 @@ export async function getBuyAccessInstructionAsync<
     TAccountBuyerPaymentAccount,
     TAccountBuyerAccessAccount,
     TAccountPaymentMint,
-    TAccountTreasuryTokenAccount,
+    TAccountFeeVault,
     TAccountSplit,
     TAccountSplitVault,
     TAccountRoyaltiesProgram,
@@ -519,7 +525,7 @@ export type BuyAccessInput<
   TAccountBuyerPaymentAccount extends string = string,
   TAccountBuyerAccessAccount extends string = string,
   TAccountPaymentMint extends string = string,
-  TAccountTreasuryTokenAccount extends string = string,
+  TAccountFeeVault extends string = string,
   TAccountSplit extends string = string,
   TAccountSplitVault extends string = string,
   TAccountRoyaltiesProgram extends string = string,
@@ -531,7 +537,7 @@ export type BuyAccessInput<
   TAccountEventAuthority extends string = string,
   TAccountProgram extends string = string,
 > = {
-  /** The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury. */
+  /** The registry config (PDA with stored bump): not paused; fee. */
   config: Address<TAccountConfig>;
   /** The asset bought (PDA with stored bump). */
   asset: Address<TAccountAsset>;
@@ -556,10 +562,11 @@ export type BuyAccessInput<
   /** The asset's payment mint (address stored in the asset; allow-list checked in validate). */
   paymentMint: Address<TAccountPaymentMint>;
   /**
-   * Receives the protocol fee: any `payment_mint` account owned by the config's current
-   * treasury.
+   * Receives the protocol fee: the asset's fee vault (PDA with stored bump; a payment-mint
+   * account owned by the asset), swept to the treasury by `sweep_fees`. Sales of different
+   * assets write no common account.
    */
-  treasuryTokenAccount: Address<TAccountTreasuryTokenAccount>;
+  feeVault: Address<TAccountFeeVault>;
   /** checked by the royalties program's `deposit`. */
   split: Address<TAccountSplit>;
   splitVault: Address<TAccountSplitVault>;
@@ -588,7 +595,7 @@ export function getBuyAccessInstruction<
   TAccountBuyerPaymentAccount extends string,
   TAccountBuyerAccessAccount extends string,
   TAccountPaymentMint extends string,
-  TAccountTreasuryTokenAccount extends string,
+  TAccountFeeVault extends string,
   TAccountSplit extends string,
   TAccountSplitVault extends string,
   TAccountRoyaltiesProgram extends string,
@@ -610,7 +617,7 @@ export function getBuyAccessInstruction<
     TAccountBuyerPaymentAccount,
     TAccountBuyerAccessAccount,
     TAccountPaymentMint,
-    TAccountTreasuryTokenAccount,
+    TAccountFeeVault,
     TAccountSplit,
     TAccountSplitVault,
     TAccountRoyaltiesProgram,
@@ -633,7 +640,7 @@ export function getBuyAccessInstruction<
   TAccountBuyerPaymentAccount,
   TAccountBuyerAccessAccount,
   TAccountPaymentMint,
-  TAccountTreasuryTokenAccount,
+  TAccountFeeVault,
   TAccountSplit,
   TAccountSplitVault,
   TAccountRoyaltiesProgram,
@@ -665,10 +672,7 @@ export function getBuyAccessInstruction<
       isWritable: true,
     },
     paymentMint: { value: input.paymentMint ?? null, isWritable: false },
-    treasuryTokenAccount: {
-      value: input.treasuryTokenAccount ?? null,
-      isWritable: true,
-    },
+    feeVault: { value: input.feeVault ?? null, isWritable: true },
     split: { value: input.split ?? null, isWritable: true },
     splitVault: { value: input.splitVault ?? null, isWritable: true },
     royaltiesProgram: {
@@ -732,7 +736,7 @@ export function getBuyAccessInstruction<
       getAccountMeta("buyerPaymentAccount", accounts.buyerPaymentAccount),
       getAccountMeta("buyerAccessAccount", accounts.buyerAccessAccount),
       getAccountMeta("paymentMint", accounts.paymentMint),
-      getAccountMeta("treasuryTokenAccount", accounts.treasuryTokenAccount),
+      getAccountMeta("feeVault", accounts.feeVault),
       getAccountMeta("split", accounts.split),
       getAccountMeta("splitVault", accounts.splitVault),
       getAccountMeta("royaltiesProgram", accounts.royaltiesProgram),
@@ -761,7 +765,7 @@ export function getBuyAccessInstruction<
     TAccountBuyerPaymentAccount,
     TAccountBuyerAccessAccount,
     TAccountPaymentMint,
-    TAccountTreasuryTokenAccount,
+    TAccountFeeVault,
     TAccountSplit,
     TAccountSplitVault,
     TAccountRoyaltiesProgram,
@@ -781,7 +785,7 @@ export type ParsedBuyAccessInstruction<
 > = {
   programAddress: Address<TProgram>;
   accounts: {
-    /** The registry config (PDA with stored bump): not paused; fee; mint allow-list; treasury. */
+    /** The registry config (PDA with stored bump): not paused; fee. */
     config: TAccountMetas[0];
     /** The asset bought (PDA with stored bump). */
     asset: TAccountMetas[1];
@@ -806,10 +810,11 @@ export type ParsedBuyAccessInstruction<
     /** The asset's payment mint (address stored in the asset; allow-list checked in validate). */
     paymentMint: TAccountMetas[7];
     /**
-     * Receives the protocol fee: any `payment_mint` account owned by the config's current
-     * treasury.
+     * Receives the protocol fee: the asset's fee vault (PDA with stored bump; a payment-mint
+     * account owned by the asset), swept to the treasury by `sweep_fees`. Sales of different
+     * assets write no common account.
      */
-    treasuryTokenAccount: TAccountMetas[8];
+    feeVault: TAccountMetas[8];
     /** checked by the royalties program's `deposit`. */
     split: TAccountMetas[9];
     splitVault: TAccountMetas[10];
@@ -862,7 +867,7 @@ export function parseBuyAccessInstruction<
       buyerPaymentAccount: getNextAccount(),
       buyerAccessAccount: getNextAccount(),
       paymentMint: getNextAccount(),
-      treasuryTokenAccount: getNextAccount(),
+      feeVault: getNextAccount(),
       split: getNextAccount(),
       splitVault: getNextAccount(),
       royaltiesProgram: getNextAccount(),

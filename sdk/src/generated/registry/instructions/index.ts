@@ -17,6 +17,7 @@ export * from "./redeemAccess";
 export * from "./relistAsset";
 export * from "./retireAsset";
 export * from "./revokePass";
+export * from "./sweepFees";
 export * from "./updateAsset";
 export * from "./updateConfig";
 export * from "./verifyAccess";

@@ -51,7 +51,7 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/program-client-core";
-import { findAccessMintPda, findConfigPda } from "../pdas";
+import { findAccessMintPda, findConfigPda, findFeeVaultPda } from "../pdas";
 import { TESSERA_REGISTRY_PROGRAM_ADDRESS } from "../programs";
 import {
   getAssetKindDecoder,
@@ -88,6 +88,7 @@ export type PublishAssetInstruction<
   TAccountPublisher extends string | AccountMeta<string> = string,
   TAccountAsset extends string | AccountMeta<string> = string,
   TAccountAccessMint extends string | AccountMeta<string> = string,
+  TAccountFeeVault extends string | AccountMeta<string> = string,
   TAccountPaymentMint extends string | AccountMeta<string> = string,
   TAccountSplit extends string | AccountMeta<string> = string,
   TAccountSplitVault extends string | AccountMeta<string> = string,
@@ -120,6 +121,9 @@ export type PublishAssetInstruction<
       TAccountAccessMint extends string
         ? WritableAccount<TAccountAccessMint>
         : TAccountAccessMint,
+      TAccountFeeVault extends string
+        ? WritableAccount<TAccountFeeVault>
+        : TAccountFeeVault,
       TAccountPaymentMint extends string
         ? ReadonlyAccount<TAccountPaymentMint>
         : TAccountPaymentMint,
@@ -268,6 +272,7 @@ export type PublishAssetAsyncInput<
   TAccountPublisher extends string = string,
   TAccountAsset extends string = string,
   TAccountAccessMint extends string = string,
+  TAccountFeeVault extends string = string,
   TAccountPaymentMint extends string = string,
   TAccountSplit extends string = string,
   TAccountSplitVault extends string = string,
@@ -296,6 +301,11 @@ export type PublishAssetAsyncInput<
    * freeze authority.
    */
   accessMint?: Address<TAccountAccessMint>;
+  /**
+   * checked by the seeds) with `tessera_common::create`, whatever lamports already sit at
+   * the address: a `payment_mint` token account whose owner is the asset PDA.
+   */
+  feeVault?: Address<TAccountFeeVault>;
   /**
    * The payment mint: on the allow-list and without unsupported Token-2022 extensions
    * (validate, `mint_policy`), owned by `payment_token_program`.
@@ -338,6 +348,7 @@ export async function getPublishAssetInstructionAsync<
   TAccountPublisher extends string,
   TAccountAsset extends string,
   TAccountAccessMint extends string,
+  TAccountFeeVault extends string,
   TAccountPaymentMint extends string,
   TAccountSplit extends string,
   TAccountSplitVault extends string,
@@ -356,6 +367,7 @@ export async function getPublishAssetInstructionAsync<
     TAccountPublisher,
     TAccountAsset,
     TAccountAccessMint,
+    TAccountFeeVault,
     TAccountPaymentMint,
     TAccountSplit,
     TAccountSplitVault,
@@ -376,6 +388,7 @@ export async function getPublishAssetInstructionAsync<
     TAccountPublisher,
     TAccountAsset,
     TAccountAccessMint,
+    TAccountFeeVault,
     TAccountPaymentMint,
     TAccountSplit,
     TAccountSplitVault,
@@ -399,6 +412,7 @@ export async function getPublishAssetInstructionAsync<
     publisher: { value: input.publisher ?? null, isWritable: true },
     asset: { value: input.asset ?? null, isWritable: true },
     accessMint: { value: input.accessMint ?? null, isWritable: true },
+    feeVault: { value: input.feeVault ?? null, isWritable: true },
     paymentMint: { value: input.paymentMint ?? null, isWritable: false },
     split: { value: input.split ?? null, isWritable: true },
     splitVault: { value: input.splitVault ?? null, isWritable: true },
@@ -443,6 +457,14 @@ export async function getPublishAssetInstructionAsync<
       ),
     });
   }
+  if (!accounts.feeVault.value) {
+    accounts.feeVault.value = await findFeeVaultPda({
+      asset: getAddressFromResolvedInstructionAccount(
+        "asset",
+        accounts.asset.value,
+      ),
+    });
+  }
   if (!accounts.royaltiesProgram.value) {
     accounts.royaltiesProgram.value =
       "7XyTrEcAK4oJrPG3dVxqW1f7jA3J8TCg9jLAqQcSeZ6g" as Address<"7XyTrEcAK4oJrPG3dVxqW1f7jA3J8TCg9jLAqQcSeZ6g">;
@@ -463,6 +485,7 @@ export async function getPublishAssetInstructionAsync<
       getAccountMeta("publisher", accounts.publisher),
       getAccountMeta("asset", accounts.asset),
       getAccountMeta("accessMint", accounts.accessMint),
+      getAccountMeta("feeVault", accounts.feeVault),
       getAccountMeta("paymentMint", accounts.paymentMint),
       getAccountMeta("split", accounts.split),
       getAccountMeta("splitVault", accounts.splitVault),
@@ -488,6 +511,7 @@ export async function getPublishAssetInstructionAsync<
     TAccountPublisher,
     TAccountAsset,
     TAccountAccessMint,
+    TAccountFeeVault,
     TAccountPaymentMint,
     TAccountSplit,
     TAccountSplitVault,
@@ -507,6 +531,7 @@ export type PublishAssetInput<
   TAccountPublisher extends string = string,
   TAccountAsset extends string = string,
   TAccountAccessMint extends string = string,
+  TAccountFeeVault extends string = string,
   TAccountPaymentMint extends string = string,
   TAccountSplit extends string = string,
   TAccountSplitVault extends string = string,
@@ -535,6 +560,11 @@ export type PublishAssetInput<
    * freeze authority.
    */
   accessMint: Address<TAccountAccessMint>;
+  /**
+   * checked by the seeds) with `tessera_common::create`, whatever lamports already sit at
+   * the address: a `payment_mint` token account whose owner is the asset PDA.
+   */
+  feeVault: Address<TAccountFeeVault>;
   /**
    * The payment mint: on the allow-list and without unsupported Token-2022 extensions
    * (validate, `mint_policy`), owned by `payment_token_program`.
@@ -577,6 +607,7 @@ export function getPublishAssetInstruction<
   TAccountPublisher extends string,
   TAccountAsset extends string,
   TAccountAccessMint extends string,
+  TAccountFeeVault extends string,
   TAccountPaymentMint extends string,
   TAccountSplit extends string,
   TAccountSplitVault extends string,
@@ -595,6 +626,7 @@ export function getPublishAssetInstruction<
     TAccountPublisher,
     TAccountAsset,
     TAccountAccessMint,
+    TAccountFeeVault,
     TAccountPaymentMint,
     TAccountSplit,
     TAccountSplitVault,
@@ -614,6 +646,7 @@ export function getPublishAssetInstruction<
   TAccountPublisher,
   TAccountAsset,
   TAccountAccessMint,
+  TAccountFeeVault,
   TAccountPaymentMint,
   TAccountSplit,
   TAccountSplitVault,
@@ -636,6 +669,7 @@ export function getPublishAssetInstruction<
     publisher: { value: input.publisher ?? null, isWritable: true },
     asset: { value: input.asset ?? null, isWritable: true },
     accessMint: { value: input.accessMint ?? null, isWritable: true },
+    feeVault: { value: input.feeVault ?? null, isWritable: true },
     paymentMint: { value: input.paymentMint ?? null, isWritable: false },
     split: { value: input.split ?? null, isWritable: true },
     splitVault: { value: input.splitVault ?? null, isWritable: true },
@@ -689,6 +723,7 @@ export function getPublishAssetInstruction<
       getAccountMeta("publisher", accounts.publisher),
       getAccountMeta("asset", accounts.asset),
       getAccountMeta("accessMint", accounts.accessMint),
+      getAccountMeta("feeVault", accounts.feeVault),
       getAccountMeta("paymentMint", accounts.paymentMint),
       getAccountMeta("split", accounts.split),
       getAccountMeta("splitVault", accounts.splitVault),
@@ -714,6 +749,7 @@ export function getPublishAssetInstruction<
     TAccountPublisher,
     TAccountAsset,
     TAccountAccessMint,
+    TAccountFeeVault,
     TAccountPaymentMint,
     TAccountSplit,
     TAccountSplitVault,
@@ -751,29 +787,34 @@ export type ParsedPublishAssetInstruction<
      */
     accessMint: TAccountMetas[3];
     /**
+     * checked by the seeds) with `tessera_common::create`, whatever lamports already sit at
+     * the address: a `payment_mint` token account whose owner is the asset PDA.
+     */
+    feeVault: TAccountMetas[4];
+    /**
      * The payment mint: on the allow-list and without unsupported Token-2022 extensions
      * (validate, `mint_policy`), owned by `payment_token_program`.
      */
-    paymentMint: TAccountMetas[4];
+    paymentMint: TAccountMetas[5];
     /** checks the address is the split PDA of this asset (`[SPLIT_SEED, asset]`). */
-    split: TAccountMetas[5];
+    split: TAccountMetas[6];
     /** `[VAULT_SEED, split]` (it checks the seeds). */
-    splitVault: TAccountMetas[6];
+    splitVault: TAccountMetas[7];
     /**
      * The version this asset supersedes, if any: same publisher and kind, no successor yet
      * (validate). Records this asset as its successor.
      */
-    previousVersion?: TAccountMetas[7] | undefined;
-    royaltiesProgram: TAccountMetas[8];
+    previousVersion?: TAccountMetas[8] | undefined;
+    royaltiesProgram: TAccountMetas[9];
     /** `event_cpi` seeds constraint. */
-    royaltiesEventAuthority: TAccountMetas[9];
+    royaltiesEventAuthority: TAccountMetas[10];
     /** SPL Token or Token-2022: owner of the payment mint. */
-    paymentTokenProgram: TAccountMetas[10];
+    paymentTokenProgram: TAccountMetas[11];
     /** SPL Token: owner of the access-token mint. */
-    accessTokenProgram: TAccountMetas[11];
-    systemProgram: TAccountMetas[12];
-    eventAuthority: TAccountMetas[13];
-    program: TAccountMetas[14];
+    accessTokenProgram: TAccountMetas[12];
+    systemProgram: TAccountMetas[13];
+    eventAuthority: TAccountMetas[14];
+    program: TAccountMetas[15];
   };
   data: PublishAssetInstructionData;
 };
@@ -786,12 +827,12 @@ export function parsePublishAssetInstruction<
     InstructionWithAccounts<TAccountMetas> &
     InstructionWithData<ReadonlyUint8Array>,
 ): ParsedPublishAssetInstruction<TProgram, TAccountMetas> {
-  if (instruction.accounts.length < 15) {
+  if (instruction.accounts.length < 16) {
     throw new SolanaError(
       SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
       {
         actualAccountMetas: instruction.accounts.length,
-        expectedAccountMetas: 15,
+        expectedAccountMetas: 16,
       },
     );
   }
@@ -814,6 +855,7 @@ export function parsePublishAssetInstruction<
       publisher: getNextAccount(),
       asset: getNextAccount(),
       accessMint: getNextAccount(),
+      feeVault: getNextAccount(),
       paymentMint: getNextAccount(),
       split: getNextAccount(),
       splitVault: getNextAccount(),

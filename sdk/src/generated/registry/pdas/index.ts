@@ -9,4 +9,5 @@
 export * from "./accessMint";
 export * from "./claimFreePassPass";
 export * from "./config";
+export * from "./feeVault";
 export * from "./pass";

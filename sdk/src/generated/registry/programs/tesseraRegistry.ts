@@ -55,6 +55,7 @@ import {
   getRelistAssetInstruction,
   getRetireAssetInstruction,
   getRevokePassInstruction,
+  getSweepFeesInstructionAsync,
   getUpdateAssetInstruction,
   getUpdateConfigInstructionAsync,
   getVerifyAccessInstruction,
@@ -69,6 +70,7 @@ import {
   parseRelistAssetInstruction,
   parseRetireAssetInstruction,
   parseRevokePassInstruction,
+  parseSweepFeesInstruction,
   parseUpdateAssetInstruction,
   parseUpdateConfigInstruction,
   parseVerifyAccessInstruction,
@@ -88,6 +90,7 @@ import {
   type ParsedRelistAssetInstruction,
   type ParsedRetireAssetInstruction,
   type ParsedRevokePassInstruction,
+  type ParsedSweepFeesInstruction,
   type ParsedUpdateAssetInstruction,
   type ParsedUpdateConfigInstruction,
   type ParsedVerifyAccessInstruction,
@@ -97,6 +100,7 @@ import {
   type RelistAssetInput,
   type RetireAssetInput,
   type RevokePassInput,
+  type SweepFeesAsyncInput,
   type UpdateAssetInput,
   type UpdateConfigAsyncInput,
   type VerifyAccessInput,
@@ -105,6 +109,7 @@ import {
   findAccessMintPda,
   findClaimFreePassPassPda,
   findConfigPda,
+  findFeeVaultPda,
   findPassPda,
 } from "../pdas";
 
@@ -172,6 +177,7 @@ export enum TesseraRegistryInstruction {
   RelistAsset,
   RetireAsset,
   RevokePass,
+  SweepFees,
   UpdateAsset,
   UpdateConfig,
   VerifyAccess,
@@ -306,6 +312,17 @@ export function identifyTesseraRegistryInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([175, 225, 98, 71, 118, 66, 34, 148]),
+      ),
+      0,
+    )
+  ) {
+    return TesseraRegistryInstruction.SweepFees;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([56, 126, 238, 138, 192, 118, 228, 172]),
       ),
       0,
@@ -377,6 +394,9 @@ export type ParsedTesseraRegistryInstruction<
   | ({
       instructionType: TesseraRegistryInstruction.RevokePass;
     } & ParsedRevokePassInstruction<TProgram>)
+  | ({
+      instructionType: TesseraRegistryInstruction.SweepFees;
+    } & ParsedSweepFeesInstruction<TProgram>)
   | ({
       instructionType: TesseraRegistryInstruction.UpdateAsset;
     } & ParsedUpdateAssetInstruction<TProgram>)
@@ -469,6 +489,13 @@ export function parseTesseraRegistryInstruction<TProgram extends string>(
         ...parseRevokePassInstruction(instruction),
       };
     }
+    case TesseraRegistryInstruction.SweepFees: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: TesseraRegistryInstruction.SweepFees,
+        ...parseSweepFeesInstruction(instruction),
+      };
+    }
     case TesseraRegistryInstruction.UpdateAsset: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -557,6 +584,10 @@ export type TesseraRegistryPluginInstructions = {
   revokePass: (
     input: RevokePassInput,
   ) => ReturnType<typeof getRevokePassInstruction> & SelfPlanAndSendFunctions;
+  sweepFees: (
+    input: SweepFeesAsyncInput,
+  ) => ReturnType<typeof getSweepFeesInstructionAsync> &
+    SelfPlanAndSendFunctions;
   updateAsset: (
     input: UpdateAssetInput,
   ) => ReturnType<typeof getUpdateAssetInstruction> & SelfPlanAndSendFunctions;
@@ -572,6 +603,7 @@ export type TesseraRegistryPluginInstructions = {
 export type TesseraRegistryPluginPdas = {
   config: typeof findConfigPda;
   pass: typeof findPassPda;
+  feeVault: typeof findFeeVaultPda;
   claimFreePassPass: typeof findClaimFreePassPassPda;
   accessMint: typeof findAccessMintPda;
 };
@@ -651,6 +683,11 @@ export function tesseraRegistryProgram() {
               client,
               getRevokePassInstruction(input),
             ),
+          sweepFees: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getSweepFeesInstructionAsync(input),
+            ),
           updateAsset: (input) =>
             addSelfPlanAndSendFunctions(
               client,
@@ -670,6 +707,7 @@ export function tesseraRegistryProgram() {
         pdas: {
           config: findConfigPda,
           pass: findPassPda,
+          feeVault: findFeeVaultPda,
           claimFreePassPass: findClaimFreePassPassPda,
           accessMint: findAccessMintPda,
         },
