@@ -1,13 +1,13 @@
 import { useWallet } from "@solana/wallet-adapter-react";
-import { providerAddress } from "@tessera/sdk";
 
 import { TxStatus } from "../components/TxStatus";
 import { JobTable } from "../components/jobs/JobTable";
+import { fetchProviderJobs } from "../components/provider/providerJobs";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
-import { type Job, type Keyed, fetchEscrowConfig, fetchJobs, fetchProviderOf } from "../lib/accounts";
+import { type Job, type Keyed, fetchEscrowConfig, fetchJobs } from "../lib/accounts";
 import { big } from "../lib/amounts";
 
 export function JobsPage() {
@@ -17,25 +17,13 @@ export function JobsPage() {
 
   const data = useAsync(async () => {
     if (!publicKey) return null;
-    const providerKey = providerAddress(publicKey);
-    const [asConsumer, provider, config] = await Promise.all([
+    const [asConsumer, jobs, config] = await Promise.all([
       fetchJobs(programs, { consumer: publicKey }),
-      fetchProviderOf(programs, publicKey),
+      fetchProviderJobs(programs, publicKey),
       fetchEscrowConfig(programs),
     ]);
-    let asProvider: Keyed<Job>[] = [];
-    if (provider) {
-      const [mine, open] = await Promise.all([
-        fetchJobs(programs, { provider: providerKey }),
-        fetchJobs(programs, { state: "open" }),
-      ]);
-      const served = open.filter(
-        (j) =>
-          provider.models.some((m) => m.equals(j.account.model)) &&
-          (!j.account.requestedProvider || j.account.requestedProvider.equals(providerKey)),
-      );
-      asProvider = [...served, ...mine];
-    }
+    const provider = jobs.provider;
+    const asProvider: Keyed<Job>[] = [...jobs.mayAccept, ...jobs.accepted];
     return { asConsumer, asProvider, provider, config };
   }, [programs, publicKey]);
   const mints = useMints([...(data.data?.asConsumer ?? []), ...(data.data?.asProvider ?? [])].map((j) => j.account.mint));

@@ -1,15 +1,15 @@
 import { useWallet } from "@solana/wallet-adapter-react";
-import { providerAddress } from "@tessera/sdk";
 
 import { TxStatus } from "../components/TxStatus";
 import { JobTable } from "../components/jobs/JobTable";
 import { useIndexer } from "../components/publisher/indexer";
 import { BondPanel, RecordPanel, RegisterForm, ServedModels } from "../components/provider/ProviderPanels";
+import { fetchProviderJobs } from "../components/provider/providerJobs";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
-import { fetchEscrowConfig, fetchJobs, fetchProviderOf } from "../lib/accounts";
+import { fetchEscrowConfig } from "../lib/accounts";
 import { big } from "../lib/amounts";
 
 /**
@@ -25,17 +25,8 @@ export function ProviderPage() {
 
   const chain = useAsync(async () => {
     if (!publicKey) return null;
-    const [provider, config] = await Promise.all([fetchProviderOf(programs, publicKey), fetchEscrowConfig(programs)]);
-    if (!provider) return { provider, config, open: [], mine: [] };
-    const providerKey = providerAddress(publicKey);
-    const [mine, open] = await Promise.all([fetchJobs(programs, { provider: providerKey }), fetchJobs(programs, { state: "open" })]);
-    // The open jobs this provider may accept: a model it serves, requested from anyone or from it.
-    const mayAccept = open.filter(
-      (j) =>
-        provider.models.some((m) => m.equals(j.account.model)) &&
-        (!j.account.requestedProvider || j.account.requestedProvider.equals(providerKey)),
-    );
-    return { provider, config, open: mayAccept, mine };
+    const [jobs, config] = await Promise.all([fetchProviderJobs(programs, publicKey), fetchEscrowConfig(programs)]);
+    return { provider: jobs.provider, config, open: jobs.mayAccept, mine: jobs.accepted };
   }, [programs, publicKey]);
   const history = useAsync(async () => {
     if (!publicKey || !chain.data?.provider) return null;
