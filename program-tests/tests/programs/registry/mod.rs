@@ -1,5 +1,6 @@
 mod accept_admin;
 mod asset_state;
+mod audit_fee_vault;
 mod audit_free_tier;
 mod buy_access;
 mod claim_free_pass;
