@@ -507,6 +507,7 @@ fn main() {
         } else {
             println!("{label} file: requests/s, p50 / p99 ms (errors)");
         }
+        println!();
         let mut head = format!("| clients |");
         for n in &names {
             head.push_str(&format!(" {n} |"));
