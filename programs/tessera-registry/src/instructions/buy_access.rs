@@ -33,10 +33,10 @@ pub struct BuyAccessArgs {
 ///
 /// Always possible for a funded buyer of a listed asset while the registry is not paused:
 /// the pass and the buyer's access-token account are created whatever lamports sit at their
-/// addresses; the fee goes to the asset's own fee vault, which nobody else can close or
-/// freeze (no treasury account is involved, so a change of treasury cannot stop a sale); the
-/// payment-mint allow-list only governs new
-/// publications, so an asset keeps selling in the mint it was published with.
+/// addresses; the fee goes to the asset's own fee vault, which nobody can close and only the
+/// payment mint's freeze authority can freeze, as it can the asset's split vault (no treasury
+/// account is involved, so a change of treasury cannot stop a sale); the payment-mint
+/// allow-list only governs new publications, so an asset keeps selling in the mint it was published with.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct BuyAccess<'info> {

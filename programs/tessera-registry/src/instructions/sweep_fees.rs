@@ -12,8 +12,10 @@ use crate::{
 /// there) to the treasury: any payment-mint token account of the config's current treasury.
 ///
 /// Permissionless and always possible: whatever the asset's state, and while the registry is
-/// paused; fees accrued before a change of treasury go to the new treasury. An empty vault is a
-/// no-op (no event), so a sweep of many assets in one transaction never fails on one of them.
+/// paused; fees accrued before a change of treasury go to the new treasury. An empty vault, and
+/// a vault frozen by the mint's freeze authority, are no-ops (no event), so a sweep of many
+/// assets in one transaction never fails on one of them (the frozen vault's fees stay in it,
+/// safe, until it is thawed).
 /// Sales write their own asset's fee vault instead of the one treasury account, so purchases of
 /// different assets share no writable account.
 #[event_cpi]
@@ -64,7 +66,7 @@ impl SweepFees<'_> {
     #[access_control(ctx.accounts.validate())]
     pub fn sweep_fees(ctx: Context<Self>) -> Result<()> {
         let amount = ctx.accounts.fee_vault.amount;
-        if amount == 0 {
+        if amount == 0 || ctx.accounts.fee_vault.is_frozen() {
             return Ok(());
         }
         let accounts = &ctx.accounts;
