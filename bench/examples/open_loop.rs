@@ -15,7 +15,7 @@
 //!
 //! cargo build --locked --workspace --example open_loop
 //! $CARGO_TARGET_DIR/debug/examples/open_loop [--rates 25,50,100,200,400] [--secs 5] [--buyers 16]
-//!     [--assets 16] [--senders 8] [--drain 20] [--spread-rate N]
+//!     [--assets 16] [--senders 8] [--drain 20] [--spread-rate N] [--profile]
 //! $CARGO_TARGET_DIR/debug/examples/open_loop --write-set   # the settlements' write sets only, no validator
 
 use std::{
@@ -51,6 +51,8 @@ struct Opts {
     senders: usize,
     drain: f64,
     spread_rate: Option<u64>,
+    /// `--profile`: sample the validator with `perf` during a transfer step and a purchase step.
+    profile: bool,
 }
 
 fn opts() -> Opts {
@@ -87,6 +89,7 @@ fn opts() -> Opts {
         senders: num("--senders", 8.0) as usize,
         drain: num("--drain", 20.0),
         spread_rate: get("--spread-rate").map(|v| v.parse().expect("--spread-rate: a number")),
+        profile: args.iter().any(|a| a == "--profile"),
     }
 }
 
@@ -439,7 +442,6 @@ fn send_all(rpc: &RpcClient, txs: &[Transaction], what: &str) {
 
 struct Market {
     usdc: Pubkey,
-    treasury_ata: Pubkey,
     assets: Vec<(Pubkey, Asset)>,
     buyers: Vec<Keypair>,
 }
@@ -450,7 +452,6 @@ fn purchase(m: &Market, buyer: &Keypair, asset: usize, nonce: u64) -> Instructio
         &BuyAccounts {
             buyer: buyer.pubkey(),
             buyer_payment_account: pda::ata(&buyer.pubkey(), &m.usdc, &TOKEN_PROGRAM_ID),
-            treasury_token_account: m.treasury_ata,
             payment_token_program: TOKEN_PROGRAM_ID,
         },
         key,
@@ -545,8 +546,14 @@ fn write_set(m: &Market) {
             }
         );
     }
-    settlement_write_sets();
     println!("| SOL transfer | sender, recipient | account | no |");
+    println!();
+    println!("The settlements' write sets, from the client's `confirm_job` and channel `settle` builders, each");
+    println!("built for two unrelated jobs / channels:");
+    println!();
+    println!("| flow | writable account | one per | shared by flows of different assets / jobs / channels |");
+    println!("|---|---|---|---|");
+    settlement_write_sets();
 }
 
 /// Account names of `ix` in `idl/<program>.json`, nested account groups flattened (`settlement.job`).
@@ -661,13 +668,117 @@ fn settlement_write_sets() {
     }
 }
 
+/// `perf record` of process `pid` (software clock, 999 Hz, every thread) for `secs` seconds,
+/// started now in the background; `None` when `perf` cannot run here.
+fn perf_record(pid: u32, secs: f64, out: &std::path::Path) -> Option<std::process::Child> {
+    std::process::Command::new("perf")
+        .args(["record", "-q", "-e", "cpu-clock", "-F", "999", "-p"])
+        .arg(pid.to_string())
+        .arg("-o")
+        .arg(out)
+        .args(["--", "sleep"])
+        .arg(format!("{secs:.1}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()
+}
+
+/// The crate a demangled Rust symbol belongs to: `solana_sbpf::vm::EbpfVm<C>::execute` →
+/// `solana_sbpf`; `<solana_bpf_loader_program::X as Y>::f` → `solana_bpf_loader_program`;
+/// anything else (libc, the kernel, unresolved addresses) by its first word.
+fn crate_of(sym: &str) -> String {
+    let s = sym
+        .trim_start_matches('<')
+        .trim_start_matches('&')
+        .trim_start_matches("mut ");
+    let s = s.trim_start_matches("dyn ");
+    match s.find("::") {
+        Some(i) if !s[..i].contains(' ') => s[..i].to_string(),
+        _ => s.split_whitespace().next().unwrap_or("?").to_string(),
+    }
+}
+
+/// Self time by crate and by function from a `perf record` file (`perf report --no-children`).
+fn perf_summary(data: &std::path::Path, title: &str) {
+    let Ok(out) = std::process::Command::new("perf")
+        .args(["report", "--stdio", "--no-children", "--sort", "sym", "-i"])
+        .arg(data)
+        .output()
+    else {
+        println!("{title}: `perf report` did not run");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut by_crate: BTreeMap<String, f64> = BTreeMap::new();
+    let mut by_fn: Vec<(f64, String)> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        let Some((pct, rest)) = line.split_once('%') else {
+            continue;
+        };
+        let Ok(pct) = pct.trim().parse::<f64>() else { continue };
+        let sym = rest.trim().trim_start_matches("[.]").trim_start_matches("[k]").trim();
+        *by_crate.entry(crate_of(sym)).or_default() += pct;
+        by_fn.push((pct, sym.to_string()));
+    }
+    if by_fn.is_empty() {
+        println!("{title}: no samples (is perf allowed here? `perf record -e cpu-clock` as this user)");
+        return;
+    }
+    let mut crates: Vec<(f64, String)> = by_crate.into_iter().map(|(k, v)| (v, k)).collect();
+    crates.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("{title}: the validator's CPU time by crate (self time, % of samples), then its top functions");
+    println!();
+    println!("| crate | % | | function | % |");
+    println!("|---|---:|---|---|---:|");
+    for i in 0..12 {
+        let c = crates
+            .get(i)
+            .map_or((String::new(), String::new()), |(v, k)| (k.clone(), format!("{v:.1}")));
+        let f = by_fn.get(i).map_or((String::new(), String::new()), |(v, k)| {
+            let k: String = k.chars().take(90).collect();
+            (k.replace('|', "\\|"), format!("{v:.1}"))
+        });
+        println!("| {} | {} | | {} | {} |", c.0, c.1, f.0, f.1);
+    }
+    println!();
+}
+
+/// One step of `flow` at `rate` with the validator sampled by `perf` throughout; prints the
+/// step's row and the profile.
+fn profiled_step(url: &str, proc_: &Proc, flow: &str, rate: u64, txs: Vec<Transaction>, o: &Opts) {
+    let data = std::env::temp_dir().join(format!("tessera-open-loop-{}-{}.perf", std::process::id(), rate));
+    let child = perf_record(proc_.pid, o.secs, &data);
+    let s = run_step(url, Some(proc_), flow, rate, txs, o);
+    print_header();
+    print_step(&s);
+    println!();
+    match child {
+        Some(mut c) => {
+            let _ = c.wait();
+            perf_summary(&data, flow);
+        }
+        None => println!("{flow}: `perf` is not installed (apt-get install linux-perf): no profile"),
+    }
+    let _ = std::fs::remove_file(&data);
+}
+
 fn main() {
     let o = opts();
     if std::env::args().any(|a| a == "--write-set") {
-        // The write-set table alone: built from the client's builders, no validator needed.
-        println!("| flow | writable account | one per | shared by flows of different assets / jobs / channels |");
-        println!("|---|---|---|---|");
-        settlement_write_sets();
+        // The write-set tables alone: built from the client's builders for two made-up assets
+        // and buyers, no validator needed.
+        let usdc = Pubkey::new_unique();
+        let assets = (0..2)
+            .map(|_| {
+                let mut a: Asset = zeroed();
+                (a.access_mint, a.payment_mint, a.split) = (Pubkey::new_unique(), usdc, Pubkey::new_unique());
+                (Pubkey::new_unique(), a)
+            })
+            .collect();
+        let buyers = vec![Keypair::new(), Keypair::new()];
+        write_set(&Market { usdc, assets, buyers });
         return;
     }
     let dir = std::env::temp_dir().join(format!("tessera-open-loop-{}", std::process::id()));
@@ -695,7 +806,7 @@ fn main() {
         payment_mints: vec![usdc],
     })
     .expect("config");
-    let treasury_ata = boss.mint_to(&usdc, &treasury, 0).expect("treasury account");
+    boss.mint_to(&usdc, &treasury, 0).expect("treasury account");
     let publisher = Keypair::new();
     boss.transfer_sol(&publisher.pubkey(), 10_000_000_000)
         .expect("fund publisher");
@@ -760,12 +871,7 @@ fn main() {
         })
         .collect();
     send_all(&rpc, &fund, "funding the buyers");
-    let m = Market {
-        usdc,
-        treasury_ata,
-        assets,
-        buyers,
-    };
+    let m = Market { usdc, assets, buyers };
     // Every buyer buys every asset once: every measured purchase extends an existing pass.
     let nb = m.buyers.len();
     let warm = purchases(&rpc, &m, nb * o.assets, 1_000_000_000, |i| (i / nb) % o.assets);
@@ -832,6 +938,7 @@ fn main() {
         &o,
     ));
     let p = purchases(&rpc, &m, n, nonce, |i| i % o.assets);
+    nonce += n as u64;
     print_step(&run_step(
         &url,
         proc_.as_ref(),
@@ -840,6 +947,17 @@ fn main() {
         p,
         &o,
     ));
+    if let (true, Some(p)) = (o.profile, proc_.as_ref()) {
+        // Where the validator's time goes: the same offered rate, transfers then purchases.
+        println!();
+        println!("Profiles (`perf record -e cpu-clock -F 999` of the validator for the whole step), offered {spread_rate}/s:");
+        println!();
+        let t = transfers(&rpc, &m, n, nonce);
+        nonce += n as u64;
+        profiled_step(&url, p, "SOL transfer", spread_rate, t, &o);
+        let pur = purchases(&rpc, &m, n, nonce, |i| i % o.assets);
+        profiled_step(&url, p, "buy_access", spread_rate, pur, &o);
+    }
     println!();
     println!("Write set of a purchase (from the client's buy_access builder, labelled by the registry IDL):");
     println!();
