@@ -97,10 +97,29 @@ fn plain_server(dir: PathBuf, bind: String) {
     });
 }
 
-struct Server(Child);
+/// A server process, stopped when dropped: SIGKILL, or for nginx SIGTERM (its master then stops
+/// its workers; killed outright, the master leaves them running, holding the port and every
+/// descriptor they inherited, e.g. the validator lock of `flock` without `-o`).
+struct Server(Child, bool);
+
+impl Server {
+    fn graceful(child: Child) -> Self {
+        Server(child, true)
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if self.1 {
+            let _ = Command::new("kill").arg("-TERM").arg(self.0.id().to_string()).status();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if matches!(self.0.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -114,7 +133,7 @@ fn spawn_waiting(mut cmd: Command) -> Server {
         .read_line(&mut line)
         .unwrap();
     assert!(!line.is_empty(), "server exited: {cmd:?}");
-    Server(child)
+    Server(child, false)
 }
 
 /// Debian's nginx serving DIR under /files/ on `port`, or `None` when not installed.
@@ -150,7 +169,7 @@ fn nginx(dir: &Path, work: &Path, port: u16) -> Option<Server> {
         assert!(Instant::now() < deadline, "nginx did not start: see {w}/error.log");
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(Server(child))
+    Some(Server::graceful(child))
 }
 
 #[derive(Clone, Copy, PartialEq)]

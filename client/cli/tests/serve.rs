@@ -169,6 +169,38 @@ fn upstream() -> String {
     format!("http://{addr}/v1/generate")
 }
 
+/// An upstream that answers one request in two chunks (chunked encoding): `first\n` at once,
+/// then `rest\n` only once `release` fires (or after 10 s); `done` is set once all is sent.
+fn slow_upstream(
+    release: std::sync::mpsc::Receiver<()>,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Some(Ok(mut s)) = l.incoming().next() else { return };
+        let mut buf = vec![0u8; 65_536];
+        let mut got = Vec::new();
+        loop {
+            let n = s.read(&mut buf).unwrap_or(0);
+            got.extend_from_slice(&buf[..n]);
+            if n == 0 || (got.windows(4).any(|w| w == b"\r\n\r\n") && body_complete(&got)) {
+                break;
+            }
+        }
+        let _ = write!(
+            s,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n6\r\nfirst\n\r\n"
+        );
+        let _ = s.flush();
+        let _ = release.recv_timeout(Duration::from_secs(10));
+        let _ = write!(s, "5\r\nrest\n\r\n0\r\n\r\n");
+        let _ = s.flush();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    format!("http://{addr}/v1/generate")
+}
+
 fn body_complete(req: &[u8]) -> bool {
     let text = String::from_utf8_lossy(req);
     let Some((head, body)) = text.split_once("\r\n\r\n") else {
@@ -456,6 +488,48 @@ fn the_gate_delivers_only_to_valid_holders() {
     let resp = req.send().unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     assert_eq!(resp.text().unwrap(), "A PROMPT");
+    // The model's answer is streamed: its first chunk reaches the holder while the upstream is
+    // still writing (a buffering gate would hold it until the upstream finished).
+    let (release, wait) = std::sync::mpsc::channel();
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let streaming = serve(
+        &net.url,
+        &[
+            "--asset",
+            &model.to_string(),
+            "--upstream",
+            &slow_upstream(wait, done.clone()),
+            "--data-dir",
+            dir.join("d4s").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
+    let sh2 = Holder {
+        http: &http,
+        base: &streaming.1,
+        asset: model,
+    };
+    let mut req = http
+        .post(format!("{}/v1/assets/{model}/infer", streaming.1))
+        .header("content-type", "text/plain")
+        .body("a prompt");
+    for (k, v) in sh2.headers(&alice, &alice.pubkey()) {
+        req = req.header(k, v);
+    }
+    let mut resp = req.send().unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let mut first = [0u8; 6];
+    resp.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"first\n");
+    assert!(
+        !done.load(std::sync::atomic::Ordering::SeqCst),
+        "the first chunk arrived only after the upstream finished: the gate buffered the answer"
+    );
+    release.send(()).unwrap();
+    let mut rest = String::new();
+    resp.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "rest\n");
+    drop(streaming);
     // An upstream that is down: a clear gateway error.
     let dead = format!("http://127.0.0.1:{}/v1", free_port());
     let dead_server = serve(

@@ -677,34 +677,27 @@ pub async fn infer(State(g): State<Arc<Gate>>, asset: Result<Path<String>, PathR
         Ok(resp) => {
             let status = StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
             let ct = resp.headers().get("content-type").cloned();
-            match resp.bytes().await {
-                Ok(bytes) => {
-                    log(
-                        "POST",
-                        &path,
-                        Some(&holder),
-                        &format!("{} upstream {status}", allowed(spent.as_ref())),
-                    );
-                    let mut r = (status, bytes).into_response();
-                    if let Some(ct) = ct.and_then(|v| axum::http::HeaderValue::from_bytes(v.as_bytes()).ok()) {
-                        r.headers_mut().insert("content-type", ct);
-                    }
-                    // The upstream answered: the unit is spent, whatever its status.
-                    if let Some(spent) = spent {
-                        spent.deliver(&mut r);
-                    }
-                    if let Some(session) = session {
-                        session.attach(&mut r);
-                    }
-                    r
-                }
-                Err(e) => refuse(
-                    StatusCode::BAD_GATEWAY,
-                    "upstream_error",
-                    format!("upstream response: {e}"),
-                )
-                .into_response(),
+            log(
+                "POST",
+                &path,
+                Some(&holder),
+                &format!("{} upstream {status}", allowed(spent.as_ref())),
+            );
+            // Streamed, never buffered: a model's answer (tokens as they come, or a large
+            // output) reaches the holder as the upstream sends it. An upstream failure after
+            // the headers ends the body early (the connection closes) instead of a 502.
+            let mut r = (status, Body::new(reqwest::Body::from(resp))).into_response();
+            if let Some(ct) = ct.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
+                r.headers_mut().insert("content-type", ct);
             }
+            // The upstream answered: the unit is spent, whatever its status.
+            if let Some(spent) = spent {
+                spent.deliver(&mut r);
+            }
+            if let Some(session) = session {
+                session.attach(&mut r);
+            }
+            r
         }
         Err(e) if e.is_timeout() => {
             log("POST", &path, Some(&holder), "upstream timeout");
