@@ -423,7 +423,10 @@ fn every_command_against_a_local_validator() {
     let before = boss.token_balance(&treasury_ata).unwrap_or(0);
     let swept = env.ok(&path[bob], &["sweep-fees", &model, &dataset]);
     assert_eq!(
-        (swept["swept"][0]["amount"].as_u64(), swept["swept"][1]["amount"].as_u64()),
+        (
+            swept["swept"][0]["amount"].as_u64(),
+            swept["swept"][1]["amount"].as_u64()
+        ),
         (Some(accrued[0]), Some(accrued[1]))
     );
     assert_eq!(

@@ -106,7 +106,7 @@ mod tests {
             let fee = (x >> 8) as u16 % 1_001;
             let royalty = (x >> 20) as u16 % 5_001;
             let n = (x >> 32) as usize % 9;
-            let parents: Vec<u16> = (0..n).map(|i| ((x >> (i * 3)) as u16 % 626)).collect();
+            let parents: Vec<u16> = (0..n).map(|i| (x >> (i * 3)) as u16 % 626).collect();
             let s = inference_split(amount, fee, royalty, &parents).unwrap();
             assert_eq!(total(&s), u128::from(amount));
             assert_eq!(s.to_model_split + s.to_parents.iter().sum::<u64>(), s.royalty);

@@ -30,7 +30,8 @@ use tessera_program_tests::{
 use crate::channels::CHANNEL_STEP_CHANCE;
 use crate::rng::bps;
 use crate::sim::{
-    add, amount_of, cause, escrow_settings, AssetInfo, Deltas, JobInfo, Kind, Sim, ACTORS, MAX_ASSETS, MAX_JOBS, UNBONDING_DELAY,
+    add, amount_of, cause, escrow_settings, AssetInfo, Deltas, JobInfo, Kind, Sim, ACTORS, MAX_ASSETS, MAX_JOBS,
+    UNBONDING_DELAY,
 };
 
 /// Token-2022's `AccountHasWithheldTransferFees`: closing a token account that holds withheld
