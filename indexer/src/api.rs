@@ -43,10 +43,16 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
-    axum::serve(listener, router(db))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(Error::Io)
+    // TCP_NODELAY: a small JSON answer is not held back by Nagle's algorithm.
+    axum::serve(
+        axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        }),
+        router(db),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(Error::Io)
 }
 
 // ---------------------------------------------------------------------------------------------

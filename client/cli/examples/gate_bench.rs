@@ -93,7 +93,15 @@ fn plain_server(dir: PathBuf, bind: String) {
         );
         let listener = tokio::net::TcpListener::bind(&bind).await.unwrap();
         println!("listening");
-        axum::serve(listener, app).await.unwrap();
+        // TCP_NODELAY, as the gate (`tessera serve`) and nginx (`tcp_nodelay on`) set it.
+        axum::serve(
+            axum::serve::ListenerExt::tap_io(listener, |t| {
+                let _ = t.set_nodelay(true);
+            }),
+            app,
+        )
+        .await
+        .unwrap();
     });
 }
 

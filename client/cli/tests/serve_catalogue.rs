@@ -1,7 +1,8 @@
 //! `tessera serve --catalogue`: one process serving two datasets and a model, each only to its
 //! own holders; a file whose hash is wrong refuses start-up; a file altered while serving is
-//! taken out of service at the next re-hash and served again once restored. The real local
-//! validator, the real `tessera` binary.
+//! taken out of service at the next re-hash and served again once restored; one websocket-fed
+//! live view serves every asset (one connection; no RPC call per delivery once synced). The real
+//! local validator, the real `tessera` binary.
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -25,6 +26,10 @@ use tessera_client::{
     Pubkey, Tessera,
 };
 use tessera_dev::{DevFlows, TestChain};
+
+#[path = "support/proxy.rs"]
+mod proxy;
+use proxy::Proxy;
 
 struct Server(Child, String);
 
@@ -241,11 +246,17 @@ fn one_process_serves_a_catalogue_each_asset_to_its_own_holders_and_watches_the_
         assert!(err.contains(&part), "`{part}` missing from: {err}");
     }
 
+    // The gate reaches the validator through counting proxies: its JSON-RPC and its websocket.
+    let rpc = Proxy::start(net.url.trim_start_matches("http://").to_string());
+    let ws_port = net.url.rsplit(':').next().unwrap().parse::<u16>().unwrap() + 1;
+    let ws = Proxy::start(format!("127.0.0.1:{ws_port}"));
     let server = serve(
-        &net.url,
+        &format!("http://{}", rpc.addr),
         &[
             "--catalogue",
             manifest.to_str().unwrap(),
+            "--ws-url",
+            &format!("ws://{}", ws.addr),
             "--data-dir",
             dir.join("d1").to_str().unwrap(),
             "--rehash-interval",
@@ -255,6 +266,30 @@ fn one_process_serves_a_catalogue_each_asset_to_its_own_holders_and_watches_the_
     .unwrap();
     let base = server.1.as_str();
     let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+
+    // One live view for the whole catalogue: once it has synced, a delivery of any of the three
+    // assets makes no RPC call, and the gate holds one websocket connection, not one per asset.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        rpc.take();
+        for (holder, asset, data) in [(&alice, &a, true), (&bob, &b, true), (&alice, &model, false)] {
+            assert_eq!(fetch(&http, base, holder, asset, data).status().as_u16(), 200);
+        }
+        let calls = rpc.take();
+        if calls.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "deliveries still call the RPC 30 s after start: {calls:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        ws.accepted(),
+        1,
+        "one websocket connection serves every asset of the catalogue"
+    );
 
     // Each asset to its own holders only.
     let r = fetch(&http, base, &alice, &a, true);

@@ -13,14 +13,11 @@
 //! balance over RPC).
 
 use std::{
-    io::{BufRead, BufReader, Read, Write},
-    net::{Shutdown, TcpListener, TcpStream},
+    io::{BufRead, BufReader},
+    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc, Mutex,
-    },
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -40,116 +37,12 @@ use tessera_client::{
 };
 use tessera_dev::{DevFlows, TestChain};
 
+#[path = "support/proxy.rs"]
+mod proxy;
+use proxy::Proxy;
+
 /// A revocation, an expiry or an emptied balance must be honoured within this.
 const BOUND: Duration = Duration::from_secs(1);
-
-/// A TCP proxy to `target`: records the JSON-RPC methods of the requests it forwards, and can
-/// sever every connection and refuse new ones.
-struct Proxy {
-    addr: String,
-    methods: Arc<Mutex<Vec<String>>>,
-    refuse: Arc<AtomicBool>,
-    conns: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Proxy {
-    fn start(target: String) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap().to_string();
-        let (methods, refuse, conns) = (
-            Arc::new(Mutex::new(Vec::new())),
-            Arc::new(AtomicBool::new(false)),
-            Arc::new(Mutex::new(Vec::new())),
-        );
-        let (m, r, c) = (methods.clone(), refuse.clone(), conns.clone());
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if r.load(Ordering::SeqCst) {
-                    let _ = client.shutdown(Shutdown::Both);
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(&target) else {
-                    continue;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = server.set_nodelay(true);
-                {
-                    let mut c = c.lock().unwrap();
-                    c.push(client.try_clone().unwrap());
-                    c.push(server.try_clone().unwrap());
-                }
-                let (mut from_client, mut to_server) = (client.try_clone().unwrap(), server.try_clone().unwrap());
-                let m = m.clone();
-                std::thread::spawn(move || {
-                    let mut buf = vec![0u8; 65_536];
-                    let mut seen: Vec<u8> = Vec::new();
-                    loop {
-                        let n = match from_client.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        seen.extend_from_slice(&buf[..n]);
-                        record_methods(&mut seen, &m);
-                        if to_server.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
-                    }
-                    let _ = to_server.shutdown(Shutdown::Both);
-                });
-                let (mut from_server, mut to_client) = (server, client);
-                std::thread::spawn(move || {
-                    let _ = std::io::copy(&mut from_server, &mut to_client);
-                    let _ = to_client.shutdown(Shutdown::Both);
-                });
-            }
-        });
-        Proxy {
-            addr,
-            methods,
-            refuse,
-            conns,
-        }
-    }
-
-    /// The JSON-RPC methods forwarded since the last call (and forgets them).
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.methods.lock().unwrap())
-    }
-
-    /// Closes every connection; while `refuse`, new ones are closed at once.
-    fn sever(&self, refuse: bool) {
-        self.refuse.store(refuse, Ordering::SeqCst);
-        for s in self.conns.lock().unwrap().drain(..) {
-            let _ = s.shutdown(Shutdown::Both);
-        }
-    }
-
-    fn allow(&self) {
-        self.refuse.store(false, Ordering::SeqCst);
-    }
-}
-
-/// Moves every complete `"method":"…"` of `seen` into `methods`, keeping an incomplete tail.
-fn record_methods(seen: &mut Vec<u8>, methods: &Mutex<Vec<String>>) {
-    const KEY: &[u8] = b"\"method\":\"";
-    loop {
-        let Some(start) = seen.windows(KEY.len()).position(|w| w == KEY) else {
-            let keep = seen.len().saturating_sub(KEY.len());
-            seen.drain(..keep);
-            return;
-        };
-        let from = start + KEY.len();
-        let Some(len) = seen[from..].iter().position(|b| *b == b'"') else {
-            seen.drain(..start);
-            return;
-        };
-        methods
-            .lock()
-            .unwrap()
-            .push(String::from_utf8_lossy(&seen[from..from + len]).into_owned());
-        seen.drain(..from + len);
-    }
-}
 
 /// A running `tessera serve`, its stderr (the log) collected.
 struct Gate {

@@ -210,7 +210,7 @@ pub fn run(s: &Settings, cmd: IndexCmd) -> Result<Report> {
                 });
                 let mut api_stop = stop.clone();
                 let app = crate::serve::cors::apply(tessera_indexer::api::router(db), cors);
-                axum::serve(listener, app)
+                axum::serve(axum::serve::ListenerExt::tap_io(listener, crate::serve::nodelay), app)
                     .with_graceful_shutdown(async move {
                         let _ = api_stop.changed().await;
                     })

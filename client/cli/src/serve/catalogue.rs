@@ -149,6 +149,7 @@ impl Catalogue {
         let entries = read_manifest(manifest)?;
         let base = manifest.parent().unwrap_or_else(|| FsPath::new("."));
         let mut out = HashMap::with_capacity(entries.len());
+        let live = live_view(s, a.ws_url.as_deref())?;
         for (asset, entry) in entries {
             let chain = Tessera::new(&s.url, solana_keypair::Keypair::new(), s.commitment);
             let account = chain.asset(&asset)?;
@@ -172,8 +173,9 @@ impl Catalogue {
             // One store file for every gate (as the single-asset gate uses), so redemptions
             // counted before a move to a catalogue stay counted; rows are keyed by asset.
             let store = RedeemStore::open(&a.data_dir.join("redeemed.sqlite3"))?;
-            // As a single-asset gate: access checked against the websocket-fed view.
-            let live = live_view(s, a.ws_url.as_deref(), asset, &account)?;
+            // As a single-asset gate: access checked against the websocket-fed view, one view
+            // (one connection) watching every asset of the catalogue.
+            live.watch(asset, &account);
             let gate = Gate::new(
                 domain.to_string(),
                 asset,
@@ -184,7 +186,7 @@ impl Catalogue {
                 store,
                 a.nonce_ttl,
             )
-            .with_live(live);
+            .with_live(live.clone());
             out.insert(
                 asset,
                 Entry {

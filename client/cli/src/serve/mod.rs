@@ -36,6 +36,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{
     routing::{get, post},
+    serve::ListenerExt,
     Router,
 };
 use clap::Args;
@@ -233,7 +234,8 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
         );
         return listen(a.bind, cors::apply(app, cors), banner);
     }
-    let live = live_view(s, a.ws_url.as_deref(), asset, &account)?;
+    let live = live_view(s, a.ws_url.as_deref())?;
+    live.watch(asset, &account);
     let state = Arc::new(
         gate::Gate::new(
             domain.clone(),
@@ -262,21 +264,20 @@ pub fn run(s: &Settings, a: ServeArgs) -> Result<()> {
     listen(a.bind, cors::apply(app, cors), banner)
 }
 
-/// The live view the gate checks `asset` against: its websocket from `--ws-url`, or derived
-/// from `--url` as the Solana CLI does.
-fn live_view(
-    s: &Settings,
-    ws_url: Option<&str>,
-    asset: tessera_client::Pubkey,
-    account: &tessera_client::registry::state::Asset,
-) -> Result<live::LiveView> {
+/// The live view gates check their assets against (one connection, whatever the number of
+/// assets: each gate `watch`es its own): its websocket from `--ws-url`, or derived from `--url`
+/// as the Solana CLI does.
+fn live_view(s: &Settings, ws_url: Option<&str>) -> Result<live::LiveView> {
     let ws_url = ws_url.map_or_else(
         || solana_cli_config::Config::compute_websocket_url(&s.url),
         str::to_string,
     );
-    let view = live::LiveView::start(&s.url, &ws_url, s.commitment)?;
-    view.watch(asset, account);
-    Ok(view)
+    live::LiveView::start(&s.url, &ws_url, s.commitment)
+}
+
+/// Sets TCP_NODELAY on an accepted connection (see `listen`); a failure only costs latency.
+pub fn nodelay(tcp: &mut tokio::net::TcpStream) {
+    let _ = tcp.set_nodelay(true);
 }
 
 /// Serves `app` on `bind` until Ctrl-C; prints `banner` (its `{local}` replaced by the address
@@ -291,7 +292,9 @@ fn listen(bind: SocketAddr, app: Router, banner: String) -> Result<()> {
             .local_addr()
             .map_err(|e| TesseraError::Invalid(e.to_string()))?;
         println!("{}", banner.replace("{local}", &local.to_string()));
-        axum::serve(listener, app)
+        // TCP_NODELAY: a response's head and a small body go out at once, not 40 ms apart
+        // (Nagle's algorithm waiting for the client's delayed ACK), as nginx's `tcp_nodelay on`.
+        axum::serve(listener.tap_io(nodelay), app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
             })
