@@ -40,7 +40,7 @@ use tessera_client::{
     parse, proof,
     registry::{
         instructions::{InitializeConfigArgs, PublishAssetArgs},
-        state::{AssetKind, License},
+        state::{AccessDenied, AssetKind, License},
     },
     royalties::state::RecipientInput,
     Pubkey, Tessera,
@@ -471,7 +471,7 @@ fn main() {
     }
     let gate_base = format!("http://127.0.0.1:{gate_port}");
     servers.push(("session", Mode::Session, gate_base.clone()));
-    servers.push(("challenge", Mode::Challenge, gate_base));
+    servers.push(("challenge", Mode::Challenge, gate_base.clone()));
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -513,6 +513,14 @@ fn main() {
         }
         results.push(per_server);
     }
+    let revocations = revocation_delays(
+        &rt,
+        &gate_base,
+        &assets[0],
+        &holders,
+        &c(&publisher),
+        &c(&Keypair::new()),
+    );
     drop((gate, plain, nginx));
     drop(net);
     let _ = std::fs::remove_dir_all(&dir);
@@ -592,8 +600,90 @@ fn main() {
     }
     println!();
     println!(
-        "gate: every delivery (session or challenge) reads the holder's pass and balance from the validator, \
-         unless the gate was built with the websocket-fed local view; `challenge` adds a challenge round trip \
-         and an ed25519 verification per request."
+        "gate: every delivery (session or challenge) is checked against the gate's websocket-fed view of the \
+         chain (no RPC call); `challenge` adds a challenge round trip and an ed25519 verification per request."
     );
+    println!();
+    println!(
+        "revocation delay ({} holders of the 4 KiB asset revoked one after another; from the revocation \
+         visible over RPC at `confirmed` to the gate's first refusal, 0 when the gate refused first):",
+        revocations.len()
+    );
+    for (what, pick) in [("session", 0usize), ("fresh challenge", 1)] {
+        let mut ms: Vec<f64> = revocations
+            .iter()
+            .map(|d| [d.0, d.1][pick].as_secs_f64() * 1e3)
+            .collect();
+        ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        println!(
+            "  {what}: median {:.0} ms, max {:.0} ms ({})",
+            ms[ms.len() / 2],
+            ms[ms.len() - 1],
+            ms.iter().map(|m| format!("{m:.0}")).collect::<Vec<_>>().join(", ")
+        );
+    }
+}
+
+/// Revokes each holder's pass of `asset` in turn while polling the gate with that holder's
+/// session and with fresh challenges; returns, per holder, the delays from the revocation being
+/// visible over RPC at `confirmed` to the first refusal by session and by challenge.
+fn revocation_delays(
+    rt: &tokio::runtime::Runtime,
+    gate: &str,
+    asset: &Pubkey,
+    holders: &[Keypair],
+    publisher: &Tessera,
+    watcher: &Tessera,
+) -> Vec<(Duration, Duration)> {
+    let http = reqwest::Client::new();
+    let target = |mode| Target {
+        mode,
+        base: gate.to_string(),
+        name: String::new(),
+        asset: *asset,
+    };
+    let (session, challenge) = (target(Mode::Session), target(Mode::Challenge));
+    let far = || tokio::time::Instant::now() + Duration::from_secs(60);
+    let bytes = AtomicU64::new(0);
+    let mut out = Vec::new();
+    for (i, h) in holders.iter().enumerate() {
+        let mut token = None;
+        rt.block_on(one(&http, &session, h, &mut token, &bytes, far()))
+            .expect("the holder is served before its revocation");
+        let token = token.expect("the gate issues a session");
+        std::thread::scope(|s| {
+            s.spawn(|| publisher.revoke(asset, &h.pubkey(), 1 + i as u16).unwrap());
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let (mut seen, mut by_session, mut by_challenge) = (None, None, None);
+            while seen.is_none() || by_session.is_none() || by_challenge.is_none() {
+                assert!(Instant::now() < deadline, "the gate never refused a revoked holder");
+                if seen.is_none()
+                    && watcher.access(asset, &h.pubkey()).unwrap().reason == Some(AccessDenied::PassRevoked)
+                {
+                    seen = Some(Instant::now());
+                }
+                if by_session.is_none()
+                    && rt
+                        .block_on(one(&http, &session, h, &mut Some(token.clone()), &bytes, far()))
+                        .is_none()
+                {
+                    by_session = Some(Instant::now());
+                }
+                if by_challenge.is_none()
+                    && rt
+                        .block_on(one(&http, &challenge, h, &mut None, &bytes, far()))
+                        .is_none()
+                {
+                    by_challenge = Some(Instant::now());
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            let seen = seen.unwrap();
+            out.push((
+                by_session.unwrap().saturating_duration_since(seen),
+                by_challenge.unwrap().saturating_duration_since(seen),
+            ));
+        });
+    }
+    out
 }
