@@ -28,7 +28,14 @@ export default defineConfig({
   resolve: {
     // @tessera/sdk (../sdk, a file: dependency) is TypeScript source outside this package: its
     // imports of these packages resolve to the app's own copies (one web3.js PublicKey class).
-    dedupe: ["@anchor-lang/core", "@solana/kit", "@solana/program-client-core", "@solana/web3.js"],
+    dedupe: [
+      "@anchor-lang/core",
+      "@solana/kit",
+      "@solana/program-client-core",
+      "@solana/spl-token",
+      "@solana/spl-token-metadata",
+      "@solana/web3.js",
+    ],
   },
   define: {
     // Some of web3.js's dependencies still test `global`.

@@ -254,6 +254,19 @@ export {
   eventPayloads,
   eventsOf,
 } from "./events";
+export {
+  type MintMetadata,
+  type MintMetadataSource,
+  type MintMetadataConnection,
+  type MetaplexMetadata,
+  METAPLEX_TOKEN_METADATA_PROGRAM_ID,
+  METAPLEX_METADATA_V1_KEY,
+  metaplexMetadataAddress,
+  decodeMetaplexMetadata,
+  tokenMetadataTlvValue,
+  mintMetadataFromAccounts,
+  fetchMintMetadata,
+} from "./mintMetadata";
 
 export * as registryClient from "./generated/registry";
 export * as royaltiesClient from "./generated/royalties";

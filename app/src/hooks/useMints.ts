@@ -4,7 +4,7 @@ import type { PublicKey } from "@solana/web3.js";
 import { type MintInfo, fetchMintInfo } from "../lib/accounts";
 import { useAsync } from "./useAsync";
 
-/** Decimals and token program of each mint (keyed by base58), loaded once per mint. */
+/** Decimals, token program and symbol (from the mint's metadata) of each mint, keyed by base58, loaded once per mint. */
 export function useMints(mints: PublicKey[]): Map<string, MintInfo> {
   const { connection } = useConnection();
   const keys = [...new Set(mints.map((m) => m.toBase58()))].sort();

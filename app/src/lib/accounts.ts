@@ -9,6 +9,8 @@ import {
   type TesseraRegistry,
   type TesseraRoyalties,
   escrowConfigAddress,
+  metaplexMetadataAddress,
+  mintMetadataFromAccounts,
   passAddress,
   providerAddress,
   registryConfigAddress,
@@ -166,24 +168,42 @@ export interface MintInfo {
   decimals: number;
   /** The token program that owns the mint (SPL Token or Token-2022). */
   tokenProgram: PublicKey;
+  /**
+   * The mint's symbol and name from its metadata (Token-2022's metadata interface, else Metaplex's
+   * metadata account: @tessera/sdk `fetchMintMetadata`), when it has any.
+   */
+  symbol?: string;
+  name?: string;
 }
 
 const mintCache = new Map<string, Promise<MintInfo>>();
 
-/** A mint's decimals and token program (cached per endpoint and mint). */
+/**
+ * A mint's decimals, token program, symbol and name (cached per endpoint and mint). One
+ * `getMultipleAccountsInfo` reads the mint and its Metaplex metadata account; a Token-2022
+ * metadata pointer naming another account costs one more read. Metadata that cannot be read
+ * leaves the symbol out (the mint is shown by its address); a missing mint is an error.
+ */
 export function fetchMintInfo(connection: Connection, mint: PublicKey): Promise<MintInfo> {
   const key = `${connection.rpcEndpoint}|${mint.toBase58()}`;
   let found = mintCache.get(key);
   if (!found) {
     found = (async () => {
-      const info = await connection.getAccountInfo(mint, "confirmed");
+      const [info, metaplex] = await connection.getMultipleAccountsInfo([mint, metaplexMetadataAddress(mint)], "confirmed");
       if (!info) throw new Error(`mint ${mint.toBase58()} not found`);
       const owner = info.owner;
       if (!owner.equals(TOKEN_PROGRAM_ID) && !owner.equals(TOKEN_2022_PROGRAM_ID)) {
         throw new Error(`${mint.toBase58()} is not a token mint`);
       }
       const parsed = unpackMint(mint, info, owner);
-      return { address: mint, decimals: parsed.decimals, tokenProgram: owner };
+      const metadata = await mintMetadataFromAccounts(connection, mint, info, metaplex ?? null);
+      return {
+        address: mint,
+        decimals: parsed.decimals,
+        tokenProgram: owner,
+        symbol: metadata?.symbol || undefined,
+        name: metadata?.name || undefined,
+      };
     })();
     found.catch(() => mintCache.delete(key));
     mintCache.set(key, found);

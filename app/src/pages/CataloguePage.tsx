@@ -2,7 +2,7 @@ import { PublicKey } from "@solana/web3.js";
 import { useState } from "react";
 
 import { Address, AssetLink } from "../components/Address";
-import { TokenAmount } from "../components/TokenAmount";
+import { TokenAmount, mintOptionLabel } from "../components/TokenAmount";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
@@ -90,7 +90,7 @@ export function CataloguePage() {
             <option value="">any</option>
             {(config.data?.paymentMints ?? []).map((m) => (
               <option key={m.toBase58()} value={m.toBase58()}>
-                {m.toBase58()}
+                {mintOptionLabel(m, mints.get(m.toBase58()))}
               </option>
             ))}
           </select>

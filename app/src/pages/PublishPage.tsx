@@ -5,6 +5,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { AssetLink } from "../components/Address";
 import { type ParentRow, ParentsEditor, checkParents } from "../components/ParentsEditor";
 import { type ShareRow, SplitEditor, checkSplit } from "../components/SplitEditor";
+import { mintOptionLabel } from "../components/TokenAmount";
 import { TxStatus } from "../components/TxStatus";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
@@ -205,8 +206,7 @@ export function PublishPage() {
             <select data-testid="mint-select" value={mint} onChange={(e) => setMint(e.target.value)}>
               {(config.data?.paymentMints ?? []).map((m) => (
                 <option key={m.toBase58()} value={m.toBase58()}>
-                  {m.toBase58()}
-                  {mints.get(m.toBase58()) ? ` (${mints.get(m.toBase58())!.decimals} decimals)` : ""}
+                  {mintOptionLabel(m, mints.get(m.toBase58()))}
                 </option>
               ))}
             </select>

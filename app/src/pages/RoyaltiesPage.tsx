@@ -2,7 +2,7 @@ import { useConnection, useWallet } from "@solana/wallet-adapter-react";
 import type { PublicKey } from "@solana/web3.js";
 
 import { Address, AssetLink } from "../components/Address";
-import { TokenAmount } from "../components/TokenAmount";
+import { TokenAmount, mintSymbol } from "../components/TokenAmount";
 import { TxStatus } from "../components/TxStatus";
 import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
@@ -121,7 +121,8 @@ export function RoyaltiesPage() {
         return (
           <section key={g.mint.toBase58()} className="card" data-testid="royalty-mint" data-mint={g.mint.toBase58()}>
             <h2>
-              Paid in <Address value={g.mint} />
+              Paid in {mintSymbol(info) && <span data-testid="royalty-mint-symbol">{mintSymbol(info)} </span>}
+              <Address value={g.mint} />
             </h2>
             <p>
               Claimable: <TokenAmount amount={g.total} mint={g.mint} info={info} testId="claimable-total" /> · Your balance:{" "}

@@ -1,5 +1,5 @@
 import { Address } from "../Address";
-import { TokenAmount } from "../TokenAmount";
+import { TokenAmount, mintSymbol } from "../TokenAmount";
 import { type Asset, type MintInfo } from "../../lib/accounts";
 import { big, formatBps, formatDuration, formatInt, formatTime } from "../../lib/amounts";
 import { toHex } from "../../lib/hash";
@@ -30,7 +30,8 @@ export function AssetDetails({ asset: a, mint }: { asset: Asset; mint: MintInfo 
         </dd>
         <dt>Payment mint</dt>
         <dd>
-          <Address value={a.paymentMint} full /> {mint && <span className="muted">({mint.decimals} decimals)</span>}
+          {mintSymbol(mint) && <strong data-testid="payment-mint-symbol">{mintSymbol(mint)}</strong>} <Address value={a.paymentMint} full />{" "}
+          {mint && <span className="muted">({mint.name ? `${mint.name}, ` : ""}{mint.decimals} decimals)</span>}
         </dd>
         <dt>Supply left</dt>
         <dd data-testid="supply-left">{max === 0n ? "unlimited" : `${formatInt(max - sold)} of ${formatInt(max)}`}</dd>
