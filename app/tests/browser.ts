@@ -1,13 +1,20 @@
 // Debian's Chromium driven by playwright-core (no browser download), one browser context per
-// wallet (its own localStorage: endpoint setting and local keypair), and small waiting helpers.
+// wallet (its own localStorage and its own Wallet Standard wallet), the set-up every browser
+// suite shares (setUpSuite), and small waiting helpers.
+//
+// Every suite's wallets are Wallet Standard wallets registered in the page (walletStandard.ts),
+// chosen in the wallet adapter's modal as a user picks Phantom: `openWallet`. The app's Local
+// keypair wallet (a development convenience) is opened only by app.test.ts's test of it:
+// `openLocalWallet`.
 
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-import type { Keypair } from "@solana/web3.js";
+import type { Keypair, PublicKey } from "@solana/web3.js";
 import { type Browser, type BrowserContext, type Locator, type Page, chromium } from "playwright-core";
 
-import { APP_URL, RPC_URL } from "./chain.ts";
+import { APP_URL, RPC_URL, type World, fund, mintUsdc, setUpWorld } from "./chain.ts";
+import { TEST_WALLET_NAME, walletStandardScript } from "./walletStandard.ts";
 
 export const OUTPUT_DIR = path.resolve(import.meta.dirname, "..", "test-output");
 
@@ -141,22 +148,102 @@ export async function selectLocalWallet(page: Page): Promise<void> {
 
 const shortAddress = (k: string) => `${k.slice(0, 4)}..${k.slice(-4)}`;
 
-/** A fresh context for `kp`: endpoint set, key imported, Local keypair wallet connected. */
-export async function openWallet(browser: Browser, name: string, kp: Keypair): Promise<WalletPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+/** A fresh context (downloads accepted) whose pages collect their errors; `init` runs before the app's scripts. */
+async function newWalletContext(browser: Browser, init?: string): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  if (init) await context.addInitScript({ content: init });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("console", (m) => {
     if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
   });
-  await useTestEndpoint(page);
-  await importKey(page, kp);
-  await selectLocalWallet(page);
+  return { context, page, pageErrors };
+}
+
+/** Waits until the wallet button shows `kp`'s short address (the adapter connected it). */
+async function waitConnected(page: Page, name: string, kp: Keypair): Promise<void> {
   await waitForText(
     page.locator(".wallet-adapter-button-trigger"),
     `${name}'s wallet to connect`,
     (t) => t.includes(shortAddress(kp.publicKey.toBase58())),
   );
+}
+
+/**
+ * A fresh browser context whose pages have the Wallet Standard test wallet for `kp` installed
+ * (walletStandard.ts); the app's endpoint is set to the tests' validator and the wallet is chosen
+ * in the wallet modal (listed as a detected wallet) and connected, as a user with Phantom would.
+ * Every signature of the page then goes through the adapter's StandardWalletAdapter.
+ */
+export async function openWallet(browser: Browser, name: string, kp: Keypair): Promise<WalletPage> {
+  const { context, page, pageErrors } = await newWalletContext(browser, walletStandardScript(kp));
+  await useTestEndpoint(page);
+  await page.locator(".wallet-adapter-button-trigger").first().click();
+  await page.locator(".wallet-adapter-modal-list li").filter({ hasText: TEST_WALLET_NAME }).first().click();
+  await waitConnected(page, name, kp);
   return { name, context, page, pageErrors };
+}
+
+/** A fresh context for `kp` with the app's Local keypair wallet (development only): endpoint set, key imported, connected. */
+export async function openLocalWallet(browser: Browser, name: string, kp: Keypair): Promise<WalletPage> {
+  const { context, page, pageErrors } = await newWalletContext(browser);
+  await useTestEndpoint(page);
+  await importKey(page, kp);
+  await selectLocalWallet(page);
+  await waitConnected(page, name, kp);
+  return { name, context, page, pageErrors };
+}
+
+/** Who gets what before a suite's tests: SOL (whole SOL) and the world's 6-decimal mint (base units). */
+export interface Funding {
+  sol?: [Keypair | PublicKey, number][];
+  usdc?: [Keypair | PublicKey, bigint][];
+}
+
+/** What every browser suite starts from (setUpSuite). */
+export interface Suite {
+  /** The configs and payment mints (chain.ts setUpWorld). */
+  w: World;
+  browser: Browser;
+  /** Every page opened through `open` (closed by `close`). */
+  pages: WalletPage[];
+  /** A wallet's page through the Wallet Standard wallet (openWallet), kept in `pages`. */
+  open: (name: string, kp: Keypair) => Promise<WalletPage>;
+  /** Keeps a page opened otherwise (closed and checked with the others). */
+  keep: (p: WalletPage) => WalletPage;
+  /** Closes the pages and the browser. */
+  close: () => Promise<void>;
+}
+
+const keyOf = (k: Keypair | PublicKey): PublicKey => ("secretKey" in k ? k.publicKey : k);
+
+/**
+ * The set-up every browser suite shares: the world (configs through migrations/deploy.ts, the
+ * two payment mints), the wallets funded with SOL and the world's SPL mint, and Chromium.
+ * Call it in `before`, and `close` in `after`.
+ */
+export async function setUpSuite(funding: Funding = {}): Promise<Suite> {
+  const w = await setUpWorld();
+  const bySol = new Map<number, PublicKey[]>();
+  for (const [k, sol] of funding.sol ?? []) bySol.set(sol, [...(bySol.get(sol) ?? []), keyOf(k)]);
+  for (const [sol, keys] of bySol) await fund(keys, sol);
+  for (const [k, amount] of funding.usdc ?? []) await mintUsdc(w, keyOf(k), amount);
+  const launched = await launchBrowser();
+  const pages: WalletPage[] = [];
+  const keep = (p: WalletPage) => {
+    pages.push(p);
+    return p;
+  };
+  return {
+    w,
+    browser: launched.browser,
+    pages,
+    keep,
+    open: async (name, kp) => keep(await openWallet(launched.browser, name, kp)),
+    close: async () => {
+      for (const p of pages) await p.context.close().catch(() => {});
+      await launched.close();
+    },
+  };
 }

@@ -1,31 +1,25 @@
 // The publisher dashboard and the provider console in a real headless Chromium, against
 // tessera-localnet and a real `tessera index serve` (SQLite; CORS for the app's origin) whose
-// metadata documents come from a small server of the test: a publisher finds its dataset by
-// name, changes its price (a purchase then pays the new price), updates its split (the claims
-// follow), reads its sales in charts (checked against the chain), revokes a pass, delists and
-// relists; a provider registers, bonds, accepts a job, delivers, is paid and sees its earnings,
-// then asks to unbond; a model with 8 parents is published and bought through v0 transactions
-// with an address lookup table. Every step asserts both the page and the chain.
+// metadata documents come from a small server of the test; every wallet is a Wallet Standard
+// wallet connected through the wallet modal (browser.ts openWallet). A publisher finds its
+// dataset by name, changes its price (a purchase then pays the new price), updates its split
+// (the claims follow), reads its sales in charts (checked against the chain), revokes a pass,
+// delists and relists, and publishes a new version linked to an old one while taking the old one
+// off sale; a provider registers, bonds (an unbond above the bond is refused with the program's
+// error name), accepts a job, delivers, is paid and sees its earnings, then asks to unbond —
+// every one of those transactions clicked through its confirmation, which must open before
+// anything is sent; a model with 8 parents is published and bought through v0 transactions with
+// an address lookup table. Every step asserts both the page and the chain.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
 import { Keypair, PublicKey } from "@solana/web3.js";
+import type { Page } from "playwright-core";
 import { buyFlow, claimFlow, confirmJobFlow, fetchSplit, openJobFlow, publishFlow } from "@tessera/sdk";
 
-import {
-  type Launched,
-  type WalletPage,
-  eventually,
-  goto,
-  launchBrowser,
-  openWallet,
-  screenshot,
-  text,
-  txOutcome,
-  waitForText,
-} from "./browser.ts";
+import { type Suite, type WalletPage, eventually, goto, screenshot, setUpSuite, text, txOutcome, waitForText } from "./browser.ts";
 import {
   USDC,
   type World,
@@ -33,14 +27,11 @@ import {
   assetAddress as registryAsset,
   connection,
   escrow,
-  fund,
-  mintUsdc,
   passAddress,
   providerAddress,
   registry,
   royalties,
   send,
-  setUpWorld,
   sha256,
   splitAddress,
   tokenBalance,
@@ -51,7 +42,7 @@ import { type Indexer, type MetadataServer, startIndexer, startMetadataServer } 
 const DAY = 86_400;
 
 describe("publisher dashboard and provider console", { concurrency: false }, () => {
-  let launched: Launched;
+  let suite: Suite;
   let w: World;
   let meta: MetadataServer;
   let idx: Indexer;
@@ -60,7 +51,6 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
   const buyer = Keypair.generate();
   const dave = Keypair.generate(); // an inference provider
   const consumer = Keypair.generate();
-  const pages: WalletPage[] = [];
   let alicePage: WalletPage;
 
   const corpus = randomBytes(4096);
@@ -74,33 +64,55 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
   }
 
   before(async () => {
-    w = await setUpWorld();
+    suite = await setUpSuite({
+      sol: [
+        [alice, 10],
+        [bob, 2],
+        [buyer, 2],
+        [dave, 2],
+        [consumer, 2],
+      ],
+      usdc: [
+        [buyer, 50n * USDC],
+        [dave, 10n * USDC],
+        [consumer, 10n * USDC],
+      ],
+    });
+    w = suite.w;
     meta = await startMetadataServer();
     idx = await startIndexer();
-    await fund([alice.publicKey], 10);
-    await fund([bob.publicKey, buyer.publicKey, dave.publicKey, consumer.publicKey], 2);
-    await mintUsdc(w, buyer.publicKey, 50n * USDC);
-    await mintUsdc(w, dave.publicKey, 10n * USDC);
-    await mintUsdc(w, consumer.publicKey, 10n * USDC);
-    launched = await launchBrowser();
   });
 
   after(async () => {
-    for (const p of pages) await p.context.close();
-    await launched?.close();
+    await suite?.close();
     await idx?.stop();
     await meta?.close();
   });
 
-  /** A wallet's page with the endpoint, the key and the tests' indexer set. */
+  /** A wallet's page (the Wallet Standard wallet connected) with the tests' indexer set. */
   async function open(name: string, kp: Keypair): Promise<WalletPage> {
-    const p = await openWallet(launched.browser, name, kp);
-    pages.push(p);
+    const p = await suite.open(name, kp);
     await goto(p.page, "/settings");
     await p.page.getByTestId("indexer-url").fill(idx.url);
     await p.page.getByTestId("indexer-save").click();
     await waitForText(p.page.getByTestId("indexer-in-use"), "the indexer in use", (t) => t === idx.url);
     return p;
+  }
+
+  /**
+   * The confirmation of `title` is open and nothing of it was sent yet (no transaction is
+   * pending: an action sending without its confirmation is pending from the click on); its body
+   * matches `body`; then Confirm.
+   */
+  async function confirm(page: Page, title: string, body?: RegExp): Promise<void> {
+    const dialog = page.getByTestId("confirm-dialog");
+    await dialog.waitFor({ timeout: 10_000 });
+    assert.equal(await text(dialog.locator("h2")), `${title}?`);
+    if (body) assert.match(await text(dialog.getByTestId("confirm-body")), body);
+    const status = page.getByTestId("tx-status");
+    if ((await status.count()) > 0) assert.notEqual(await status.first().getAttribute("data-state"), "pending", await text(status.first()));
+    await dialog.getByTestId("confirm-yes").click();
+    await dialog.waitFor({ state: "detached" });
   }
 
   /** Publishes a dataset of `content` with the SDK (signed by `publisher`), at `price` base units. */
@@ -295,6 +307,59 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  test("alice publishes a new version from the dashboard, taking the old one off sale: linked both ways on chain and on the page", async () => {
+    const v1 = await publishDataset(randomBytes(1024), meta.uri("glossary-v1", { name: "Harbour glossary" }), 1n * USDC);
+    const v2Content = Buffer.from(`harbour glossary v2 ${Date.now()} ${Math.random()}`);
+    const v2 = assetAddress(v2Content);
+    const { page } = alicePage;
+    await goto(page, "/publisher");
+    const oldCard = page.getByTestId(`asset-${v1.toBase58()}`);
+    await waitForText(oldCard.getByTestId("asset-state"), "the first version listed", (t) => t === "listed");
+    await oldCard.getByTestId("open-version").click();
+    const form = oldCard.getByTestId("version-form");
+    await form.getByTestId("version-file").setInputFiles({ name: "glossary-v2.txt", mimeType: "text/plain", buffer: v2Content });
+    await eventually("the new file's hash", async () => (await form.getByTestId("version-hash").inputValue()) === sha256(v2Content).toString("hex"));
+    await form.getByTestId("version-uri").fill("ar://tessera-app-test/glossary-v2");
+    await form.getByTestId("version-delist-old").check();
+    assert.equal(await form.getByTestId("version-delist-old").isChecked(), true);
+    await form.getByTestId("version-submit").click();
+    await confirm(
+      page,
+      "Publish the new version and delist this one",
+      /linked to this one as its previous version; this one is delisted in the same transaction/,
+    );
+    const outcome = await txOutcome(oldCard);
+    assert.equal(outcome.state, "success", outcome.text);
+    assert.match(outcome.text, /Publish the new version and delist this one: confirmed/);
+
+    // On chain, through the RPC: the new asset names the old one as its previous version (with
+    // the old one's terms and split), the old one names its successor and is delisted.
+    const created = await registry.account.asset.fetch(v2);
+    assert.equal(created.previousVersion?.toBase58(), v1.toBase58());
+    assert.equal(created.publisher.toBase58(), alice.publicKey.toBase58());
+    assert.deepEqual(Buffer.from(created.contentHash), sha256(v2Content));
+    assert.equal(created.uri, "ar://tessera-app-test/glossary-v2");
+    assert.equal(BigInt(created.price.toString()), 1n * USDC);
+    assert.deepEqual(created.state, { listed: {} });
+    const superseded = await registry.account.asset.fetch(v1);
+    assert.equal(superseded.successor?.toBase58(), v2.toBase58());
+    assert.deepEqual(superseded.state, { delisted: {} });
+    const split = await royalties.account.split.fetch(splitAddress(v2));
+    assert.deepEqual(
+      split.entries.filter((e) => e.bps > 0).map((e) => [e.address.toBase58(), e.bps]),
+      [[alice.publicKey.toBase58(), 10_000]],
+    );
+    // The old version is off sale: a purchase is refused.
+    await assert.rejects(buy(v1, 1n, 1n * USDC), /AssetNotListed|0x/);
+
+    // On the page: the old card is delisted and links its successor; the new card links back.
+    await waitForText(oldCard.getByTestId("asset-state"), "the first version delisted", (t) => t === "delisted");
+    await oldCard.getByTestId("asset-successor").locator(`[data-address="${v2.toBase58()}"]`).waitFor();
+    const newCard = page.getByTestId(`asset-${v2.toBase58()}`);
+    await newCard.getByTestId("asset-previous-version").locator(`[data-address="${v1.toBase58()}"]`).waitFor();
+    await screenshot(page, "44a-publisher-new-version");
+  });
+
   test("dave registers as a provider, bonds, accepts a job, delivers, is paid and sees it; then asks to unbond", async () => {
     // A model on the dataset, served by dave.
     const weights = randomBytes(2048);
@@ -325,10 +390,21 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     await page.getByTestId("register-mint").selectOption(w.usdc.toBase58());
     await page.getByTestId("register-endpoint").fill("https://dave.example.org/v1");
     await page.getByTestId("register-models").fill(model.toBase58());
+    const providerKey = providerAddress(dave.publicKey);
+    // Register asks first; Cancel sends nothing.
     await page.getByTestId("register-submit").click();
+    const dialog = page.getByTestId("confirm-dialog");
+    assert.match(await text(dialog.getByTestId("confirm-body")), /reachable at https:\/\/dave\.example\.org\/v1, serving 1 model\(s\)/);
+    await screenshot(page, "45a-provider-confirm-register");
+    await dialog.getByTestId("confirm-cancel").click();
+    await page.waitForTimeout(1_500);
+    assert.equal(await page.getByTestId("tx-status").count(), 0);
+    assert.equal(await connection.getAccountInfo(providerKey, "confirmed"), null);
+    await page.getByTestId("register-submit").click();
+    await confirm(page, "Register as a provider", /Nothing is bonded yet: bond at least .* to accept jobs/);
     let outcome = await txOutcome(page);
     assert.equal(outcome.state, "success", outcome.text);
-    const providerKey = providerAddress(dave.publicKey);
+    assert.match(outcome.text, /Register as a provider: confirmed/);
     let p = await escrow.account.provider.fetch(providerKey);
     assert.deepEqual(p.models.map((m) => m.toBase58()), [model.toBase58()]);
     assert.equal(p.endpoint, "https://dave.example.org/v1");
@@ -336,12 +412,24 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
 
     await page.getByTestId("bond-amount").fill("2");
     await page.getByTestId("bond-submit").click();
+    await confirm(page, "Bond", /^2 .*move from this wallet into the provider's bond vault; the bond is then 2 /);
     outcome = await txOutcome(page);
     assert.equal(outcome.state, "success", outcome.text);
     p = await escrow.account.provider.fetch(providerKey);
     assert.equal(BigInt(p.bond.toString()), 2n * USDC);
     await waitForText(page.getByTestId("provider-bond"), "the bond", (t) => t.startsWith("2 "));
     await screenshot(page, "45-provider-registered-bonded");
+
+    // A refused transaction shows the program's error name: an unbond above the bond.
+    await page.getByTestId("unbond-amount").fill("100");
+    await page.getByTestId("unbond-submit").click();
+    await confirm(page, "Request unbond");
+    outcome = await txOutcome(page);
+    assert.equal(outcome.state, "error", outcome.text);
+    assert.equal(await text(page.getByTestId("tx-error-name")), "UnbondAboveBond");
+    assert.equal(await text(page.getByTestId("tx-error-message")), "The unbond amount exceeds the bond");
+    assert.equal(BigInt((await escrow.account.provider.fetch(providerKey)).unbondAmount.toString()), 0n);
+    await screenshot(page, "45b-provider-unbond-refused");
 
     // A consumer opens a job for the model (with the SDK); dave sees it among the jobs he may accept.
     const JOB_FEE = 2n * USDC;
@@ -367,6 +455,8 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     assert.equal(await openRow.getByTestId("job-slash").getAttribute("data-base-units"), "200000");
     await screenshot(page, "46-provider-open-job");
     await openRow.getByTestId("job-accept").click();
+    // The confirmation names the fee, the windows and the slash at stake.
+    await confirm(page, "Accept the job", /for 2 .*deliver within 10 min, then the consumer may dispute for 10 min\. 0\.2 .*of your bond is at stake/);
     outcome = await txOutcome(page);
     assert.equal(outcome.state, "success", outcome.text);
     assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { accepted: {} });
@@ -374,6 +464,7 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     await waitForText(mine.getByTestId("job-state"), "the accepted job", (t) => t === "accepted");
     await mine.locator("input").fill("the transcript");
     await mine.getByTestId("job-submit").click();
+    await confirm(page, "Submit the result", /The SHA-256 of your result is committed on chain/);
     outcome = await txOutcome(page);
     assert.equal(outcome.state, "success", outcome.text);
     assert.deepEqual((await escrow.account.job.fetch(jobKey)).state, { delivered: {} });
@@ -397,6 +488,7 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     assert.equal(await page.getByTestId("unbonding-delay").getAttribute("data-seconds"), "3600");
     await page.getByTestId("unbond-amount").fill("1");
     await page.getByTestId("unbond-submit").click();
+    await confirm(page, "Request unbond", /^1 .*of the bond become withdrawable 1 h(our)? after this request/);
     outcome = await txOutcome(page);
     assert.equal(outcome.state, "success", outcome.text);
     p = await escrow.account.provider.fetch(providerKey);
@@ -465,7 +557,7 @@ describe("publisher dashboard and provider console", { concurrency: false }, () 
     assert.deepEqual(deltas, deltas.map(() => deltas[0]));
     assert.equal(BigInt((await registry.account.accessPass.fetch(passAddress(model, buyer.publicKey))).purchased.toString()), 1n);
     await screenshot(bp, "50-buy-model-8-parents-v0");
-    for (const p of pages) assert.deepEqual(p.pageErrors.filter((e) => !/Failed to load resource/.test(e)), [], p.name);
+    for (const p of suite.pages) assert.deepEqual(p.pageErrors.filter((e) => !/Failed to load resource/.test(e)), [], p.name);
   });
 });
 

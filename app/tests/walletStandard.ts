@@ -6,8 +6,8 @@
 // (a `wallet-standard:register-wallet` event, and a listener for `wallet-standard:app-ready`).
 // The app's wallet adapter (@solana/wallet-adapter-react) discovers it through
 // @wallet-standard/app like any installed wallet, wraps it in its StandardWalletAdapter, and
-// every signature of the buyer's tests goes through that path — not through the app's Local
-// keypair wallet.
+// every signature of the browser tests goes through that path (browser.ts `openWallet`) — not
+// through the app's Local keypair wallet, which only app.test.ts's development test opens.
 //
 // The wallet holds a test keypair and signs with the page's Web Crypto Ed25519 (no dependency in
 // the page). It signs a transaction by reading the wire format (the signature count, the message,
@@ -18,11 +18,9 @@
 // The script is plain JavaScript text, not a serialized TypeScript function: the tests run under
 // tsx, whose output may reference helpers (e.g. `__name`) that do not exist in the page.
 
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 
 import type { Keypair } from "@solana/web3.js";
-
-import { type WalletPage, useTestEndpoint, waitForText } from "./browser.ts";
 
 export const TEST_WALLET_NAME = "Tessera Test Wallet";
 
@@ -185,29 +183,6 @@ export async function walletLog(page: Page): Promise<{ signedMessages: string[];
   );
 }
 
-const shortAddress = (k: string) => `${k.slice(0, 4)}..${k.slice(-4)}`;
-
-/**
- * A fresh browser context whose pages have the test wallet for `kp` installed; the app's endpoint
- * is set to the tests' validator and the wallet is chosen in the wallet menu (listed as a
- * detected wallet) and connected, as a user with Phantom would.
- */
-export async function openStandardWallet(browser: Browser, name: string, kp: Keypair): Promise<WalletPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  await context.addInitScript({ content: walletStandardScript(kp) });
-  const page = await context.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(String(e)));
-  page.on("console", (m) => {
-    if (m.type() === "error") pageErrors.push(`console: ${m.text()}`);
-  });
-  await useTestEndpoint(page);
-  await page.locator(".wallet-adapter-button-trigger").first().click();
-  await page.locator(".wallet-adapter-modal-list li").filter({ hasText: TEST_WALLET_NAME }).first().click();
-  await waitForText(
-    page.locator(".wallet-adapter-button-trigger"),
-    `${name}'s wallet to connect`,
-    (t) => t.includes(shortAddress(kp.publicKey.toBase58())),
-  );
-  return { name, context, page, pageErrors };
-}
+// The suites open their wallets' pages with browser.ts `openWallet` (this wallet, chosen in the
+// wallet modal); the former name stays for the files that import it from here.
+export { openWallet as openStandardWallet } from "./browser.ts";

@@ -56,6 +56,7 @@ export function JobsPage() {
           providerBond={null}
           onDone={data.reload}
           testId="consumer-jobs"
+          label="Jobs you opened"
         />
       </section>
       <section className="card">
@@ -73,6 +74,7 @@ export function JobsPage() {
             providerBond={providerBond}
             onDone={data.reload}
             testId="provider-jobs"
+            label="Jobs for the models you serve"
           />
         )}
       </section>

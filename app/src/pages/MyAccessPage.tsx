@@ -3,7 +3,8 @@ import { TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID } from "@solana/spl-token";
 import type { PublicKey } from "@solana/web3.js";
 
 import { AssetLink } from "../components/Address";
-import { Countdown } from "../components/Countdown";
+import { PassExpiry, PassStatus, passState } from "../components/Pass";
+import { ScrollTable } from "../components/Table";
 import { TokenAmount } from "../components/TokenAmount";
 import { TxStatus } from "../components/TxStatus";
 import { useIndexer } from "../components/publisher/indexer";
@@ -12,7 +13,7 @@ import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
 import { type AccessPass, type Asset, type Keyed, variant } from "../lib/accounts";
-import { big, formatDuration, formatTime } from "../lib/amounts";
+import { big, formatDuration } from "../lib/amounts";
 import { buyInstructions, durationGuard } from "../lib/instructions";
 
 /** AccessPass: 8-byte discriminator, asset (32), then the holder. */
@@ -101,33 +102,22 @@ export function MyAccessPage() {
           This wallet holds no pass. Buy access on an asset's page.
         </p>
       ) : (
-        <div style={{ overflowX: "auto" }}>
-          <table className="table" data-testid="my-access" aria-label="Your access passes">
-            <thead>
-              <tr>
-                <th scope="col">Asset</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Pass</th>
-                <th scope="col">Expiry</th>
-                <th scope="col">Access tokens held</th>
-                <th scope="col">Price</th>
-                <th scope="col">Renew</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.map((r) => (
-                <PassRow
-                  key={r.pass.publicKey.toBase58()}
-                  row={r}
-                  name={names.data?.get(r.pass.account.asset.toBase58()) ?? null}
-                  mints={mints}
-                  busy={tx.busy}
-                  onRenew={() => void renew(r)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable
+          label="Your access passes"
+          testId="my-access"
+          columns={["Asset", "Kind", "Pass", "Expiry", "Access tokens held", "Price", "Renew"]}
+        >
+          {rows.data.map((r) => (
+            <PassRow
+              key={r.pass.publicKey.toBase58()}
+              row={r}
+              name={names.data?.get(r.pass.account.asset.toBase58()) ?? null}
+              mints={mints}
+              busy={tx.busy}
+              onRenew={() => void renew(r)}
+            />
+          ))}
+        </ScrollTable>
       )}
       <TxStatus state={tx.state} />
     </div>
@@ -151,29 +141,21 @@ function PassRow({
   const p = row.pass.account;
   const a = row.asset;
   const assetKey = p.asset.toBase58();
-  const expires = Number(big(p.expiresAt));
   const now = Math.floor(Date.now() / 1000);
-  const status = p.revoked ? "revoked" : p.perpetual ? "perpetual" : expires > now ? "valid" : "expired";
   const listed = a ? "listed" in a.state : false;
   const free = a ? big(a.price) === 0n : false;
   return (
-    <tr data-testid="my-access-row" data-asset={assetKey} data-status={status}>
+    <tr data-testid="my-access-row" data-asset={assetKey} data-status={passState(p, now)}>
       <td className="uri" data-testid="my-access-asset">
         {a ? <AssetLink asset={assetKey} label={name ?? a.uri} /> : <AssetLink asset={assetKey} />}
         {name && a && <div className="muted">{a.uri}</div>}
       </td>
       <td>{a ? variant(a.kind) : "?"}</td>
       <td data-testid="my-access-status">
-        {status === "revoked" ? <span className="error">revoked (reason {p.revokeReason})</span> : status}
+        <PassStatus pass={p} now={now} />
       </td>
       <td data-testid="my-access-expiry">
-        {p.perpetual || p.revoked ? (
-          p.perpetual ? "never" : "—"
-        ) : (
-          <>
-            {formatTime(expires)} (<Countdown deadline={expires} />)
-          </>
-        )}
+        <PassExpiry pass={p} />
       </td>
       <td data-testid="my-access-tokens">{row.tokens.toString()}</td>
       <td>

@@ -9,13 +9,15 @@ import { useAsync } from "../hooks/useAsync";
 import { useMints } from "../hooks/useMints";
 import { usePrograms } from "../hooks/usePrograms";
 import { useTx } from "../hooks/useTx";
-import { fetchEscrowConfig } from "../lib/accounts";
+import { type Job, type Keyed, fetchEscrowConfig } from "../lib/accounts";
 import { big } from "../lib/amounts";
 
 /**
  * The provider console: register, the bond (bond, request unbond, withdraw after the delay), the
  * models served, the open jobs it may accept (fee, windows, slash at stake) and its accepted ones
- * (submit results) — My jobs' table —, its record and earnings.
+ * (submit results) — My jobs' table —, its record and earnings. Every transaction is confirmed
+ * first (what it does, what is at stake), then shown by TxStatus: pending, confirmed with an
+ * explorer link, or refused with the program's error name.
  */
 export function ProviderPage() {
   const programs = usePrograms();
@@ -62,6 +64,25 @@ export function ProviderPage() {
   const provider = chain.data?.provider ?? null;
   const config = chain.data?.config ?? null;
   const info = provider ? mints.get(provider.mint.toBase58()) : undefined;
+  /** A card of jobs (My jobs' table as this provider), each action behind a confirmation. */
+  const jobsSection = (title: string, testId: string, jobs: Keyed<Job>[]) => (
+    <section className="card">
+      <h2>{title}</h2>
+      <JobTable
+        jobs={jobs}
+        role="provider"
+        tx={tx}
+        mints={mints}
+        servedModels={provider?.models ?? []}
+        config={config}
+        providerBond={provider ? big(provider.bond) : null}
+        onDone={reload}
+        testId={testId}
+        label={title}
+        confirmActions
+      />
+    </section>
+  );
   return (
     <div className="page">
       <h1>Provider console</h1>
@@ -72,38 +93,8 @@ export function ProviderPage() {
         <>
           <BondPanel provider={provider} config={config} info={info} tx={tx} onDone={reload} />
           <ServedModels provider={provider} names={history.data?.names ?? new Map()} tx={tx} onDone={reload} />
-          <section className="card">
-            <h2>Open jobs you may accept</h2>
-            <div style={{ overflowX: "auto" }}>
-              <JobTable
-                jobs={chain.data?.open ?? []}
-                role="provider"
-                tx={tx}
-                mints={mints}
-                servedModels={provider.models}
-                config={config}
-                providerBond={big(provider.bond)}
-                onDone={reload}
-                testId="open-jobs"
-              />
-            </div>
-          </section>
-          <section className="card">
-            <h2>Your jobs</h2>
-            <div style={{ overflowX: "auto" }}>
-              <JobTable
-                jobs={chain.data?.mine ?? []}
-                role="provider"
-                tx={tx}
-                mints={mints}
-                servedModels={provider.models}
-                config={config}
-                providerBond={big(provider.bond)}
-                onDone={reload}
-                testId="my-provider-jobs"
-              />
-            </div>
-          </section>
+          {jobsSection("Open jobs you may accept", "open-jobs", chain.data?.open ?? [])}
+          {jobsSection("Your jobs", "my-provider-jobs", chain.data?.mine ?? [])}
           <RecordPanel
             provider={provider}
             indexed={history.data?.record}

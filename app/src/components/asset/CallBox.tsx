@@ -3,6 +3,7 @@ import { PublicKey } from "@solana/web3.js";
 import { encodeVoucherHeader, signVoucher } from "@tessera/sdk";
 import { type FormEvent, useState } from "react";
 
+import { Problems } from "../ConfirmedAction";
 import { useSettings } from "../../context/Settings";
 import type { MintInfo } from "../../lib/accounts";
 import { gateUrlKey } from "../../lib/gate";
@@ -231,13 +232,7 @@ export function CallBox({
           Timeout per attempt (seconds; a timed-out call is sent again with the same voucher)
           <input data-testid="call-timeout" value={timeout} inputMode="numeric" onChange={(e) => setTimeoutText(e.target.value)} />
         </label>
-        {problems.length > 0 && gateText && (
-          <ul className="problems">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        {gateText && <Problems problems={problems} />}
         <button type="submit" data-testid="call-button" disabled={busy || problems.length > 0 || !publicKey}>
           Call (pay with a voucher)
         </button>

@@ -5,6 +5,7 @@ import { type FormEvent, useState } from "react";
 import { Link } from "react-router-dom";
 
 import { Address } from "../Address";
+import { Problems } from "../ConfirmedAction";
 import { TxStatus } from "../TxStatus";
 import { useAsync } from "../../hooks/useAsync";
 import { usePrograms } from "../../hooks/usePrograms";
@@ -118,13 +119,7 @@ export function OpenJobForm({ assetKey, asset, mint }: { assetKey: PublicKey; as
             {formatDuration(config.disputeWindow)} after it is raised.
           </p>
         )}
-        {problems.length > 0 && fee && (
-          <ul className="problems">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        {fee && <Problems problems={problems} />}
         <button type="submit" data-testid="open-job-button" disabled={problems.length > 0 || tx.busy}>
           Open the job
         </button>

@@ -10,9 +10,10 @@ import {
   requestCloseFlow,
   topUpFlow,
 } from "@tessera/sdk";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 
 import { Address } from "../Address";
+import { ConfirmedAction } from "../ConfirmedAction";
 import { Countdown, useNow } from "../Countdown";
 import { TokenAmount } from "../TokenAmount";
 import { TxStatus } from "../TxStatus";
@@ -96,7 +97,6 @@ export function PayPerCallPanel({ assetKey, asset, mint }: { assetKey: PublicKey
             onRefresh={channels.reload}
           />
           <OpenChannelForm
-            assetKey={assetKey}
             asset={asset}
             mint={mint}
             providers={providers}
@@ -297,7 +297,6 @@ function ChannelsTable({
 }
 
 function OpenChannelForm({
-  assetKey,
   asset,
   mint,
   providers,
@@ -306,7 +305,6 @@ function OpenChannelForm({
   busy,
   onOpen,
 }: {
-  assetKey: PublicKey;
   asset: Asset;
   mint: MintInfo | undefined;
   providers: PublicKey[];
@@ -341,16 +339,18 @@ function OpenChannelForm({
   }
   if (!("listed" in asset.state)) problems.push("This model is not listed");
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length || !payee || !depositUnits) return;
-    onOpen(payee, depositUnits, graceSecs);
-  };
-
   return (
     <>
       <h3>Open a channel</h3>
-      <form className="form" onSubmit={submit} data-testid="open-channel" data-model={assetKey.toBase58()}>
+      <ConfirmedAction
+        testId="open-channel"
+        submitLabel="Open the channel"
+        submitTestId="open-channel-button"
+        problems={problems}
+        showProblems={deposit.length > 0}
+        busy={busy}
+        onConfirmed={() => payee && depositUnits && onOpen(payee, depositUnits, graceSecs)}
+      >
         <label>
           Provider (the payee)
           <select data-testid="open-channel-payee" value={selected} onChange={(e) => setChoice(e.target.value)}>
@@ -377,17 +377,7 @@ function OpenChannelForm({
           <input data-testid="open-channel-grace" value={grace} inputMode="numeric" onChange={(e) => setGrace(e.target.value)} />
         </label>
         {asset.inferenceGated && <p className="muted">This model is access-gated: your pass is checked.</p>}
-        {problems.length > 0 && deposit && (
-          <ul className="problems">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
-        <button type="submit" data-testid="open-channel-button" disabled={problems.length > 0 || busy}>
-          Open the channel
-        </button>
-      </form>
+      </ConfirmedAction>
     </>
   );
 }

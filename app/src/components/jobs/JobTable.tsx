@@ -1,8 +1,10 @@
 import { useConnection, useWallet } from "@solana/wallet-adapter-react";
 import type { PublicKey, TransactionInstruction } from "@solana/web3.js";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 
 import { Address, AssetLink } from "../Address";
+import { ConfirmedAction } from "../ConfirmedAction";
+import { ScrollTable } from "../Table";
 import { Countdown, useNow } from "../Countdown";
 import { TokenAmount } from "../TokenAmount";
 import type { useMints } from "../../hooks/useMints";
@@ -93,7 +95,8 @@ function Terms({ job, terms, info }: { job: Job; terms: JobTerms; info: MintInfo
 /**
  * Jobs with their state, their terms (windows, deadlines, slash at stake), the deadline that
  * matters as a countdown, and the allowed actions. A provider's Accept sends exactly the terms
- * shown in its row as accept_job's guards.
+ * shown in its row as accept_job's guards. With `confirmActions` (the provider console), every
+ * action first says what it does and sends nothing before Confirm.
  */
 export function JobTable({
   jobs,
@@ -105,6 +108,8 @@ export function JobTable({
   providerBond,
   onDone,
   testId,
+  label,
+  confirmActions = false,
 }: {
   jobs: Keyed<Job>[];
   role: Role;
@@ -117,6 +122,10 @@ export function JobTable({
   providerBond: bigint | null;
   onDone: () => void;
   testId: string;
+  /** The table's accessible label. */
+  label: string;
+  /** Each action behind a confirmation (ConfirmedAction). */
+  confirmActions?: boolean;
 }) {
   const { connection } = useConnection();
   const { publicKey } = useWallet();
@@ -124,25 +133,40 @@ export function JobTable({
   const [results, setResults] = useState<Record<string, string>>({});
   if (jobs.length === 0) return <p className="muted">No open job.</p>;
 
-  const act = async (label: string, build: () => Promise<TransactionInstruction[]>) => {
-    await tx.run(label, build);
+  const act = async (title: string, build: () => Promise<TransactionInstruction[]>) => {
+    await tx.run(title, build);
     onDone();
   };
+  /** One action's button (with `fields` before it), behind a confirmation saying `what` when confirmActions. */
+  const action = (p: {
+    label: string;
+    button: string;
+    testId: string;
+    what: ReactNode;
+    build: () => Promise<TransactionInstruction[]>;
+    problems?: string[];
+    title?: string;
+    fields?: ReactNode;
+  }) => (
+    <ConfirmedAction
+      key={p.testId}
+      className="row"
+      submitLabel={p.button}
+      submitTestId={p.testId}
+      submitClassName="small"
+      submitTitle={p.title}
+      problems={p.problems}
+      showProblems={false}
+      busy={tx.busy}
+      confirm={confirmActions ? () => ({ title: p.label, body: p.what }) : undefined}
+      onConfirmed={() => void act(p.label, p.build)}
+    >
+      {p.fields}
+    </ConfirmedAction>
+  );
 
   return (
-    <table className="table" data-testid={testId}>
-      <thead>
-        <tr>
-          <th>Job</th>
-          <th>Model</th>
-          <th>Fee</th>
-          <th>State</th>
-          <th>Terms</th>
-          <th>Deadline</th>
-          <th>Actions</th>
-        </tr>
-      </thead>
-      <tbody>
+    <ScrollTable label={label} testId={testId} columns={["Job", "Model", "Fee", "State", "Terms", "Deadline", "Actions"]}>
         {jobs.map((j) => {
           const a = allowedActions(j.account, role, now, servedModels.some((m) => m.equals(j.account.model)));
           const deadline = deadlineOf(j.account);
@@ -175,76 +199,104 @@ export function JobTable({
                 )}
               </td>
               <td className="actions">
-                {a.confirm && (
-                  <button type="button" className="small" data-testid="job-confirm" disabled={tx.busy}
-                    onClick={() => void act("Confirm the job", () => confirmJobInstructions(connection, me, j))}>
-                    Confirm
-                  </button>
-                )}
-                {a.dispute && (
-                  <button type="button" className="small" data-testid="job-dispute" disabled={tx.busy}
-                    onClick={() => void act("Dispute the job", () => disputeJobInstructions(me, j))}>
-                    Dispute
-                  </button>
-                )}
-                {a.release && (
-                  <button type="button" className="small" data-testid="job-release" disabled={tx.busy}
-                    onClick={() => void act("Release the job", () => releaseJobInstructions(connection, me, j))}>
-                    Release
-                  </button>
-                )}
-                {a.refund && (
-                  <button type="button" className="small" data-testid="job-refund" disabled={tx.busy}
-                    onClick={() => void act("Refund the job", () => refundJobInstructions(connection, me, j))}>
-                    Refund
-                  </button>
-                )}
-                {a.settle && (
-                  <button type="button" className="small" data-testid="job-settle" disabled={tx.busy}
-                    onClick={() => void act("Settle the dispute (half each)", () => settleDisputeInstructions(connection, me, j))}>
-                    Settle (half each)
-                  </button>
-                )}
-                {a.accept && (
-                  <button type="button" className="small" data-testid="job-accept"
-                    disabled={tx.busy || terms.slash === null || terms.arbiter === null || terms.disputeWindow === null}
-                    title="Accepts exactly the fee, windows and slash shown (the program refuses other terms)"
-                    onClick={() =>
-                      void act("Accept the job", () =>
-                        acceptJobInstructions(me, j, {
-                          inputCommitment: terms.inputCommitment,
-                          fundedAt: terms.fundedAt,
-                          fee: terms.fee,
-                          deliveryWindow: terms.deliveryWindow,
-                          challengeWindow: terms.challengeWindow,
-                          maxSlash: terms.slash!,
-                          arbiter: terms.arbiter!,
-                          disputeWindow: terms.disputeWindow!,
-                        }),
-                      )
-                    }>
-                    Accept
-                  </button>
-                )}
-                {a.submit && (
-                  <span className="row">
-                    <input
-                      className="narrow"
-                      placeholder="result (its SHA-256 is committed)"
-                      value={results[key] ?? ""}
-                      onChange={(e) => setResults({ ...results, [key]: e.target.value })}
-                    />
-                    <button type="button" className="small" data-testid="job-submit" disabled={tx.busy || !(results[key] ?? "").trim()}
-                      onClick={() => void act("Submit the result", () => submitResultInstructions(me, j, sha256Text(results[key].trim())))}>
-                      Submit result
-                    </button>
-                  </span>
-                )}
+                {a.confirm &&
+                  action({
+                    label: "Confirm the job",
+                    button: "Confirm",
+                    testId: "job-confirm",
+                    what: <p>The fee is paid out: to the provider, the model's split and the protocol.</p>,
+                    build: () => confirmJobInstructions(connection, me, j),
+                  })}
+                {a.dispute &&
+                  action({
+                    label: "Dispute the job",
+                    button: "Dispute",
+                    testId: "job-dispute",
+                    what: <p>The arbiter decides who is paid; the provider's slash is at stake.</p>,
+                    build: () => disputeJobInstructions(me, j),
+                  })}
+                {a.release &&
+                  action({
+                    label: "Release the job",
+                    button: "Release",
+                    testId: "job-release",
+                    what: <p>The challenge window has passed: the fee is paid out as if the consumer confirmed.</p>,
+                    build: () => releaseJobInstructions(connection, me, j),
+                  })}
+                {a.refund &&
+                  action({
+                    label: "Refund the job",
+                    button: "Refund",
+                    testId: "job-refund",
+                    what: <p>The deadline has passed: the fee goes back to the consumer (and an accepted job's slash is taken from the provider's bond).</p>,
+                    build: () => refundJobInstructions(connection, me, j),
+                  })}
+                {a.settle &&
+                  action({
+                    label: "Settle the dispute (half each)",
+                    button: "Settle (half each)",
+                    testId: "job-settle",
+                    what: <p>The arbiter did not decide in time: the fee is split half to the consumer, half to the provider.</p>,
+                    build: () => settleDisputeInstructions(connection, me, j),
+                  })}
+                {a.accept &&
+                  action({
+                    label: "Accept the job",
+                    button: "Accept",
+                    testId: "job-accept",
+                    title: "Accepts exactly the fee, windows and slash shown (the program refuses other terms)",
+                    problems: terms.slash === null || terms.arbiter === null || terms.disputeWindow === null ? ["The terms are still loading"] : [],
+                    what: (
+                      <p>
+                        You take job #{big(j.account.jobId).toString()} for <TokenAmount amount={terms.fee} mint={j.account.mint} info={info} />:
+                        deliver within {formatDuration(terms.deliveryWindow)}, then the consumer may dispute for{" "}
+                        {formatDuration(terms.challengeWindow)}.{" "}
+                        <strong>
+                          {terms.slash !== null ? <TokenAmount amount={terms.slash} mint={j.account.mint} info={info} /> : "?"} of your bond is
+                          at stake
+                        </strong>{" "}
+                        (slashed if you miss the delivery deadline or lose a dispute). These exact terms are sent: if they changed, the
+                        program refuses.
+                      </p>
+                    ),
+                    build: async () =>
+                      acceptJobInstructions(me, j, {
+                        inputCommitment: terms.inputCommitment,
+                        fundedAt: terms.fundedAt,
+                        fee: terms.fee,
+                        deliveryWindow: terms.deliveryWindow,
+                        challengeWindow: terms.challengeWindow,
+                        maxSlash: terms.slash!,
+                        arbiter: terms.arbiter!,
+                        disputeWindow: terms.disputeWindow!,
+                      }),
+                  })}
+                {a.submit &&
+                  action({
+                    label: "Submit the result",
+                    button: "Submit result",
+                    testId: "job-submit",
+                    problems: (results[key] ?? "").trim() ? [] : ["Type the result first"],
+                    what: (
+                      <p>
+                        The SHA-256 of your result is committed on chain; the consumer then has {formatDuration(terms.challengeWindow)} to
+                        confirm or dispute it.
+                      </p>
+                    ),
+                    build: () => submitResultInstructions(me, j, sha256Text((results[key] ?? "").trim())),
+                    fields: (
+                      <input
+                        className="narrow"
+                        placeholder="result (its SHA-256 is committed)"
+                        value={results[key] ?? ""}
+                        onChange={(e) => setResults({ ...results, [key]: e.target.value })}
+                      />
+                    ),
+                  })}
               </td>
             </tr>
           );
         })}
-      </tbody>
-    </table>
+    </ScrollTable>
   );
 }

@@ -1,9 +1,11 @@
 // The provider console's panels: registration, the bond (bond, request unbond, withdraw after
 // the delay), the models served, and the record and earnings (chain counters and the indexer's
-// history). Jobs use My jobs' JobTable.
+// history). Jobs use My jobs' JobTable. Every transaction (register, bond, request unbond,
+// withdraw, update the models) is a ConfirmedAction: it says what will happen and sends nothing
+// before Confirm; the page's TxStatus shows it pending, confirmed or refused.
 
 import { useConnection, useWallet } from "@solana/wallet-adapter-react";
-import { PublicKey } from "@solana/web3.js";
+import { PublicKey, type TransactionInstruction } from "@solana/web3.js";
 import {
   bondFlow,
   registerProviderFlow,
@@ -11,10 +13,12 @@ import {
   updateProviderInstruction,
   withdrawBondFlow,
 } from "@tessera/sdk";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 
 import { AssetLink } from "../Address";
+import { ConfirmedAction } from "../ConfirmedAction";
 import { Countdown, useNow } from "../Countdown";
+import { ScrollTable } from "../Table";
 import { TokenAmount } from "../TokenAmount";
 import type { TxRunner } from "../../hooks/useTx";
 import type { EscrowConfig, MintInfo, ProviderAccount } from "../../lib/accounts";
@@ -37,6 +41,15 @@ function parseModels(text: string): { models: PublicKey[]; problem: string | nul
 
 const minBondOf = (config: EscrowConfig | null, mint: PublicKey) =>
   config?.minBonds.find((b) => b.mint.equals(mint)) ? big(config.minBonds.find((b) => b.mint.equals(mint))!.minBond) : null;
+
+/** Sends through the console's transaction runner; `onDone` (reload) once confirmed. */
+function sender(tx: TxRunner, onDone: () => void) {
+  return (label: string, build: () => Promise<TransactionInstruction[]>) => {
+    void tx.run(label, build).then((sig) => {
+      if (sig) onDone();
+    });
+  };
+}
 
 /** register_provider: the mint of the bond (one the escrow accepts), the endpoint, the models. */
 export function RegisterForm({
@@ -65,24 +78,46 @@ export function RegisterForm({
   if (parsed.problem) problems.push(parsed.problem);
   if (parsed.models.length > 16) problems.push("At most 16 models");
   if (!publicKey) problems.push("Connect a wallet: it becomes the provider's authority");
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length > 0 || tx.busy || !publicKey) return;
-    const sig = await tx.run("Register as a provider", async () => {
-      const built = await registerProviderFlow(connection, publicKey, new PublicKey(chosen), {
-        endpoint: endpoint.trim(),
-        models: parsed.models,
-      });
-      return built.instructions;
-    });
-    if (sig) onDone();
-  };
+  const send = sender(tx, onDone);
+  const minBond = chosen ? minBondOf(config, new PublicKey(chosen)) : null;
+  const chosenInfo = mints.get(chosen);
 
   return (
     <section className="card">
       <h2>Register as a provider</h2>
-      <form className="form" onSubmit={submit} data-testid="register-form">
+      <ConfirmedAction
+        testId="register-form"
+        submitLabel="Register"
+        submitTestId="register-submit"
+        problems={problems}
+        busy={tx.busy}
+        confirm={() => ({
+          title: "Register as a provider",
+          body: (
+            <>
+              <p>
+                This wallet becomes a provider (its account's rent is paid from it), reachable at <code>{endpoint.trim()}</code>,
+                serving {parsed.models.length === 0 ? "no model yet" : `${parsed.models.length} model(s)`}, bonded in{" "}
+                <code>{chosen}</code>.
+              </p>
+              <p className="muted">
+                Nothing is bonded yet: bond at least{" "}
+                {minBond !== null ? <TokenAmount amount={minBond} mint={new PublicKey(chosen)} info={chosenInfo} /> : "the minimum"} to
+                accept jobs.
+              </p>
+            </>
+          ),
+        })}
+        onConfirmed={() =>
+          send("Register as a provider", async () => {
+            const built = await registerProviderFlow(connection, publicKey!, new PublicKey(chosen), {
+              endpoint: endpoint.trim(),
+              models: parsed.models,
+            });
+            return built.instructions;
+          })
+        }
+      >
         <label>
           Bond mint (jobs you accept are paid in it)
           <select data-testid="register-mint" value={chosen} onChange={(e) => setMint(e.target.value)}>
@@ -104,17 +139,7 @@ export function RegisterForm({
           Models you serve (addresses, one per line)
           <textarea data-testid="register-models" rows={3} value={models} onChange={(e) => setModels(e.target.value)} />
         </label>
-        {problems.length > 0 && (
-          <ul className="problems">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
-        <button type="submit" data-testid="register-submit" disabled={problems.length > 0 || tx.busy}>
-          Register
-        </button>
-      </form>
+      </ConfirmedAction>
     </section>
   );
 }
@@ -155,10 +180,10 @@ export function BondPanel({
   };
   const toBond = parse(bondAmount);
   const toUnbond = parse(unbondAmount);
-  const run = async (label: string, build: () => Promise<import("@solana/web3.js").TransactionInstruction[]>) => {
-    const sig = await tx.run(label, build);
-    if (sig) onDone();
-  };
+  const send = sender(tx, onDone);
+  const amount = (v: bigint) => <TokenAmount amount={v} mint={provider.mint} info={info} />;
+  const delayText = delay !== null ? formatDuration(delay) : "the unbonding delay";
+  const notConnected = publicKey ? [] : ["Connect the provider's wallet"];
 
   return (
     <section className="card" data-testid="bond-panel">
@@ -186,53 +211,88 @@ export function BondPanel({
           )}
         </dd>
       </dl>
-      <form
+      <ConfirmedAction
         className="row"
         style={{ marginTop: "0.8rem" }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!publicKey || toBond === null || tx.busy) return;
-          void run("Bond", async () => (await bondFlow(connection, publicKey, toBond)).instructions);
+        submitLabel="Bond"
+        submitTestId="bond-submit"
+        submitClassName="small"
+        problems={toBond === null ? ["Give an amount above zero", ...notConnected] : notConnected}
+        showProblems={false}
+        busy={tx.busy}
+        confirm={() => ({
+          title: "Bond",
+          body: (
+            <p>
+              {amount(toBond!)} move from this wallet into the provider's bond vault; the bond is then {amount(bond + toBond!)}. It
+              backs the jobs you accept (a lost dispute or a missed delivery is slashed from it), and taking it back takes{" "}
+              {delayText}.
+            </p>
+          ),
+        })}
+        onConfirmed={() => {
+          const v = toBond!;
+          send("Bond", async () => (await bondFlow(connection, publicKey!, v)).instructions);
         }}
       >
         <label className="row">
           Add to the bond
           <input className="narrow" data-testid="bond-amount" value={bondAmount} inputMode="decimal" onChange={(e) => setBondAmount(e.target.value)} />
         </label>
-        <button type="submit" className="small" data-testid="bond-submit" disabled={toBond === null || tx.busy}>
-          Bond
-        </button>
-      </form>
-      <form
+      </ConfirmedAction>
+      <ConfirmedAction
         className="row"
         style={{ marginTop: "0.5rem" }}
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!publicKey || toUnbond === null || tx.busy) return;
-          void run("Request unbond", async () => [requestUnbondInstruction(publicKey, toUnbond)]);
+        submitLabel="Request unbond"
+        submitTestId="unbond-submit"
+        submitClassName="small"
+        problems={toUnbond === null ? ["Give an amount above zero", ...notConnected] : notConnected}
+        showProblems={false}
+        busy={tx.busy}
+        confirm={() => ({
+          title: "Request unbond",
+          body: (
+            <p>
+              {amount(toUnbond!)} of the bond become withdrawable {delayText} after this request, once no job of yours is open
+              {pending > 0n && <> (this replaces the pending request of {amount(pending)}, whose delay starts again)</>}. Until then
+              it still backs your jobs.
+            </p>
+          ),
+        })}
+        onConfirmed={() => {
+          const v = toUnbond!;
+          send("Request unbond", async () => [requestUnbondInstruction(publicKey!, v)]);
         }}
+        after={delay !== null && <span className="muted">withdrawable {formatDuration(delay)} after the request</span>}
       >
         <label className="row">
           Unbond
           <input className="narrow" data-testid="unbond-amount" value={unbondAmount} inputMode="decimal" onChange={(e) => setUnbondAmount(e.target.value)} />
         </label>
-        <button type="submit" className="small" data-testid="unbond-submit" disabled={toUnbond === null || tx.busy}>
-          Request unbond
-        </button>
-        {delay !== null && <span className="muted">withdrawable {formatDuration(delay)} after the request</span>}
-      </form>
-      <div className="row" style={{ marginTop: "0.5rem" }}>
-        <button
-          type="button"
-          className="small"
-          data-testid="withdraw-bond"
-          disabled={pending === 0n || now < availableAt || tx.busy}
-          title={pending === 0n ? "Request an unbond first" : now < availableAt ? "The unbonding delay has not passed" : undefined}
-          onClick={() => publicKey && void run("Withdraw the bond", async () => (await withdrawBondFlow(connection, publicKey)).instructions)}
-        >
-          Withdraw {pending > 0n && info ? formatUnits(pending, info.decimals) : ""}
-        </button>
-      </div>
+      </ConfirmedAction>
+      <ConfirmedAction
+        className="row"
+        style={{ marginTop: "0.5rem" }}
+        submitLabel={<>Withdraw {pending > 0n && info ? formatUnits(pending, info.decimals) : ""}</>}
+        submitTestId="withdraw-bond"
+        submitClassName="small"
+        problems={[
+          ...(pending === 0n ? ["Request an unbond first"] : now < availableAt ? ["The unbonding delay has not passed"] : []),
+          ...notConnected,
+        ]}
+        showProblems={false}
+        busy={tx.busy}
+        confirm={() => ({
+          title: "Withdraw the bond",
+          body: (
+            <p>
+              {amount(pending)} leave the bond vault for this wallet's token account; the bond is then{" "}
+              {amount(bond > pending ? bond - pending : 0n)}.
+            </p>
+          ),
+        })}
+        onConfirmed={() => send("Withdraw the bond", async () => (await withdrawBondFlow(connection, publicKey!)).instructions)}
+      />
     </section>
   );
 }
@@ -254,7 +314,6 @@ export function ServedModels({
   const [endpoint, setEndpoint] = useState(provider.endpoint);
   const [models, setModels] = useState(provider.models.map((m) => m.toBase58()).join("\n"));
   const parsed = parseModels(models);
-  const ok = !parsed.problem && parsed.models.length <= 16 && endpoint.trim().length > 0;
   return (
     <section className="card">
       <h2>Models you serve</h2>
@@ -276,19 +335,32 @@ export function ServedModels({
         {editing ? "Cancel" : "Change the models or the endpoint"}
       </button>
       {editing && (
-        <form
-          className="form"
+        <ConfirmedAction
           style={{ marginTop: "0.5rem" }}
-          onSubmit={async (e) => {
-            e.preventDefault();
-            if (!ok || !publicKey || tx.busy) return;
-            const sig = await tx.run("Update the provider", async () => [
-              updateProviderInstruction(publicKey, { endpoint: endpoint.trim(), models: parsed.models }),
-            ]);
-            if (sig) {
+          submitLabel="Update"
+          submitTestId="update-provider-submit"
+          problems={[
+            ...(parsed.problem ? [parsed.problem] : []),
+            ...(parsed.models.length > 16 ? ["At most 16 models"] : []),
+            ...(endpoint.trim() ? [] : ["The endpoint cannot be empty"]),
+            ...(publicKey ? [] : ["Connect the provider's wallet"]),
+          ]}
+          busy={tx.busy}
+          confirm={() => ({
+            title: "Update the provider",
+            body: (
+              <p>
+                Endpoint <code>{endpoint.trim()}</code>; {parsed.models.length} model(s) served (jobs of a model no longer listed
+                are no longer offered to you; jobs already accepted stay yours).
+              </p>
+            ),
+          })}
+          onConfirmed={() => {
+            const update = { endpoint: endpoint.trim(), models: parsed.models };
+            sender(tx, () => {
               setEditing(false);
               onDone();
-            }
+            })("Update the provider", async () => [updateProviderInstruction(publicKey!, update)]);
           }}
         >
           <label>
@@ -299,11 +371,7 @@ export function ServedModels({
             Models (addresses, one per line)
             <textarea data-testid="update-models" rows={3} value={models} onChange={(e) => setModels(e.target.value)} />
           </label>
-          {parsed.problem && <p className="error">{parsed.problem}</p>}
-          <button type="submit" data-testid="update-provider-submit" disabled={!ok || tx.busy}>
-            Update
-          </button>
-        </form>
+        </ConfirmedAction>
       )}
     </section>
   );
@@ -359,34 +427,21 @@ export function RecordPanel({
         </dd>
       </dl>
       {settled.length > 0 && (
-        <div style={{ overflowX: "auto" }}>
-          <table className="table" aria-label="Settled jobs and what each paid you" data-testid="earnings">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Model</th>
-                <th scope="col">Fee</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">Paid to you</th>
-              </tr>
-            </thead>
-            <tbody>
-              {settled.map((j) => (
-                <tr key={j.address}>
-                  <td>#{j.jobId}</td>
-                  <td>
-                    <AssetLink asset={j.model} />
-                  </td>
-                  <td>{info ? formatUnits(BigInt(j.fee), info.decimals) : j.fee}</td>
-                  <td>{j.outcome}</td>
-                  <td data-testid="earning" data-base-units={String(j.toProvider)}>
-                    {info ? formatUnits(BigInt(j.toProvider ?? 0), info.decimals) : j.toProvider}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ScrollTable label="Settled jobs and what each paid you" testId="earnings" columns={["Job", "Model", "Fee", "Outcome", "Paid to you"]}>
+          {settled.map((j) => (
+            <tr key={j.address}>
+              <td>#{j.jobId}</td>
+              <td>
+                <AssetLink asset={j.model} />
+              </td>
+              <td>{info ? formatUnits(BigInt(j.fee), info.decimals) : j.fee}</td>
+              <td>{j.outcome}</td>
+              <td data-testid="earning" data-base-units={String(j.toProvider)}>
+                {info ? formatUnits(BigInt(j.toProvider ?? 0), info.decimals) : j.toProvider}
+              </td>
+            </tr>
+          ))}
+        </ScrollTable>
       )}
     </section>
   );

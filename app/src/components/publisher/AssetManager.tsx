@@ -11,11 +11,14 @@ import {
   updateAssetInstruction,
   updateSplitInstruction,
 } from "@tessera/sdk";
-import { type FormEvent, type ReactNode, useState } from "react";
+import { useState } from "react";
 
 import { AssetLink, Address } from "../Address";
+import { type ConfirmText, ConfirmedAction } from "../ConfirmedAction";
+import { PassExpiry, PassStatus, passState } from "../Pass";
 import { type ShareRow, SplitEditor, checkSplit } from "../SplitEditor";
 import { TokenAmount } from "../TokenAmount";
+import { ScrollTable } from "../Table";
 import { TxStatus } from "../TxStatus";
 import { useAsync } from "../../hooks/useAsync";
 import { usePrograms } from "../../hooks/usePrograms";
@@ -29,11 +32,10 @@ import {
   fetchSplit,
   variant,
 } from "../../lib/accounts";
-import { U64_MAX, big, formatBps, formatDuration, formatInt, formatTime, formatUnits, parseUnits } from "../../lib/amounts";
+import { U64_MAX, big, formatBps, formatDuration, formatInt, formatUnits, parseUnits } from "../../lib/amounts";
 import { fromHex, sha256File, toHex } from "../../lib/hash";
 import { publishInstructions } from "../../lib/instructions";
 import { BarChart } from "./BarChart";
-import { type Confirmation, ConfirmDialog } from "./ConfirmDialog";
 import type { IndexedAsset, IndexerClient } from "./indexer";
 
 const DURATION_UNITS = { seconds: 1n, hours: 3_600n, days: 86_400n } as const;
@@ -74,7 +76,6 @@ export function AssetManager({
   const programs = usePrograms();
   const { publicKey } = useWallet();
   const tx = useTx();
-  const [confirmation, setConfirmation] = useState<Confirmation | null>(null);
   const [panel, setPanel] = useState<"none" | "terms" | "split" | "version">("none");
   const [bucket, setBucket] = useState<Bucket>("day");
   const a = asset.account;
@@ -97,20 +98,29 @@ export function AssetManager({
     holders.reload();
     split.reload();
   };
-  /** Asks first, then sends; reloads once confirmed. */
-  const ask = (title: string, body: ReactNode, build: () => Promise<TransactionInstruction[]>) =>
-    setConfirmation({
-      title,
-      body,
-      onConfirm: () => {
-        void tx.run(title, build).then((sig) => {
-          if (sig) {
-            setPanel("none");
-            reloadAll();
-          }
-        });
-      },
+  /** Sends (once confirmed: every action below is a ConfirmedAction); reloads once confirmed on chain. */
+  const send: Send = (title, build) => {
+    void tx.run(title, build).then((sig) => {
+      if (sig) {
+        setPanel("none");
+        reloadAll();
+      }
     });
+  };
+  const busy = tx.busy || !publicKey;
+  /** A button behind a confirmation that sets the asset's state (delist, relist, retire). */
+  const stateAction = (action: "delist" | "relist" | "retire", label: string, body: ConfirmText["body"], danger = false) => (
+    <ConfirmedAction
+      className="row"
+      submitLabel={label}
+      submitTestId={action}
+      submitClassName="small"
+      submitStyle={danger ? { background: "#b91c1c" } : undefined}
+      busy={busy}
+      confirm={() => ({ title: label, body })}
+      onConfirmed={() => send(label, async () => [setAssetStateInstruction(publicKey!, asset.publicKey, action)])}
+    />
+  );
 
   const series = history.data?.series ?? [];
   return (
@@ -140,7 +150,7 @@ export function AssetManager({
         {a.previousVersion && (
           <>
             <dt>Previous version</dt>
-            <dd>
+            <dd data-testid="asset-previous-version">
               <AssetLink asset={a.previousVersion} />
             </dd>
           </>
@@ -171,66 +181,27 @@ export function AssetManager({
         >
           Publish a new version
         </button>
-        {state === "listed" && (
-          <button
-            type="button"
-            className="small"
-            data-testid="delist"
-            disabled={tx.busy || !publicKey}
-            onClick={() =>
-              ask("Delist", <p>Nobody can buy access while it is delisted; passes already sold stay valid. You can relist it later.</p>, async () => [
-                setAssetStateInstruction(publicKey!, asset.publicKey, "delist"),
-              ])
-            }
-          >
-            Delist
-          </button>
-        )}
-        {state === "delisted" && (
-          <button
-            type="button"
-            className="small"
-            data-testid="relist"
-            disabled={tx.busy || !publicKey}
-            onClick={() =>
-              ask("Relist", <p>It is on sale again at {units(big(a.price))}.</p>, async () => [
-                setAssetStateInstruction(publicKey!, asset.publicKey, "relist"),
-              ])
-            }
-          >
-            Relist
-          </button>
-        )}
-        {state !== "retired" && (
-          <button
-            type="button"
-            className="small"
-            data-testid="retire"
-            style={{ background: "#b91c1c" }}
-            disabled={tx.busy || !publicKey}
-            onClick={() =>
-              ask(
-                "Retire",
-                <p>
-                  <strong>Retiring is final:</strong> it can never be sold again nor relisted. Passes already sold stay valid.
-                </p>,
-                async () => [setAssetStateInstruction(publicKey!, asset.publicKey, "retire")],
-              )
-            }
-          >
-            Retire
-          </button>
-        )}
+        {state === "listed" &&
+          stateAction("delist", "Delist", <p>Nobody can buy access while it is delisted; passes already sold stay valid. You can relist it later.</p>)}
+        {state === "delisted" && stateAction("relist", "Relist", <p>It is on sale again at {units(big(a.price))}.</p>)}
+        {state !== "retired" &&
+          stateAction(
+            "retire",
+            "Retire",
+            <p>
+              <strong>Retiring is final:</strong> it can never be sold again nor relisted. Passes already sold stay valid.
+            </p>,
+            true,
+          )}
       </div>
       <TxStatus state={tx.state} />
-      <ConfirmDialog confirmation={confirmation} onClose={() => setConfirmation(null)} />
 
-      {panel === "terms" && publicKey && <TermsForm asset={a} mint={mint} busy={tx.busy} ask={ask} publisher={publicKey} assetKey={asset.publicKey} />}
+      {panel === "terms" && publicKey && <TermsForm asset={a} mint={mint} busy={tx.busy} send={send} publisher={publicKey} assetKey={asset.publicKey} />}
       {panel === "split" && publicKey && (
-        <SplitForm split={split.data ?? null} splitKey={a.split} busy={tx.busy} ask={ask} authority={publicKey} />
+        <SplitForm split={split.data ?? null} splitKey={a.split} busy={tx.busy} send={send} authority={publicKey} />
       )}
       {panel === "version" && publicKey && (
-        <NewVersionForm asset={a} assetKey={asset.publicKey} split={split.data ?? null} busy={tx.busy} ask={ask} publisher={publicKey} />
+        <NewVersionForm asset={a} assetKey={asset.publicKey} split={split.data ?? null} busy={tx.busy} send={send} publisher={publicKey} />
       )}
 
       <h3>Sales and revenue</h3>
@@ -282,16 +253,18 @@ export function AssetManager({
       {holders.error && <p className="error">Could not read the passes: {holders.error.message}</p>}
       <HoldersTable
         holders={holders.data ?? []}
-        busy={tx.busy || !publicKey}
-        onRevoke={(holder, reason) =>
-          ask(
-            "Revoke the pass",
+        busy={busy}
+        confirmRevoke={(holder, reason) => ({
+          title: "Revoke the pass",
+          body: (
             <p>
               The pass of <code>{holder.toBase58()}</code> is revoked for good (reason code {reason}): it cannot use, redeem or
               renew its access. The payment is not refunded.
-            </p>,
-            async () => [revokePassInstruction(publicKey!, asset.publicKey, holder, reason)],
-          )
+            </p>
+          ),
+        })}
+        onRevoke={(holder, reason) =>
+          send("Revoke the pass", async () => [revokePassInstruction(publicKey!, asset.publicKey, holder, reason)])
         }
       />
     </section>
@@ -301,74 +274,66 @@ export function AssetManager({
 function HoldersTable({
   holders,
   busy,
+  confirmRevoke,
   onRevoke,
 }: {
   holders: Keyed<AccessPass>[];
   busy: boolean;
+  confirmRevoke: (holder: PublicKey, reason: number) => ConfirmText;
   onRevoke: (holder: PublicKey, reason: number) => void;
 }) {
   const [reason, setReason] = useState("1");
   const reasonNumber = /^\d+$/.test(reason.trim()) ? Number(reason.trim()) : NaN;
   const reasonOk = Number.isInteger(reasonNumber) && reasonNumber >= 1 && reasonNumber <= 65_535;
   if (holders.length === 0) return <p className="muted">Nobody holds a pass yet.</p>;
-  const now = Date.now() / 1000;
+  const now = Math.floor(Date.now() / 1000);
   return (
     <>
       <label className="row" style={{ fontSize: "0.9rem" }}>
         Revocation reason code (1–65,535, kept on the pass and in the event)
         <input className="narrow" data-testid="revoke-reason" value={reason} onChange={(e) => setReason(e.target.value)} />
       </label>
-      <div style={{ overflowX: "auto" }}>
-        <table className="table" aria-label="Holders" data-testid="holders">
-          <thead>
-            <tr>
-              <th scope="col">Holder</th>
-              <th scope="col">Bought</th>
-              <th scope="col">Redeemed</th>
-              <th scope="col">Valid until</th>
-              <th scope="col">Status</th>
-              <th scope="col" />
+      <ScrollTable label="Holders" testId="holders" columns={["Holder", "Bought", "Redeemed", "Valid until", "Status", ""]}>
+        {holders.map((h) => {
+          const p = h.account;
+          return (
+            <tr key={h.publicKey.toBase58()} data-testid="holder-row" data-holder={p.holder.toBase58()} data-status={passState(p, now)}>
+              <td>
+                <Address value={p.holder} />
+              </td>
+              <td>{formatInt(big(p.purchased))}</td>
+              <td>{formatInt(big(p.redeemed))}</td>
+              <td>
+                <PassExpiry pass={p} />
+              </td>
+              <td data-testid="holder-status">
+                <PassStatus pass={p} now={now} />
+              </td>
+              <td>
+                {!p.revoked && (
+                  <ConfirmedAction
+                    className="row"
+                    submitLabel="Revoke"
+                    submitTestId="revoke"
+                    submitClassName="small"
+                    problems={reasonOk ? [] : ["Give a reason code first"]}
+                    showProblems={false}
+                    busy={busy}
+                    confirm={() => confirmRevoke(p.holder, reasonNumber)}
+                    onConfirmed={() => onRevoke(p.holder, reasonNumber)}
+                  />
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {holders.map((h) => {
-              const p = h.account;
-              const expired = !p.perpetual && Number(big(p.expiresAt)) <= now;
-              const status = p.revoked ? `revoked (reason ${p.revokeReason})` : expired ? "expired" : "valid";
-              return (
-                <tr key={h.publicKey.toBase58()} data-testid="holder-row" data-holder={p.holder.toBase58()} data-status={p.revoked ? "revoked" : expired ? "expired" : "valid"}>
-                  <td>
-                    <Address value={p.holder} />
-                  </td>
-                  <td>{formatInt(big(p.purchased))}</td>
-                  <td>{formatInt(big(p.redeemed))}</td>
-                  <td>{p.perpetual ? "perpetual" : formatTime(big(p.expiresAt))}</td>
-                  <td data-testid="holder-status">{status}</td>
-                  <td>
-                    {!p.revoked && (
-                      <button
-                        type="button"
-                        className="small"
-                        data-testid="revoke"
-                        disabled={busy || !reasonOk}
-                        title={reasonOk ? undefined : "Give a reason code first"}
-                        onClick={() => onRevoke(p.holder, reasonNumber)}
-                      >
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </ScrollTable>
     </>
   );
 }
 
-type Ask = (title: string, body: ReactNode, build: () => Promise<TransactionInstruction[]>) => void;
+/** Sends a transaction (after its confirmation) under `title`, its TxStatus label. */
+type Send = (title: string, build: () => Promise<TransactionInstruction[]>) => void;
 
 /** update_asset: only the fields filled in are changed. */
 function TermsForm({
@@ -376,14 +341,14 @@ function TermsForm({
   assetKey,
   mint,
   busy,
-  ask,
+  send,
   publisher,
 }: {
   asset: Asset;
   assetKey: PublicKey;
   mint: MintInfo | undefined;
   busy: boolean;
-  ask: Ask;
+  send: Send;
   publisher: PublicKey;
 }) {
   const [price, setPrice] = useState("");
@@ -432,29 +397,36 @@ function TermsForm({
   }
   if (changes.length === 0 && problems.length === 0) problems.push("Fill in what to change");
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length > 0 || busy) return;
-    ask(
-      "Update the terms",
-      <ul data-testid="terms-changes">
-        {changes.map((c) => (
-          <li key={c}>{c}</li>
-        ))}
-      </ul>,
-      async () => [
-        updateAssetInstruction(publisher, assetKey, {
-          price: priceUnits,
-          uri: uri.trim() || null,
-          accessDuration: durationSeconds,
-          maxSupply: supplyNumber,
-        }),
-      ],
-    );
-  };
-
   return (
-    <form className="form" onSubmit={submit} data-testid="terms-form" style={{ marginBottom: "1rem" }}>
+    <ConfirmedAction
+      testId="terms-form"
+      style={{ marginBottom: "1rem" }}
+      submitLabel="Update the terms"
+      submitTestId="terms-submit"
+      problems={problems}
+      problemsTestId="terms-problems"
+      busy={busy}
+      confirm={() => ({
+        title: "Update the terms",
+        body: (
+          <ul data-testid="terms-changes">
+            {changes.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+        ),
+      })}
+      onConfirmed={() =>
+        send("Update the terms", async () => [
+          updateAssetInstruction(publisher, assetKey, {
+            price: priceUnits,
+            uri: uri.trim() || null,
+            accessDuration: durationSeconds,
+            maxSupply: supplyNumber,
+          }),
+        ])
+      }
+    >
       <p className="muted">Leave a field empty to keep it. A buyer's price and duration guards protect purchases in flight.</p>
       <label>
         Price (UI units; now {mint ? formatUnits(big(asset.price), mint.decimals) : "…"})
@@ -479,17 +451,7 @@ function TermsForm({
         Max supply (0 = unlimited; now {big(asset.maxSupply) === 0n ? "unlimited" : formatInt(big(asset.maxSupply))})
         <input className="narrow" data-testid="terms-supply" value={supply} onChange={(e) => setSupply(e.target.value)} />
       </label>
-      {problems.length > 0 && (
-        <ul className="problems" data-testid="terms-problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      <button type="submit" data-testid="terms-submit" disabled={problems.length > 0 || busy}>
-        Update the terms
-      </button>
-    </form>
+    </ConfirmedAction>
   );
 }
 
@@ -498,13 +460,13 @@ function SplitForm({
   split,
   splitKey,
   busy,
-  ask,
+  send,
   authority,
 }: {
   split: Split | null;
   splitKey: PublicKey;
   busy: boolean;
-  ask: Ask;
+  send: Send;
   authority: PublicKey;
 }) {
   const [rows, setRows] = useState<ShareRow[] | null>(null);
@@ -519,40 +481,39 @@ function SplitForm({
   const current: ShareRow[] = split.entries.filter((e) => e.bps > 0).map((e) => ({ address: e.address.toBase58(), bps: String(e.bps) }));
   const shown = rows ?? current;
   const { problems } = checkSplit(shown);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length > 0 || busy) return;
-    const recipients = shown.map((r) => ({ address: new PublicKey(r.address.trim()), bps: Number(r.bps.trim()) }));
-    ask(
-      "Update the split",
-      <>
-        <p>From the next sale on, the split pays:</p>
-        <ul>
-          {recipients.map((r) => (
-            <li key={r.address.toBase58()}>
-              <code>{r.address.toBase58()}</code>: {formatBps(r.bps)}
-            </li>
-          ))}
-        </ul>
-        <p className="muted">What the split already received stays owed to the recipients of the time, claimable as before.</p>
-      </>,
-      async () => [updateSplitInstruction(authority, splitKey, split.version, recipients)],
-    );
-  };
+  const recipients = () => shown.map((r) => ({ address: new PublicKey(r.address.trim()), bps: Number(r.bps.trim()) }));
   return (
-    <form className="form" onSubmit={submit} data-testid="split-form" style={{ marginBottom: "1rem" }}>
+    <ConfirmedAction
+      testId="split-form"
+      style={{ marginBottom: "1rem" }}
+      submitLabel="Update the split"
+      submitTestId="split-submit"
+      problems={problems}
+      problemsTestId="split-problems"
+      busy={busy}
+      confirm={() => ({
+        title: "Update the split",
+        body: (
+          <>
+            <p>From the next sale on, the split pays:</p>
+            <ul>
+              {recipients().map((r) => (
+                <li key={r.address.toBase58()}>
+                  <code>{r.address.toBase58()}</code>: {formatBps(r.bps)}
+                </li>
+              ))}
+            </ul>
+            <p className="muted">What the split already received stays owed to the recipients of the time, claimable as before.</p>
+          </>
+        ),
+      })}
+      onConfirmed={() => {
+        const chosen = recipients();
+        send("Update the split", async () => [updateSplitInstruction(authority, splitKey, split.version, chosen)]);
+      }}
+    >
       <SplitEditor rows={shown} onChange={setRows} />
-      {problems.length > 0 && (
-        <ul className="problems" data-testid="split-problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      <button type="submit" data-testid="split-submit" disabled={problems.length > 0 || busy}>
-        Update the split
-      </button>
-    </form>
+    </ConfirmedAction>
   );
 }
 
@@ -565,14 +526,14 @@ function NewVersionForm({
   assetKey,
   split,
   busy,
-  ask,
+  send,
   publisher,
 }: {
   asset: Asset;
   assetKey: PublicKey;
   split: Split | null;
   busy: boolean;
-  ask: Ask;
+  send: Send;
   publisher: PublicKey;
 }) {
   const { connection } = useConnection();
@@ -597,42 +558,53 @@ function NewVersionForm({
     setProgress(null);
   };
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (problems.length > 0 || busy || !contentHash || !split) return;
+  const delisting = delistOld && state === "listed";
+  const title = delisting ? "Publish the new version and delist this one" : "Publish the new version";
+  const publishVersion = () => {
+    if (!contentHash || !split) return;
     const recipients = split.entries.filter((x) => x.bps > 0).map((x) => ({ address: x.address, bps: x.bps }));
-    ask(
-      delistOld && state === "listed" ? "Publish the new version and delist this one" : "Publish the new version",
-      <p>
-        A new {variant(asset.kind)} with the same price, mint, supply, duration, license, parents and split, linked to this one as
-        its previous version{delistOld && state === "listed" ? "; this one is delisted in the same transaction" : ""}.
-      </p>,
-      async () => {
-        const built = await publishInstructions(connection, {
-          publisher,
-          kind: variant(asset.kind),
-          contentHash,
-          uri: uri.trim(),
-          licenseFlags: asset.license.flags,
-          termsHash: Uint8Array.from(asset.license.termsHash),
-          paymentMint: asset.paymentMint,
-          price: big(asset.price),
-          maxSupply: big(asset.maxSupply),
-          accessDuration: big(asset.accessDuration),
-          inferenceRoyaltyBps: asset.inferenceRoyaltyBps,
-          inferenceGated: asset.inferenceGated,
-          parents: asset.parents.map((p) => ({ asset: p.asset, bps: p.bps })),
-          recipients,
-          previousVersion: assetKey,
-        });
-        const delist = delistOld && state === "listed" ? [setAssetStateInstruction(publisher, assetKey, "delist")] : [];
-        return [...built.instructions, ...delist];
-      },
-    );
+    send(title, async () => {
+      const built = await publishInstructions(connection, {
+        publisher,
+        kind: variant(asset.kind),
+        contentHash,
+        uri: uri.trim(),
+        licenseFlags: asset.license.flags,
+        termsHash: Uint8Array.from(asset.license.termsHash),
+        paymentMint: asset.paymentMint,
+        price: big(asset.price),
+        maxSupply: big(asset.maxSupply),
+        accessDuration: big(asset.accessDuration),
+        inferenceRoyaltyBps: asset.inferenceRoyaltyBps,
+        inferenceGated: asset.inferenceGated,
+        parents: asset.parents.map((p) => ({ asset: p.asset, bps: p.bps })),
+        recipients,
+        previousVersion: assetKey,
+      });
+      const delist = delisting ? [setAssetStateInstruction(publisher, assetKey, "delist")] : [];
+      return [...built.instructions, ...delist];
+    });
   };
 
   return (
-    <form className="form" onSubmit={submit} data-testid="version-form" style={{ marginBottom: "1rem" }}>
+    <ConfirmedAction
+      testId="version-form"
+      style={{ marginBottom: "1rem" }}
+      submitLabel="Publish the new version"
+      submitTestId="version-submit"
+      problems={problems}
+      busy={busy}
+      confirm={() => ({
+        title,
+        body: (
+          <p>
+            A new {variant(asset.kind)} with the same price, mint, supply, duration, license, parents and split, linked to this one
+            as its previous version{delisting ? "; this one is delisted in the same transaction" : ""}.
+          </p>
+        ),
+      })}
+      onConfirmed={publishVersion}
+    >
       <label>
         The new file (hashed in this browser; not uploaded)
         <input type="file" data-testid="version-file" onChange={(e) => void onFile(e.target.files?.[0])} />
@@ -652,16 +624,6 @@ function NewVersionForm({
           this version off sale (delist it in the same transaction)
         </label>
       )}
-      {problems.length > 0 && (
-        <ul className="problems">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
-      <button type="submit" data-testid="version-submit" disabled={problems.length > 0 || busy}>
-        Publish the new version
-      </button>
-    </form>
+    </ConfirmedAction>
   );
 }

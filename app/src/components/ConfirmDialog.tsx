@@ -1,4 +1,5 @@
 import { type ReactNode, useEffect, useRef } from "react";
+import { createPortal } from "react-dom";
 
 export interface Confirmation {
   /** What the button says and what the transaction is called, e.g. "Delist". */
@@ -11,7 +12,8 @@ export interface Confirmation {
 
 /**
  * A modal confirmation before a transaction: what will change, then Confirm or Cancel (Escape
- * cancels). Nothing is sent until Confirm.
+ * cancels). Nothing is sent until Confirm. Rendered over the page (a portal into <body>), so a
+ * confirmation asked from inside a form or a table row is still a top-level dialog.
  */
 export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirmation | null; onClose: () => void }) {
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -25,7 +27,7 @@ export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirm
     return () => window.removeEventListener("keydown", onKey);
   }, [confirmation, onClose]);
   if (!confirmation) return null;
-  return (
+  return createPortal(
     <div
       style={{
         position: "fixed",
@@ -67,6 +69,7 @@ export function ConfirmDialog({ confirmation, onClose }: { confirmation: Confirm
           </button>
         </div>
       </div>
-    </div>
+    </div>,
+    document.body,
   );
 }
