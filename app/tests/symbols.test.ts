@@ -28,9 +28,8 @@ import {
 import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
 import { fetchMintMetadata, publishFlow, updateRegistryConfigInstruction } from "@tessera/sdk";
 
-import { type Launched, type WalletPage, eventually, goto, launchBrowser, screenshot, text, txOutcome, waitForText } from "./browser.ts";
-import { USDC, type World, connection, fund, payer, provider, registry, send, setUpWorld } from "./chain.ts";
-import { openStandardWallet } from "./walletStandard.ts";
+import { type Suite, type WalletPage, eventually, goto, screenshot, setUpSuite, text, txOutcome, waitForText } from "./browser.ts";
+import { USDC, type World, connection, payer, provider, registry, send } from "./chain.ts";
 
 const NAME = "Test USD";
 const SYMBOL = "tUSD";
@@ -78,7 +77,7 @@ async function createMetadataMint(): Promise<PublicKey> {
 }
 
 describe("Mints show their symbol", { concurrency: false }, () => {
-  let launched: Launched;
+  let suite: Suite;
   let w: World;
   let tusd: PublicKey;
   const publisher = Keypair.generate();
@@ -89,16 +88,14 @@ describe("Mints show their symbol", { concurrency: false }, () => {
   let splAsset: PublicKey;
 
   before(async () => {
-    w = await setUpWorld();
+    suite = await setUpSuite({ sol: [[publisher, 2]] });
+    w = suite.w;
     tusd = await createMetadataMint();
     await send([updateRegistryConfigInstruction(payer.publicKey, { paymentMints: [w.usdc, w.feeMint, tusd] })]);
-    await fund([publisher.publicKey], 2);
-    launched = await launchBrowser();
   });
 
   after(async () => {
-    await publisherPage?.context.close();
-    await launched?.close();
+    await suite?.close();
   });
 
   test("the SDK reads the Token-2022 metadata; the SPL mint has none", async () => {
@@ -108,7 +105,7 @@ describe("Mints show their symbol", { concurrency: false }, () => {
   });
 
   test("the publish form's picker names the mint by symbol and address; a dataset is published in tUSD", async () => {
-    publisherPage = await openStandardWallet(launched.browser, "publisher", publisher);
+    publisherPage = await suite.open("publisher", publisher);
     const { page } = publisherPage;
     await goto(page, "/publish");
     const picker = page.getByTestId("mint-select");

@@ -19,7 +19,7 @@ import { AssetLink } from "../Address";
 import { ConfirmedAction } from "../ConfirmedAction";
 import { Countdown, useNow } from "../Countdown";
 import { ScrollTable } from "../Table";
-import { TokenAmount } from "../TokenAmount";
+import { TokenAmount, mintSymbol } from "../TokenAmount";
 import type { TxRunner } from "../../hooks/useTx";
 import type { EscrowConfig, MintInfo, ProviderAccount } from "../../lib/accounts";
 import { big, formatDuration, formatInt, formatUnits, parseUnits } from "../../lib/amounts";
@@ -125,6 +125,7 @@ export function RegisterForm({
               const info = mints.get(b.mint.toBase58());
               return (
                 <option key={b.mint.toBase58()} value={b.mint.toBase58()}>
+                  {mintSymbol(info) ? `${mintSymbol(info)} · ` : ""}
                   {b.mint.toBase58()} (minimum bond {info ? formatUnits(big(b.minBond), info.decimals) : big(b.minBond).toString()})
                 </option>
               );
