@@ -17,7 +17,8 @@
 # "app: N passed, N failed".
 #
 # Environment: APP_TEST_RPC_PORT (8999; the websocket is the next port), APP_TEST_FAUCET_PORT
-# (9990), APP_TEST_HTTP_PORT (4179), LOCALNET_TIMEOUT (60), CHROMIUM (/usr/bin/chromium).
+# (9990), APP_TEST_HTTP_PORT (4179), LOCALNET_TIMEOUT (60), CHROMIUM (/usr/bin/chromium),
+# APP_TESTS (some files only, e.g. APP_TESTS=tests/publisher.test.ts; default: every tests/*.test.ts).
 set -euo pipefail
 
 source "$(dirname "${BASH_SOURCE[0]}")/paths.sh"

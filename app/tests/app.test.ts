@@ -1,5 +1,7 @@
-// The web app in a real headless Chromium against tessera-localnet: publish a dataset with a
-// 70/20/10 split, buy access as a second wallet, see the pass, redeem, claim royalties as a
+// The web app in a real headless Chromium against tessera-localnet, every wallet a Wallet
+// Standard wallet registered in the page and connected through the wallet modal (browser.ts
+// openWallet; the app's Local keypair wallet is checked once, for development): publish a
+// dataset with a 70/20/10 split, buy access as a second wallet, see the pass, redeem, claim royalties as a
 // recipient; a 9,999 bps split cannot be submitted; failed purchases show the program's error;
 // inference jobs opened, accepted, delivered, confirmed and refunded from the pages, and jobs in
 // a Token-2022 transfer-fee mint confirmed, released and refunded from My jobs. Every step
@@ -20,17 +22,18 @@ import {
   submitResultInstruction,
 } from "@tessera/sdk";
 
+import { TEST_WALLET_NAME, walletLog } from "./walletStandard.ts";
 import {
   OUTPUT_DIR,
-  type Launched,
+  type Suite,
   type WalletPage,
   eventually,
   goto,
   importKey,
-  launchBrowser,
-  openWallet,
+  openLocalWallet,
   screenshot,
   selectLocalWallet,
+  setUpSuite,
   text,
   txOutcome,
   waitForText,
@@ -55,7 +58,6 @@ import {
   registry,
   royalties,
   send,
-  setUpWorld,
   sha256,
   splitAddress,
   tokenBalance,
@@ -71,14 +73,13 @@ const FEE_BPS = 250n;
 const DAY = 86_400;
 
 describe("Tessera web app", { concurrency: false }, () => {
-  let launched: Launched;
+  let suite: Suite;
   let w: World;
   const alice = Keypair.generate(); // publisher, 70%
   const bob = Keypair.generate(); // 20%
   const carol = Keypair.generate(); // 10%
   const buyer = Keypair.generate();
   const poorBuyer = Keypair.generate();
-  const pages: WalletPage[] = [];
   let alicePage: WalletPage;
   let buyerPage: WalletPage;
 
@@ -91,21 +92,29 @@ describe("Tessera web app", { concurrency: false }, () => {
   before(async () => {
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
     fs.writeFileSync(filePath, file);
-    w = await setUpWorld();
-    await fund([bob.publicKey, carol.publicKey, buyer.publicKey, poorBuyer.publicKey], 2);
-    await mintUsdc(w, buyer.publicKey, 20n * USDC);
-    await mintUsdc(w, poorBuyer.publicKey, 1n * USDC);
-    launched = await launchBrowser();
+    suite = await setUpSuite({
+      sol: [
+        [alice, 10],
+        [bob, 2],
+        [carol, 2],
+        [buyer, 2],
+        [poorBuyer, 2],
+      ],
+      usdc: [
+        [buyer, 20n * USDC],
+        [poorBuyer, 1n * USDC],
+      ],
+    });
+    w = suite.w;
   });
 
   after(async () => {
-    for (const p of pages) await p.context.close();
-    await launched?.close();
+    await suite?.close();
     fs.rmSync(filePath, { force: true });
   });
 
-  test("the local keypair wallet is refused on devnet, with a clear message", async () => {
-    const context = await launched.browser.newContext();
+  test("the Local keypair wallet (development only): refused on devnet with a clear message; on localnet it connects and airdrops", async () => {
+    const context = await suite.browser.newContext();
     const page = await context.newPage();
     await importKey(page, Keypair.generate());
     await page.getByTestId("endpoint-kind").selectOption("devnet");
@@ -117,18 +126,25 @@ describe("Tessera web app", { concurrency: false }, () => {
     assert.match(await text(page.locator(".wallet-adapter-button-trigger").first()), /Select Wallet/);
     await screenshot(page, "00-settings-local-wallet-refused-on-devnet");
     await context.close();
+
+    // On the local validator a developer's imported key connects and the airdrop works.
+    const dev = Keypair.generate();
+    const devPage = suite.keep(await openLocalWallet(suite.browser, "dev", dev));
+    assert.equal(await connection.getBalance(dev.publicKey), 0);
+    await devPage.page.getByTestId("airdrop").click();
+    const shown = await waitForText(devPage.page.getByTestId("sol-balance"), "the airdropped balance", (t) => t === "10");
+    assert.equal(shown, "10");
+    assert.equal(await connection.getBalance(dev.publicKey, "confirmed"), 10 * LAMPORTS_PER_SOL);
+    await screenshot(devPage.page, "01-settings-connected");
+    await devPage.context.close();
   });
 
-  test("alice connects with the local keypair and airdrops SOL on localnet", async () => {
-    alicePage = await openWallet(launched.browser, "alice", alice);
-    pages.push(alicePage);
+  test("alice connects with the Wallet Standard wallet, chosen in the wallet modal as Phantom would be", async () => {
+    alicePage = await suite.open("alice", alice);
     const { page } = alicePage;
-    assert.equal(await connection.getBalance(alice.publicKey), 0);
-    await page.getByTestId("airdrop").click();
-    const shown = await waitForText(page.getByTestId("sol-balance"), "the airdropped balance", (t) => t === "10");
-    assert.equal(shown, "10");
-    assert.equal(await connection.getBalance(alice.publicKey, "confirmed"), 10 * LAMPORTS_PER_SOL);
-    await screenshot(page, "01-settings-connected");
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem("walletName") ?? "null")), TEST_WALLET_NAME);
+    assert.ok((await walletLog(page)).connects >= 1);
+    await waitForText(page.getByTestId("sol-balance"), "alice's funded balance", (t) => t === "10");
   });
 
   async function fillDatasetForm(page: WalletPage["page"], shares: [PublicKey, string][]) {
@@ -260,8 +276,7 @@ describe("Tessera web app", { concurrency: false }, () => {
   });
 
   test("a purchase below the price guard shows the program's error (PriceAboveLimit)", async () => {
-    buyerPage = await openWallet(launched.browser, "buyer", buyer);
-    pages.push(buyerPage);
+    buyerPage = await suite.open("buyer", buyer);
     const { page } = buyerPage;
     await goto(page, `/asset/${asset.toBase58()}`);
     await waitForText(page.getByTestId("asset-price"), "the price", (t) => t === "2.5");
@@ -280,8 +295,7 @@ describe("Tessera web app", { concurrency: false }, () => {
   });
 
   test("a purchase beyond the buyer's balance shows the program's error (InsufficientFunds)", async () => {
-    const poor = await openWallet(launched.browser, "poor buyer", poorBuyer);
-    pages.push(poor);
+    const poor = await suite.open("poor buyer", poorBuyer);
     const { page } = poor;
     await goto(page, `/asset/${asset.toBase58()}`);
     await waitForText(page.getByTestId("asset-price"), "the price", (t) => t === "2.5");
@@ -345,8 +359,7 @@ describe("Tessera web app", { concurrency: false }, () => {
   });
 
   test("bob claims his 20% and sees his balance change", async () => {
-    const bobPage = await openWallet(launched.browser, "bob", bob);
-    pages.push(bobPage);
+    const bobPage = await suite.open("bob", bob);
     const { page } = bobPage;
     const net = 2n * PRICE - (2n * PRICE * FEE_BPS) / 10_000n; // 4.875
     const owed = (net * 2000n) / 10_000n; // 0.975
@@ -507,8 +520,7 @@ describe("Tessera web app", { concurrency: false }, () => {
     assert.equal(before - (await tokenBalance(ataAddress(w.usdc, buyer.publicKey))), JOB_FEE);
     await screenshot(page, "13-asset-model-job-opened");
 
-    davePage = await openWallet(launched.browser, "dave", dave);
-    pages.push(davePage);
+    davePage = await suite.open("dave", dave);
     const dp = davePage.page;
     await goto(dp, "/jobs");
     const row = dp.getByTestId("provider-jobs").locator(`[data-job="${jobKey.toBase58()}"]`);
@@ -796,6 +808,6 @@ describe("Tessera web app", { concurrency: false }, () => {
   });
 
   test("the pages raised no uncaught error", () => {
-    for (const p of pages) assert.deepEqual(p.pageErrors, [], `${p.name}'s page`);
+    for (const p of suite.pages) assert.deepEqual(p.pageErrors, [], `${p.name}'s page`);
   });
 });

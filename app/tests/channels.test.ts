@@ -14,30 +14,17 @@ import { Keypair, type PublicKey } from "@solana/web3.js";
 import { channelAddress, fetchChannel, publishFlow } from "@tessera/sdk";
 import type { Locator } from "playwright-core";
 
-import {
-  type Launched,
-  type WalletPage,
-  eventually,
-  goto,
-  launchBrowser,
-  openWallet,
-  screenshot,
-  text,
-  waitForText,
-} from "./browser.ts";
+import { type Suite, type WalletPage, eventually, goto, screenshot, setUpSuite, text, waitForText } from "./browser.ts";
 import {
   USDC,
   type World,
   accountExists,
   ataAddress,
   connection,
-  fund,
   inferenceSplit,
-  mintUsdc,
   registerProvider,
   send,
   setUpChannels,
-  setUpWorld,
   sha256,
   sleep,
   splitAddress,
@@ -46,6 +33,7 @@ import {
   waitForClock,
 } from "./chain.ts";
 import { type Gate, type Upstream, startGate, startUpstream } from "./gate.ts";
+import { walletLog } from "./walletStandard.ts";
 
 /** 0.000997 per call: 997 base units, so that every part of a settlement rounds. */
 const PRICE = 997n;
@@ -56,7 +44,7 @@ const PARENT_BPS = 3_000;
 const GRACE = 15;
 
 describe("Pay per call from the browser", { concurrency: false }, () => {
-  let launched: Launched;
+  let suite: Suite;
   let w: World;
   let upstream: Upstream;
   let gate: Gate;
@@ -91,11 +79,19 @@ describe("Pay per call from the browser", { concurrency: false }, () => {
   };
 
   before(async () => {
-    w = await setUpWorld();
+    suite = await setUpSuite({
+      sol: [
+        [publisher, 2],
+        [provider, 2],
+        [carla, 2],
+      ],
+      usdc: [
+        [provider, 2n * USDC],
+        [carla, 1n * USDC],
+      ],
+    });
+    w = suite.w;
     await setUpChannels({ treasury: w.treasury.publicKey, feeBps: CHANNELS_FEE_BPS, minCloseGrace: 1, maxCloseGrace: 86_400 });
-    await fund([publisher.publicKey, provider.publicKey, carla.publicKey], 2);
-    await mintUsdc(w, provider.publicKey, 2n * USDC);
-    await mintUsdc(w, carla.publicKey, 1n * USDC);
     dataset = await publish("dataset", "ppc-corpus", []);
     model = await publish("model", "ppc-model", [{ asset: dataset, bps: PARENT_BPS }]);
     await registerProvider(w, provider, [model], 1n * USDC);
@@ -107,12 +103,10 @@ describe("Pay per call from the browser", { concurrency: false }, () => {
       pricePerCall: "0.000997",
       minDeposit: "0.005",
     });
-    launched = await launchBrowser();
   });
 
   after(async () => {
-    if (carlaPage) await carlaPage.context.close();
-    await launched?.close();
+    await suite?.close();
     await gate?.stop();
     await upstream?.close();
   });
@@ -148,7 +142,7 @@ describe("Pay per call from the browser", { concurrency: false }, () => {
   }
 
   test("carla opens a channel to the model's provider from the model's page", async () => {
-    carlaPage = await openWallet(launched.browser, "carla", carla);
+    carlaPage = await suite.open("carla", carla);
     const { page } = carlaPage;
     await goto(page, `/asset/${model.toBase58()}`);
     await panel().getByTestId("no-channels").waitFor();
@@ -254,6 +248,8 @@ describe("Pay per call from the browser", { concurrency: false }, () => {
       upstream.received.filter((b) => b !== "slow"),
       ["first", "second"],
     );
+    // The vouchers were signed by the Wallet Standard wallet's signMessage (one per new cumulative amount).
+    assert.ok((await walletLog(page)).signedMessages.length >= 3, JSON.stringify(await walletLog(page)));
     await waitForText(row().getByTestId("channel-signed"), "the highest voucher", (t) => t === "0.002991");
     assert.equal(await units(row().getByTestId("channel-accepted")), 3n * PRICE);
     assert.equal(await units(row().getByTestId("channel-remaining-units")), 6_000n - 3n * PRICE);
