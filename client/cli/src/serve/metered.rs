@@ -29,7 +29,8 @@
 //!   the accepted total it is `voucher_stale`, equal to it `voucher_replayed`, above it by less
 //!   than the price `voucher_insufficient`; and it is within the deposit (`voucher_above_deposit`).
 //!
-//! The highest voucher is written to SQLite (`synchronous = FULL`) *before* the answer is sent.
+//! The highest voucher is written to SQLite (`synchronous = FULL`) *before* the answer is sent
+//! (the vouchers of concurrent channels share one transaction and one `fsync`: see `vouchers`).
 //! Only an upstream answer with a 2xx status is charged: a failed call (no answer, a timeout, an
 //! error status) leaves the accepted total where it was, so the same voucher pays for the retry.
 //! A retry of the last paid call with the same voucher within `--retry-window` seconds gets the
@@ -931,11 +932,15 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         );
         return r;
     }
-    // Durable before the answer leaves (a redelivery was paid already).
+    // Durable before the answer leaves (a redelivery was paid already). Off the async workers:
+    // the store commits concurrent channels' vouchers together, which needs them all waiting.
     match if redeliver {
         Ok(true)
     } else {
-        m.store.accept(channel.opened_at, &channel.payer.to_string(), &v, now())
+        let (store, opened_at, payer) = (m.store.clone(), channel.opened_at, channel.payer.to_string());
+        tokio::task::spawn_blocking(move || store.accept(opened_at, &payer, &v, now()))
+            .await
+            .unwrap_or_else(|e| Err(TesseraError::Invalid(format!("voucher store: {e}"))))
     } {
         Ok(true) => {}
         Ok(false) => {
