@@ -178,6 +178,7 @@ async function startCuttingProxy(target: string, cutAfter: number): Promise<{ ur
     const upstream = net.connect(Number(port), hostname);
     sockets.add(client).add(upstream);
     let armed = false;
+    let cut = false;
     let sent = 0;
     client.on("data", (chunk: Buffer) => {
       const head = chunk.toString("latin1");
@@ -185,15 +186,23 @@ async function startCuttingProxy(target: string, cutAfter: number): Promise<{ ur
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
+      if (cut) return;
       if (!armed) return void client.write(chunk);
       const room = cutAfter - sent;
       sent += chunk.length;
       if (room > chunk.length) return void client.write(chunk);
       armed = false;
+      cut = true;
       cuts += 1;
+      upstream.pause();
+      // Closed a moment after the last byte: the browser reads what it received before it sees
+      // the connection end (closed at once, a loaded machine's Chromium could report the error
+      // before the page read a byte, and the page then started over instead of resuming).
       client.write(chunk.subarray(0, Math.max(0, room)), () => {
-        client.destroy();
-        upstream.destroy();
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 1_000);
       });
     });
     const end = () => {

@@ -28,15 +28,23 @@ export function AssetPage() {
   const { address } = useParams();
   const assetKey = useMemo(() => parseAddress(address), [address]);
   const programs = usePrograms();
-  const asset = useAsync(async () => (assetKey ? fetchAsset(programs, assetKey) : null), [programs, address]);
-  const mints = useMints(asset.data ? [asset.data.paymentMint] : []);
+  // The account with the address it was read for: moving from one asset's page to another's,
+  // useAsync still holds the previous asset's account until the new one is read, and panels
+  // given the new address with the old account would build transactions from both (a purchase
+  // then fails with ConstraintAddress).
+  const asset = useAsync(
+    async () => ({ address, account: assetKey ? await fetchAsset(programs, assetKey) : null }),
+    [programs, address],
+  );
+  const loaded = asset.data?.address === address ? asset.data : undefined;
+  const mints = useMints(loaded?.account ? [loaded.account.paymentMint] : []);
 
   if (!assetKey) return <div className="page error">Not an address: {address}</div>;
-  if (asset.loading && !asset.data) return <div className="page">Loading…</div>;
+  if (!loaded && !(asset.error && !asset.loading)) return <div className="page">Loading…</div>;
   if (asset.error) return <div className="page error">Could not load the asset: {asset.error.message}</div>;
-  if (!asset.data) return <div className="page error">No Tessera asset at {assetKey.toBase58()} on this cluster.</div>;
+  if (!loaded?.account) return <div className="page error">No Tessera asset at {assetKey.toBase58()} on this cluster.</div>;
 
-  const a = asset.data;
+  const a = loaded.account;
   const mint = mints.get(a.paymentMint.toBase58());
   // Keyed by address: moving to another asset starts its panels (and their transactions) afresh.
   return (
