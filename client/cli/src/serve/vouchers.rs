@@ -84,13 +84,16 @@ struct Stats {
 /// was committed (the caller gets its own statement's result), else the batch's error.
 type Reply = Box<dyn FnOnce(std::result::Result<(), &str>) + Send>;
 
+/// Runs a write inside its batch's transaction (`None`: the batch failed before reaching it,
+/// nothing is run) and gives back how to answer its caller.
+type Run = Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>;
+
 /// A write queued for the writer thread.
 struct Job {
     /// Needs the batch to be synced (`synchronous = FULL`); only `delivered` does not.
     durable: bool,
-    /// Runs the write inside the batch's transaction (`None`: the batch failed before reaching
-    /// it, nothing is run) and gives back how to answer its caller.
-    run: Box<dyn FnOnce(Option<&Connection>) -> Reply + Send>,
+    /// The write (see [`Run`]).
+    run: Run,
 }
 
 /// What the store knows of a channel.
