@@ -226,16 +226,18 @@ pub struct Metered {
     client: reqwest::Client,
     store: Arc<VoucherStore>,
     seen: Arc<Mutex<HashMap<Pubkey, Seen>>>,
-    busy: Mutex<HashSet<Pubkey>>,
+    busy: Arc<Mutex<HashSet<Pubkey>>>,
     answers: Mutex<HashMap<Pubkey, Answer>>,
     nonces: Mutex<HashMap<String, i64>>,
     payment: Value,
 }
 
-/// Marks a channel busy while its call runs.
-struct Busy<'a>(&'a Mutex<HashSet<Pubkey>>, Pubkey);
+/// Marks a channel busy while its call runs. Owned (not borrowed from the gate), so that the
+/// voucher's write, which runs on a blocking thread, can hold it: a client that goes away while
+/// the write is pending must not free the channel before the write is done.
+struct Busy(Arc<Mutex<HashSet<Pubkey>>>, Pubkey);
 
-impl Drop for Busy<'_> {
+impl Drop for Busy {
     fn drop(&mut self) {
         self.0.lock().expect("busy").remove(&self.1);
     }
@@ -342,7 +344,7 @@ impl Metered {
             client,
             store,
             seen: Arc::new(Mutex::new(HashMap::new())),
-            busy: Mutex::new(HashSet::new()),
+            busy: Arc::new(Mutex::new(HashSet::new())),
             answers: Mutex::new(HashMap::new()),
             nonces: Mutex::new(HashMap::new()),
             payment,
@@ -884,7 +886,7 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
         r.retry_after = Some(1);
         return m.refused(r);
     }
-    let _busy = Busy(&m.busy, v.channel);
+    let busy = Busy(m.busy.clone(), v.channel);
     let (channel, redeliver) = match m.check_terms(&v).await {
         Ok(Checked::Pay(c)) => (c, false),
         Ok(Checked::Redeliver(c)) => (c, true),
@@ -934,14 +936,18 @@ pub async fn infer(State(m): State<Arc<Metered>>, Path(asset): Path<String>, req
     }
     // Durable before the answer leaves (a redelivery was paid already). Off the async workers:
     // the store commits concurrent channels' vouchers together, which needs them all waiting.
-    match if redeliver {
-        Ok(true)
+    // The write holds the channel busy until it is done, even if this request is dropped
+    // meanwhile (its client gone): the next call on the channel then reads the written book.
+    let (accepted, _busy) = if redeliver {
+        (Ok(true), Some(busy))
     } else {
         let (store, opened_at, payer) = (m.store.clone(), channel.opened_at, channel.payer.to_string());
-        tokio::task::spawn_blocking(move || store.accept(opened_at, &payer, &v, now()))
-            .await
-            .unwrap_or_else(|e| Err(TesseraError::Invalid(format!("voucher store: {e}"))))
-    } {
+        match tokio::task::spawn_blocking(move || (store.accept(opened_at, &payer, &v, now()), busy)).await {
+            Ok((accepted, busy)) => (accepted, Some(busy)),
+            Err(e) => (Err(TesseraError::Invalid(format!("voucher store: {e}"))), None),
+        }
+    };
+    match accepted {
         Ok(true) => {}
         Ok(false) => {
             return m.refused(unpaid(
@@ -1198,12 +1204,12 @@ fn settle_round(
                 "{t} settle: channel {name} is closed with {} base units delivered and not settled",
                 book.unsettled()
             );
-            store.closed(&name)?;
+            store.closed(&name, book.opened_at)?;
             continue;
         };
         if c.settled >= book.accepted {
             // Settled already (by this gate before a restart, or by anyone): never again.
-            store.settled(&name, c.settled, t)?;
+            store.settled(&name, book.opened_at, c.settled, t)?;
             continue;
         }
         // A requested close is settled at once; whether its grace is over is the chain's call
@@ -1217,7 +1223,7 @@ fn settle_round(
                     "{t} settle: channel {name}: {} base units delivered cannot be settled (the voucher expired)",
                     book.unsettled()
                 );
-                store.settled(&name, c.settled, t)?;
+                store.settled(&name, book.opened_at, c.settled, t)?;
             }
             continue;
         };
@@ -1230,10 +1236,13 @@ fn settle_round(
     if due_vouchers.is_empty() {
         return Ok(());
     }
+    // The opening each due voucher's books belong to (see `VoucherStore::settled`).
+    let opened: HashMap<Pubkey, i64> = keys.iter().zip(&books).map(|(k, b)| (*k, b.opened_at)).collect();
+    let opened_at = |v: &Voucher| opened.get(&v.channel).copied().unwrap_or_default();
     let record = |settled: &[tessera_client::channel::Settled]| -> Result<()> {
         for s in settled {
             for v in &s.vouchers {
-                store.settled(&v.channel.to_string(), v.cumulative, now())?;
+                store.settled(&v.channel.to_string(), opened_at(v), v.cumulative, now())?;
                 eprintln!(
                     "{} settle: channel {} settled up to {} ({})",
                     now(),
@@ -1253,18 +1262,18 @@ fn settle_round(
             for v in &due_vouchers {
                 match chain.settle_vouchers(std::slice::from_ref(v)) {
                     Ok(s) => record(&s)?,
-                    Err(e) => refused_for_good(store, v, &e)?,
+                    Err(e) => refused_for_good(store, v, opened_at(v), &e)?,
                 }
             }
             Ok(())
         }
-        Err(e) => refused_for_good(store, &due_vouchers[0], &e),
+        Err(e) => refused_for_good(store, &due_vouchers[0], opened_at(&due_vouchers[0]), &e),
     }
 }
 
 /// A settlement the chain refused: logged; when the close grace is over, nothing of this channel
 /// can be settled any more and its books close.
-fn refused_for_good(store: &VoucherStore, v: &Voucher, e: &TesseraError) -> Result<()> {
+fn refused_for_good(store: &VoucherStore, v: &Voucher, opened_at: i64, e: &TesseraError) -> Result<()> {
     use tessera_client::{channels::errors::ChannelsError, ProgramError};
     eprintln!("{} settle: channel {}: {e}", now(), v.channel);
     if matches!(
@@ -1276,7 +1285,7 @@ fn refused_for_good(store: &VoucherStore, v: &Voucher, e: &TesseraError) -> Resu
             now(),
             v.channel
         );
-        store.closed(&v.channel.to_string())?;
+        store.closed(&v.channel.to_string(), opened_at)?;
     }
     Ok(())
 }

@@ -350,25 +350,31 @@ impl VoucherStore {
         })
     }
 
-    /// Records that the chain settled `cumulative` on the channel (never lowers it) and restarts
-    /// the periodic clock.
-    pub fn settled(&self, channel: &str, cumulative: u64, now: i64) -> Result<()> {
+    /// Records that the chain settled `cumulative` on the channel opened at `opened_at` (never
+    /// lowers it) and restarts the periodic clock. Keyed by the opening too: a channel opened
+    /// again at the same address since the settler read its books is another channel, whose
+    /// books this must not touch.
+    pub fn settled(&self, channel: &str, opened_at: i64, cumulative: u64, now: i64) -> Result<()> {
         let channel = channel.to_string();
         self.write(true, move |conn| {
             conn.execute(
-                "UPDATE channels SET settled = MAX(settled, ?2), settled_at = ?3 WHERE channel = ?1",
-                params![channel, to_i64(cumulative), now],
+                "UPDATE channels SET settled = MAX(settled, ?2), settled_at = ?3 WHERE channel = ?1 AND opened_at = ?4",
+                params![channel, to_i64(cumulative), now, opened_at],
             )
             .map(|_| ())
         })
     }
 
-    /// The channel is gone from the chain: nothing more will be settled on it.
-    pub fn closed(&self, channel: &str) -> Result<()> {
+    /// The channel opened at `opened_at` is gone from the chain: nothing more will be settled
+    /// on it (a channel opened again at the same address keeps its books open).
+    pub fn closed(&self, channel: &str, opened_at: i64) -> Result<()> {
         let channel = channel.to_string();
         self.write(true, move |conn| {
-            conn.execute("UPDATE channels SET closed = 1 WHERE channel = ?1", params![channel])
-                .map(|_| ())
+            conn.execute(
+                "UPDATE channels SET closed = 1 WHERE channel = ?1 AND opened_at = ?2",
+                params![channel, opened_at],
+            )
+            .map(|_| ())
         })
     }
 
@@ -566,14 +572,25 @@ mod tests {
         assert_eq!(sync(true), 2, "vouchers are synced again (FULL)");
         assert_eq!(b.unsettled(), 20);
         assert_eq!(s.unsettled().unwrap().len(), 1);
-        s.settled(&ch.to_string(), 20, 200).unwrap();
-        s.settled(&ch.to_string(), 10, 201).unwrap();
+        s.settled(&ch.to_string(), 7, 20, 200).unwrap();
+        s.settled(&ch.to_string(), 7, 10, 201).unwrap();
         let b = s.get(&ch.to_string()).unwrap().unwrap();
         assert_eq!((b.settled, b.settled_at), (20, 201), "settled never goes down");
         assert!(s.unsettled().unwrap().is_empty());
         assert!(s.accept(7, "payer", &v(30), 300).unwrap());
         assert_eq!(s.unsettled().unwrap()[0].unsettled(), 10);
-        s.closed(&ch.to_string()).unwrap();
+        // The settler's word on another opening of this address (read before a reopening)
+        // leaves these books alone.
+        s.settled(&ch.to_string(), 8, 30, 400).unwrap();
+        s.closed(&ch.to_string(), 8).unwrap();
+        let b = s.get(&ch.to_string()).unwrap().unwrap();
+        assert_eq!(
+            (b.settled, b.settled_at, b.closed),
+            (20, 201, false),
+            "another opening's settlement"
+        );
+        assert_eq!(s.unsettled().unwrap()[0].unsettled(), 10);
+        s.closed(&ch.to_string(), 7).unwrap();
         assert!(s.unsettled().unwrap().is_empty(), "a closed channel is not settled");
         s.forget(&ch.to_string()).unwrap();
         assert_eq!(s.get(&ch.to_string()).unwrap(), None);
