@@ -135,33 +135,38 @@ export function transferFee(amount: bigint): bigint {
   return raw < FEE_MINT_MAX ? raw : FEE_MINT_MAX;
 }
 
-/** A 6-decimal Token-2022 mint with the TransferFeeConfig extension (mint authority: the payer; no fee authorities). */
-async function createTransferFeeMint(): Promise<PublicKey> {
+/**
+ * A 6-decimal Token-2022 mint (mint authority: the payer) with `extensions`, each initialised by
+ * `initialise(mint)`'s instructions between the account's creation and the mint's.
+ */
+export async function createToken2022Mint(
+  extensions: ExtensionType[],
+  initialise: (mint: PublicKey) => TransactionInstruction[],
+): Promise<PublicKey> {
   const mint = Keypair.generate();
-  const space = getMintLen([ExtensionType.TransferFeeConfig]);
-  const lamports = await connection.getMinimumBalanceForRentExemption(space);
+  const space = getMintLen(extensions);
   await provider.sendAndConfirm(
     new Transaction().add(
       SystemProgram.createAccount({
         fromPubkey: payer.publicKey,
         newAccountPubkey: mint.publicKey,
         space,
-        lamports,
+        lamports: await connection.getMinimumBalanceForRentExemption(space),
         programId: TOKEN_2022_PROGRAM_ID,
       }),
-      createInitializeTransferFeeConfigInstruction(
-        mint.publicKey,
-        null,
-        null,
-        Number(FEE_MINT_BPS),
-        FEE_MINT_MAX,
-        TOKEN_2022_PROGRAM_ID,
-      ),
+      ...initialise(mint.publicKey),
       createInitializeMintInstruction(mint.publicKey, 6, payer.publicKey, null, TOKEN_2022_PROGRAM_ID),
     ),
     [mint],
   );
   return mint.publicKey;
+}
+
+/** A 6-decimal Token-2022 mint with the TransferFeeConfig extension (mint authority: the payer; no fee authorities). */
+function createTransferFeeMint(): Promise<PublicKey> {
+  return createToken2022Mint([ExtensionType.TransferFeeConfig], (mint) => [
+    createInitializeTransferFeeConfigInstruction(mint, null, null, Number(FEE_MINT_BPS), FEE_MINT_MAX, TOKEN_2022_PROGRAM_ID),
+  ]);
 }
 
 /** Mints `amount` of the Token-2022 fee mint to the owner's associated token account. */

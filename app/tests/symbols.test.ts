@@ -21,15 +21,13 @@ import {
   ExtensionType,
   TOKEN_2022_PROGRAM_ID,
   createInitializeMetadataPointerInstruction,
-  createInitializeMintInstruction,
-  getMintLen,
   tokenMetadataInitializeWithRentTransfer,
 } from "@solana/spl-token";
-import { Keypair, PublicKey, SystemProgram, Transaction } from "@solana/web3.js";
+import { Keypair, PublicKey } from "@solana/web3.js";
 import { fetchMintMetadata, publishFlow, updateRegistryConfigInstruction } from "@tessera/sdk";
 
 import { type Suite, type WalletPage, eventually, goto, screenshot, setUpSuite, text, txOutcome, waitForText } from "./browser.ts";
-import { USDC, type World, connection, payer, provider, registry, send } from "./chain.ts";
+import { USDC, type World, connection, createToken2022Mint, payer, registry, send } from "./chain.ts";
 
 const NAME = "Test USD";
 const SYMBOL = "tUSD";
@@ -44,26 +42,13 @@ const shortKey = (k: PublicKey) => `${k.toBase58().slice(0, 4)}…${k.toBase58()
  * (the account grows; the payer tops up its rent). Mint and update authority: the payer.
  */
 async function createMetadataMint(): Promise<PublicKey> {
-  const mint = Keypair.generate();
-  const space = getMintLen([ExtensionType.MetadataPointer]);
-  await provider.sendAndConfirm(
-    new Transaction().add(
-      SystemProgram.createAccount({
-        fromPubkey: payer.publicKey,
-        newAccountPubkey: mint.publicKey,
-        space,
-        lamports: await connection.getMinimumBalanceForRentExemption(space),
-        programId: TOKEN_2022_PROGRAM_ID,
-      }),
-      createInitializeMetadataPointerInstruction(mint.publicKey, payer.publicKey, mint.publicKey, TOKEN_2022_PROGRAM_ID),
-      createInitializeMintInstruction(mint.publicKey, 6, payer.publicKey, null, TOKEN_2022_PROGRAM_ID),
-    ),
-    [mint],
-  );
+  const mint = await createToken2022Mint([ExtensionType.MetadataPointer], (m) => [
+    createInitializeMetadataPointerInstruction(m, payer.publicKey, m, TOKEN_2022_PROGRAM_ID),
+  ]);
   await tokenMetadataInitializeWithRentTransfer(
     connection,
     payer,
-    mint.publicKey,
+    mint,
     payer.publicKey,
     payer,
     NAME,
@@ -73,7 +58,7 @@ async function createMetadataMint(): Promise<PublicKey> {
     { commitment: "confirmed" },
     TOKEN_2022_PROGRAM_ID,
   );
-  return mint.publicKey;
+  return mint;
 }
 
 describe("Mints show their symbol", { concurrency: false }, () => {
